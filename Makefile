@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh clone:  `make demo`  and  `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench venv clean
+
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The daemon on built-in defaults: emulator in-process, a demo drop folder in ./demo/drop
+demo: $(STAMP)
+	$(BIN)/python demo/run_demo.py
+
+## The whole test suite, plus ruff and mypy
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+## Benchmarks: figures for docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""wwiseflowd-audiocheck: the audioCheck node type (work in progress)."""

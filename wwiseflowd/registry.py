@@ -1,0 +1,172 @@
+"""What plugins register: node types, commands and backends, and the registry that holds them.
+
+A node type is a :class:`NodeSpec`: a camelCase ``type``, a pydantic ``inputs`` model (its JSON
+schema is what forms and ``wwiseflowd nodes`` show), the names of its ``outputs`` and a ``run``
+callable returning a :class:`~wwiseflowd.results.Result`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from pydantic import BaseModel
+
+from wwiseflowd.results import Result
+
+if TYPE_CHECKING:
+    from wwiseflowd.config import Settings
+
+
+@dataclass
+class NodeContext:
+    """What a node's ``run`` receives besides its validated inputs.
+
+    Nodes reach Wwise only through ``ctx.command(...)``: the command bus, which owns the locked
+    WAAPI adapter and writes the audit log.
+    """
+
+    execution_id: str
+    workflow_id: str
+    node_id: str
+    settings: Settings
+    #: run one bus command: ``ctx.command("create_sound", {...}) -> Result``
+    command: Callable[[str, Mapping[str, Any]], Result]
+    #: set when the execution is cancelled; long-running nodes should check it
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    #: the workflow's inputs (``$input:<name>`` values), for nodes that want them all
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def log(self) -> Any:
+        """A loguru logger bound to this execution and node."""
+        return logger.bind(executionId=self.execution_id, nodeId=self.node_id)
+
+
+RunFn = Callable[[Any, NodeContext], Result]
+VerifyFn = Callable[[Any, NodeContext], bool]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node type that workflows can use.
+
+    :param type: camelCase identifier used in workflow documents (``createSound``).
+    :param title: short human name for editors.
+    :param description: one or two sentences on what it does, for forms and AI assistants.
+    :param inputs: pydantic model validating the node's ``data``.
+    :param outputs: names of the fields of ``Result.data`` that downstream nodes may reference.
+    :param run: ``run(inputs_model_instance, ctx) -> Result``; must not raise.
+    :param verify: optional ``verify(cached_output_data, ctx) -> bool``; False means a memoised
+        result is stale (e.g. the object was deleted in Wwise) and the node runs again.
+    :param read_only: True when running it changes nothing (queries, checks).
+    :param resource: steps naming the same resource (``"waapi"``) never run at the same time.
+    """
+
+    type: str
+    title: str
+    description: str
+    inputs: type[BaseModel]
+    run: RunFn
+    outputs: tuple[str, ...] = ()
+    verify: VerifyFn | None = None
+    read_only: bool = False
+    resource: str | None = None
+
+    def catalog_entry(self, plugin: str | None = None) -> dict[str, Any]:
+        """The JSON-able description shown by ``wwiseflowd nodes`` and ``GET /nodes``."""
+        return {
+            "type": self.type,
+            "title": self.title,
+            "description": self.description,
+            "inputs": self.inputs.model_json_schema(),
+            "outputs": list(self.outputs),
+            "readOnly": self.read_only,
+            "resource": self.resource,
+            "plugin": plugin,
+        }
+
+
+CommandHandler = Callable[[Any, "CommandContext"], Result]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command of the bus: ``handler(validated_input, ctx) -> Result``."""
+
+    name: str
+    handler: CommandHandler
+    input_model: type[BaseModel]
+    description: str = ""
+    read_only: bool = False
+
+
+@dataclass
+class CommandContext:
+    """What a command handler receives: the backends it may use and who asked."""
+
+    backends: Mapping[str, Any]
+    settings: Settings
+    execution_id: str | None = None
+    node_id: str | None = None
+
+    def backend(self, name: str) -> Any:
+        """The backend instance registered under ``name`` (KeyError when absent)."""
+        return self.backends[name]
+
+
+BackendFactory = Callable[["Settings"], Any]
+
+
+class DuplicateRegistrationError(Exception):
+    """Two plugins registered the same name."""
+
+
+@dataclass
+class Registry:
+    """Everything the plugins registered, keyed by name, with the plugin that registered it."""
+
+    node_types: dict[str, NodeSpec] = field(default_factory=dict)
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    backends: dict[str, BackendFactory] = field(default_factory=dict)
+    origin: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def _claim(self, kind: str, name: str, plugin: str) -> None:
+        previous = self.origin.get((kind, name))
+        if previous is not None:
+            raise DuplicateRegistrationError(
+                f"{kind} {name!r} is registered by both plugin {previous!r} and plugin {plugin!r}; "
+                f"uninstall or block one of them"
+            )
+        self.origin[(kind, name)] = plugin
+
+    def add_node_type(self, spec: NodeSpec, plugin: str) -> None:
+        """Register a node type; a second registration of the same type is an error naming both."""
+        if not isinstance(spec, NodeSpec):
+            raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
+        self._claim("node type", spec.type, plugin)
+        self.node_types[spec.type] = spec
+
+    def add_command(self, spec: CommandSpec, plugin: str) -> None:
+        """Register a bus command."""
+        self._claim("command", spec.name, plugin)
+        self.commands[spec.name] = spec
+
+    def add_backend(self, name: str, factory: BackendFactory, plugin: str) -> None:
+        """Register a backend factory ``factory(settings) -> backend``."""
+        self._claim("backend", name, plugin)
+        self.backends[name] = factory
+
+    def plugin_of(self, kind: str, name: str) -> str | None:
+        """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend")."""
+        return self.origin.get((kind, name))
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Every node type as a catalog entry, sorted by type."""
+        return [
+            spec.catalog_entry(self.plugin_of("node type", name))
+            for name, spec in sorted(self.node_types.items())
+        ]
