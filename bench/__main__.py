@@ -1,0 +1,30 @@
+"""Run the benchmarks: ``python -m bench [NAME ...]`` (names: the part after ``bench_``).
+
+Each ``bench/bench_<name>.py`` has a ``main()`` that prints its figures; each runs in its own
+process so one benchmark's threads and memory never skew another's.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def main(argv: list[str]) -> int:
+    names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    print(f"# machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}")
+    failed = 0
+    for name in names:
+        print(f"\n## {name}", flush=True)
+        proc = subprocess.run([sys.executable, "-m", f"bench.bench_{name}"], cwd=HERE.parent)
+        failed += proc.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
