@@ -1,0 +1,155 @@
+"""The stage that decides a dropped file is complete: filters, the WAV probe, the stability tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.daemon.wavs import wav_bytes, write_wav
+from wwiseflowd.watch.batcher import Batcher
+from wwiseflowd.watch.filters import DropFilter
+from wwiseflowd.watch.stability import StabilityTracker
+from wwiseflowd.watch.wavecheck import WaveVerdict, probe_wave
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [".hidden.wav", "~lock.wav", "take.wav.part", "take.tmp", "._take.wav", "Thumbs.db",
+     "processed/a.wav", "failed/b.wav", ".git/c.wav", "__MACOSX/d.wav", "notes.txt"],
+)
+def test_filter_ignores_hidden_temporary_junk_and_daemon_folders(tmp_path: Path, rel: str) -> None:
+    f = DropFilter(tmp_path, excluded=[Path("processed"), Path("failed")])
+    assert not f.accepts(tmp_path / rel)
+
+
+def test_filter_accepts_wavs_in_subfolders_only_when_recursive(tmp_path: Path) -> None:
+    assert DropFilter(tmp_path).accepts(tmp_path / "Foley" / "Step_01.WAV")
+    assert not DropFilter(tmp_path, recursive=False).accepts(tmp_path / "Foley" / "Step_01.wav")
+    assert not DropFilter(tmp_path).accepts(Path("/elsewhere/x.wav"))
+
+
+def test_filter_scan_lists_existing_candidates_and_skips_excluded_dirs(tmp_path: Path) -> None:
+    for rel in ["a.wav", "sub/b.wav", "processed/c.wav", "sub/.d.wav", "sub/e.txt"]:
+        write_wav(tmp_path / rel)
+    f = DropFilter(tmp_path, excluded=[Path("processed")])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in f.scan()) == ["a.wav", "sub/b.wav"]
+
+
+def test_probe_says_complete_for_a_whole_wav(tmp_path: Path) -> None:
+    assert probe_wave(write_wav(tmp_path / "a.wav")).verdict is WaveVerdict.COMPLETE
+
+
+def test_probe_says_incomplete_while_the_data_chunk_is_short(tmp_path: Path) -> None:
+    data = wav_bytes(4000)
+    path = tmp_path / "a.wav"
+    for cut in (0, 10, 30, 44, 100, len(data) - 1):
+        path.write_bytes(data[:cut])
+        assert probe_wave(path).verdict is WaveVerdict.INCOMPLETE, cut
+
+
+def test_probe_says_incomplete_for_a_placeholder_data_size(tmp_path: Path) -> None:
+    data = bytearray(wav_bytes(100))
+    data[40:44] = b"\0\0\0\0"  # streaming writers patch the size in at the end
+    path = tmp_path / "a.wav"
+    path.write_bytes(bytes(data))
+    assert probe_wave(path).verdict is WaveVerdict.INCOMPLETE
+
+
+def test_probe_says_invalid_for_a_non_wav_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "broken.wav"
+    path.write_bytes(b"ID3\x03" + b"\0" * 200)
+    probe = probe_wave(path)
+    assert probe.verdict is WaveVerdict.INVALID
+    assert "broken.wav" in probe.reason and "not a WAV" in probe.reason
+
+
+def test_tracker_releases_a_file_only_after_settle_time_without_change(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock)
+    path = write_wav(tmp_path / "a.wav")
+    tracker.touch(path)
+    clock.advance(1.0)
+    assert tracker.poll() == ([], [])
+    clock.advance(0.6)
+    ready, _ = tracker.poll()
+    assert [r.path for r in ready] == [path] and ready[0].valid
+    assert len(tracker) == 0
+
+
+def test_tracker_restarts_the_quiet_time_when_size_changes(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.0, clock=clock)
+    path = tmp_path / "a.wav"
+    data = wav_bytes(2000)
+    path.write_bytes(data[:500])
+    tracker.touch(path)
+    clock.advance(1.1)
+    path.write_bytes(data)  # grew without an event reaching us
+    assert tracker.poll() == ([], [])
+    clock.advance(1.1)
+    ready, _ = tracker.poll()
+    assert [r.size for r in ready] == [len(data)]
+
+
+def test_tracker_keeps_waiting_for_a_stalled_writer_then_gives_up_as_invalid(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.0, incomplete_timeout_s=10, clock=clock)
+    path = tmp_path / "a.wav"
+    path.write_bytes(wav_bytes(2000)[:1000])
+    tracker.touch(path)
+    for _ in range(9):
+        clock.advance(1.0)
+        assert tracker.poll() == ([], [])
+    clock.advance(2.0)
+    ready, _ = tracker.poll()
+    assert ready and ready[0].verdict is WaveVerdict.INVALID and "truncated" in ready[0].reason
+
+
+def test_tracker_reports_vanished_files(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.0, clock=clock)
+    path = write_wav(tmp_path / "a.wav")
+    tracker.touch(path)
+    path.unlink()
+    clock.advance(2)
+    assert tracker.poll() == ([], [path])
+
+
+def test_batcher_groups_a_burst_and_closes_after_the_quiet_window() -> None:
+    clock = FakeClock()
+    batcher: Batcher[int] = Batcher(1.0, clock=clock)
+    for i in range(300):
+        batcher.add("sfx", i)
+        clock.advance(0.001)
+    assert batcher.due() == []
+    clock.advance(1.0)
+    assert [(k, len(v)) for k, v in batcher.due()] == [("sfx", 300)]
+
+
+def test_batcher_holds_a_quiet_batch_while_asked_but_not_past_max_wait() -> None:
+    clock = FakeClock()
+    batcher: Batcher[int] = Batcher(1.0, max_wait_s=5.0, clock=clock)
+    batcher.add("sfx", 1)
+    clock.advance(2.0)
+    assert batcher.due(hold=lambda key: True) == []
+    clock.advance(3.0)
+    assert batcher.due(hold=lambda key: True) == [("sfx", [1])]
+
+
+def test_batcher_splits_at_max_files() -> None:
+    batcher: Batcher[int] = Batcher(10.0, max_files=100)
+    for i in range(250):
+        batcher.add("sfx", i)
+    assert [len(v) for _, v in batcher.due()] == [100, 100, 50]

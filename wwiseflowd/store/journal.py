@@ -1,0 +1,526 @@
+"""The drop journal: one SQLite (WAL) row per dropped file and per batch, so nothing is lost or doubled.
+
+A file moves through ``seen -> stable -> queued -> importing -> done | failed``. The journal is
+written before each step takes effect (the execution id is recorded *before* the run starts), so
+after a crash the daemon knows which files were in flight and reconciles them against the Wwise
+project instead of importing them again. It lives in its own file (``drops.sqlite3`` in the state
+dir) so ``wwiseflowd status`` can read it while no daemon runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+JOURNAL_FILENAME = "drops.sqlite3"
+
+
+class FileState(StrEnum):
+    """Where a dropped file is in the pipeline."""
+
+    SEEN = "seen"
+    STABLE = "stable"
+    QUEUED = "queued"
+    IMPORTING = "importing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+#: states of a file the daemon still has to finish
+ACTIVE_STATES = (FileState.SEEN, FileState.STABLE, FileState.QUEUED, FileState.IMPORTING)
+
+
+class BatchState(StrEnum):
+    """Where a batch is: ``waiting`` means Wwise was unavailable and it will be retried."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting"
+    DONE = "done"
+    FAILED = "failed"
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS drop_files (
+    id INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    path TEXT NOT NULL,
+    rel_path TEXT NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    size INTEGER,
+    mtime_ns INTEGER,
+    sha256 TEXT,
+    valid INTEGER NOT NULL DEFAULT 1,
+    batch_id INTEGER,
+    execution_id TEXT,
+    object_ids TEXT NOT NULL DEFAULT '[]',
+    object_path TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    code TEXT,
+    error TEXT,
+    note TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS drop_files_rel ON drop_files (rule, rel_path);
+CREATE INDEX IF NOT EXISTS drop_files_state ON drop_files (state);
+CREATE INDEX IF NOT EXISTS drop_files_batch ON drop_files (batch_id);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    state TEXT NOT NULL,
+    files INTEGER NOT NULL,
+    imported INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    execution_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    code TEXT,
+    error TEXT,
+    retry_at REAL NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
+CREATE INDEX IF NOT EXISTS batches_state ON batches (state);
+"""
+
+_FILE_COLUMNS = (
+    "id, rule, path, rel_path, target, state, size, mtime_ns, sha256, valid, batch_id, "
+    "execution_id, object_ids, object_path, attempts, code, error, note, created_at, updated_at"
+)
+_BATCH_COLUMNS = (
+    "id, rule, state, files, imported, failed, skipped, execution_id, attempts, code, error, "
+    "retry_at, created_at, started_at, finished_at"
+)
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class DropRecord:
+    """One dropped file as the journal knows it."""
+
+    id: int
+    rule: str
+    path: str
+    rel_path: str
+    target: str
+    state: FileState
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    valid: bool
+    batch_id: int | None
+    execution_id: str | None
+    object_ids: list[str]
+    object_path: str | None
+    attempts: int
+    code: str | None
+    error: str | None
+    note: str | None
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> DropRecord:
+        """Build from a ``SELECT {_FILE_COLUMNS}`` row."""
+        values = list(row)
+        values[5] = FileState(values[5])
+        values[9] = bool(values[9])
+        values[12] = json.loads(values[12] or "[]")
+        return cls(*values)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (camelCase, ISO times) for status output."""
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "path": self.path,
+            "relPath": self.rel_path,
+            "target": self.target,
+            "state": self.state.value,
+            "size": self.size,
+            "sha256": self.sha256,
+            "batchId": self.batch_id,
+            "executionId": self.execution_id,
+            "objectIds": self.object_ids,
+            "objectPath": self.object_path,
+            "attempts": self.attempts,
+            "code": self.code,
+            "error": self.error,
+            "note": self.note,
+            "updatedAt": _iso(self.updated_at),
+        }
+
+
+@dataclass
+class BatchRecord:
+    """One batch of files of one rule."""
+
+    id: int
+    rule: str
+    state: BatchState
+    files: int
+    imported: int
+    failed: int
+    skipped: int
+    execution_id: str | None
+    attempts: int
+    code: str | None
+    error: str | None
+    retry_at: float
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> BatchRecord:
+        """Build from a ``SELECT {_BATCH_COLUMNS}`` row."""
+        values = list(row)
+        values[2] = BatchState(values[2])
+        return cls(*values)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form for status output."""
+        duration = (
+            round((self.finished_at - self.started_at) * 1000, 1)
+            if self.finished_at is not None and self.started_at is not None
+            else None
+        )
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "state": self.state.value,
+            "files": self.files,
+            "imported": self.imported,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "executionId": self.execution_id,
+            "attempts": self.attempts,
+            "code": self.code,
+            "error": self.error,
+            "createdAt": _iso(self.created_at),
+            "startedAt": _iso(self.started_at),
+            "finishedAt": _iso(self.finished_at),
+            "durationMs": duration,
+        }
+
+
+class Journal:
+    """The drop journal. Thread-safe: one connection behind a lock, each method one transaction."""
+
+    def __init__(self, path: Path | str, *, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path) -> Journal:
+        """The journal file of a state dir."""
+        return cls(state_dir / JOURNAL_FILENAME)
+
+    def close(self) -> None:
+        """Checkpoint the WAL into the main file and close."""
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # another reader holds it; the WAL is still durable
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _files(self, where: str, params: Iterable[Any] = ()) -> list[DropRecord]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_FILE_COLUMNS} FROM drop_files {where}", tuple(params))
+            return [DropRecord.from_row(r) for r in rows.fetchall()]
+
+    def _batches(self, where: str, params: Iterable[Any] = ()) -> list[BatchRecord]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_BATCH_COLUMNS} FROM batches {where}", tuple(params))
+            return [BatchRecord.from_row(r) for r in rows.fetchall()]
+
+    # -- files -------------------------------------------------------------------------------
+
+    def file(self, file_id: int) -> DropRecord | None:
+        """One file record by id."""
+        found = self._files("WHERE id = ?", (file_id,))
+        return found[0] if found else None
+
+    def latest_by_rel(self, rule: str) -> dict[str, DropRecord]:
+        """The newest record of each relative path of ``rule`` (what a rescan compares against)."""
+        out: dict[str, DropRecord] = {}
+        for record in self._files("WHERE rule = ? ORDER BY id", (rule,)):
+            out[record.rel_path] = record
+        return out
+
+    def active(self, rule: str | None = None) -> list[DropRecord]:
+        """Files not yet done or failed (optionally of one rule), oldest first."""
+        marks = ",".join("?" for _ in ACTIVE_STATES)
+        params: list[Any] = [s.value for s in ACTIVE_STATES]
+        where = f"WHERE state IN ({marks})"
+        if rule is not None:
+            where += " AND rule = ?"
+            params.append(rule)
+        return self._files(where + " ORDER BY id", params)
+
+    def record_seen(self, rule: str, entries: Iterable[tuple[str, str, str]]) -> dict[str, int]:
+        """Record ``(path, rel_path, target)`` as seen unless an active record exists; rel -> id."""
+        now = self.clock()
+        ids: dict[str, int] = {}
+        marks = ",".join("?" for _ in ACTIVE_STATES)
+        with self._tx() as db:
+            for path, rel, target in entries:
+                row = db.execute(
+                    f"SELECT id FROM drop_files WHERE rule = ? AND rel_path = ? AND state IN ({marks}) "
+                    "ORDER BY id DESC LIMIT 1",
+                    (rule, rel, *[s.value for s in ACTIVE_STATES]),
+                ).fetchone()
+                if row is not None:
+                    ids[rel] = row[0]
+                    continue
+                cur = db.execute(
+                    "INSERT INTO drop_files (rule, path, rel_path, target, state, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (rule, path, rel, target, FileState.SEEN.value, now, now),
+                )
+                ids[rel] = int(cur.lastrowid or 0)
+        return ids
+
+    def mark_stable(
+        self,
+        file_id: int,
+        *,
+        size: int,
+        mtime_ns: int,
+        sha256: str | None,
+        valid: bool,
+        reason: str | None = None,
+    ) -> None:
+        """The file is complete (or definitely invalid, with ``reason``) and hashed."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE drop_files SET state = ?, size = ?, mtime_ns = ?, sha256 = ?, valid = ?, "
+                "error = ?, code = ?, updated_at = ? WHERE id = ?",
+                (
+                    FileState.STABLE.value,
+                    size,
+                    mtime_ns,
+                    sha256,
+                    int(valid),
+                    reason,
+                    None if valid else "INVALID_AUDIO",
+                    self.clock(),
+                    file_id,
+                ),
+            )
+
+    def find_done(self, rule: str, rel_path: str, target: str) -> DropRecord | None:
+        """The newest *done* import of ``rel_path`` into ``target`` by ``rule``, if any."""
+        found = self._files(
+            "WHERE rule = ? AND rel_path = ? AND target = ? AND state = ? ORDER BY id DESC LIMIT 1",
+            (rule, rel_path, target, FileState.DONE.value),
+        )
+        return found[0] if found else None
+
+    def forget(self, file_ids: Iterable[int]) -> None:
+        """Delete records of files that vanished before they were imported."""
+        with self._tx() as db:
+            db.executemany("DELETE FROM drop_files WHERE id = ?", [(i,) for i in file_ids])
+
+    def mark_importing(self, file_ids: Iterable[int], execution_id: str) -> None:
+        """Written *before* the run starts: these files may reach Wwise under ``execution_id``."""
+        now = self.clock()
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE drop_files SET state = ?, execution_id = ?, attempts = attempts + 1, "
+                "updated_at = ? WHERE id = ?",
+                [(FileState.IMPORTING.value, execution_id, now, i) for i in file_ids],
+            )
+
+    def mark_done(
+        self,
+        file_id: int,
+        *,
+        object_ids: list[str] | None = None,
+        object_path: str | None = None,
+        execution_id: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """The file is in the project (or was already: ``note`` says why nothing ran)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE drop_files SET state = ?, object_ids = ?, object_path = ?, "
+                "execution_id = COALESCE(?, execution_id), note = ?, code = NULL, error = NULL, "
+                "updated_at = ? WHERE id = ?",
+                (
+                    FileState.DONE.value,
+                    json.dumps(object_ids or []),
+                    object_path,
+                    execution_id,
+                    note,
+                    self.clock(),
+                    file_id,
+                ),
+            )
+
+    def mark_failed(self, file_id: int, *, code: str, error: str, execution_id: str | None = None) -> None:
+        """The file cannot be imported; ``error`` says why and what to do."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE drop_files SET state = ?, code = ?, error = ?, "
+                "execution_id = COALESCE(?, execution_id), updated_at = ? WHERE id = ?",
+                (FileState.FAILED.value, code, error, execution_id, self.clock(), file_id),
+            )
+
+    def set_note(self, file_id: int, note: str) -> None:
+        """Attach a short remark (e.g. where the file was moved)."""
+        with self._tx() as db:
+            db.execute("UPDATE drop_files SET note = ? WHERE id = ?", (note, file_id))
+
+    # -- batches -----------------------------------------------------------------------------
+
+    def create_batch(self, rule: str, file_ids: list[int]) -> int:
+        """A new queued batch holding ``file_ids`` (which become ``queued``)."""
+        now = self.clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO batches (rule, state, files, created_at) VALUES (?, ?, ?, ?)",
+                (rule, BatchState.QUEUED.value, len(file_ids), now),
+            )
+            batch_id = int(cur.lastrowid or 0)
+            db.executemany(
+                "UPDATE drop_files SET state = ?, batch_id = ?, updated_at = ? WHERE id = ?",
+                [(FileState.QUEUED.value, batch_id, now, i) for i in file_ids],
+            )
+        return batch_id
+
+    def batch(self, batch_id: int) -> BatchRecord | None:
+        """One batch by id."""
+        found = self._batches("WHERE id = ?", (batch_id,))
+        return found[0] if found else None
+
+    def batch_files(self, batch_id: int) -> list[DropRecord]:
+        """The files of a batch, in drop order."""
+        return self._files("WHERE batch_id = ? ORDER BY id", (batch_id,))
+
+    def next_batch(self, now: float | None = None) -> BatchRecord | None:
+        """The oldest batch ready to run (queued, running after a crash, or waiting and due)."""
+        now = self.clock() if now is None else now
+        found = self._batches(
+            "WHERE state IN (?, ?) OR (state = ? AND retry_at <= ?) ORDER BY id LIMIT 1",
+            (BatchState.QUEUED.value, BatchState.RUNNING.value, BatchState.WAITING.value, now),
+        )
+        return found[0] if found else None
+
+    def next_retry_at(self) -> float | None:
+        """When the earliest waiting batch is due, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(retry_at) FROM batches WHERE state = ?", (BatchState.WAITING.value,)
+            ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
+    def start_batch(self, batch_id: int, execution_id: str) -> None:
+        """The batch's run is about to start."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE batches SET state = ?, execution_id = ?, attempts = attempts + 1, "
+                "started_at = ? WHERE id = ?",
+                (BatchState.RUNNING.value, execution_id, self.clock(), batch_id),
+            )
+
+    def wait_batch(self, batch_id: int, *, retry_at: float, code: str, error: str) -> None:
+        """Wwise was unavailable: keep the batch and try again at ``retry_at``."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE batches SET state = ?, retry_at = ?, code = ?, error = ? WHERE id = ?",
+                (BatchState.WAITING.value, retry_at, code, error, batch_id),
+            )
+
+    def finish_batch(
+        self, batch_id: int, *, code: str | None = None, error: str | None = None
+    ) -> BatchRecord:
+        """Close a batch, counting its files' outcomes."""
+        with self._tx() as db:
+            counts = dict(
+                db.execute(
+                    "SELECT state, COUNT(*) FROM drop_files WHERE batch_id = ? GROUP BY state",
+                    (batch_id,),
+                ).fetchall()
+            )
+            skipped = db.execute(
+                "SELECT COUNT(*) FROM drop_files WHERE batch_id = ? AND state = ? AND note IS NOT NULL "
+                "AND note LIKE 'already%'",
+                (batch_id, FileState.DONE.value),
+            ).fetchone()[0]
+            imported = counts.get(FileState.DONE.value, 0) - skipped
+            failed = counts.get(FileState.FAILED.value, 0)
+            state = BatchState.FAILED if failed and not imported and not skipped else BatchState.DONE
+            db.execute(
+                "UPDATE batches SET state = ?, imported = ?, failed = ?, skipped = ?, code = ?, "
+                "error = ?, finished_at = ? WHERE id = ?",
+                (state.value, imported, failed, skipped, code, error, self.clock(), batch_id),
+            )
+        record = self.batch(batch_id)
+        assert record is not None
+        return record
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def counts_by_rule(self) -> dict[str, dict[str, int]]:
+        """``{rule: {state: count}}`` over all files."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rule, state, COUNT(*) FROM drop_files GROUP BY rule, state"
+            ).fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for rule, state, count in rows:
+            out.setdefault(rule, {})[state] = count
+        return out
+
+    def recent_batches(self, limit: int = 20) -> list[BatchRecord]:
+        """Newest batches first."""
+        return self._batches("ORDER BY id DESC LIMIT ?", (limit,))
+
+    def recent_failures(self, limit: int = 20) -> list[DropRecord]:
+        """Newest failed files first."""
+        return self._files(
+            "WHERE state = ? ORDER BY updated_at DESC LIMIT ?", (FileState.FAILED.value, limit)
+        )
+
+    def waiting_batches(self) -> list[BatchRecord]:
+        """Batches not finished yet, oldest first."""
+        return self._batches(
+            "WHERE state IN (?, ?, ?) ORDER BY id",
+            (BatchState.QUEUED.value, BatchState.RUNNING.value, BatchState.WAITING.value),
+        )

@@ -1,0 +1,79 @@
+"""Group ready files into batches: one batch per rule per burst (one run, one undo group).
+
+A rule's open batch closes when no file was added for ``window_s``, when it holds ``max_files``,
+or when it has been open for ``max_wait_s`` (so a steady trickle still gets imported).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Open(Generic[T]):
+    opened: float
+    last_add: float
+    items: list[T] = field(default_factory=list)
+
+
+class Batcher(Generic[T]):
+    """Collects items per key and releases them as batches. Not thread-safe: one pump owns it."""
+
+    def __init__(
+        self,
+        window_s: float,
+        *,
+        max_files: int = 2000,
+        max_wait_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window_s = window_s
+        self.max_files = max_files
+        self.max_wait_s = max(max_wait_s, window_s)
+        self.clock = clock
+        self._open: dict[str, _Open[T]] = {}
+
+    def add(self, key: str, item: T) -> None:
+        """Add ``item`` to ``key``'s open batch (opening one if needed)."""
+        now = self.clock()
+        batch = self._open.get(key)
+        if batch is None:
+            batch = self._open[key] = _Open(opened=now, last_add=now)
+        batch.items.append(item)
+        batch.last_add = now
+
+    def pending(self, key: str) -> int:
+        """Items waiting in ``key``'s open batch."""
+        batch = self._open.get(key)
+        return len(batch.items) if batch else 0
+
+    def next_deadline(self) -> float | None:
+        """Clock time when the earliest open batch closes, or None."""
+        if not self._open:
+            return None
+        return min(min(b.last_add + self.window_s, b.opened + self.max_wait_s) for b in self._open.values())
+
+    def due(
+        self, *, flush: bool = False, hold: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, list[T]]]:
+        """Close and return the batches that are due (all of them with ``flush``).
+
+        ``hold(key)`` may keep a quiet batch open a little longer (e.g. while more files of the same
+        rule are still settling); ``max_files`` and ``max_wait_s`` still close it.
+        """
+        now = self.clock()
+        out: list[tuple[str, list[T]]] = []
+        for key, batch in list(self._open.items()):
+            full = len(batch.items) >= self.max_files
+            quiet = now - batch.last_add >= self.window_s
+            old = now - batch.opened >= self.max_wait_s
+            if flush or full or old or (quiet and not (hold and hold(key))):
+                del self._open[key]
+                for start in range(0, len(batch.items), self.max_files):
+                    out.append((key, batch.items[start : start + self.max_files]))
+        return out

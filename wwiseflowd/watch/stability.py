@@ -1,0 +1,142 @@
+"""The stage that decides a dropped file is complete (paperless-ngx's FileStabilityTracker, extended).
+
+Watch handlers and scans only :meth:`StabilityTracker.touch` a path. :meth:`~StabilityTracker.poll`
+later re-stats it: a file is ready when no event arrived and its size and mtime stayed the same for
+the settle time, and the probe (the RIFF/WAVE check) says it is complete. A file whose header says
+it is still incomplete keeps waiting; only if it stays incomplete and unchanged for
+``incomplete_timeout_s`` is it given up as invalid (a truncated copy that will never finish).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class ReadyFile:
+    """A file the tracker has finished deciding about: complete (import it) or invalid (fail it)."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    verdict: WaveVerdict
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """True when the file is a complete WAV."""
+        return self.verdict is WaveVerdict.COMPLETE
+
+
+@dataclass
+class _Pending:
+    size: int
+    mtime_ns: int
+    quiet_since: float  # last event or last observed change
+    last_event: float
+    incomplete_since: float | None = None
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class StabilityTracker:
+    """Per-path quiet time + stable stat + format probe. Not thread-safe: one pump thread owns it."""
+
+    def __init__(
+        self,
+        settle_s: float,
+        *,
+        incomplete_timeout_s: float = 60.0,
+        probe: Callable[[Path], WaveProbe] = probe_wave,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.settle_s = settle_s
+        self.incomplete_timeout_s = incomplete_timeout_s
+        self.probe = probe
+        self.clock = clock
+        self._pending: dict[Path, _Pending] = {}
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._pending
+
+    def touch(self, path: Path) -> None:
+        """Something happened to ``path`` (an event, a scan): restart its quiet time."""
+        stat = _stat(path)
+        if stat is None:
+            self._pending.pop(path, None)
+            return
+        now = self.clock()
+        entry = self._pending.get(path)
+        if entry is None:
+            self._pending[path] = _Pending(stat[0], stat[1], now, now)
+            return
+        entry.quiet_since = entry.last_event = now
+        if (entry.size, entry.mtime_ns) != stat:
+            entry.size, entry.mtime_ns = stat
+            entry.incomplete_since = None
+
+    def forget(self, path: Path) -> None:
+        """Stop tracking ``path``."""
+        self._pending.pop(path, None)
+
+    def recently_active(self, within_s: float) -> bool:
+        """True when some pending path had an event less than ``within_s`` ago (a burst in progress)."""
+        now = self.clock()
+        return any(now - e.last_event < within_s for e in self._pending.values())
+
+    def next_deadline(self) -> float | None:
+        """Clock time of the earliest path due for a check, or None when nothing is pending."""
+        if not self._pending:
+            return None
+        return min(e.quiet_since for e in self._pending.values()) + self.settle_s
+
+    def poll(self) -> tuple[list[ReadyFile], list[Path]]:
+        """Check every path whose quiet time elapsed; return (decided files, vanished paths)."""
+        now = self.clock()
+        ready: list[ReadyFile] = []
+        vanished: list[Path] = []
+        for path, entry in list(self._pending.items()):
+            if now - entry.quiet_since < self.settle_s:
+                continue
+            stat = _stat(path)
+            if stat is None:
+                vanished.append(path)
+                del self._pending[path]
+                continue
+            if (entry.size, entry.mtime_ns) != stat:
+                entry.size, entry.mtime_ns = stat
+                entry.quiet_since = now
+                entry.incomplete_since = None
+                continue
+            probe = self.probe(path)
+            if probe.verdict is WaveVerdict.INCOMPLETE:
+                if entry.incomplete_since is None:
+                    entry.incomplete_since = now
+                if now - entry.incomplete_since < self.incomplete_timeout_s:
+                    entry.quiet_since = now  # look again after another settle period
+                    continue
+                probe = WaveProbe(
+                    WaveVerdict.INVALID,
+                    f"{probe.reason} (unchanged for {self.incomplete_timeout_s:g} s, so it is "
+                    f"treated as broken)",
+                )
+            del self._pending[path]
+            ready.append(ReadyFile(path, stat[0], stat[1], probe.verdict, probe.reason))
+        return ready, vanished
