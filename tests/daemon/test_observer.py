@@ -10,7 +10,7 @@ from tests.daemon.wavs import write_wav
 from wwiseflowd.watch.observer import EnqueueHandler, ObserverSupervisor, WatchSpec
 
 
-def _wait_for(q: "queue.Queue[tuple[str, Path, bool]]", path: Path, timeout: float = 5.0) -> bool:
+def _wait_for(q: queue.Queue[tuple[str, Path, bool]], path: Path, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

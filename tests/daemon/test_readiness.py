@@ -26,8 +26,19 @@ class FakeClock:
 
 @pytest.mark.parametrize(
     "rel",
-    [".hidden.wav", "~lock.wav", "take.wav.part", "take.tmp", "._take.wav", "Thumbs.db",
-     "processed/a.wav", "failed/b.wav", ".git/c.wav", "__MACOSX/d.wav", "notes.txt"],
+    [
+        ".hidden.wav",
+        "~lock.wav",
+        "take.wav.part",
+        "take.tmp",
+        "._take.wav",
+        "Thumbs.db",
+        "processed/a.wav",
+        "failed/b.wav",
+        ".git/c.wav",
+        "__MACOSX/d.wav",
+        "notes.txt",
+    ],
 )
 def test_filter_ignores_hidden_temporary_junk_and_daemon_folders(tmp_path: Path, rel: str) -> None:
     f = DropFilter(tmp_path, excluded=[Path("processed"), Path("failed")])

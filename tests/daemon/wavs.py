@@ -13,7 +13,9 @@ def wav_bytes(frames: int = 800, *, seed: int = 0) -> bytes:
     """A mono 16-bit PCM WAV; ``seed`` changes the samples (and so the content hash)."""
     data = b"".join(struct.pack("<h", ((i * 97 + seed * 31) % 2000) - 1000) for i in range(frames))
     fmt = struct.pack("<HHIIHH", 1, 1, RATE, RATE * 2, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
