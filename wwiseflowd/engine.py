@@ -1,0 +1,367 @@
+"""The Engine: the one facade every front door (CLI, daemon, REST, MCP) uses.
+
+It owns the registry (from the plugins), the store, the audit log, the command bus, the backends,
+the runner and the event hub. It is thread-based (waapi-client must never be built inside a running
+asyncio loop); every method is thread-safe and returns Results or ExecutionResults for user errors
+instead of raising. See docs/architecture.md for the contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from loguru import logger
+from pydantic import ValidationError
+
+from wwiseflowd.audit import AuditLog
+from wwiseflowd.bus import BackendPool, CommandBus
+from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result
+from wwiseflowd.config import Settings
+from wwiseflowd.events import EventHub, utc_now_iso
+from wwiseflowd.plugins import Plugins, load_plugins
+from wwiseflowd.registry import Registry
+from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.runner import ExecutionResult, RunControl, Runner, new_execution_id
+from wwiseflowd.store import ExecutionStatus, Store, open_store
+
+#: how many compiled plans the engine keeps, keyed by the document's hash
+PLAN_CACHE_SIZE = 256
+#: seconds close() waits for running executions after cancelling them
+CLOSE_WAIT_S = 10.0
+
+
+@dataclass
+class _Active:
+    control: RunControl
+    done: threading.Event = field(default_factory=threading.Event)
+    result: ExecutionResult | None = None
+
+
+class Engine:
+    """Compile and run workflows, run bus commands, report executions and health."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        plugins: Plugins | None = None,
+        *,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings
+        self.plugins = plugins if plugins is not None else load_plugins(settings)
+        self.events = EventHub()
+        self._store = store
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._plans: OrderedDict[str, Plan] = OrderedDict()
+        self._active: dict[str, _Active] = {}
+        self._threads: dict[str, threading.Thread] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def start(self) -> Engine:
+        """Open the store and the audit log and build the bus and the runner (idempotent)."""
+        with self._lock:
+            if self._started:
+                return self
+            if self._closed:
+                raise RuntimeError("this Engine was closed; create a new one")
+            registry = self.plugins.registry()
+            self.store: Store = self._store if self._store is not None else open_store(self.settings)
+            self.audit = AuditLog(Path(self.settings.paths.state_dir) / "audit")
+            self.backends = BackendPool(registry, self.settings)
+            self.bus = CommandBus(registry, self.settings, self.backends, self.audit)
+            self.runner = Runner(registry, self.settings, self.store, self.bus, self.backends, self.events,
+                                 on_finished=self.plugins.on_run_finished)
+            self._started = True
+        return self
+
+    def close(self) -> None:
+        """Cancel running executions, wait briefly for them, close backends, store and audit log."""
+        with self._lock:
+            if not self._started or self._closed:
+                self._closed = True
+                return
+            self._closed = True
+            active = list(self._active.values())
+            threads = list(self._threads.values())
+        for run in active:
+            run.control.cancel()
+        for thread in threads:
+            thread.join(CLOSE_WAIT_S)
+        for run in active:
+            run.done.wait(CLOSE_WAIT_S)
+        self.backends.close()
+        self.audit.close()
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _ready(self) -> None:
+        if not self._started:
+            self.start()
+
+    # -- catalog and compile ------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """Node types, commands and backends registered by the plugins."""
+        return self.plugins.registry()
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Every node type with its input JSON schema, outputs and plugin."""
+        return self.registry.catalog()
+
+    def compile(self, document: Any) -> Result:
+        """Compile a workflow document: ok with the plan dict, or not ok with ``data.errors``."""
+        try:
+            plan = self._compile(document)
+        except CompileFailed as exc:
+            return errors_result(exc.errors)
+        return Result.success(plan.model_dump())
+
+    def _compile(self, document: Any) -> Plan:
+        try:
+            key = hashlib.sha256(canonical_json(document).encode()).hexdigest()
+        except (TypeError, ValueError):
+            key = None  # not JSON-able: the compiler reports it
+        if key is not None:
+            with self._lock:
+                cached = self._plans.get(key)
+                if cached is not None:
+                    self._plans.move_to_end(key)
+                    return cached
+        plan = compile_plan(document, self.registry)
+        if key is not None:
+            with self._lock:
+                self._plans[key] = plan
+                while len(self._plans) > PLAN_CACHE_SIZE:
+                    self._plans.popitem(last=False)
+        return plan
+
+    def _plan_of(self, document_or_plan: Any) -> Plan | Result:
+        """A Plan from a workflow document or from a plan dict (re-checked); a Result on errors."""
+        if isinstance(document_or_plan, Plan):
+            return document_or_plan
+        is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
+        if is_plan and "nodes" not in document_or_plan:
+            return self._check_plan(document_or_plan)
+        try:
+            return self._compile(document_or_plan)
+        except CompileFailed as exc:
+            return errors_result(exc.errors)
+
+    def _check_plan(self, raw: Mapping[str, Any]) -> Plan | Result:
+        try:
+            plan = Plan.model_validate(raw)
+        except ValidationError as exc:
+            return Result.failure(ErrorCode.INVALID_INPUT,
+                                  f"This plan is not valid ({exc.error_count()} problem(s), first: "
+                                  f"{exc.errors()[0]['msg']}); compile the workflow again.")
+        body = {"workflowId": plan.workflowId, "inputs": plan.inputs,
+                "steps": [s.model_dump() for s in plan.steps]}
+        if hashlib.sha256(canonical_json(body).encode()).hexdigest() != plan.hash:
+            return Result.failure(ErrorCode.INVALID_INPUT,
+                                  "The plan's hash does not match its steps (was it edited?); compile the "
+                                  "workflow again.")
+        seen: set[str] = set()
+        for step in plan.steps:
+            if step.type not in self.registry.node_types:
+                return Result.failure(ErrorCode.UNKNOWN_NODE_TYPE,
+                                      f"Plan step {step.nodeId!r} has type {step.type!r}, which no loaded "
+                                      f"plugin provides; see wwiseflowd plugins.")
+            missing = [d for d in step.deps if d not in seen]
+            if missing:
+                return Result.failure(ErrorCode.INVALID_INPUT,
+                                      f"Plan step {step.nodeId!r} depends on {missing[0]!r}, which does "
+                                      f"not come before it; compile the workflow again.")
+            seen.add(step.nodeId)
+        return plan
+
+    # -- executions ---------------------------------------------------------------------------------
+
+    def execute(
+        self,
+        document_or_plan: Any,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        force: bool = False,
+        rollback: bool | None = None,
+        execution_id: str | None = None,
+        source: str = "cli",
+    ) -> ExecutionResult:
+        """Compile (or take a plan) and run it; blocks until the execution finished."""
+        execution_id = self.submit(document_or_plan, inputs, force=force, rollback=rollback,
+                                   execution_id=execution_id, source=source, background=False)
+        result = self.wait(execution_id)
+        assert result is not None
+        return result
+
+    def submit(
+        self,
+        document_or_plan: Any,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        force: bool = False,
+        rollback: bool | None = None,
+        execution_id: str | None = None,
+        source: str = "cli",
+        background: bool = True,
+    ) -> str:
+        """Start an execution in a background thread; returns its executionId at once."""
+        self._ready()
+        execution_id = execution_id or new_execution_id()
+        active = _Active(RunControl(execution_id))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Engine was closed")
+            if execution_id in self._active:
+                raise ValueError(f"execution {execution_id} is already running")
+            self._active[execution_id] = active
+
+        def run() -> None:
+            try:
+                active.result = self._run(document_or_plan, inputs, active.control, force, rollback, source)
+            finally:
+                active.done.set()
+                with self._lock:
+                    self._active.pop(execution_id, None)
+                    self._threads.pop(execution_id, None)
+
+        if not background:
+            run()
+            return execution_id
+        thread = threading.Thread(target=run, name=f"execution-{execution_id}", daemon=True)
+        with self._lock:
+            self._threads[execution_id] = thread
+        thread.start()
+        return execution_id
+
+    def _run(
+        self, document_or_plan: Any, inputs: Mapping[str, Any] | None, control: RunControl,
+        force: bool, rollback: bool | None, source: str,
+    ) -> ExecutionResult:
+        try:
+            plan = self._plan_of(document_or_plan)
+        except Exception as exc:  # the compiler must never take a front door down
+            logger.opt(exception=exc).error("Compiling failed")
+            plan = Result.failure(ErrorCode.INTERNAL, f"Compiling the workflow failed unexpectedly: {exc}.")
+        if isinstance(plan, Result):
+            return self._not_started(plan, control.execution_id, document_or_plan, source)
+        return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source, control=control)
+
+    def _not_started(
+        self, problem: Result, execution_id: str, document: Any, source: str
+    ) -> ExecutionResult:
+        workflow_id = document.get("id") if isinstance(document, Mapping) else None
+        errors = problem.data.get("errors") if isinstance(problem.data, dict) else None
+        result = ExecutionResult(
+            ok=False, executionId=execution_id, workflowId=str(workflow_id or "workflow"), status="failed",
+            error=problem.error, code=problem.code, errors=errors, startedAt=utc_now_iso(), source=source,
+        )
+        self.store.ledger_record(result.model_dump(mode="json"), "failed")
+        return result
+
+    def wait(self, execution_id: str, timeout: float | None = None) -> ExecutionResult | None:
+        """The finished execution, waiting up to ``timeout`` s; None when unknown or still running."""
+        with self._lock:
+            active = self._active.get(execution_id)
+        if active is not None:
+            if not active.done.wait(timeout):
+                return None
+            return active.result
+        return self.get_execution(execution_id)
+
+    def get_execution(self, execution_id: str) -> ExecutionResult | None:
+        """A running execution's live state, or a finished one from the run ledger; None if unknown."""
+        self._ready()
+        with self._lock:
+            active = self._active.get(execution_id)
+        if active is not None:
+            if active.result is not None:
+                return active.result
+            snapshot = active.control.snapshot()
+            if snapshot is not None:
+                return snapshot
+        stored = self.store.ledger_get(execution_id)
+        return None if stored is None else ExecutionResult.model_validate(stored)
+
+    def list_executions(
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+    ) -> list[dict[str, Any]]:
+        """Execution summaries from the run ledger, newest first."""
+        self._ready()
+        return self.store.ledger_list(limit=limit, offset=offset, status=status)
+
+    def cancel(self, execution_id: str) -> bool:
+        """Cancel a running execution; False when it is not running."""
+        with self._lock:
+            active = self._active.get(execution_id)
+        if active is None or active.done.is_set():
+            return False
+        active.control.cancel()
+        return True
+
+    def running(self) -> list[str]:
+        """ExecutionIds currently running."""
+        with self._lock:
+            return list(self._active)
+
+    # -- bus, backends, health ----------------------------------------------------------------------
+
+    def command(
+        self,
+        name: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        execution_id: str | None = None,
+        node_id: str | None = None,
+    ) -> Result:
+        """Run one bus command (e.g. ``create_sound``); audit-logged; never raises."""
+        self._ready()
+        return self.bus.execute(name, payload, execution_id=execution_id, node_id=node_id)
+
+    def backend(self, name: str) -> Any:
+        """The backend ``name`` (created lazily); KeyError when no plugin registered it."""
+        self._ready()
+        return self.backends.get(name)
+
+    def health(self) -> dict[str, Any]:
+        """``{"engine": {...}, "<backend>": backend.health() ...}``; never raises."""
+        self._ready()
+        report: dict[str, Any] = {
+            "engine": {
+                "running": len(self._active),
+                "nodeTypes": len(self.registry.node_types),
+                "commands": len(self.registry.commands),
+                "pluginErrors": self.plugins.errors,
+            }
+        }
+        for name in self.registry.backends:
+            try:
+                backend = self.backends.get(name)
+                method = getattr(backend, "health", None)
+                report[name] = method() if callable(method) else {"created": True}
+            except Exception as exc:
+                report[name] = {"ok": False, "error": str(exc)}
+        return report
+
+
+__all__ = ["Engine", "ExecutionResult"]

@@ -1,0 +1,130 @@
+"""EventHub: in-process publish/subscribe of progress events (runs, nodes, batches).
+
+Publishers never block: each subscription has a bounded queue and drops its oldest event when a
+slow consumer falls behind (the ``dropped`` counter says how many). Consumers are the CLI progress
+printer, the REST ``/events`` SSE stream and the web editor.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+Event = dict[str, Any]
+
+
+def utc_now_iso() -> str:
+    """The current time as ISO-8601 UTC with milliseconds (``2026-01-01T12:00:00.123Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Subscription:
+    """One consumer's view of the hub: ``get(timeout)`` returns the next event or None."""
+
+    def __init__(
+        self,
+        hub: EventHub,
+        maxsize: int,
+        accept: Callable[[Event], bool] | None,
+    ) -> None:
+        self._hub = hub
+        self._queue: queue.Queue[Event] = queue.Queue(maxsize=maxsize)
+        self._accept = accept
+        self.dropped = 0
+        self.closed = False
+
+    def _offer(self, event: Event) -> None:
+        if self._accept is not None and not self._accept(event):
+            return
+        while True:
+            try:
+                self._queue.put_nowait(event)
+                return
+            except queue.Full:
+                # a slow consumer loses its oldest event rather than blocking the runner
+                try:
+                    self._queue.get_nowait()
+                    self.dropped += 1
+                except queue.Empty:
+                    pass
+
+    def get(self, timeout: float | None = None) -> Event | None:
+        """The next event, waiting up to ``timeout`` seconds (None: forever); None on timeout."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self) -> list[Event]:
+        """Every event already queued, without waiting."""
+        events: list[Event] = []
+        while True:
+            try:
+                events.append(self._queue.get_nowait())
+            except queue.Empty:
+                return events
+
+    def __iter__(self) -> Iterator[Event]:
+        """Iterate events until the subscription is closed (blocks between events)."""
+        while not self.closed:
+            event = self.get(timeout=0.2)
+            if event is not None:
+                yield event
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        self.closed = True
+        self._hub._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class EventHub:
+    """Thread-safe fan-out of JSON-able event dicts to every open subscription."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: tuple[Subscription, ...] = ()
+
+    def subscribe(
+        self,
+        maxsize: int = 10_000,
+        accept: Callable[[Event], bool] | None = None,
+    ) -> Subscription:
+        """A new subscription; ``accept(event)`` may filter events (e.g. one executionId)."""
+        sub = Subscription(self, maxsize, accept)
+        with self._lock:
+            self._subscriptions = (*self._subscriptions, sub)
+        return sub
+
+    def _remove(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subscriptions = tuple(s for s in self._subscriptions if s is not sub)
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many subscriptions are open."""
+        return len(self._subscriptions)
+
+    def publish(self, event: Event) -> None:
+        """Deliver ``event`` (must have a ``type``) to every subscription; adds ``time`` if absent."""
+        subscriptions = self._subscriptions  # tuple swap makes this read lock-free
+        if not subscriptions:
+            return
+        if "time" not in event:
+            event = {**event, "time": utc_now_iso()}
+        for sub in subscriptions:
+            sub._offer(event)

@@ -1,0 +1,69 @@
+"""The embedded store: the idempotency memo and the run ledger (the drop journal is ``journal.py``).
+
+:class:`Store` is the small interface the engine uses; :class:`~wwiseflowd.store.sqlite.SQLiteStore`
+implements it in one SQLite file under the state dir. A Redis store for several daemons would
+implement the same seven methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+#: status of an execution in the ledger
+ExecutionStatus = Literal["running", "succeeded", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class MemoEntry:
+    """One memoised node run: the output ``data`` of a successful, non-read-only step."""
+
+    key: str
+    node_type: str
+    data: Any
+    created_at: str = ""
+
+
+class Store(Protocol):
+    """What the engine needs from a store. Implementations must be thread-safe."""
+
+    def memo_get(self, key: str) -> MemoEntry | None:
+        """The memo entry for an idemKey, or None."""
+        ...
+
+    def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
+        """Insert or replace memo entries, all or none."""
+        ...
+
+    def memo_delete(self, keys: Iterable[str]) -> int:
+        """Forget memo entries; returns how many existed."""
+        ...
+
+    def ledger_record(self, execution: dict[str, Any], status: ExecutionStatus) -> None:
+        """Insert or update one execution (the execution result as a JSON-able dict)."""
+        ...
+
+    def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
+        """The stored execution result dict (with ``status``), or None."""
+        ...
+
+    def ledger_list(
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+    ) -> list[dict[str, Any]]:
+        """Execution summaries, newest first (no per-node results)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+def open_store(settings: Any) -> Store:
+    """The store configured in ``settings.store`` (a :class:`~wwiseflowd.config.Settings`)."""
+    from wwiseflowd.store.sqlite import SQLiteStore
+
+    return SQLiteStore(settings.store_path)
+
+
+__all__ = ["ExecutionStatus", "MemoEntry", "Store", "open_store"]

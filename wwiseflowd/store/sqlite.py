@@ -1,0 +1,150 @@
+"""SQLite implementation of :class:`~wwiseflowd.store.Store` (WAL mode, one connection, a lock)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from wwiseflowd.events import utc_now_iso
+from wwiseflowd.store import ExecutionStatus, MemoEntry
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS memo (
+    key TEXT PRIMARY KEY,
+    node_type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executions (
+    id TEXT PRIMARY KEY,
+    workflow_id TEXT,
+    status TEXT NOT NULL,
+    ok INTEGER,
+    source TEXT,
+    started_at TEXT,
+    duration_ms REAL,
+    stop_at TEXT,
+    result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS executions_started ON executions (started_at);
+"""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class SQLiteStore:
+    """The memo and the run ledger in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        # autocommit mode: each statement commits unless wrapped in an explicit transaction
+        self._db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    # -- memo ----------------------------------------------------------------------------------
+
+    def memo_get(self, key: str) -> MemoEntry | None:
+        """The memo entry for ``key``, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT node_type, data, created_at FROM memo WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        return MemoEntry(key=key, node_type=row[0], data=json.loads(row[1]), created_at=row[2])
+
+    def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
+        """Insert or replace entries in one transaction."""
+        now = utc_now_iso()
+        rows = [(e.key, e.node_type, _dumps(e.data), e.created_at or now) for e in entries]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def memo_delete(self, keys: Iterable[str]) -> int:
+        """Forget entries; returns how many existed."""
+        removed = 0
+        with self._lock:
+            for key in keys:
+                removed += self._db.execute("DELETE FROM memo WHERE key = ?", (key,)).rowcount
+        return removed
+
+    # -- ledger ---------------------------------------------------------------------------------
+
+    def ledger_record(self, execution: dict[str, Any], status: ExecutionStatus) -> None:
+        """Insert or update the execution ``execution["executionId"]``."""
+        row = (
+            execution["executionId"],
+            execution.get("workflowId"),
+            status,
+            None if status == "running" else int(bool(execution.get("ok"))),
+            execution.get("source"),
+            execution.get("startedAt"),
+            execution.get("durationMs"),
+            execution.get("stopAt"),
+            _dumps({**execution, "status": status}),
+        )
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+    def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
+        """The stored execution result (with ``status``), or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result FROM executions WHERE id = ?", (execution_id,)
+            ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def ledger_list(
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+    ) -> list[dict[str, Any]]:
+        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ..."""
+        query = (
+            "SELECT id, workflow_id, status, ok, source, started_at, duration_ms, stop_at "
+            "FROM executions"
+        )
+        args: list[Any] = []
+        if status is not None:
+            query += " WHERE status = ?"
+            args.append(status)
+        query += " ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        args += [max(0, limit), max(0, offset)]
+        with self._lock:
+            rows = self._db.execute(query, args).fetchall()
+        return [
+            {
+                "executionId": r[0],
+                "workflowId": r[1],
+                "status": r[2],
+                "ok": None if r[3] is None else bool(r[3]),
+                "source": r[4],
+                "startedAt": r[5],
+                "durationMs": r[6],
+                "stopAt": r[7],
+            }
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        """Close the connection (further calls fail)."""
+        with self._lock:
+            self._db.close()
