@@ -6,7 +6,9 @@ built-in defaults. Unknown keys are errors; every error names the file and the d
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -30,10 +32,12 @@ class WwiseConfig(_Section):
     """How to reach Wwise Authoring (or the emulator)."""
 
     url: str = DEFAULT_WAAPI_URL
-    connect_timeout: float = Field(5.0, gt=0, description="Seconds to wait for the WAMP session.")
-    call_timeout: float = Field(60.0, gt=0, description="Seconds before one WAAPI call is abandoned.")
-    import_chunk_size: int = Field(100, ge=1, le=10_000, description="Files per audio.import call.")
-    reconnect_max_delay: float = Field(30.0, gt=0, description="Upper bound of the reconnect backoff.")
+    connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for the WAMP session.")
+    call_timeout: float = Field(default=60.0, gt=0, description="Seconds before one WAAPI call is abandoned.")
+    import_chunk_size: int = Field(default=100, ge=1, le=10_000, description="Files per audio.import call.")
+    reconnect_max_delay: float = Field(
+        default=30.0, gt=0, description="Upper bound of the reconnect backoff."
+    )
 
 
 class ServerConfig(_Section):
@@ -41,11 +45,11 @@ class ServerConfig(_Section):
 
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: int = Field(8765, ge=0, le=65535)
+    port: int = Field(default=8765, ge=0, le=65535)
     token: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     allowed_roots: list[Path] = Field(default_factory=list)
-    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
 
 class StoreConfig(_Section):
@@ -77,26 +81,33 @@ class LoggingConfig(_Section):
     """Diagnostic logging (the audit log is separate)."""
 
     level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    json_file: bool = Field(True, description="The daemon also writes rotating JSON lines to logs_dir.")
+    json_file: bool = Field(
+        default=True, description="The daemon also writes rotating JSON lines to logs_dir."
+    )
     rotation: str = "20 MB"
     retention: str = "14 days"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
 
 class PluginsConfig(_Section):
     """Which plugins load. Names are plugin names as ``wwiseflowd plugins`` shows them."""
 
-    allow: list[str] | None = Field(None, description="If set, only these non-built-in plugins load.")
+    allow: list[str] | None = Field(default=None, description="If set, only these non-built-in plugins load.")
     block: list[str] = Field(default_factory=list)
 
 
 class EngineConfig(_Section):
     """Runner behaviour."""
 
-    max_parallel: int = Field(4, ge=1, le=64)
-    retries: int = Field(3, ge=0, le=20, description="Retries for transient errors only.")
-    retry_base_ms: int = Field(200, ge=1)
-    retry_max_ms: int = Field(5_000, ge=1)
-    step_timeout_s: float = Field(300.0, gt=0)
+    max_parallel: int = Field(default=4, ge=1, le=64)
+    retries: int = Field(default=3, ge=0, le=20, description="Retries for transient errors only.")
+    retry_base_ms: int = Field(default=200, ge=1)
+    retry_max_ms: int = Field(default=5_000, ge=1)
+    step_timeout_s: float = Field(default=300.0, gt=0)
     rollback: bool = True
 
 
@@ -104,12 +115,20 @@ class WatchConfig(_Section):
     """One drop folder (``[[watch]]``)."""
 
     folder: Path
+    name: str | None = Field(
+        default=None, description="Rule id in status and the journal (default: the folder)."
+    )
     target: str = DEFAULT_TARGET
     workflow: str = "auto-import"
     patterns: list[str] = Field(default_factory=lambda: ["*.wav", "*.WAV"])
     recursive: bool = True
     settle_ms: int = Field(1500, ge=0)
     batch_window_ms: int = Field(1000, ge=0)
+    batch_max_files: int = Field(default=2000, ge=1, description="Files per batch (one run, one undo group).")
+    incomplete_timeout_s: float = Field(
+        default=60.0,
+        gt=0, description="A WAV still incomplete but unchanged this long is failed as truncated."
+    )
     polling: bool = False
     poll_interval_s: float = Field(5.0, gt=0)
     rescan_interval_s: float = Field(120.0, gt=0)
@@ -154,12 +173,22 @@ class Settings(_Section):
 
 
 class ConfigError(Exception):
-    """A configuration file is missing, unreadable or invalid. The message is for the user."""
+    """A configuration file is missing, unreadable or invalid. The message is for the user.
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    Each problem reads ``<file>:<line>: <dotted.key>: <what is wrong and what to do>`` (the line
+    when it can be found), like a compiler error, so editors can jump to it.
+    """
+
+    def __init__(self, source: str, problems: list[str], lines: list[int | None] | None = None) -> None:
         self.source = source
         self.problems = problems
-        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+        self.lines = lines or [None] * len(problems)
+        super().__init__(
+            "\n".join(
+                f"{source}:{line}: {problem}" if line else f"{source}: {problem}"
+                for problem, line in zip(problems, self.lines, strict=True)
+            )
+        )
 
 
 class LoadedConfig(BaseModel):
@@ -167,6 +196,8 @@ class LoadedConfig(BaseModel):
 
     settings: Settings
     source: Path | None = None
+    #: how ``source`` was found: "--config", "WWISEFLOWD_CONFIG", "user config dir", "site config dir"
+    found_by: str | None = None
     #: dotted key -> origin ("default" or the file path)
     origins: dict[str, str] = Field(default_factory=dict)
 
@@ -179,17 +210,26 @@ def candidate_paths() -> list[Path]:
     ]
 
 
-def find_config(explicit: Path | str | None = None) -> Path | None:
-    """The config file to use, or None for built-in defaults. An explicit path must exist."""
+def locate_config(explicit: Path | str | None = None) -> tuple[Path | None, str | None]:
+    """(the config file to use, how it was found); (None, None) means built-in defaults.
+
+    An explicit path or one named by ``WWISEFLOWD_CONFIG`` is returned even when missing, so the
+    user gets "file not found" instead of silently running on defaults.
+    """
     if explicit is not None:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser(), "--config"
     env = os.environ.get(ENV_CONFIG)
     if env:
-        return Path(env).expanduser()
-    for path in candidate_paths():
+        return Path(env).expanduser(), ENV_CONFIG
+    for path, kind in zip(candidate_paths(), ("user config dir", "site config dir"), strict=True):
         if path.is_file():
-            return path
-    return None
+            return path, kind
+    return None, None
+
+
+def find_config(explicit: Path | str | None = None) -> Path | None:
+    """The config file to use, or None for built-in defaults. An explicit path must exist."""
+    return locate_config(explicit)[0]
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -217,51 +257,145 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: data}
 
 
-def parse_settings(data: dict[str, Any], source: str) -> Settings:
-    """Validate raw TOML data; raise ConfigError naming ``source`` and each dotted key."""
+def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -> Settings:
+    """Validate raw TOML data; raise ConfigError naming ``source`` and each dotted key.
+
+    ``text`` (the file's content) lets each problem carry its line number.
+    """
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
+        lines: list[int | None] = []
         for err in exc.errors():
-            key = _dotted(err["loc"])
-            if err["type"] == "extra_forbidden":
-                problems.append(f"{key}: unknown key (check the spelling; see config/wwiseflowd.toml)")
-            elif err["type"] == "missing":
-                problems.append(f"{key}: required key is missing")
-            else:
-                problems.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
-        raise ConfigError(source, problems) from None
+            loc = tuple(err["loc"])
+            problems.append(f"{_dotted(loc)}: {_explain(err, loc)}")
+            lines.append(_line_of(text, loc) if text else None)
+        raise ConfigError(source, problems, lines) from None
+
+
+def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
+    """One validation error as a sentence with a way out."""
+    if err["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        listing = f"known keys here: {', '.join(known)}; " if len(known) <= 12 else ""
+        return f"unknown key ({hint}{listing}see config/wwiseflowd.toml for every key)"
+    if err["type"] == "missing":
+        return "required key is missing; add it"
+    if loc == ("watch",) and err["type"] == "list_type":
+        return "must be a list of tables: write [[watch]] (double brackets) once per drop folder"
+    got = repr(err.get("input"))
+    got = got if len(got) <= 60 else got[:57] + "..."
+    return f"{err['msg']} (got {got})"
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the model at ``loc`` (for "did you mean")."""
+    model: Any = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation if part in model.model_fields else None
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return []
+    return sorted(model.model_fields)
+
+
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+_ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
+_KEY = re.compile(r"^\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=")
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line number (1-based) of the key at ``loc`` in TOML ``text``."""
+    table: tuple[int | str, ...] = ()
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _ARRAY_TABLE.match(line):
+            name = match.group(1)
+            counts[name] = counts.get(name, -1) + 1
+            table = (*name.split("."), counts[name])
+            if table == loc[: len(table)] and len(loc) <= len(table) + 1 and len(loc) == len(table):
+                return number
+            continue
+        if match := _TABLE.match(line):
+            table = tuple(match.group(1).split("."))
+            if table == loc:
+                return number
+            continue
+        if (match := _KEY.match(line)) and (*table, match.group(1)) == loc[: len(table) + 1]:
+            if len(loc) == len(table) + 1 or not isinstance(loc[len(table) + 1], str):
+                return number
+    return None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file, turning every failure into a ConfigError naming the file."""
+    return _parse_toml(path, _read_text(path, None))
+
+
+def _read_text(path: Path, found_by: str | None) -> str:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), ["file not found"]) from None
+        named = f" (named by {found_by})" if found_by in ("--config", ENV_CONFIG) else ""
+        raise ConfigError(str(path), [f"file not found{named}; check the path"]) from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), ["is a directory; give the path of a .toml file"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["is not UTF-8 text; save it as UTF-8"]) from None
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read file: {exc.strerror}"]) from None
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"], [line]) from None
+
+
+def _resolve_relative(settings: Settings, base: Path) -> None:
+    """Make relative paths in a config file relative to that file, not to the working directory."""
+    sections: list[BaseModel] = [settings.paths, settings.server, *settings.watch]
+    for section in sections:
+        for name in type(section).model_fields:
+            value = getattr(section, name)
+            if isinstance(value, Path) and not value.is_absolute():
+                setattr(section, name, base / value)
+            elif isinstance(value, list) and value and all(isinstance(v, Path) for v in value):
+                setattr(section, name, [v if v.is_absolute() else base / v for v in value])
 
 
 def load_config(explicit: Path | str | None = None) -> LoadedConfig:
-    """Find, read and validate the configuration."""
-    path = find_config(explicit)
+    """Find, read and validate the configuration (see the module docstring for the lookup order)."""
+    path, found_by = locate_config(explicit)
     if path is None:
         settings = Settings()
         defaults = flatten(settings.model_dump(mode="json"))
         return LoadedConfig(settings=settings, origins=dict.fromkeys(defaults, "default"))
-    raw = read_toml(path)
-    settings = parse_settings(raw, str(path))
+    text = _read_text(path, found_by)
+    raw = _parse_toml(path, text)
+    settings = parse_settings(raw, str(path), text)
+    _resolve_relative(settings, path.parent.resolve())
     from_file = set(flatten(raw))
     origins = {
-        key: (str(path) if key in from_file else "default")
+        key: (str(path) if key in from_file or _under(key, from_file) else "default")
         for key in flatten(settings.model_dump(mode="json"))
     }
-    return LoadedConfig(settings=settings, source=path, origins=origins)
+    return LoadedConfig(settings=settings, source=path, found_by=found_by, origins=origins)
+
+
+def _under(key: str, keys: set[str]) -> bool:
+    """True when a leaf of the effective config was written in the file as part of a bigger value."""
+    return any(key.startswith(k + ".") or key.startswith(k + "[") for k in keys)
 
 
 def settings_for_tests(tmp: Path, **sections: Any) -> Settings:
@@ -289,6 +423,7 @@ __all__ = [
     "WatchConfig",
     "find_config",
     "load_config",
+    "locate_config",
     "parse_settings",
     "settings_for_tests",
 ]

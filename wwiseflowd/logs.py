@@ -19,7 +19,7 @@ from loguru import logger
 
 CONSOLE_FORMAT = (
     "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <7}</level> "
-    "<cyan>{name}</cyan> {message}{extra_text}"
+    "<cyan>{extra[source]}</cyan> {message}{extra[extra_text]}"
 )
 
 #: loggers of libraries that are chatty at INFO
@@ -43,9 +43,14 @@ class InterceptHandler(logging.Handler):
         )
 
 
+_INTERNAL_EXTRA = ("extra_text", "stdlib", "source", "_json")
+
+
 def _extra_text(record: Any) -> None:
-    extra = {k: v for k, v in record["extra"].items() if k not in ("extra_text", "stdlib")}
+    """Patcher: bound values as one JSON suffix, and the logger name (stdlib's, when intercepted)."""
+    extra = {k: v for k, v in record["extra"].items() if k not in _INTERNAL_EXTRA}
     record["extra"]["extra_text"] = (" " + json.dumps(extra, default=str)) if extra else ""
+    record["extra"]["source"] = record["extra"].get("stdlib", record["name"])
 
 
 def _json_line(record: Any) -> str:
@@ -54,7 +59,7 @@ def _json_line(record: Any) -> str:
         "level": record["level"].name,
         "logger": record["extra"].get("stdlib", record["name"]),
         "message": record["message"],
-        **{k: v for k, v in record["extra"].items() if k not in ("extra_text", "stdlib")},
+        **{k: v for k, v in record["extra"].items() if k not in _INTERNAL_EXTRA},
     }
     if record["exception"] is not None:
         payload["exception"] = repr(record["exception"].value)
@@ -94,6 +99,8 @@ def configure(
             enqueue=True,
             opener=lambda path, flags: os.open(path, flags, 0o600),
         )
-    logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
+    # records below the level are dropped by stdlib before they are built, not after
+    stdlib_level = {"TRACE": 1, "SUCCESS": 25}.get(level, logging.getLevelName(level))
+    logging.basicConfig(handlers=[InterceptHandler()], level=stdlib_level, force=True)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)

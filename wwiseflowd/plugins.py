@@ -1,13 +1,23 @@
 """The plugin manager: loads built-ins, entry points and the plugins directory, isolates failures.
 
-The rest of the code never calls ``pm.hook.*``; it uses the typed methods of :class:`Plugins`.
-Load order: built-ins (``DEFAULT_PLUGINS``) > entry points in group ``wwiseflowd`` > ``*.py`` in
-the plugins directory. A plugin that fails to import, or whose hook raises, is recorded in
-:attr:`Plugins.errors` (shown by ``wwiseflowd plugins``) and the others still load.
+The rest of the code never calls ``pm.hook.*``; it uses the typed methods of :class:`Plugins`
+(tox's pattern). Load order: built-ins (``DEFAULT_PLUGINS``) > entry points in group
+``wwiseflowd`` > ``*.py`` files in the plugins directory. Earlier plugins win name clashes.
 
-Environment controls: ``WWISEFLOWD_LOAD_PLUGINS=a,b`` loads only those non-built-in plugins
-(empty: none); ``WWISEFLOWD_DISABLE_PLUGINS=a,b`` blocks plugins; ``WWISEFLOWD_STRICT_PLUGINS=1``
-turns load errors into exceptions (for plugin developers).
+A plugin that fails to import, or whose hook raises, is recorded (``wwiseflowd plugins`` shows it
+with the error) and the others still load; a hook that raises registers nothing at all, so a
+half-registered plugin never runs.
+
+Which plugins load:
+
+- ``[plugins] block`` and ``WWISEFLOWD_DISABLE_PLUGINS=a,b`` block plugins, built-ins included;
+  a blocked plugin is not even imported, and its hooks never run.
+- ``[plugins] allow`` and ``WWISEFLOWD_LOAD_PLUGINS=a,b`` (the env var wins over the config) load
+  only the named non-built-in plugins; ``WWISEFLOWD_LOAD_PLUGINS=`` (empty) loads none.
+- Names are plugin names as ``wwiseflowd plugins`` shows them; an entry-point plugin also answers
+  to its distribution name (``audiocheck`` or ``wwiseflowd-audiocheck``).
+- ``WWISEFLOWD_STRICT_PLUGINS=1`` turns every load or hook error into a :class:`PluginError`
+  (for plugin developers and CI).
 """
 
 from __future__ import annotations
@@ -16,10 +26,13 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -28,7 +41,7 @@ import pluggy
 from loguru import logger
 from pydantic import BaseModel
 
-from wwiseflowd import hookspecs
+from wwiseflowd import __version__, hookspecs
 from wwiseflowd.registry import (
     BackendFactory,
     CommandHandler,
@@ -47,6 +60,15 @@ ENV_STRICT = "WWISEFLOWD_STRICT_PLUGINS"
 DEFAULT_PLUGINS: tuple[str, ...] = ()
 
 Source = Literal["builtin", "entry point", "directory", "registered"]
+Status = Literal["loaded", "failed", "blocked", "not allowed"]
+
+_SOURCE_ORDER: dict[str, int] = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
+_NODE_TYPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
+_COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PluginError(Exception):
+    """A plugin failed to load or its hook raised, under ``WWISEFLOWD_STRICT_PLUGINS=1``."""
 
 
 @dataclass
@@ -59,6 +81,10 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     loaded: bool = True
+    #: loaded, failed (import error), blocked, or not allowed (outside the allow list)
+    status: Status = "loaded"
+    #: the distribution of an entry-point plugin, the file of a plugins-dir plugin
+    origin: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -66,8 +92,10 @@ class PluginInfo:
             "name": self.name,
             "source": self.source,
             "version": self.version,
-            "hooks": sorted(self.hooks),
+            "status": self.status,
             "loaded": self.loaded,
+            "origin": self.origin,
+            "hooks": sorted(self.hooks),
             "errors": list(self.errors),
         }
 
@@ -79,10 +107,19 @@ def _env_list(name: str) -> list[str] | None:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _canonical(name: str) -> str:
+    """PEP 503 normalisation, so ``WWiseFlowd_AudioCheck`` matches ``wwiseflowd-audiocheck``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _short_error(exc: BaseException) -> str:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _strict() -> bool:
+    return os.environ.get(ENV_STRICT, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class Plugins:
@@ -91,8 +128,11 @@ class Plugins:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs.WwiseflowdSpecs)
+        #: every plugin seen, loaded or not, in load order
         self.infos: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
+        self._allowed: set[str] | None = None
+        self._blocked: set[str] = set()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -107,106 +147,168 @@ class Plugins:
     ) -> Plugins:
         """Load built-ins, entry-point plugins and the plugins directory.
 
-        ``allow`` (config) and ``WWISEFLOWD_LOAD_PLUGINS`` restrict non-built-in plugins;
-        ``block`` and ``WWISEFLOWD_DISABLE_PLUGINS`` block any plugin, built-ins included.
+        ``allow`` (config) and ``WWISEFLOWD_LOAD_PLUGINS`` (wins when set) restrict non-built-in
+        plugins; ``block`` and ``WWISEFLOWD_DISABLE_PLUGINS`` block any plugin, built-ins included.
         """
         env_allow = _env_list(ENV_LOAD)
-        allowed = set(env_allow) if env_allow is not None else (set(allow) if allow is not None else None)
-        blocked = set(block) | set(_env_list(ENV_DISABLE) or [])
-        for name in blocked:
-            self.pm.set_blocked(name)
+        chosen = env_allow if env_allow is not None else (list(allow) if allow is not None else None)
+        self._allowed = None if chosen is None else {_canonical(n) for n in chosen}
+        self._blocked = {_canonical(n) for n in [*block, *(_env_list(ENV_DISABLE) or [])]}
+        for name in self._blocked:
+            self.pm.set_blocked(name)  # also refuses a later register() under that name
 
         if builtins:
             for module_name in DEFAULT_PLUGINS:
                 short = module_name.rsplit(".", 1)[-1]
-                if short in blocked:
-                    continue
-                self._guarded(short, "builtin", lambda m=module_name: importlib.import_module(m))
+                self._load_one(short, "builtin", partial(importlib.import_module, module_name),
+                               version=__version__, origin=module_name)
         if entry_points:
-            self._load_entry_points(allowed, blocked)
+            self._load_entry_points()
         if plugins_dir is not None and plugins_dir.is_dir():
             for path in sorted(plugins_dir.glob("*.py")):
-                name = path.stem
-                if name in blocked or (allowed is not None and name not in allowed):
+                if path.name.startswith(("_", ".")):
                     continue
-                self._guarded(name, "directory", lambda p=path: _module_from_path(p))
+                self._load_one(path.stem, "directory", partial(_module_from_path, path),
+                               origin=str(path))
         self._registry = None
         return self
 
-    def _load_entry_points(self, allowed: set[str] | None, blocked: set[str]) -> None:
+    def _load_entry_points(self) -> None:
+        seen: dict[str, str] = {}
         for dist in importlib.metadata.distributions():
+            dist_name = dist.metadata["Name"] if dist.metadata else "?"
             for ep in dist.entry_points:
                 if ep.group != ENTRY_POINT_GROUP:
                     continue
-                if ep.name in blocked or (allowed is not None and ep.name not in allowed):
-                    continue
-                if self.pm.has_plugin(ep.name) or ep.name in self.infos:
-                    continue
-                version = dist.metadata.get("version") if dist.metadata else None
-                self._guarded(ep.name, "entry point", ep.load, version=version)
+                if seen.get(ep.name) == _canonical(dist_name):
+                    continue  # the same distribution found twice on sys.path
+                seen[ep.name] = _canonical(dist_name)
+                self._load_one(ep.name, "entry point", ep.load, version=dist.version,
+                               origin=dist_name, aliases=(dist_name,))
 
-    def _guarded(
+    def _selection(self, name: str, source: Source, aliases: Iterable[str]) -> Status | None:
+        names = {_canonical(name), *(_canonical(a) for a in aliases)}
+        if names & self._blocked:
+            return "blocked"
+        if source != "builtin" and self._allowed is not None and not names & self._allowed:
+            return "not allowed"
+        return None
+
+    def _load_one(
         self,
         name: str,
         source: Source,
         importer: Callable[[], Any],
+        *,
         version: str | None = None,
+        origin: str | None = None,
+        aliases: Iterable[str] = (),
     ) -> None:
-        info = PluginInfo(name=name, source=source, version=version)
+        info = PluginInfo(name=name, source=source, version=version, origin=origin)
+        skipped = self._selection(name, source, aliases)
+        previous = self.infos.get(name)
+        if previous is not None and previous.loaded:
+            info.loaded, info.status = False, "failed"
+            self._fail(info, f"a plugin named {name!r} is already loaded ({previous.source}, "
+                             f"{previous.origin}); rename or remove this one")
+            self.infos[f"{name} ({source}: {origin})"] = info
+            return
+        if previous is not None:  # keep the earlier failed/blocked one visible too
+            self.infos[f"{name} ({previous.source}: {previous.origin})"] = self.infos.pop(name)
         self.infos[name] = info
+        if skipped is not None:
+            info.loaded, info.status = False, skipped
+            return
         try:
             plugin = importer()
             self.pm.register(plugin, name=name)
         except Exception as exc:
-            if os.environ.get(ENV_STRICT) == "1":
-                raise
-            info.loaded = False
-            info.errors.append(f"failed to load: {_short_error(exc)}")
-            logger.warning("Plugin {} ({}) failed to load: {}", name, source, _short_error(exc))
+            info.loaded, info.status = False, "failed"
+            self._fail(info, f"failed to load: {_short_error(exc)}", exc)
             return
-        info.hooks = [impl.name for impl in self.pm.get_hookcallers(plugin) or []]
+        if info.version is None:
+            info.version = getattr(plugin, "__version__", None)
+        self._note_hooks(info, plugin)
+
+    def _note_hooks(self, info: PluginInfo, plugin: object) -> None:
+        callers = self.pm.get_hookcallers(plugin) or []
+        info.hooks = [caller.name for caller in callers]
+        for caller in callers:
+            if not caller.has_spec():
+                self._fail(info, f"implements {caller.name!r}, which is not a wwiseflowd hook "
+                                 f"(a typo?); it is never called. See docs/plugins.md")
+
+    def _fail(self, info: PluginInfo, message: str, exc: BaseException | None = None) -> None:
+        if message not in info.errors:
+            info.errors.append(message)
+        logger.warning("Plugin {} ({}): {}", info.name, info.source, message)
+        if _strict():
+            raise PluginError(f"plugin {info.name!r}: {message}") from exc
 
     def register(self, plugin: object, name: str) -> None:
-        """Register an in-process plugin object (tests, embedding applications)."""
-        self.pm.register(plugin, name=name)
-        self.infos[name] = PluginInfo(
-            name=name,
-            source="registered",
-            hooks=[hc.name for hc in self.pm.get_hookcallers(plugin) or []],
-        )
+        """Register an in-process plugin object (tests, embedding applications).
+
+        A blocked name is refused silently, as pluggy does: the plugin shows as blocked.
+        """
+        info = PluginInfo(name=name, source="registered", origin=type(plugin).__name__)
+        self.infos[name] = info
         self._registry = None
+        if self.pm.is_blocked(name) or self._selection(name, "builtin", ()) == "blocked":
+            info.loaded, info.status = False, "blocked"
+            return
+        self.pm.register(plugin, name=name)
+        self._note_hooks(info, plugin)
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered with :meth:`register`."""
-        self.pm.unregister(name=name)
+        if self.pm.has_plugin(name):
+            self.pm.unregister(name=name)
         self.infos.pop(name, None)
         self._registry = None
 
     # -- typed hook wrappers -------------------------------------------------------------------
 
-    def _call_each(self, hook_name: str, **kwargs: Any) -> None:
-        """Call ``hook_name`` on each plugin separately so we know who registered what."""
+    def _impls(self, hook_name: str) -> list[tuple[str, Callable[..., Any], list[str]]]:
+        """(plugin name, function, argument names) of every implementation, in load order."""
         caller = getattr(self.pm.hook, hook_name)
+        order = {name: index for index, name in enumerate(self.infos)}
+        impls = []
         for impl in caller.get_hookimpls():
             plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
-            args = {arg: kwargs[arg] for arg in impl.argnames if arg in kwargs}
-            bound = {
-                key: (value(plugin_name) if key == "register" and callable(value) else value)
-                for key, value in args.items()
-            }
-            try:
-                impl.function(**bound)
-            except DuplicateRegistrationError as exc:
-                self._record_error(plugin_name, str(exc))
-            except Exception as exc:
-                if os.environ.get(ENV_STRICT) == "1":
-                    raise
-                self._record_error(plugin_name, f"hook {hook_name} raised {_short_error(exc)}")
+            impls.append((plugin_name, impl.function, list(impl.argnames)))
+        return sorted(impls, key=lambda item: order.get(item[0], len(order)))
 
-    def _record_error(self, plugin_name: str, message: str) -> None:
-        info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
-        info.errors.append(message)
-        logger.warning("Plugin {}: {}", plugin_name, message)
+    def _call(self, plugin_name: str, hook_name: str, function: Callable[..., Any], **kwargs: Any) -> bool:
+        """Call one implementation; record and log an exception instead of raising it."""
+        started = time.perf_counter()
+        try:
+            function(**kwargs)
+        except Exception as exc:
+            info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
+            self._fail(info, f"hook {hook_name} raised {_short_error(exc)}", exc)
+            return False
+        logger.trace("hook {} of plugin {}: {:.2f} ms", hook_name, plugin_name,
+                     (time.perf_counter() - started) * 1000)
+        return True
+
+    def _collect(
+        self,
+        hook_name: str,
+        make_register: Callable[[list[Any]], Callable[..., None]],
+        apply: Callable[[Any, str], None],
+    ) -> None:
+        """Run a registration hook per plugin; apply what it registered only if it did not raise."""
+        for plugin_name, function, argnames in self._impls(hook_name):
+            staged: list[Any] = []
+            kwargs = {"register": make_register(staged)} if "register" in argnames else {}
+            if not self._call(plugin_name, hook_name, function, **kwargs):
+                continue  # a hook that raised registers nothing
+            for record in staged:
+                try:
+                    apply(record, plugin_name)
+                except (DuplicateRegistrationError, ValueError) as exc:
+                    info = self.infos.setdefault(plugin_name, PluginInfo(plugin_name, "registered"))
+                    self._fail(info, str(exc), exc)
 
     def registry(self) -> Registry:
         """Build (once) the registry of node types, commands and backends from all plugins."""
@@ -214,10 +316,19 @@ class Plugins:
             return self._registry
         registry = Registry()
 
-        def node_register(plugin: str) -> Callable[[NodeSpec], None]:
-            return lambda spec: registry.add_node_type(spec, plugin)
+        def node_register(staged: list[Any]) -> Callable[[NodeSpec], None]:
+            def register(spec: NodeSpec) -> None:
+                if not isinstance(spec, NodeSpec):
+                    raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
+                staged.append(spec)
 
-        def command_register(plugin: str) -> Callable[..., None]:
+            return register
+
+        def add_node(spec: NodeSpec, plugin: str) -> None:
+            _check_node_spec(spec)
+            registry.add_node_type(spec, plugin)
+
+        def command_register(staged: list[Any]) -> Callable[..., None]:
             def register(
                 name: str,
                 handler: CommandHandler,
@@ -225,24 +336,38 @@ class Plugins:
                 description: str = "",
                 read_only: bool = False,
             ) -> None:
-                registry.add_command(
-                    CommandSpec(name, handler, input_model, description, read_only), plugin
-                )
+                if not callable(handler):
+                    raise TypeError(f"command {name!r}: handler must be callable")
+                staged.append(CommandSpec(name, handler, input_model, description, read_only))
 
             return register
 
-        def backend_register(plugin: str) -> Callable[[str, BackendFactory], None]:
-            return lambda name, factory: registry.add_backend(name, factory, plugin)
+        def add_command(spec: CommandSpec, plugin: str) -> None:
+            _check_command_spec(spec)
+            registry.add_command(spec, plugin)
 
-        self._call_each("register_node_types", register=node_register)
-        self._call_each("register_commands", register=command_register)
-        self._call_each("register_backends", register=backend_register)
+        def backend_register(staged: list[Any]) -> Callable[[str, BackendFactory], None]:
+            def register(name: str, factory: BackendFactory) -> None:
+                if not isinstance(name, str) or not callable(factory):
+                    raise TypeError("register(name, factory) expects a str and a callable")
+                staged.append((name, factory))
+
+            return register
+
+        def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
+            registry.add_backend(record[0], record[1], plugin)
+
+        self._collect("register_node_types", node_register, add_node)
+        self._collect("register_commands", command_register, add_command)
+        self._collect("register_backends", backend_register, add_backend)
         self._registry = registry
         return registry
 
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Tell every plugin a run finished; a raising plugin is logged and skipped."""
-        self._call_each("on_run_finished", execution=execution)
+        for plugin_name, function, argnames in self._impls("on_run_finished"):
+            kwargs = {"execution": execution} if "execution" in argnames else {}
+            self._call(plugin_name, "on_run_finished", function, **kwargs)
 
     # -- introspection ---------------------------------------------------------------------------
 
@@ -252,13 +377,33 @@ class Plugins:
         return [f"{info.name}: {err}" for info in self.infos.values() for err in info.errors]
 
     def describe(self) -> list[dict[str, Any]]:
-        """All plugins (loaded or not) as dicts, built-ins first then by name."""
+        """All plugins (loaded or not) as dicts, built-ins first, then by source and name."""
         self.registry()  # hook errors surface only once hooks ran
-        order = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
-        return [
-            info.as_dict()
-            for info in sorted(self.infos.values(), key=lambda i: (order[i.source], i.name))
-        ]
+        infos = sorted(self.infos.values(), key=lambda i: (_SOURCE_ORDER[i.source], i.name))
+        return [info.as_dict() for info in infos]
+
+
+def _check_node_spec(spec: NodeSpec) -> None:
+    """Refuse a node type that would break the catalog or the compiler for everyone."""
+    if not _NODE_TYPE.match(spec.type):
+        raise ValueError(f"node type {spec.type!r} is not camelCase (e.g. 'audioCheck'); rename it")
+    model: Any = spec.inputs
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ValueError(f"node type {spec.type!r}: inputs must be a pydantic model class")
+    if not callable(spec.run):
+        raise ValueError(f"node type {spec.type!r}: run must be callable")
+    try:
+        model.model_json_schema()
+    except Exception as exc:
+        raise ValueError(f"node type {spec.type!r}: its inputs model has no JSON schema "
+                         f"({_short_error(exc)}); use JSON-compatible field types") from exc
+
+
+def _check_command_spec(spec: CommandSpec) -> None:
+    if not _COMMAND_NAME.match(spec.name):
+        raise ValueError(f"command {spec.name!r} is not snake_case (e.g. 'create_sound'); rename it")
+    if not (isinstance(spec.input_model, type) and issubclass(spec.input_model, BaseModel)):
+        raise ValueError(f"command {spec.name!r}: input_model must be a pydantic model class")
 
 
 def _module_from_path(path: Path) -> ModuleType:

@@ -9,7 +9,7 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -24,12 +24,27 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+#: subcommands whose stdout is data (JSON, MCP): their console log starts at WARNING
+QUIET_COMMANDS = frozenset({"nodes", "plugins", "config", "mcp"})
+_LEVELS = ("TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL")
+
+
 class CliState:
     """Lazily loaded configuration and plugins shared by subcommands."""
 
-    def __init__(self, config_path: Path | None, log_level: str) -> None:
+    def __init__(
+        self,
+        config_path: Path | None,
+        log_level: str,
+        *,
+        level_from_flags: bool = False,
+        quiet: bool = False,
+    ) -> None:
         self.config_path = config_path
         self.log_level = log_level
+        #: -v or --log-level was given: the config's [logging] level does not apply
+        self.level_from_flags = level_from_flags
+        self.quiet = quiet
         self._loaded: LoadedConfig | None = None
         self._plugins: Plugins | None = None
 
@@ -41,8 +56,18 @@ class CliState:
                 self._loaded = load_config(self.config_path)
             except ConfigError as exc:
                 fail(f"Invalid configuration:\n{exc}", code=2)
-        assert self._loaded is not None
+            if not self.level_from_flags:
+                self._apply_config_level(self._loaded.settings.logging.level)
         return self._loaded
+
+    def _apply_config_level(self, level: str) -> None:
+        from wwiseflowd import logs
+
+        if self.quiet:
+            level = max(level, "WARNING", key=_LEVELS.index)
+        if level != self.log_level:
+            self.log_level = level
+            logs.configure(level)
 
     @property
     def settings(self) -> Settings:
@@ -57,7 +82,7 @@ class CliState:
         return self._plugins
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``message`` to stderr and exit with ``code``."""
     click.echo(message, err=True)
     sys.exit(code)
@@ -68,32 +93,39 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
+def resolve_log_level(verbose: int, log_level: str | None, quiet: bool, configured: str = "INFO") -> str:
+    """--log-level wins, then -v (debug) / -vv (trace), then the config; data commands start at WARNING."""
+    if log_level:
+        return log_level.upper()
+    if verbose:
+        return "DEBUG" if verbose == 1 else "TRACE"
+    return max(configured, "WARNING", key=_LEVELS.index) if quiet else configured
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wwiseflowd")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    envvar="WWISEFLOWD_CONFIG",
     help="Config file (default: WWISEFLOWD_CONFIG, then the user and site config dirs).",
 )
 @click.option("-v", "--verbose", count=True, help="More output (-v debug, -vv trace).")
 @click.option(
     "--log-level",
-    type=click.Choice(["TRACE", "DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    type=click.Choice(list(_LEVELS), case_sensitive=False),
     default=None,
-    help="Log level (overrides the config and -v).",
+    help="Console log level (overrides -v and the config's [logging] level).",
 )
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, verbose: int, log_level: str | None) -> None:
     """wwiseflowd: Wwise automation (drop folders, workflows, REST, MCP, a WAAPI emulator)."""
     from wwiseflowd import logs
 
-    level = (log_level or {0: "INFO", 1: "DEBUG"}.get(verbose, "TRACE")).upper()
-    if log_level is None and verbose == 0:
-        level = "WARNING" if ctx.invoked_subcommand in ("nodes", "plugins", "config", "mcp") else "INFO"
+    quiet = ctx.invoked_subcommand in QUIET_COMMANDS
+    level = resolve_log_level(verbose, log_level, quiet)
     logs.configure(level)
-    ctx.obj = CliState(config_path, level)
+    ctx.obj = CliState(config_path, level, level_from_flags=bool(log_level or verbose), quiet=quiet)
 
 
 for _module in COMMAND_MODULES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import click
 
@@ -13,15 +13,18 @@ from wwiseflowd.cli import CliState, echo_json
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def plugins_cmd(state: CliState, as_json: bool) -> None:
-    """List plugins: name, version, source, hooks implemented and load errors."""
+    """List plugins: name, version, source, status, hooks implemented and load errors."""
     plugins = state.plugins.describe()
     if as_json:
         echo_json(plugins)
         return
+    if not plugins:
+        click.echo("no plugins (none installed, or all filtered by [plugins] / WWISEFLOWD_LOAD_PLUGINS)")
     for info in plugins:
         version = f" {info['version']}" if info["version"] else ""
-        status = "" if info["loaded"] else "  [NOT LOADED]"
-        click.echo(f"{info['name']}{version}  ({info['source']}){status}")
+        status = "" if info["status"] == "loaded" else f"  [{info['status'].upper()}]"
+        origin = f", {info['origin']}" if info["origin"] else ""
+        click.echo(f"{info['name']}{version}  ({info['source']}{origin}){status}")
         if info["hooks"]:
             click.echo(f"    hooks: {', '.join(info['hooks'])}")
         for err in info["errors"]:
@@ -44,10 +47,23 @@ def nodes_cmd(state: CliState, as_json: bool) -> None:
         required = set(entry["inputs"].get("required", []))
         for name, schema in props.items():
             mark = "*" if name in required else " "
-            kind = schema.get("type") or json.dumps(schema.get("anyOf", schema.get("$ref", "")))
-            click.echo(f"    {mark} {name}: {kind}")
+            click.echo(f"    {mark} {name}: {schema_kind(schema)}")
         if entry["outputs"]:
             click.echo(f"    -> {', '.join(entry['outputs'])}")
+
+
+def schema_kind(schema: dict[str, Any]) -> str:
+    """A JSON schema as a short type name: ``string``, ``array[integer] | null``, ``Model``."""
+    if "anyOf" in schema:
+        return " | ".join(schema_kind(option) for option in schema["anyOf"])
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "enum" in schema:
+        return " | ".join(repr(v) for v in schema["enum"])
+    kind = schema.get("type", "any")
+    if kind == "array" and "items" in schema:
+        return f"array[{schema_kind(schema['items'])}]"
+    return str(kind)
 
 
 commands = [plugins_cmd, nodes_cmd]

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from wwiseflowd.cli import CliState, echo_json, fail
-from wwiseflowd.config import ConfigError, flatten, load_config
+from wwiseflowd.config import ConfigError, candidate_paths, flatten, load_config
+
+#: keys whose values are never printed
+SECRET_KEYS = frozenset({"server.token"})
+
+
+def _masked(flat: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("********" if k in SECRET_KEYS and v is not None else v) for k, v in flat.items()}
 
 
 @click.group("config")
@@ -19,29 +28,36 @@ def config_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
 @click.pass_obj
 def show(state: CliState, as_json: bool) -> None:
-    """Print the effective configuration and where each value came from."""
+    """Print the effective configuration and where each value came from (secrets masked)."""
     loaded = state.loaded
+    values = _masked(flatten(loaded.settings.model_dump(mode="json")))
     if as_json:
-        echo_json({"source": loaded.source, "settings": loaded.settings.model_dump(mode="json"),
-                   "origins": loaded.origins})
+        echo_json({
+            "source": str(loaded.source) if loaded.source else None,
+            "foundBy": loaded.found_by,
+            "values": {k: {"value": v, "origin": loaded.origins.get(k, "default")}
+                       for k, v in sorted(values.items())},
+        })
         return
-    click.echo(f"# config file: {loaded.source or '(none: built-in defaults)'}")
-    flat = loaded.origins
-    values = flatten(loaded.settings.model_dump(mode="json"))
+    if loaded.source is None:
+        looked = ", ".join(str(p) for p in candidate_paths())
+        click.echo(f"# config file: none (built-in defaults; looked in WWISEFLOWD_CONFIG, {looked})")
+    else:
+        click.echo(f"# config file: {loaded.source} (found by {loaded.found_by})")
     width = max((len(k) for k in values), default=0)
     for key in sorted(values):
-        click.echo(f"{key:<{width}} = {values[key]!r:<40}  # {flat.get(key, 'default')}")
+        rendered = json.dumps(values[key], default=str)
+        click.echo(f"{key:<{width}} = {rendered:<40}  # {loaded.origins.get(key, 'default')}")
 
 
 @config_group.command("check")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def check(file: Path) -> None:
-    """Validate FILE; exit 0 when valid, 2 with each problem (file and dotted key) when not."""
+    """Validate FILE; exit 0 when valid, 2 with each problem (file:line: dotted.key: ...) when not."""
     try:
         loaded = load_config(file)
     except ConfigError as exc:
         fail(str(exc), code=2)
-        return
     click.echo(f"{file}: OK ({len(loaded.settings.watch)} watch rule(s))")
 
 
