@@ -231,7 +231,6 @@ class _Run:
         self.pending: dict[str, _Pending] = {}
         self.groups: dict[str, _Group] = {}
         self.group_lock = threading.Lock()
-        self.identities: dict[str | None, str] = {}
         self.backend_names: dict[str | None, str | None] = {}
         self.pool: ThreadPoolExecutor | None = None
 
@@ -545,17 +544,14 @@ class _Run:
             raise _StepFailure(ErrorCode.WAAPI_UNAVAILABLE, str(exc)) from None
 
     def _identity(self, resource: str | None, backend_name: str | None) -> str:
-        cached = self.identities.get(resource)
-        if cached is not None:
-            return cached
-        identity = resource or ""
-        if backend_name is not None:
-            backend = self._backend(backend_name)
-            method = getattr(backend, "identity", None)
-            if callable(method):
-                identity = _call_backend(method, f"the identity of backend {backend_name!r}")
-        self.identities[resource] = str(identity)
-        return str(identity)
+        """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
+        if backend_name is None:
+            return resource or ""
+        backend = self._backend(backend_name)
+        method = getattr(backend, "identity", None)
+        if not callable(method):
+            return backend_name
+        return str(_call_backend(method, f"the identity of backend {backend_name!r}"))
 
     def _ensure_group(self, name: str, ctx: NodeContext) -> None:
         """Open the run's undo group on backend ``name`` once, serialized against other runs."""

@@ -21,6 +21,7 @@ from wwiseflowd.plugins import Plugins, load_plugins
 COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.catalog",
     "wwiseflowd.cli.config_cmd",
+    "wwiseflowd.cli.workflows",
 )
 
 
