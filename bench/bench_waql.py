@@ -1,0 +1,130 @@
+"""WAQL over a 50,000-Sound project: query times, a hand-written-loop baseline, and the project's memory.
+
+``python -m bench waql``. The project is built with the emulator's model API the way a real game
+is laid out: per-category Work Units, virtual folders, Actor-Mixers, Random Containers of ten
+variations, one AudioFileSource under every Sound, category busses, some property overrides and
+notes. Figures: median of several runs; the target for the descendants query is well under 1 s.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import time
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from wwiseflowd.sim.model import Project, WwiseObject
+from wwiseflowd.sim.waql import run_query
+
+CATEGORIES = (
+    "Weapons", "Footsteps", "Ambience", "UI", "VO", "Vehicles", "Creatures", "Foley", "Impacts", "Magic",
+)
+FOLDERS_PER_WORKUNIT = 2
+MIXERS_PER_FOLDER = 5
+CONTAINERS_PER_MIXER = 50
+VARIATIONS = 10  # 10 x 2 x 5 x 50 x 10 = 50,000 Sounds
+RUNS = 5
+
+TARGET = '"\\Actor-Mixer Hierarchy" select descendants where type = "Sound"'
+QUERIES = (
+    TARGET,
+    '"\\Actor-Mixer Hierarchy" select descendants',
+    "from type sound where volume < -3",
+    'from type sound where name : "footsteps*"',
+    '"\\Actor-Mixer Hierarchy" select descendants where type = "Sound" and parent.name = /^Weapons_/',
+    'from type randomsequencecontainer where outputbus = "Bus:Weapons Bus"',
+    "from type sound select parent distinct",
+    'from search "grass"',
+    "from type sound orderby name take 10",
+)
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def build(directory: Path) -> Project:
+    """A 50,000-Sound project laid out like a game."""
+    project = Project.new("Bench", directory)
+    amh = project.find("\\Actor-Mixer Hierarchy")
+    master = project.find("\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus")
+    assert amh is not None and master is not None
+    for category in CATEGORIES:
+        bus = project.add(master, "Bus", f"{category} Bus")
+        workunit = project.add(amh, "WorkUnit", category)
+        for f in range(FOLDERS_PER_WORKUNIT):
+            folder = project.add(workunit, "Folder", f"{category}_Set{f}")
+            for m in range(MIXERS_PER_FOLDER):
+                mixer = project.add(folder, "ActorMixer", f"{category}_{f}_{m}")
+                for c in range(CONTAINERS_PER_MIXER):
+                    container = project.add(mixer, "RandomSequenceContainer", f"{category}_{f}_{m}_{c}")
+                    if c % 3 == 0:
+                        project.set_reference(container, "OutputBus", bus)
+                    for v in range(VARIATIONS):
+                        name = f"{category}_{f}_{m}_{c}_{v:02d}"
+                        sound = project.add(container, "Sound", name)
+                        project.add(sound, "AudioFileSource", name)
+                        if v % 7 == 0:
+                            project.set_property(sound, "Volume", -6)
+                        if category == "Footsteps" and c % 10 == 0:
+                            project.set_notes(sound, "grass surface")
+    return project
+
+
+def median_ms(text: str, project: Project) -> tuple[float, int]:
+    times, count = [], 0
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        count = len(run_query(project, text))
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), count
+
+
+def baseline_ms(project: Project) -> float:
+    """The same descendants + type filter as a hand-written loop over the model: the floor WAQL sits on."""
+    root = project.find("\\Actor-Mixer Hierarchy")
+    assert root is not None
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        result: list[WwiseObject] = [o for o in project.descendants(root) if o.type == "Sound"]
+        times.append((time.perf_counter() - start) * 1000)
+        assert len(result) == 50_000
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Print the figures."""
+    with TemporaryDirectory() as tmp:
+        gc.collect()
+        before = rss_bytes()
+        start = time.perf_counter()
+        project = build(Path(tmp))
+        build_s = time.perf_counter() - start
+        gc.collect()
+        grown = rss_bytes() - before
+        sounds = len(project.objects_of_type("Sound"))
+        print(f"project: {sounds:,} Sounds, {len(project):,} objects, built in {build_s:.1f} s")
+        print(f"project memory (RSS delta): {grown / 2**20:.0f} MiB ({grown / len(project):.0f} B/object)")
+        floor = baseline_ms(project)
+        print(f"baseline (hand-written loop, descendants + type check): {floor:.1f} ms")
+        print(f"{'median ms':>10} {'objects':>8}  query")
+        for text in QUERIES:
+            ms, count = median_ms(text, project)
+            print(f"{ms:10.1f} {count:8,}  {text}")
+            if text == TARGET:
+                target_ms = ms
+        verdict = "OK" if target_ms < 1000 else "OVER TARGET"
+        print(f"target query: {target_ms:.1f} ms = {target_ms / floor:.2f}x the hand-written loop; "
+              f"target < 1000 ms: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
