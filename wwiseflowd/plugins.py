@@ -57,7 +57,7 @@ ENV_DISABLE = "WWISEFLOWD_DISABLE_PLUGINS"
 ENV_STRICT = "WWISEFLOWD_STRICT_PLUGINS"
 
 #: Built-in behaviour, written as ordinary plugins.
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+DEFAULT_PLUGINS: tuple[str, ...] = ("wwiseflowd.default_plugins.wwise",)
 
 Source = Literal["builtin", "entry point", "directory", "registered"]
 Status = Literal["loaded", "failed", "blocked", "not allowed"]

@@ -1,0 +1,220 @@
+"""One waapi-client session, owned by a dedicated thread, with timeouts waapi-client lacks.
+
+waapi-client 0.8.1 has no timeouts at all: its constructor waits forever when a server accepts TCP
+but never completes the WAMP handshake, and a call waits forever for an answer that never comes
+(reference/waapi.md §1.6). It also must not be built inside a running asyncio loop and it rebinds
+the calling thread's event loop on every call. So a :class:`Session` builds the client on its own
+thread, runs every call there, and the caller waits on a future with a deadline. When a deadline
+passes, the session is abandoned: the client's event loop is stopped, which ends waapi-client's
+(non-daemon) thread and releases the blocked owner thread, so nothing hangs at interpreter exit.
+
+This module knows nothing about WAAPI functions or error URIs; :mod:`.adapter` does.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from waapi import CannotConnectToWaapiException, PerCallbackThreadExecutor, WaapiClient, WaapiRequestFailed
+
+
+class SessionError(Exception):
+    """Base of the failures a session reports to the adapter."""
+
+
+class Unavailable(SessionError):
+    """No session: the server cannot be reached, did not answer the handshake, or dropped us."""
+
+
+class CallTimeout(SessionError):
+    """A call got no answer within its deadline; the session was abandoned."""
+
+
+class CallFailed(SessionError):
+    """The server answered a call with a WAMP ERROR (``uri`` plus its kwargs)."""
+
+    def __init__(self, uri: str, kwargs: Mapping[str, Any]) -> None:
+        self.uri = uri
+        self.kwargs = dict(kwargs)
+        message = self.kwargs.get("message") or uri
+        super().__init__(f"{uri}: {message}")
+
+
+@dataclass
+class _Job:
+    uri: str
+    args: dict[str, Any]
+    options: dict[str, Any] | None
+    future: Future[dict[str, Any]] = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class Session:
+    """A connected waapi-client whose every use happens on one owner thread.
+
+    Build it with :meth:`open` (raises :class:`Unavailable` within ``connect_timeout``), use
+    :meth:`call`, end it with :meth:`close`. Not for concurrent use: the adapter holds a lock.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._jobs: queue.Queue[_Job | object] = queue.Queue()
+        self._client: WaapiClient | None = None
+        self._ready: Future[None] = Future()
+        self._abandoned = threading.Event()
+        self._thread = threading.Thread(target=self._own, name=f"waapi-session {url}", daemon=True)
+
+    @classmethod
+    def open(cls, url: str, connect_timeout: float) -> Session:
+        """Connect to ``url``; raise :class:`Unavailable` on refusal or after ``connect_timeout`` s."""
+        session = cls(url)
+        session._thread.start()
+        try:
+            session._ready.result(timeout=connect_timeout)
+        except FutureTimeout:
+            session.abandon()
+            raise Unavailable(
+                f"no WAAPI handshake from {url} within {connect_timeout:g} s "
+                f"(is something other than Wwise listening on that port, or is Wwise busy?)"
+            ) from None
+        except SessionError:
+            raise
+        return session
+
+    @property
+    def alive(self) -> bool:
+        """True while the WAMP session is joined and nothing has abandoned it."""
+        client = self._client
+        return bool(client is not None and not self._abandoned.is_set() and client.is_connected())
+
+    def call(
+        self, uri: str, args: dict[str, Any], options: dict[str, Any] | None, timeout: float
+    ) -> dict[str, Any]:
+        """Run one call on the owner thread and wait at most ``timeout`` s for its result."""
+        if not self.alive:
+            raise Unavailable(f"the WAAPI session with {self.url} is closed")
+        job = _Job(uri, args, options)
+        self._jobs.put(job)
+        try:
+            return job.future.result(timeout=timeout)
+        except FutureTimeout:
+            self.abandon()
+            raise CallTimeout(f"{uri} got no answer from {self.url} within {timeout:g} s") from None
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Leave the session politely; abandon it if the server does not answer GOODBYE in time."""
+        if self._abandoned.is_set():
+            return
+        done: Future[dict[str, Any]] = Future()
+        self._jobs.put(_STOP)
+        self._jobs.put(_Job("", {}, None, done))  # completes once the STOP has been processed
+        try:
+            done.result(timeout=timeout)
+        except (FutureTimeout, SessionError):
+            pass
+        self.abandon()
+        self._thread.join(timeout=timeout)
+
+    def abandon(self) -> None:
+        """Stop waapi-client's event loop so its thread, and any call blocked on it, end now."""
+        self._abandoned.set()
+        self._jobs.put(_STOP)
+        client = self._client_any()
+        if client is None:
+            return
+        loop = getattr(client, "_loop", None)
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:  # closed between the check and the call
+                pass
+        decoupler = getattr(client, "_decoupler", None)
+        if decoupler is not None:
+            decoupler.set_joined()  # releases a constructor still waiting for WELCOME
+
+    # -- owner thread ----------------------------------------------------------------------------
+
+    def _client_any(self) -> WaapiClient | None:
+        return self._client if self._client is not None else self._constructing
+
+    _constructing: WaapiClient | None = None
+
+    def _own(self) -> None:
+        # Build the instance first and run __init__ separately, so abandon() can reach its loop
+        # while the constructor is still blocked waiting for the handshake.
+        client = WaapiClient.__new__(WaapiClient)
+        self._constructing = client
+        try:
+            client.__init__(
+                self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor
+            )
+        except CannotConnectToWaapiException:
+            self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url} (is Wwise running?)"))
+            return
+        except Exception as exc:  # an invalid URL raises from autobahn's parser
+            self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url}: {exc}"))
+            return
+        if self._abandoned.is_set():
+            _quietly_disconnect(client)
+            return
+        self._client = client
+        self._ready.set_result(None)
+        self._serve(client)
+
+    def _fail_ready(self, error: SessionError) -> None:
+        if not self._ready.done():
+            self._ready.set_exception(error)
+
+    def _serve(self, client: WaapiClient) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                if not self._abandoned.is_set():
+                    _quietly_disconnect(client)
+                break
+            assert isinstance(job, _Job)
+            if self._abandoned.is_set():
+                job.future.set_exception(Unavailable(f"the WAAPI session with {self.url} was abandoned"))
+                continue
+            self._run(client, job)
+        self._abandoned.set()
+        while not self._jobs.empty():  # fail whatever was queued behind the STOP
+            left = self._jobs.get_nowait()
+            if isinstance(left, _Job) and not left.future.done():
+                left.future.set_exception(Unavailable(f"the WAAPI session with {self.url} is closed"))
+
+    def _run(self, client: WaapiClient, job: _Job) -> None:
+        try:
+            if job.options:
+                result = client.call(job.uri, job.args, options=job.options)
+            else:
+                result = client.call(job.uri, job.args)
+        except WaapiRequestFailed as exc:
+            job.future.set_exception(CallFailed(str(exc.uri), exc.kwargs or {}))
+            return
+        except Exception as exc:  # waapi-client internals failing mean the session is unusable
+            logger.warning("WAAPI call {} raised {!r}; dropping the session", job.uri, exc)
+            self._abandoned.set()
+            job.future.set_exception(Unavailable(f"the WAAPI session with {self.url} broke: {exc}"))
+            return
+        if result is None:  # waapi-client's way of saying the session is gone
+            self._abandoned.set()
+            job.future.set_exception(Unavailable(f"the connection to {self.url} was lost"))
+            return
+        job.future.set_result(result)
+
+
+def _quietly_disconnect(client: WaapiClient) -> None:
+    try:
+        client.disconnect()
+    except Exception as exc:  # a half-dead client may raise from its loop; it is going anyway
+        logger.debug("ignoring error while disconnecting from WAAPI: {!r}", exc)

@@ -1,0 +1,150 @@
+"""The Wwise node types: each runs one bus command through ``ctx.command`` (never WAAPI directly).
+
+All use resource ``"waapi"`` (served by the ``wwise`` backend), so Wwise steps never overlap. Node
+types that create objects have a ``verify`` step: a memoised result whose object was deleted in
+Wwise since is stale, and the node runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import Field
+
+from wwiseflowd.default_plugins.wwise.commands import (
+    AudioImportInput,
+    CreateEventInput,
+    CreateObjectInput,
+    CreateSoundInput,
+    ObjectRef,
+    ProjectSaveInput,
+    QueryWaqlInput,
+    SetOutputBusInput,
+    SetPropertyInput,
+    SetReferenceInput,
+)
+from wwiseflowd.registry import NodeContext, NodeSpec, RunFn, VerifyFn
+from wwiseflowd.results import Result
+
+RESOURCE = "waapi"
+
+
+class SetOutputBusNodeInput(SetOutputBusInput):
+    """Route objects to a bus. ``objectId`` is required so an edge from a creating node fills it."""
+
+    objectId: ObjectRef | list[ObjectRef] = Field(
+        description="The object to route (GUID or path), or a list of them; filled from the upstream "
+        "node's objectId when wired by an edge.",
+        examples=["\\Actor-Mixer Hierarchy\\Default Work Unit\\Footstep"],
+    )
+
+
+class CreateEventNodeInput(CreateEventInput):
+    """Create Play events. ``objectId`` is required so an edge from a creating node fills it."""
+
+    objectId: ObjectRef | list[ObjectRef] = Field(
+        description="The object to play (GUID or path), or a list of them: one event each.",
+        examples=["\\Actor-Mixer Hierarchy\\Default Work Unit\\Footstep"],
+    )
+
+
+def via(command: str) -> RunFn:
+    """A node run that sends its validated inputs to bus command ``command``."""
+
+    def run(inputs: Any, ctx: NodeContext) -> Result:
+        return ctx.command(command, inputs.model_dump(mode="json"))
+
+    run.__name__ = f"run_{command}"
+    return run
+
+
+def objects_exist(*fields: str) -> VerifyFn:
+    """A verify step: every object id found in the cached output's ``fields`` still exists."""
+
+    def verify(cached: Any, ctx: NodeContext) -> bool:
+        ids: list[str] = []
+        for name in fields:
+            value = (cached or {}).get(name)
+            ids.extend([value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)])
+        if not ids:
+            return True
+        waql = "$ " + ", ".join(f'"{ref}"' for ref in dict.fromkeys(ids))
+        found = ctx.command("query_waql", {"waql": waql, "returnFields": ["id"]})
+        return found.ok and found.data["count"] >= len(set(ids))
+
+    return verify
+
+
+_OBJECT_OUT = ("objectId", "name", "path", "type")
+
+NODE_TYPES: tuple[NodeSpec, ...] = (
+    NodeSpec(
+        type="createSound", title="Create Sound",
+        description="Create a Sound (no audio yet) under a Work Unit, folder or container. With "
+        "onNameConflict=merge an existing Sound of that name is reused.",
+        inputs=CreateSoundInput, outputs=_OBJECT_OUT, run=via("create_sound"),
+        verify=objects_exist("objectId"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="createObject", title="Create object",
+        description="Create any Wwise object (Actor-Mixer, Random Container, Folder, Bus, ...) with "
+        "optional properties.",
+        inputs=CreateObjectInput, outputs=_OBJECT_OUT, run=via("create_object"),
+        verify=objects_exist("objectId"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="audioImport", title="Import audio",
+        description="Import WAV files. One file: objectId + filePath replaces a Sound's audio in place "
+        "(or creates a Sound under a container). A batch: files + targetPath, chunked, with variation "
+        "grouping into Random Containers, sub-folder mirroring, bus routing and Play events. Broken "
+        "files fail alone; the node fails only when no file was imported.",
+        inputs=AudioImportInput,
+        outputs=("objectId", "objectPath", "objects", "files", "failed", "objectIds", "topLevel",
+                 "topLevelIds", "events", "targetPath"),
+        run=via("audio_import"), verify=objects_exist("objectIds"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="setOutputBus", title="Set output bus",
+        description="Route one or more objects to a Bus (ticks Override parent so it takes effect).",
+        inputs=SetOutputBusNodeInput, outputs=("objectId", "objectIds", "busPath"),
+        run=via("set_output_bus"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="setProperty", title="Set property",
+        description="Set one property (Volume, Pitch, IsStreamingEnabled, ...) of an object.",
+        inputs=SetPropertyInput, outputs=("objectId", "property", "value"),
+        run=via("set_property"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="setReference", title="Set reference",
+        description="Point a reference (OutputBus, Attenuation, Conversion, ...) of an object at another "
+        "object, or clear it with null.",
+        inputs=SetReferenceInput, outputs=("objectId", "reference", "value"),
+        run=via("set_reference"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="queryWaql", title="WAQL query",
+        description="Run a WAQL query and output the matching objects; changes nothing.",
+        inputs=QueryWaqlInput, outputs=("objects", "count"),
+        run=via("query_waql"), read_only=True, resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="createEvent", title="Create Play events",
+        description="Create one Play event per object (Play_<name>) under the Events hierarchy.",
+        inputs=CreateEventNodeInput, outputs=("objectId", "eventIds", "events"),
+        run=via("create_event"), verify=objects_exist("eventIds"), resource=RESOURCE,
+    ),
+    NodeSpec(
+        type="projectSave", title="Save project",
+        description="Save the Wwise project. Set enabled=false (e.g. from a workflow input) to skip.",
+        inputs=ProjectSaveInput, outputs=("saved", "project"),
+        run=via("project_save"), resource=RESOURCE,
+    ),
+)
+
+
+def register_all(register: Callable[[NodeSpec], None]) -> None:
+    """Register every Wwise node type."""
+    for spec in NODE_TYPES:
+        register(spec)
