@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.catalog",
     "wwiseflowd.cli.config_cmd",
     "wwiseflowd.cli.workflows",
+    "wwiseflowd.cli.mcp",
 )
 
 

@@ -1,0 +1,215 @@
+"""REST over a real uvicorn server and a real engine on the emulator: run, validate, follow, page."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from rest_support import Api, four_node_workflow
+
+from wwiseflowd.config import DEFAULT_TARGET
+
+
+def test_four_node_workflow_runs_against_the_emulator_over_http(api: Api, wav: Path) -> None:
+    response = api.http.post("/workflows/execute", json=four_node_workflow(wav))
+
+    assert response.status_code == 200, response.text
+    execution = response.json()
+    assert execution["ok"] is True
+    assert [step["node"] for step in execution["results"]] == ["n1", "n2", "n3", "n4"]
+    assert all(step["ok"] and not step["cached"] for step in execution["results"])
+    object_id = execution["results"][0]["data"]["objectId"]
+
+    found = api.http.post(
+        "/wwise/query_waql",
+        json={"waql": f'$ "{object_id}"', "returnFields": ["name", "path", "OutputBus"]},
+    )
+    assert found.status_code == 200, found.text
+    (sound,) = found.json()["data"]["objects"]
+    assert sound["name"] == "Footstep_01"
+    assert sound["path"] == f"{DEFAULT_TARGET}\\Footstep_01"
+
+    ledger = api.http.get(f"/executions/{execution['executionId']}")
+    assert ledger.status_code == 200
+    assert ledger.json()["ok"] is True and ledger.json()["source"] == "rest"
+
+
+def test_running_the_same_workflow_again_is_served_from_the_memo(api: Api, wav: Path) -> None:
+    first = api.http.post("/workflows/execute", json=four_node_workflow(wav)).json()
+    wrapped = {"workflow": four_node_workflow(wav), "inputs": {}}
+    again = api.http.post("/workflows/execute", json=wrapped).json()
+
+    assert first["ok"] and again["ok"]
+    assert again["executionId"] != first["executionId"]
+    assert again["results"][0]["cached"] is True
+    assert again["results"][0]["data"]["objectId"] == first["results"][0]["data"]["objectId"]
+
+
+def test_validate_answers_the_plan_for_a_good_workflow(api: Api, wav: Path) -> None:
+    response = api.http.post("/workflows/validate", json=four_node_workflow(wav))
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is True and body["code"] is None
+    assert [step["nodeId"] for step in body["data"]["steps"]] == ["n1", "n2", "n3", "n4"]
+
+
+def test_validation_errors_come_back_as_422_results_listing_every_problem(api: Api) -> None:
+    document = {
+        "id": "broken",
+        "nodes": [
+            {"id": "a", "type": "createSound", "data": {"name": "A", "parentPath": DEFAULT_TARGET,
+                                                       "extra": "$from:b:$output:objectId"}},
+            {"id": "b", "type": "createSound", "data": {"name": "B", "parentPath": "$from:a:$output:path"}},
+            {"id": "c", "type": "noSuchNode", "data": {}},
+        ],
+        "edges": [],
+    }
+    for path in ("/workflows/validate", "/workflows/execute"):
+        response = api.http.post(path, json=document)
+
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["ok"] is False and body["code"] and body["error"]
+        codes = {error["code"] for error in body["data"]["errors"]}
+        assert {"UNKNOWN_NODE_TYPE", "CYCLE_DETECTED"} <= codes
+        cycle = next(e for e in body["data"]["errors"] if e["code"] == "CYCLE_DETECTED")
+        assert "a" in cycle["message"] and "b" in cycle["message"]
+
+
+def test_a_body_that_is_not_a_workflow_is_a_422_invalid_input_result(api: Api) -> None:
+    response = api.http.post("/workflows/validate", json={"nodes": "not a list"})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "INVALID_INPUT"
+    assert body["data"]["errors"]
+
+
+def test_malformed_json_is_a_400_result(api: Api) -> None:
+    response = api.http.post(
+        "/workflows/validate", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_INPUT"
+
+
+def _collect_events(api: Api, query: str, out: list[dict[str, Any]], ready: threading.Event) -> None:
+    kind = None
+    with api.http.stream("GET", f"/events?{query}", timeout=30) as stream:
+        for line in stream.iter_lines():
+            ready.set()
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                out.append({"event": kind, **json.loads(line.split(":", 1)[1])})
+
+
+def test_async_execution_answers_202_and_its_progress_streams_as_events(api: Api, wav: Path) -> None:
+    execution_id = "exec_followed_by_test"
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+    reader = threading.Thread(
+        target=_collect_events, args=(api, f"executionId={execution_id}", events, ready), daemon=True
+    )
+    reader.start()
+    assert ready.wait(10), "the event stream did not open"
+
+    response = api.http.post(
+        "/workflows/execute",
+        params={"async": "true"},
+        json={"workflow": four_node_workflow(wav), "executionId": execution_id},
+    )
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    assert accepted["executionId"] == execution_id
+    assert accepted["statusUrl"] == f"/executions/{execution_id}"
+
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the stream did not end after run.finished"
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "run.started" and kinds[-1] == "run.finished"
+    assert kinds.count("node.finished") == 4
+    assert all(event["executionId"] == execution_id for event in events)
+    assert events[-1]["ok"] is True
+
+    final = api.http.get(accepted["statusUrl"]).json()
+    assert final["ok"] is True and final["status"] == "succeeded"
+
+
+def test_an_execution_id_that_is_taken_is_a_409(api: Api, wav: Path) -> None:
+    body = {"workflow": four_node_workflow(wav), "executionId": "exec_twice"}
+    assert api.http.post("/workflows/execute", json=body).status_code == 200
+
+    again = api.http.post("/workflows/execute", json=body)
+
+    assert again.status_code == 409 and again.json()["code"] == "CONFLICT"
+
+
+def test_unknown_execution_is_a_404_result(api: Api) -> None:
+    for method, path in (("GET", "/executions/exec_nope"), ("POST", "/executions/exec_nope/cancel")):
+        response = api.http.request(method, path)
+
+        assert response.status_code == 404
+        assert response.json() == {
+            "ok": False,
+            "data": None,
+            "code": "NOT_FOUND",
+            "error": response.json()["error"],
+        }
+        assert "exec_nope" in response.json()["error"]
+
+
+def test_cancelling_a_finished_execution_is_a_409(api: Api, wav: Path) -> None:
+    execution = api.http.post("/workflows/execute", json=four_node_workflow(wav)).json()
+
+    response = api.http.post(f"/executions/{execution['executionId']}/cancel")
+
+    assert response.status_code == 409 and response.json()["code"] == "CONFLICT"
+
+
+def test_executions_are_paged_newest_first(api: Api, tmp_path: Path) -> None:
+    from wwiseflowd.default_plugins.wwise.wav import write_wav
+
+    ids = []
+    for index in range(3):
+        wav = write_wav(tmp_path / "audio" / f"Step_{index}.wav")
+        ids.append(api.http.post("/workflows/execute", json=four_node_workflow(wav, f"Step_{index}")).json())
+
+    first = api.http.get("/executions", params={"limit": 2}).json()
+    second = api.http.get("/executions", params={"limit": 2, "offset": first["nextOffset"]}).json()
+
+    assert [item["executionId"] for item in first["items"]] == [ids[2]["executionId"], ids[1]["executionId"]]
+    assert first["nextOffset"] == 2
+    assert [item["executionId"] for item in second["items"]] == [ids[0]["executionId"]]
+    assert second["nextOffset"] is None
+
+
+def test_a_bus_command_failure_answers_with_its_code_and_status(api: Api) -> None:
+    response = api.http.post(
+        "/wwise/create_sound", json={"name": "X", "parentPath": "\\Actor-Mixer Hierarchy\\Nowhere"}
+    )
+
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "OBJECT_NOT_FOUND"
+
+
+def test_an_unknown_command_is_a_404_and_the_command_list_has_schemas(api: Api) -> None:
+    assert api.http.post("/wwise/no_such_command", json={}).json()["code"] == "NOT_FOUND"
+
+    commands = {c["name"]: c for c in api.http.get("/wwise").json()}
+
+    assert "create_sound" in commands and "query_waql" in commands
+    assert commands["query_waql"]["readOnly"] is True
+    assert "properties" in commands["create_sound"]["input"]
+
+
+def test_nodes_lists_the_catalog_with_input_schemas(api: Api) -> None:
+    catalog = {entry["type"]: entry for entry in api.http.get("/nodes").json()}
+
+    assert {"createSound", "audioImport", "setOutputBus", "projectSave"} <= set(catalog)
+    assert "objectId" in catalog["createSound"]["outputs"]
+    assert "name" in catalog["createSound"]["inputs"]["properties"]

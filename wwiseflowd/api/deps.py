@@ -1,0 +1,69 @@
+"""Dependencies that hand routes what they need: the engine, settings, the path guard, auth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from wwiseflowd.api.errors import ApiError
+from wwiseflowd.api.security import PathGuard, token_matches
+from wwiseflowd.config import Settings
+from wwiseflowd.engine import Engine
+from wwiseflowd.results import ErrorCode
+
+StatusFn = Callable[[], dict[str, Any]]
+
+#: documents bearer auth in OpenAPI; the check itself is :func:`require_token`
+bearer_scheme = HTTPBearer(auto_error=False, description="[server] token from wwiseflowd.toml, when set.")
+
+
+def get_engine(request: Request) -> Engine:
+    """The engine the lifespan owns or was given."""
+    engine: Engine | None = request.app.state.engine
+    if engine is None:
+        raise ApiError.of(ErrorCode.WAAPI_UNAVAILABLE, "The engine is not running yet; retry in a moment.")
+    return engine
+
+
+def get_settings(request: Request) -> Settings:
+    """The effective settings of this app."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_guard(request: Request) -> PathGuard:
+    """The path guard built from ``[server] allowed_roots``."""
+    guard: PathGuard = request.app.state.guard
+    return guard
+
+
+def get_status(request: Request) -> StatusFn | None:
+    """The daemon's status callable, or None when the API runs without a daemon."""
+    status: StatusFn | None = request.app.state.status
+    return status
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> None:
+    """401 UNAUTHORIZED unless ``[server] token`` is unset or the request carries it as a bearer token."""
+    token = request.app.state.settings.server.token
+    if not token:
+        return
+    if not token_matches(request.headers.get("authorization"), token):
+        raise ApiError.of(
+            ErrorCode.UNAUTHORIZED,
+            "Missing or wrong bearer token: send 'Authorization: Bearer <token>' with the [server] token "
+            "from wwiseflowd.toml (the daemon's runtime.json holds it too).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+GuardDep = Annotated[PathGuard, Depends(get_guard)]
+StatusDep = Annotated[StatusFn | None, Depends(get_status)]

@@ -1,0 +1,95 @@
+"""How a failed :class:`~wwiseflowd.results.Result` becomes an HTTP answer.
+
+The one place that maps error codes to HTTP statuses. Every error body the API sends is a Result
+(``{"ok": false, "data", "error", "code"}``), never a bare 500 or FastAPI's ``{"detail": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from wwiseflowd.results import ErrorCode, Result
+
+#: HTTP status for each error code; codes not listed answer 422 (the request could not be carried out).
+STATUS_BY_CODE: dict[str, int] = {
+    ErrorCode.INVALID_INPUT: 422,
+    ErrorCode.UNKNOWN_NODE_TYPE: 422,
+    ErrorCode.CYCLE_DETECTED: 422,
+    ErrorCode.INVALID_REFERENCE: 422,
+    ErrorCode.AMBIGUOUS_WIRING: 422,
+    ErrorCode.FILE_NOT_FOUND: 422,
+    ErrorCode.INVALID_AUDIO: 422,
+    ErrorCode.WAAPI_ERROR: 422,
+    ErrorCode.CREATE_FAILED: 422,
+    ErrorCode.IMPORT_FAILED: 422,
+    ErrorCode.OBJECT_NOT_FOUND: 404,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.NAME_CONFLICT: 409,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.WWISE_LOCKED: 409,
+    ErrorCode.ROLLED_BACK: 409,
+    ErrorCode.CANCELLED: 409,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.WAAPI_UNAVAILABLE: 503,
+    ErrorCode.WAAPI_TIMEOUT: 503,
+    ErrorCode.TIMEOUT: 503,
+    ErrorCode.PLUGIN_ERROR: 500,
+    ErrorCode.CONFIG_ERROR: 500,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+def status_for(result: Result) -> int:
+    """The HTTP status that answers ``result``: 200 when ok, else by its code."""
+    if result.ok:
+        return 200
+    return STATUS_BY_CODE.get(result.code or "", 422)
+
+
+class ApiError(Exception):
+    """Raised inside a route or dependency to answer with a failed Result (handled in app.py)."""
+
+    def __init__(self, result: Result, status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(result.error)
+        self.result = result
+        self.status = status if status is not None else status_for(result)
+        self.headers = headers
+
+    @classmethod
+    def of(cls, code: ErrorCode, error: str, data: Any = None, **kwargs: Any) -> ApiError:
+        """Shortcut: ``raise ApiError.of(ErrorCode.NOT_FOUND, "No execution ...")``."""
+        return cls(Result.failure(code, error, data), **kwargs)
+
+
+def result_response(
+    result: Result, status: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A JSON response carrying ``result`` with the status its code maps to."""
+    return JSONResponse(
+        result.model_dump(mode="json"),
+        status_code=status if status is not None else status_for(result),
+        headers=headers,
+    )
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. not JSON).",
+    401: "Missing or wrong bearer token.",
+    403: "A file path lies outside [server] allowed_roots.",
+    404: "No such execution, workflow, command or Wwise object.",
+    409: "Conflict: name taken, Wwise busy, run already finished.",
+    413: "Request body larger than [server] max_body_bytes.",
+    422: "The request is well-formed but invalid; data.errors lists the problems.",
+    503: "Wwise (or the engine) is unreachable; retry later.",
+    500: "Unexpected error (a bug); the body is still a Result.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting Result bodies for ``statuses`` (401/413/500 always)."""
+    wanted = sorted({*statuses, 401, 413, 500})
+    return {status: {"model": Result, "description": _DESCRIPTIONS[status]} for status in wanted}

@@ -1,0 +1,167 @@
+"""Prometheus metrics for ``GET /metrics``.
+
+Executions and node durations are counted from the engine's events by one consumer thread;
+WAAPI calls and queue depths are read when Prometheus scrapes. Each app has its own
+CollectorRegistry, so several apps in one process (tests) never collide.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: node runs last from milliseconds (cached) to minutes (large imports)
+DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+
+
+class _ScrapeTimeCollector(Collector):
+    """WAAPI calls by operation (adapter stats) and queue depths (daemon status), read per scrape."""
+
+    def __init__(self, engine: Callable[[], Engine | None], status: Callable[[], dict[str, Any]] | None):
+        self._engine = engine
+        self._status = status
+
+    def collect(self) -> Iterator[Metric]:
+        calls = CounterMetricFamily(
+            "wwiseflowd_waapi_calls",
+            "WAAPI calls made by the adapter, by operation (URI).",
+            labels=["operation"],
+        )
+        errors = CounterMetricFamily(
+            "wwiseflowd_waapi_call_errors", "WAAPI calls that failed, by operation.", labels=["operation"]
+        )
+        seconds = CounterMetricFamily(
+            "wwiseflowd_waapi_call_seconds", "Time spent in WAAPI calls, by operation.", labels=["operation"]
+        )
+        for operation, entry in sorted(waapi_call_counts(self._engine()).items()):
+            calls.add_metric([operation], entry["count"])
+            errors.add_metric([operation], entry["errors"])
+            seconds.add_metric([operation], entry["total_ms"] / 1000.0)
+        yield calls
+        yield errors
+        yield seconds
+
+        queued = GaugeMetricFamily(
+            "wwiseflowd_queue_depth", "Files waiting per drop-folder rule.", labels=["rule"]
+        )
+        status = _safe_status(self._status)
+        for rule in status.get("rules", []):
+            name = str(rule.get("rule") or rule.get("folder") or rule.get("name") or "?")
+            queued.add_metric([name], float(rule.get("queued", rule.get("queueDepth", 0)) or 0))
+        yield queued
+        failing = GaugeMetricFamily(
+            "wwiseflowd_workflow_files_in_error", "Workflow files that do not compile."
+        )
+        failing.add_metric([], float(sum(1 for w in status.get("workflows", []) if not w.get("ok", True))))
+        yield failing
+
+
+def _safe_status(status: Callable[[], dict[str, Any]] | None) -> dict[str, Any]:
+    if status is None:
+        return {}
+    try:
+        return status() or {}
+    except Exception as exc:  # the daemon's status must never break a scrape
+        logger.warning("Daemon status failed during a metrics scrape: {}", exc)
+        return {}
+
+
+def waapi_call_counts(engine: Engine | None) -> dict[str, dict[str, float]]:
+    """``{operation: {"count", "errors", "total_ms"}}`` from the Wwise adapter's ``stats()``."""
+    if engine is None or "wwise" not in engine.registry.backends:
+        return {}
+    try:
+        stats = engine.backend("wwise").stats()
+    except Exception as exc:  # an adapter that cannot report must not break a scrape
+        logger.debug("Wwise adapter stats unavailable: {}", exc)
+        return {}
+    counts: dict[str, dict[str, float]] = {}
+    for uri, entry in (stats or {}).items():
+        if isinstance(entry, dict):
+            counts[str(uri)] = {key: float(entry.get(key, 0) or 0) for key in ("count", "errors", "total_ms")}
+    return counts
+
+
+class ApiMetrics:
+    """The metrics of one app; :meth:`start` follows an engine's events until :meth:`stop`."""
+
+    def __init__(self, status: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.registry = CollectorRegistry()
+        self.executions = Counter(
+            "wwiseflowd_executions",
+            "Finished workflow executions, by status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.node_duration = Histogram(
+            "wwiseflowd_node_duration_seconds",
+            "Duration of node runs, by node type.",
+            ["type"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self._engine: Engine | None = None
+        self.registry.register(_ScrapeTimeCollector(lambda: self._engine, status))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def observe(self, event: dict[str, Any]) -> None:
+        """Count one engine event (``run.finished``, ``node.finished``); others are ignored."""
+        kind = event.get("type")
+        if kind == "run.finished":
+            self.executions.labels(status=execution_status(event)).inc()
+        elif kind == "node.finished" and not event.get("cached"):
+            duration = event.get("durationMs")
+            if isinstance(duration, int | float):
+                self.node_duration.labels(type=str(event.get("nodeType", "?"))).observe(duration / 1000.0)
+
+    def start(self, engine: Engine) -> None:
+        """Follow ``engine.events`` on a daemon thread."""
+        self._engine = engine
+        subscription = engine.events.subscribe()
+        self._stop.clear()
+
+        def follow() -> None:
+            try:
+                while not self._stop.is_set():
+                    event = subscription.get(0.25)
+                    if event is not None:
+                        self.observe(event)
+            finally:
+                subscription.close()
+
+        self._thread = threading.Thread(target=follow, name="wwiseflowd-api-metrics", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following events."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        self._engine = None
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)
+
+
+def execution_status(event: dict[str, Any]) -> str:
+    """``succeeded``, ``cancelled``, ``rolled_back`` or ``failed`` for a ``run.finished`` event."""
+    if event.get("ok"):
+        return "succeeded"
+    if event.get("cancelled") or event.get("code") == "CANCELLED":
+        return "cancelled"
+    if event.get("rolledBack"):
+        return "rolled_back"
+    return "failed"

@@ -1,0 +1,67 @@
+"""``/events``: server-sent events of run and node progress and of drop batches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from wwiseflowd.api.deps import EngineDep
+from wwiseflowd.api.errors import error_responses
+
+router = APIRouter(tags=["events"])
+
+#: how often a waiting stream checks for shutdown (seconds)
+POLL_S = 0.5
+
+
+@router.get(
+    "/events",
+    operation_id="streamEvents",
+    response_class=EventSourceResponse,
+    summary="Progress as server-sent events",
+    responses=error_responses(422),
+)
+def stream_events(
+    request: Request,
+    engine: EngineDep,
+    execution_id: Annotated[
+        str | None,
+        Query(
+            alias="executionId",
+            max_length=200,
+            description="Only this run; the stream ends after it finishes.",
+        ),
+    ] = None,
+    types: Annotated[
+        str | None,
+        Query(max_length=500, description="Comma-separated event types, e.g. run.finished,batch.queued."),
+    ] = None,
+) -> Iterator[ServerSentEvent]:
+    """Each event's ``event:`` is its type (``run.started``, ``node.finished``, ``batch.queued`` ...)
+    and its ``data:`` the JSON facts listed in docs/architecture.md."""
+    wanted = {t.strip() for t in types.split(",") if t.strip()} if types else None
+    stopping: threading.Event = request.app.state.stopping
+    # subscribe before the first yield so nothing published after the request is missed
+    subscription = engine.events.subscribe(
+        accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id)
+    )
+    sequence = 0
+    try:
+        # tells a client the subscription exists, so it may start the run it wants to follow
+        yield ServerSentEvent(comment="subscribed")
+        while not stopping.is_set():
+            event = subscription.get(POLL_S)
+            if event is None:
+                continue
+            finished = execution_id is not None and event.get("type") == "run.finished"
+            if wanted is None or event.get("type") in wanted:
+                sequence += 1
+                yield ServerSentEvent(data=event, event=str(event.get("type", "message")), id=str(sequence))
+            if finished:
+                return
+    finally:
+        subscription.close()

@@ -1,0 +1,79 @@
+"""``/executions``: the run ledger, one execution, cancelling a run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from wwiseflowd.api.deps import EngineDep
+from wwiseflowd.api.errors import ApiError, error_responses
+from wwiseflowd.api.models import Execution, ExecutionPage, ExecutionSummary
+from wwiseflowd.results import ErrorCode, Result
+
+router = APIRouter(prefix="/executions", tags=["executions"])
+
+
+@router.get(
+    "",
+    operation_id="listExecutions",
+    response_model=ExecutionPage,
+    summary="Execution history from the run ledger, newest first",
+    responses=error_responses(422),
+)
+def list_executions(
+    engine: EngineDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    status: Annotated[
+        Literal["running", "succeeded", "failed", "cancelled"] | None,
+        Query(description="Only runs in this state."),
+    ] = None,
+) -> ExecutionPage:
+    """Paged with ``limit`` and ``offset``; ``nextOffset`` is null on the last page."""
+    # one extra row tells whether another page exists
+    rows = engine.list_executions(limit=limit + 1, offset=offset, status=status)
+    return ExecutionPage(
+        items=[ExecutionSummary.model_validate(row) for row in rows[:limit]],
+        limit=limit,
+        offset=offset,
+        nextOffset=offset + limit if len(rows) > limit else None,
+    )
+
+
+def _unknown(execution_id: str) -> ApiError:
+    return ApiError.of(
+        ErrorCode.NOT_FOUND,
+        f"No execution {execution_id!r} in the run ledger; GET /executions lists the known ones.",
+    )
+
+
+@router.get(
+    "/{execution_id}",
+    operation_id="getExecution",
+    response_model=Execution,
+    summary="One execution's result",
+    responses=error_responses(404),
+)
+def get_execution(execution_id: str, engine: EngineDep) -> Any:
+    """The execution result from the run ledger; 404 when unknown."""
+    execution = engine.get_execution(execution_id)
+    if execution is None:
+        raise _unknown(execution_id)
+    return execution.model_dump(mode="json")
+
+
+@router.post(
+    "/{execution_id}/cancel",
+    operation_id="cancelExecution",
+    response_model=Result,
+    summary="Ask a running execution to stop",
+    responses=error_responses(404, 409),
+)
+def cancel_execution(execution_id: str, engine: EngineDep) -> Result:
+    """Nodes not yet started are skipped; with rollback on, the run's Wwise changes are undone."""
+    if engine.cancel(execution_id):
+        return Result.success({"executionId": execution_id, "cancelled": True})
+    if engine.get_execution(execution_id) is None:
+        raise _unknown(execution_id)
+    raise ApiError.of(ErrorCode.CONFLICT, f"Execution {execution_id!r} already finished; nothing to cancel.")

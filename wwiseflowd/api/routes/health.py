@@ -1,0 +1,53 @@
+"""``/health``: Wwise connection, watchers, queue depths, workflow files in error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from wwiseflowd import __version__
+from wwiseflowd.api.deps import EngineDep, SettingsDep, StatusDep
+from wwiseflowd.api.errors import error_responses
+from wwiseflowd.api.models import Health, WorkflowFile
+from wwiseflowd.api.workflow_files import scan_workflow_files
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/health",
+    operation_id="getHealth",
+    response_model=Health,
+    summary="Is the daemon able to work right now",
+    responses=error_responses(),
+)
+def get_health(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Health:
+    """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
+    Wwise is unreachable, a watcher died or a workflow file does not compile."""
+    engine_health: dict[str, Any] = engine.health()
+    wwise = dict(engine_health.get("wwise") or {})
+    daemon = status() if status is not None else {}
+    if status is None:
+        workflows = scan_workflow_files(engine, settings.paths.workflows_dir)
+    else:
+        workflows = list(daemon.get("workflows", []))
+    in_error = [{k: v for k, v in w.items() if k != "document"} for w in workflows if not w.get("ok", True)]
+    watchers = dict(daemon.get("watchers") or {})
+
+    problems = []
+    if not wwise.get("connected"):
+        problems.append(f"Wwise is not reachable at {wwise.get('url', settings.wwise.url)}.")
+    for folder, watcher in watchers.items():
+        if isinstance(watcher, dict) and watcher.get("alive") is False:
+            problems.append(f"The watcher of {folder} is not running.")
+    problems += [f"Workflow file {w.get('file')} does not compile." for w in in_error]
+    return Health(
+        status="degraded" if problems else "ok",
+        version=__version__,
+        wwise=wwise,
+        watchers=watchers,
+        queues=list(daemon.get("rules") or []),
+        workflowsInError=[WorkflowFile.model_validate(w) for w in in_error],
+        problems=problems,
+    )

@@ -1,0 +1,156 @@
+"""``/workflows``: validate and execute workflow documents; list the watched workflow files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from wwiseflowd.api.deps import EngineDep, GuardDep, SettingsDep, StatusDep
+from wwiseflowd.api.errors import ApiError, error_responses
+from wwiseflowd.api.models import (
+    ExecuteRequest,
+    Execution,
+    ExecutionAccepted,
+    WorkflowDocument,
+    WorkflowFile,
+    WorkflowFileDetail,
+)
+from wwiseflowd.api.workflow_files import read_workflow_file, scan_workflow_files
+from wwiseflowd.results import ErrorCode, Result
+
+router = APIRouter(prefix="/workflows", tags=["workflows"])
+
+WorkflowBody = ExecuteRequest | WorkflowDocument
+
+
+def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
+    """The workflow document and the run options, from either body shape."""
+    if isinstance(body, ExecuteRequest):
+        return body.workflow.model_dump(mode="json", exclude_unset=True), body
+    document = body.model_dump(mode="json", exclude_unset=True)
+    return document, ExecuteRequest(workflow=body)
+
+
+@router.post(
+    "/validate",
+    operation_id="validateWorkflow",
+    response_model=Result,
+    summary="Compile a workflow without running it",
+    responses=error_responses(403, 422),
+)
+def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Result:
+    """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
+    document, options = unpack(body)
+    checked = guard.check_workflow(document, options.inputs, engine.registry)
+    if not checked.ok:
+        raise ApiError(checked)
+    compiled = engine.compile(document)
+    if not compiled.ok:
+        raise ApiError(compiled)
+    return compiled
+
+
+@router.post(
+    "/execute",
+    operation_id="executeWorkflow",
+    response_model=Execution,
+    summary="Run a workflow (waits, or 202 with ?async=true)",
+    responses={
+        202: {"model": ExecutionAccepted, "description": "Queued (async=true)."},
+        **error_responses(403, 422, 503),
+    },
+)
+def execute_workflow(
+    body: WorkflowBody,
+    engine: EngineDep,
+    guard: GuardDep,
+    request: Request,
+    run_async: Annotated[
+        bool, Query(alias="async", description="Answer 202 at once; follow GET /events or /executions/{id}.")
+    ] = False,
+) -> Any:
+    """Compile then run. A run that happened answers 200 with its execution result, whose ``ok``
+    says whether the workflow succeeded; a workflow that does not compile answers 422."""
+    document, options = unpack(body)
+    checked = guard.check_workflow(document, options.inputs, engine.registry)
+    if not checked.ok:
+        raise ApiError(checked)
+    compiled = engine.compile(document)
+    if not compiled.ok:
+        raise ApiError(compiled)
+    if options.executionId is not None and engine.get_execution(options.executionId) is not None:
+        raise ApiError.of(
+            ErrorCode.CONFLICT, f"Execution id {options.executionId!r} is taken; choose another or omit it."
+        )
+    try:
+        execution_id = engine.submit(
+            compiled.data,
+            options.inputs,
+            force=options.force,
+            rollback=options.rollback,
+            execution_id=options.executionId,
+            source="rest",
+            background=run_async,
+        )
+    except ValueError:  # the same id was submitted a moment ago by another request
+        raise ApiError.of(
+            ErrorCode.CONFLICT, f"Execution id {options.executionId!r} is already running."
+        ) from None
+    except RuntimeError:  # the engine is shutting down
+        raise ApiError.of(ErrorCode.WAAPI_UNAVAILABLE, "The daemon is shutting down; retry later.") from None
+    if run_async:
+        accepted = ExecutionAccepted(
+            executionId=execution_id,
+            statusUrl=request.url_for("get_execution", execution_id=execution_id).path,
+            eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
+        )
+        return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
+    result = engine.wait(execution_id)
+    if result is None:
+        raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} finished without a result.")
+    return result.model_dump(mode="json")
+
+
+def _workflow_files(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> list[dict[str, Any]]:
+    if status is None:
+        return scan_workflow_files(engine, settings.paths.workflows_dir)
+    return list(status().get("workflows", []))
+
+
+@router.get(
+    "",
+    operation_id="listWorkflows",
+    response_model=list[WorkflowFile],
+    summary="The watched workflow files and whether each compiles",
+    responses=error_responses(),
+)
+def list_workflows(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Any:
+    """From the daemon's workflow-file watcher, or read from ``[paths] workflows_dir`` now."""
+    return [
+        {k: v for k, v in entry.items() if k != "document"}
+        for entry in _workflow_files(engine, settings, status)
+    ]
+
+
+@router.get(
+    "/{workflow_id}",
+    operation_id="getWorkflow",
+    response_model=WorkflowFileDetail,
+    summary="One workflow file: status, errors and document",
+    responses=error_responses(404),
+)
+def get_workflow(workflow_id: str, engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Any:
+    """404 NOT_FOUND when no watched file has this id."""
+    for entry in _workflow_files(engine, settings, status):
+        if entry.get("id") == workflow_id:
+            if "document" not in entry:
+                entry = {**entry, "document": read_workflow_file(Path(entry["file"]))[0]}
+            return entry
+    raise ApiError.of(
+        ErrorCode.NOT_FOUND,
+        f"No workflow file has id {workflow_id!r}; GET /workflows lists them "
+        f"(files in {settings.paths.workflows_dir}).",
+    )

@@ -1,0 +1,62 @@
+"""``/wwise``: the command bus, one command per request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import JSONResponse
+
+from wwiseflowd.api.deps import EngineDep, GuardDep
+from wwiseflowd.api.errors import ApiError, error_responses, result_response
+from wwiseflowd.api.models import Command
+from wwiseflowd.results import ErrorCode, Result
+
+router = APIRouter(prefix="/wwise", tags=["wwise"])
+
+
+@router.get(
+    "",
+    operation_id="listCommands",
+    response_model=list[Command],
+    summary="The bus commands POST /wwise/{command} accepts",
+    responses=error_responses(),
+)
+def list_commands(engine: EngineDep) -> list[Command]:
+    """Every registered bus command with the JSON schema of its payload."""
+    registry = engine.registry
+    return [
+        Command(
+            name=name,
+            description=spec.description,
+            readOnly=spec.read_only,
+            input=spec.input_model.model_json_schema(),
+            plugin=registry.plugin_of("command", name),
+        )
+        for name, spec in sorted(registry.commands.items())
+    ]
+
+
+@router.post(
+    "/{command}",
+    operation_id="runCommand",
+    response_model=Result,
+    summary="Run one bus command (e.g. create_sound, query_waql)",
+    responses=error_responses(403, 404, 409, 422, 503),
+)
+def run_command(
+    command: Annotated[str, Path(description="Command name, see GET /wwise.", max_length=100)],
+    engine: EngineDep,
+    guard: GuardDep,
+    payload: Annotated[dict[str, Any], Body(description="The command's input (see its schema).")] = {},  # noqa: B006
+) -> JSONResponse:
+    """The command's Result; its code sets the HTTP status (e.g. OBJECT_NOT_FOUND -> 404)."""
+    if command not in engine.registry.commands:
+        raise ApiError.of(
+            ErrorCode.NOT_FOUND,
+            f"No bus command {command!r}; GET /wwise lists the commands the plugins provide.",
+        )
+    checked = guard.check_command(command, payload, engine.registry)
+    if not checked.ok:
+        raise ApiError(checked)
+    return result_response(engine.command(command, payload))

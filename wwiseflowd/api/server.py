@@ -1,0 +1,106 @@
+"""``ApiServer``: the REST app served by uvicorn on a background thread (used by ``wwiseflowd run``).
+
+The daemon owns the engine and passes it in; the server runs its own asyncio loop on its own
+thread, so the daemon's main thread stays free for signals and the watchers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from loguru import logger
+
+from wwiseflowd.api.app import create_app
+from wwiseflowd.api.security import check_bind
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from wwiseflowd.config import Settings
+    from wwiseflowd.engine import Engine
+
+#: seconds ``start`` waits for the socket to be bound
+START_TIMEOUT_S = 15.0
+#: seconds open connections (event streams) get to finish when stopping
+GRACEFUL_S = 3
+
+
+class ApiServerError(RuntimeError):
+    """The REST server cannot start (unsafe bind, port taken, startup failed). The message says why."""
+
+
+class ApiServer:
+    """Serve :func:`~wwiseflowd.api.app.create_app` over ``engine`` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        status: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.app: FastAPI = create_app(engine=engine, settings=settings, status=status)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url: str | None = None
+
+    def start(self) -> str:
+        """Bind and serve; returns the base URL (``http://127.0.0.1:<port>``, the real port when 0)."""
+        bind = check_bind(self.settings)
+        if not bind.ok:
+            raise ApiServerError(bind.error)
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.server.host,
+            port=self.settings.server.port,
+            log_config=None,  # stdlib logging is already routed into loguru
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=GRACEFUL_S,
+        )
+        server = uvicorn.Server(config)
+        # uvicorn installs signal handlers only on the main thread: the daemon keeps its own
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="wwiseflowd-api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.started:
+            if not self._thread.is_alive():
+                where = f"{self.settings.server.host}:{self.settings.server.port}"
+                raise ApiServerError(
+                    f"The REST server could not start on {where} (port in use? see the log above); "
+                    f"change [server] port or stop the other process."
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ApiServerError(f"The REST server did not start within {START_TIMEOUT_S:.0f} s.")
+            time.sleep(0.02)
+        host, port = self._bound_address(server)
+        self.url = f"http://{host}:{port}"
+        logger.info("REST API listening on {}", self.url)
+        return self.url
+
+    def _bound_address(self, server: uvicorn.Server) -> tuple[str, int]:
+        for srv in server.servers:
+            for sock in srv.sockets:
+                address = sock.getsockname()
+                host = address[0]
+                return (f"[{host}]" if ":" in host else host), int(address[1])
+        return self.settings.server.host, self.settings.server.port
+
+    def stop(self) -> None:
+        """Stop serving (open event streams end) and join the server thread."""
+        self.app.state.stopping.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=GRACEFUL_S + 5)
+            if self._thread.is_alive():
+                logger.warning("The REST server thread did not stop in time.")
+        self._server = None
+        self._thread = None
