@@ -243,3 +243,10 @@ def test_rejected_query_names_token_and_position(text: str, position: int | None
     assert info.value.position == position
     for word in words:
         assert word in str(info.value)
+
+
+def test_deep_nesting_is_rejected_instead_of_exhausting_the_stack() -> None:
+    assert where("(" * 50 + "not " * 40 + 'name = "x"' + ")" * 50) is not None
+    with pytest.raises(WaqlError) as info:
+        parse("where " + "(" * 5000 + 'name = "x"' + ")" * 5000)
+    assert info.value.position == 7 + 100 and "nested too deeply" in str(info.value)

@@ -43,6 +43,8 @@ SOURCE_KEYWORDS = ("object", "type", "search", "project", "query")
 # words that can never start an accessor inside a condition
 _RESERVED = frozenset({"and", "or", "not", "from", *TRANSFORM_KEYWORDS})
 _EXPECTED_TRANSFORM = "a transform (where, select, take, skip, distinct or orderby)"
+#: nesting of "(" and "not" allowed in one condition (keeps a hostile query from exhausting the stack)
+MAX_NESTING = 100
 
 
 @lru_cache(maxsize=256)
@@ -57,6 +59,7 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     # -- token helpers ---------------------------------------------------------------------------
 
@@ -225,20 +228,32 @@ class _Parser:
         return operands[0] if len(operands) == 1 else And(tuple(operands))
 
     def unary(self) -> Expr:
-        if self.is_word("not"):
-            self.advance()
-            return Not(self.unary())
-        if self.tok.kind is Kind.LPAREN:
-            self.advance()
-            inner = self.or_expr()
-            if self.tok.kind is not Kind.RPAREN:
-                raise self.fail("')' or a condition operator (and, or)")
-            self.advance()
-            return inner
+        if self.is_word("not") or self.tok.kind is Kind.LPAREN:
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                tok = self.tok
+                raise WaqlError(
+                    f"Condition nested too deeply at position {tok.position}: at most {MAX_NESTING} "
+                    'levels of "(" and "not".',
+                    tok.position,
+                )
+            try:
+                return self.nested()
+            finally:
+                self.depth -= 1
         if self.is_word("true", "false") and self.peek().kind is not Kind.OP:
             tok = self.advance()
             return BoolLit(tok.value.lower() == "true", tok.position)
         return self.comparison()
+
+    def nested(self) -> Expr:
+        if self.advance().kind is not Kind.LPAREN:  # "not"
+            return Not(self.unary())
+        inner = self.or_expr()
+        if self.tok.kind is not Kind.RPAREN:
+            raise self.fail("')' or a condition operator (and, or)")
+        self.advance()
+        return inner
 
     def comparison(self) -> Compare:
         accessor = self.accessor('a condition (an accessor such as name or parent.name, "not" or "(")')
