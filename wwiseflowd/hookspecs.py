@@ -38,9 +38,17 @@ class WwiseflowdSpecs:
     def register_node_types(self, register: Callable[[NodeSpec], None]) -> None:
         """Register node types that workflows can use.
 
-        Called once when the registry is built (at start-up of every front door). Call
-        ``register(NodeSpec(...))`` once per node type. Registering a type that another plugin
-        already registered is an error naming both plugins. Return value is ignored.
+        Called once per process when the registry is first built (start-up of every front door:
+        CLI, daemon, REST, MCP), on every plugin; no result stops the others.
+
+        :param register: call ``register(NodeSpec(...))`` once per node type. It raises
+            ``TypeError`` for anything but a :class:`~wwiseflowd.registry.NodeSpec`.
+        :returns: ignored.
+
+        A type must be camelCase and its ``inputs`` a pydantic model with a JSON schema. A type
+        another plugin registered first is refused with an error naming both plugins (built-ins
+        load first, then entry points, then the plugins directory). If the hook raises, none of
+        its types are registered and ``wwiseflowd plugins`` shows the error.
 
         Example::
 
@@ -51,35 +59,48 @@ class WwiseflowdSpecs:
         """
 
     @hookspec
-    def register_commands(
-        self,
-        register: Callable[..., None],
-    ) -> None:
+    def register_commands(self, register: Callable[..., None]) -> None:
         """Register command-bus commands.
 
-        Called once when the registry is built. Call
-        ``register(name, handler, input_model, description="", read_only=False)``: ``handler``
-        is ``handler(validated_input, ctx: CommandContext) -> Result`` and must not raise.
-        Commands are reachable from node types (``ctx.command``), ``POST /wwise/{name}`` and MCP.
-        A name registered twice is an error naming both plugins. Return value is ignored.
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call
+            ``register(name, handler, input_model, description="", read_only=False)`` once per
+            command. ``name`` is snake_case (``create_sound``); ``handler(validated_input,
+            ctx: CommandContext) -> Result`` must not raise; ``input_model`` is a pydantic model
+            that validates the payload before the handler sees it.
+        :returns: ignored.
+
+        Commands are reachable from node types (``ctx.command(name, payload)``),
+        ``POST /wwise/{name}`` and MCP. A name another plugin registered first is refused with an
+        error naming both plugins; a hook that raises registers nothing.
         """
 
     @hookspec
     def register_backends(self, register: Callable[[str, BackendFactory], None]) -> None:
         """Register backends (connections to an authoring tool such as Wwise or REAPER).
 
-        Called once when the registry is built. Call ``register(name, factory)`` where
-        ``factory(settings) -> backend``; the engine creates each backend lazily, once per
-        process, and closes it (``close()`` if present) at shutdown. Command handlers reach it
-        with ``ctx.backend(name)``. Return value is ignored.
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(name, factory)`` where ``factory(settings) -> backend``.
+        :returns: ignored.
+
+        The engine creates each backend lazily, once per process, and closes it (``close()`` if
+        present) at shutdown. Command handlers reach it with ``ctx.backend(name)``. A backend
+        that edits a project may implement the transaction protocol (``identity``,
+        ``begin_group``, ``end_group``, ``cancel_group``; see docs/architecture.md).
         """
 
     @hookspec
     def on_run_finished(self, execution: dict[str, Any]) -> None:
-        """Called after every workflow execution finished, with the execution result as a dict.
+        """Called after every workflow execution finished, ok or not, on every plugin.
 
-        ``execution`` has the shape of DESIGN.md's execution result (``ok``, ``executionId``,
-        ``workflowId``, ``results``, ...). Use it for notifications or bookkeeping; it runs on
-        the runner's thread, so keep it short. Exceptions are logged and do not affect the run.
-        Return value is ignored.
+        :param execution: the execution result as a JSON-able dict, shaped like DESIGN.md's
+            execution result (``ok``, ``executionId``, ``workflowId``, ``stopAt``, ``results``).
+            Treat it as read-only.
+        :returns: ignored.
+
+        Use it for notifications or bookkeeping. It runs on the runner's thread after the
+        result is final, so keep it short (hand slow work to your own thread). An exception is
+        logged and shown by ``wwiseflowd plugins``; it never affects the run or other plugins.
         """

@@ -67,6 +67,19 @@ def _json_line(record: Any) -> str:
     return "{extra[_json]}\n"
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at write time (click's CliRunner and pytest swap it)."""
+
+    def write(self, message: str) -> None:
+        sys.stderr.write(message)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
 def configure(
     level: str = "INFO",
     *,
@@ -79,7 +92,7 @@ def configure(
     logger.remove()
     logger.configure(patcher=_extra_text)
     logger.add(
-        sys.stderr,
+        _CurrentStderr(),
         level=level,
         format=CONSOLE_FORMAT,
         colorize=None,

@@ -7,6 +7,7 @@ callable returning a :class:`~wwiseflowd.results.Result`.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -69,12 +70,16 @@ class NodeSpec:
     type: str
     title: str
     description: str
-    inputs: type[BaseModel]
+    inputs: builtins.type[BaseModel]  # `type` is shadowed by the field above
     run: RunFn
     outputs: tuple[str, ...] = ()
     verify: VerifyFn | None = None
     read_only: bool = False
     resource: str | None = None
+
+    def __post_init__(self) -> None:
+        # a list is the natural thing to write; keep the spec hashable and immutable anyway
+        object.__setattr__(self, "outputs", tuple(self.outputs))
 
     def catalog_entry(self, plugin: str | None = None) -> dict[str, Any]:
         """The JSON-able description shown by ``wwiseflowd nodes`` and ``GET /nodes``."""
@@ -139,7 +144,8 @@ class Registry:
         if previous is not None:
             raise DuplicateRegistrationError(
                 f"{kind} {name!r} is registered by both plugin {previous!r} and plugin {plugin!r}; "
-                f"uninstall or block one of them"
+                f"the one from {previous!r} is used. Uninstall or block one of them "
+                f"([plugins] block in the config, or WWISEFLOWD_DISABLE_PLUGINS)"
             )
         self.origin[(kind, name)] = plugin
 

@@ -1,0 +1,23 @@
+"""Shared by every test directory. Kept minimal: isolation from the machine the tests run on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads the developer's wwiseflowd config or WWISEFLOWD_* variables, or writes to
+    their state dir: platformdirs' XDG locations point into a session temp dir."""
+    home = tmp_path_factory.mktemp("xdg")
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("WWISEFLOWD_"):
+                mp.delenv(name)
+        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+            mp.setenv(var, str(home / var.lower()))
+        mp.setenv("XDG_CONFIG_DIRS", str(home / "site-config"))
+        yield
