@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.config_cmd",
     "wwiseflowd.cli.workflows",
     "wwiseflowd.cli.mcp",
+    "wwiseflowd.cli.sim",
 )
 
 
