@@ -403,9 +403,13 @@ class Journal:
             )
 
     def set_note(self, file_id: int, note: str) -> None:
-        """Attach a short remark (e.g. where the file was moved)."""
+        """Add a short remark (e.g. where the file was moved) after any earlier one."""
         with self._tx() as db:
-            db.execute("UPDATE drop_files SET note = ? WHERE id = ?", (note, file_id))
+            db.execute(
+                "UPDATE drop_files SET note = CASE WHEN note IS NULL THEN ? ELSE note || '; ' || ? END "
+                "WHERE id = ?",
+                (note, note, file_id),
+            )
 
     # -- batches -----------------------------------------------------------------------------
 

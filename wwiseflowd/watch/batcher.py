@@ -7,7 +7,7 @@ or when it has been open for ``max_wait_s`` (so a steady trickle still gets impo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -30,13 +30,19 @@ class Batcher(Generic[T]):
         *,
         max_files: int = 2000,
         max_wait_s: float = 30.0,
+        windows: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.window_s = window_s
+        #: per-key quiet windows (a rule's ``batch_window_ms``); others use ``window_s``
+        self.windows = dict(windows or {})
         self.max_files = max_files
         self.max_wait_s = max(max_wait_s, window_s)
         self.clock = clock
         self._open: dict[str, _Open[T]] = {}
+
+    def _window(self, key: str) -> float:
+        return self.windows.get(key, self.window_s)
 
     def add(self, key: str, item: T) -> None:
         """Add ``item`` to ``key``'s open batch (opening one if needed)."""
@@ -56,7 +62,9 @@ class Batcher(Generic[T]):
         """Clock time when the earliest open batch closes, or None."""
         if not self._open:
             return None
-        return min(min(b.last_add + self.window_s, b.opened + self.max_wait_s) for b in self._open.values())
+        return min(
+            min(b.last_add + self._window(k), b.opened + self.max_wait_s) for k, b in self._open.items()
+        )
 
     def due(
         self, *, flush: bool = False, hold: Callable[[str], bool] | None = None
@@ -70,7 +78,7 @@ class Batcher(Generic[T]):
         out: list[tuple[str, list[T]]] = []
         for key, batch in list(self._open.items()):
             full = len(batch.items) >= self.max_files
-            quiet = now - batch.last_add >= self.window_s
+            quiet = now - batch.last_add >= self._window(key)
             old = now - batch.opened >= self.max_wait_s
             if flush or full or old or (quiet and not (hold and hold(key))):
                 del self._open[key]

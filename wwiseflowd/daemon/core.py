@@ -1,0 +1,419 @@
+"""The daemon's moving parts: observers -> event queue -> pump (stability, hashing, batching)
+-> journal -> worker (one batch at a time through the engine) -> processed/ or failed/.
+
+Threads: watchdog's (handlers only enqueue), the *pump* (owns the trackers and the batcher; also
+supervises observers, rescans and re-reads workflow files) and the *worker* (runs batches). They
+share only the thread-safe event queue and the journal.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from wwiseflowd.config import Settings
+from wwiseflowd.daemon.batches import BatchProcessor, EngineLike
+from wwiseflowd.daemon.rules import DropRule, sha256_file
+from wwiseflowd.events import utc_now_iso
+from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
+from wwiseflowd.watch.batcher import Batcher
+from wwiseflowd.watch.observer import ObserverSupervisor, WatchSpec
+from wwiseflowd.watch.stability import ReadyFile
+from wwiseflowd.watch.workflows import WorkflowLibrary
+
+#: the observer key of the workflows directory (rule ids are folder paths or names, never this)
+WORKFLOWS_KEY = "\0workflows"
+_SCAN = Path("\0scan")
+
+
+@dataclass
+class DaemonTiming:
+    """Intervals the daemon runs on; tests shorten them."""
+
+    housekeeping_s: float = 2.0
+    retry_base_s: float = 1.0
+    retry_max_s: float = 30.0
+    stop_grace_s: float = 30.0
+
+
+class Daemon:
+    """Drop folders and workflow files for one engine. ``start()``, then ``stop()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: EngineLike,
+        *,
+        journal: Journal | None = None,
+        timing: DaemonTiming | None = None,
+        watch_workflows: bool = True,
+        heartbeat: Callable[[], object] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.timing = timing or DaemonTiming()
+        self.journal = journal or Journal.in_state_dir(settings.paths.state_dir)
+        self.heartbeat = heartbeat
+        self.rules: dict[str, DropRule] = {}
+        for config in settings.watch:
+            rule = DropRule.from_config(config)
+            if rule.id in self.rules:
+                raise ValueError(f"two [[watch]] rules share the id {rule.id!r}; give them distinct names")
+            self.rules[rule.id] = rule
+        self.library = WorkflowLibrary(settings.paths.workflows_dir, engine.compile, self._publish)
+        self._events: queue.Queue[tuple[str, Path, bool]] = queue.Queue()
+        self.supervisor = ObserverSupervisor(self._events_put)
+        self.supervisor.on_started = lambda key: self._events_put(key, _SCAN, True)
+        self._watch_workflows = watch_workflows
+        self.batcher: Batcher[int] = Batcher(
+            1.0,
+            windows={rid: r.config.batch_window_ms / 1000 for rid, r in self.rules.items()},
+            max_files=min((r.config.batch_max_files for r in self.rules.values()), default=2000),
+        )
+        self.processor = BatchProcessor(
+            self.journal,
+            engine,
+            self.library,
+            self.rules,
+            chunk_size=settings.wwise.import_chunk_size,
+            retry_base_s=self.timing.retry_base_s,
+            retry_max_s=self.timing.retry_max_s,
+        )
+        self.processor.on_settled = self._settled
+        self._stop = threading.Event()
+        self._work_ready = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started_at: str | None = None
+        self._pump_alive_at = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> Daemon:
+        """Compile workflows, recover the journal, start observers, the pump and the worker."""
+        self._started_at = utc_now_iso()
+        self.library.load_builtin()
+        self.settings.paths.workflows_dir.mkdir(parents=True, exist_ok=True)
+        self.library.sync()
+        self._recover()
+        for rule in self.rules.values():
+            c = rule.config
+            self.supervisor.add(WatchSpec(rule.id, rule.folder, c.recursive, c.polling, c.poll_interval_s))
+            logger.info(
+                "Rule {}: {} -> {} (workflow {}, settle {} ms)",
+                rule.id,
+                rule.folder,
+                c.target,
+                c.workflow,
+                c.settle_ms,
+            )
+        if self._watch_workflows:
+            self.supervisor.add(WatchSpec(WORKFLOWS_KEY, self.settings.paths.workflows_dir, recursive=False))
+        self.supervisor.start()
+        for name, target in (("wwiseflowd-pump", self._pump), ("wwiseflowd-worker", self._work)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        """Stop watching; let the batch in flight finish (or cancel it after the grace period)."""
+        if self._stop.is_set():
+            return
+        logger.info("Stopping: finishing the batch in flight, flushing the journal")
+        self._stop.set()
+        self._events_put(WORKFLOWS_KEY, _SCAN, True)  # wake the pump
+        self._work_ready.set()
+        self.supervisor.stop()
+        pump, worker = (self._threads + [None, None])[:2]
+        if pump is not None:
+            pump.join(10)
+        if worker is not None:
+            worker.join(self.timing.stop_grace_s)
+            current = self.processor.current_execution
+            if worker.is_alive() and current is not None:
+                logger.warning(
+                    "Batch {} still running after {} s; cancelling it", current, self.timing.stop_grace_s
+                )
+                self.engine.cancel(current)
+                worker.join(15)
+        self.journal.close()
+
+    def __enter__(self) -> Daemon:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _recover(self) -> None:
+        """Forget stale pre-batch records of files that are gone; queued/importing ones stay to resume."""
+        stale = [
+            r.id
+            for r in self.journal.active()
+            if r.state in (FileState.SEEN, FileState.STABLE)
+            and (r.batch_id is None)
+            and not Path(r.path).exists()
+        ]
+        if stale:
+            self.journal.forget(stale)
+        for record in self.journal.active():
+            rule = self.rules.get(record.rule)
+            if rule is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
+                rule.inflight.add(record.rel_path)
+        waiting = self.journal.waiting_batches()
+        if waiting:
+            logger.info("Resuming {} unfinished batch(es) from the journal", len(waiting))
+            self._work_ready.set()
+
+    # -- the pump ----------------------------------------------------------------------------------
+
+    def _events_put(self, key: str, path: Path, is_dir: bool) -> None:
+        self._events.put((key, path, is_dir))
+
+    def _pump(self) -> None:
+        next_housekeeping = time.monotonic() + self.timing.housekeeping_s
+        while not self._stop.is_set():
+            self._pump_alive_at = time.monotonic()
+            timeout = max(0.0, min(self._next_deadline(), next_housekeeping) - time.monotonic())
+            items: list[tuple[str, Path, bool]] = []
+            try:
+                items.append(self._events.get(timeout=timeout))
+                while len(items) < 50_000:
+                    items.append(self._events.get_nowait())
+            except queue.Empty:
+                pass
+            if self._stop.is_set():
+                break
+            try:
+                self._take_events(items)
+                self._decide()
+                if time.monotonic() >= next_housekeeping:
+                    self._housekeeping()
+                    next_housekeeping = time.monotonic() + self.timing.housekeeping_s
+            except Exception:
+                logger.opt(exception=True).error("Drop-folder pump error (continuing)")
+        self._flush_open_batches()
+
+    def _next_deadline(self) -> float:
+        deadlines = [d for d in (r.tracker.next_deadline() for r in self.rules.values()) if d is not None]
+        batch_deadline = self.batcher.next_deadline()
+        if batch_deadline is not None:
+            deadlines.append(batch_deadline)
+        return min(deadlines, default=float("inf"))
+
+    def _take_events(self, items: list[tuple[str, Path, bool]]) -> None:
+        touched: dict[str, set[Path]] = {}
+        for key, path, is_dir in items:
+            if key == WORKFLOWS_KEY:
+                if path != _SCAN:
+                    self.library.sync()
+                continue
+            rule = self.rules.get(key)
+            if rule is None:
+                continue
+            if path == _SCAN:
+                self._rescan(rule)
+                continue
+            if is_dir:
+                touched.setdefault(key, set()).update(rule.filter.scan(path))
+            elif rule.filter.accepts(path):
+                touched.setdefault(key, set()).add(path)
+        for key, paths in touched.items():
+            self._track(self.rules[key], paths)
+
+    def _track(self, rule: DropRule, paths: set[Path]) -> None:
+        fresh = []
+        for path in paths:
+            rel = rule.relative(path)
+            if rel in rule.inflight:
+                continue  # already queued or importing
+            if rel not in rule.seen_ids:
+                fresh.append((str(path), rel, rule.config.target))
+            rule.tracker.touch(path)
+        if fresh:
+            rule.seen_ids.update(self.journal.record_seen(rule.id, fresh))
+
+    def _rescan(self, rule: DropRule) -> None:
+        """Feed every candidate the journal has not finished with to the tracker."""
+        known = self.journal.latest_by_rel(rule.id)
+        todo = set()
+        for path in rule.filter.scan():
+            rel = rule.relative(path)
+            record = known.get(rel)
+            if record is not None and record.state in (FileState.DONE, FileState.FAILED):
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                if (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns):
+                    continue  # left in place after it was handled
+            if record is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
+                continue
+            if path in rule.tracker and record is not None:
+                continue
+            todo.add(path)
+        rule.next_rescan = time.monotonic() + rule.config.rescan_interval_s
+        if todo:
+            logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
+            self._track(rule, todo)
+
+    def _decide(self) -> None:
+        for rule in self.rules.values():
+            ready, vanished = rule.tracker.poll()
+            gone = [
+                rule.seen_ids.pop(rule.relative(p)) for p in vanished if rule.relative(p) in rule.seen_ids
+            ]
+            if gone:
+                self.journal.forget(gone)
+            for item in ready:
+                self._ready(rule, item)
+        due = self.batcher.due(hold=self._hold)
+        for rule_id, ids in due:
+            batch_id = self.journal.create_batch(rule_id, ids)
+            logger.info("Batch {} of {}: {} file(s) queued", batch_id, rule_id, len(ids))
+            self._publish(
+                {
+                    "type": "batch.queued",
+                    "rule": rule_id,
+                    "batchId": batch_id,
+                    "files": len(ids),
+                    "executionId": None,
+                }
+            )
+            self._work_ready.set()
+
+    def _hold(self, rule_id: str) -> bool:
+        rule = self.rules[rule_id]
+        # keep a quiet batch open while more files of the same burst are still settling
+        return rule.tracker.recently_active(rule.tracker.settle_s + 0.5)
+
+    def _ready(self, rule: DropRule, item: ReadyFile) -> None:
+        rel = rule.relative(item.path)
+        file_id = rule.seen_ids.pop(rel, None)
+        if file_id is None:
+            file_id = self.journal.record_seen(rule.id, [(str(item.path), rel, rule.config.target)])[rel]
+        try:
+            digest = sha256_file(item.path)
+        except OSError as exc:
+            logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror)
+            rule.seen_ids[rel] = file_id
+            rule.tracker.touch(item.path)
+            return
+        self.journal.mark_stable(
+            file_id,
+            size=item.size,
+            mtime_ns=item.mtime_ns,
+            sha256=digest,
+            valid=item.valid,
+            reason=item.reason or None,
+        )
+        previous = self.journal.find_done(rule.id, rel, rule.config.target)
+        if item.valid and previous is not None and previous.sha256 == digest:
+            self.journal.mark_done(
+                file_id,
+                object_ids=previous.object_ids,
+                object_path=previous.object_path,
+                note=f"already imported (same content) by {previous.execution_id}; nothing to do",
+            )
+            logger.info("{} has the same content as already imported; not importing it again", rel)
+            record = self.journal.file(file_id)
+            if record is not None:
+                note = rule.after_success(record)
+                if note:
+                    self.journal.set_note(file_id, note)
+            return
+        rule.inflight.add(rel)
+        self.batcher.add(rule.id, file_id)
+
+    def _flush_open_batches(self) -> None:
+        """On stop, stable files waiting in an open batch are queued in the journal for next time."""
+        for rule_id, ids in self.batcher.due(flush=True):
+            self.journal.create_batch(rule_id, ids)
+
+    def _housekeeping(self) -> None:
+        for key in self.supervisor.check():
+            logger.info("Watching {} again", key)
+        now = time.monotonic()
+        for rule in self.rules.values():
+            if now >= rule.next_rescan:
+                self._rescan(rule)
+        changed = self.library.sync()
+        if changed:
+            logger.debug("{} workflow file(s) recompiled", len(changed))
+        if self.heartbeat is not None:
+            self.heartbeat()
+
+    def _settled(self, rule: DropRule, record: DropRecord) -> None:
+        rule.inflight.discard(record.rel_path)
+
+    # -- the worker --------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            batch = self.journal.next_batch()
+            if batch is None:
+                retry_at = self.journal.next_retry_at()
+                wait = 5.0 if retry_at is None else max(0.05, min(5.0, retry_at - time.time()))
+                self._work_ready.wait(wait)
+                self._work_ready.clear()
+                continue
+            try:
+                self.processor.run(batch)
+            except Exception as exc:
+                logger.opt(exception=True).error("Batch {} crashed; it will be retried", batch.id)
+                self.journal.wait_batch(
+                    batch.id, retry_at=time.time() + self.timing.retry_max_s, code="INTERNAL", error=str(exc)
+                )
+
+    # -- reporting ---------------------------------------------------------------------------------
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        try:
+            self.engine.events.publish({"time": utc_now_iso(), **event})
+        except Exception:
+            logger.opt(exception=True).debug("Publishing {} failed", event.get("type"))
+
+    def status(self) -> dict[str, Any]:
+        """What the daemon is doing: rules with queue depth, batches, failures, watchers, workflows, Wwise."""
+        counts = self.journal.counts_by_rule()
+        watchers = {w["key"]: w for w in self.supervisor.status()}
+        by_folder = {w["root"]: w for w in watchers.values()}
+        rules = []
+        for rule in self.rules.values():
+            c = counts.get(rule.id, {})
+            rules.append(
+                {
+                    "rule": rule.id,
+                    "folder": str(rule.folder),
+                    "target": rule.config.target,
+                    "workflow": rule.config.workflow,
+                    "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
+                    "states": c,
+                    "settling": len(rule.tracker),
+                    "watcher": watchers.get(rule.id),
+                }
+            )
+        try:
+            wwise = self.engine.health().get("wwise")
+        except Exception as exc:
+            wwise = {"connected": False, "error": str(exc)}
+        return {
+            "running": True,
+            "pid": os.getpid(),
+            "startedAt": self._started_at,
+            "pumpAlive": self._threads[0].is_alive() if self._threads else False,
+            "workerAlive": self._threads[1].is_alive() if len(self._threads) > 1 else False,
+            "wwise": wwise,
+            "rules": rules,
+            "watchers": by_folder,
+            "batches": [b.as_dict() for b in self.journal.recent_batches(20)],
+            "failures": [f.as_dict() for f in self.journal.recent_failures(20)],
+            "workflows": self.library.status(),
+        }

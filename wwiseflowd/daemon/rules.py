@@ -1,0 +1,200 @@
+"""One ``[[watch]]`` rule at run time: which files it takes, what it passes to its workflow, and
+what happens to each file afterwards (``processed/``, deleted, left; ``failed/`` + ``.error.json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from loguru import logger
+
+from wwiseflowd.config import WatchConfig
+from wwiseflowd.store.journal import DropRecord
+from wwiseflowd.watch.filters import DropFilter
+from wwiseflowd.watch.stability import StabilityTracker
+
+#: bytes read at a time while hashing (large renders must not be read into memory at once)
+_HASH_BLOCK = 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's content."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class DropRule:
+    """A watch rule with its filter, stability tracker and file-disposal policy."""
+
+    config: WatchConfig
+    id: str
+    filter: DropFilter
+    tracker: StabilityTracker
+    processed_root: Path
+    failed_root: Path
+    #: relative paths currently queued or importing (their events are ignored meanwhile)
+    inflight: set[str] = field(default_factory=set)
+    #: relative path -> journal id of files being tracked
+    seen_ids: dict[str, int] = field(default_factory=dict)
+    next_rescan: float = 0.0
+
+    @classmethod
+    def from_config(cls, config: WatchConfig) -> DropRule:
+        """Build the run-time rule; ``processed_dir``/``failed_dir`` are relative to the folder."""
+        folder = config.folder.absolute()
+        processed = folder / config.processed_dir
+        failed = folder / config.failed_dir
+        return cls(
+            config=config,
+            id=config.name or str(folder),
+            filter=DropFilter(
+                folder, config.patterns, recursive=config.recursive, excluded=[processed, failed]
+            ),
+            tracker=StabilityTracker(
+                config.settle_ms / 1000, incomplete_timeout_s=config.incomplete_timeout_s
+            ),
+            processed_root=processed,
+            failed_root=failed,
+        )
+
+    @property
+    def folder(self) -> Path:
+        """The drop folder (absolute)."""
+        return self.filter.root
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the drop folder, POSIX style (the journal key)."""
+        rel = self.filter.relative(path)
+        return rel.as_posix() if rel is not None else path.name
+
+    # -- the workflow's inputs -------------------------------------------------------------------
+
+    def workflow_inputs(
+        self, files: list[DropRecord], *, chunk_size: int, declared: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """``$input:files`` and the rule's options, limited to what the workflow declares."""
+        c = self.config
+        entries = [
+            {
+                "path": f.path,
+                "relativeDir": _rel_dir(f.rel_path) if c.mirror_subfolders else "",
+                "sha256": f.sha256,
+            }
+            for f in files
+        ]
+        inputs: dict[str, Any] = {
+            "files": entries,
+            "targetPath": c.target,
+            "onNameConflict": c.on_name_conflict,
+            "originalsSubfolder": c.originals_subfolder,
+            "language": c.language,
+            "variationPattern": c.variation_pattern,
+            "mirrorSubfolders": c.mirror_subfolders,
+            "outputBus": c.output_bus,
+            "properties": dict(c.properties),
+            "createEvents": c.create_events,
+            "eventTarget": c.event_target,
+            "provenanceNotes": c.provenance_notes,
+            "chunkSize": chunk_size,
+            "save": c.save_after_batch,
+        }
+        # None means "not set": leave it to the workflow's declared default
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        if declared is not None:
+            inputs = {k: v for k, v in inputs.items() if k in declared}
+        return inputs
+
+    # -- after the run ---------------------------------------------------------------------------
+
+    def after_success(self, record: DropRecord) -> str | None:
+        """Move, delete or leave an imported file; returns a note on where it went."""
+        source = Path(record.path)
+        if not source.exists():
+            return None
+        action = self.config.on_success
+        try:
+            if action == "delete":
+                source.unlink()
+                return "deleted after import"
+            if action == "move":
+                dest = _free_destination(self.processed_root / record.rel_path, record.sha256)
+                _move(source, dest)
+                return f"moved to {dest}"
+        except OSError as exc:
+            logger.warning("Could not {} {} after import: {}", action, source, exc)
+            return f"could not {action} it: {exc.strerror or exc}"
+        return None
+
+    def after_failure(
+        self, record: DropRecord, *, code: str, reason: str, execution_id: str | None
+    ) -> str | None:
+        """Move a failed file to ``failed/`` (or leave it) with ``<name>.error.json`` saying why."""
+        source = Path(record.path)
+        report = {
+            "file": Path(record.rel_path).name,
+            "relPath": record.rel_path,
+            "code": code,
+            "reason": reason,
+            "time": _now_iso(),
+            "executionId": execution_id,
+            "rule": self.id,
+            "sha256": record.sha256,
+        }
+        try:
+            if self.config.on_failure == "move" and source.exists():
+                dest = _free_destination(self.failed_root / record.rel_path, None)
+                _move(source, dest)
+            else:
+                dest = source
+            dest.with_name(dest.name + ".error.json").write_text(
+                json.dumps(report, indent=2), encoding="utf-8"
+            )
+        except OSError as exc:
+            logger.warning("Could not record the failure of {}: {}", source, exc)
+            return f"could not move it to {self.failed_root}: {exc.strerror or exc}"
+        return f"failed: {dest}"
+
+
+def _rel_dir(rel_path: str) -> str:
+    parent = PurePosixPath(rel_path).parent.as_posix()
+    return "" if parent == "." else parent
+
+
+def _free_destination(dest: Path, sha256: str | None) -> Path:
+    """``dest``, or ``name (2).wav`` ... when another file is already there (same content: reuse it)."""
+    if not dest.exists():
+        return dest
+    if sha256 is not None:
+        try:
+            if sha256_file(dest) == sha256:
+                return dest
+        except OSError:
+            pass
+    for n in range(2, 10_000):
+        candidate = dest.with_name(f"{dest.stem} ({n}){dest.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"too many files named like {dest}")
+
+
+def _move(source: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, dest)
+    except OSError:
+        shutil.move(str(source), str(dest))  # another filesystem (e.g. processed/ on a share)

@@ -1,0 +1,156 @@
+"""``wwiseflowd run``: the daemon in the foreground, as service managers want it.
+
+Order: take the state dir's lock -> (``--simulate``: start the emulator with its project under the
+state dir) -> engine -> watchers -> REST -> ``runtime.json`` -> ``READY=1``. SIGINT/SIGTERM (and
+SIGBREAK on Windows, which WinSW sends as Ctrl+Break) set a stop flag; shutdown runs in reverse: the
+batch in flight finishes or is cancelled after the grace period and left in the journal, which is
+checkpointed before exit.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from loguru import logger
+
+from wwiseflowd import __version__
+from wwiseflowd.config import Settings
+from wwiseflowd.daemon.core import Daemon, DaemonTiming
+from wwiseflowd.daemon.instance import Instance
+from wwiseflowd.events import utc_now_iso
+from wwiseflowd.service import SystemdNotifier
+
+SIM_PROJECT_DIRNAME = "sim-project"
+
+
+@dataclass
+class RunOptions:
+    """What ``wwiseflowd run`` was asked for."""
+
+    simulate: bool = False
+    config_path: Path | None = None
+    #: set by tests (or an embedding app) instead of a signal
+    stop_event: threading.Event | None = None
+    timing: DaemonTiming | None = None
+    sim_latency_ms: float = 0.0
+
+
+def _start_emulator(settings: Settings, latency_ms: float) -> Any:
+    from wwiseflowd.sim import Emulator
+
+    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME / "WwiseProject"
+    port = urlparse(settings.wwise.url).port or 8080
+    try:
+        sim = Emulator(port=port, project_dir=project_dir, latency_ms=latency_ms).start()
+    except OSError:
+        # the usual WAAPI port is taken (Wwise itself may be running): any free port will do
+        sim = Emulator(port=0, project_dir=project_dir, latency_ms=latency_ms).start()
+    settings.wwise.url = sim.url
+    logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, project_dir)
+    return sim
+
+
+def _start_api(engine: Any, settings: Settings, status: Callable[[], dict[str, Any]]) -> Any:
+    if not settings.server.enabled:
+        return None
+    if importlib.util.find_spec("wwiseflowd.api.server") is None:
+        logger.info("REST server not available in this installation; running without it")
+        return None
+    from wwiseflowd.api.server import ApiServer
+
+    server = ApiServer(engine, settings, status=status)
+    server.start()
+    return server
+
+
+def _install_signals(stop: threading.Event) -> dict[int, Any]:
+    """SIGINT/SIGTERM (+SIGBREAK) set ``stop``; only possible on the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            logger.warning("Second {} received; still shutting down", signal.Signals(signum).name)
+        logger.info("{} received; stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
+    """Run until a signal (or ``options.stop_event``); return the exit code."""
+    from wwiseflowd.engine import Engine
+
+    options = options or RunOptions()
+    stop = options.stop_event or threading.Event()
+    instance = Instance(settings.paths.state_dir).acquire()  # AlreadyRunning propagates to the CLI
+    notifier = SystemdNotifier()
+    previous_handlers = _install_signals(stop)
+    sim: Any = None
+    engine: Any = None
+    daemon: Daemon | None = None
+    api: Any = None
+    try:
+        if options.simulate:
+            sim = _start_emulator(settings, options.sim_latency_ms)
+        engine = Engine(settings).start()
+        period = notifier.watchdog_period()
+        daemon = Daemon(
+            settings,
+            engine,
+            timing=options.timing or DaemonTiming(housekeeping_s=min(2.0, period or 2.0)),
+            heartbeat=notifier.watchdog_ping if period else None,
+        ).start()
+        api = _start_api(engine, settings, daemon.status)
+        instance.write_runtime(
+            pid=os.getpid(),
+            version=__version__,
+            startedAt=utc_now_iso(),
+            stateDir=str(settings.paths.state_dir),
+            config=str(options.config_path) if options.config_path else None,
+            apiUrl=getattr(api, "url", None),
+            waapiUrl=settings.wwise.url,
+            simulate=options.simulate,
+            simProject=str(sim.project_dir) if sim is not None else None,
+            folders=[str(rule.folder) for rule in daemon.rules.values()],
+        )
+        summary = f"watching {len(daemon.rules)} folder(s)" + (f", REST at {api.url}" if api else "")
+        notifier.ready(summary)
+        logger.info("wwiseflowd {} ready: {}", __version__, summary)
+        while not stop.wait(0.5):
+            pass
+        notifier.stopping()
+        return 0
+    finally:
+        started = time.monotonic()
+        for what, close in (
+            ("REST server", getattr(api, "stop", None)),
+            ("watchers", getattr(daemon, "stop", None)),
+            ("engine", getattr(engine, "close", None)),
+            ("emulator", getattr(sim, "stop", None)),
+        ):
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception:
+                logger.opt(exception=True).error("Stopping the {} failed", what)
+        instance.release()
+        notifier.close()
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
+        logger.info("Stopped cleanly in {:.1f} s", time.monotonic() - started)
