@@ -7,6 +7,7 @@ token and its 1-based position. Parsing needs no project, so parsed queries are 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from wwiseflowd.sim.waql.errors import WaqlError
@@ -214,18 +215,18 @@ class _Parser:
     # -- conditions ------------------------------------------------------------------------------
 
     def or_expr(self) -> Expr:
-        operands = [self.and_expr()]
-        while self.is_word("or"):
-            self.advance()
-            operands.append(self.and_expr())
-        return operands[0] if len(operands) == 1 else Or(tuple(operands))
+        return self.chain("or", self.and_expr, Or)
 
     def and_expr(self) -> Expr:
-        operands = [self.unary()]
-        while self.is_word("and"):
+        return self.chain("and", self.unary, And)
+
+    def chain(self, word: str, operand: Callable[[], Expr], node: Callable[[tuple[Expr, ...]], Expr]) -> Expr:
+        """``operand {word operand}``: one operand stays itself, several become ``node``."""
+        operands = [operand()]
+        while self.is_word(word):
             self.advance()
-            operands.append(self.unary())
-        return operands[0] if len(operands) == 1 else And(tuple(operands))
+            operands.append(operand())
+        return operands[0] if len(operands) == 1 else node(tuple(operands))
 
     def unary(self) -> Expr:
         if self.is_word("not") or self.tok.kind is Kind.LPAREN:
