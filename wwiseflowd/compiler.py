@@ -433,7 +433,7 @@ class _Compiler:
                 if not info.is_required() or not is_empty(node.data.get(field_name)):
                     continue
                 sources = [
-                    src for src in node.preds
+                    src for src in sorted(node.preds, key=lambda d: nodes[d].index)
                     if nodes[src].spec is not None and field_name in nodes[src].spec.outputs  # type: ignore[union-attr]
                 ]
                 if len(sources) == 1:
@@ -548,6 +548,7 @@ class _Compiler:
             for dep in ref_deps.get(node_id, ()):
                 if dep not in all_deps:
                     all_deps.append(dep)
+            all_deps.sort(key=lambda d: nodes[d].index)  # edge order must not change the plan
             deps[node_id] = all_deps
             for dep in all_deps:
                 succs[dep].append(node_id)
@@ -623,6 +624,7 @@ class _Compiler:
 
     def _validate(self, nodes: dict[str, _Node], wired: dict[str, set[str]]) -> None:
         """Validate literal inputs now; fields holding references are validated at run time."""
+        flagged = {(e.node_id, e.field) for e in self.errors if e.node_id is not None}
         for node in nodes.values():
             if node.spec is None:
                 continue
@@ -635,6 +637,8 @@ class _Compiler:
                     loc = err["loc"]
                     if deferred and (not loc or loc[0] in deferred):
                         continue  # judged after resolution
+                    if loc and (node.id, loc[0]) in flagged:
+                        continue  # one problem per field: wiring already reported this one
                     field_name = ".".join(str(p) for p in loc) or None
                     if err["type"] == "missing":
                         message = (

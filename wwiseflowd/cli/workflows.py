@@ -133,14 +133,14 @@ def exec_cmd(
     from wwiseflowd import logs
     from wwiseflowd.engine import Engine
 
-    if state.log_level == "INFO":
+    settings = state.settings.model_copy(deep=True)
+    if not state.level_from_flags and state.log_level == "INFO":
         logs.configure("WARNING")  # the progress lines below say the same, more briefly
     document = read_document(flow)
     inputs = document if isinstance(document, Result) else parse_inputs(input_pairs, document, flow.parent)
     if isinstance(inputs, Result):
         _fail_result(inputs, as_json)
         return
-    settings = state.settings.model_copy(deep=True)
     if url:
         settings.wwise.url = url
     with simulated(settings, simulate) as run_settings, Engine(run_settings, state.plugins) as engine:
