@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.workflows",
     "wwiseflowd.cli.mcp",
     "wwiseflowd.cli.sim",
+    "wwiseflowd.cli.daemon",
 )
 
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from loguru import logger
 
@@ -45,15 +44,11 @@ class RunOptions:
 
 
 def _start_emulator(settings: Settings, latency_ms: float) -> Any:
+    """The emulator on a free port, its project kept under the state dir (shared with ``exec --simulate``)."""
     from wwiseflowd.sim import Emulator
 
-    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME / "WwiseProject"
-    port = urlparse(settings.wwise.url).port or 8080
-    try:
-        sim = Emulator(port=port, project_dir=project_dir, latency_ms=latency_ms).start()
-    except OSError:
-        # the usual WAAPI port is taken (Wwise itself may be running): any free port will do
-        sim = Emulator(port=0, project_dir=project_dir, latency_ms=latency_ms).start()
+    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME
+    sim = Emulator(port=0, project_dir=project_dir, latency_ms=latency_ms).start()
     settings.wwise.url = sim.url
     logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, project_dir)
     return sim
@@ -96,6 +91,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     from wwiseflowd.engine import Engine
 
     options = options or RunOptions()
+    settings = settings.model_copy(deep=True)  # --simulate points it at the emulator
     stop = options.stop_event or threading.Event()
     instance = Instance(settings.paths.state_dir).acquire()  # AlreadyRunning propagates to the CLI
     notifier = SystemdNotifier()

@@ -1,0 +1,90 @@
+"""``wwiseflowd run``, ``wwiseflowd status`` and ``wwiseflowd service print``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from wwiseflowd.cli import CliState, echo_json, fail
+
+
+@click.command("run")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (same as the global --config).",
+)
+@click.option("--simulate", is_flag=True, help="Run the built-in WAAPI emulator in-process instead of Wwise.")
+@click.option(
+    "--sim-latency-ms",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="With --simulate: delay each emulated WAAPI call (to feel a real Wwise).",
+)
+@click.pass_obj
+def run_cmd(state: CliState, config_path: Path | None, simulate: bool, sim_latency_ms: float) -> None:
+    """The daemon, in the foreground: drop folders, workflow files, REST. Stop with Ctrl+C or SIGTERM."""
+    from wwiseflowd import logs
+    from wwiseflowd.daemon import AlreadyRunning, RunOptions, run_daemon
+
+    if config_path is not None:
+        state.config_path = config_path
+    settings = state.settings
+    if settings.logging.json_file:
+        logs.configure(
+            state.log_level,
+            json_file=settings.paths.logs_dir / "wwiseflowd.jsonl",
+            rotation=settings.logging.rotation,
+            retention=settings.logging.retention,
+        )
+    try:
+        code = run_daemon(
+            settings,
+            RunOptions(simulate=simulate, config_path=state.loaded.source, sim_latency_ms=sim_latency_ms),
+        )
+    except AlreadyRunning as exc:
+        fail(str(exc), code=3)
+    sys.exit(code)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status_cmd(state: CliState, as_json: bool) -> None:
+    """Queue depth per rule, recent batches, failures and the Wwise connection."""
+    from wwiseflowd.daemon.status import collect_status, format_status
+
+    status = collect_status(state.settings)
+    if as_json:
+        echo_json(status)
+    else:
+        click.echo(format_status(status))
+
+
+@click.group("service")
+def service_group() -> None:
+    """Service definitions (systemd, launchd, Windows/WinSW) for this machine."""
+
+
+@service_group.command("print")
+@click.argument("kind", type=click.Choice(["systemd", "launchd", "windows"]))
+@click.pass_obj
+def service_print(state: CliState, kind: str) -> None:
+    """Print the service file for KIND with this machine's python, config and directories."""
+    from wwiseflowd.config import candidate_paths
+    from wwiseflowd.service import ServicePaths, render_service
+
+    config = state.loaded.source or candidate_paths()[0]
+    if state.loaded.source is None:
+        click.echo(f"# no config file yet: create {config} (see config/wwiseflowd.toml)", err=True)
+    settings = state.settings
+    paths = ServicePaths.for_this_machine(Path(config), settings.paths.state_dir, settings.paths.logs_dir)
+    click.echo(render_service(kind, paths), nl=False)  # type: ignore[arg-type]
+
+
+commands: list[click.Command] = [run_cmd, status_cmd, service_group]

@@ -1,0 +1,143 @@
+"""``wwiseflowd status``: what the daemon is doing, from the running daemon when there is one.
+
+The running daemon is found through ``runtime.json`` in the state dir (pid + REST address); its
+``/health`` gives the live Wwise connection, watchers and queue depths. Batches and failures come
+from the drop journal, which can be read while the daemon writes it (SQLite WAL). Without a running
+daemon everything comes from the journal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wwiseflowd.config import Settings
+from wwiseflowd.daemon.instance import is_locked, pid_alive, read_runtime
+from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.store.journal import ACTIVE_STATES, JOURNAL_FILENAME, Journal
+
+
+def _live_health(runtime: dict[str, Any], settings: Settings, timeout: float) -> dict[str, Any] | None:
+    url = runtime.get("apiUrl")
+    if not url:
+        return None
+    import httpx
+
+    headers = {"Authorization": f"Bearer {settings.server.token}"} if settings.server.token else {}
+    try:
+        response = httpx.get(f"{url}/health", headers=headers, timeout=timeout)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    return body if isinstance(body, dict) else None
+
+
+def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any]:
+    """The status dict: ``{running, pid, apiUrl, wwise, rules, watchers, batches, failures, source}``."""
+    state_dir = settings.paths.state_dir
+    runtime = read_runtime(state_dir) or {}
+    pid = int(runtime.get("pid") or 0)
+    running = bool(runtime) and pid_alive(pid) and is_locked(state_dir)
+    out: dict[str, Any] = {
+        "running": running,
+        "pid": pid if running else None,
+        "startedAt": runtime.get("startedAt") if running else None,
+        "apiUrl": runtime.get("apiUrl") if running else None,
+        "stateDir": str(state_dir),
+        "simulate": bool(runtime.get("simulate")) if running else False,
+        "source": "journal",
+        "wwise": None,
+        "watchers": {},
+    }
+    health = _live_health(runtime, settings, timeout) if running else None
+    counts: dict[str, dict[str, int]] = {}
+    batches: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    if (state_dir / JOURNAL_FILENAME).exists():
+        journal = Journal.in_state_dir(state_dir)
+        try:
+            counts = journal.counts_by_rule()
+            batches = [b.as_dict() for b in journal.recent_batches(10)]
+            failures = [f.as_dict() for f in journal.recent_failures(10)]
+        finally:
+            journal.close()
+    rules: list[dict[str, Any]] = []
+    if health is not None:
+        out["source"] = "daemon"
+        out["wwise"] = health.get("wwise")
+        out["watchers"] = health.get("watchers") or {}
+        out["workflowsInError"] = health.get("workflowsInError") or []
+        rules = [dict(r) for r in health.get("queues") or []]
+    else:
+        for config in settings.watch:
+            rule = DropRule.from_config(config)
+            c = counts.get(rule.id, {})
+            rules.append(
+                {
+                    "rule": rule.id,
+                    "folder": str(rule.folder),
+                    "target": config.target,
+                    "workflow": config.workflow,
+                    "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
+                    "states": c,
+                }
+            )
+    out["rules"] = rules
+    out["batches"] = batches
+    out["failures"] = failures
+    return out
+
+
+def format_status(status: dict[str, Any]) -> str:
+    """Human-readable lines for the terminal."""
+    lines = []
+    if status["running"]:
+        api = f", REST {status['apiUrl']}" if status.get("apiUrl") else ", REST off"
+        sim = ", simulating Wwise" if status.get("simulate") else ""
+        lines.append(f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})")
+    else:
+        lines.append(f"daemon: not running (state dir {status['stateDir']}); showing the journal")
+    wwise = status.get("wwise")
+    if isinstance(wwise, dict):
+        if wwise.get("connected"):
+            version = wwise.get("version") or ""
+            project = wwise.get("project") or wwise.get("projectName") or ""
+            lines.append(f"wwise:  connected to {wwise.get('url')} {version} {project}".rstrip())
+        else:
+            reason = wwise.get("error") or wwise.get("lastError") or "not reachable"
+            lines.append(f"wwise:  NOT connected to {wwise.get('url')} ({reason}); batches wait in the queue")
+    elif status["running"]:
+        lines.append("wwise:  unknown (REST is off or did not answer)")
+    lines.append("rules:")
+    if not status["rules"]:
+        lines.append("  (none: add a [[watch]] section to the config)")
+    watchers = status.get("watchers") or {}
+    for rule in status["rules"]:
+        states = rule.get("states") or {}
+        watcher = watchers.get(rule.get("folder")) or rule.get("watcher")
+        alive = ""
+        if isinstance(watcher, dict):
+            alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
+        done, failed = states.get("done", 0), states.get("failed", 0)
+        lines.append(
+            f"  {rule.get('rule')}: {rule.get('folder')} -> {rule.get('target')}  "
+            f"queue {rule.get('queueDepth', 0)} (done {done}, failed {failed}){alive}"
+        )
+    if status["batches"]:
+        lines.append("recent batches:")
+        for b in status["batches"]:
+            error = f"  [{b['code']}] {b['error']}" if b.get("state") == "waiting" and b.get("error") else ""
+            lines.append(
+                f"  #{b['id']} {b['rule']} {b['state']}: {b['files']} file(s), {b['imported']} imported, "
+                f"{b['failed']} failed, {b['skipped']} already there  "
+                f"{b.get('finishedAt') or b.get('createdAt')}{error}"
+            )
+    if status["failures"]:
+        lines.append("recent failures:")
+        for f in status["failures"]:
+            lines.append(f"  {f['relPath']} [{f['code']}] {f['error']}")
+    for w in status.get("workflowsInError") or []:
+        lines.append(f"workflow file in error: {w.get('file')} ({w.get('id')})")
+    return "\n".join(lines)
+
