@@ -778,8 +778,17 @@ class WaapiAdapter:
         return session
 
     def _read_info(self, session: Session) -> None:
+        def call(uri: str) -> dict[str, Any]:
+            started, ok = time.perf_counter(), False
+            try:
+                raw = session.call(uri, {}, None, self.connect_timeout)
+                ok = True
+                return raw
+            finally:
+                self._record(uri, (time.perf_counter() - started) * 1000, ok)
+
         try:
-            info = session.call(GET_INFO, {}, None, self.connect_timeout)
+            info = call(GET_INFO)
         except (CallFailed, CallTimeout) as exc:
             session.abandon()
             raise Unavailable(f"{self.url} answered the handshake but not getInfo ({exc})") from None
@@ -788,7 +797,7 @@ class WaapiAdapter:
                                     year=int(version.get("year") or 0))
         self._naming = Naming.for_version(self._info.year)
         try:
-            project = session.call(GET_PROJECT_INFO, {}, None, self.connect_timeout)
+            project = call(GET_PROJECT_INFO)
         except CallFailed:  # before 2022.1 there is no getProjectInfo; the project path is enough
             project = {}
         except CallTimeout as exc:

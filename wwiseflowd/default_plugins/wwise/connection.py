@@ -16,7 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,9 +119,11 @@ class Session:
         self._jobs.put(_Job("", {}, None, done))  # completes once the STOP has been processed
         try:
             done.result(timeout=timeout)
-        except (FutureTimeout, SessionError):
+        except SessionError:  # failed by the owner thread after it processed the STOP: all is well
             pass
-        self.abandon()
+        except FutureTimeout:  # the server never answered GOODBYE
+            self.abandon()
+        self._abandoned.set()
         self._thread.join(timeout=timeout)
 
     def abandon(self) -> None:
@@ -158,14 +160,16 @@ class Session:
                 self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor
             )
         except CannotConnectToWaapiException:
+            _join_loop_thread(client)
             self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url} (is Wwise running?)"))
             return
         except Exception as exc:  # an invalid URL raises from autobahn's parser
             self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url}: {exc}"))
             return
-        if self._abandoned.is_set():
-            _quietly_disconnect(client)
+        if self._abandoned.is_set():  # the deadline passed; abandon() already stopped the loop
+            _join_loop_thread(client)
             return
+        _tolerate_late_unblock(client)
         self._client = client
         self._ready.set_result(None)
         self._serve(client)
@@ -211,6 +215,35 @@ class Session:
             job.future.set_exception(Unavailable(f"the connection to {self.url} was lost"))
             return
         job.future.set_result(result)
+
+
+def _tolerate_late_unblock(client: WaapiClient) -> None:
+    """Make waapi-client's end-of-thread ``unblock_caller`` ignore an already finished call.
+
+    Its loop thread, on exit, completes the caller's pending future; when the loop ends right after
+    a call finished (a normal disconnect), that future is already done and the thread dies with
+    InvalidStateError. Completing only unfinished futures removes the race and changes nothing else.
+    """
+    decoupler = getattr(client, "_decoupler", None)
+    if decoupler is None:
+        return
+
+    def unblock_caller() -> None:
+        future = getattr(decoupler, "_future", None)
+        if future is not None and not future.done():
+            try:
+                future.set_result(None)
+            except InvalidStateError:
+                pass
+
+    decoupler.unblock_caller = unblock_caller
+
+
+def _join_loop_thread(client: WaapiClient, timeout: float = 2.0) -> None:
+    """Wait for waapi-client's loop thread to end, so its ``__del__`` finds nothing to disconnect."""
+    thread = getattr(client, "_client_thread", None)
+    if thread is not None:
+        thread.join(timeout)
 
 
 def _quietly_disconnect(client: WaapiClient) -> None:

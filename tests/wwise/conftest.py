@@ -1,0 +1,51 @@
+"""Fixtures for the Wwise plugin tests: the emulator over a real socket, the adapter, a real Engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from wwiseflowd.config import settings_for_tests
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.default_plugins.wwise.wav import write_wav
+from wwiseflowd.engine import Engine
+from wwiseflowd.plugins import Plugins
+from wwiseflowd.sim import Emulator
+
+WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
+MASTER = "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
+
+
+@pytest.fixture
+def adapter(waapi_sim: Emulator) -> Iterator[WaapiAdapter]:
+    """The adapter connected (lazily) to the emulator, closed after the test."""
+    wwise = WaapiAdapter(waapi_sim.url, connect_timeout=5, call_timeout=10, reconnect_max_delay=1)
+    yield wwise
+    wwise.close()
+
+
+@pytest.fixture
+def engine(waapi_sim: Emulator, tmp_path: Path) -> Iterator[Engine]:
+    """A real Engine with only the built-in plugins, pointed at the emulator."""
+    settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url, "connect_timeout": 5,
+                                                   "call_timeout": 10, "reconnect_max_delay": 1},
+                                  engine={"retries": 0})
+    with Engine(settings, Plugins().load(entry_points=False)) as running:
+        yield running
+
+
+@pytest.fixture
+def wav(tmp_path: Path) -> Callable[..., str]:
+    """``wav("Footstep_01.wav", sub="SFX")``: a small real WAV under tmp_path/audio, its absolute path."""
+
+    def make(name: str, sub: str = "", frames: int = 480) -> str:
+        return str(write_wav(tmp_path / "audio" / sub / name, frames=frames))
+
+    return make
+
+
+def calls_to(sim: Emulator, uri: str) -> int:
+    """How many times the emulator's call log saw ``uri``."""
+    return sum(1 for call in sim.calls if call["uri"] == uri)

@@ -1,0 +1,154 @@
+"""The adapter against the emulator over a real WebSocket with the real waapi-client."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.wwise.conftest import WU, calls_to
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.results import ErrorCode
+from wwiseflowd.sim import Emulator
+from wwiseflowd.sim.classes import WwiseVersion
+
+
+def test_connect_reads_version_and_project_into_the_identity(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    info = adapter.connect()
+    assert info.ok and info.data["year"] == 2024 and info.data["project_id"].startswith("{")
+    assert adapter.identity() == f"wwise:{info.data['project_id']}@{waapi_sim.url}"
+    assert adapter.health()["connected"] is True
+
+
+def test_objects_are_found_by_path_guid_and_id_prefix(adapter: WaapiAdapter) -> None:
+    by_path = adapter.get_object(WU)
+    assert by_path.ok and by_path.data["type"] == "WorkUnit"
+    guid = by_path.data["id"]
+    for ref in (guid, f"id:{guid}", guid.strip("{}").lower()):
+        assert adapter.get_object(ref).data == by_path.data
+    assert adapter.get_object("Default Work Unit").code == ErrorCode.INVALID_INPUT
+
+
+def test_a_missing_object_is_object_not_found_naming_it(adapter: WaapiAdapter) -> None:
+    result = adapter.get_object(WU + "\\Nothing")
+    assert result.code == ErrorCode.OBJECT_NOT_FOUND and "Nothing" in (result.error or "")
+
+
+def test_locked_wwise_maps_to_wwise_locked(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    adapter.connect()
+    waapi_sim.faults.locked = True
+    result = adapter.create_object(WU, "Sound", "S")
+    assert result.code == ErrorCode.WWISE_LOCKED and "dialog" in (result.error or "")
+    assert result.transient
+    waapi_sim.faults.locked = False
+    assert adapter.create_object(WU, "Sound", "S").ok
+
+
+def test_an_injected_error_uri_maps_through_the_table(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    waapi_sim.faults.fail("ak.wwise.core.project.save", "ak.wwise.unexpected_error")
+    result = adapter.save()
+    assert result.code == ErrorCode.WAAPI_ERROR and "Saving" in (result.error or "")
+    waapi_sim.faults.fail("ak.wwise.core.object.setProperty", "ak.wwise.invalid_property")
+    assert adapter.set_property(WU, "Volume", 1).code == ErrorCode.INVALID_INPUT
+    assert adapter.stats()["ak.wwise.core.project.save"]["errors"] == 1
+
+
+def test_a_dropped_connection_fails_the_call_then_the_next_call_reconnects(
+    adapter: WaapiAdapter, waapi_sim: Emulator
+) -> None:
+    assert adapter.create_object(WU, "Sound", "Before").ok
+    waapi_sim.faults.drop_after = 0  # the next call is answered by a dropped connection
+    dropped = adapter.create_object(WU, "Sound", "During")  # get parent (read: retried), then create
+    assert dropped.ok or dropped.code == ErrorCode.WAAPI_UNAVAILABLE
+    after = adapter.create_object(WU, "Sound", "After")
+    assert after.ok, after.error
+    assert waapi_sim.session_count == 1
+    assert len({c["session"] for c in waapi_sim.calls}) == 2
+
+
+def test_a_mutating_call_cut_by_a_drop_is_unavailable_not_retried(
+    adapter: WaapiAdapter, waapi_sim: Emulator
+) -> None:
+    adapter.connect()
+    waapi_sim.faults.drop_after = 0
+    result = adapter.save()
+    assert result.code == ErrorCode.WAAPI_UNAVAILABLE and waapi_sim.url in (result.error or "")
+    assert calls_to(waapi_sim, "ak.wwise.core.project.save") == 0  # never reached the project
+    assert adapter.save().ok
+
+
+def test_a_drop_inside_an_undo_group_refuses_further_edits(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    assert adapter.begin_group().ok
+    assert adapter.create_object(WU, "Sound", "InGroup").ok
+    waapi_sim.drop_connections()
+    time.sleep(0.2)
+    refused = adapter.create_object(WU, "Sound", "AfterDrop")
+    assert refused.code == ErrorCode.WAAPI_UNAVAILABLE and "undo group" in (refused.error or "")
+    cancelled = adapter.cancel_group(True)
+    assert cancelled.code == ErrorCode.WAAPI_UNAVAILABLE and "dropped" in (cancelled.error or "")
+    assert adapter.create_object(WU, "Sound", "NextRun").ok  # a new run works again
+
+
+@pytest.mark.slow
+def test_a_call_with_no_answer_times_out_and_the_next_call_reconnects(tmp_path: Path) -> None:
+    with Emulator(port=0, project_dir=tmp_path / "P") as sim:
+        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=0.5)
+        try:
+            assert wwise.connect().ok
+            sim.latency_ms = 1500
+            started = time.monotonic()
+            timed_out = wwise.save()
+            assert timed_out.code == ErrorCode.WAAPI_TIMEOUT and "call_timeout" in (timed_out.error or "")
+            assert time.monotonic() - started < 1.5
+            sim.latency_ms = 0
+            assert wwise.save().ok  # on a fresh session
+            assert len({c["session"] for c in sim.calls}) == 2
+        finally:
+            wwise.close()
+
+
+def test_undo_group_cancel_rolls_the_project_back(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    assert adapter.begin_group().ok
+    created = adapter.create_object(WU, "Sound", "Temp")
+    assert created.ok
+    assert adapter.set_property(created.data["id"], "Volume", -3).ok
+    assert adapter.cancel_group(undo=True).ok
+    assert adapter.get_object(WU + "\\Temp").code == ErrorCode.OBJECT_NOT_FOUND
+
+
+def test_undo_group_end_keeps_the_changes(adapter: WaapiAdapter) -> None:
+    assert adapter.begin_group().ok
+    assert adapter.create_object(WU, "Sound", "Kept").ok
+    assert adapter.end_group("my workflow").ok
+    assert adapter.get_object(WU + "\\Kept").ok
+
+
+def test_wwise_2025_names_are_translated_both_ways(tmp_path: Path) -> None:
+    with Emulator(port=0, project_dir=tmp_path / "P25", version=WwiseVersion(year=2025, major=1)) as sim:
+        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=10)
+        try:
+            assert wwise.connect().data["year"] == 2025
+            made = wwise.create_object(WU, "ActorMixer", "Weapons")
+            assert made.ok, made.error
+            assert made.data["path"] == WU + "\\Weapons" and made.data["type"] == "ActorMixer"
+            with sim.locked_project() as project:
+                native = project.find(made.data["id"])
+                assert native is not None
+                assert native.path == "\\Containers\\Default Work Unit\\Weapons"
+                assert native.type == "PropertyContainer"
+            found = wwise.get_object("\\Containers\\Default Work Unit\\Weapons")
+            assert found.data["path"] == WU + "\\Weapons" and found.data["type"] == "ActorMixer"
+            rows = wwise.query(f'$ "{WU}" select children where type = "ActorMixer"')
+            assert [r["name"] for r in rows.data] == ["Weapons"]
+        finally:
+            wwise.close()
+
+
+def test_stats_count_calls_errors_and_time_per_uri(adapter: WaapiAdapter) -> None:
+    adapter.get_object(WU)
+    adapter.get_object(WU + "\\Missing")
+    stats = adapter.stats()
+    get = stats["ak.wwise.core.object.get"]
+    assert get["count"] == 2 and get["errors"] == 1 and get["total_ms"] > 0
+    assert stats["ak.wwise.core.getInfo"]["count"] == 1

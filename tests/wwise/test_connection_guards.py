@@ -1,0 +1,80 @@
+"""Connection failures give WAAPI_UNAVAILABLE quickly and leave no thread hanging at exit."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.results import ErrorCode
+
+
+def _non_daemon_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word (no WebSocket handshake)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_server_that_never_handshakes_gives_unavailable_within_the_timeout(silent_server: int) -> None:
+    adapter = WaapiAdapter(f"ws://127.0.0.1:{silent_server}/waapi", connect_timeout=0.5)
+    started = time.monotonic()
+    result = adapter.get_object("\\Actor-Mixer Hierarchy")
+    elapsed = time.monotonic() - started
+    assert result.code == ErrorCode.WAAPI_UNAVAILABLE
+    assert "handshake" in (result.error or "")
+    assert elapsed < 3.0
+    deadline = time.monotonic() + 5
+    while _non_daemon_threads() and time.monotonic() < deadline:  # waapi-client's loop thread winds down
+        time.sleep(0.05)
+    assert _non_daemon_threads() == []
+
+
+def test_nothing_listening_gives_unavailable_and_backs_off() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free port, closed again: nothing listens there
+    adapter = WaapiAdapter(f"ws://127.0.0.1:{port}/waapi", connect_timeout=2, reconnect_max_delay=5)
+    first = adapter.connect()
+    assert first.code == ErrorCode.WAAPI_UNAVAILABLE and f":{port}" in (first.error or "")
+    # inside the back-off window the next call fails at once, saying when the next attempt is
+    started = time.monotonic()
+    second = adapter.get_object("\\Events")
+    assert second.code == ErrorCode.WAAPI_UNAVAILABLE and "next attempt in" in (second.error or "")
+    assert time.monotonic() - started < 0.2
+    assert adapter.health()["connected"] is False
+    assert adapter.stats()["ak.wwise.core.object.get"]["errors"] == 1
+
+
+def test_a_malformed_url_is_unavailable_not_a_crash() -> None:
+    result = WaapiAdapter("not a url", connect_timeout=1).connect()
+    assert result.code == ErrorCode.WAAPI_UNAVAILABLE
