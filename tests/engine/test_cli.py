@@ -105,7 +105,8 @@ def test_exec_rejects_a_malformed_input_pair(cli: Any, tmp_path: Path) -> None:
 
 
 def test_audit_shows_the_commands_of_an_execution(cli: Any, tmp_path: Path) -> None:
-    execution = json.loads(cli("exec", "--json", write_flow(tmp_path, flow(node("s", "echoNode", text="hi")))).stdout)
+    path = write_flow(tmp_path, flow(node("s", "echoNode", text="hi")))
+    execution = json.loads(cli("exec", "--json", path).stdout)
     result = cli("audit", "--execution", execution["executionId"], "--since", "10m", "--json")
     assert result.exit_code == 0
     [entry] = json.loads(result.stdout)
