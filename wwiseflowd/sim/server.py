@@ -44,6 +44,7 @@ SUBSCRIBE, SUBSCRIBED, UNSUBSCRIBE, UNSUBSCRIBED, EVENT = 32, 33, 34, 35, 36
 CALL, RESULT = 48, 50
 _WELCOME_DETAILS: Final[dict[str, Any]] = {"roles": {"broker": {}, "dealer": {}}}
 _MAX_CALL_LOG: Final = 200_000
+_GOODBYE_DELAY_S: Final = 0.02
 
 
 @dataclass
@@ -388,6 +389,8 @@ class Emulator:
             await self._on_unsubscribe(conn, message)
         elif kind == GOODBYE:
             conn.closing = True
+            # waapi-client 0.8.1 races with an instant GOODBYE reply (InvalidStateError in its thread)
+            await asyncio.sleep(_GOODBYE_DELAY_S)
             await conn.send([GOODBYE, {}, "wamp.error.goodbye_and_out"])
             with self.lock:
                 self._end_session(conn)

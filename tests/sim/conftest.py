@@ -1,0 +1,45 @@
+"""Fixtures for the emulator conformance suite: the real waapi-client against a running emulator.
+
+Clients are built outside any asyncio loop, with PerCallbackThreadExecutor and always
+disconnected (reference §1.6), so no test can hang the interpreter at exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from waapi import WaapiClient
+
+from tests.sim.waapi_calls import connect, wav_bytes
+from wwiseflowd.sim import Emulator
+
+
+@pytest.fixture
+def sim(waapi_sim: Emulator) -> Emulator:
+    """The emulator from the shipped pytest plugin (so the plugin itself is exercised)."""
+    return waapi_sim
+
+
+@pytest.fixture
+def waapi(sim: Emulator) -> Iterator[WaapiClient]:
+    """A connected client, disconnected afterwards."""
+    client = connect(sim.url)
+    try:
+        yield client
+    finally:
+        client.disconnect()
+
+
+@pytest.fixture
+def make_wav(tmp_path: Path) -> Callable[..., Path]:
+    """Write ``name`` as a valid WAV under a source folder in tmp_path."""
+
+    def make(name: str, frames: int = 100) -> Path:
+        path = tmp_path / "source" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(wav_bytes(frames))
+        return path
+
+    return make

@@ -1,0 +1,63 @@
+"""What the conformance tests say to the emulator: a client factory, WAV bytes and call shortcuts."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import pytest
+from waapi import PerCallbackThreadExecutor, WaapiClient, WaapiRequestFailed
+
+WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
+EVENTS_WU = "\\Events\\Default Work Unit"
+MASTER_BUS = "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
+
+
+def connect(url: str) -> WaapiClient:
+    """A real waapi-client connection that raises WaapiRequestFailed on WAAPI errors."""
+    return WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+
+
+def wav_bytes(frames: int = 100, rate: int = 48000) -> bytes:
+    """A small valid 16-bit mono PCM WAV."""
+    data = b"\x00\x01" * frames
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def error_of(
+    client: WaapiClient, uri: str, args: dict[str, Any] | None = None, options: dict[str, Any] | None = None
+) -> WaapiRequestFailed:
+    """Call and return the WaapiRequestFailed the call must raise."""
+    with pytest.raises(WaapiRequestFailed) as info:
+        if options is None:
+            client.call(uri, args or {})
+        else:
+            client.call(uri, args or {}, options=options)
+    return info.value
+
+
+def get(
+    client: WaapiClient,
+    waql_or_from: str | dict[str, Any],
+    returns: list[str] | None = None,
+    transform: list[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """object.get rows, by WAQL text or by a legacy ``from`` dict."""
+    args: dict[str, Any] = {"waql": waql_or_from} if isinstance(waql_or_from, str) else {"from": waql_or_from}
+    if transform is not None:
+        args["transform"] = transform
+    result = client.call("ak.wwise.core.object.get", args, options={"return": returns} if returns else {})
+    assert result is not None
+    rows: list[dict[str, Any]] = result["return"]
+    return rows
+
+
+def by_path(client: WaapiClient, path: str, returns: list[str] | None = None) -> dict[str, Any]:
+    """The one object at ``path`` (legacy from.path, which does not depend on the WAQL engine)."""
+    rows = get(client, {"path": [path]}, returns or ["id", "name", "type", "path"])
+    assert len(rows) == 1
+    return rows[0]
