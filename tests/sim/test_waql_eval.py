@@ -332,6 +332,59 @@ def test_unknown_accessor_fails_even_when_nothing_would_be_tested(project: Proje
         run_query(project, 'from type sound where name = "absent" and bogus = 1')
 
 
+# -- list functions ------------------------------------------------------------------------------------
+
+
+def test_children_count_with_and_without_a_condition(project: Project) -> None:
+    assert q(project, f'"{AMH}" select descendants where children.count() = 2') == ["Weapons", "Gun_Fire"]
+    assert q(project, f'"{AMH}" select descendants where children.count(type = "Sound") >= 1') == [
+        "Weapons",
+        "Gun_Fire",
+    ]
+    assert q(project, f'"{AMH}" select children where children.count() = 0') == [
+        "Footstep_Grass",
+        "VO_Hello",
+        "Ambience",
+    ]
+
+
+def test_any_and_all_over_descendants_ancestors_and_references(project: Project) -> None:
+    assert q(project, f'"{AMH}" select children where descendants.any(volume < -4)') == ["Weapons"]
+    assert q(project, "from type randomsequencecontainer where children.all(volume < 0)") == ["Gun_Fire"]
+    assert q(project, 'from type sound where ancestors.any(name = "Weapons")') == [
+        "Gun_Fire_01",
+        "Gun_Fire_02",
+        "Gun_Reload",
+    ]
+    assert q(project, "from type randomsequencecontainer where referencesTo.any()") == ["Gun_Fire"]
+    assert q(project, "from type sound where children.any()") == []
+
+
+def test_list_function_on_a_related_object(project: Project) -> None:
+    # Gun_Fire and Weapons hold two children each; the Default Work Unit holds four
+    assert q(project, "from type sound where parent.children.count() = 2") == [
+        "Gun_Fire_01",
+        "Gun_Fire_02",
+        "Gun_Reload",
+    ]
+
+
+def test_orderby_a_count(project: Project) -> None:
+    assert q(
+        project, f'"{AMH}" select descendants where not type = "Sound" orderby children.count() reverse'
+    ) == [
+        "Weapons",
+        "Gun_Fire",
+        "Ambience",
+    ]
+
+
+def test_unknown_accessor_inside_a_function_is_rejected(project: Project) -> None:
+    with pytest.raises(WaqlError) as info:
+        run_query(project, "from type sound where children.any(bogus = 1)")
+    assert info.value.position == 36
+
+
 # -- take, skip, distinct, orderby ---------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from wwiseflowd.sim.waql.nodes import (
     BoolLit,
     Compare,
     Distinct,
+    ListCall,
     Not,
     NumberLit,
     ObjectSource,
@@ -63,7 +64,7 @@ def test_backslash_before_closing_quote_is_a_path_character_not_an_escape() -> N
 
 
 def test_operators_are_longest_match() -> None:
-    ops = [t.value for t in tokenize("a != 1 b <= 2 c >= 3 d < 4 e > 5 f = 6 g : \"x\"") if t.kind is Kind.OP]
+    ops = [t.value for t in tokenize('a != 1 b <= 2 c >= 3 d < 4 e > 5 f = 6 g : "x"') if t.kind is Kind.OP]
     assert ops == ["!=", "<=", ">=", "<", ">", "=", ":"]
 
 
@@ -90,9 +91,15 @@ def test_regex_literal_with_escaped_slash_and_flag() -> None:
 # -- sources -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ['$ "\\Actor-Mixer Hierarchy"', '"\\Actor-Mixer Hierarchy"',
-                                  '$ from object "\\Actor-Mixer Hierarchy"',
-                                  'FROM OBJECT "\\Actor-Mixer Hierarchy"'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '$ "\\Actor-Mixer Hierarchy"',
+        '"\\Actor-Mixer Hierarchy"',
+        '$ from object "\\Actor-Mixer Hierarchy"',
+        'FROM OBJECT "\\Actor-Mixer Hierarchy"',
+    ],
+)
 def test_object_source_with_or_without_dollar_and_from_object(text: str) -> None:
     source = parse(text).source
     assert isinstance(source, ObjectSource)
@@ -109,14 +116,15 @@ def test_several_comma_separated_specifiers_keep_their_positions() -> None:
 def test_from_type_takes_one_or_several_types_case_as_written() -> None:
     assert parse("from type sound").source == TypeSource((("sound", 11),))
     assert parse("$ from type Sound, Event,ActorMixer").source == TypeSource(
-        (("Sound", 13), ("Event", 20), ("ActorMixer", 26)))
+        (("Sound", 13), ("Event", 20), ("ActorMixer", 26))
+    )
 
 
 def test_from_search_and_from_project_and_no_source() -> None:
     assert parse('from search "foot step"').source == SearchSource(StringLit("foot step", 13))
     assert parse("from project").source == ProjectSource()
     assert parse("$").source == ProjectSource()
-    assert parse("$ where name = \"x\"").source == ProjectSource()
+    assert parse('$ where name = "x"').source == ProjectSource()
 
 
 # -- transforms --------------------------------------------------------------------------------------
@@ -133,8 +141,13 @@ def test_select_chains_and_comma_separated_selectors() -> None:
 
 def test_take_skip_distinct_orderby_reverse() -> None:
     query = parse("from type sound skip 2 take 10 distinct orderby name reverse orderby volume")
-    assert query.transforms == (Skip(2), Take(10), Distinct(), OrderBy(Accessor(("name",), 49), True),
-                                OrderBy(Accessor(("volume",), 70), False))
+    assert query.transforms == (
+        Skip(2),
+        Take(10),
+        Distinct(),
+        OrderBy(Accessor(("name",), 49), True),
+        OrderBy(Accessor(("volume",), 70), False),
+    )
 
 
 def test_transforms_may_be_separated_by_commas_as_in_the_reference_synopsis() -> None:
@@ -163,12 +176,13 @@ def test_comparison_operators_and_literals() -> None:
 
 def test_dotted_and_at_prefixed_accessors() -> None:
     assert where('parent.name : "container"') == Compare(
-        Accessor(("parent", "name"), 9), ":", StringLit("container", 23), 21)
+        Accessor(("parent", "name"), 9), ":", StringLit("container", 23), 21
+    )
     assert where("@Volume > 0") == Compare(Accessor(("@Volume",), 9), ">", NumberLit(0.0, 19), 17)
 
 
 def test_and_binds_tighter_than_or_and_not_binds_tightest() -> None:
-    cond = where('a = 1 or not b = 2 and c = 3')
+    cond = where("a = 1 or not b = 2 and c = 3")
     assert isinstance(cond, Or)
     left, right = cond.operands
     assert isinstance(left, Compare) and isinstance(right, And)
@@ -176,7 +190,7 @@ def test_and_binds_tighter_than_or_and_not_binds_tightest() -> None:
 
 
 def test_parentheses_group() -> None:
-    cond = where('(a = 1 or b = 2) and c = 3')
+    cond = where("(a = 1 or b = 2) and c = 3")
     assert isinstance(cond, And) and isinstance(cond.operands[0], Or)
 
 
@@ -184,6 +198,25 @@ def test_bare_accessor_and_boolean_literal_conditions() -> None:
     assert where("IsVoice") == Compare(Accessor(("IsVoice",), 9), None, None)
     assert where("true") == BoolLit(True, 9)
     assert where("not false") == Not(BoolLit(False, 13))
+
+
+def test_list_functions_with_and_without_a_condition() -> None:
+    cond = where("children.count() > 2")
+    assert cond == Compare(
+        ListCall(None, "children", "count", None, 9, "children.count()"), ">", NumberLit(2.0, 28), 26
+    )
+    cond = where('parent.Descendants.ANY(type = "Sound" and volume < 0)')
+    assert isinstance(cond, Compare) and isinstance(cond.accessor, ListCall)
+    call = cond.accessor
+    assert (call.target, call.walk, call.function) == (Accessor(("parent",), 9), "descendants", "any")
+    assert isinstance(call.condition, And)
+    query = parse("from type sound orderby parent.children.count() reverse")
+    assert query.transforms == (
+        OrderBy(
+            ListCall(Accessor(("parent",), 25), "children", "count", None, 25, "parent.children.count()"),
+            True,
+        ),
+    )
 
 
 def test_parsed_queries_are_cached_by_text() -> None:
@@ -201,17 +234,17 @@ REJECTED = [
     ("where name = /abc/g", 19, ['flag "g"', "position 19"]),
     ("where name = /(/", 14, ["Invalid regular expression", "/(/", "position 14"]),
     ("where name = 'x'", 14, ['"\'"', "position 14", "double quotes"]),
-    ('where a = 1 && b = 2', 13, ['"&"', "position 13", '"and"']),
-    ('where a = 1 || b = 2', 13, ['"|"', "position 13", '"or"']),
+    ("where a = 1 && b = 2", 13, ['"&"', "position 13", '"and"']),
+    ("where a = 1 || b = 2", 13, ['"|"', "position 13", '"or"']),
     ("where ! a", 7, ['"!"', "position 7", '"not"']),
     ("{1514A4D8-1DA6-412A-A17E-75CA0C2149F3}", 1, ['"{"', "position 1", "double quotes"]),
-    ("from objects \"\\X\"", 6, ['"objects"', "position 6", "object, type, search or project"]),
+    ('from objects "\\X"', 6, ['"objects"', "position 6", "object, type, search or project"]),
     ('from query "\\Queries\\Q"', 6, ['"from query"', "position 6"]),
     ("from object where", 13, ['"where"', "position 13", "object specifier"]),
     ("from type", 10, ["end of query", "position 10", "type name"]),
     ("from type sound,", 16, ['","', "position 16"]),
     ("from search foo", 13, ['"foo"', "position 13", "search text"]),
-    ("from type sound wher name = \"x\"", 17, ['"wher"', "position 17", "where, select"]),
+    ('from type sound wher name = "x"', 17, ['"wher"', "position 17", "where, select"]),
     ('"\\X" $', 6, ['"$"', "position 6"]),
     ("select", 7, ["end of query", "position 7", "what to select"]),
     ("select children,", 16, ['","', "position 16"]),
@@ -220,16 +253,20 @@ REJECTED = [
     ("skip 1.5", 6, ['"1.5"', "position 6", "whole number"]),
     ("orderby", 8, ["end of query", "order by"]),
     ("where", 6, ["end of query", "position 6", "condition"]),
-    ('where name =', 13, ["end of query", "position 13", "value"]),
-    ('where name = and', 14, ['"and"', "position 14"]),
+    ("where name =", 13, ["end of query", "position 13", "value"]),
+    ("where name = and", 14, ['"and"', "position 14"]),
     ("where name < /x/", 14, ["/x/", "position 14", "regex"]),
     ("where name : 3", 14, ['"3"', "position 14", "search for"]),
     ("where volume > true", 16, ['"true"', "position 16"]),
-    ("where (name = \"x\"", 18, ["end of query", "position 18", "')'"]),
-    ("where name = \"x\")", 17, ['")"', "position 17"]),
+    ('where (name = "x"', 18, ["end of query", "position 18", "')'"]),
+    ('where name = "x")', 17, ['")"', "position 17"]),
     ("where parent. = 1", 15, ['"="', "position 15", "after '.'"]),
-    ("where children.count() > 1", 7, ['"children.count("', "position 7", "functions"]),
-    ("where name = \"a\" name = \"b\"", 18, ['"name"', "position 18"]),
+    ("where children.first() = 1", 7, ['"first()"', "position 7", "count(), any() and all()"]),
+    ("where name.count() > 1", 7, ['"count()"', "position 7", "needs a list"]),
+    ("where count() > 1", 7, ['"count()"', "position 7", "needs a list"]),
+    ("select children.count()", 8, ['"children.count("', "position 8", "only work in where and orderby"]),
+    ("where children.any(name = 1", 28, ["end of query", "position 28", "')' to close any("]),
+    ('where name = "a" name = "b"', 18, ['"name"', "position 18"]),
     ("where a = 1 and", 16, ["end of query", "position 16"]),
     ("where volume = other", 16, ['"other"', "position 16"]),
     ('where name # "x"', 12, ['"#"', "position 12"]),

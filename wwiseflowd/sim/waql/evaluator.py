@@ -8,7 +8,7 @@ per-object work is a few attribute reads. ``from type`` uses the model's type in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from functools import cache
 from operator import attrgetter
 from typing import Any
@@ -23,6 +23,7 @@ from wwiseflowd.sim.waql.nodes import (
     Compare,
     Distinct,
     Expr,
+    ListCall,
     Not,
     NumberLit,
     ObjectSource,
@@ -39,6 +40,7 @@ from wwiseflowd.sim.waql.nodes import (
     Take,
     Transform,
     TypeSource,
+    Value,
     Where,
 )
 from wwiseflowd.sim.waql.parser import parse
@@ -168,7 +170,7 @@ class _Run:
 
         return run_many
 
-    def selector(self, accessor: Accessor) -> Callable[[WwiseObject], Iterable[WwiseObject]]:
+    def selector(self, accessor: Accessor) -> Callable[[WwiseObject], Sequence[WwiseObject]]:
         word = accessor.text.lower()
         if len(accessor.segments) == 1 and word in _WALKS:
             if word == "this":
@@ -192,7 +194,7 @@ class _Run:
             )
         resolve = self.project.resolve
 
-        def follow(obj: WwiseObject) -> Iterable[WwiseObject]:
+        def follow(obj: WwiseObject) -> Sequence[WwiseObject]:
             value = resolve(obj, canonical)
             return (value,) if isinstance(value, WwiseObject) else ()
 
@@ -241,13 +243,39 @@ class _Run:
                 ) from exc
         return text
 
-    def getter(self, accessor: Accessor) -> Getter:
-        canonical = self.accessor(accessor)
-        direct = _DIRECT.get(canonical.lower()) if len(accessor.segments) == 1 else None
+    def getter(self, value: Value) -> Getter:
+        if isinstance(value, ListCall):
+            return self.list_call(value)
+        canonical = self.accessor(value)
+        direct = _DIRECT.get(canonical.lower()) if len(value.segments) == 1 else None
         if direct:
             return attrgetter(direct)
         resolve = self.project.resolve
         return lambda obj: resolve(obj, canonical)
+
+    def list_call(self, call: ListCall) -> Getter:
+        """``children.count()`` -> int, ``descendants.any(...)`` / ``.all(...)`` -> bool."""
+        walk = self.selector(Accessor((call.walk,), call.position))
+        test = self.condition(call.condition) if call.condition is not None else None
+        items = walk
+        if call.target is not None:
+            target, resolve = self.accessor(call.target), self.project.resolve
+
+            def items(obj: WwiseObject) -> Sequence[WwiseObject]:
+                owner = resolve(obj, target)
+                return walk(owner) if isinstance(owner, WwiseObject) else ()
+
+        if call.function == "count":
+            if test is None:
+                return lambda obj: len(items(obj))
+            return lambda obj: sum(1 for o in items(obj) if test(o))
+        if call.function == "any":
+            if test is None:
+                return lambda obj: len(items(obj)) > 0
+            return lambda obj: any(test(o) for o in items(obj))
+        if test is None:
+            return lambda obj: True
+        return lambda obj: all(test(o) for o in items(obj))
 
     # -- conditions ------------------------------------------------------------------------------
 

@@ -20,6 +20,26 @@ class Accessor:
 
 
 @dataclass(frozen=True, slots=True)
+class ListCall:
+    """``children.count()``, ``descendants.any(type = "Sound")``, ``parent.children.all(volume < 0)``.
+
+    ``walk`` is the lower-cased list (children, descendants, ancestors, referencesto), ``target`` the
+    accessor leading to the object the list hangs off (None: the object itself), ``function`` is
+    count, any or all, ``condition`` the optional filter inside the parentheses.
+    """
+
+    target: Accessor | None
+    walk: str
+    function: str
+    condition: Expr | None
+    position: int
+    text: str
+
+
+Value = Accessor | ListCall
+
+
+@dataclass(frozen=True, slots=True)
 class StringLit:
     """A double-quoted string (no escapes)."""
 
@@ -58,7 +78,7 @@ Literal = StringLit | NumberLit | BoolLit | RegexLit
 class Compare:
     """``accessor OP literal``; ``op`` is None for a bare accessor tested for truth (``where IsVoice``)."""
 
-    accessor: Accessor
+    accessor: Value
     op: str | None
     value: Literal | None
     op_position: int = 0
@@ -154,7 +174,7 @@ class Distinct:
 class OrderBy:
     """``orderby ACCESSOR [reverse]``: stable sort by the accessor's value."""
 
-    accessor: Accessor
+    accessor: Value
     reverse: bool
 
 

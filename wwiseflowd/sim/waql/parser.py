@@ -7,7 +7,8 @@ token and its 1-based position. Parsing needs no project, so parsed queries are 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from wwiseflowd.sim.waql.errors import WaqlError
@@ -19,6 +20,7 @@ from wwiseflowd.sim.waql.nodes import (
     Compare,
     Distinct,
     Expr,
+    ListCall,
     Literal,
     Not,
     NumberLit,
@@ -36,15 +38,18 @@ from wwiseflowd.sim.waql.nodes import (
     Take,
     Transform,
     TypeSource,
+    Value,
     Where,
 )
 
+LIST_WALKS = ("children", "descendants", "ancestors", "referencesto")
+LIST_FUNCTIONS = ("count", "any", "all")
 TRANSFORM_KEYWORDS = ("where", "select", "take", "skip", "distinct", "orderby")
 SOURCE_KEYWORDS = ("object", "type", "search", "project", "query")
 # words that can never start an accessor inside a condition
 _RESERVED = frozenset({"and", "or", "not", "from", *TRANSFORM_KEYWORDS})
 _EXPECTED_TRANSFORM = "a transform (where, select, take, skip, distinct or orderby)"
-#: nesting of "(" and "not" allowed in one condition (keeps a hostile query from exhausting the stack)
+#: nesting of "(", "not" and functions in one condition (a hostile query must not exhaust the stack)
 MAX_NESTING = 100
 
 
@@ -61,6 +66,7 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
+        self.allow_calls = False
 
     # -- token helpers ---------------------------------------------------------------------------
 
@@ -181,7 +187,7 @@ class _Parser:
             return Take(count) if word == "take" else Skip(count)
         if word == "distinct":
             return Distinct()
-        accessor = self.accessor("the accessor to order by (e.g. name)")
+        accessor = self.value("the accessor to order by (e.g. name)")
         reverse = self.is_word("reverse")
         if reverse:
             self.advance()
@@ -204,13 +210,49 @@ class _Parser:
             if self.tok.kind is not Kind.WORD:
                 raise self.fail("an accessor name after '.'")
             segments.append(self.advance().value)
-        if self.tok.kind is Kind.LPAREN:
+        if self.tok.kind is Kind.LPAREN and not self.allow_calls:
             raise WaqlError(
                 f'Unsupported function call "{".".join(segments)}(" at position {first.position}: '
-                "the emulator does not support WAQL functions such as count() or any().",
+                "functions (count, any, all) only work in where and orderby.",
                 first.position,
             )
         return Accessor(tuple(segments), first.position)
+
+    def value(self, expected: str) -> Value:
+        """An accessor, or a list function over one (``children.count()``) where functions are allowed."""
+        self.allow_calls = True
+        try:
+            accessor = self.accessor(expected)
+        finally:
+            self.allow_calls = False
+        if self.tok.kind is not Kind.LPAREN:
+            return accessor
+        return self.call(accessor)
+
+    def call(self, accessor: Accessor) -> ListCall:
+        segments, position = accessor.segments, accessor.position
+        function = segments[-1].lower()
+        if function not in LIST_FUNCTIONS:
+            raise WaqlError(
+                f'Unsupported function "{segments[-1]}()" at position {position}: the emulator supports '
+                "count(), any() and all() on children, descendants, ancestors and referencesTo.",
+                position,
+            )
+        if len(segments) < 2 or segments[-2].lower() not in LIST_WALKS:
+            raise WaqlError(
+                f'"{function}()" at position {position} needs a list before it: children, descendants, '
+                "ancestors or referencesTo (e.g. children.count()).",
+                position,
+            )
+        with self.deeper():
+            self.advance()  # "("
+            condition = None if self.tok.kind is Kind.RPAREN else self.or_expr()
+            if self.tok.kind is not Kind.RPAREN:
+                raise self.fail(f"')' to close {function}(")
+            self.advance()
+        target = Accessor(segments[:-2], position) if len(segments) > 2 else None
+        text = accessor.text + "()"
+        return ListCall(target, segments[-2].lower(), function, condition, position, text)
 
     # -- conditions ------------------------------------------------------------------------------
 
@@ -230,22 +272,28 @@ class _Parser:
 
     def unary(self) -> Expr:
         if self.is_word("not") or self.tok.kind is Kind.LPAREN:
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                tok = self.tok
-                raise WaqlError(
-                    f"Condition nested too deeply at position {tok.position}: at most {MAX_NESTING} "
-                    'levels of "(" and "not".',
-                    tok.position,
-                )
-            try:
+            with self.deeper():
                 return self.nested()
-            finally:
-                self.depth -= 1
         if self.is_word("true", "false") and self.peek().kind is not Kind.OP:
             tok = self.advance()
             return BoolLit(tok.value.lower() == "true", tok.position)
         return self.comparison()
+
+    @contextmanager
+    def deeper(self) -> Iterator[None]:
+        """One more level of "(", "not" or a function; too many is a WaqlError, not a RecursionError."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                tok = self.tok
+                raise WaqlError(
+                    f"Condition nested too deeply at position {tok.position}: at most {MAX_NESTING} "
+                    'levels of "(", "not" and functions.',
+                    tok.position,
+                )
+            yield
+        finally:
+            self.depth -= 1
 
     def nested(self) -> Expr:
         if self.advance().kind is not Kind.LPAREN:  # "not"
@@ -257,7 +305,7 @@ class _Parser:
         return inner
 
     def comparison(self) -> Compare:
-        accessor = self.accessor('a condition (an accessor such as name or parent.name, "not" or "(")')
+        accessor = self.value('a condition (an accessor such as name or parent.name, "not" or "(")')
         if self.tok.kind is not Kind.OP:
             return Compare(accessor, None, None)
         op_tok = self.advance()
