@@ -32,12 +32,22 @@ def four_node_workflow(wav: Path, name: str = "Footstep_01") -> dict[str, Any]:
         "id": "import-one",
         "name": "Import one sound",
         "nodes": [
-            {"id": "n1", "type": "createSound", "position": {"x": 0, "y": 0},
-             "data": {"name": name, "parentPath": DEFAULT_TARGET}},
-            {"id": "n2", "type": "audioImport",
-             "data": {"objectId": "$from:n1:$output:objectId", "filePath": str(wav)}},
-            {"id": "n3", "type": "setOutputBus",
-             "data": {"objectId": "$from:n1:$output:objectId", "busPath": DEFAULT_BUS}},
+            {
+                "id": "n1",
+                "type": "createSound",
+                "position": {"x": 0, "y": 0},
+                "data": {"name": name, "parentPath": DEFAULT_TARGET},
+            },
+            {
+                "id": "n2",
+                "type": "audioImport",
+                "data": {"objectId": "$from:n1:$output:objectId", "filePath": str(wav)},
+            },
+            {
+                "id": "n3",
+                "type": "setOutputBus",
+                "data": {"objectId": "$from:n1:$output:objectId", "busPath": DEFAULT_BUS},
+            },
             {"id": "n4", "type": "projectSave", "data": {}},
         ],
         "edges": [

@@ -15,6 +15,7 @@ from wwiseflowd.api import ApiServer, ApiServerError
 from wwiseflowd.api.security import PathGuard, is_file_key, is_loopback, token_matches
 from wwiseflowd.config import DEFAULT_TARGET, settings_for_tests
 from wwiseflowd.default_plugins.wwise.wav import write_wav
+from wwiseflowd.engine import Engine
 
 TOKEN = "correct horse battery staple"
 
@@ -53,11 +54,10 @@ def test_token_comparison_needs_the_exact_token() -> None:
 
 def test_a_non_loopback_host_without_a_token_is_refused(tmp_path: Path) -> None:
     settings = settings_for_tests(tmp_path, server={"host": "0.0.0.0", "port": 0})
-    server = ApiServer.__new__(ApiServer)  # start() refuses before touching the engine
-    server.settings = settings
+    server = ApiServer(Engine(settings), settings)
 
-    with pytest.raises(ApiServerError, match=r"token"):
-        ApiServer.start(server)
+    with pytest.raises(ApiServerError, match=r"\[server\] token"):
+        server.start()
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
 
@@ -126,8 +126,11 @@ def test_wwise_object_paths_and_relative_subfolders_are_not_mistaken_for_files(t
     assert is_file_key("filePath") and is_file_key("files") and is_file_key("audioFile")
     assert not is_file_key("parentPath") and not is_file_key("targetPath") and not is_file_key("busPath")
 
-    relative = {"files": [{"path": str(tmp_path / "a.wav"), "relativeDir": "SFX/Steps"}],
-                "originalsSubfolder": "{relative_dir}", "targetPath": "\\Actor-Mixer Hierarchy"}
+    relative = {
+        "files": [{"path": str(tmp_path / "a.wav"), "relativeDir": "SFX/Steps"}],
+        "originalsSubfolder": "{relative_dir}",
+        "targetPath": "\\Actor-Mixer Hierarchy",
+    }
     assert guard.check_payload(relative, "payload").ok
 
 
@@ -170,9 +173,12 @@ def test_cors_is_closed_unless_origins_are_configured(tmp_path: Path, waapi_sim:
     with serving(make_settings(tmp_path / "b", waapi_sim.url, cors_origins=allowed)) as opened:
         response = opened.http.options("/nodes", headers=preflight)
         assert response.headers["access-control-allow-origin"] == "http://editor.local"
-        assert opened.http.get("/nodes", headers={"Origin": "http://evil.example"}).headers.get(
-            "access-control-allow-origin"
-        ) is None
+        assert (
+            opened.http.get("/nodes", headers={"Origin": "http://evil.example"}).headers.get(
+                "access-control-allow-origin"
+            )
+            is None
+        )
 
 
 def test_unknown_routes_and_methods_answer_result_bodies(api: Api) -> None:

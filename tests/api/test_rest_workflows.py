@@ -60,8 +60,11 @@ def test_validation_errors_come_back_as_422_results_listing_every_problem(api: A
     document = {
         "id": "broken",
         "nodes": [
-            {"id": "a", "type": "createSound", "data": {"name": "A", "parentPath": DEFAULT_TARGET,
-                                                       "extra": "$from:b:$output:objectId"}},
+            {
+                "id": "a",
+                "type": "createSound",
+                "data": {"name": "A", "parentPath": DEFAULT_TARGET, "extra": "$from:b:$output:objectId"},
+            },
             {"id": "b", "type": "createSound", "data": {"name": "B", "parentPath": "$from:a:$output:path"}},
             {"id": "c", "type": "noSuchNode", "data": {}},
         ],

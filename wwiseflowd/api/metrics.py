@@ -157,11 +157,8 @@ class ApiMetrics:
 
 
 def execution_status(event: dict[str, Any]) -> str:
-    """``succeeded``, ``cancelled``, ``rolled_back`` or ``failed`` for a ``run.finished`` event."""
-    if event.get("ok"):
-        return "succeeded"
-    if event.get("cancelled") or event.get("code") == "CANCELLED":
-        return "cancelled"
-    if event.get("rolledBack"):
-        return "rolled_back"
-    return "failed"
+    """The ledger's status for a ``run.finished`` event: its ``status`` when present, else from ``ok``."""
+    status = event.get("status")
+    if isinstance(status, str) and status:
+        return status
+    return "succeeded" if event.get("ok") else "failed"

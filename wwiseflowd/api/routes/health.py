@@ -11,8 +11,21 @@ from wwiseflowd.api.deps import EngineDep, SettingsDep, StatusDep
 from wwiseflowd.api.errors import error_responses
 from wwiseflowd.api.models import Health, WorkflowFile
 from wwiseflowd.api.workflow_files import scan_workflow_files
+from wwiseflowd.engine import Engine
 
 router = APIRouter(tags=["health"])
+
+
+def _wwise_state(engine: Engine) -> dict[str, Any]:
+    """The Wwise backend's health; connects once if no connection was ever tried."""
+    wwise = dict(engine.health().get("wwise") or {})
+    if wwise and not wwise.get("connected") and not wwise.get("lastError"):
+        # the adapter connects lazily: without one attempt, "not connected" says nothing about Wwise
+        connect = getattr(engine.backend("wwise"), "connect", None)
+        if callable(connect):
+            connect()
+            wwise = dict(engine.health().get("wwise") or {})
+    return wwise
 
 
 @router.get(
@@ -25,8 +38,7 @@ router = APIRouter(tags=["health"])
 def get_health(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Health:
     """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
     Wwise is unreachable, a watcher died or a workflow file does not compile."""
-    engine_health: dict[str, Any] = engine.health()
-    wwise = dict(engine_health.get("wwise") or {})
+    wwise = _wwise_state(engine)
     daemon = status() if status is not None else {}
     if status is None:
         workflows = scan_workflow_files(engine, settings.paths.workflows_dir)
@@ -36,7 +48,7 @@ def get_health(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> H
     watchers = dict(daemon.get("watchers") or {})
 
     problems = []
-    if not wwise.get("connected"):
+    if wwise and not wwise.get("connected"):
         problems.append(f"Wwise is not reachable at {wwise.get('url', settings.wwise.url)}.")
     for folder, watcher in watchers.items():
         if isinstance(watcher, dict) and watcher.get("alive") is False:

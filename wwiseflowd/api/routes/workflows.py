@@ -39,7 +39,7 @@ def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
     operation_id="validateWorkflow",
     response_model=Result,
     summary="Compile a workflow without running it",
-    responses=error_responses(403, 422),
+    responses=error_responses(400, 403, 422),
 )
 def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Result:
     """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
@@ -60,7 +60,7 @@ def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) ->
     summary="Run a workflow (waits, or 202 with ?async=true)",
     responses={
         202: {"model": ExecutionAccepted, "description": "Queued (async=true)."},
-        **error_responses(403, 422, 503),
+        **error_responses(400, 403, 409, 422, 503),
     },
 )
 def execute_workflow(

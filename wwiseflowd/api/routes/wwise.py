@@ -42,7 +42,7 @@ def list_commands(engine: EngineDep) -> list[Command]:
     operation_id="runCommand",
     response_model=Result,
     summary="Run one bus command (e.g. create_sound, query_waql)",
-    responses=error_responses(403, 404, 409, 422, 503),
+    responses=error_responses(400, 403, 404, 409, 422, 503),
 )
 def run_command(
     command: Annotated[str, Path(description="Command name, see GET /wwise.", max_length=100)],

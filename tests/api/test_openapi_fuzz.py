@@ -1,0 +1,49 @@
+"""schemathesis over the OpenAPI document: no 500s, no response that breaks the documented schema.
+
+Runs against the real app over a real engine on the emulator (ASGI, no socket). ``GET /events`` is
+left out: it is an endless stream by design (tested in test_rest_workflows.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from rest_support import make_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from wwiseflowd.api import create_app
+from wwiseflowd.engine import Engine
+
+#: examples per operation and mode (valid, invalid data): hits every error path, stays well under a minute
+EXAMPLES = 25
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.mark.slow
+def test_every_operation_answers_within_its_documented_schema(tmp_path: Path, waapi_sim: Any) -> None:
+    app_settings = make_settings(tmp_path, waapi_sim.url)
+    with Engine(app_settings) as engine:
+        app = create_app(engine=engine, settings=app_settings)
+        schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/events")
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert len(operations) >= 12
+
+        for operation, mode in itertools.product(operations, GenerationMode):
+
+            @given(case=operation.as_strategy(mode))
+            @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+            def answers_within_schema(case: Any) -> None:
+                case.call_and_validate(checks=CHECKS)
+
+            answers_within_schema()
