@@ -15,34 +15,33 @@ pytestmark = pytest.mark.integration
 WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[WaapiClient]:
-    """An emulator with a small hierarchy created through WAAPI itself, and a connected client."""
-    with Emulator(port=0) as sim:
-        waapi = WaapiClient(sim.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
-        try:
-            waapi.call(
-                "ak.wwise.core.object.create",
-                {
-                    "parent": WU,
-                    "type": "ActorMixer",
-                    "name": "Weapons",
-                    "children": [
-                        {
-                            "type": "RandomSequenceContainer",
-                            "name": "Gun_Fire",
-                            "children": [
-                                {"type": "Sound", "name": "Gun_Fire_01", "@Volume": -6},
-                                {"type": "Sound", "name": "Gun_Fire_02"},
-                            ],
-                        },
-                        {"type": "Sound", "name": "Gun_Reload", "notes": "bolt action"},
-                    ],
-                },
-            )
-            yield waapi
-        finally:
-            waapi.disconnect()
+@pytest.fixture
+def client(waapi_sim: Emulator) -> Iterator[WaapiClient]:
+    """A client of the shipped ``waapi_sim`` emulator, with a small hierarchy created through WAAPI itself."""
+    waapi = WaapiClient(waapi_sim.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+    try:
+        waapi.call(
+            "ak.wwise.core.object.create",
+            {
+                "parent": WU,
+                "type": "ActorMixer",
+                "name": "Weapons",
+                "children": [
+                    {
+                        "type": "RandomSequenceContainer",
+                        "name": "Gun_Fire",
+                        "children": [
+                            {"type": "Sound", "name": "Gun_Fire_01", "@Volume": -6},
+                            {"type": "Sound", "name": "Gun_Fire_02"},
+                        ],
+                    },
+                    {"type": "Sound", "name": "Gun_Reload", "notes": "bolt action"},
+                ],
+            },
+        )
+        yield waapi
+    finally:
+        waapi.disconnect()
 
 
 def get(client: WaapiClient, waql: str, returns: list[str] | None = None) -> list[dict[str, Any]]:
