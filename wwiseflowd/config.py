@@ -271,7 +271,9 @@ def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -
             loc = tuple(err["loc"])
             problems.append(f"{_dotted(loc)}: {_explain(err, loc)}")
             lines.append(_line_of(text, loc) if text else None)
-        raise ConfigError(source, problems, lines) from None
+        # in file order, as an editor would list them
+        order = sorted(range(len(problems)), key=lambda i: (lines[i] is None, lines[i] or 0))
+        raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
 
 
 def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
