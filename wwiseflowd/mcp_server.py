@@ -11,12 +11,10 @@ Stdout carries only the protocol; logs go to stderr.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import anyio.from_thread
@@ -30,14 +28,14 @@ from pydantic import Field
 
 from wwiseflowd import __version__
 from wwiseflowd.api.security import PathGuard
-from wwiseflowd.api.workflow_files import read_workflow_file, scan_workflow_files
+from wwiseflowd.api.workflow_files import scan_workflow_files
+from wwiseflowd.daemon.instance import pid_alive, read_runtime
 from wwiseflowd.results import ErrorCode, Result
 
 if TYPE_CHECKING:
     from wwiseflowd.config import Settings
     from wwiseflowd.engine import Engine
 
-RUNTIME_FILENAME = "runtime.json"
 #: seconds a forwarded REST call may take (a workflow run can be long; it streams progress)
 HTTP_TIMEOUT_S = 30.0
 
@@ -331,36 +329,17 @@ def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
 # -- finding a daemon ----------------------------------------------------------------------------
 
 
-def runtime_path(settings: Settings) -> Path:
-    """Where the daemon writes its runtime file: ``<state_dir>/runtime.json``."""
-    return settings.paths.state_dir / RUNTIME_FILENAME
-
-
-def read_runtime(settings: Settings) -> dict[str, Any] | None:
-    """The running daemon's ``{pid, api_url, token?, version}``, or None (absent, stale, unreadable)."""
-    try:
-        runtime = json.loads(runtime_path(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(runtime, dict) or not runtime.get("api_url"):
+def find_daemon(settings: Settings) -> dict[str, Any] | None:
+    """The running daemon's ``runtime.json`` (written by ``wwiseflowd run``) when it has a REST URL
+    and its process is alive; None otherwise."""
+    runtime = read_runtime(settings.paths.state_dir)
+    if runtime is None or not runtime.get("apiUrl"):
         return None
     pid = runtime.get("pid")
-    if isinstance(pid, int) and not _process_alive(pid):
-        logger.info("Ignoring a stale runtime file (process {} is gone)", pid)
+    if isinstance(pid, int) and not pid_alive(pid):
+        logger.info("Ignoring a stale runtime.json (process {} is gone)", pid)
         return None
     return runtime
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but belongs to someone else, or the platform cannot tell
-    return True
 
 
 def open_door(settings: Settings, engine_factory: Callable[[Settings], Engine] | None = None) -> Door:
@@ -368,15 +347,18 @@ def open_door(settings: Settings, engine_factory: Callable[[Settings], Engine] |
 
     Call from a thread without a running asyncio loop (the engine's WAAPI client needs that).
     """
-    runtime = read_runtime(settings)
+    runtime = find_daemon(settings)
     if runtime is not None:
-        remote = RemoteDoor(str(runtime["api_url"]), runtime.get("token"))
+        # the daemon reads the same config, so its token is ours too (runtime.json never holds it)
+        remote = RemoteDoor(str(runtime["apiUrl"]), settings.server.token)
         status, _ = remote._call("GET", "/health")
         if status == 200:
             logger.info("Forwarding MCP tools to the daemon at {}", remote.api_url)
             return remote
         remote.close()
-        logger.warning("The daemon at {} does not answer; using a local engine", runtime["api_url"])
+        logger.warning(
+            "The daemon at {} does not answer (HTTP {}); using a local engine", remote.api_url, status
+        )
     if engine_factory is None:
         from wwiseflowd.engine import Engine
 
@@ -631,9 +613,8 @@ __all__ = [
     "LocalDoor",
     "RemoteDoor",
     "build_server",
+    "find_daemon",
     "open_door",
-    "read_runtime",
-    "read_workflow_file",
     "serve_stdio",
     "tool_result",
 ]

@@ -24,12 +24,3 @@ def api(tmp_path: Path, waapi_sim: Any) -> Iterator[Api]:
     with serving(make_settings(tmp_path, waapi_sim.url)) as api:
         yield api
 
-
-if "waapi_sim" not in dir():  # until wwiseflowd.testing ships the fixture (engineer A1)
-    from wwiseflowd.sim import Emulator
-
-    @pytest.fixture
-    def waapi_sim(tmp_path: Path) -> Iterator[Any]:
-        """A running emulator with a fresh project in a temp dir."""
-        with Emulator(port=0, project_dir=tmp_path / "WwiseProject") as sim:
-            yield sim

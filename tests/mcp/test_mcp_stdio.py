@@ -1,0 +1,218 @@
+"""The official MCP client spawns ``wwiseflowd mcp`` over stdio and drives it against the emulator.
+
+Once on its own engine, once forwarding to a running daemon's REST API (one engine, one WAAPI
+connection). Each scenario is one spawned process, so the whole file stays at a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+from wwiseflowd.api import ApiServer
+from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET, load_config
+from wwiseflowd.default_plugins.wwise.wav import write_wav
+from wwiseflowd.engine import Engine
+
+TOKEN = "mcp-test-token"
+TOOLS = {
+    "list_node_types",
+    "validate_workflow",
+    "execute_workflow",
+    "get_execution",
+    "list_executions",
+    "list_workflows",
+    "query_wwise",
+    "import_audio",
+    "create_sound",
+    "set_output_bus",
+    "set_property",
+    "save_project",
+}
+
+
+def write_config(tmp_path: Path, waapi_url: str, token: str | None = None) -> Path:
+    """A wwiseflowd.toml in ``tmp_path``: the emulator, temp dirs, files allowed under audio/."""
+
+    def q(value: object) -> str:
+        return json.dumps(str(value))
+
+    lines = [
+        "[wwise]",
+        f"url = {q(waapi_url)}",
+        "connect_timeout = 3",
+        "call_timeout = 10",
+        "[server]",
+        "port = 0",
+        f"allowed_roots = [{q(tmp_path / 'audio')}]",
+        *([f"token = {q(token)}"] if token else []),
+        "[paths]",
+        *(
+            f"{key} = {q(tmp_path / key)}"
+            for key in ("state_dir", "logs_dir", "workflows_dir", "plugins_dir")
+        ),
+        "[engine]",
+        "retries = 0",
+    ]
+    path = tmp_path / "wwiseflowd.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def workflow(wav: Path) -> dict[str, Any]:
+    """DESIGN.md's four-node workflow."""
+    return {
+        "id": "mcp-import",
+        "nodes": [
+            {"id": "n1", "type": "createSound", "data": {"name": "Door_Open", "parentPath": DEFAULT_TARGET}},
+            {
+                "id": "n2",
+                "type": "audioImport",
+                "data": {"objectId": "$from:n1:$output:objectId", "filePath": str(wav)},
+            },
+            {
+                "id": "n3",
+                "type": "setOutputBus",
+                "data": {"objectId": "$from:n1:$output:objectId", "busPath": DEFAULT_BUS},
+            },
+            {"id": "n4", "type": "projectSave", "data": {}},
+        ],
+        "edges": [
+            {"source": "n1", "target": "n2"},
+            {"source": "n2", "target": "n3"},
+            {"source": "n3", "target": "n4"},
+        ],
+    }
+
+
+def run_client(config: Path, scenario: Callable[[Client], Awaitable[None]]) -> None:
+    """Spawn ``python -m wwiseflowd --config CONFIG mcp`` and run ``scenario`` against it."""
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "wwiseflowd", "--config", str(config), "mcp"],
+        env={"WWISEFLOWD_LOAD_PLUGINS": ""},  # only the built-ins: no third-party plugin in the test
+    )
+
+    async def main() -> None:
+        with anyio.fail_after(60):
+            async with Client(params, read_timeout_seconds=30) as client:
+                await scenario(client)
+
+    anyio.run(main)
+
+
+def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
+    tmp_path: Path, waapi_sim: Any
+) -> None:
+    config = write_config(tmp_path, waapi_sim.url)
+    wav = write_wav(tmp_path / "audio" / "Door_Open.wav")
+    outside = write_wav(tmp_path / "elsewhere" / "Secret.wav")
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    async def scenario(client: Client) -> None:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert TOOLS <= set(tools)
+        assert tools["query_wwise"].annotations.read_only_hint is True
+        assert tools["execute_workflow"].annotations.destructive_hint is True
+        assert tools["execute_workflow"].annotations.idempotent_hint is True
+        assert tools["execute_workflow"].description
+
+        validated = await client.call_tool("validate_workflow", {"workflow": workflow(wav)})
+        assert not validated.is_error, validated.content
+        assert [s["nodeId"] for s in validated.structured_content["steps"]] == ["n1", "n2", "n3", "n4"]
+
+        executed = await client.call_tool(
+            "execute_workflow", {"workflow": workflow(wav)}, progress_callback=on_progress
+        )
+        assert not executed.is_error, executed.content
+        execution = executed.structured_content
+        assert execution["ok"] is True and len(execution["results"]) == 4
+
+        fetched = await client.call_tool("get_execution", {"execution_id": execution["executionId"]})
+        assert fetched.structured_content["ok"] is True
+
+        found = await client.call_tool(
+            "query_wwise", {"waql": f'$ "{DEFAULT_TARGET}\\Door_Open"', "return_fields": ["name", "type"]}
+        )
+        assert found.structured_content["objects"] == [{"name": "Door_Open", "type": "Sound"}]
+
+        forbidden = await client.call_tool(
+            "import_audio", {"files": [str(outside)], "target_path": DEFAULT_TARGET}
+        )
+        assert forbidden.is_error
+        assert forbidden.content[0].text.startswith("FORBIDDEN: ")
+        assert forbidden.structured_content["code"] == "FORBIDDEN"
+
+        broken = await client.call_tool(
+            "validate_workflow", {"workflow": {"id": "x", "nodes": [{"id": "a", "type": "nope"}]}}
+        )
+        assert broken.is_error and broken.content[0].text.startswith("UNKNOWN_NODE_TYPE: ")
+        assert broken.structured_content["data"]["errors"][0]["nodeId"] == "a"
+
+        missing = await client.call_tool(
+            "set_property", {"object_id": "\\Nope", "property": "Volume", "value": -3}
+        )
+        assert missing.is_error and missing.structured_content["code"] == "OBJECT_NOT_FOUND"
+
+        catalog = await client.read_resource("wwiseflowd://nodes")
+        assert "createSound" in {entry["type"] for entry in json.loads(catalog.contents[0].text)}
+
+    run_client(config, scenario)
+
+    assert [p[0] for p in progress] == [1, 2, 3, 4]
+    assert all(total == 4 for _, total, _ in progress)
+    assert "n1" in (progress[0][2] or "")
+
+
+def test_mcp_forwards_to_a_running_daemon_instead_of_opening_its_own_engine(
+    tmp_path: Path, waapi_sim: Any
+) -> None:
+    config = write_config(tmp_path, waapi_sim.url, token=TOKEN)
+    settings = load_config(config).settings
+    wav = write_wav(tmp_path / "audio" / "Door_Open.wav")
+    progress: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    with Engine(settings) as engine:
+        server = ApiServer(engine, settings)
+        url = server.start()
+        runtime = settings.paths.state_dir / "runtime.json"
+        runtime.write_text(json.dumps({"pid": os.getpid(), "apiUrl": url, "version": "test"}))
+        try:
+
+            async def scenario(client: Client) -> None:
+                executed = await client.call_tool(
+                    "execute_workflow", {"workflow": workflow(wav)}, progress_callback=on_progress
+                )
+                assert not executed.is_error, executed.content
+                execution_id = executed.structured_content["executionId"]
+                # the daemon's engine ran it, through its REST API
+                ledger = engine.get_execution(execution_id)
+                assert ledger is not None and ledger.ok and ledger.source == "rest"
+
+                forbidden = await client.call_tool(
+                    "import_audio", {"files": ["/etc/hosts"], "target_path": DEFAULT_TARGET}
+                )
+                assert forbidden.is_error and forbidden.structured_content["code"] == "FORBIDDEN"
+
+                nodes = await client.call_tool("list_node_types", {})
+                assert "createSound" in {n["type"] for n in nodes.structured_content["nodeTypes"]}
+
+            run_client(config, scenario)
+        finally:
+            server.stop()
+
+    assert progress == [1, 2, 3, 4]
