@@ -82,6 +82,7 @@ def test_type_name_and_type_short_id_specifiers(project: Project) -> None:
     event = project.find("Event:Play_Gun_Fire")
     assert event is not None
     assert run_query(project, f'"Event:{event.short_id}"') == [event]
+    assert run_query(project, f'"Global:{event.short_id}"') == [event]
 
 
 def test_several_specifiers_keep_their_order(project: Project) -> None:
@@ -97,6 +98,7 @@ def test_several_specifiers_keep_their_order(project: Project) -> None:
         ('"Actor-Mixer Hierarchy"', 1),  # no leading backslash: not a path specifier
         ('"Event:Nope"', 1),
         ('"Nope:Name"', 1),
+        ('"Sound:Gun_Reload"', 1),  # Sound names are not unique project-wide: no qualified form
         ('"{00000000-0000-0000-0000-000000000000}"', 1),
         ('"Hello"', 1),
     ],

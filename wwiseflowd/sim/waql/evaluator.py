@@ -105,7 +105,8 @@ class _Run:
         """Resolve ``"\\path"``, ``"{GUID}"``, ``"Type:Name"`` or ``"Type:shortId"``; None if nothing matches.
 
         Paths go to the model's path walk, which also tolerates doubled separators (``\\\\``).
-        A string of any other form (a bare name, a path without its leading backslash) names nothing.
+        Qualified names work only for types whose names are unique project-wide (Event, Bus, ...),
+        as in Wwise; a bare name or a path without its leading backslash names nothing.
         """
         text = spec.value.strip()
         if text.startswith(("\\", "{")):
@@ -113,10 +114,15 @@ class _Run:
         type_name, sep, rest = text.partition(":")
         if not sep:
             return None
+        if type_name.lower() == "global":
+            return self.project.find(text)
+        canonical = type_lookup().get(type_name.lower())
+        if canonical is None or not self.project.is_global(canonical):
+            return None
         found = self.project.find(text)
         if found is None and rest.isdigit():  # qualified unique ID, e.g. "Event:1234567"
             short_id = int(rest)
-            found = next((o for o in self.project.objects_of_type(type_name) if o.short_id == short_id), None)
+            found = next((o for o in self.project.objects_of_type(canonical) if o.short_id == short_id), None)
         return found
 
     def type_name(self, name: str, position: int) -> str:
