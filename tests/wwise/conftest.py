@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +48,15 @@ def wav(tmp_path: Path) -> Callable[..., str]:
     return make
 
 
+def settled_calls(sim: Emulator) -> list[dict[str, Any]]:
+    """The emulator's call log once it stopped growing (it logs a call just after answering it)."""
+    seen, deadline = -1, time.monotonic() + 2
+    while len(sim.calls) != seen and time.monotonic() < deadline:
+        seen = len(sim.calls)
+        time.sleep(0.03)
+    return list(sim.calls)
+
+
 def calls_to(sim: Emulator, uri: str) -> int:
     """How many times the emulator's call log saw ``uri``."""
-    return sum(1 for call in sim.calls if call["uri"] == uri)
+    return sum(1 for call in settled_calls(sim) if call["uri"] == uri)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.wwise.conftest import MASTER, WU
+from tests.wwise.conftest import MASTER, WU, settled_calls
 from wwiseflowd.engine import Engine
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator
@@ -35,10 +35,10 @@ def test_create_sound_under_a_missing_parent_is_object_not_found(engine: Engine)
 
 
 def test_invalid_names_are_refused_before_any_call(engine: Engine, waapi_sim: Emulator) -> None:
-    before = len(waapi_sim.calls)
+    before = len(settled_calls(waapi_sim))
     result = engine.command("create_sound", {"name": "bad/name", "parentPath": WU})
     assert result.code == ErrorCode.INVALID_INPUT and "/" in (result.error or "")
-    assert len(waapi_sim.calls) == before
+    assert len(settled_calls(waapi_sim)) == before
 
 
 def test_create_object_with_properties_and_an_illegal_child_type(engine: Engine, waapi_sim: Emulator) -> None:
@@ -134,12 +134,12 @@ def test_create_event_makes_one_play_event_per_target(engine: Engine, waapi_sim:
 
 def test_project_save_writes_to_disk_and_can_be_switched_off(engine: Engine, waapi_sim: Emulator) -> None:
     engine.command("create_sound", {"name": "Saved", "parentPath": WU})
-    calls = len(waapi_sim.calls)
+    calls = len(settled_calls(waapi_sim))
     off = engine.command("project_save", {"enabled": False})
-    assert off.ok and off.data == {"saved": False} and len(waapi_sim.calls) == calls
+    assert off.ok and off.data == {"saved": False} and len(settled_calls(waapi_sim)) == calls
     saved = engine.command("project_save", {})
     assert saved.ok and saved.data["saved"] is True
-    assert any(c["uri"] == "ak.wwise.core.project.save" for c in waapi_sim.calls)
+    assert any(c["uri"] == "ak.wwise.core.project.save" for c in settled_calls(waapi_sim))
     waapi_sim.faults.fail("ak.wwise.core.project.save", "ak.wwise.file_error")
     failed = engine.command("project_save", {})
     assert failed.code == ErrorCode.WAAPI_ERROR and "Saving" in (failed.error or "")

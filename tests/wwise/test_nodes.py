@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.wwise.conftest import MASTER, WU
+from tests.wwise.conftest import MASTER, WU, settled_calls
 from wwiseflowd.default_plugins.wwise.nodes import NODE_TYPES
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
@@ -63,11 +63,11 @@ def test_the_four_node_case_runs_then_reruns_fully_cached_without_mutating_calls
         assert [c.audio_file for c in sound.children] == ["SFX/Sound1.wav"]
         bus = sound.references.get("OutputBus")
         assert bus is not None and bus.path == MASTER
-    assert any(c["uri"] == "ak.wwise.core.project.save" for c in waapi_sim.calls)
-    seen = len(waapi_sim.calls)
+    assert any(c["uri"] == "ak.wwise.core.project.save" for c in settled_calls(waapi_sim))
+    seen = len(settled_calls(waapi_sim))
     second = engine.execute(doc)
     assert second.ok and all(r.cached for r in second.results)
-    assert not [c for c in waapi_sim.calls[seen:] if c["uri"] in MUTATING]
+    assert not [c for c in settled_calls(waapi_sim)[seen:] if c["uri"] in MUTATING]
 
 
 def test_a_cached_node_whose_object_was_deleted_runs_again(
@@ -119,7 +119,7 @@ def test_project_save_can_be_switched_off_by_an_input(engine: Engine, waapi_sim:
            "nodes": [{"id": "s", "type": "projectSave", "data": {"enabled": "$input:save"}}], "edges": []}
     result = engine.execute(doc, {"save": False})
     assert result.ok and result.results[0].data == {"saved": False}
-    assert not any(c["uri"] == "ak.wwise.core.project.save" for c in waapi_sim.calls)
+    assert not any(c["uri"] == "ak.wwise.core.project.save" for c in settled_calls(waapi_sim))
 
 
 def _objects(snapshot: dict[str, Any]) -> str:
