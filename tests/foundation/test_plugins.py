@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pluginkit import NODE_PLUGIN_SOURCE, NoInputs, node_spec
 from pydantic import BaseModel
 
+from foundation.pluginkit import NODE_PLUGIN_SOURCE, NoInputs, node_spec
 from wwiseflowd import NodeSpec, Result, hookimpl
 from wwiseflowd.hookspecs import WwiseflowdSpecs
 from wwiseflowd.plugins import PluginError, Plugins, load_plugins

@@ -1,0 +1,1 @@
+"""Foundation tests: config, plugins, CLI, logging."""
