@@ -31,9 +31,11 @@ def adapter(waapi_sim: Emulator) -> Iterator[WaapiAdapter]:
 @pytest.fixture
 def engine(waapi_sim: Emulator, tmp_path: Path) -> Iterator[Engine]:
     """A real Engine with only the built-in plugins, pointed at the emulator."""
-    settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url, "connect_timeout": 5,
-                                                   "call_timeout": 10, "reconnect_max_delay": 1},
-                                  engine={"retries": 0})
+    settings = settings_for_tests(
+        tmp_path,
+        wwise={"url": waapi_sim.url, "connect_timeout": 5, "call_timeout": 10, "reconnect_max_delay": 1},
+        engine={"retries": 0},
+    )
     with Engine(settings, Plugins().load(entry_points=False)) as running:
         yield running
 

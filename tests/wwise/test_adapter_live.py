@@ -14,7 +14,9 @@ from wwiseflowd.sim import Emulator
 from wwiseflowd.sim.classes import WwiseVersion
 
 
-def test_connect_reads_version_and_project_into_the_identity(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+def test_connect_reads_version_and_project_into_the_identity(
+    adapter: WaapiAdapter, waapi_sim: Emulator
+) -> None:
     info = adapter.connect()
     assert info.ok and info.data["year"] == 2024 and info.data["project_id"].startswith("{")
     assert adapter.identity() == f"wwise:{info.data['project_id']}@{waapi_sim.url}"
@@ -78,7 +80,9 @@ def test_a_mutating_call_cut_by_a_drop_is_unavailable_not_retried(
     assert adapter.save().ok
 
 
-def test_a_drop_inside_an_undo_group_refuses_further_edits(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+def test_a_drop_inside_an_undo_group_refuses_further_edits(
+    adapter: WaapiAdapter, waapi_sim: Emulator
+) -> None:
     assert adapter.begin_group().ok
     assert adapter.create_object(WU, "Sound", "InGroup").ok
     waapi_sim.drop_connections()

@@ -20,11 +20,22 @@ def files(*names: str, rel: str = "") -> list[BatchFile]:
 
 
 def test_numbered_variations_become_one_random_container() -> None:
-    items = plan_batch(files("Footstep_Concrete_01.wav", "Footstep_Concrete_02.wav",
-                             "Footstep_Concrete_03.wav", "Door_Open.wav"), T)
+    items = plan_batch(
+        files(
+            "Footstep_Concrete_01.wav",
+            "Footstep_Concrete_02.wav",
+            "Footstep_Concrete_03.wav",
+            "Door_Open.wav",
+        ),
+        T,
+    )
     assert [i.container for i in items] == ["Footstep_Concrete"] * 3 + [None]
-    assert [i.sound_name for i in items] == ["Footstep_Concrete_01", "Footstep_Concrete_02",
-                                             "Footstep_Concrete_03", "Door_Open"]
+    assert [i.sound_name for i in items] == [
+        "Footstep_Concrete_01",
+        "Footstep_Concrete_02",
+        "Footstep_Concrete_03",
+        "Door_Open",
+    ]
     assert items[0].sound_path == T + "\\Footstep_Concrete\\Footstep_Concrete_01"
 
 
@@ -42,15 +53,18 @@ def test_grouping_is_per_folder_and_can_be_disabled() -> None:
     batch = files("Hit_1.wav", rel="a") + files("Hit_2.wav", rel="b")
     assert [i.container for i in plan_batch(batch, T)] == [None, None]
     assert [i.container for i in plan_batch(files("Hit_1.wav", "Hit_2.wav"), T, variation_pattern=None)] == [
-        None, None]
+        None,
+        None,
+    ]
 
 
 def test_subfolders_are_mirrored_and_originals_follow_the_template() -> None:
     (item,) = plan_batch(files("Rain.wav", rel="Ambience/Outdoor"), T)
     assert item.folders == ["Ambience", "Outdoor"]
     assert item.originals_subfolder == "Ambience/Outdoor"
-    (flat,) = plan_batch(files("Rain.wav", rel="Ambience"), T, mirror_subfolders=False,
-                         originals_template="imports/{base}")
+    (flat,) = plan_batch(
+        files("Rain.wav", rel="Ambience"), T, mirror_subfolders=False, originals_template="imports/{base}"
+    )
     assert flat.folders == [] and flat.originals_subfolder == "imports/Rain"
 
 

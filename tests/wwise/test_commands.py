@@ -26,7 +26,9 @@ def test_create_sound_merges_by_default_and_fails_or_renames_on_request(engine: 
     clash = engine.command("create_sound", {"name": "Hit", "parentPath": WU, "onNameConflict": "fail"})
     assert clash.code == ErrorCode.NAME_CONFLICT and "onNameConflict" in (clash.error or "")
     renamed = engine.command("create_sound", {"name": "Hit", "parentPath": WU, "onNameConflict": "rename"})
-    assert renamed.ok and renamed.data["name"] != "Hit" and renamed.data["path"].endswith(renamed.data["name"])
+    assert (
+        renamed.ok and renamed.data["name"] != "Hit" and renamed.data["path"].endswith(renamed.data["name"])
+    )
 
 
 def test_create_sound_under_a_missing_parent_is_object_not_found(engine: Engine) -> None:
@@ -42,8 +44,10 @@ def test_invalid_names_are_refused_before_any_call(engine: Engine, waapi_sim: Em
 
 
 def test_create_object_with_properties_and_an_illegal_child_type(engine: Engine, waapi_sim: Emulator) -> None:
-    made = engine.command("create_object", {"type": "ActorMixer", "name": "Weapons", "parentPath": WU,
-                                            "properties": {"Volume": -6}})
+    made = engine.command(
+        "create_object",
+        {"type": "ActorMixer", "name": "Weapons", "parentPath": WU, "properties": {"Volume": -6}},
+    )
     assert made.ok, made.error
     with waapi_sim.locked_project() as project:
         obj = project.find(made.data["objectId"])
@@ -57,8 +61,11 @@ def test_set_output_bus_routes_and_ticks_override(engine: Engine, waapi_sim: Emu
     music = engine.command("create_object", {"type": "Bus", "name": "Music", "parentPath": MASTER}).data
     result = engine.command("set_output_bus", {"objectId": sound["objectId"], "busPath": music["path"]})
     assert result.ok, result.error
-    assert result.data == {"objectId": sound["objectId"], "objectIds": [sound["objectId"]],
-                           "busPath": music["path"]}
+    assert result.data == {
+        "objectId": sound["objectId"],
+        "objectIds": [sound["objectId"]],
+        "busPath": music["path"],
+    }
     with waapi_sim.locked_project() as project:
         obj = project.find(sound["objectId"])
         assert obj is not None
@@ -77,7 +84,9 @@ def test_set_output_bus_refuses_a_missing_bus_and_a_non_bus(engine: Engine) -> N
     assert nothing.code == ErrorCode.INVALID_INPUT and "objectId" in (nothing.error or "")
 
 
-def test_set_property_sets_and_reports_unknown_properties_and_objects(engine: Engine, waapi_sim: Emulator) -> None:
+def test_set_property_sets_and_reports_unknown_properties_and_objects(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
     sound = engine.command("create_sound", {"name": "P", "parentPath": WU}).data
     ok = engine.command("set_property", {"objectId": sound["path"], "property": "Volume", "value": -12})
     assert ok.ok and ok.data["value"] == -12
@@ -94,14 +103,16 @@ def test_set_reference_points_at_an_object_and_fails_for_a_missing_target(
     engine: Engine, waapi_sim: Emulator
 ) -> None:
     sound = engine.command("create_sound", {"name": "R", "parentPath": WU}).data
-    ok = engine.command("set_reference", {"objectId": sound["objectId"], "reference": "OutputBus",
-                                          "value": MASTER})
+    ok = engine.command(
+        "set_reference", {"objectId": sound["objectId"], "reference": "OutputBus", "value": MASTER}
+    )
     assert ok.ok, ok.error
     with waapi_sim.locked_project() as project:
         obj = project.find(sound["objectId"])
         assert obj is not None and obj.references["OutputBus"] is not None
-    missing = engine.command("set_reference", {"objectId": sound["objectId"], "reference": "OutputBus",
-                                               "value": MASTER + "\\Nope"})
+    missing = engine.command(
+        "set_reference", {"objectId": sound["objectId"], "reference": "OutputBus", "value": MASTER + "\\Nope"}
+    )
     assert missing.code == ErrorCode.OBJECT_NOT_FOUND
 
 
@@ -150,8 +161,9 @@ def test_get_object_reports_existence(engine: Engine) -> None:
     assert engine.command("get_object", {"objectId": WU + "\\No"}).code == ErrorCode.OBJECT_NOT_FOUND
 
 
-def test_commands_fail_with_unavailable_when_wwise_is_down(engine: Engine, waapi_sim: Emulator,
-                                                            wav: Callable[..., str]) -> None:
+def test_commands_fail_with_unavailable_when_wwise_is_down(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
     waapi_sim.stop()
     result = engine.command("create_sound", {"name": "X", "parentPath": WU})
     assert result.code == ErrorCode.WAAPI_UNAVAILABLE and waapi_sim.url in (result.error or "")

@@ -28,7 +28,9 @@ def sources_of(sim: Emulator, path: str) -> list[WwiseObject]:
 # -- single file -------------------------------------------------------------------------------------
 
 
-def test_single_import_onto_a_created_sound(engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]) -> None:
+def test_single_import_onto_a_created_sound(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
     sound = engine.command("create_sound", {"name": "Footstep", "parentPath": WU}).data
     result = engine.command("audio_import", {"objectId": sound["objectId"], "filePath": wav("Footstep.wav")})
     assert result.ok, result.error
@@ -64,7 +66,11 @@ def test_single_import_into_a_container_creates_a_sound_named_after_the_file(
     ("make", "code", "words"),
     [
         (lambda d: str(d / "missing.wav"), ErrorCode.FILE_NOT_FOUND, "does not exist"),
-        (lambda d: _write(d / "notes.wav", b"just some text, not audio"), ErrorCode.INVALID_AUDIO, "RIFF/WAVE"),
+        (
+            lambda d: _write(d / "notes.wav", b"just some text, not audio"),
+            ErrorCode.INVALID_AUDIO,
+            "RIFF/WAVE",
+        ),
         (lambda d: _truncated(d / "half.wav"), ErrorCode.INVALID_AUDIO, "incomplete"),
     ],
 )
@@ -78,13 +84,17 @@ def test_single_import_preflight_failures_name_the_file_and_make_no_import_call(
     assert calls_to(waapi_sim, IMPORT) == 0
 
 
-def test_single_import_onto_a_missing_object_is_object_not_found(engine: Engine, wav: Callable[..., str]) -> None:
+def test_single_import_onto_a_missing_object_is_object_not_found(
+    engine: Engine, wav: Callable[..., str]
+) -> None:
     result = engine.command("audio_import", {"objectId": WU + "\\Nope", "filePath": wav("a.wav")})
     assert result.code == ErrorCode.OBJECT_NOT_FOUND
 
 
 def test_mixing_single_and_batch_inputs_is_invalid(engine: Engine, wav: Callable[..., str]) -> None:
-    result = engine.command("audio_import", {"objectId": WU, "filePath": wav("a.wav"), "files": [wav("b.wav")]})
+    result = engine.command(
+        "audio_import", {"objectId": WU, "filePath": wav("a.wav"), "files": [wav("b.wav")]}
+    )
     assert result.code == ErrorCode.INVALID_INPUT and "either" in (result.error or "")
     half = engine.command("audio_import", {"files": [wav("b.wav")]})
     assert half.code == ErrorCode.INVALID_INPUT and "targetPath" in (half.error or "")
@@ -96,7 +106,9 @@ def test_mixing_single_and_batch_inputs_is_invalid(engine: Engine, wav: Callable
 def test_a_batch_groups_variations_and_mirrors_subfolders(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
-    files = [{"path": wav(f"Footstep_Concrete_0{i}.wav", sub="Foley"), "relativeDir": "Foley"} for i in (1, 2, 3)]
+    files = [
+        {"path": wav(f"Footstep_Concrete_0{i}.wav", sub="Foley"), "relativeDir": "Foley"} for i in (1, 2, 3)
+    ]
     files.append({"path": wav("Explosion_01.wav"), "relativeDir": ""})
     result = engine.command("audio_import", {"files": files, "targetPath": SFX})
     assert result.ok, result.error
@@ -128,7 +140,9 @@ def test_broken_files_fail_alone_with_a_reason_while_the_rest_imports(
     good = [wav("Good_A.wav"), wav("Good_B.wav")]
     corrupt = _write(tmp_path / "Corrupt.wav", b"RIFF\x00\x00\x00\x00WAVE")
     missing = str(tmp_path / "Missing.wav")
-    result = engine.command("audio_import", {"files": [good[0], corrupt, missing, good[1]], "targetPath": SFX})
+    result = engine.command(
+        "audio_import", {"files": [good[0], corrupt, missing, good[1]], "targetPath": SFX}
+    )
     assert result.ok, result.error
     by_file = {f["file"]: f for f in result.data["files"]}
     assert by_file[corrupt]["code"] == ErrorCode.INVALID_AUDIO and "Corrupt.wav" in by_file[corrupt]["error"]
@@ -139,8 +153,9 @@ def test_broken_files_fail_alone_with_a_reason_while_the_rest_imports(
 
 
 def test_a_batch_where_nothing_imports_is_import_failed(engine: Engine, tmp_path: Path) -> None:
-    result = engine.command("audio_import", {"files": [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")],
-                                             "targetPath": SFX})
+    result = engine.command(
+        "audio_import", {"files": [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")], "targetPath": SFX}
+    )
     assert result.code == ErrorCode.IMPORT_FAILED and "a.wav" in (result.error or "")
     assert len(result.data["failed"]) == 2
 
@@ -166,16 +181,19 @@ def test_batches_are_chunked_into_ceil_n_over_chunk_import_calls(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
     files = [wav(f"Tone{i:03d}.wav") for i in range(25)]
-    result = engine.command("audio_import", {"files": files, "targetPath": SFX, "chunkSize": 10,
-                                             "outputBus": MASTER, "variationPattern": None})
+    result = engine.command(
+        "audio_import",
+        {"files": files, "targetPath": SFX, "chunkSize": 10, "outputBus": MASTER, "variationPattern": None},
+    )
     assert result.ok and len(result.data["objects"]) == 25
     assert calls_to(waapi_sim, IMPORT) == 3
     assert calls_to(waapi_sim, "ak.wwise.core.object.set") == 3  # bus routing, one per chunk
     assert len(settled_calls(waapi_sim)) <= 3 + 3 + 8  # plus a constant number of lookups
 
 
-def test_the_default_chunk_size_comes_from_settings(adapter: WaapiAdapter, waapi_sim: Emulator,
-                                                    wav: Callable[..., str]) -> None:
+def test_the_default_chunk_size_comes_from_settings(
+    adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
     adapter.import_chunk_size = 4
     items = [ImportItem(file=wav(f"C{i}.wav"), parent_path=SFX, sound_name=f"C{i}") for i in range(9)]
     assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
@@ -195,13 +213,16 @@ def test_reimporting_a_batch_replaces_audio_and_keeps_ids(
 
 def test_name_conflicts_can_fail_per_file_or_rename(engine: Engine, wav: Callable[..., str]) -> None:
     engine.command("audio_import", {"files": [wav("Bell.wav")], "targetPath": SFX})
-    failed = engine.command("audio_import", {"files": [wav("Bell.wav"), wav("Gong.wav")], "targetPath": SFX,
-                                             "onNameConflict": "fail"})
+    failed = engine.command(
+        "audio_import",
+        {"files": [wav("Bell.wav"), wav("Gong.wav")], "targetPath": SFX, "onNameConflict": "fail"},
+    )
     assert failed.ok
     (conflict,) = failed.data["failed"]
     assert conflict["code"] == ErrorCode.NAME_CONFLICT and "Bell" in conflict["error"]
-    renamed = engine.command("audio_import", {"files": [wav("Bell.wav")], "targetPath": SFX,
-                                              "onNameConflict": "rename"})
+    renamed = engine.command(
+        "audio_import", {"files": [wav("Bell.wav")], "targetPath": SFX, "onNameConflict": "rename"}
+    )
     assert renamed.ok and renamed.data["objects"][0]["name"] == "Bell_01"
 
 
@@ -211,8 +232,13 @@ def test_bus_properties_notes_and_events_are_applied(
     bus = engine.command("create_object", {"type": "Bus", "name": "SFXBus", "parentPath": MASTER}).data
     result = engine.command(
         "audio_import",
-        {"files": [{"path": wav("Gun_01.wav"), "sha256": "f" * 64}, wav("Gun_02.wav"), wav("Alarm.wav")],
-         "targetPath": SFX, "outputBus": bus["path"], "properties": {"Volume": -3}, "createEvents": True},
+        {
+            "files": [{"path": wav("Gun_01.wav"), "sha256": "f" * 64}, wav("Gun_02.wav"), wav("Alarm.wav")],
+            "targetPath": SFX,
+            "outputBus": bus["path"],
+            "properties": {"Volume": -3},
+            "createEvents": True,
+        },
         execution_id="exec_test",
     )
     assert result.ok, result.error
@@ -232,21 +258,29 @@ def test_bus_properties_notes_and_events_are_applied(
 def test_a_missing_output_bus_fails_before_anything_is_imported(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
-    result = engine.command("audio_import", {"files": [wav("A.wav")], "targetPath": SFX,
-                                             "outputBus": MASTER + "\\Nope"})
+    result = engine.command(
+        "audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "outputBus": MASTER + "\\Nope"}
+    )
     assert result.code == ErrorCode.OBJECT_NOT_FOUND and calls_to(waapi_sim, IMPORT) == 0
 
 
-def test_a_target_under_a_missing_work_unit_is_object_not_found(engine: Engine, wav: Callable[..., str]) -> None:
-    result = engine.command("audio_import", {"files": [wav("A.wav")],
-                                             "targetPath": "\\Actor-Mixer Hierarchy\\No Such WU\\SFX"})
+def test_a_target_under_a_missing_work_unit_is_object_not_found(
+    engine: Engine, wav: Callable[..., str]
+) -> None:
+    result = engine.command(
+        "audio_import", {"files": [wav("A.wav")], "targetPath": "\\Actor-Mixer Hierarchy\\No Such WU\\SFX"}
+    )
     assert result.code == ErrorCode.OBJECT_NOT_FOUND and "Work Unit" in (result.error or "")
 
 
-def test_voice_imports_become_voice_sounds(engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]) -> None:
+def test_voice_imports_become_voice_sounds(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
     with waapi_sim.locked_project() as project:
         language = next(lang["name"] for lang in project.languages)
-    result = engine.command("audio_import", {"files": [wav("Hello.wav")], "targetPath": SFX, "language": language})
+    result = engine.command(
+        "audio_import", {"files": [wav("Hello.wav")], "targetPath": SFX, "language": language}
+    )
     assert result.ok, result.error
     with waapi_sim.locked_project() as project:
         sound = project.find(SFX + "\\Hello")

@@ -36,15 +36,28 @@ def test_types_tokens_and_waql_are_translated() -> None:
     assert modern.type_out("ActorMixer") == "PropertyContainer"
     assert modern.type_in("PropertyContainer") == "ActorMixer"
     assert modern.path_out(AM + "\\<Actor-Mixer>Weapons\\<Sound SFX>Shot") == (
-        CONTAINERS + "\\<Property Container>Weapons\\<Sound SFX>Shot")
+        CONTAINERS + "\\<Property Container>Weapons\\<Sound SFX>Shot"
+    )
     assert modern.waql_out(f'$ "{AM}" select descendants where type = "ActorMixer"') == (
-        f'$ "{CONTAINERS}" select descendants where type = "PropertyContainer"')
+        f'$ "{CONTAINERS}" select descendants where type = "PropertyContainer"'
+    )
     assert Naming.for_version(2023).waql_out('$ "\\Containers\\X"') == '$ "\\Actor-Mixer Hierarchy\\X"'
 
 
 def test_results_are_translated_recursively() -> None:
     modern = Naming.for_version(2025)
-    raw = {"return": [{"id": "{A}", "path": CONTAINERS, "type": "PropertyContainer",
-                       "parent": {"id": "{B}", "name": "Containers"}}]}
-    assert modern.result_in(raw) == {"return": [{"id": "{A}", "path": AM, "type": "ActorMixer",
-                                                 "parent": {"id": "{B}", "name": "Containers"}}]}
+    raw = {
+        "return": [
+            {
+                "id": "{A}",
+                "path": CONTAINERS,
+                "type": "PropertyContainer",
+                "parent": {"id": "{B}", "name": "Containers"},
+            }
+        ]
+    }
+    assert modern.result_in(raw) == {
+        "return": [
+            {"id": "{A}", "path": AM, "type": "ActorMixer", "parent": {"id": "{B}", "name": "Containers"}}
+        ]
+    }

@@ -12,9 +12,16 @@ from wwiseflowd.default_plugins.wwise.nodes import NODE_TYPES
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
 
-MUTATING = {"ak.wwise.core.object.create", "ak.wwise.core.object.set", "ak.wwise.core.audio.import",
-            "ak.wwise.core.object.setProperty", "ak.wwise.core.object.setReference",
-            "ak.wwise.core.project.save", "ak.wwise.core.object.delete", "ak.wwise.core.undo.beginGroup"}
+MUTATING = {
+    "ak.wwise.core.object.create",
+    "ak.wwise.core.object.set",
+    "ak.wwise.core.audio.import",
+    "ak.wwise.core.object.setProperty",
+    "ak.wwise.core.object.setReference",
+    "ak.wwise.core.project.save",
+    "ak.wwise.core.object.delete",
+    "ak.wwise.core.undo.beginGroup",
+}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -37,17 +44,29 @@ def test_every_node_type_has_a_form_ready_schema_on_the_waapi_resource(engine: E
 def four_node_case(file_path: str, bus: str = MASTER) -> dict[str, Any]:
     """DESIGN.md's case: createSound -> audioImport, createSound -> setOutputBus -> projectSave."""
     return {
-        "id": "four-node", "name": "Four node case",
+        "id": "four-node",
+        "name": "Four node case",
         "nodes": [
-            {"id": "n1", "type": "createSound", "position": {"x": 0, "y": 0},
-             "data": {"name": "Sound1", "parentPath": WU}},
-            {"id": "n2", "type": "audioImport",
-             "data": {"objectId": "$from:n1:$output:objectId", "filePath": file_path}},
+            {
+                "id": "n1",
+                "type": "createSound",
+                "position": {"x": 0, "y": 0},
+                "data": {"name": "Sound1", "parentPath": WU},
+            },
+            {
+                "id": "n2",
+                "type": "audioImport",
+                "data": {"objectId": "$from:n1:$output:objectId", "filePath": file_path},
+            },
             {"id": "n3", "type": "setOutputBus", "data": {"busPath": bus}},
             {"id": "n4", "type": "projectSave", "data": {}},
         ],
-        "edges": [{"id": "e1", "source": "n1", "target": "n2"}, {"id": "e2", "source": "n1", "target": "n3"},
-                  {"id": "e3", "source": "n3", "target": "n4"}, {"id": "e4", "source": "n2", "target": "n4"}],
+        "edges": [
+            {"id": "e1", "source": "n1", "target": "n2"},
+            {"id": "e2", "source": "n1", "target": "n3"},
+            {"id": "e3", "source": "n3", "target": "n4"},
+            {"id": "e4", "source": "n2", "target": "n4"},
+        ],
     }
 
 
@@ -104,10 +123,18 @@ def test_the_auto_import_workflow_imports_a_drop_batch(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
     doc = json.loads((REPO / "config" / "workflows" / "auto-import.json").read_text())
-    files = [{"path": wav(f"Step_0{i}.wav", sub="Foley"), "relativeDir": "Foley", "sha256": "0" * 64}
-             for i in (1, 2)]
-    result = engine.execute(doc, {"files": files, "targetPath": WU + "\\Drops",
-                                  "variationPattern": r"^(?P<base>.+?)[_ -](?P<index>\d{1,3})$"})
+    files = [
+        {"path": wav(f"Step_0{i}.wav", sub="Foley"), "relativeDir": "Foley", "sha256": "0" * 64}
+        for i in (1, 2)
+    ]
+    result = engine.execute(
+        doc,
+        {
+            "files": files,
+            "targetPath": WU + "\\Drops",
+            "variationPattern": r"^(?P<base>.+?)[_ -](?P<index>\d{1,3})$",
+        },
+    )
     assert result.ok, result.model_dump()
     with waapi_sim.locked_project() as project:
         container = project.find(WU + "\\Drops\\Foley\\Step")
@@ -115,8 +142,12 @@ def test_the_auto_import_workflow_imports_a_drop_batch(
 
 
 def test_project_save_can_be_switched_off_by_an_input(engine: Engine, waapi_sim: Emulator) -> None:
-    doc = {"id": "save-maybe", "inputs": {"save": {"type": "boolean"}},
-           "nodes": [{"id": "s", "type": "projectSave", "data": {"enabled": "$input:save"}}], "edges": []}
+    doc = {
+        "id": "save-maybe",
+        "inputs": {"save": {"type": "boolean"}},
+        "nodes": [{"id": "s", "type": "projectSave", "data": {"enabled": "$input:save"}}],
+        "edges": [],
+    }
     result = engine.execute(doc, {"save": False})
     assert result.ok and result.results[0].data == {"saved": False}
     assert not any(c["uri"] == "ak.wwise.core.project.save" for c in settled_calls(waapi_sim))

@@ -71,8 +71,14 @@ def test_data_before_fmt_is_refused(tmp_path: Path) -> None:
 
 def test_unknown_chunks_before_data_are_skipped_with_word_alignment(tmp_path: Path) -> None:
     fmt = struct.pack("<HHIIHH", 1, 1, 44_100, 88_200, 2, 16)
-    chunks = (struct.pack("<4sI", b"fmt ", 16) + fmt + struct.pack("<4sI", b"LIST", 3) + b"abc\x00"
-              + struct.pack("<4sI", b"data", 8) + b"\x00" * 8)
+    chunks = (
+        struct.pack("<4sI", b"fmt ", 16)
+        + fmt
+        + struct.pack("<4sI", b"LIST", 3)
+        + b"abc\x00"
+        + struct.pack("<4sI", b"data", 8)
+        + b"\x00" * 8
+    )
     file = tmp_path / "list.wav"
     file.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks)
     assert inspect_wav(file).sample_rate == 44_100

@@ -378,8 +378,10 @@ class WaapiAdapter:
         """Run a WAQL query; data: the list of rows with the requested ``fields``."""
         text = waql.strip()
         if not text:
-            return Result.failure(ErrorCode.INVALID_INPUT, "The WAQL query is empty; write one, e.g. "
-                                  '$ from type Sound where name : "footstep"')
+            return Result.failure(
+                ErrorCode.INVALID_INPUT,
+                'The WAQL query is empty; write one, e.g. $ from type Sound where name : "footstep"',
+            )
         result = self._call(OBJECT_GET, {"waql": self._naming.waql_out(text)}, {"return": list(fields)})
         if not result.ok:
             if result.code == ErrorCode.INVALID_INPUT:
@@ -436,8 +438,10 @@ class WaapiAdapter:
                     f"{parent_info.path} already has a child named {name!r}; choose another name or "
                     "set onNameConflict to merge, rename or replace.",
                 )
-            return Result.failure(result.code or ErrorCode.CREATE_FAILED,
-                                  f"Creating {type_name} {name!r} under {parent_info.path} failed: {result.error}")
+            return Result.failure(
+                result.code or ErrorCode.CREATE_FAILED,
+                f"Creating {type_name} {name!r} under {parent_info.path} failed: {result.error}",
+            )
         created = ObjectInfo(
             id=result.data["id"],
             name=result.data.get("name", name),
@@ -464,9 +468,13 @@ class WaapiAdapter:
         result = self._call(SET_PROPERTY, args)
         if not result.ok and result.code == ErrorCode.OBJECT_NOT_FOUND:
             return self._not_found(ref, "object")
-        return result if not result.ok else Result.success({"objectId": ref, "property": prop, "value": value})
+        return (
+            result if not result.ok else Result.success({"objectId": ref, "property": prop, "value": value})
+        )
 
-    def set_reference(self, ref: str, reference: str, value: str | None, platform: str | None = None) -> Result:
+    def set_reference(
+        self, ref: str, reference: str, value: str | None, platform: str | None = None
+    ) -> Result:
         """Point reference ``reference`` (``OutputBus``, ``Attenuation``, ...) of one object at ``value``."""
         designator = self.designator(ref)
         if designator is None:
@@ -480,8 +488,11 @@ class WaapiAdapter:
         result = self._call(SET_REFERENCE, args)
         if not result.ok and result.code == ErrorCode.OBJECT_NOT_FOUND:
             return Result.failure(result.code, f"Setting {reference} of {ref} to {value}: {result.error}")
-        return result if not result.ok else Result.success({"objectId": ref, "reference": reference,
-                                                            "value": value})
+        return (
+            result
+            if not result.ok
+            else Result.success({"objectId": ref, "reference": reference, "value": value})
+        )
 
     def set_objects(self, entries: Sequence[Mapping[str, Any]], *, chunk_size: int | None = None) -> Result:
         """Apply many edits in one ``object.set`` (Wwise 2022.1+), chunked by the import chunk size.
@@ -497,13 +508,15 @@ class WaapiAdapter:
             item: dict[str, Any] = {"object": designator}
             item.update(_at_keys(entry.get("properties") or {}))
             for key, value in (entry.get("references") or {}).items():
-                item["@" + key.lstrip("@")] = None if value is None else (self.designator(str(value)) or value)
+                item["@" + key.lstrip("@")] = (
+                    None if value is None else (self.designator(str(value)) or value)
+                )
             if entry.get("notes") is not None:
                 item["notes"] = entry["notes"]
             objects.append(item)
         size = chunk_size or self.import_chunk_size
         for start in range(0, len(objects), size):
-            result = self._call(OBJECT_SET, {"objects": objects[start:start + size]})
+            result = self._call(OBJECT_SET, {"objects": objects[start : start + size]})
             if not result.ok:
                 return result
         return Result.success({"count": len(objects)})
@@ -556,18 +569,29 @@ class WaapiAdapter:
         ]
         result = self._call(
             OBJECT_SET,
-            {"objects": [{"object": parent_info.id, "children": children}], "onNameConflict": on_name_conflict},
+            {
+                "objects": [{"object": parent_info.id, "children": children}],
+                "onNameConflict": on_name_conflict,
+            },
         )
         if not result.ok:
-            return Result.failure(result.code or ErrorCode.CREATE_FAILED,
-                                  f"Creating Play events under {parent_info.path} failed: {result.error}")
+            return Result.failure(
+                result.code or ErrorCode.CREATE_FAILED,
+                f"Creating Play events under {parent_info.path} failed: {result.error}",
+            )
         created = (result.data.get("objects") or [{}])[0].get("children") or []
         by_name = {row.get("name"): row for row in created}
         events = []
         for child in children:
             row = by_name.get(child["name"], {})
-            events.append(ObjectInfo(id=row.get("id", ""), name=child["name"],
-                                     path=f"{parent_info.path}\\{child['name']}", type="Event").model_dump())
+            events.append(
+                ObjectInfo(
+                    id=row.get("id", ""),
+                    name=child["name"],
+                    path=f"{parent_info.path}\\{child['name']}",
+                    type="Event",
+                ).model_dump()
+            )
         if any(not e["id"] for e in events):
             listed = self.descendants(parent_info.path, ["Event"])
             ids = {row["path"]: row["id"] for row in listed.data or []} if listed.ok else {}
@@ -579,14 +603,21 @@ class WaapiAdapter:
         """Save the project (``project.save``)."""
         result = self._call(PROJECT_SAVE, {})
         if not result.ok:
-            return Result.failure(result.code or ErrorCode.WAAPI_ERROR,
-                                  f"Saving the Wwise project failed: {result.error}")
+            return Result.failure(
+                result.code or ErrorCode.WAAPI_ERROR, f"Saving the Wwise project failed: {result.error}"
+            )
         return Result.success({"saved": True, "project": self._info.project_path or None})
 
     # -- importing -----------------------------------------------------------------------------------
 
-    def import_audio(self, items: Sequence[ImportItem], *, mode: ImportMode = "useExisting",
-                     verify_root: str | None = None, chunk_size: int | None = None) -> Result:
+    def import_audio(
+        self,
+        items: Sequence[ImportItem],
+        *,
+        mode: ImportMode = "useExisting",
+        verify_root: str | None = None,
+        chunk_size: int | None = None,
+    ) -> Result:
         """Import WAV files as Sounds, checked before and verified after; data: per-file outcomes.
 
         Pre-flight (no WAAPI call): each file must be a complete RIFF/WAVE; failures are reported
@@ -609,23 +640,36 @@ class WaapiAdapter:
                 outcomes[index] = ImportOutcome(file=item.file, ok=False, code=exc.code, error=exc.message)
                 continue
             bad = _name_problem(item.sound_name) or next(
-                (_name_problem(f) for f in [*item.folders, item.container or "x"] if _name_problem(f)), None)
+                (_name_problem(f) for f in [*item.folders, item.container or "x"] if _name_problem(f)), None
+            )
             if bad:
-                outcomes[index] = ImportOutcome(file=item.file, ok=False, code=ErrorCode.INVALID_INPUT,
-                                                error=f"Cannot import {item.file}: a target name {bad}.")
+                outcomes[index] = ImportOutcome(
+                    file=item.file,
+                    ok=False,
+                    code=ErrorCode.INVALID_INPUT,
+                    error=f"Cannot import {item.file}: a target name {bad}.",
+                )
                 continue
             ready.append(index)
         rejected: dict[int, str] = {}
         unattributed: dict[int, str] = {}  # errors Wwise logged without naming the file
         size = chunk_size or self.import_chunk_size
         for start in range(0, len(ready), size):
-            chunk = ready[start:start + size]
-            result = self._call(AUDIO_IMPORT, {
-                "importOperation": mode,
-                "imports": [self._import_entry(items[i]) for i in chunk],
-            }, {"return": list(OBJECT_FIELDS)})
+            chunk = ready[start : start + size]
+            result = self._call(
+                AUDIO_IMPORT,
+                {
+                    "importOperation": mode,
+                    "imports": [self._import_entry(items[i]) for i in chunk],
+                },
+                {"return": list(OBJECT_FIELDS)},
+            )
             if not result.ok:
-                if result.code in (ErrorCode.WAAPI_UNAVAILABLE, ErrorCode.WAAPI_TIMEOUT, ErrorCode.WWISE_LOCKED):
+                if result.code in (
+                    ErrorCode.WAAPI_UNAVAILABLE,
+                    ErrorCode.WAAPI_TIMEOUT,
+                    ErrorCode.WWISE_LOCKED,
+                ):
                     return result
                 # before 2023.1 Wwise raised with the log in details; treat it like a log
                 log = ((result.data or {}).get("details") or {}).get("log") or []
@@ -639,11 +683,13 @@ class WaapiAdapter:
         if not verified.ok:
             return verified
         outcomes.update(verified.data["outcomes"])
-        return Result.success({
-            "outcomes": [outcomes[i].model_dump() for i in range(len(items))],
-            "sounds": verified.data["sounds"],
-            "containers": verified.data["containers"],
-        })
+        return Result.success(
+            {
+                "outcomes": [outcomes[i].model_dump() for i in range(len(items))],
+                "sounds": verified.data["sounds"],
+                "containers": verified.data["containers"],
+            }
+        )
 
     def _import_entry(self, item: ImportItem) -> dict[str, Any]:
         voice = item.language.upper() != "SFX"
@@ -662,8 +708,14 @@ class WaapiAdapter:
             entry["notes"] = item.notes
         return entry
 
-    def _verify_import(self, items: Sequence[ImportItem], ready: list[int], rejected: dict[int, str],
-                       unattributed: dict[int, str], verify_root: str | None) -> Result:
+    def _verify_import(
+        self,
+        items: Sequence[ImportItem],
+        ready: list[int],
+        rejected: dict[int, str],
+        unattributed: dict[int, str],
+        verify_root: str | None,
+    ) -> Result:
         """Read the Sounds back; decide per file; delete sources a re-import left beside the new one."""
         outcomes: dict[int, ImportOutcome] = {}
         if not ready:
@@ -690,10 +742,17 @@ class WaapiAdapter:
             sound = sounds.get(item.sound_path.lower())
             own = [s for s in sources.get(item.sound_path.lower(), []) if s.name.lower() == stem]
             if index in rejected or sound is None or not own:
-                reason = (rejected.get(index) or unattributed.get(index)
-                          or "Wwise reported no error but created no audio source for it")
-                outcomes[index] = ImportOutcome(file=item.file, ok=False, code=ErrorCode.IMPORT_FAILED,
-                                                error=f"Wwise did not import {item.file}: {reason}.")
+                reason = (
+                    rejected.get(index)
+                    or unattributed.get(index)
+                    or "Wwise reported no error but created no audio source for it"
+                )
+                outcomes[index] = ImportOutcome(
+                    file=item.file,
+                    ok=False,
+                    code=ErrorCode.IMPORT_FAILED,
+                    error=f"Wwise did not import {item.file}: {reason}.",
+                )
                 continue
             stale.extend(s for s in sources.get(item.sound_path.lower(), []) if s.name.lower() != stem)
             outcomes[index] = ImportOutcome(file=item.file, ok=True, objectId=sound.id, objectPath=sound.path)
@@ -701,9 +760,10 @@ class WaapiAdapter:
         for source in stale:  # a re-import must replace audio, never leave a second source beside it
             removed = self.delete_object(source.id)
             if not removed.ok:
-                return Result.failure(removed.code or ErrorCode.WAAPI_ERROR,
-                                      f"Re-import left the old source {source.path} and removing it failed: "
-                                      f"{removed.error}")
+                return Result.failure(
+                    removed.code or ErrorCode.WAAPI_ERROR,
+                    f"Re-import left the old source {source.path} and removing it failed: {removed.error}",
+                )
         containers = [r.model_dump() for r in rows if r.type == "RandomSequenceContainer"]
         return Result.success({"outcomes": outcomes, "sounds": imported, "containers": containers})
 
@@ -773,8 +833,12 @@ class WaapiAdapter:
         self._next_attempt = 0.0
         self._last_error = None
         self._session = session
-        logger.info("Connected to Wwise {} at {} (project {})", self._info.version, self.url,
-                    self._info.project_path or "?")
+        logger.info(
+            "Connected to Wwise {} at {} (project {})",
+            self._info.version,
+            self.url,
+            self._info.project_path or "?",
+        )
         return session
 
     def _read_info(self, session: Session) -> None:
@@ -793,8 +857,9 @@ class WaapiAdapter:
             session.abandon()
             raise Unavailable(f"{self.url} answered the handshake but not getInfo ({exc})") from None
         version = info.get("version") or {}
-        self._info = ConnectionInfo(url=self.url, version=str(version.get("displayName", "")),
-                                    year=int(version.get("year") or 0))
+        self._info = ConnectionInfo(
+            url=self.url, version=str(version.get("displayName", "")), year=int(version.get("year") or 0)
+        )
         self._naming = Naming.for_version(self._info.year)
         try:
             project = call(GET_PROJECT_INFO)
@@ -803,11 +868,13 @@ class WaapiAdapter:
         except CallTimeout as exc:
             session.abandon()
             raise Unavailable(f"{self.url} did not answer getProjectInfo ({exc})") from None
-        self._info = self._info.model_copy(update={
-            "project_name": str(project.get("name", "")),
-            "project_path": str(project.get("path", "")),
-            "project_id": str(project.get("id", "")),
-        })
+        self._info = self._info.model_copy(
+            update={
+                "project_name": str(project.get("name", "")),
+                "project_path": str(project.get("path", "")),
+                "project_id": str(project.get("id", "")),
+            }
+        )
 
     def _drop_session(self) -> None:
         session, self._session = self._session, None
@@ -854,8 +921,10 @@ class WaapiAdapter:
         code = error_code(exc.uri, exc.kwargs)
         message = str(exc.kwargs.get("message") or exc.uri).strip()
         if code == ErrorCode.WWISE_LOCKED:
-            sentence = (f"Wwise is locked ({message}): a modal dialog is probably open in Wwise "
-                        "Authoring. Close it, then run again.")
+            sentence = (
+                f"Wwise is locked ({message}): a modal dialog is probably open in Wwise "
+                "Authoring. Close it, then run again."
+            )
         elif code == ErrorCode.WAAPI_UNAVAILABLE:
             sentence = f"Wwise could not serve {uri} ({message}); make sure a project is open and retry."
         elif code == ErrorCode.OBJECT_NOT_FOUND:

@@ -34,7 +34,9 @@ class BatchFile(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
     path: str = Field(description="Absolute path of the WAV file.")
-    relativeDir: str = Field("", description="Sub-folder of the drop folder the file came from ('' for the top).")
+    relativeDir: str = Field(
+        "", description="Sub-folder of the drop folder the file came from ('' for the top)."
+    )
     sha256: str | None = Field(None, description="Content hash, written into the Sound's notes.")
 
     @property
@@ -61,8 +63,10 @@ def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
     compiled = re.compile(pattern)
     missing = {"base", "index"} - set(compiled.groupindex)
     if missing:
-        raise ValueError(f"variationPattern needs the named group(s) {', '.join(sorted(missing))}, "
-                         r"e.g. ^(?P<base>.+?)[_ -](?P<index>\d{1,3})$")
+        raise ValueError(
+            f"variationPattern needs the named group(s) {', '.join(sorted(missing))}, "
+            r"e.g. ^(?P<base>.+?)[_ -](?P<index>\d{1,3})$"
+        )
     return compiled
 
 
@@ -71,8 +75,10 @@ def originals_subfolder(template: str, file: BatchFile, base: str) -> str | None
     try:
         text = template.format(relative_dir="/".join(file.folders), base=base)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"originalsSubfolder {template!r} uses an unknown placeholder ({exc}); "
-                         "use {relative_dir} and {base}") from None
+        raise ValueError(
+            f"originalsSubfolder {template!r} uses an unknown placeholder ({exc}); "
+            "use {relative_dir} and {base}"
+        ) from None
     parts = [seg for seg in re.split(r"[\\/]+", text) if seg and seg not in (".", "..")]
     return "/".join(parts) or None
 
@@ -110,16 +116,20 @@ def plan_batch(
             container_path = "\\".join([target, *folders, base]).lower()
             if grouped or container_path in existing:
                 container = base
-        items.append(ImportItem(
-            file=file.path,
-            parent_path=target,
-            folders=folders,
-            container=container,
-            sound_name=wwise_name(file.stem),
-            language=language,
-            originals_subfolder=originals_subfolder(originals_template, file, base or wwise_name(file.stem)),
-            notes=notes(file),
-        ))
+        items.append(
+            ImportItem(
+                file=file.path,
+                parent_path=target,
+                folders=folders,
+                container=container,
+                sound_name=wwise_name(file.stem),
+                language=language,
+                originals_subfolder=originals_subfolder(
+                    originals_template, file, base or wwise_name(file.stem)
+                ),
+                notes=notes(file),
+            )
+        )
     return items
 
 

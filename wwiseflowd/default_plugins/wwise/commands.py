@@ -57,7 +57,8 @@ class CreateSoundInput(_Input):
     name: str = Field(description="Name of the new Sound.", examples=["Footstep_Concrete"], min_length=1)
     parentPath: ObjectRef = Field(
         DEFAULT_TARGET,
-        description="Where to create it: a Work Unit, Virtual Folder, Actor-Mixer or container (path or GUID).",
+        description="Where to create it: a Work Unit, Virtual Folder, Actor-Mixer or container "
+        "(path or GUID).",
         examples=[DEFAULT_TARGET],
     )
     onNameConflict: NameConflict = Field(
@@ -77,7 +78,7 @@ class CreateObjectInput(CreateSoundInput):
     )
     properties: dict[str, Value] = Field(
         default_factory=dict,
-        description="Properties to set at creation, e.g. {\"Volume\": -6}.",
+        description='Properties to set at creation, e.g. {"Volume": -6}.',
         examples=[{"Volume": -6, "IsStreamingEnabled": True}],
     )
 
@@ -90,8 +91,11 @@ class AudioImportInput(_Input):
         description="Single mode: the Sound whose audio the file replaces, or the container/folder "
         "to create a Sound in (named after the file).",
     )
-    filePath: str | None = Field(None, description="Single mode: absolute path of the WAV file.",
-                                 examples=["/audio/Footstep_Concrete_01.wav"])
+    filePath: str | None = Field(
+        None,
+        description="Single mode: absolute path of the WAV file.",
+        examples=["/audio/Footstep_Concrete_01.wav"],
+    )
     files: list[str | BatchFile] | None = Field(
         None,
         description="Batch mode: absolute paths, or objects {path, relativeDir, sha256} from a drop folder.",
@@ -108,8 +112,11 @@ class AudioImportInput(_Input):
         description="When a Sound of that name exists: replace_audio (swap its audio in place, keeping its "
         "settings and id), rename (new Sound _01, _02, ...) or fail (that file fails with NAME_CONFLICT).",
     )
-    language: str = Field("SFX", description="'SFX', or a project language (e.g. 'English(US)') to "
-                          "import Sound Voice objects.", examples=["SFX", "English(US)"])
+    language: str = Field(
+        "SFX",
+        description="'SFX', or a project language (e.g. 'English(US)') to import Sound Voice objects.",
+        examples=["SFX", "English(US)"],
+    )
     originalsSubfolder: str = Field(
         "{relative_dir}",
         description="Sub-folder of Originals/SFX (or the language) for the WAV copies. Placeholders: "
@@ -122,16 +129,19 @@ class AudioImportInput(_Input):
     )
     mirrorSubfolders: bool = Field(True, description="Recreate the files' sub-folders as Virtual Folders.")
     outputBus: ObjectRef | None = Field(
-        None, description="Route the imported top-level objects to this bus.", examples=[DEFAULT_BUS])
+        None, description="Route the imported top-level objects to this bus.", examples=[DEFAULT_BUS]
+    )
     properties: dict[str, Value] = Field(
-        default_factory=dict, description="Properties set on every imported Sound.",
-        examples=[{"Volume": -3}])
+        default_factory=dict, description="Properties set on every imported Sound.", examples=[{"Volume": -3}]
+    )
     createEvents: bool = Field(False, description="Create a Play event for each imported top-level object.")
     eventTarget: ObjectRef = Field(DEFAULT_EVENTS_PARENT, description="Where the Play events go.")
-    provenanceNotes: bool = Field(True, description="Write source file, sha256 and execution id into "
-                                  "each Sound's notes.")
-    chunkSize: int | None = Field(None, ge=1, le=10_000,
-                                  description="Files per import call (default: [wwise] import_chunk_size).")
+    provenanceNotes: bool = Field(
+        True, description="Write source file, sha256 and execution id into each Sound's notes."
+    )
+    chunkSize: int | None = Field(
+        None, ge=1, le=10_000, description="Files per import call (default: [wwise] import_chunk_size)."
+    )
 
     @field_validator("variationPattern")
     @classmethod
@@ -144,7 +154,9 @@ class AudioImportInput(_Input):
         single = self.objectId is not None or self.filePath is not None
         batch = self.files is not None or self.targetPath is not None
         if single and batch:
-            raise ValueError("give either objectId + filePath (one file) or files + targetPath (a batch), not both")
+            raise ValueError(
+                "give either objectId + filePath (one file) or files + targetPath (a batch), not both"
+            )
         if single and (self.objectId is None or self.filePath is None):
             raise ValueError("single-file import needs both objectId and filePath")
         if batch and (self.files is None or self.targetPath is None):
@@ -162,10 +174,12 @@ class SetOutputBusInput(_Input):
     """Route objects to a bus."""
 
     objectId: ObjectRef | list[ObjectRef] | None = Field(
-        None, description="The object to route (GUID or path), or a list of them.")
+        None, description="The object to route (GUID or path), or a list of them."
+    )
     objectIds: list[ObjectRef] | None = Field(None, description="More objects to route in the same call.")
-    busPath: ObjectRef = Field(DEFAULT_BUS, description="The Bus or Aux Bus (path, GUID or Bus:Name).",
-                               examples=[DEFAULT_BUS])
+    busPath: ObjectRef = Field(
+        DEFAULT_BUS, description="The Bus or Aux Bus (path, GUID or Bus:Name).", examples=[DEFAULT_BUS]
+    )
 
     @model_validator(mode="after")
     def _some_object(self) -> SetOutputBusInput:
@@ -182,8 +196,10 @@ class SetPropertyInput(_Input):
     """Set one property of one object."""
 
     objectId: ObjectRef = _OBJECT_ID
-    property: str = Field(description="Property name as WAAPI spells it.",
-                          examples=["Volume", "Pitch", "IsStreamingEnabled", "IsLoopingEnabled"])
+    property: str = Field(
+        description="Property name as WAAPI spells it.",
+        examples=["Volume", "Pitch", "IsStreamingEnabled", "IsLoopingEnabled"],
+    )
     value: Value = Field(description="New value (number, boolean or string).", examples=[-6])
     platform: str | None = Field(None, description="Only for this platform (unlinked value).")
 
@@ -192,9 +208,12 @@ class SetReferenceInput(_Input):
     """Point one reference of one object at another object."""
 
     objectId: ObjectRef = _OBJECT_ID
-    reference: str = Field(description="Reference name.",
-                           examples=["OutputBus", "Attenuation", "Conversion", "Target"])
-    value: ObjectRef | None = Field(description="The referenced object (path, GUID or Type:Name); null clears it.")
+    reference: str = Field(
+        description="Reference name.", examples=["OutputBus", "Attenuation", "Conversion", "Target"]
+    )
+    value: ObjectRef | None = Field(
+        description="The referenced object (path, GUID or Type:Name); null clears it."
+    )
     platform: str | None = Field(None, description="Only for this platform.")
 
 
@@ -204,14 +223,17 @@ class QueryWaqlInput(_Input):
     waql: str = Field(description="The query.", examples=['$ from type Sound where name : "footstep"'])
     returnFields: list[str] = Field(
         default_factory=lambda: ["id", "name", "path", "type"],
-        description="Accessors to return per object.", examples=[["id", "name", "path", "Volume"]])
+        description="Accessors to return per object.",
+        examples=[["id", "name", "path", "Volume"]],
+    )
 
 
 class CreateEventInput(_Input):
     """Create a Play event for each target."""
 
     objectId: ObjectRef | list[ObjectRef] | None = Field(
-        None, description="The object to play (GUID or path), or a list of them: one event each.")
+        None, description="The object to play (GUID or path), or a list of them: one event each."
+    )
     objectIds: list[ObjectRef] | None = Field(None, description="More objects, one event each.")
     parentPath: ObjectRef = Field(DEFAULT_EVENTS_PARENT, description="Where the events go.")
     namePrefix: str = Field("Play_", description="Event name = prefix + target name.")
@@ -260,8 +282,11 @@ def guarded(handler: Handler) -> Handler:
             return handler(model, ctx)
         except Exception as exc:
             logger.error("command {} crashed: {}", handler.__name__, traceback.format_exc())
-            return Result.failure(ErrorCode.INTERNAL, f"{handler.__name__} failed unexpectedly ({exc!r}); "
-                                  "this is a wwiseflowd bug, please report it with the log.")
+            return Result.failure(
+                ErrorCode.INTERNAL,
+                f"{handler.__name__} failed unexpectedly ({exc!r}); "
+                "this is a wwiseflowd bug, please report it with the log.",
+            )
 
     return run
 
@@ -278,16 +303,23 @@ def _object_output(info: dict[str, Any]) -> dict[str, Any]:
 @guarded
 def create_sound(inp: CreateSoundInput, ctx: CommandContext) -> Result:
     """Create a Sound; data: objectId, name, path, type."""
-    result = _adapter(ctx).create_object(inp.parentPath, "Sound", inp.name,
-                                         on_name_conflict=inp.onNameConflict, notes=inp.notes)
+    result = _adapter(ctx).create_object(
+        inp.parentPath, "Sound", inp.name, on_name_conflict=inp.onNameConflict, notes=inp.notes
+    )
     return Result.success(_object_output(result.data)) if result.ok else result
 
 
 @guarded
 def create_object(inp: CreateObjectInput, ctx: CommandContext) -> Result:
     """Create an object of any type; data: objectId, name, path, type."""
-    result = _adapter(ctx).create_object(inp.parentPath, inp.type, inp.name, on_name_conflict=inp.onNameConflict,
-                                         properties=inp.properties, notes=inp.notes)
+    result = _adapter(ctx).create_object(
+        inp.parentPath,
+        inp.type,
+        inp.name,
+        on_name_conflict=inp.onNameConflict,
+        properties=inp.properties,
+        notes=inp.notes,
+    )
     return Result.success(_object_output(result.data)) if result.ok else result
 
 
@@ -298,7 +330,9 @@ def set_output_bus(inp: SetOutputBusInput, ctx: CommandContext) -> Result:
     result = _adapter(ctx).set_output_bus(targets, inp.busPath)
     if not result.ok:
         return result
-    return Result.success({"objectId": targets[0], "objectIds": targets, "busPath": result.data["bus"]["path"]})
+    return Result.success(
+        {"objectId": targets[0], "objectIds": targets, "busPath": result.data["bus"]["path"]}
+    )
 
 
 @guarded
@@ -337,12 +371,14 @@ def create_event(inp: CreateEventInput, ctx: CommandContext) -> Result:
         if not found.ok:
             return found
         targets.append(ObjectInfo.model_validate(found.data))
-    result = adapter.create_events(targets, inp.parentPath, prefix=inp.namePrefix,
-                                   on_name_conflict=inp.onNameConflict)
+    result = adapter.create_events(
+        targets, inp.parentPath, prefix=inp.namePrefix, on_name_conflict=inp.onNameConflict
+    )
     if not result.ok:
         return result
-    return Result.success({"objectId": result.data[0]["id"], "eventIds": [e["id"] for e in result.data],
-                           "events": result.data})
+    return Result.success(
+        {"objectId": result.data[0]["id"], "eventIds": [e["id"] for e in result.data], "events": result.data}
+    )
 
 
 @guarded
@@ -372,21 +408,33 @@ def _import_single(adapter: WaapiAdapter, object_ref: str, file_path: str, langu
         item = ImportItem(file=file_path, parent_path=parent, sound_name=name, language=language)
         verify_root = target.path
     else:
-        item = ImportItem(file=file_path, parent_path=target.path,
-                          sound_name=wwise_name(BatchFile(path=file_path).stem), language=language)
+        item = ImportItem(
+            file=file_path,
+            parent_path=target.path,
+            sound_name=wwise_name(BatchFile(path=file_path).stem),
+            language=language,
+        )
         verify_root = target.path
     result = adapter.import_audio([item], verify_root=verify_root)
     if not result.ok:
         return result
     outcome = result.data["outcomes"][0]
     if not outcome["ok"]:
-        return Result.failure(outcome["code"], outcome["error"], data={"files": [outcome], "failed": [outcome]})
+        return Result.failure(
+            outcome["code"], outcome["error"], data={"files": [outcome], "failed": [outcome]}
+        )
     objects = result.data["sounds"]
-    return Result.success({
-        "objectId": outcome["objectId"], "objectPath": outcome["objectPath"], "objects": objects,
-        "files": [outcome], "failed": [], "objectIds": [o["id"] for o in objects],
-        "topLevelIds": [o["id"] for o in objects],
-    })
+    return Result.success(
+        {
+            "objectId": outcome["objectId"],
+            "objectPath": outcome["objectPath"],
+            "objects": objects,
+            "files": [outcome],
+            "failed": [],
+            "objectIds": [o["id"] for o in objects],
+            "topLevelIds": [o["id"] for o in objects],
+        }
+    )
 
 
 def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str | None) -> Result:
@@ -404,8 +452,11 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
         if not bus.ok:
             return bus
         if bus.data["type"] not in ("Bus", "AuxBus"):
-            return Result.failure(ErrorCode.INVALID_INPUT, f"outputBus {bus.data['path']} is a {bus.data['type']}, "
-                                  "not a Bus; pick a bus under \\Master-Mixer Hierarchy.")
+            return Result.failure(
+                ErrorCode.INVALID_INPUT,
+                f"outputBus {bus.data['path']} is a {bus.data['type']}, "
+                "not a Bus; pick a bus under \\Master-Mixer Hierarchy.",
+            )
         bus_id = bus.data["id"]
     if inp.createEvents:
         events_parent = adapter.get_object(inp.eventTarget, what="event target")
@@ -417,8 +468,13 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
     containers = [row["path"] for row in existing.data if row["type"] == "RandomSequenceContainer"]
     sounds = {row["path"].lower() for row in existing.data if row["type"] == "Sound"}
     items = plan_batch(
-        files, target_path, variation_pattern=inp.variationPattern, mirror_subfolders=inp.mirrorSubfolders,
-        originals_template=inp.originalsSubfolder, language=inp.language, existing_containers=containers,
+        files,
+        target_path,
+        variation_pattern=inp.variationPattern,
+        mirror_subfolders=inp.mirrorSubfolders,
+        originals_template=inp.originalsSubfolder,
+        language=inp.language,
+        existing_containers=containers,
         notes=(lambda f: provenance_note(f, execution_id)) if inp.provenanceNotes else (lambda _f: None),
     )
     conflicts: dict[int, dict[str, Any]] = {}
@@ -429,7 +485,10 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
             item.sound_name = _free_name(item, sounds | planned)
         elif inp.onNameConflict == "fail" and key in sounds:
             conflicts[index] = {
-                "file": item.file, "ok": False, "objectId": None, "objectPath": item.sound_path,
+                "file": item.file,
+                "ok": False,
+                "objectId": None,
+                "objectPath": item.sound_path,
                 "code": ErrorCode.NAME_CONFLICT,
                 "error": f"{item.sound_path} already exists, so {item.file} was not imported; set "
                 "onNameConflict to replace_audio or rename to import it anyway.",
@@ -449,8 +508,11 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
     if not sounds_out:
         reasons = "; ".join(f"{o['file']}: {o['error']}" for o in failed[:5])
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        return Result.failure(ErrorCode.IMPORT_FAILED, f"No file of the batch was imported. {reasons}{more}",
-                              data={"files": outcomes, "failed": failed})
+        return Result.failure(
+            ErrorCode.IMPORT_FAILED,
+            f"No file of the batch was imported. {reasons}{more}",
+            data={"files": outcomes, "failed": failed},
+        )
     top = _top_level(items, outcomes, sounds_out, result.data["containers"])
     edits = _edits(top, sounds_out, bus_id, inp.properties)
     if edits:
@@ -463,11 +525,18 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
         if not created.ok:
             return created
         events = created.data
-    return Result.success({
-        "objects": sounds_out, "files": outcomes, "failed": failed,
-        "objectIds": [o["id"] for o in sounds_out], "topLevel": top, "topLevelIds": [t["id"] for t in top],
-        "events": events, "targetPath": target_path,
-    })
+    return Result.success(
+        {
+            "objects": sounds_out,
+            "files": outcomes,
+            "failed": failed,
+            "objectIds": [o["id"] for o in sounds_out],
+            "topLevel": top,
+            "topLevelIds": [t["id"] for t in top],
+            "events": events,
+            "targetPath": target_path,
+        }
+    )
 
 
 def _resolve_target(adapter: WaapiAdapter, ref: str) -> Result:
@@ -483,9 +552,11 @@ def _resolve_target(adapter: WaapiAdapter, ref: str) -> Result:
     work_unit = "\\" + "\\".join(segments[:2])
     wu = adapter.get_object(work_unit, what="Work Unit")
     if not wu.ok:
-        return Result.failure(wu.code or ErrorCode.OBJECT_NOT_FOUND,
-                              f"targetPath {ref} cannot be created: its Work Unit {work_unit} does not exist. "
-                              "Create the Work Unit in Wwise first or choose another target.")
+        return Result.failure(
+            wu.code or ErrorCode.OBJECT_NOT_FOUND,
+            f"targetPath {ref} cannot be created: its Work Unit {work_unit} does not exist. "
+            "Create the Work Unit in Wwise first or choose another target.",
+        )
     return Result.success(wu.data["path"] + "\\" + "\\".join(segments[2:]))
 
 
@@ -499,8 +570,12 @@ def _free_name(item: ImportItem, taken: set[str]) -> str:
         n += 1
 
 
-def _top_level(items: list[ImportItem], outcomes: list[dict[str, Any]], sounds: list[dict[str, Any]],
-               containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _top_level(
+    items: list[ImportItem],
+    outcomes: list[dict[str, Any]],
+    sounds: list[dict[str, Any]],
+    containers: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
     """The imported objects at the top: Random Containers holding variations, or the Sounds themselves."""
     sounds_by_path = {s["path"].lower(): s for s in sounds}
     containers_by_path = {c["path"].lower(): c for c in containers}
@@ -518,14 +593,18 @@ def _top_level(items: list[ImportItem], outcomes: list[dict[str, Any]], sounds: 
     return list(top.values())
 
 
-def _edits(top: list[dict[str, Any]], sounds: list[dict[str, Any]], bus_id: str | None,
-           properties: dict[str, Value]) -> list[dict[str, Any]]:
+def _edits(
+    top: list[dict[str, Any]], sounds: list[dict[str, Any]], bus_id: str | None, properties: dict[str, Value]
+) -> list[dict[str, Any]]:
     """One object.set entry per object: bus routing on top-level objects, properties on Sounds."""
     edits: dict[str, dict[str, Any]] = {}
     if bus_id:
         for obj in top:
-            edits[obj["id"]] = {"object": obj["id"], "references": {"OutputBus": bus_id},
-                                "properties": {"OverrideOutput": True}}
+            edits[obj["id"]] = {
+                "object": obj["id"],
+                "references": {"OutputBus": bus_id},
+                "properties": {"OverrideOutput": True},
+            }
     if properties:
         for sound in sounds:
             entry = edits.setdefault(sound["id"], {"object": sound["id"], "properties": {}})
@@ -537,8 +616,13 @@ def _edits(top: list[dict[str, Any]], sounds: list[dict[str, Any]], bus_id: str 
 COMMANDS: tuple[tuple[str, Handler, type[BaseModel], str, bool], ...] = (
     ("create_sound", create_sound, CreateSoundInput, "Create a Sound under a parent.", False),
     ("create_object", create_object, CreateObjectInput, "Create a Wwise object of any type.", False),
-    ("audio_import", audio_import, AudioImportInput,
-     "Import one WAV onto an object, or a batch of WAVs under a target.", False),
+    (
+        "audio_import",
+        audio_import,
+        AudioImportInput,
+        "Import one WAV onto an object, or a batch of WAVs under a target.",
+        False,
+    ),
     ("set_output_bus", set_output_bus, SetOutputBusInput, "Route objects to a bus.", False),
     ("set_property", set_property, SetPropertyInput, "Set a property of an object.", False),
     ("set_reference", set_reference, SetReferenceInput, "Set a reference of an object.", False),

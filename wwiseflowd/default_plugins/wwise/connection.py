@@ -156,9 +156,7 @@ class Session:
         client = WaapiClient.__new__(WaapiClient)
         self._constructing = client
         try:
-            client.__init__(
-                self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor
-            )
+            client.__init__(self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
         except CannotConnectToWaapiException:
             _join_loop_thread(client)
             self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url} (is Wwise running?)"))

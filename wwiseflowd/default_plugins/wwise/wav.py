@@ -103,7 +103,9 @@ def _parse(file: Path, handle: BinaryIO, size: int) -> WavInfo:
             return _info(file, fmt, chunk_size)
         offset = body + chunk_size + (chunk_size & 1)  # chunks are word-aligned
     if fmt is None:
-        raise WavError(ErrorCode.INVALID_AUDIO, f"{file} has no 'fmt ' chunk; export it again as a .wav file.")
+        raise WavError(
+            ErrorCode.INVALID_AUDIO, f"{file} has no 'fmt ' chunk; export it again as a .wav file."
+        )
     raise WavError(
         ErrorCode.INVALID_AUDIO,
         f"{file} has no data chunk (truncated or still being copied?); export or copy it again.",
@@ -152,9 +154,7 @@ def write_wav(
     data = bytes(frames * channels * 2)
     block = channels * 2
     fmt = _FMT_MIN.pack(1, channels, sample_rate, sample_rate * block, block, 16)
-    chunks = (
-        _CHUNK_HEADER.pack(b"fmt ", len(fmt)) + fmt + _CHUNK_HEADER.pack(b"data", len(data)) + data
-    )
+    chunks = _CHUNK_HEADER.pack(b"fmt ", len(fmt)) + fmt + _CHUNK_HEADER.pack(b"data", len(data)) + data
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks)
