@@ -16,7 +16,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -98,11 +98,11 @@ def create_app(
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    async def on_api_error(request: Request, exc: ApiError) -> Response:
         return result_response(exc.result, exc.status, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [_validation_problem(err) for err in exc.errors()]
         if any(err.get("type") == "json_invalid" for err in exc.errors()):
             result = Result.failure(
@@ -117,7 +117,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return result_response(result, 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_INPUT)
         sentence = {
             404: f"No route {request.url.path}; see /docs for the API.",
@@ -127,7 +127,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return result_response(Result.failure(code, sentence), exc.status_code, headers)
 
     @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
         logger.opt(exception=exc).error("Unexpected error answering {} {}", request.method, request.url.path)
         result = Result.failure(
             ErrorCode.INTERNAL,

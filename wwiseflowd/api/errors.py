@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from wwiseflowd.results import ErrorCode, Result
 
@@ -65,15 +66,18 @@ class ApiError(Exception):
         return cls(Result.failure(code, error, data), **kwargs)
 
 
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """``model`` serialized by pydantic straight to JSON bytes (no second validation pass)."""
+    return Response(
+        model.model_dump_json(), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
 def result_response(
     result: Result, status: int | None = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
+) -> Response:
     """A JSON response carrying ``result`` with the status its code maps to."""
-    return JSONResponse(
-        result.model_dump(mode="json"),
-        status_code=status if status is not None else status_for(result),
-        headers=headers,
-    )
+    return json_response(result, status if status is not None else status_for(result), headers)
 
 
 _DESCRIPTIONS = {

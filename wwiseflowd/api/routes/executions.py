@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep
-from wwiseflowd.api.errors import ApiError, error_responses
+from wwiseflowd.api.errors import ApiError, error_responses, json_response
 from wwiseflowd.api.models import Execution, ExecutionPage, ExecutionSummary
 from wwiseflowd.results import ErrorCode, Result
 
@@ -55,12 +56,12 @@ def _unknown(execution_id: str) -> ApiError:
     summary="One execution's result",
     responses=error_responses(404),
 )
-def get_execution(execution_id: str, engine: EngineDep) -> Any:
+def get_execution(execution_id: str, engine: EngineDep) -> Response:
     """The execution result from the run ledger; 404 when unknown."""
     execution = engine.get_execution(execution_id)
     if execution is None:
         raise _unknown(execution_id)
-    return execution.model_dump(mode="json")
+    return json_response(execution)
 
 
 @router.post(

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from pydantic import Discriminator, Tag
 
 from wwiseflowd.api.deps import EngineDep, GuardDep, SettingsDep, StatusDep
-from wwiseflowd.api.errors import ApiError, error_responses
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
 from wwiseflowd.api.models import (
     ExecuteRequest,
     Execution,
@@ -23,7 +24,17 @@ from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
-WorkflowBody = ExecuteRequest | WorkflowDocument
+
+def _body_shape(value: Any) -> str:
+    wrapped = isinstance(value, dict) and "workflow" in value and "nodes" not in value
+    return "wrapped" if wrapped else "document"
+
+
+#: a workflow document, or ``{"workflow", "inputs", ...}``; told apart by key so only one model parses it
+WorkflowBody = Annotated[
+    Annotated[ExecuteRequest, Tag("wrapped")] | Annotated[WorkflowDocument, Tag("document")],
+    Discriminator(_body_shape),
+]
 
 
 def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
@@ -41,7 +52,7 @@ def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
     summary="Compile a workflow without running it",
     responses=error_responses(400, 403, 422),
 )
-def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Result:
+def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Response:
     """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
     document, options = unpack(body)
     checked = guard.check_workflow(document, options.inputs, engine.registry)
@@ -50,7 +61,7 @@ def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) ->
     compiled = engine.compile(document)
     if not compiled.ok:
         raise ApiError(compiled)
-    return compiled
+    return result_response(compiled)
 
 
 @router.post(
@@ -71,7 +82,7 @@ def execute_workflow(
     run_async: Annotated[
         bool, Query(alias="async", description="Answer 202 at once; follow GET /events or /executions/{id}.")
     ] = False,
-) -> Any:
+) -> Response:
     """Compile then run. A run that happened answers 200 with its execution result, whose ``ok``
     says whether the workflow succeeded; a workflow that does not compile answers 422."""
     document, options = unpack(body)
@@ -107,11 +118,11 @@ def execute_workflow(
             statusUrl=request.url_for("get_execution", execution_id=execution_id).path,
             eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
         )
-        return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
+        return json_response(accepted, 202)
     result = engine.wait(execution_id)
     if result is None:
         raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} finished without a result.")
-    return result.model_dump(mode="json")
+    return json_response(result)
 
 
 def _workflow_files(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> list[dict[str, Any]]:

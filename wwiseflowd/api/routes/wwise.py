@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep, GuardDep
 from wwiseflowd.api.errors import ApiError, error_responses, result_response
@@ -49,7 +49,7 @@ def run_command(
     engine: EngineDep,
     guard: GuardDep,
     payload: Annotated[dict[str, Any], Body(description="The command's input (see its schema).")] = {},  # noqa: B006
-) -> JSONResponse:
+) -> Response:
     """The command's Result; its code sets the HTTP status (e.g. OBJECT_NOT_FOUND -> 404)."""
     if command not in engine.registry.commands:
         raise ApiError.of(
