@@ -37,6 +37,14 @@ def problems_of(excinfo: pytest.ExceptionInfo[ConfigError]) -> str:
     return str(excinfo.value)
 
 
+def config_error(path: Path, text: str) -> str:
+    """The message a user sees for a config file with ``text``."""
+    write(path, text)
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(path)
+    return problems_of(excinfo)
+
+
 def test_lookup_order_is_flag_then_env_then_user_dir_then_site_dir_then_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,55 +75,46 @@ def test_lookup_order_is_flag_then_env_then_user_dir_then_site_dir_then_defaults
 
 
 def test_unknown_key_names_file_line_dotted_key_and_the_likely_spelling(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", '# my config\n[wwise]\nulr = "ws://x"\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    message = problems_of(excinfo)
+    path = tmp_path / "w.toml"
+    message = config_error(path, '# my config\n[wwise]\nulr = "ws://x"\n')
     assert message.startswith(f"{path}:3: wwise.ulr: unknown key (did you mean 'url'?")
     assert "known keys here: call_timeout, connect_timeout" in message
 
 
 def test_unknown_key_inside_the_second_watch_rule_names_its_index(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml",
-                 '[[watch]]\nfolder = "/a"\n\n[[watch]]\nfolder = "/b"\nsetle_ms = 5\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    assert problems_of(excinfo).startswith(f"{path}:6: watch[1].setle_ms: unknown key "
-                                           f"(did you mean 'settle_ms'?")
+    path = tmp_path / "w.toml"
+    message = config_error(path, '[[watch]]\nfolder = "/a"\n\n[[watch]]\nfolder = "/b"\nsetle_ms = 5\n')
+    assert message.startswith(f"{path}:6: watch[1].setle_ms: unknown key (did you mean 'settle_ms'?")
 
 
 def test_wrong_type_names_the_key_the_expected_type_and_the_value(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", '[server]\nhost = "127.0.0.1"\nport = "eighty"\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    assert problems_of(excinfo) == (
+    path = tmp_path / "w.toml"
+    message = config_error(path, '[server]\nhost = "127.0.0.1"\nport = "eighty"\n')
+    assert message == (
         f"{path}:3: server.port: Input should be a valid integer, unable to parse string as an "
         f"integer (got 'eighty')"
     )
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", "[engine]\nmax_parallel = 0\nretries = -1\n[nope]\n")
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    keys = [re.sub(r"^.*?:\d+: ", "", line).split(":")[0] for line in problems_of(excinfo).splitlines()]
+    path = tmp_path / "w.toml"
+    message = config_error(path, "[engine]\nmax_parallel = 0\nretries = -1\n[nope]\n")
+    keys = [re.sub(r"^.*?:\d+: ", "", line).split(":")[0] for line in message.splitlines()]
     assert sorted(keys) == ["engine.max_parallel", "engine.retries", "nope"]
 
 
 def test_watch_written_as_a_single_table_explains_double_brackets(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", '[watch]\nfolder = "/drop"\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    assert problems_of(excinfo) == (
+    path = tmp_path / "w.toml"
+    message = config_error(path, '[watch]\nfolder = "/drop"\n')
+    assert message == (
         f"{path}:1: watch: must be a list of tables: write [[watch]] (double brackets) once per drop folder"
     )
 
 
 def test_missing_required_watch_folder(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", '[[watch]]\ntarget = "\\\\Actor-Mixer Hierarchy"\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    assert "watch[0].folder: required key is missing; add it" in problems_of(excinfo)
+    path = tmp_path / "w.toml"
+    message = config_error(path, '[[watch]]\ntarget = "\\\\Actor-Mixer Hierarchy"\n')
+    assert "watch[0].folder: required key is missing; add it" in message
 
 
 def test_missing_file_named_by_flag_or_env_is_an_error_not_silent_defaults(
@@ -132,10 +131,8 @@ def test_missing_file_named_by_flag_or_env_is_an_error_not_silent_defaults(
 
 
 def test_invalid_toml_names_the_file_and_position(tmp_path: Path) -> None:
-    path = write(tmp_path / "w.toml", '[wwise]\nurl = "ws://unterminated\n')
-    with pytest.raises(ConfigError) as excinfo:
-        load_config(path)
-    message = problems_of(excinfo)
+    path = tmp_path / "w.toml"
+    message = config_error(path, '[wwise]\nurl = "ws://unterminated\n')
     assert message.startswith(f"{path}: not valid TOML: ")
     assert "line 2" in message
 
