@@ -314,8 +314,14 @@ class BatchProcessor:
 
     def _settle(self, rule: DropRule, batch_id: int) -> None:
         """Move/delete/leave each finished file and write ``.error.json`` for failures."""
-        for record in self.journal.batch_files(batch_id):
+        records = self.journal.batch_files(batch_id)
+        # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
+        level = "INFO" if len(records) <= 20 else "DEBUG"
+        for record in records:
             if record.state is FileState.DONE:
+                logger.log(
+                    level, "Imported {} -> {}", record.rel_path, record.object_path or rule.config.target
+                )
                 note = rule.after_success(record)
             elif record.state is FileState.FAILED:
                 note = rule.after_failure(
