@@ -23,4 +23,3 @@ def api(tmp_path: Path, waapi_sim: Any) -> Iterator[Api]:
     """The REST API over an engine connected to the emulator; no token."""
     with serving(make_settings(tmp_path, waapi_sim.url)) as api:
         yield api
-

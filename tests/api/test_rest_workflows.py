@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,68 @@ def test_nodes_lists_the_catalog_with_input_schemas(api: Api) -> None:
     assert {"createSound", "audioImport", "setOutputBus", "projectSave"} <= set(catalog)
     assert "objectId" in catalog["createSound"]["outputs"]
     assert "name" in catalog["createSound"]["inputs"]["properties"]
+
+
+def test_a_running_execution_can_be_cancelled_and_its_changes_are_undone(tmp_path: Path) -> None:
+    from rest_support import make_settings, serving
+
+    from wwiseflowd.sim import Emulator
+
+    nodes = [
+        {"id": f"n{i}", "type": "createSound", "data": {"name": f"Slow_{i}", "parentPath": DEFAULT_TARGET}}
+        for i in range(20)
+    ]
+    edges = [{"source": f"n{i - 1}", "target": f"n{i}"} for i in range(1, 20)]
+    # every WAAPI call takes 50 ms, so twenty chained nodes are still running when the cancel lands
+    with Emulator(port=0, project_dir=tmp_path / "Slow", latency_ms=50) as sim:
+        with serving(make_settings(tmp_path, sim.url)) as api:
+            accepted = api.http.post(
+                "/workflows/execute",
+                params={"async": "true"},
+                json={"id": "slow", "nodes": nodes, "edges": edges},
+            ).json()
+            execution_id = accepted["executionId"]
+            time.sleep(0.3)
+
+            cancelled = api.http.post(f"/executions/{execution_id}/cancel")
+
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["data"] == {"executionId": execution_id, "cancelled": True}
+            final = _wait_finished(api, execution_id)
+            assert final["ok"] is False and final["status"] == "cancelled"
+            assert final["rolledBack"] is True
+            left = api.http.post(
+                "/wwise/query_waql", json={"waql": '$ from type Sound where name : "Slow_"'}
+            ).json()
+            assert left["data"]["objects"] == []
+
+
+def _wait_finished(api: Api, execution_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        execution = api.http.get(f"/executions/{execution_id}").json()
+        if execution["status"] != "running":
+            return dict(execution)
+        time.sleep(0.05)
+    raise AssertionError(f"{execution_id} did not finish")
+
+
+def test_drop_batch_events_reach_the_stream_and_types_filter_it(api: Api) -> None:
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+    reader = threading.Thread(
+        target=_collect_events, args=(api, "types=batch.finished", events, ready), daemon=True
+    )
+    reader.start()
+    assert ready.wait(10)
+
+    api.engine.events.publish({"type": "batch.queued", "rule": "sfx", "files": ["/drop/a.wav"]})
+    api.engine.events.publish(
+        {"type": "batch.finished", "rule": "sfx", "files": ["/drop/a.wav"], "imported": 1, "failed": 0}
+    )
+    deadline = time.monotonic() + 5
+    while not events and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert [e["event"] for e in events] == ["batch.finished"]
+    assert events[0]["rule"] == "sfx" and events[0]["imported"] == 1
