@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import gc
 import hashlib
 import heapq
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -93,14 +94,17 @@ def from_ref(node_id: str, output: str) -> str:
     return f"{FROM_PREFIX}{node_id}{OUTPUT_MARK}{output}"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical_json(value: Any) -> str:
     """Deterministic JSON (sorted keys, no spaces): the input of every hash."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(value)
 
 
 def inputs_model(spec: NodeSpec) -> type[BaseModel]:
-    """The node type's input model (typed: NodeSpec's ``type`` attribute confuses type checkers)."""
-    return cast("type[BaseModel]", spec.inputs)
+    """The node type's input model."""
+    return spec.inputs
 
 
 def is_empty(value: Any) -> bool:
@@ -129,7 +133,7 @@ class CompileError:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     index: int
     id: str
@@ -138,6 +142,14 @@ class _Node:
     spec: NodeSpec | None
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
     succs: list[str] = dataclasses.field(default_factory=list)
+    own_data: bool = False  # data is the document's dict until wiring writes to it
+
+    def set(self, field_name: str, value: Any) -> None:
+        """Set one input, copying the document's data first (the caller's document is never changed)."""
+        if not self.own_data:
+            self.data = dict(self.data)
+            self.own_data = True
+        self.data[field_name] = value
 
 
 class CompileFailed(Exception):
@@ -169,13 +181,22 @@ def errors_result(errors: list[CompileError]) -> Result:
 
 def compile_plan(document: Any, registry: Registry) -> Plan:
     """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems."""
-    return _Compiler(registry).compile(document)
+    # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Compiler(registry).compile(document)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Compiler:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.errors: list[CompileError] = []
+        self._required_cache: dict[str, tuple[str, ...]] = {}
+        self._handle_edges: list[tuple[int, dict[str, Any]]] = []
 
     def error(
         self, code: ErrorCode, message: str, node_id: str | None = None, field: str | None = None,
@@ -200,15 +221,15 @@ class _Compiler:
         for source, target in edges:
             nodes[source].succs.append(target)
             nodes[target].preds.append(source)
-        wired: dict[str, set[str]] = {node_id: set() for node_id in nodes}
-        self._wire_handles(document.get("edges", []), nodes, wired)
+        wired: set[tuple[str, str]] = set()  # (node id, input) filled by a handle or auto-wiring
+        self._wire_handles(nodes, wired)
         self._auto_wire(nodes, wired)
         ref_deps = self._check_refs(nodes, declared)
         order, levels, deps = self._order(nodes, ref_deps)
         self._validate(nodes, wired)
         if self.errors:
             raise CompileFailed(self.errors)
-        steps = [
+        steps: list[dict[str, Any]] = [
             {
                 "nodeId": node_id,
                 "type": nodes[node_id].type,
@@ -220,12 +241,13 @@ class _Compiler:
         ]
         name = document.get("name")
         body = {"workflowId": workflow_id, "inputs": declared, "steps": steps}
-        return Plan.model_validate(
-            {
-                **body,
-                "name": name if isinstance(name, str) else None,
-                "hash": hashlib.sha256(canonical_json(body).encode()).hexdigest(),
-            }
+        # the compiler built every field itself: construct without re-validating 10,000 steps
+        return Plan.model_construct(
+            workflowId=workflow_id,
+            name=name if isinstance(name, str) else None,
+            hash=hashlib.sha256(canonical_json(body).encode()).hexdigest(),
+            inputs=declared,
+            steps=[PlanStep.model_construct(**step) for step in steps],
         )
 
     def _workflow_id(self, document: Mapping[str, Any]) -> str:
@@ -283,7 +305,7 @@ class _Compiler:
         node_types = self.registry.node_types
         for index, item in enumerate(raw):
             where = f"nodes[{index}]"
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 self.error(ErrorCode.INVALID_INPUT, f"{where} must be an object, got {type(item).__name__}.",
                            field=where)
                 continue
@@ -317,11 +339,11 @@ class _Compiler:
             data = item.get("data", {})
             if data is None:
                 data = {}
-            if not isinstance(data, Mapping):
+            if not isinstance(data, dict):
                 self.error(ErrorCode.INVALID_INPUT, f"Node {node_id!r}: 'data' must be an object.",
                            node_id, "data")
                 data = {}
-            nodes[node_id] = _Node(index, node_id, node_type, dict(data), spec)
+            nodes[node_id] = _Node(index, node_id, node_type, data, spec)
         return nodes
 
     def _edges(self, raw: Any, nodes: dict[str, _Node]) -> list[tuple[str, str]]:
@@ -335,11 +357,20 @@ class _Compiler:
         seen: set[tuple[str, str]] = set()
         for index, item in enumerate(raw):
             where = f"edges[{index}]"
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 self.error(ErrorCode.INVALID_INPUT, f"{where} must be an object with source and target.",
                            field=where)
                 continue
             source, target = item.get("source"), item.get("target")
+            if item.get("sourceHandle") or item.get("targetHandle"):
+                self._handle_edges.append((index, item))
+            if (isinstance(source, str) and isinstance(target, str) and source in nodes
+                    and target in nodes and source != target):
+                pair = (source, target)
+                if pair not in seen:  # the common case, kept cheap: it runs once per edge
+                    seen.add(pair)
+                    edges.append(pair)
+                continue
             bad = False
             for end, value in (("source", source), ("target", target)):
                 if not isinstance(value, str) or value not in nodes:
@@ -369,17 +400,15 @@ class _Compiler:
 
     # -- wiring -------------------------------------------------------------------------------------
 
-    def _wire_handles(self, raw: Any, nodes: dict[str, _Node], wired: dict[str, set[str]]) -> None:
+    def _wire_handles(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
         """Edges with sourceHandle/targetHandle wire that output into that input."""
-        if not isinstance(raw, list):
-            return
-        for index, item in enumerate(raw):
-            if not isinstance(item, Mapping):
-                continue
+        for index, item in self._handle_edges:
             out_handle, in_handle = item.get("sourceHandle"), item.get("targetHandle")
             if not out_handle and not in_handle:
                 continue
-            source, target = nodes.get(item.get("source", "")), nodes.get(item.get("target", ""))
+            source_id, target_id = item.get("source"), item.get("target")
+            source = nodes.get(source_id) if isinstance(source_id, str) else None
+            target = nodes.get(target_id) if isinstance(target_id, str) else None
             if source is None or target is None or source is target:
                 continue
             output = str(out_handle or in_handle)
@@ -406,7 +435,7 @@ class _Compiler:
                 continue
             ref = from_ref(source.id, output)
             current = target.data.get(field_name)
-            if field_name in wired[target.id] and current != ref:
+            if (target.id, field_name) in wired and current != ref:
                 self.error(
                     ErrorCode.AMBIGUOUS_WIRING,
                     f"Node {target.id!r}: input {field_name!r} is wired from more than one edge "
@@ -421,24 +450,24 @@ class _Compiler:
                     target.id, field_name,
                 )
             else:
-                target.data[field_name] = ref
-                wired[target.id].add(field_name)
+                target.set(field_name, ref)
+                wired.add((target.id, field_name))
 
-    def _auto_wire(self, nodes: dict[str, _Node], wired: dict[str, set[str]]) -> None:
+    def _auto_wire(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
         """On an edge A->B, a required input of B left empty takes A's output of the same name."""
         for node in nodes.values():
             if node.spec is None or not node.preds:
                 continue
-            for field_name, info in inputs_model(node.spec).model_fields.items():
-                if not info.is_required() or not is_empty(node.data.get(field_name)):
+            for field_name in self._required(node.spec):
+                if not is_empty(node.data.get(field_name)):
                     continue
                 sources = [
                     src for src in sorted(node.preds, key=lambda d: nodes[d].index)
                     if nodes[src].spec is not None and field_name in nodes[src].spec.outputs  # type: ignore[union-attr]
                 ]
                 if len(sources) == 1:
-                    node.data[field_name] = from_ref(sources[0], field_name)
-                    wired[node.id].add(field_name)
+                    node.set(field_name, from_ref(sources[0], field_name))
+                    wired.add((node.id, field_name))
                 elif len(sources) > 1:
                     self.error(
                         ErrorCode.AMBIGUOUS_WIRING,
@@ -448,6 +477,14 @@ class _Compiler:
                         node.id, field_name, candidates=sources,
                     )
 
+    def _required(self, spec: NodeSpec) -> tuple[str, ...]:
+        required = self._required_cache.get(spec.type)
+        if required is None:
+            fields = inputs_model(spec).model_fields
+            required = tuple(name for name, info in fields.items() if info.is_required())
+            self._required_cache[spec.type] = required
+        return required
+
     def _check_refs(
         self, nodes: dict[str, _Node], declared: dict[str, dict[str, Any]] | None
     ) -> dict[str, list[str]]:
@@ -455,6 +492,8 @@ class _Compiler:
         ref_deps: dict[str, list[str]] = {}
         for node in nodes.values():
             for field_name, value in node.data.items():
+                if not _may_hold_ref(value):
+                    continue
                 for ref in iter_refs(value):
                     if ref.kind == "input":
                         if not ref.target:
@@ -540,34 +579,45 @@ class _Compiler:
     def _order(
         self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]
     ) -> tuple[list[str], dict[str, int], dict[str, list[str]]]:
-        """Kahn's algorithm with a heap on document index; leftovers are reported as cycles."""
-        deps: dict[str, list[str]] = {}
-        succs: dict[str, list[str]] = {node_id: [] for node_id in nodes}
-        for node_id, node in nodes.items():
-            all_deps = list(node.preds)
-            for dep in ref_deps.get(node_id, ()):
-                if dep not in all_deps:
-                    all_deps.append(dep)
-            all_deps.sort(key=lambda d: nodes[d].index)  # edge order must not change the plan
-            deps[node_id] = all_deps
-            for dep in all_deps:
-                succs[dep].append(node_id)
-        remaining = {node_id: len(d) for node_id, d in deps.items()}
-        ready = [(node.index, node_id) for node_id, node in nodes.items() if not deps[node_id]]
-        heapq.heapify(ready)
-        order: list[str] = []
-        levels: dict[str, int] = {}
+        """Kahn's algorithm with a heap on document position; leftovers are reported as cycles.
+
+        Works on integer positions (dict order is document order) because it runs over every edge.
+        """
+        ids = list(nodes)
+        pos = {node_id: k for k, node_id in enumerate(ids)}
+        dep_pos: list[list[int]] = []
+        succs: list[list[int]] = [[] for _ in ids]
+        for k, node in enumerate(nodes.values()):
+            mine = [pos[d] for d in node.preds]
+            extra = ref_deps.get(node.id)
+            if extra:
+                mine += [pos[d] for d in extra if pos[d] not in mine]
+            mine.sort()  # edge order must not change the plan
+            dep_pos.append(mine)
+            for d in mine:
+                succs[d].append(k)
+        remaining = [len(d) for d in dep_pos]
+        ready = [k for k, count in enumerate(remaining) if count == 0]  # already a heap: sorted
+        level = [0] * len(ids)
+        done = [False] * len(ids)
+        order: list[int] = []
         while ready:
-            _, node_id = heapq.heappop(ready)
-            order.append(node_id)
-            levels[node_id] = max((levels[d] + 1 for d in deps[node_id]), default=0)
-            for nxt in succs[node_id]:
+            k = heapq.heappop(ready)
+            order.append(k)
+            done[k] = True
+            mine = dep_pos[k]
+            if mine:
+                level[k] = max(level[d] for d in mine) + 1
+            for nxt in succs[k]:
                 remaining[nxt] -= 1
                 if remaining[nxt] == 0:
-                    heapq.heappush(ready, (nodes[nxt].index, nxt))
-        if len(order) < len(nodes):
-            self._report_cycles([n for n in nodes if n not in levels], nodes, succs)
-        return order, levels, deps
+                    heapq.heappush(ready, nxt)
+        if len(order) < len(ids):
+            succ_ids = {ids[k]: [ids[j] for j in succs[k]] for k in range(len(ids))}
+            self._report_cycles([ids[k] for k in range(len(ids)) if not done[k]], nodes, succ_ids)
+        deps = {ids[k]: [ids[d] for d in dep_pos[k]] for k in range(len(ids))}
+        levels = {ids[k]: level[k] for k in order}
+        return [ids[k] for k in order], levels, deps
 
     def _report_cycles(
         self, stuck: list[str], nodes: dict[str, _Node], succs: dict[str, list[str]]
@@ -622,7 +672,7 @@ class _Compiler:
 
     # -- validation ---------------------------------------------------------------------------------
 
-    def _validate(self, nodes: dict[str, _Node], wired: dict[str, set[str]]) -> None:
+    def _validate(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
         """Validate literal inputs now; fields holding references are validated at run time."""
         flagged = {(e.node_id, e.field) for e in self.errors if e.node_id is not None}
         for node in nodes.values():
@@ -652,6 +702,11 @@ class _Compiler:
                             f"{err['msg']} (got {_short(err.get('input'))})."
                         )
                     self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+
+
+def _may_hold_ref(value: Any) -> bool:
+    """Cheap pre-check: only ``$`` strings and containers can hold references."""
+    return isinstance(value, list | dict) or (isinstance(value, str) and value.startswith("$"))
 
 
 def _has_ref(value: Any) -> bool:

@@ -654,7 +654,9 @@ class _Run:
                  "nodeCount": len(self.steps), "source": self.source}
         self._publish({"type": "run.started", **facts})
         logger.info("workflow.execution.start", **facts)
-        self.runner.store.ledger_record(self.snapshot().model_dump(mode="json"), "running")
+        # the ledger row of a running execution carries no per-node results (get_execution shows them live)
+        running = {**facts, "ok": False, "status": "running", "startedAt": self.started_at, "results": []}
+        self.runner.store.ledger_record(running, "running")
 
     def snapshot(self, status: ExecutionStatus = "running") -> ExecutionResult:
         """The execution result as it stands (unfinished steps are marked skipped)."""

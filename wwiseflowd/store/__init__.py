@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 ExecutionStatus = Literal["running", "succeeded", "failed", "cancelled"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MemoEntry:
     """One memoised node run: the output ``data`` of a successful, non-read-only step."""
 
