@@ -84,7 +84,9 @@ def test_with_a_daemon_the_api_reports_its_watchers_queues_and_workflow_files(
     tmp_path: Path, waapi_sim: Any
 ) -> None:
     status = {
-        "rules": [{"rule": "sfx", "folder": "/drop/sfx", "queued": 3}],
+        "rules": [{"rule": "sfx", "folder": "/drop/sfx", "queueDepth": 3}],
+        "pumpAlive": True,
+        "workerAlive": False,
         "batches": [],
         "failures": [],
         "watchers": {"/drop/sfx": {"alive": False, "observer": "polling"}},
@@ -109,6 +111,7 @@ def test_with_a_daemon_the_api_reports_its_watchers_queues_and_workflow_files(
     assert health["queues"] == status["rules"]
     assert health["watchers"]["/drop/sfx"]["alive"] is False
     assert any("/drop/sfx" in p for p in health["problems"])
+    assert any("worker thread" in p for p in health["problems"])
     assert [w["id"] for w in workflows] == ["auto"] and workflows[0]["ok"] is False
     assert metrics[("wwiseflowd_queue_depth", (("rule", "sfx"),))] == 3
     assert metrics[("wwiseflowd_workflow_files_in_error", ())] == 1

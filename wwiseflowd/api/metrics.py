@@ -56,8 +56,8 @@ class _ScrapeTimeCollector(Collector):
         )
         status = _safe_status(self._status)
         for rule in status.get("rules", []):
-            name = str(rule.get("rule") or rule.get("folder") or rule.get("name") or "?")
-            queued.add_metric([name], float(rule.get("queued", rule.get("queueDepth", 0)) or 0))
+            name = str(rule.get("rule") or rule.get("folder") or "?")
+            queued.add_metric([name], float(rule.get("queueDepth") or 0))
         yield queued
         failing = GaugeMetricFamily(
             "wwiseflowd_workflow_files_in_error", "Workflow files that do not compile."

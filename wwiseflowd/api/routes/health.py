@@ -53,6 +53,9 @@ def get_health(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> H
     for folder, watcher in watchers.items():
         if isinstance(watcher, dict) and watcher.get("alive") is False:
             problems.append(f"The watcher of {folder} is not running.")
+    for thread in ("pump", "worker"):
+        if daemon.get(f"{thread}Alive") is False:
+            problems.append(f"The daemon's {thread} thread has stopped; restart wwiseflowd (see its log).")
     problems += [f"Workflow file {w.get('file')} does not compile." for w in in_error]
     return Health(
         status="degraded" if problems else "ok",
