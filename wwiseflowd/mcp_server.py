@@ -27,7 +27,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from wwiseflowd import __version__
-from wwiseflowd.api.security import PathGuard
+from wwiseflowd.api.security import PathGuard, checked_compile
 from wwiseflowd.api.workflow_files import scan_workflow_files
 from wwiseflowd.daemon.instance import pid_alive, read_runtime
 from wwiseflowd.results import ErrorCode, Result
@@ -120,8 +120,7 @@ class LocalDoor:
 
     def validate(self, document: dict[str, Any], inputs: dict[str, Any]) -> Result:
         """Path check, then compile."""
-        checked = self.guard.check_workflow(document, inputs, self.engine.registry)
-        return checked if not checked.ok else self.engine.compile(document)
+        return checked_compile(self.engine, self.guard, document, inputs)
 
     def execute(
         self, document: dict[str, Any], inputs: dict[str, Any], force: bool, progress: Progress
@@ -397,9 +396,24 @@ class _DoorHolder:
         return self.door
 
 
-READ_ONLY = ToolAnnotations(
-    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-)
+def _hints(*, read_only: bool = False, destructive: bool = False, idempotent: bool = True) -> ToolAnnotations:
+    # every tool acts on the configured Wwise project only: never open-world
+    return ToolAnnotations(
+        read_only_hint=read_only,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=False,
+    )
+
+
+#: inspects, changes nothing
+READ_ONLY = _hints(read_only=True)
+#: adds objects or saves; a repeat changes nothing more
+ADDITIVE = _hints()
+#: overwrites values or audio; a repeat with the same arguments changes nothing more
+OVERWRITES = _hints(destructive=True)
+#: overwrites, and a repeat imports again
+REIMPORTS = _hints(destructive=True, idempotent=False)
 
 WorkflowArg = Annotated[
     dict[str, Any],
@@ -443,11 +457,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
         problem found, each with nodeId, field, code and message."""
         return tool_result(holder.get().validate(workflow, inputs or {}))
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=OVERWRITES)
     async def execute_workflow(
         workflow: WorkflowArg,
         ctx: Context,
@@ -509,11 +519,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
             payload["returnFields"] = return_fields
         return tool_result(holder.get().command("query_waql", payload))
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=REIMPORTS)
     def import_audio(
         files: Annotated[
             list[str], Field(description="Absolute paths of WAV files, under the allowed folders.")
@@ -526,11 +532,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
         Sound of the same name gets the new audio)."""
         return tool_result(holder.get().command("audio_import", {"files": files, "targetPath": target_path}))
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=ADDITIVE)
     def create_sound(
         name: Annotated[str, Field(description="Name of the new Sound.")],
         parent_path: Annotated[
@@ -544,11 +546,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
         payload = {"name": name, "parentPath": parent_path, "onNameConflict": on_name_conflict}
         return tool_result(holder.get().command("create_sound", payload))
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=OVERWRITES)
     def set_output_bus(
         object_id: ObjectIdArg,
         bus_path: Annotated[str, Field(description="Bus path, e.g. \\Master-Mixer Hierarchy\\...\\SFX")],
@@ -558,11 +556,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
             holder.get().command("set_output_bus", {"objectId": object_id, "busPath": bus_path})
         )
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=OVERWRITES)
     def set_property(
         object_id: ObjectIdArg,
         property: Annotated[str, Field(description="Property name as Wwise spells it, e.g. Volume, Pitch.")],
@@ -572,11 +566,7 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
         payload = {"objectId": object_id, "property": property, "value": value}
         return tool_result(holder.get().command("set_property", payload))
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=ADDITIVE)
     def save_project() -> CallToolResult:
         """Save the Wwise project to disk."""
         return tool_result(holder.get().command("project_save", {}))

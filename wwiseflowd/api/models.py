@@ -60,40 +60,6 @@ class ExecuteRequest(BaseModel):
     )
 
 
-class StepResult(_Loose):
-    """The outcome of one node in an execution."""
-
-    node: str
-    type: str | None = None
-    ok: bool
-    cached: bool = False
-    skipped: bool = False
-    idemKey: str | None = None
-    data: Any = None
-    error: str | None = None
-    code: str | None = None
-    durationMs: float | None = None
-    attempts: int | None = None
-
-
-class Execution(_Loose):
-    """DESIGN.md's execution result (``status``, ``error`` and ``code`` summarise the run)."""
-
-    ok: bool
-    executionId: str
-    workflowId: str | None = None
-    status: str | None = Field(None, description="running, succeeded, failed or cancelled.")
-    stopped: bool = False
-    stopAt: str | None = None
-    rolledBack: bool = False
-    error: str | None = None
-    code: str | None = None
-    results: list[StepResult] = Field(default_factory=list)
-    startedAt: str | None = None
-    durationMs: float | None = None
-    source: str | None = None
-
-
 class ExecutionAccepted(BaseModel):
     """Answer of ``POST /workflows/execute?async=true``: the run is queued."""
 

@@ -22,6 +22,7 @@ from wwiseflowd.results import ErrorCode, Result
 
 if TYPE_CHECKING:
     from wwiseflowd.config import Settings
+    from wwiseflowd.engine import Engine
     from wwiseflowd.registry import Registry
 
 # -- binding and token -------------------------------------------------------------------------
@@ -308,3 +309,11 @@ class PathGuard:
             if not checked.ok:
                 return checked
         return Result.success()
+
+
+def checked_compile(
+    engine: Engine, guard: PathGuard, document: Mapping[str, Any], inputs: Mapping[str, Any] | None
+) -> Result:
+    """What a front door does before any run: the path check, then compile (plan, or the errors)."""
+    checked = guard.check_workflow(document, inputs, engine.registry)
+    return checked if not checked.ok else engine.compile(document)

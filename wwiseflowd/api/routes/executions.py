@@ -9,7 +9,8 @@ from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response
-from wwiseflowd.api.models import Execution, ExecutionPage, ExecutionSummary
+from wwiseflowd.api.models import ExecutionPage, ExecutionSummary
+from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/executions", tags=["executions"])
@@ -52,7 +53,7 @@ def _unknown(execution_id: str) -> ApiError:
 @router.get(
     "/{execution_id}",
     operation_id="getExecution",
-    response_model=Execution,
+    response_model=ExecutionResult,
     summary="One execution's result",
     responses=error_responses(404),
 )

@@ -13,13 +13,14 @@ from wwiseflowd.api.deps import EngineDep, GuardDep, SettingsDep, StatusDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
 from wwiseflowd.api.models import (
     ExecuteRequest,
-    Execution,
     ExecutionAccepted,
     WorkflowDocument,
     WorkflowFile,
     WorkflowFileDetail,
 )
+from wwiseflowd.api.security import checked_compile
 from wwiseflowd.api.workflow_files import read_workflow_file, scan_workflow_files
+from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -55,10 +56,7 @@ def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
 def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Response:
     """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
     document, options = unpack(body)
-    checked = guard.check_workflow(document, options.inputs, engine.registry)
-    if not checked.ok:
-        raise ApiError(checked)
-    compiled = engine.compile(document)
+    compiled = checked_compile(engine, guard, document, options.inputs)
     if not compiled.ok:
         raise ApiError(compiled)
     return result_response(compiled)
@@ -67,7 +65,7 @@ def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) ->
 @router.post(
     "/execute",
     operation_id="executeWorkflow",
-    response_model=Execution,
+    response_model=ExecutionResult,
     summary="Run a workflow (waits, or 202 with ?async=true)",
     responses={
         202: {"model": ExecutionAccepted, "description": "Queued (async=true)."},
@@ -86,10 +84,7 @@ def execute_workflow(
     """Compile then run. A run that happened answers 200 with its execution result, whose ``ok``
     says whether the workflow succeeded; a workflow that does not compile answers 422."""
     document, options = unpack(body)
-    checked = guard.check_workflow(document, options.inputs, engine.registry)
-    if not checked.ok:
-        raise ApiError(checked)
-    compiled = engine.compile(document)
+    compiled = checked_compile(engine, guard, document, options.inputs)
     if not compiled.ok:
         raise ApiError(compiled)
     if options.executionId is not None and engine.get_execution(options.executionId) is not None:
