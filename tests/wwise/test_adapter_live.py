@@ -156,3 +156,14 @@ def test_stats_count_calls_errors_and_time_per_uri(adapter: WaapiAdapter) -> Non
     get = stats["ak.wwise.core.object.get"]
     assert get["count"] == 2 and get["errors"] == 1 and get["total_ms"] > 0
     assert stats["ak.wwise.core.getInfo"]["count"] == 1
+
+
+def test_a_new_undo_group_clears_a_group_lost_to_a_drop(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    assert adapter.begin_group().ok
+    waapi_sim.drop_connections()
+    time.sleep(0.2)
+    assert adapter.create_object(WU, "Sound", "Refused").code == ErrorCode.WAAPI_UNAVAILABLE
+    assert adapter.begin_group().ok  # the next run, even if nobody cancelled the broken group
+    assert adapter.create_object(WU, "Sound", "Accepted").ok
+    assert adapter.cancel_group(undo=True).ok
+    assert adapter.get_object(WU + "\\Accepted").code == ErrorCode.OBJECT_NOT_FOUND

@@ -304,6 +304,10 @@ class WaapiAdapter:
 
     def begin_group(self) -> Result:
         """Open a WAAPI undo group: everything until :meth:`end_group` undoes as one step."""
+        with self._lock:
+            if self._group_lost:  # runs take turns, so a new group means the broken run is over
+                self._group_lost = False
+                self._group_depth = 0
         result = self._call(UNDO_BEGIN, {})
         if result.ok:
             with self._lock:

@@ -444,7 +444,7 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
     target = _resolve_target(adapter, inp.targetPath or "")
     if not target.ok:
         return target
-    target_path: str = target.data
+    target_path: str = target.data["path"]
     # pre-flight the bus and event parent too: failing after the import would leave half a job
     bus_id = None
     if inp.outputBus:
@@ -462,7 +462,12 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
         events_parent = adapter.get_object(inp.eventTarget, what="event target")
         if not events_parent.ok:
             return events_parent
-    existing = adapter.descendants(target_path, ["Sound", "RandomSequenceContainer"])
+    # a target that does not exist yet holds nothing: skip the look-up
+    existing = (
+        adapter.descendants(target_path, ["Sound", "RandomSequenceContainer"])
+        if target.data["exists"]
+        else Result.success([])
+    )
     if not existing.ok:
         return existing
     containers = [row["path"] for row in existing.data if row["type"] == "RandomSequenceContainer"]
@@ -540,10 +545,11 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
 
 
 def _resolve_target(adapter: WaapiAdapter, ref: str) -> Result:
-    """The target's path; a missing target is fine when its Work Unit exists (folders get created)."""
+    """``{"path", "exists"}`` of the target; a missing target is fine when its Work Unit exists
+    (the import creates the folders)."""
     found = adapter.get_object(ref, what="targetPath")
     if found.ok:
-        return Result.success(found.data["path"])
+        return Result.success({"path": found.data["path"], "exists": True})
     if found.code != ErrorCode.OBJECT_NOT_FOUND or not ref.startswith("\\"):
         return found
     segments = ref.strip("\\").split("\\")
@@ -557,7 +563,7 @@ def _resolve_target(adapter: WaapiAdapter, ref: str) -> Result:
             f"targetPath {ref} cannot be created: its Work Unit {work_unit} does not exist. "
             "Create the Work Unit in Wwise first or choose another target.",
         )
-    return Result.success(wu.data["path"] + "\\" + "\\".join(segments[2:]))
+    return Result.success({"path": wu.data["path"] + "\\" + "\\".join(segments[2:]), "exists": False})
 
 
 def _free_name(item: ImportItem, taken: set[str]) -> str:

@@ -31,7 +31,9 @@ RESOURCE = "waapi"
 
 
 class SetOutputBusNodeInput(SetOutputBusInput):
-    """Route objects to a bus. ``objectId`` is required so an edge from a creating node fills it."""
+    """Route objects to a bus."""
+
+    # required here (optional for the command) so that an edge from a creating node fills it
 
     objectId: ObjectRef | list[ObjectRef] = Field(
         description="The object to route (GUID or path), or a list of them; filled from the upstream "
@@ -41,7 +43,9 @@ class SetOutputBusNodeInput(SetOutputBusInput):
 
 
 class CreateEventNodeInput(CreateEventInput):
-    """Create Play events. ``objectId`` is required so an edge from a creating node fills it."""
+    """Create a Play event for each target."""
+
+    # required here (optional for the command) so that an edge from a creating node fills it
 
     objectId: ObjectRef | list[ObjectRef] = Field(
         description="The object to play (GUID or path), or a list of them: one event each.",
