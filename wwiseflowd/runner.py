@@ -577,10 +577,14 @@ class _Run:
                 raise
             self.groups[name] = _Group(backend, lock)
 
-    def _close_groups(self, ok: bool) -> tuple[bool, set[str]]:
-        """End (success or no rollback) or cancel with undo (failure) every group; release locks."""
+    def _close_groups(self, ok: bool) -> tuple[bool, set[str], list[str]]:
+        """End (success or no rollback) or cancel with undo (failure) every group; release locks.
+
+        Returns (rolled back?, backends whose changes were undone, sentences on groups that failed).
+        """
         rolled_back = False
         undone: set[str] = set()
+        problems: list[str] = []
         label = self.plan.name or self.plan.workflowId
         for name, group in self.groups.items():
             if group.lock is None:
@@ -595,9 +599,10 @@ class _Run:
             except Exception as exc:
                 logger.error("Execution {}: could not close the undo group on {}: {}",
                              self.execution_id, name, exc)
+                problems.append(str(exc))
             finally:
                 group.lock.release()
-        return rolled_back, undone
+        return rolled_back, undone, problems
 
     # -- inputs, results, events ------------------------------------------------------------------------
 
@@ -685,7 +690,7 @@ class _Run:
                     self.stop_at = self.steps[i].nodeId
                     break
         ok = problem is None and all(r is not None and r.ok for r in self.results)
-        rolled_back, undone = self._close_groups(ok)
+        rolled_back, undone, group_problems = self._close_groups(ok)
         self._save_memo(ok, undone)
         execution = self.snapshot()
         failed = next((r for r in execution.results if r.node == self.stop_at), None)
@@ -695,6 +700,8 @@ class _Run:
             error = f"Node {failed.node!r} ({failed.type}) failed: {failed.error}"
             if rolled_back:
                 error += " The changes made by this run were undone."
+            for sentence in group_problems:
+                error += f" Rollback did not complete: {sentence}"
             code = failed.code
         else:
             error = code = None

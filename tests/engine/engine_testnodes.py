@@ -60,6 +60,7 @@ class FakeTxBackend:
         self.changes: list[str] = []
         self.log: list[tuple[str, Any, float]] = []
         self._saved: list[str] | None = None
+        self.cancel_fails = False
 
     def identity(self) -> str:
         return "tx:test-project"
@@ -76,6 +77,8 @@ class FakeTxBackend:
         return Result.success()
 
     def cancel_group(self, undo: bool = True) -> Result:
+        if self.cancel_fails:
+            return Result.failure("WAAPI_UNAVAILABLE", "The connection dropped; the group is gone.")
         with self.lock:
             self.log.append(("cancel", undo, time.perf_counter()))
             if undo and self._saved is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -245,3 +246,10 @@ def test_all_problems_are_reported_at_once(registry: Registry) -> None:
     codes = sorted(e["code"] for e in errors_of(document, registry))
     assert codes == ["CYCLE_DETECTED", "INVALID_INPUT", "INVALID_REFERENCE", "INVALID_REFERENCE",
                      "UNKNOWN_NODE_TYPE"]
+
+
+def test_compiling_never_changes_the_callers_document(registry: Registry) -> None:
+    document = flow(node("a", "emit"), node("b", "useObject"), edges=[("a", "b")])
+    before = json.dumps(document, sort_keys=True)
+    plan_of(document, registry)
+    assert json.dumps(document, sort_keys=True) == before

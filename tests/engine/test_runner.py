@@ -333,6 +333,17 @@ def test_failure_cancels_the_group_with_undo(engine: Engine, nodes: TestNodes) -
     assert not rerun.results[0].cached and nodes.tx.changes == ["A"]
 
 
+def test_a_rollback_that_fails_is_reported_and_the_done_steps_stay_memoised(
+    engine: Engine, nodes: TestNodes
+) -> None:
+    nodes.tx.cancel_fails = True
+    result = engine.execute(flow(node("a", "txChange", name="A"), node("b", "fail"), edges=[("a", "b")]))
+    assert not result.ok and not result.rolledBack
+    expected = "Rollback did not complete: rolling back 'tx' failed: The connection dropped"
+    assert expected in (result.error or "")
+    assert engine.execute(flow(node("a", "txChange", name="A"))).results[0].cached
+
+
 def test_no_rollback_keeps_the_changes_and_closes_the_group(engine: Engine, nodes: TestNodes) -> None:
     result = engine.execute(flow(node("a", "txChange", name="A"), node("b", "fail"), edges=[("a", "b")]),
                             rollback=False)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -85,7 +86,16 @@ def simulated(settings: Settings, enabled: bool) -> Iterator[Settings]:
     from wwiseflowd.sim import Emulator
 
     project_dir = Path(settings.paths.state_dir) / "sim-project"
-    with Emulator(port=0, project_dir=project_dir) as sim:
+    # the configured port when free: the backend identity (part of every idemKey) stays the same
+    # between runs, so a second exec is served from the memo; any free port otherwise
+    port = urlsplit(settings.wwise.url).port
+    sim = Emulator(port=8080 if port is None else port, project_dir=project_dir)
+    try:
+        sim.start()
+    except OSError:
+        sim = Emulator(port=0, project_dir=project_dir)
+        sim.start()
+    with sim:
         simulated_settings = settings.model_copy(deep=True)
         simulated_settings.wwise.url = sim.url
         click.echo(f"Simulating Wwise with the built-in emulator at {sim.url} (project: {project_dir})",
