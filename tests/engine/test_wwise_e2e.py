@@ -40,7 +40,14 @@ def engine(waapi_sim: Emulator, tmp_path: Path) -> Iterator[Engine]:
         wwise={"url": waapi_sim.url, "connect_timeout": 5, "call_timeout": 5, "reconnect_max_delay": 0.5},
         engine={"retry_base_ms": 50, "retry_max_ms": 200},
     )
-    with Engine(settings, Plugins().load(entry_points=False)) as running:
+    plugins = Plugins().load(entry_points=False)
+    try:  # the first-party audioCheck plugin (installed with the dev set-up) for checked-import.json
+        import wwiseflowd_audiocheck
+
+        plugins.register(wwiseflowd_audiocheck, "audiocheck")
+    except ImportError:
+        pass
+    with Engine(settings, plugins) as running:
         yield running
 
 
@@ -180,3 +187,17 @@ def test_cli_exec_exits_1_when_wwise_is_not_there(tmp_path: Path) -> None:
     assert result.exit_code == 1
     execution = json.loads(result.stdout)
     assert execution["stopAt"] == "create" and execution["code"] == "WAAPI_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("name", ["four-node", "ui-sound-with-event", "checked-import"])
+def test_every_shipped_example_workflow_runs_against_the_emulator(engine: Engine, name: str) -> None:
+    if name == "checked-import":
+        pytest.importorskip("wwiseflowd_audiocheck")
+    document = json.loads((REPO / "config" / "workflows" / f"{name}.json").read_text())
+    assets = REPO / "config" / "workflows" / "assets"
+    given: dict[str, Any] = {"checked-import": {"files": [str(assets / "Footstep_01.wav"),
+                                                          str(assets / "Footstep_02.wav")]},
+                             "ui-sound-with-event": {"file": str(assets / "UI_Click.wav")},
+                             "four-node": inputs(ASSET)}[name]
+    result = engine.execute(document, given)
+    assert result.ok, result.model_dump()
