@@ -32,8 +32,13 @@ DEFAULT_WORKFLOW_ID = "workflow"
 INPUT_TYPES = ("string", "number", "integer", "boolean", "array", "object")
 
 
-class PlanStep(BaseModel):
-    """One node of a plan: its data (references kept as strings), dependencies and level."""
+@dataclass(slots=True)
+class PlanStep:
+    """One node of a plan: its data (references kept as strings), dependencies and level.
+
+    A plain dataclass (pydantic validates it inside :class:`Plan`): plans of 10,000 steps are
+    built in the compiler's hot path.
+    """
 
     nodeId: str
     type: str
@@ -50,6 +55,12 @@ class Plan(BaseModel):
     hash: str
     inputs: dict[str, dict[str, Any]] | None = None
     steps: list[PlanStep]
+
+
+def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanStep]) -> str:
+    """sha256 over the workflow id, the declared inputs and every step's fields, in plan order."""
+    body = [workflow_id, inputs, [[s.nodeId, s.type, s.data, s.deps, s.level] for s in steps]]
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,7 @@ class _Node:
     type: str
     data: dict[str, Any]
     spec: NodeSpec | None
+    ref_fields: list[str]  # inputs whose value holds a reference
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
     succs: list[str] = dataclasses.field(default_factory=list)
     own_data: bool = False  # data is the document's dict until wiring writes to it
@@ -150,6 +162,8 @@ class _Node:
             self.data = dict(self.data)
             self.own_data = True
         self.data[field_name] = value
+        if field_name not in self.ref_fields and _has_ref(value):
+            self.ref_fields.append(field_name)
 
 
 class CompileFailed(Exception):
@@ -225,29 +239,18 @@ class _Compiler:
         self._wire_handles(nodes, wired)
         self._auto_wire(nodes, wired)
         ref_deps = self._check_refs(nodes, declared)
-        order, levels, deps = self._order(nodes, ref_deps)
+        steps = self._order(nodes, ref_deps)
         self._validate(nodes, wired)
         if self.errors:
             raise CompileFailed(self.errors)
-        steps: list[dict[str, Any]] = [
-            {
-                "nodeId": node_id,
-                "type": nodes[node_id].type,
-                "data": nodes[node_id].data,
-                "deps": deps[node_id],
-                "level": levels[node_id],
-            }
-            for node_id in order
-        ]
         name = document.get("name")
-        body = {"workflowId": workflow_id, "inputs": declared, "steps": steps}
         # the compiler built every field itself: construct without re-validating 10,000 steps
         return Plan.model_construct(
             workflowId=workflow_id,
             name=name if isinstance(name, str) else None,
-            hash=hashlib.sha256(canonical_json(body).encode()).hexdigest(),
+            hash=plan_hash(workflow_id, declared, steps),
             inputs=declared,
-            steps=[PlanStep.model_construct(**step) for step in steps],
+            steps=steps,
         )
 
     def _workflow_id(self, document: Mapping[str, Any]) -> str:
@@ -343,7 +346,9 @@ class _Compiler:
                 self.error(ErrorCode.INVALID_INPUT, f"Node {node_id!r}: 'data' must be an object.",
                            node_id, "data")
                 data = {}
-            nodes[node_id] = _Node(index, node_id, node_type, data, spec)
+            # the one pass over the values: which inputs hold references (checked and resolved later)
+            ref_fields = [k for k, v in data.items() if _may_hold_ref(v) and _has_ref(v)]
+            nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields)
         return nodes
 
     def _edges(self, raw: Any, nodes: dict[str, _Node]) -> list[tuple[str, str]]:
@@ -491,10 +496,8 @@ class _Compiler:
         """Check every reference; return the dependencies ``$from`` references add, per node."""
         ref_deps: dict[str, list[str]] = {}
         for node in nodes.values():
-            for field_name, value in node.data.items():
-                if not _may_hold_ref(value):
-                    continue
-                for ref in iter_refs(value):
+            for field_name in node.ref_fields:
+                for ref in iter_refs(node.data[field_name]):
                     if ref.kind == "input":
                         if not ref.target:
                             self.error(ErrorCode.INVALID_REFERENCE,
@@ -576,10 +579,8 @@ class _Compiler:
 
     # -- ordering -----------------------------------------------------------------------------------
 
-    def _order(
-        self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]
-    ) -> tuple[list[str], dict[str, int], dict[str, list[str]]]:
-        """Kahn's algorithm with a heap on document position; leftovers are reported as cycles.
+    def _order(self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]) -> list[PlanStep]:
+        """The plan's steps by Kahn's algorithm, ties by document position; leftovers are cycles.
 
         Works on integer positions (dict order is document order) because it runs over every edge.
         """
@@ -615,9 +616,11 @@ class _Compiler:
         if len(order) < len(ids):
             succ_ids = {ids[k]: [ids[j] for j in succs[k]] for k in range(len(ids))}
             self._report_cycles([ids[k] for k in range(len(ids)) if not done[k]], nodes, succ_ids)
-        deps = {ids[k]: [ids[d] for d in dep_pos[k]] for k in range(len(ids))}
-        levels = {ids[k]: level[k] for k in order}
-        return [ids[k] for k in order], levels, deps
+        node_list = list(nodes.values())
+        return [
+            PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
+            for k in order
+        ]
 
     def _report_cycles(
         self, stuck: list[str], nodes: dict[str, _Node], succs: dict[str, list[str]]
@@ -678,7 +681,7 @@ class _Compiler:
         for node in nodes.values():
             if node.spec is None:
                 continue
-            deferred = {k for k, v in node.data.items() if _has_ref(v)}
+            deferred = node.ref_fields
             literal = {k: v for k, v in node.data.items() if k not in deferred} if deferred else node.data
             try:
                 inputs_model(node.spec).model_validate(literal)

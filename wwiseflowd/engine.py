@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from wwiseflowd.audit import AuditLog
 from wwiseflowd.bus import BackendPool, CommandBus
-from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result
+from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
 from wwiseflowd.plugins import Plugins, load_plugins
@@ -175,9 +175,7 @@ class Engine:
             return Result.failure(ErrorCode.INVALID_INPUT,
                                   f"This plan is not valid ({exc.error_count()} problem(s), first: "
                                   f"{exc.errors()[0]['msg']}); compile the workflow again.")
-        body = {"workflowId": plan.workflowId, "inputs": plan.inputs,
-                "steps": [s.model_dump() for s in plan.steps]}
-        if hashlib.sha256(canonical_json(body).encode()).hexdigest() != plan.hash:
+        if plan_hash(plan.workflowId, plan.inputs, plan.steps) != plan.hash:
             return Result.failure(ErrorCode.INVALID_INPUT,
                                   "The plan's hash does not match its steps (was it edited?); compile the "
                                   "workflow again.")
