@@ -282,3 +282,16 @@ def test_drop_batch_events_reach_the_stream_and_types_filter_it(api: Api) -> Non
 
     assert [e["event"] for e in events] == ["batch.finished"]
     assert events[0]["rule"] == "sfx" and events[0]["imported"] == 1
+
+
+def test_closing_an_event_stream_releases_its_subscription(api: Api) -> None:
+    baseline = api.engine.events.subscriber_count
+    with api.http.stream("GET", "/events") as stream:
+        lines = stream.iter_lines()  # keep it: dropping httpx's line iterator closes the response
+        assert next(lines) == ": subscribed"
+        assert api.engine.events.subscriber_count == baseline + 1
+
+    deadline = time.monotonic() + 5
+    while api.engine.events.subscriber_count > baseline and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert api.engine.events.subscriber_count == baseline

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
@@ -14,8 +15,9 @@ from wwiseflowd.api.errors import error_responses
 
 router = APIRouter(tags=["events"])
 
-#: how often a waiting stream checks for shutdown (seconds)
-POLL_S = 0.5
+#: how often an idle stream looks for new events and for shutdown (seconds); polling the
+#: subscription from the event loop keeps waiting streams off the threadpool the routes need
+POLL_S = 0.05
 
 
 @router.get(
@@ -25,7 +27,7 @@ POLL_S = 0.5
     summary="Progress as server-sent events",
     responses=error_responses(422),
 )
-def stream_events(
+async def stream_events(
     request: Request,
     engine: EngineDep,
     execution_id: Annotated[
@@ -40,12 +42,11 @@ def stream_events(
         str | None,
         Query(max_length=500, description="Comma-separated event types, e.g. run.finished,batch.queued."),
     ] = None,
-) -> Iterator[ServerSentEvent]:
+) -> AsyncIterator[ServerSentEvent]:
     """Each event's ``event:`` is its type (``run.started``, ``node.finished``, ``batch.queued`` ...)
     and its ``data:`` the JSON facts listed in docs/architecture.md."""
     wanted = {t.strip() for t in types.split(",") if t.strip()} if types else None
     stopping: threading.Event = request.app.state.stopping
-    # subscribe before the first yield so nothing published after the request is missed
     subscription = engine.events.subscribe(
         accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id)
     )
@@ -54,14 +55,17 @@ def stream_events(
         # tells a client the subscription exists, so it may start the run it wants to follow
         yield ServerSentEvent(comment="subscribed")
         while not stopping.is_set():
-            event = subscription.get(POLL_S)
-            if event is None:
+            events = subscription.drain()
+            if not events:
+                await anyio.sleep(POLL_S)
                 continue
-            finished = execution_id is not None and event.get("type") == "run.finished"
-            if wanted is None or event.get("type") in wanted:
-                sequence += 1
-                yield ServerSentEvent(data=event, event=str(event.get("type", "message")), id=str(sequence))
-            if finished:
-                return
+            for event in events:
+                if wanted is None or event.get("type") in wanted:
+                    sequence += 1
+                    yield ServerSentEvent(
+                        data=event, event=str(event.get("type", "message")), id=str(sequence)
+                    )
+                if execution_id is not None and event.get("type") == "run.finished":
+                    return
     finally:
         subscription.close()
