@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.wwise.conftest import settled_calls
 from wwiseflowd.cli import main
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
@@ -59,15 +59,6 @@ def inputs(file: Path | str) -> dict[str, Any]:
     return {"file": str(file), "name": "Footstep_01"}
 
 
-def calls(sim: Emulator) -> list[dict[str, Any]]:
-    """The call log once it stopped growing (the emulator logs a call just after answering it)."""
-    seen, deadline = -1, time.monotonic() + 2
-    while len(sim.calls) != seen and time.monotonic() < deadline:
-        seen = len(sim.calls)
-        time.sleep(0.03)
-    return list(sim.calls)
-
-
 def tree(sim: Emulator) -> str:
     return json.dumps({k: v for k, v in sim.snapshot().items() if k not in ("savedAt", "dirty")},
                       sort_keys=True)
@@ -88,7 +79,7 @@ def test_four_node_workflow_creates_imports_routes_and_saves(engine: Engine, waa
         assert bus is not None and bus.path == MASTER
     saved = list(waapi_sim.project_dir.glob("*.wsim.json"))
     assert len(saved) == 1 and "Footstep_01" in saved[0].read_text()
-    uris = [c["uri"] for c in calls(waapi_sim)]
+    uris = [c["uri"] for c in settled_calls(waapi_sim)]
     assert uris.count("ak.wwise.core.undo.beginGroup") == 1 and uris.count("ak.wwise.core.undo.endGroup") == 1
 
 
@@ -96,10 +87,10 @@ def test_running_it_again_is_fully_cached_and_makes_no_mutating_call(
     engine: Engine, waapi_sim: Emulator
 ) -> None:
     assert engine.execute(four_node(), inputs(ASSET)).ok
-    before = len(calls(waapi_sim))
+    before = len(settled_calls(waapi_sim))
     again = engine.execute(four_node(), inputs(ASSET))
     assert again.ok and [r.cached for r in again.results] == [True, True, True, True]
-    new = {c["uri"] for c in calls(waapi_sim)[before:]}
+    new = {c["uri"] for c in settled_calls(waapi_sim)[before:]}
     assert new <= READS, f"mutating calls on a cached re-run: {new - READS}"
 
 
@@ -113,7 +104,7 @@ def test_a_missing_file_stops_at_the_import_and_leaves_the_project_as_it_was(
     assert by_node["import"].code == "FILE_NOT_FOUND" and "missing.wav" in (by_node["import"].error or "")
     assert by_node["save"].skipped
     assert tree(waapi_sim) == before
-    assert "ak.wwise.core.undo.cancelGroup" in [c["uri"] for c in calls(waapi_sim)]
+    assert "ak.wwise.core.undo.cancelGroup" in [c["uri"] for c in settled_calls(waapi_sim)]
     # after fixing the input, the run goes through: nothing from the failed run was memoised
     fixed = engine.execute(four_node(), inputs(ASSET))
     assert fixed.ok and not any(r.cached for r in fixed.results)
@@ -123,11 +114,10 @@ def test_concurrent_runs_take_turns_with_their_undo_groups(engine: Engine, waapi
     ids = [engine.submit(four_node(), {"file": str(ASSET), "name": f"Sound_{i}"}) for i in range(3)]
     results = [engine.wait(i, timeout=30) for i in ids]
     assert all(r is not None and r.ok for r in results), [r.model_dump() if r else None for r in results]
-    undo = [c["uri"] for c in calls(waapi_sim) if c["uri"] in UNDO]
+    undo = [c["uri"] for c in settled_calls(waapi_sim) if c["uri"] in UNDO]
     assert undo == [UNDO[0], UNDO[1]] * 3  # begin, end, begin, end: never two groups open at once
 
 
-@pytest.mark.slow
 def test_a_connection_dropped_mid_run_recovers_or_fails_unavailable_never_hangs(
     engine: Engine, waapi_sim: Emulator
 ) -> None:
@@ -144,7 +134,7 @@ def test_a_connection_dropped_mid_run_recovers_or_fails_unavailable_never_hangs(
     threading.Thread(target=run, daemon=True).start()
     assert done.wait(60), "the run hung after the connection dropped"
     result = box["result"]
-    assert "ak.wwise.core.undo.beginGroup" in [c["uri"] for c in calls(waapi_sim)]
+    assert "ak.wwise.core.undo.beginGroup" in [c["uri"] for c in settled_calls(waapi_sim)]
     print("outcome after the drop:", result.ok, result.code, result.error)
     if result.ok:
         with waapi_sim.locked_project() as project:
