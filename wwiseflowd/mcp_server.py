@@ -270,7 +270,16 @@ class RemoteDoor:
                 f"({type(exc).__name__}); get_execution shows how it ended.",
             )
         fetched = self.get_execution(execution_id)
-        return execution_outcome(fetched.data) if fetched.ok else fetched
+        if not fetched.ok:
+            return fetched
+        if fetched.data.get("status") == "running":  # the stream ended early: the daemon is stopping
+            return Result.failure(
+                ErrorCode.TIMEOUT,
+                f"Execution {execution_id} is still running on the daemon, which stopped reporting progress; "
+                f"ask get_execution for its outcome later.",
+                fetched.data,
+            )
+        return execution_outcome(fetched.data)
 
     def get_execution(self, execution_id: str) -> Result:
         """GET /executions/{id}."""

@@ -201,3 +201,23 @@ def test_an_unexpected_exception_still_answers_an_internal_result(api: Api, monk
     body = response.json()
     assert body["ok"] is False and body["code"] == "INTERNAL"
     assert "RuntimeError" in body["error"]
+
+
+def test_without_an_engine_the_lifespan_starts_one_and_closes_it(tmp_path: Path, waapi_sim: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from wwiseflowd.api import create_app
+
+    app = create_app(settings=make_settings(tmp_path, waapi_sim.url))
+    assert app.state.engine is None
+
+    with TestClient(app) as client:
+        engine = app.state.engine
+        assert client.get("/health").json()["wwise"]["connected"] is True
+        assert client.post(
+            "/wwise/create_sound", json={"name": "Owned", "parentPath": DEFAULT_TARGET}
+        ).json()["ok"]
+
+    assert app.state.engine is None
+    with pytest.raises(RuntimeError, match="closed"):  # the lifespan closed what it opened
+        engine.start()
