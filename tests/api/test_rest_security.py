@@ -220,4 +220,4 @@ def test_without_an_engine_the_lifespan_starts_one_and_closes_it(tmp_path: Path,
 
     assert app.state.engine is None
     with pytest.raises(RuntimeError, match="closed"):  # the lifespan closed what it opened
-        engine.start()
+        engine.submit({"id": "after-close", "nodes": []})
