@@ -55,7 +55,7 @@ def _unknown(execution_id: str) -> ApiError:
     operation_id="getExecution",
     response_model=ExecutionResult,
     summary="One execution's result",
-    responses=error_responses(404),
+    responses=error_responses(404, 422),
 )
 def get_execution(execution_id: str, engine: EngineDep) -> Response:
     """The execution result from the run ledger; 404 when unknown."""
@@ -70,7 +70,7 @@ def get_execution(execution_id: str, engine: EngineDep) -> Response:
     operation_id="cancelExecution",
     response_model=Result,
     summary="Ask a running execution to stop",
-    responses=error_responses(404, 409),
+    responses=error_responses(404, 409, 422),
 )
 def cancel_execution(execution_id: str, engine: EngineDep) -> Result:
     """Nodes not yet started are skipped; with rollback on, the run's Wwise changes are undone."""

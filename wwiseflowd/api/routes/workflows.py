@@ -146,7 +146,7 @@ def list_workflows(engine: EngineDep, settings: SettingsDep, status: StatusDep) 
     operation_id="getWorkflow",
     response_model=WorkflowFileDetail,
     summary="One workflow file: status, errors and document",
-    responses=error_responses(404),
+    responses=error_responses(404, 422),
 )
 def get_workflow(workflow_id: str, engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Any:
     """404 NOT_FOUND when no watched file has this id."""
