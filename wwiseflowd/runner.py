@@ -294,9 +294,8 @@ class _Run:
         """Give up on a running step (its thread may go on; its late result is ignored). Under lock."""
         running = self.running.pop(i)
         running.cancel.set()
-        self.results[i] = self._node_result(
-            i, Result.failure(code, message), running.started, attempts=running.attempts
-        )
+        self._record(i, self._node_result(i, Result.failure(code, message), running.started,
+                                          attempts=running.attempts))
         self._stop(i)
         self.active -= 1
 
@@ -358,7 +357,7 @@ class _Run:
         with self.lock:
             if self.running.pop(i, None) is None:
                 return None, []  # abandoned after a timeout or cancel: already accounted for
-            self.results[i] = result
+            self._record(i, result)
             resource = self.resources[i]
             if resource is not None:
                 self.busy.discard(resource)
@@ -639,16 +638,19 @@ class _Run:
     ) -> NodeResult:
         step = self.steps[i]
         duration = (time.perf_counter() - started) * 1000
-        node = NodeResult(
+        return NodeResult(
             node=step.nodeId, type=step.type, ok=result.ok, cached=cached, idemKey=key, data=result.data,
             error=result.error, code=result.code, durationMs=round(duration, 3), attempts=attempts,
         )
-        self._publish({"type": "node.finished", "executionId": self.execution_id, "nodeId": step.nodeId,
-                       "nodeType": step.type, "ok": result.ok, "cached": cached, "code": result.code,
+
+    def _record(self, i: int, node: NodeResult) -> None:
+        """Keep a step's result and tell the world (once: a late result of an abandoned step is not)."""
+        self.results[i] = node
+        self._publish({"type": "node.finished", "executionId": self.execution_id, "nodeId": node.node,
+                       "nodeType": node.type, "ok": node.ok, "cached": node.cached, "code": node.code,
                        "durationMs": node.durationMs})
-        logger.info("node.execution.complete", executionId=self.execution_id, nodeId=step.nodeId,
-                    type=step.type, duration_ms=node.durationMs, ok=result.ok, cached=cached)
-        return node
+        logger.info("node.execution.complete", executionId=self.execution_id, nodeId=node.node,
+                    type=node.type, duration_ms=node.durationMs, ok=node.ok, cached=node.cached)
 
     def _publish(self, event: dict[str, Any]) -> None:
         if self.runner.events.subscriber_count:
@@ -683,10 +685,10 @@ class _Run:
             # cancelled between steps: the first step that did not run carries the CANCELLED code
             for i, result in enumerate(self.results):
                 if result is None:
-                    self.results[i] = self._node_result(
+                    self._record(i, self._node_result(
                         i, Result.failure(ErrorCode.CANCELLED,
                                           f"Execution {self.execution_id} was cancelled before node "
-                                          f"{self.steps[i].nodeId!r} ran."), time.perf_counter())
+                                          f"{self.steps[i].nodeId!r} ran."), time.perf_counter()))
                     self.stop_at = self.steps[i].nodeId
                     break
         ok = problem is None and all(r is not None and r.ok for r in self.results)

@@ -101,3 +101,10 @@ def test_subscriptions_can_filter(nodes: TestNodes) -> None:
     hub.publish({"type": "a", "executionId": "y"})
     hub.publish({"type": "b", "executionId": "x"})
     assert [e["type"] for e in sub.drain()] == ["b"]
+
+
+def test_health_reports_the_engine_and_each_backend(engine: Engine) -> None:
+    health = engine.health()
+    assert health["engine"]["running"] == 0 and health["engine"]["nodeTypes"] >= 10
+    assert health["engine"]["commands"] == 1 and health["engine"]["pluginErrors"] == []
+    assert health["tx"] == {"created": True}

@@ -234,6 +234,16 @@ def test_a_step_over_its_timeout_fails_with_timeout(make_engine: MakeEngine) -> 
     assert "engine.step_timeout_s" in (result.results[0].error or "") and by_node(result)["after"].skipped
 
 
+def test_a_timed_out_step_finishing_late_changes_nothing(make_engine: MakeEngine, nodes: TestNodes) -> None:
+    engine = make_engine(step_timeout_s=0.1)
+    with engine.events.subscribe() as sub:
+        result = engine.execute(flow(node("h", "stubborn", seconds=0.4)))
+        time.sleep(0.5)  # the abandoned thread returns meanwhile
+        finished = [e for e in sub.drain() if e["type"] == "node.finished"]
+    assert [e["code"] for e in finished] == ["TIMEOUT"] and nodes.calls["h"] == 1
+    assert engine.get_execution(result.executionId).results[0].code == "TIMEOUT"  # type: ignore[union-attr]
+
+
 def test_cancelling_a_running_execution(engine: Engine, nodes: TestNodes) -> None:
     with engine.events.subscribe() as sub:
         execution_id = engine.submit(flow(node("h", "hang", seconds=30), node("after", "emit"),
