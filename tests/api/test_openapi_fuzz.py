@@ -47,3 +47,23 @@ def test_every_operation_answers_within_its_documented_schema(tmp_path: Path, wa
                 case.call_and_validate(checks=CHECKS)
 
             answers_within_schema()
+
+
+def test_every_operation_has_an_id_tags_a_success_schema_and_result_errors(tmp_path: Path) -> None:
+    from wwiseflowd.config import settings_for_tests
+
+    document = create_app(settings=settings_for_tests(tmp_path)).openapi()
+    operations = [(path, method, op) for path, ops in document["paths"].items() for method, op in ops.items()]
+
+    assert len(operations) == 13
+    assert len({op["operationId"] for _, _, op in operations}) == len(operations)
+    for path, method, op in operations:
+        assert op["tags"], (path, method)
+        success = op["responses"]["200"]["content"]
+        assert any("schema" in media or "itemSchema" in media for media in success.values()), (path, method)
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Result"}, (path, method, status)
+    assert "Result" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -94,6 +94,12 @@ _DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` documenting Result bodies for ``statuses`` (401/413/500 always)."""
+    """OpenAPI ``responses`` documenting Result bodies for ``statuses`` (401/413/500 always).
+
+    The content type is spelled out: an error is JSON even on routes that stream (``/events``)
+    or answer plain text (``/metrics``). ``Result`` is in the schema's components because several
+    routes answer it on success.
+    """
     wanted = sorted({*statuses, 401, 413, 500})
-    return {status: {"model": Result, "description": _DESCRIPTIONS[status]} for status in wanted}
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}
+    return {status: {"description": _DESCRIPTIONS[status], "content": content} for status in wanted}
