@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,7 @@ def test_kill_9_during_a_batch_then_restart_imports_every_file_exactly_once(tmp_
         wait_until(lambda: import_calls(sim) >= 3, timeout=60)
         first.kill()  # SIGKILL in the middle of the batch: no cleanup at all
         first.communicate(timeout=10)
+        _settle_calls(sim)  # the emulator may still be finishing the call it received last
         journal = Journal(tmp_path / "state" / "drops.sqlite3")
         in_flight = [r for r in journal.active() if r.state is FileState.IMPORTING]
         journal.close()
@@ -176,3 +178,12 @@ def test_kill_9_during_a_batch_then_restart_imports_every_file_exactly_once(tmp_
 def _project_sounds(tmp_path: Path) -> list[tuple[str, str]]:
     """The saved project, reloaded the way Wwise would reopen it."""
     return sounds(Emulator(port=0, project_dir=tmp_path / "project" / "WwiseProject"))
+
+
+def _settle_calls(sim: Emulator, quiet_s: float = 0.5) -> None:
+    """Wait until the emulator has served no new call for ``quiet_s``."""
+    count, since = len(sim.calls), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        time.sleep(0.05)
+        if len(sim.calls) != count:
+            count, since = len(sim.calls), time.monotonic()

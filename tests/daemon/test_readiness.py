@@ -165,3 +165,11 @@ def test_batcher_splits_at_max_files() -> None:
     for i in range(250):
         batcher.add("sfx", i)
     assert [len(v) for _, v in batcher.due()] == [100, 100, 50]
+
+
+def test_batcher_releases_a_batch_at_once_when_nothing_else_is_settling() -> None:
+    clock = FakeClock()
+    batcher: Batcher[int] = Batcher(1.0, clock=clock)
+    batcher.add("sfx", 1)
+    assert batcher.due(release=lambda key: False) == []
+    assert batcher.due(release=lambda key: True) == [("sfx", [1])]

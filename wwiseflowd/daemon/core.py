@@ -274,7 +274,7 @@ class Daemon:
                 self.journal.forget(gone)
             for item in ready:
                 self._ready(rule, item)
-        due = self.batcher.due(hold=self._hold)
+        due = self.batcher.due(hold=self._hold, release=self._nothing_settling)
         for rule_id, ids in due:
             batch_id = self.journal.create_batch(rule_id, ids)
             logger.info("Batch {} of {}: {} file(s) queued", batch_id, rule_id, len(ids))
@@ -288,6 +288,10 @@ class Daemon:
                 }
             )
             self._work_ready.set()
+
+    def _nothing_settling(self, rule_id: str) -> bool:
+        # no other file of the rule is being written or checked: no more of this burst is coming
+        return len(self.rules[rule_id].tracker) == 0
 
     def _hold(self, rule_id: str) -> bool:
         rule = self.rules[rule_id]

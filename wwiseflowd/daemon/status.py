@@ -140,4 +140,3 @@ def format_status(status: dict[str, Any]) -> str:
     for w in status.get("workflowsInError") or []:
         lines.append(f"workflow file in error: {w.get('file')} ({w.get('id')})")
     return "\n".join(lines)
-

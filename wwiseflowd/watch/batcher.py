@@ -1,7 +1,8 @@
 """Group ready files into batches: one batch per rule per burst (one run, one undo group).
 
-A rule's open batch closes when no file was added for ``window_s``, when it holds ``max_files``,
-or when it has been open for ``max_wait_s`` (so a steady trickle still gets imported).
+A rule's open batch closes as soon as nothing else of the rule is settling, or when no file was
+added for ``window_s`` (while stalled files keep settling), when it holds ``max_files``, or when it
+has been open for ``max_wait_s`` (so a steady trickle still gets imported).
 """
 
 from __future__ import annotations
@@ -67,12 +68,18 @@ class Batcher(Generic[T]):
         )
 
     def due(
-        self, *, flush: bool = False, hold: Callable[[str], bool] | None = None
+        self,
+        *,
+        flush: bool = False,
+        hold: Callable[[str], bool] | None = None,
+        release: Callable[[str], bool] | None = None,
     ) -> list[tuple[str, list[T]]]:
         """Close and return the batches that are due (all of them with ``flush``).
 
-        ``hold(key)`` may keep a quiet batch open a little longer (e.g. while more files of the same
-        rule are still settling); ``max_files`` and ``max_wait_s`` still close it.
+        ``release(key)`` closes a batch at once (e.g. nothing else of that rule is settling, so no
+        more files of this burst are coming); ``hold(key)`` keeps a quiet batch open a little longer
+        (e.g. files of the same burst still had events very recently). ``max_files`` and
+        ``max_wait_s`` close a batch regardless.
         """
         now = self.clock()
         out: list[tuple[str, list[T]]] = []
@@ -80,7 +87,8 @@ class Batcher(Generic[T]):
             full = len(batch.items) >= self.max_files
             quiet = now - batch.last_add >= self._window(key)
             old = now - batch.opened >= self.max_wait_s
-            if flush or full or old or (quiet and not (hold and hold(key))):
+            early = release is not None and release(key)
+            if flush or full or old or early or (quiet and not (hold and hold(key))):
                 del self._open[key]
                 for start in range(0, len(batch.items), self.max_files):
                     out.append((key, batch.items[start : start + self.max_files]))
