@@ -15,7 +15,7 @@ import gc
 import hashlib
 import heapq
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ FROM_PREFIX = "$from:"
 OUTPUT_MARK = ":$output:"
 INPUT_PREFIX = "$input:"
 DEFAULT_WORKFLOW_ID = "workflow"
+_NO_FIELDS: tuple[str, ...] = ()  # shared by the many nodes without references
 #: JSON types a declared workflow input may have (``{"inputs": {"file": {"type": "string"}}}``)
 INPUT_TYPES = ("string", "number", "integer", "boolean", "array", "object")
 
@@ -151,7 +152,7 @@ class _Node:
     type: str
     data: dict[str, Any]
     spec: NodeSpec | None
-    ref_fields: list[str]  # inputs whose value holds a reference
+    ref_fields: Sequence[str]  # inputs whose value holds a reference
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
     succs: list[str] = dataclasses.field(default_factory=list)
     own_data: bool = False  # data is the document's dict until wiring writes to it
@@ -163,7 +164,7 @@ class _Node:
             self.own_data = True
         self.data[field_name] = value
         if field_name not in self.ref_fields and _has_ref(value):
-            self.ref_fields.append(field_name)
+            self.ref_fields = [*self.ref_fields, field_name]
 
 
 class CompileFailed(Exception):
@@ -231,10 +232,7 @@ class _Compiler:
         workflow_id = self._workflow_id(document)
         declared = self._declared_inputs(document.get("inputs"))
         nodes = self._nodes(document.get("nodes"))
-        edges = self._edges(document.get("edges", []), nodes)
-        for source, target in edges:
-            nodes[source].succs.append(target)
-            nodes[target].preds.append(source)
+        self._edges(document.get("edges", []), nodes)
         wired: set[tuple[str, str]] = set()  # (node id, input) filled by a handle or auto-wiring
         self._wire_handles(nodes, wired)
         self._auto_wire(nodes, wired)
@@ -347,35 +345,32 @@ class _Compiler:
                            node_id, "data")
                 data = {}
             # the one pass over the values: which inputs hold references (checked and resolved later)
-            ref_fields = [k for k, v in data.items() if _may_hold_ref(v) and _has_ref(v)]
+            ref_fields = [k for k, v in data.items() if _may_hold_ref(v) and _has_ref(v)] or _NO_FIELDS
             nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields)
         return nodes
 
-    def _edges(self, raw: Any, nodes: dict[str, _Node]) -> list[tuple[str, str]]:
+    def _edges(self, raw: Any, nodes: dict[str, _Node]) -> None:
+        """Link nodes along valid edges (preds/succs, duplicates dropped); report the bad ones."""
         if raw is None:
-            return []
+            return
         if not isinstance(raw, list):
             self.error(ErrorCode.INVALID_INPUT, "'edges' must be a list of {source, target} objects.",
                        field="edges")
-            return []
-        edges: list[tuple[str, str]] = []
-        seen: set[tuple[str, str]] = set()
+            return
         for index, item in enumerate(raw):
-            where = f"edges[{index}]"
             if not isinstance(item, dict):
-                self.error(ErrorCode.INVALID_INPUT, f"{where} must be an object with source and target.",
-                           field=where)
+                self.error(ErrorCode.INVALID_INPUT, f"edges[{index}] must be an object with source and "
+                           "target.", field=f"edges[{index}]")
                 continue
             source, target = item.get("source"), item.get("target")
             if item.get("sourceHandle") or item.get("targetHandle"):
                 self._handle_edges.append((index, item))
             if (isinstance(source, str) and isinstance(target, str) and source in nodes
                     and target in nodes and source != target):
-                pair = (source, target)
-                if pair not in seen:  # the common case, kept cheap: it runs once per edge
-                    seen.add(pair)
-                    edges.append(pair)
+                nodes[source].succs.append(target)  # the common case, kept cheap: once per edge
+                nodes[target].preds.append(source)
                 continue
+            where = f"edges[{index}]"
             bad = False
             for end, value in (("source", source), ("target", target)):
                 if not isinstance(value, str) or value not in nodes:
@@ -398,10 +393,12 @@ class _Compiler:
                     source, f"{where}.target", nodes=[source],
                 )
                 continue
-            if (source, target) not in seen:
-                seen.add((source, target))
-                edges.append((source, target))
-        return edges
+        for node in nodes.values():
+            # a repeated edge counts once; per node, so no set of all edge pairs is ever built
+            if len(node.preds) > 1:
+                node.preds = list(dict.fromkeys(node.preds))
+            if len(node.succs) > 1:
+                node.succs = list(dict.fromkeys(node.succs))
 
     # -- wiring -------------------------------------------------------------------------------------
 
