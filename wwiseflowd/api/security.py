@@ -203,7 +203,8 @@ class PathGuard:
         return cls(roots)
 
     def check_path(self, value: str, where: str) -> Result:
-        """Ok when ``value`` lies under an allowed root; FORBIDDEN (or INVALID_INPUT) otherwise."""
+        """Ok (data: the resolved path) when ``value`` lies under an allowed root; FORBIDDEN or
+        INVALID_INPUT otherwise."""
         try:
             resolved = Path(value).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):
@@ -224,27 +225,6 @@ class PathGuard:
             ErrorCode.FORBIDDEN, f"{where}: {value!r} is outside the allowed folders. {hint}"
         )
 
-    def check_value(self, value: Any, where: str, inputs: Mapping[str, Any] | None = None) -> Result:
-        """Check a path-typed value: a string, a list of strings, or a ``$input:`` reference."""
-        if isinstance(value, str):
-            if value.startswith(FROM_PREFIX):
-                return Result.success()  # produced by an upstream node, not by the caller
-            if value.startswith(INPUT_PREFIX):
-                name = value[len(INPUT_PREFIX) :]
-                if inputs is None or name not in inputs:
-                    return Result.success()  # unresolved inputs are the compiler's error
-                return self.check_value(inputs[name], f"{where} (input {name!r})", None)
-            return self.check_path(value, where)
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                checked = self.check_value(item, f"{where}[{index}]", inputs)
-                if not checked.ok:
-                    return checked
-            return Result.success()
-        if isinstance(value, dict):
-            return self.check_payload(value, where, fields=FILE_ITEM_KEYS, inputs=inputs)
-        return Result.success()
-
     def check_payload(
         self,
         payload: Any,
@@ -254,27 +234,7 @@ class PathGuard:
         inputs: Mapping[str, Any] | None = None,
     ) -> Result:
         """Walk a JSON payload; every file-path value (by key name or in ``fields``) must be allowed."""
-        if isinstance(payload, list):
-            for index, item in enumerate(payload):
-                checked = self.check_payload(item, f"{where}[{index}]", inputs=inputs)
-                if not checked.ok:
-                    return checked
-            return Result.success()
-        if not isinstance(payload, dict):
-            return Result.success()
-        for key, value in payload.items():
-            here = f"{where}.{key}"
-            if key in fields or is_file_key(str(key)):
-                checked = self.check_value(value, here, inputs)
-            elif is_path_like_key(str(key)) and _is_absolute(value):
-                checked = self.check_value(value, here, inputs)
-            elif isinstance(value, dict | list):
-                checked = self.check_payload(value, here, inputs=inputs)
-            else:
-                continue
-            if not checked.ok:
-                return checked
-        return Result.success()
+        return self._payload_refused(payload, where, fields, inputs) or Result.success()
 
     def check_command(self, name: str, payload: Mapping[str, Any], registry: Registry) -> Result:
         """Check the payload of bus command ``name``."""
@@ -294,21 +254,64 @@ class PathGuard:
             if isinstance(spec, dict) and "default" in spec
         }
         run_inputs = {**defaults, **dict(inputs or {})}
-        checked = self.check_payload(run_inputs, "inputs")
-        if not checked.ok:
-            return checked
+        refused = self._payload_refused(run_inputs, "inputs", frozenset(), None)
         nodes = document.get("nodes")
-        for node in nodes if isinstance(nodes, list) else []:
+        for node in nodes if isinstance(nodes, list) and refused is None else []:
             if not isinstance(node, dict):
                 continue
             spec = registry.node_types.get(str(node.get("type")))
             fields = path_fields(spec.inputs) if spec is not None else frozenset()
-            checked = self.check_payload(
-                node.get("data") or {}, f"node {node.get('id')!r} data", fields=fields, inputs=run_inputs
-            )
-            if not checked.ok:
-                return checked
-        return Result.success()
+            where = f"node {node.get('id')!r} data"
+            refused = self._payload_refused(node.get("data") or {}, where, fields, run_inputs)
+            if refused is not None:
+                break
+        return refused or Result.success()
+
+    # the walk returns the first refusal, or None; no Result is built for values that pass
+
+    def _value_refused(self, value: Any, where: str, inputs: Mapping[str, Any] | None) -> Result | None:
+        if isinstance(value, str):
+            if value.startswith(FROM_PREFIX):
+                return None  # produced by an upstream node, not by the caller
+            if value.startswith(INPUT_PREFIX):
+                name = value[len(INPUT_PREFIX) :]
+                if inputs is None or name not in inputs:
+                    return None  # an unknown input is the compiler's error
+                return self._value_refused(inputs[name], f"{where} (input {name!r})", None)
+            checked = self.check_path(value, where)
+            return None if checked.ok else checked
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                refused = self._value_refused(item, f"{where}[{index}]", inputs)
+                if refused is not None:
+                    return refused
+            return None
+        if isinstance(value, dict):
+            return self._payload_refused(value, where, FILE_ITEM_KEYS, inputs)
+        return None
+
+    def _payload_refused(
+        self, payload: Any, where: str, fields: frozenset[str], inputs: Mapping[str, Any] | None
+    ) -> Result | None:
+        if isinstance(payload, list):
+            for index, item in enumerate(payload):
+                refused = self._payload_refused(item, f"{where}[{index}]", frozenset(), inputs)
+                if refused is not None:
+                    return refused
+            return None
+        if not isinstance(payload, dict):
+            return None
+        for key, value in payload.items():
+            name = str(key)
+            if name in fields or is_file_key(name) or (is_path_like_key(name) and _is_absolute(value)):
+                refused = self._value_refused(value, f"{where}.{name}", inputs)
+            elif isinstance(value, dict | list):
+                refused = self._payload_refused(value, f"{where}.{name}", frozenset(), inputs)
+            else:
+                continue
+            if refused is not None:
+                return refused
+        return None
 
 
 def checked_compile(
