@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from typing import Any
 
 import pytest
+import txaio
 from waapi import PerCallbackThreadExecutor, WaapiClient, WaapiRequestFailed
 
 WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
@@ -14,8 +16,17 @@ MASTER_BUS = "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
 
 
 def connect(url: str) -> WaapiClient:
-    """A real waapi-client connection that raises WaapiRequestFailed on WAAPI errors."""
-    return WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+    """A real waapi-client connection that raises WaapiRequestFailed on WAAPI errors.
+
+    Two waapi-client 0.8.1 quirks make several live clients in one process hang (see
+    docs/waapi-notes.md): a client adopts the calling thread's event loop, and every client thread
+    writes its loop into the process-global ``txaio.config.loop``. A fresh loop per client and
+    resetting that global (txaio then uses each thread's own loop) keep them independent.
+    """
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+    txaio.config.loop = None
+    return client
 
 
 def wav_bytes(frames: int = 100, rate: int = 48000) -> bytes:
