@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from waapi import WaapiClient
-from websockets.sync.client import ClientConnection, connect as ws_connect
+from websockets.sync.client import ClientConnection
+from websockets.sync.client import connect as ws_connect
 
 from tests.sim.waapi_calls import WU, connect, error_of, get
 from wwiseflowd.sim import Emulator
