@@ -1,0 +1,110 @@
+"""The project model and class table on their own (no socket): ground truth, lookups, persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wwiseflowd.sim import persistence
+from wwiseflowd.sim.classes import class_table, parse_version
+from wwiseflowd.sim.classgen import extract
+from wwiseflowd.sim.errors import WaapiError
+from wwiseflowd.sim.model import MISSING, Project, UnknownAccessorError, fnv1_32
+
+TESTDATA = Path("/work/shared/testdata/wwise-projects/pywwise-2023.1/resources/wwise/PyWwise.wproj")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.new("Model", tmp_path / "Model")
+
+
+@pytest.mark.skipif(not TESTDATA.is_file(), reason="shared Wwise test projects not present")
+def test_class_defaults_are_exactly_those_of_a_real_wproj() -> None:
+    shipped = json.loads((Path(persistence.__file__).with_name("class_defaults.json")).read_text())["classes"]
+    assert shipped == extract(TESTDATA)
+
+
+def test_class_table_carries_real_defaults_ranges_and_ids() -> None:
+    table = class_table()
+    sound = table["Sound"]
+    assert (
+        sound.class_id == 65552 and table["Event"].class_id == 262160 and table["AuxBus"].class_id == 3997712
+    )
+    assert sound.properties["Volume"].default == 0 and sound.properties["Volume"].wwise_type == "Real64"
+    assert sound.properties["MaxSoundPerInstance"].default == 50
+    assert table["RandomSequenceContainer"].properties["RandomOrSequence"].default == 1
+    assert table["Action"].properties["ActionType"].default == 1
+    assert "OutputBus" in sound.references and "Target" in table["Action"].references
+
+
+def test_fnv_short_ids_match_wwise() -> None:
+    assert fnv1_32("Master Audio Bus") == 3803692087  # AK::MASTER_AUDIO_BUS in every Wwise_IDs.h
+    assert fnv1_32("MASTER AUDIO BUS") == 3803692087
+
+
+def test_find_accepts_every_designator_form(project: Project) -> None:
+    bus = project.master_bus()
+    assert bus is not None
+    assert project.find(bus.id.lower()) is bus
+    assert project.find("\\Master-Mixer Hierarchy\\Default Work Unit\\master audio bus") is bus
+    assert project.find("Bus:Master Audio Bus") is bus
+    assert project.find(f"Global:{bus.short_id}") is bus
+    assert project.find("\\") is project.root
+    assert project.find("Sound:nothing") is None and project.find("plain name") is None
+
+
+def test_accessors_apply_skip_or_fail(project: Project) -> None:
+    wu = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit")
+    assert wu is not None
+    sound = project.create(wu, "Sound", "S")
+    assert project.get_value(sound, "ActionType") is MISSING  # a property of another class
+    assert project.get_value(sound, "OutputBus.name") == "Master Audio Bus"
+    assert project.resolve(sound, "parent") is wu
+    with pytest.raises(UnknownAccessorError):
+        project.get_value(sound, "NoSuchThing")
+
+
+def test_journal_revert_restores_indices(project: Project) -> None:
+    wu = project.find("\\Events\\Default Work Unit")
+    assert wu is not None
+    project.journal = []
+    event = project.create(wu, "Event", "Play_A")
+    project.rename(event, "Play_B")
+    changes, project.journal = project.journal, None
+    assert project.find("Event:Play_B") is event
+    project.revert(changes)
+    assert project.find("Event:Play_A") is None and project.find("Event:Play_B") is None
+    assert not project.contains(event)
+
+
+def test_property_coercion_errors_name_the_property(project: Project) -> None:
+    wu = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit")
+    assert wu is not None
+    sound = project.create(wu, "Sound", "S")
+    project.set_property(sound, "Volume", "-3.5")  # numeric strings are accepted, as by Wwise's import
+    assert sound.properties["Volume"] == -3.5
+    with pytest.raises(WaapiError, match="MaxSoundPerInstance"):
+        project.set_property(sound, "MaxSoundPerInstance", 0)
+
+
+def test_save_and_load_round_trip(project: Project, tmp_path: Path) -> None:
+    wu = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit")
+    assert wu is not None
+    sounds = project.bulk_add(wu, "Sound", (f"S{i}" for i in range(500)))
+    project.set_property(sounds[3], "Volume", -2)
+    project.set_reference(sounds[3], "OutputBus", project.master_bus())
+    sounds[4].notes = "n"
+    path = persistence.save(project)
+    loaded = persistence.load(path)
+    assert persistence.to_dict(loaded) == persistence.to_dict(project)
+    assert loaded.find(sounds[3].id).references["OutputBus"] is loaded.master_bus()  # type: ignore[union-attr]
+
+
+def test_version_2025_renames_roots() -> None:
+    version = parse_version("2025.1")
+    assert version.roots[:2] == ("Containers", "Busses") and version.master_bus_name == "Main Audio Bus"
+    with pytest.raises(ValueError, match="not emulated"):
+        parse_version("2019.2")
