@@ -25,7 +25,7 @@ def connect(url: str) -> WaapiClient:
     """
     asyncio.set_event_loop(asyncio.new_event_loop())
     client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
-    txaio.config.loop = None
+    txaio.config.loop = None  # type: ignore[attr-defined]
     return client
 
 
