@@ -18,7 +18,7 @@ from wwiseflowd import logs
 def _restore_loguru() -> Iterator[None]:
     yield
     logger.remove()
-    logger.add(sys.stderr)
+    logger.add(lambda message: sys.stderr.write(message))  # whatever stderr is then
     logging.root.setLevel(logging.WARNING)
 
 
