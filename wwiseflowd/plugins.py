@@ -227,7 +227,8 @@ class Plugins:
             self._fail(info, f"failed to load: {_short_error(exc)}", exc)
             return
         if info.version is None:
-            info.version = getattr(plugin, "__version__", None)
+            declared = getattr(plugin, "__version__", None)
+            info.version = None if declared is None else str(declared)
         self._note_hooks(info, plugin)
 
     def _note_hooks(self, info: PluginInfo, plugin: object) -> None:

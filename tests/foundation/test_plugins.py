@@ -378,3 +378,27 @@ def test_every_error_code_is_documented_for_plugin_authors() -> None:
     docs = DOCS.read_text(encoding="utf-8")
     missing = [code.value for code in ErrorCode if f"| `{code.value}` |" not in docs]
     assert not missing, f"add these codes to the table in docs/plugins.md: {missing}"
+
+
+def test_hook_on_run_finished_is_called_by_the_engine_with_the_execution_result(tmp_path: Path) -> None:
+    from wwiseflowd.config import settings_for_tests
+    from wwiseflowd.engine import Engine
+
+    seen: list[dict[str, Any]] = []
+
+    class Records:
+        @hookimpl
+        def on_run_finished(self, execution: dict[str, Any]) -> None:
+            seen.append(execution)
+
+    plugins = Plugins().load(builtins=False, entry_points=False)
+    plugins.register(NodesPlugin("fooNode"), name="foo")
+    plugins.register(Records(), name="records")
+    flow = {"id": "wf", "nodes": [{"id": "n1", "type": "fooNode", "data": {}}], "edges": []}
+    with Engine(settings_for_tests(tmp_path), plugins=plugins) as engine:
+        result = engine.execute(flow)
+    assert result.ok
+    [execution] = seen
+    assert (execution["executionId"], execution["workflowId"], execution["ok"]) == (
+        result.executionId, "wf", True)
+    assert [step["node"] for step in execution["results"]] == ["n1"]
