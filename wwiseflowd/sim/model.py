@@ -157,12 +157,7 @@ class Project:
         obj = WwiseObject(type_name, name, object_id, short_id if short_id is not None else 0)
         if short_id is None:
             obj.short_id = self._new_short_id(obj)
-        obj.parent = parent
-        parent.children.append(obj)
-        if name:
-            if parent._names is None:
-                parent._names = {}
-            parent._names.setdefault(name.lower(), obj)
+        self._link(parent, obj, None)
         self._register(obj)
         return obj
 
@@ -568,9 +563,10 @@ class Project:
 
     # -- raw operations (no journal) ---------------------------------------------------------------
 
-    def _insert(self, obj: WwiseObject, index: int | None) -> None:
-        parent = obj.parent
-        assert parent is not None
+    @staticmethod
+    def _link(parent: WwiseObject, obj: WwiseObject, index: int | None) -> None:
+        """Put ``obj`` into ``parent``'s children (at ``index``) and name index."""
+        obj.parent = parent
         if index is None or index >= len(parent.children):
             parent.children.append(obj)
         else:
@@ -579,6 +575,21 @@ class Project:
             if parent._names is None:
                 parent._names = {}
             parent._names.setdefault(obj.name.lower(), obj)
+
+    def _unlink(self, obj: WwiseObject) -> int:
+        """Take ``obj`` out of its parent's children and name index; returns where it was."""
+        parent = obj.parent
+        assert parent is not None
+        self._touch(obj)
+        index = parent.children.index(obj)
+        del parent.children[index]
+        self._unindex_name(parent, obj)
+        return index
+
+    def _insert(self, obj: WwiseObject, index: int | None) -> None:
+        parent = obj.parent
+        assert parent is not None
+        self._link(parent, obj, index)
         self._register(obj)
         for node in self.descendants(obj):
             self._register(node)
@@ -590,10 +601,7 @@ class Project:
         parent = obj.parent
         assert parent is not None
         self._notify("object.preDeleted", object=obj)
-        self._touch(obj)
-        index = parent.children.index(obj)
-        del parent.children[index]
-        self._unindex_name(parent, obj)
+        index = self._unlink(obj)  # obj keeps its parent pointer: postDeleted and undo still know it
         for node in self.descendants(obj):
             self._unregister(node)
         self._unregister(obj)
@@ -604,19 +612,8 @@ class Project:
     def _relink(self, obj: WwiseObject, new_parent: WwiseObject, index: int | None) -> int:
         old_parent = obj.parent
         assert old_parent is not None
-        self._touch(obj)
-        old_index = old_parent.children.index(obj)
-        del old_parent.children[old_index]
-        self._unindex_name(old_parent, obj)
-        obj.parent = new_parent
-        if index is None or index >= len(new_parent.children):
-            new_parent.children.append(obj)
-        else:
-            new_parent.children.insert(index, obj)
-        if obj.name:
-            if new_parent._names is None:
-                new_parent._names = {}
-            new_parent._names.setdefault(obj.name.lower(), obj)
+        old_index = self._unlink(obj)
+        self._link(new_parent, obj, index)
         self._touch(obj)
         self._notify("object.childRemoved", parent=old_parent, child=obj)
         self._notify("object.childAdded", parent=new_parent, child=obj)
