@@ -167,6 +167,11 @@ class ImportOutcome(BaseModel):
     code: str | None = None
     error: str | None = None
 
+    @classmethod
+    def failed(cls, file: str, code: str, error: str) -> ImportOutcome:
+        """A file that was not imported, with its code and sentence."""
+        return cls(file=file, ok=False, code=code, error=error)
+
 
 ImportMode = Literal["useExisting", "createNew"]
 
@@ -641,17 +646,14 @@ class WaapiAdapter:
             try:
                 inspect_wav(item.file)
             except WavError as exc:
-                outcomes[index] = ImportOutcome(file=item.file, ok=False, code=exc.code, error=exc.message)
+                outcomes[index] = ImportOutcome.failed(item.file, exc.code, exc.message)
                 continue
             bad = _name_problem(item.sound_name) or next(
                 (_name_problem(f) for f in [*item.folders, item.container or "x"] if _name_problem(f)), None
             )
             if bad:
-                outcomes[index] = ImportOutcome(
-                    file=item.file,
-                    ok=False,
-                    code=ErrorCode.INVALID_INPUT,
-                    error=f"Cannot import {item.file}: a target name {bad}.",
+                outcomes[index] = ImportOutcome.failed(
+                    item.file, ErrorCode.INVALID_INPUT, f"Cannot import {item.file}: a target name {bad}."
                 )
                 continue
             ready.append(index)
@@ -751,11 +753,8 @@ class WaapiAdapter:
                     or unattributed.get(index)
                     or "Wwise reported no error but created no audio source for it"
                 )
-                outcomes[index] = ImportOutcome(
-                    file=item.file,
-                    ok=False,
-                    code=ErrorCode.IMPORT_FAILED,
-                    error=f"Wwise did not import {item.file}: {reason}.",
+                outcomes[index] = ImportOutcome.failed(
+                    item.file, ErrorCode.IMPORT_FAILED, f"Wwise did not import {item.file}: {reason}."
                 )
                 continue
             stale.extend(s for s in sources.get(item.sound_path.lower(), []) if s.name.lower() != stem)

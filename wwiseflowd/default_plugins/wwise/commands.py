@@ -170,26 +170,32 @@ class AudioImportInput(_Input):
         return [BatchFile(path=f) if isinstance(f, str) else f for f in self.files or []]
 
 
-class SetOutputBusInput(_Input):
-    """Route objects to a bus."""
+class _ManyObjects(_Input):
+    """Inputs naming one or several objects to act on."""
 
     objectId: ObjectRef | list[ObjectRef] | None = Field(
-        None, description="The object to route (GUID or path), or a list of them."
+        None, description="The object (GUID or path), or a list of them."
     )
-    objectIds: list[ObjectRef] | None = Field(None, description="More objects to route in the same call.")
-    busPath: ObjectRef = Field(
-        DEFAULT_BUS, description="The Bus or Aux Bus (path, GUID or Bus:Name).", examples=[DEFAULT_BUS]
-    )
+    objectIds: list[ObjectRef] | None = Field(None, description="More objects, handled in the same call.")
 
     @model_validator(mode="after")
-    def _some_object(self) -> SetOutputBusInput:
+    def _some_object(self) -> _ManyObjects:
         if not self.objectId and not self.objectIds:
-            raise ValueError("give objectId or objectIds: the objects to route")
+            raise ValueError("give objectId or objectIds: the objects to act on")
         return self
 
     def targets(self) -> list[str]:
         """objectId and objectIds, in order, without duplicates."""
-        return _refs(self.objectId, self.objectIds)
+        first = [self.objectId] if isinstance(self.objectId, str) else list(self.objectId or [])
+        return list(dict.fromkeys([r for r in first + list(self.objectIds or []) if r]))
+
+
+class SetOutputBusInput(_ManyObjects):
+    """Route objects to a bus."""
+
+    busPath: ObjectRef = Field(
+        DEFAULT_BUS, description="The Bus or Aux Bus (path, GUID or Bus:Name).", examples=[DEFAULT_BUS]
+    )
 
 
 class SetPropertyInput(_Input):
@@ -228,31 +234,12 @@ class QueryWaqlInput(_Input):
     )
 
 
-class CreateEventInput(_Input):
+class CreateEventInput(_ManyObjects):
     """Create a Play event for each target."""
 
-    objectId: ObjectRef | list[ObjectRef] | None = Field(
-        None, description="The object to play (GUID or path), or a list of them: one event each."
-    )
-    objectIds: list[ObjectRef] | None = Field(None, description="More objects, one event each.")
     parentPath: ObjectRef = Field(DEFAULT_EVENTS_PARENT, description="Where the events go.")
     namePrefix: str = Field("Play_", description="Event name = prefix + target name.")
     onNameConflict: NameConflict = Field("merge", description="If an event of that name exists.")
-
-    @model_validator(mode="after")
-    def _some_object(self) -> CreateEventInput:
-        if not self.objectId and not self.objectIds:
-            raise ValueError("give objectId or objectIds: the objects the events play")
-        return self
-
-    def targets(self) -> list[str]:
-        """objectId and objectIds, in order, without duplicates."""
-        return _refs(self.objectId, self.objectIds)
-
-
-def _refs(one: str | list[str] | None, more: list[str] | None) -> list[str]:
-    first = [one] if isinstance(one, str) else list(one or [])
-    return list(dict.fromkeys([r for r in first + list(more or []) if r]))
 
 
 class ProjectSaveInput(_Input):
