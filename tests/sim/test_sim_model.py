@@ -108,3 +108,13 @@ def test_version_2025_renames_roots() -> None:
     assert version.roots[:2] == ("Containers", "Busses") and version.master_bus_name == "Main Audio Bus"
     with pytest.raises(ValueError, match="not emulated"):
         parse_version("2019.2")
+
+
+def test_wwise_2025_project_uses_the_new_names(tmp_path: Path) -> None:
+    project = Project.new("New", tmp_path / "New", parse_version("2025.1"))
+    containers = project.find("\\Containers\\Default Work Unit")
+    assert containers is not None and project.find("Bus:Main Audio Bus") is not None
+    assert project.canonical_type("ActorMixer") == "PropertyContainer"
+    project.check_child(containers, "PropertyContainer")
+    project.check_child(containers, "MusicSegment")  # the Interactive Music Hierarchy merged in
+    assert project.find("\\Interactive Music Hierarchy") is None

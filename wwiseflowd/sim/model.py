@@ -378,8 +378,8 @@ class Project:
         if canonical is None or canonical == "Project":
             raise invalid_arguments(f"Type '{type_name}' is not a Wwise object type that can be created.",
                                     type=type_name)
-        if canonical == "PropertyContainer" and not self.version.is_2025:
-            canonical = "ActorMixer"
+        if canonical in ("PropertyContainer", "ActorMixer"):
+            canonical = self.version.actor_mixer_type  # 2025.1 renamed the class
         return canonical
 
     def allowed_children(self, parent: WwiseObject) -> frozenset[str]:
@@ -389,7 +389,11 @@ class Project:
         if parent.type in ("Folder", "WorkUnit"):
             if parent.parent is self.root:  # a category root folder holds Work Units only
                 return frozenset({"WorkUnit"})
-            return CATEGORY_CHILDREN.get(self.category_of(parent) or "", frozenset({"WorkUnit", "Folder"}))
+            category = self.category_of(parent) or ""
+            allowed = CATEGORY_CHILDREN.get(category, frozenset({"WorkUnit", "Folder"}))
+            if category == "Actor-Mixer Hierarchy" and self.version.is_2025:  # music merged into Containers
+                allowed = allowed | CATEGORY_CHILDREN["Interactive Music Hierarchy"]
+            return allowed
         info = self.classes.get(parent.type)
         return info.children if info is not None else frozenset()
 
