@@ -243,3 +243,25 @@ def test_import_tab_delimited(waapi: WaapiClient, make_wav: MakeWav, tmp_path: P
         },
     )
     assert err.uri == "ak.wwise.file_error"
+
+
+def test_object_set_child_with_import_creates_the_sound_and_its_source(
+    waapi: WaapiClient, make_wav: MakeWav
+) -> None:
+    wav = make_wav("made.wav")
+    result = waapi.call(
+        "ak.wwise.core.object.set",
+        {
+            "objects": [
+                {
+                    "object": WU,
+                    "children": [
+                        {"type": "Sound", "name": "Made", "import": {"files": [{"audioFile": str(wav)}]}}
+                    ],
+                }
+            ]
+        },
+    )
+    child = result["objects"][0]["children"][0]
+    assert child["name"] == "Made" and [o["name"] for o in child["import"]["objects"]] == ["made", "Made"]
+    assert by_path(waapi, f"{WU}\\Made\\made")["type"] == "AudioFileSource"

@@ -343,6 +343,10 @@ class Waapi:
             p.set_notes(obj, spec["notes"])
         self.apply_at_keys(obj, spec)
         result: dict[str, Any] = {"id": obj.id, "name": obj.name}
+        if "import" in spec:  # object.set children may import audio into what they create
+            from wwiseflowd.sim.audio_import import Importer
+
+            result["import"] = Importer(self).import_onto(obj, spec["import"], None)
         children = spec.get("children")
         if children is not None:
             if not isinstance(children, list):

@@ -46,7 +46,7 @@ def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> 
     existing = project_file(directory)
     if existing is not None:
         return load(existing)
-    directory.mkdir(parents=True, exist_ok=True)
+    # the directory itself appears on the first save or import, not merely by starting
     return Project.new(directory.resolve().name or "WwiseProject", directory, version)
 
 
