@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.wwise.conftest import WU, calls_to, settled_calls
-from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.default_plugins.wwise.adapter import ImportItem, WaapiAdapter
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator
 from wwiseflowd.sim.classes import WwiseVersion
@@ -167,3 +168,22 @@ def test_a_new_undo_group_clears_a_group_lost_to_a_drop(adapter: WaapiAdapter, w
     assert adapter.create_object(WU, "Sound", "Accepted").ok
     assert adapter.cancel_group(undo=True).ok
     assert adapter.get_object(WU + "\\Accepted").code == ErrorCode.OBJECT_NOT_FOUND
+
+
+def test_a_batch_import_on_wwise_2025_is_verified_and_reported_in_classic_names(
+    tmp_path: Path, wav: Callable[..., str]
+) -> None:
+    with Emulator(port=0, project_dir=tmp_path / "P25", version=WwiseVersion(year=2025, major=1)) as sim:
+        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=10)
+        try:
+            items = [
+                ImportItem(file=wav("Rain_01.wav"), parent_path=WU, container="Rain", sound_name="Rain_01"),
+                ImportItem(file=wav("Rain_02.wav"), parent_path=WU, container="Rain", sound_name="Rain_02"),
+            ]
+            result = wwise.import_audio(items, verify_root=WU)
+            assert [o["ok"] for o in result.data["outcomes"]] == [True, True]
+            assert result.data["outcomes"][0]["objectPath"] == WU + "\\Rain\\Rain_01"
+            with sim.locked_project() as project:
+                assert project.find("\\Containers\\Default Work Unit\\Rain\\Rain_02") is not None
+        finally:
+            wwise.close()

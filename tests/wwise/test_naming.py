@@ -61,3 +61,39 @@ def test_results_are_translated_recursively() -> None:
             {"id": "{A}", "path": AM, "type": "ActorMixer", "parent": {"id": "{B}", "name": "Containers"}}
         ]
     }
+
+
+def test_call_arguments_are_translated_where_they_hold_paths_types_waql_or_references() -> None:
+    modern = Naming.for_version(2025)
+    args = {
+        "parent": AM,
+        "type": "ActorMixer",
+        "name": "Actor-Mixer Hierarchy",
+        "objects": [
+            {
+                "object": AM,
+                "@OutputBus": "\\Master-Mixer Hierarchy\\Default Work Unit\\Main",
+                "@Volume": 2,
+                "notes": "\\Actor-Mixer Hierarchy stays in notes",
+            }
+        ],
+        "imports": [{"objectPath": AM + "\\<Actor-Mixer>W\\<Sound SFX>S", "audioFile": "/a/b.wav"}],
+        "waql": f'$ "{AM}"',
+    }
+    assert modern.args_out(args) == {
+        "parent": CONTAINERS,
+        "type": "PropertyContainer",
+        "name": "Actor-Mixer Hierarchy",
+        "objects": [
+            {
+                "object": CONTAINERS,
+                "@OutputBus": "\\Busses\\Default Work Unit\\Main",
+                "@Volume": 2,
+                "notes": "\\Actor-Mixer Hierarchy stays in notes",
+            }
+        ],
+        "imports": [
+            {"objectPath": CONTAINERS + "\\<Property Container>W\\<Sound SFX>S", "audioFile": "/a/b.wav"}
+        ],
+        "waql": f'$ "{CONTAINERS}"',
+    }

@@ -230,7 +230,6 @@ class WaapiAdapter:
         self._last_error: str | None = None
         self._group_depth = 0
         self._group_lost = False
-        self._closed = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WaapiAdapter:
@@ -358,7 +357,7 @@ class WaapiAdapter:
         if guid:
             return "{" + guid.group(1).upper() + "}"
         if ref.startswith("\\"):
-            return self._naming.path_out(ref.rstrip("\\") or "\\")
+            return ref.rstrip("\\") or "\\"
         type_name, sep, name = ref.partition(":")
         if sep and type_name.isalpha() and name:
             return ref
@@ -391,7 +390,7 @@ class WaapiAdapter:
                 ErrorCode.INVALID_INPUT,
                 'The WAQL query is empty; write one, e.g. $ from type Sound where name : "footstep"',
             )
-        result = self._call(OBJECT_GET, {"waql": self._naming.waql_out(text)}, {"return": list(fields)})
+        result = self._call(OBJECT_GET, {"waql": text}, {"return": list(fields)})
         if not result.ok:
             if result.code == ErrorCode.INVALID_INPUT:
                 return Result.failure(result.code, f"Wwise rejected the WAQL query {text!r}: {result.error}")
@@ -403,7 +402,7 @@ class WaapiAdapter:
         designator = self.designator(root)
         if designator is None:
             return self.get_object(root)
-        where = " or ".join(f'type = "{self._naming.type_out(t)}"' for t in types)
+        where = " or ".join(f'type = "{t}"' for t in types)
         waql = f'$ "{designator}" select descendants' + (f" where {where}" if where else "")
         result = self._call(OBJECT_GET, {"waql": waql}, {"return": list(OBJECT_FIELDS)})
         if not result.ok:
@@ -432,7 +431,7 @@ class WaapiAdapter:
         parent_info = ObjectInfo.model_validate(found.data)
         args: dict[str, Any] = {
             "parent": parent_info.id,
-            "type": self._naming.type_out(type_name),
+            "type": type_name,
             "name": name,
             "onNameConflict": on_name_conflict,
         }
@@ -699,7 +698,7 @@ class WaapiAdapter:
 
     def _import_entry(self, item: ImportItem) -> dict[str, Any]:
         voice = item.language.upper() != "SFX"
-        segments = [self._naming.path_out(item.parent_path.rstrip("\\")), *item.folders]
+        segments = [item.parent_path.rstrip("\\"), *item.folders]
         if item.container:
             segments.append(f"<Random Container>{item.container}")
         segments.append(f"<Sound {'Voice' if voice else 'SFX'}>{item.sound_name}")
@@ -793,7 +792,8 @@ class WaapiAdapter:
                         f"The connection to Wwise dropped during this run, so its undo group is gone; "
                         f"{uri} was not sent to keep the run undoable. Run the workflow again.",
                     )
-                raw = session.call(uri, args, options, self.call_timeout)
+                # translated here, once connected: the spelling depends on the version just read
+                raw = session.call(uri, self._naming.args_out(args), options, self.call_timeout)
             except Unavailable as exc:
                 self._drop_session()
                 if attempt + 1 < attempts:

@@ -70,6 +70,26 @@ class Naming:
             waql = re.sub(rf"\b{old}\b", new, waql, flags=re.IGNORECASE)
         return waql
 
+    def args_out(self, value: Any) -> Any:
+        """WAAPI call arguments in the connected version's spelling (paths, types, WAQL, references)."""
+        if isinstance(value, list):
+            return [self.args_out(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, str) and (
+                key in _PATH_KEYS or (key.startswith("@") and item.startswith("\\"))
+            ):
+                out[key] = self.path_out(item)
+            elif key in _TYPE_KEYS and isinstance(item, str):
+                out[key] = self.type_out(item)
+            elif key == "waql" and isinstance(item, str):
+                out[key] = self.waql_out(item)
+            else:
+                out[key] = self.args_out(item)
+        return out
+
     # -- from Wwise ------------------------------------------------------------------------------
 
     def path_in(self, path: str) -> str:
