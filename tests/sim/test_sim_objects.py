@@ -423,6 +423,11 @@ def test_unknown_procedure(waapi: WaapiClient) -> None:
     assert err.kwargs["message"] == "The procedure URI is unknown."
 
 
+def test_real_but_unemulated_functions_say_so(waapi: WaapiClient) -> None:
+    err = error_of(waapi, "ak.wwise.core.soundbank.generate", {"soundbanks": [{"name": "Main"}]})
+    assert err.uri == "ak.wwise.invalid_procedure_uri" and "does not emulate" in err.kwargs["message"]
+
+
 def test_reflection_lists_functions_and_topics(waapi: WaapiClient) -> None:
     functions = waapi.call("ak.wwise.waapi.getFunctions")["functions"]
     assert "ak.wwise.core.audio.import" in functions and "ak.wwise.core.object.set" in functions

@@ -28,7 +28,15 @@ from wwiseflowd.sim.errors import (
     unknown_object,
 )
 from wwiseflowd.sim.model import MISSING, Change, Project, UnknownAccessorError, WwiseObject
-from wwiseflowd.sim.schemas import FUNCTIONS, TOPICS, FunctionSpec, check_args, check_item, check_options
+from wwiseflowd.sim.schemas import (
+    FUNCTIONS,
+    NOT_EMULATED,
+    TOPICS,
+    FunctionSpec,
+    check_args,
+    check_item,
+    check_options,
+)
 
 DEFAULT_RETURN: Final = ("id", "name")
 
@@ -114,6 +122,9 @@ class Waapi:
     def spec(self, uri: str) -> FunctionSpec:
         """The schema of ``uri``; unknown (or newer than the emulated version) -> invalid_procedure_uri."""
         spec = FUNCTIONS.get(uri)
+        if spec is None and uri in NOT_EMULATED:
+            raise WaapiError(INVALID_PROCEDURE, f"{uri} is a Wwise function the wwiseflowd emulator does not "
+                             "emulate (see docs/emulator.md, 'Not emulated').", {"procedureUri": uri})
         if spec is None or spec.since > self.project.version.key:
             raise WaapiError(INVALID_PROCEDURE, "The procedure URI is unknown.", {"procedureUri": uri})
         return spec
