@@ -118,3 +118,44 @@ def test_wwise_2025_project_uses_the_new_names(tmp_path: Path) -> None:
     project.check_child(containers, "PropertyContainer")
     project.check_child(containers, "MusicSegment")  # the Interactive Music Hierarchy merged in
     assert project.find("\\Interactive Music Hierarchy") is None
+
+
+GODOT = Path("/work/shared/testdata/wwise-projects/godot-demo-2019.2")
+PYWWISE = Path("/work/shared/testdata/wwise-projects/pywwise-2023.1/resources/wwise")
+
+
+@pytest.mark.skipif(not GODOT.is_dir(), reason="shared Wwise test projects not present")
+def test_a_real_wwise_project_loads_with_its_objects_values_and_references(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "godot"
+    shutil.copytree(GODOT, copy)
+    project = persistence.open_or_create(copy)
+    assert project.name == "gdnative-demo-wwise-project"
+    assert project.root.id == "{104C7B4C-64D6-4500-880B-01CEDF3EA351}"
+    synth = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\synth_one_test")
+    assert synth is not None and synth.short_id == 219235558
+    assert project.get_value(synth, "Volume") == -15 and project.get_value(synth, "Pitch") == 1200
+    assert project.get_value(synth, "OutputBus.name") == "Master Audio Bus"
+    event = project.find("Event:Play_chimes_with_marker")
+    assert event is not None
+    assert [project.get_value(a, "Target.name") for a in event.children] == ["chimes_with_marker"]
+    source = project.find("{2ED1F56F-E397-4643-959D-08A8A53B651A}")
+    assert (
+        source is not None
+        and project.original_file(source) == copy / "Originals" / "SFX" / "chimes_with_marker.wav"
+    )
+    saved = persistence.save(project)  # the Wwise XML is never touched; the emulator's file sits beside it
+    assert saved.name == "gdnative-demo-wwise-project.wsim.json"
+    assert persistence.open_or_create(copy).find(synth.id) is not None
+
+
+@pytest.mark.skipif(not PYWWISE.is_dir(), reason="shared Wwise test projects not present")
+def test_a_loaded_project_falls_back_to_its_own_top_bus(tmp_path: Path) -> None:
+    from wwiseflowd.sim.wwise_import import load_wwise_project
+
+    project = load_wwise_project(PYWWISE / "PyWwise.wproj")
+    bus = project.master_bus()
+    assert bus is not None and bus.name == "Master"
+    mixer = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\VirtualFolder_Test\\ActorMixer_Test")
+    assert mixer is not None and project.get_value(mixer, "Conversion.name") == "ConversionSettings_Test"

@@ -167,3 +167,30 @@ def test_a_damaged_project_file_is_reported_with_its_path(tmp_path: Path) -> Non
     (project_dir / "Broken.wsim.json").write_text("{not json")
     with pytest.raises(ProjectFileError, match="Broken.wsim.json"):
         Emulator(port=0, project_dir=project_dir).start()
+
+
+GODOT = Path("/work/shared/testdata/wwise-projects/godot-demo-2019.2")
+
+
+@pytest.mark.skipif(not GODOT.is_dir(), reason="shared Wwise test projects not present")
+def test_emulator_serves_a_real_wwise_project_for_dry_runs(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "godot"
+    shutil.copytree(GODOT, copy)
+    with Emulator(port=0, project_dir=copy) as sim:
+        client = connect(sim.url)
+        try:
+            assert client.call("ak.wwise.core.getProjectInfo")["name"] == "gdnative-demo-wwise-project"
+            events = get(client, {"ofType": ["Event"]}, ["name"])
+            assert {"name": "Play_chimes_with_marker"} in events and len(events) == 15
+            created = create(client, "DryRun", parent="\\Actor-Mixer Hierarchy\\Default Work Unit")
+            assert (
+                by_path(client, "\\Actor-Mixer Hierarchy\\Default Work Unit\\DryRun")["id"] == created["id"]
+            )
+        finally:
+            client.disconnect()
+    assert sorted(p.name for p in copy.glob("*.wwu")) == []  # no Wwise file written
+    assert (copy / "Actor-Mixer Hierarchy" / "Default Work Unit.wwu").read_bytes() == (
+        GODOT / "Actor-Mixer Hierarchy" / "Default Work Unit.wwu"
+    ).read_bytes()

@@ -295,9 +295,12 @@ class Project:
         return self.directory.joinpath(*reversed(parts))
 
     def master_bus(self) -> WwiseObject | None:
-        """The project's top audio bus (default OutputBus)."""
-        return self.find_path(f"\\{self.version.master_mixer_root}\\Default Work Unit\\"
-                              f"{self.version.master_bus_name}")
+        """The project's top audio bus (default OutputBus); a loaded project's may have another name."""
+        dwu = self.find_path(f"\\{self.version.master_mixer_root}\\Default Work Unit")
+        if dwu is None:
+            return None
+        bus = dwu.child_named(self.version.master_bus_name)
+        return bus if bus is not None else next((c for c in dwu.children if c.type == "Bus"), None)
 
     def originals_dir(self) -> Path:
         """The project's Originals folder."""

@@ -41,11 +41,19 @@ def project_file(directory: Path) -> Path | None:
 
 
 def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
-    """Load the project saved in ``directory``, or start a new one named after the directory."""
+    """Load the project saved in ``directory`` (or its Wwise ``.wproj``); else start one named after it."""
     directory = Path(directory)
     existing = project_file(directory)
     if existing is not None:
         return load(existing)
+    wproj = sorted(directory.glob("*.wproj")) if directory.is_dir() else []
+    if wproj:  # a real Wwise project: read its XML (never written back)
+        from wwiseflowd.sim.wwise_import import WwiseProjectError, load_wwise_project
+
+        try:
+            return load_wwise_project(wproj[0], version)
+        except WwiseProjectError as exc:
+            raise ProjectFileError(str(exc)) from exc
     # the directory itself appears on the first save or import, not merely by starting
     return Project.new(directory.resolve().name or "WwiseProject", directory, version)
 

@@ -1,0 +1,129 @@
+"""Load a real Wwise project (``.wproj`` + ``.wwu`` XML) into the emulator, for dry runs.
+
+Only what WAAPI exposes through the emulator is read: the object tree of every Work Unit (the
+``ChildrenList`` nesting, with nested Work Units spliced in where their parent references them),
+names, ids, short ids, the properties the class table knows, references, and each
+AudioFileSource's file. The Wwise files are never written; saving writes ``<Name>.wsim.json``
+next to the ``.wproj``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Final
+
+from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion
+from wwiseflowd.sim.classgen import _CONVERTERS
+from wwiseflowd.sim.model import Project, WwiseObject, new_guid
+
+_NOT_OBJECTS: Final = frozenset({"PropertyList", "ReferenceList", "ChildrenList", "ObjectLists",
+                                 "ActiveSourceList", "GroupingInfo", "MediaIDList", "StateInfo"})
+
+
+class WwiseProjectError(Exception):
+    """A ``.wproj``/``.wwu`` the loader cannot read; the message names the file."""
+
+
+def _parse(path: Path) -> ET.Element:
+    try:
+        return ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise WwiseProjectError(f"Cannot read Wwise file {path}: {exc}") from exc
+
+
+def load_wwise_project(wproj: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
+    """Build a :class:`Project` from a Wwise project folder's ``.wproj`` and Work Unit files."""
+    wproj = Path(wproj)
+    info = _parse(wproj).find("./ProjectInfo/Project")
+    if info is None:
+        raise WwiseProjectError(f"{wproj} has no ProjectInfo/Project element; is it a Wwise project file?")
+    project_id = (info.get("ID") or new_guid()).upper()
+    project = Project(info.get("Name") or wproj.stem, wproj.parent, version, project_id)
+    languages = [{"id": el.get("ID", new_guid()), "name": el.get("Name", "")} for el in info.iter("Language")]
+    if languages:
+        project.languages = languages
+    platforms = [{"id": el.get("ID", new_guid()), "name": el.get("Name", ""),
+                  "baseName": el.get("ReferencePlatform") or el.get("Name") or ""}
+                 for el in info.iter("Platform")]
+    if platforms:
+        project.platforms = platforms
+    loader = _Loader(project)
+    roots = version.roots
+    category_dirs = sorted((d for d in wproj.parent.iterdir() if d.is_dir() and any(d.rglob("*.wwu"))),
+                           key=lambda d: (d.name not in roots, roots.index(d.name) if d.name in roots else 0,
+                                          d.name))
+    for directory in category_dirs:
+        loader.load_category(directory)
+    loader.resolve_references()
+    project.dirty_workunits.clear()
+    return project
+
+
+class _Loader:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.units: dict[str, ET.Element] = {}
+        self.references: list[tuple[WwiseObject, str, str]] = []
+
+    def load_category(self, directory: Path) -> None:
+        root = self.project.add(self.project.root, "Folder", directory.name)
+        units: dict[str, ET.Element] = {}
+        referenced: set[str] = set()
+        for path in sorted(directory.rglob("*.wwu")):
+            document = _parse(path)
+            unit = next(document.iter("WorkUnit"), None)
+            if unit is None or unit.get("ID") is None:
+                continue
+            units[unit.get("ID", "").upper()] = unit
+            referenced.update(el.get("ID", "").upper() for el in unit.iter("WorkUnit")
+                              if el.get("PersistMode") == "Reference")
+        self.units.update(units)
+        # Default Work Unit first, as in the Project Explorer
+        tops = sorted((u for i, u in units.items() if i not in referenced),
+                      key=lambda u: (u.get("Name") != "Default Work Unit", u.get("Name", "")))
+        for unit in tops:
+            self._object(root, unit)
+
+    def _object(self, parent: WwiseObject, element: ET.Element) -> None:
+        if element.tag == "WorkUnit" and element.get("PersistMode") == "Reference":
+            element = self.units.get(element.get("ID", "").upper(), element)
+        object_id = (element.get("ID") or new_guid()).upper()
+        if self.project.get(object_id) is not None:
+            return  # a Work Unit listed twice
+        short = element.get("ShortID")
+        obj = self.project.add(parent, element.tag, element.get("Name", ""), object_id=object_id,
+                               short_id=int(short) if short and short.isdigit() else None)
+        info = self.project.classes.get(obj.type)
+        if info is not None:
+            for prop in element.findall("./PropertyList/Property"):
+                name, wtype = prop.get("Name", ""), prop.get("Type", "string")
+                if name not in info.properties or wtype not in _CONVERTERS:
+                    continue
+                value = prop.get("Value")
+                if value is None:
+                    first = prop.find("./ValueList/Value")
+                    value = first.text if first is not None else None
+                try:
+                    obj.properties[name] = _CONVERTERS[wtype](value or "")
+                except ValueError:
+                    continue  # an expression or platform-specific value the emulator does not model
+            for ref in element.findall("./ReferenceList/Reference"):
+                target = ref.find("ObjectRef")
+                if target is not None and ref.get("Name") in info.references:
+                    self.references.append((obj, ref.get("Name", ""), target.get("ID", "").upper()))
+        if obj.type == "AudioFileSource":
+            audio = element.findtext("AudioFile")
+            language = element.findtext("Language") or "SFX"
+            if audio:
+                base = "SFX" if language == "SFX" else f"Voices/{language}"
+                obj.audio_file = f"{base}/{audio.replace(chr(92), '/')}"
+        for child in element.findall("./ChildrenList/*"):
+            if child.tag not in _NOT_OBJECTS:
+                self._object(obj, child)
+
+    def resolve_references(self) -> None:
+        for obj, name, target_id in self.references:
+            target = self.project.get(target_id)
+            if target is not None:
+                obj.references[name] = target
