@@ -42,7 +42,7 @@ class AudioCheckInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    filePath: str | None = Field(None, description="One WAV file to check.")
+    filePath: str | None = Field(default=None, description="One WAV file to check.")
     files: list[str | FileEntry] = Field(
         default_factory=list,
         description="WAV files to check: paths, or objects with a 'path' (as a drop batch passes them).",
@@ -53,23 +53,23 @@ class AudioCheckInput(BaseModel):
     bitDepths: list[int] | None = Field(
         default_factory=lambda: [16, 24, 32], description="Allowed bit depths (PCM or float)."
     )
-    allowFloat: bool = Field(True, description="Whether 32-bit float files are accepted.")
-    channels: list[int] | None = Field(None, description="Allowed channel counts, e.g. [1, 2].")
-    maxDurationS: float | None = Field(None, gt=0, description="Longest allowed file, in seconds.")
+    allowFloat: bool = Field(default=True, description="Whether 32-bit float files are accepted.")
+    channels: list[int] | None = Field(default=None, description="Allowed channel counts, e.g. [1, 2].")
+    maxDurationS: float | None = Field(default=None, gt=0, description="Longest allowed file, in seconds.")
     maxPeakDbfs: float | None = Field(
-        None, le=0, description="Highest allowed sample peak in dBFS, e.g. -1.0."
+        default=None, le=0, description="Highest allowed sample peak in dBFS, e.g. -1.0."
     )
     clipRunSamples: int | None = Field(
-        3, ge=1, description="Consecutive full-scale samples in one channel that count as clipping."
+        default=3, ge=1, description="Consecutive full-scale samples in one channel that count as clipping."
     )
     silenceThresholdDbfs: float = Field(
-        -60.0, lt=0, description="Level below which audio counts as silence, in dBFS."
+        default=-60.0, lt=0, description="Level below which audio counts as silence, in dBFS."
     )
     maxLeadingSilenceMs: float | None = Field(
-        100.0, ge=0, description="Longest allowed silence before the sound starts, in ms."
+        default=100.0, ge=0, description="Longest allowed silence before the sound starts, in ms."
     )
     maxTrailingSilenceMs: float | None = Field(
-        2000.0, ge=0, description="Longest allowed silence after the sound ends, in ms."
+        default=2000.0, ge=0, description="Longest allowed silence after the sound ends, in ms."
     )
     severity: dict[CheckName, Severity] = Field(
         default_factory=dict,
@@ -77,7 +77,7 @@ class AudioCheckInput(BaseModel):
         "check is an error except leadingSilence/trailingSilence, which are warnings.",
     )
     failOnError: bool = Field(
-        True,
+        default=True,
         description="Fail the node (INVALID_AUDIO, naming the files) when a file has an error. "
         "When false the node succeeds and passes only the good files on in 'files'.",
     )
