@@ -59,6 +59,27 @@ def test_a_server_that_never_handshakes_gives_unavailable_within_the_timeout(sil
     assert _non_daemon_threads() == []
 
 
+def test_a_websocket_server_that_never_welcomes_gives_unavailable_within_the_timeout() -> None:
+    """The WebSocket handshake succeeds, HELLO is never answered: waapi-client alone would hang."""
+    from websockets.sync.server import ServerConnection, serve
+
+    def silent(conn: ServerConnection) -> None:
+        for _message in conn:  # read HELLO and everything after, answer nothing
+            pass
+
+    with serve(silent, "127.0.0.1", 0, subprotocols=["wamp.2.json"]) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        port = server.socket.getsockname()[1]
+        adapter = WaapiAdapter(f"ws://127.0.0.1:{port}/waapi", connect_timeout=0.5)
+        started = time.monotonic()
+        result = adapter.connect()
+        assert result.code == ErrorCode.WAAPI_UNAVAILABLE
+        assert time.monotonic() - started < 3.0
+        server.shutdown()
+        thread.join(5)
+
+
 def test_nothing_listening_gives_unavailable_and_backs_off() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
