@@ -428,3 +428,13 @@ def test_orderby_strings_case_insensitively_and_numbers_numerically(project: Pro
 def test_orderby_puts_objects_without_the_value_last(project: Project) -> None:
     result = q(project, f'"{AMH}" select children orderby volume reverse')
     assert result[-1] == "Ambience"
+
+
+def test_long_and_or_chains_evaluate(project: Project) -> None:
+    many_and = " and ".join(["volume < 0"] * 3000)
+    many_or = " or ".join(['name = "nope"'] * 3000 + ['name = "VO_Hello"'])
+    assert q(project, f"from type sound where {many_and}") == ["Gun_Fire_01", "Gun_Fire_02"]
+    assert q(project, f"from type sound where {many_or}") == ["VO_Hello"]
+    assert q(project, 'from type sound where volume < 0 and name : "fire" and not notes : "loud"') == [
+        "Gun_Fire_01"
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, reduce
 from operator import attrgetter
 from typing import Any
 
@@ -253,9 +253,21 @@ class _Run:
         if isinstance(value, ListCall):
             return self.list_call(value)
         canonical = self.accessor(value)
-        direct = _DIRECT.get(canonical.lower()) if len(value.segments) == 1 else None
-        if direct:
-            return attrgetter(direct)
+        *hops, last = (segment.lower() for segment in value.segments)
+        direct = _DIRECT.get(last)
+        if direct and all(hop == "parent" for hop in hops):
+            # name, parent.name, parent.parent.type...: plain attribute reads, no model call
+            read, up = attrgetter(direct), len(hops)
+            if not up:
+                return read
+
+            def read_up(obj: WwiseObject) -> Any:
+                node: WwiseObject | None = obj
+                for _ in range(up):
+                    node = node.parent if node is not None else None
+                return read(node) if node is not None else MISSING
+
+            return read_up
         resolve = self.project.resolve
         return lambda obj: resolve(obj, canonical)
 
@@ -292,11 +304,12 @@ class _Run:
         if isinstance(expr, Not):
             inner = self.condition(expr.operand)
             return lambda obj: not inner(obj)
-        if isinstance(expr, And):
+        if isinstance(expr, And | Or):
             parts = [self.condition(e) for e in expr.operands]
-            return lambda obj: all(p(obj) for p in parts)
-        if isinstance(expr, Or):
-            parts = [self.condition(e) for e in expr.operands]
+            if len(parts) <= 8:  # nested two-operand closures: no generator per object
+                return reduce(_both if isinstance(expr, And) else _either, parts)
+            if isinstance(expr, And):  # long chains stay flat so they cannot exhaust the stack
+                return lambda obj: all(p(obj) for p in parts)
             return lambda obj: any(p(obj) for p in parts)
         return self.compare(expr)
 
@@ -422,6 +435,14 @@ def ancestors(obj: WwiseObject) -> Objects:
         out.append(current)
         current = current.parent
     return out
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda obj: first(obj) and second(obj)
+
+
+def _either(first: Predicate, second: Predicate) -> Predicate:
+    return lambda obj: first(obj) or second(obj)
 
 
 def _distinct(objects: Objects) -> Objects:
