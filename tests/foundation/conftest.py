@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 InstallDist = Callable[..., Path]
 
@@ -48,3 +50,12 @@ def plugins_dir(tmp_path: Path) -> Path:
     path = tmp_path / "plugins"
     path.mkdir()
     return path
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI runs configure loguru for the process; give the next test the default sink back."""
+    yield
+    logger.remove()
+    logger.add(lambda message: sys.stderr.write(message))  # whatever stderr is by then
+    logging.root.setLevel(logging.WARNING)

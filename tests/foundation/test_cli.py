@@ -6,24 +6,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from loguru import logger
 
 from wwiseflowd.cli import main, resolve_log_level
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(autouse=True)
-def _restore_loguru() -> Iterator[None]:
-    """The CLI configures loguru for the process; give the next test the default sink back."""
-    yield
-    logger.remove()
-    logger.add(lambda message: sys.stderr.write(message))  # whatever stderr is then
 
 
 def run(*args: str) -> Result:

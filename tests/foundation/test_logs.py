@@ -5,21 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from loguru import logger
 
 from wwiseflowd import logs
-
-
-@pytest.fixture(autouse=True)
-def _restore_loguru() -> Iterator[None]:
-    yield
-    logger.remove()
-    logger.add(lambda message: sys.stderr.write(message))  # whatever stderr is then
-    logging.root.setLevel(logging.WARNING)
 
 
 def test_stdlib_records_reach_the_console_under_their_logger_name(capsys: pytest.CaptureFixture[str]) -> None:
