@@ -66,3 +66,27 @@ def test_checks_chain_through_output_references(engine: Engine, wav: MakeWav) ->
     assert result.ok, result.model_dump()
     levels = next(r for r in result.results if r.node == "levels")
     assert levels.data["files"] == [good] and levels.data["failed"] == [loud]
+
+
+@pytest.mark.integration
+def test_check_gates_an_import_into_the_emulated_wwise_project(
+    wav: MakeWav, tmp_path: Path, waapi_sim: Any
+) -> None:
+    good, lofi = str(wav("Footstep_01.wav")), str(wav("Footstep_02.wav", rate=22050))
+    flow = {
+        "id": "checked-import", "inputs": {"files": {"type": "array"}},
+        "nodes": [
+            check_node("qc", {"files": "$input:files", "sampleRates": [48000], "failOnError": False}),
+            {"id": "import", "type": "audioImport",
+             "data": {"files": "$from:qc:$output:files",
+                      "targetPath": "\\Actor-Mixer Hierarchy\\Default Work Unit"}},
+        ],
+        "edges": [{"id": "e1", "source": "qc", "target": "import"}],
+    }
+    settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url})
+    with Engine(settings) as engine:
+        result = engine.execute(flow, {"files": [good, lofi]})
+    assert result.ok, result.model_dump()
+    imported = next(r for r in result.results if r.node == "import")
+    assert [f["file"] for f in imported.data["files"]] == [good]
+    assert any(call["uri"] == "ak.wwise.core.audio.import" for call in waapi_sim.calls)
