@@ -725,6 +725,8 @@ def _is_playable(project: Project, obj: WwiseObject) -> Any:
 
 
 def _wu_is_dirty(project: Project, obj: WwiseObject) -> Any:
+    if obj.type == "Project":  # the .wproj; the emulator changes no project settings
+        return False
     wu = project.workunit_of(obj)
     return wu.id in project.dirty_workunits if wu is not None else MISSING
 
