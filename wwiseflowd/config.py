@@ -270,7 +270,9 @@ def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -
         for err in exc.errors():
             loc = tuple(err["loc"])
             problems.append(f"{_dotted(loc)}: {_explain(err, loc)}")
-            lines.append(_line_of(text, loc) if text else None)
+            # a missing key has no line of its own: point at its table
+            where = loc[:-1] if err["type"] == "missing" else loc
+            lines.append(_line_of(text, where) if text else None)
         # in file order, as an editor would list them
         order = sorted(range(len(problems)), key=lambda i: (lines[i] is None, lines[i] or 0))
         raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
@@ -323,7 +325,7 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
             name = match.group(1)
             counts[name] = counts.get(name, -1) + 1
             table = (*name.split("."), counts[name])
-            if table == loc[: len(table)] and len(loc) <= len(table) + 1 and len(loc) == len(table):
+            if table == loc:
                 return number
             continue
         if match := _TABLE.match(line):

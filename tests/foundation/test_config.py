@@ -114,7 +114,7 @@ def test_watch_written_as_a_single_table_explains_double_brackets(tmp_path: Path
 def test_missing_required_watch_folder(tmp_path: Path) -> None:
     path = tmp_path / "w.toml"
     message = config_error(path, '[[watch]]\ntarget = "\\\\Actor-Mixer Hierarchy"\n')
-    assert "watch[0].folder: required key is missing; add it" in message
+    assert message == f"{path}:1: watch[0].folder: required key is missing; add it"
 
 
 def test_missing_file_named_by_flag_or_env_is_an_error_not_silent_defaults(
