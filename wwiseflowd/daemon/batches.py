@@ -51,6 +51,8 @@ class EngineLike(Protocol):
 
     def cancel(self, execution_id: str) -> bool: ...  # noqa: D102
 
+    def backend(self, name: str) -> Any: ...  # noqa: D102
+
     def health(self) -> dict[str, Any]: ...  # noqa: D102
 
 
@@ -231,22 +233,22 @@ class BatchProcessor:
                 and singled_out
                 and len(singled_out) < len(valid)
             )
-            for record in valid:
-                result = outcome.files[record.id]
-                if result.ok:
-                    self.journal.mark_done(
-                        record.id,
-                        object_ids=result.object_ids,
-                        object_path=result.object_path,
-                        execution_id=execution_id,
-                    )
-                elif not retry_rest or record in singled_out:
-                    self.journal.mark_failed(
-                        record.id,
-                        code=result.code or ErrorCode.IMPORT_FAILED.value,
-                        error=result.error or "import failed",
-                        execution_id=execution_id,
-                    )
+            done = [
+                (f.id, outcome.files[f.id].object_ids, outcome.files[f.id].object_path)
+                for f in valid
+                if outcome.files[f.id].ok
+            ]
+            failed = [
+                (
+                    f.id,
+                    outcome.files[f.id].code or ErrorCode.IMPORT_FAILED.value,
+                    outcome.files[f.id].error or "import failed",
+                )
+                for f in valid
+                if not outcome.files[f.id].ok and (not retry_rest or f in singled_out)
+            ]
+            self.journal.mark_done_many(done, execution_id=execution_id)
+            self.journal.mark_failed_many(failed, execution_id=execution_id)
             if not retry_rest:
                 break
             # a run that was undone because of some files: import the others on their own
@@ -317,6 +319,7 @@ class BatchProcessor:
         records = self.journal.batch_files(batch_id)
         # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
         level = "INFO" if len(records) <= 20 else "DEBUG"
+        notes: list[tuple[int, str]] = []
         for record in records:
             if record.state is FileState.DONE:
                 logger.log(
@@ -334,9 +337,10 @@ class BatchProcessor:
             else:
                 continue
             if note:
-                self.journal.set_note(record.id, note)
+                notes.append((record.id, note))
             if self.on_settled is not None:
                 self.on_settled(rule, record)
+        self.journal.set_notes(notes)
 
     def _publish(self, event: dict[str, Any]) -> None:
         try:

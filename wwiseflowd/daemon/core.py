@@ -242,23 +242,24 @@ class Daemon:
 
     def _rescan(self, rule: DropRule) -> None:
         """Feed every candidate the journal has not finished with to the tracker."""
-        known = self.journal.latest_by_rel(rule.id)
+        known = self.journal.known_files(rule.id)
         todo = set()
-        for path in rule.filter.scan():
-            rel = rule.relative(path)
+        for path, rel in rule.filter.scan_rel():
             record = known.get(rel)
-            if record is not None and record.state in (FileState.DONE, FileState.FAILED):
-                try:
-                    st = os.stat(path)
-                except OSError:
+            if record is not None:
+                state, size, mtime_ns = record
+                if state in (FileState.QUEUED, FileState.IMPORTING):
                     continue
-                if (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns):
-                    continue  # left in place after it was handled
-            if record is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
-                continue
-            if path in rule.tracker and record is not None:
-                continue
-            todo.add(path)
+                if state in (FileState.DONE, FileState.FAILED):
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        continue
+                    if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                        continue  # left in place after it was handled
+                elif rel in rule.seen_ids:
+                    continue  # being tracked already
+            todo.add(Path(path))
         rule.next_rescan = time.monotonic() + rule.config.rescan_interval_s
         if todo:
             logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
@@ -359,7 +360,19 @@ class Daemon:
 
     # -- the worker --------------------------------------------------------------------------------
 
+    def _connect_wwise(self) -> None:
+        """Connect at start-up, so the first drop does not wait for it and status shows Wwise at once."""
+        try:
+            connect = getattr(self.engine.backend("wwise"), "connect", None)
+            result = connect() if callable(connect) else None
+        except Exception as exc:
+            logger.debug("No Wwise backend to connect: {}", exc)
+            return
+        if result is not None and not getattr(result, "ok", True):
+            logger.warning("Wwise is not reachable yet ({}); dropped files will wait for it", result.error)
+
     def _work(self) -> None:
+        self._connect_wwise()
         while not self._stop.is_set():
             batch = self.journal.next_batch()
             if batch is None:

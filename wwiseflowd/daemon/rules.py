@@ -79,8 +79,8 @@ class DropRule:
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the drop folder, POSIX style (the journal key)."""
-        rel = self.filter.relative(path)
-        return rel.as_posix() if rel is not None else path.name
+        rel = self.filter.relative_str(str(path))
+        return rel if rel is not None else path.name
 
     # -- the workflow's inputs -------------------------------------------------------------------
 

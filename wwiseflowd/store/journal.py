@@ -283,6 +283,16 @@ class Journal:
             out[record.rel_path] = record
         return out
 
+    def known_files(self, rule: str) -> dict[str, tuple[FileState, int | None, int | None]]:
+        """``rel_path -> (state, size, mtime_ns)`` of the newest record of each path (for rescans)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rel_path, state, size, mtime_ns FROM drop_files WHERE id IN "
+                "(SELECT MAX(id) FROM drop_files WHERE rule = ? GROUP BY rel_path)",
+                (rule,),
+            ).fetchall()
+        return {rel: (FileState(state), size, mtime) for rel, state, size, mtime in rows}
+
     def active(self, rule: str | None = None) -> list[DropRecord]:
         """Files not yet done or failed (optionally of one rule), oldest first."""
         marks = ",".join("?" for _ in ACTIVE_STATES)
@@ -377,38 +387,55 @@ class Journal:
         note: str | None = None,
     ) -> None:
         """The file is in the project (or was already: ``note`` says why nothing ran)."""
+        self.mark_done_many([(file_id, object_ids or [], object_path)], execution_id=execution_id, note=note)
+
+    def mark_done_many(
+        self,
+        entries: Iterable[tuple[int, list[str], str | None]],
+        *,
+        execution_id: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """``(file id, object ids, object path)`` of files now in the project, in one transaction."""
+        now = self.clock()
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE drop_files SET state = ?, object_ids = ?, object_path = ?, "
                 "execution_id = COALESCE(?, execution_id), note = ?, code = NULL, error = NULL, "
                 "updated_at = ? WHERE id = ?",
-                (
-                    FileState.DONE.value,
-                    json.dumps(object_ids or []),
-                    object_path,
-                    execution_id,
-                    note,
-                    self.clock(),
-                    file_id,
-                ),
+                [
+                    (FileState.DONE.value, json.dumps(ids), path, execution_id, note, now, file_id)
+                    for file_id, ids, path in entries
+                ],
             )
 
     def mark_failed(self, file_id: int, *, code: str, error: str, execution_id: str | None = None) -> None:
         """The file cannot be imported; ``error`` says why and what to do."""
+        self.mark_failed_many([(file_id, code, error)], execution_id=execution_id)
+
+    def mark_failed_many(
+        self, entries: Iterable[tuple[int, str, str]], *, execution_id: str | None = None
+    ) -> None:
+        """``(file id, code, error)`` of files that cannot be imported, in one transaction."""
+        now = self.clock()
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE drop_files SET state = ?, code = ?, error = ?, "
                 "execution_id = COALESCE(?, execution_id), updated_at = ? WHERE id = ?",
-                (FileState.FAILED.value, code, error, execution_id, self.clock(), file_id),
+                [(FileState.FAILED.value, code, error, execution_id, now, i) for i, code, error in entries],
             )
 
     def set_note(self, file_id: int, note: str) -> None:
         """Add a short remark (e.g. where the file was moved) after any earlier one."""
+        self.set_notes([(file_id, note)])
+
+    def set_notes(self, entries: Iterable[tuple[int, str]]) -> None:
+        """:meth:`set_note` for many files in one transaction."""
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE drop_files SET note = CASE WHEN note IS NULL THEN ? ELSE note || '; ' || ? END "
                 "WHERE id = ?",
-                (note, note, file_id),
+                [(note, note, file_id) for file_id, note in entries],
             )
 
     # -- batches -----------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class DropFilter:
 
     ``excluded`` are directories (relative to ``root`` or absolute) that belong to the daemon
     itself, such as ``processed/`` and ``failed/``; nothing under them is ever a candidate.
+    Matching works on strings (a rescan of a 10,000-file tree must stay cheap).
     """
 
     def __init__(
@@ -69,69 +70,84 @@ class DropFilter:
         excluded: Iterable[Path] = (),
     ) -> None:
         self.root = root
+        self._root = str(root)
         self.patterns = tuple(patterns)
         self.recursive = recursive
         self.excluded = tuple((p if p.is_absolute() else root / p) for p in excluded)
         self._excluded_rel = tuple(
-            PurePosixPath(p.relative_to(root).as_posix()) for p in self.excluded if p.is_relative_to(root)
+            p.relative_to(root).as_posix() for p in self.excluded if p.is_relative_to(root)
         )
 
     def relative(self, path: Path) -> PurePosixPath | None:
         """``path`` relative to the root as a POSIX path, or None when it lies outside."""
-        try:
-            return PurePosixPath(path.relative_to(self.root).as_posix())
-        except ValueError:
-            return None
+        rel = self.relative_str(str(path))
+        return None if rel is None else PurePosixPath(rel or ".")
 
-    def dir_allowed(self, rel_dir: PurePosixPath) -> bool:
+    def relative_str(self, path: str) -> str | None:
+        """``path`` relative to the root, ``/``-separated ("" for the root itself), or None outside."""
+        if path == self._root:
+            return ""
+        prefix = self._root.rstrip(os.sep) + os.sep
+        if not path.startswith(prefix):
+            return None
+        rel = path[len(prefix) :]
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+    def dir_allowed(self, rel_dir: PurePosixPath | str) -> bool:
         """True when files in ``rel_dir`` (relative to the root) may be candidates."""
-        if rel_dir == PurePosixPath("."):
+        text = rel_dir if isinstance(rel_dir, str) else rel_dir.as_posix()
+        if text in ("", "."):
             return True
         if not self.recursive:
             return False
-        if any(_ignored_dir(part) for part in rel_dir.parts):
+        if any(_ignored_dir(part) for part in text.split("/")):
             return False
-        return not any(rel_dir == ex or rel_dir.is_relative_to(ex) for ex in self._excluded_rel)
+        return not any(text == ex or text.startswith(ex + "/") for ex in self._excluded_rel)
+
+    def accepts_rel(self, rel: str) -> bool:
+        """True when the file at ``rel`` (relative, ``/``-separated) is a candidate."""
+        if not rel:
+            return False
+        rel_dir, _, name = rel.rpartition("/")
+        if not self.dir_allowed(rel_dir) or is_ignored_name(name):
+            return False
+        return any(fnmatch.fnmatchcase(rel if "/" in pattern else name, pattern) for pattern in self.patterns)
 
     def accepts(self, path: Path) -> bool:
         """True when ``path`` is a file name this rule should import (the file need not exist)."""
-        rel = self.relative(path)
-        if rel is None or rel == PurePosixPath("."):
-            return False
-        if not self.dir_allowed(rel.parent):
-            return False
-        if is_ignored_name(rel.name):
-            return False
-        text = rel.as_posix()
-        return any(
-            fnmatch.fnmatchcase(text if "/" in pattern else rel.name, pattern) for pattern in self.patterns
-        )
+        rel = self.relative_str(str(path))
+        return rel is not None and self.accepts_rel(rel)
+
+    def scan_rel(self, start: Path | None = None) -> Iterator[tuple[str, str]]:
+        """``(absolute path, relative path)`` of every candidate under ``start`` (default: the root)."""
+        first = str(start) if start is not None else self._root
+        first_rel = self.relative_str(first)
+        if first_rel is None:
+            return
+        stack = [(first, first_rel)]
+        while stack:
+            directory, rel_dir = stack.pop()
+            if not self.dir_allowed(rel_dir):
+                continue
+            try:
+                with os.scandir(directory) as it:
+                    entries = list(it)
+            except OSError:
+                continue  # vanished or unreadable: the next rescan tries again
+            prefix = rel_dir + "/" if rel_dir else ""
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                rel = prefix + entry.name
+                if is_dir:
+                    if self.recursive:
+                        stack.append((entry.path, rel))
+                elif self.accepts_rel(rel):
+                    yield entry.path, rel
 
     def scan(self, start: Path | None = None) -> Iterator[Path]:
         """Every candidate file currently under ``start`` (default: the root), without following links."""
-        stack = [start or self.root]
-        while stack:
-            directory = stack.pop()
-            rel_dir = self.relative(directory)
-            if rel_dir is None or not self.dir_allowed(rel_dir):
-                continue
-            try:
-                entries = list(_scandir(directory))
-            except OSError:
-                continue  # vanished or unreadable: the next rescan tries again
-            for entry_path, is_dir in entries:
-                if is_dir:
-                    if self.recursive:
-                        stack.append(entry_path)
-                elif self.accepts(entry_path):
-                    yield entry_path
-
-
-def _scandir(directory: Path) -> Iterator[tuple[Path, bool]]:
-    with os.scandir(directory) as it:
-        for entry in it:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            yield Path(entry.path), is_dir
+        for path, _rel in self.scan_rel(start):
+            yield Path(path)
