@@ -15,9 +15,8 @@ from wwiseflowd.sim.model import Project
 from wwiseflowd.sim.persistence import open_or_create
 from wwiseflowd.sim.waql import run_query
 
-DEMO = Path("/work/shared/testdata/wwise-projects/godot-demo-2019.2")
-if not DEMO.is_dir():  # the test data lives next to the repository in the shared workspace
-    DEMO = Path(__file__).resolve().parents[3] / "shared/testdata/wwise-projects/godot-demo-2019.2"
+# the test data lives next to the repository, in the shared workspace
+DEMO = Path(__file__).resolve().parents[3] / "shared/testdata/wwise-projects/godot-demo-2019.2"
 
 pytestmark = pytest.mark.skipif(not DEMO.is_dir(), reason="real Wwise test projects not available")
 
