@@ -207,6 +207,8 @@ class Plugins:
         info = PluginInfo(name=name, source=source, version=version, origin=origin)
         skipped = self._selection(name, source, aliases)
         previous = self.infos.get(name)
+        if previous is not None and (previous.source, previous.origin) == (source, origin):
+            return  # load() called again: the same plugin, already handled
         if previous is not None and previous.loaded:
             info.loaded, info.status = False, "failed"
             self._fail(info, f"a plugin named {name!r} is already loaded ({previous.source}, "

@@ -402,3 +402,10 @@ def test_hook_on_run_finished_is_called_by_the_engine_with_the_execution_result(
     assert (execution["executionId"], execution["workflowId"], execution["ok"]) == (
         result.executionId, "wf", True)
     assert [step["node"] for step in execution["results"]] == ["n1"]
+
+
+def test_loading_twice_changes_nothing() -> None:
+    plugins = Plugins().load()
+    before = plugins.describe()
+    assert plugins.load().describe() == before
+    assert plugins.errors == []
