@@ -184,7 +184,8 @@ class _Run:
             if word == "children":
                 return attrgetter("children")
             if word == "descendants":
-                return descendants
+                walk_down = self.project.descendants
+                return lambda obj: list(walk_down(obj))
             if word == "parent":
                 return lambda obj: (obj.parent,) if obj.parent is not None else ()
             if word == "ancestors":
@@ -314,13 +315,13 @@ class _Run:
         return self.compare(expr)
 
     def compare(self, expr: Compare) -> Predicate:
-        get = self.getter(expr.accessor)
-        test = self.test(expr)
         lit = expr.value
         if expr.accessor.text.lower() == "type" and isinstance(lit, StringLit) and expr.op in ("=", "!="):
             # the hot path of "select descendants where type = ..."
             needle, equal = lit.value.lower(), expr.op == "="
             return lambda obj: (obj.type.lower() == needle) is equal
+        get = self.getter(expr.accessor)
+        test = self.test(expr)
 
         def predicate(obj: WwiseObject) -> bool:
             value = get(obj)
@@ -413,20 +414,6 @@ def word_matcher(text: str) -> Callable[[str], bool]:
     return lambda value: all(p.search(value) for p in patterns)
 
 
-def descendants(obj: WwiseObject) -> Objects:
-    """Every object below ``obj``, depth-first in document order (iterative: projects nest deeply)."""
-    out: Objects = []
-    stack = list(reversed(obj.children))
-    append, pop, extend = out.append, stack.pop, stack.extend
-    while stack:
-        current = pop()
-        append(current)
-        children = current.children
-        if children:
-            extend(reversed(children))
-    return out
-
-
 def ancestors(obj: WwiseObject) -> Objects:
     """Parent first, up to and including the Project object."""
     out: Objects = []
@@ -457,11 +444,9 @@ def _distinct(objects: Objects) -> Objects:
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
-    """Numbers before strings before anything else; strings compare case-insensitively."""
+    """Numbers, then strings (case-insensitive), then objects by name (``orderby parent``)."""
     if isinstance(value, bool | int | float):
         return (0, float(value))
     if isinstance(value, str):
         return (1, value.casefold())
-    if isinstance(value, dict):
-        return (2, str(value.get("name", "")).casefold())
-    return (3, str(getattr(value, "name", value)).casefold())
+    return (2, str(getattr(value, "name", value)).casefold())
