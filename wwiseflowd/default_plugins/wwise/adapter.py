@@ -661,29 +661,32 @@ class WaapiAdapter:
         size = chunk_size or self.import_chunk_size
         for start in range(0, len(ready), size):
             chunk = ready[start : start + size]
-            result = self._call(
-                AUDIO_IMPORT,
-                {
-                    "importOperation": mode,
-                    "imports": [self._import_entry(items[i]) for i in chunk],
-                },
-                {"return": list(OBJECT_FIELDS)},
-            )
-            if not result.ok:
+            while chunk:
+                result = self._call(
+                    AUDIO_IMPORT,
+                    {"importOperation": mode, "imports": [self._import_entry(items[i]) for i in chunk]},
+                    {"return": list(OBJECT_FIELDS)},
+                )
+                if result.ok:
+                    by_index, general = _log_errors(result.data.get("log") or [], chunk)
+                    rejected.update(by_index)
+                    unattributed.update(dict.fromkeys(chunk, "; ".join(general)) if general else {})
+                    break
                 if result.code in (
                     ErrorCode.WAAPI_UNAVAILABLE,
                     ErrorCode.WAAPI_TIMEOUT,
                     ErrorCode.WWISE_LOCKED,
                 ):
                     return result
-                # before 2023.1 Wwise raised with the log in details; treat it like a log
+                # before 2023.1 one rejected file fails the whole call, its log in the error's details:
+                # note the rejected files and import the rest again (at most once per rejected file)
                 log = ((result.data or {}).get("details") or {}).get("log") or []
-                by_index, general = _log_errors(log, chunk)
-                rejected.update(by_index or dict.fromkeys(chunk, result.error or ""))
-                continue
-            by_index, general = _log_errors(result.data.get("log") or [], chunk)
-            rejected.update(by_index)
-            unattributed.update(dict.fromkeys(chunk, "; ".join(general)) if general else {})
+                by_index, _general = _log_errors(log, chunk)
+                if not by_index:
+                    rejected.update(dict.fromkeys(chunk, result.error or "the import call failed"))
+                    break
+                rejected.update(by_index)
+                chunk = [i for i in chunk if i not in by_index]
         verified = self._verify_import(items, ready, rejected, unattributed, verify_root)
         if not verified.ok:
             return verified
