@@ -71,6 +71,18 @@ def dag(n: int, seed: int = 1) -> dict[str, Any]:
     return {"id": f"dag-{n}", "nodes": nodes, "edges": edges}
 
 
+def disjoint_copies(copies: int, n: int) -> dict[str, Any]:
+    """``copies`` unconnected copies of ``dag(n)`` in one document."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    for c in range(copies):
+        one = dag(n, seed=c)
+        nodes += [{**node, "id": f"c{c}-{node['id']}"} for node in one["nodes"]]
+        edges += [{**e, "id": f"c{c}-{e['id']}", "source": f"c{c}-{e['source']}",
+                   "target": f"c{c}-{e['target']}"} for e in one["edges"]]
+    return {"id": f"copies-{copies}x{n}", "nodes": nodes, "edges": edges}
+
+
 def best_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """(min, median) wall time in ms; the min is the figure least disturbed by other processes."""
     times = []
@@ -93,6 +105,13 @@ def bench_compile(plugins: Plugins) -> None:
     print(f"compile 1,000 nodes / {len(small['edges']):,} edges: {small_ms:.2f} ms best of 31 "
           f"(median {small_med:.2f})")
     print(f"10k/1k time ratio: {big_ms / small_ms:.1f} (best times; linear is 10; target < 12)")
+    # control: ten unconnected copies of the 1k workflow are exactly ten times the compiler's work;
+    # their ratio shows what the data size alone (CPU caches) costs
+    copies = json.loads(json.dumps(disjoint_copies(10, 1_000)))
+    compile_plan(copies, registry)
+    copies_ms, _ = best_ms(lambda: compile_plan(copies, registry), 9)
+    print(f"control, 10 unconnected copies of a 1k workflow: {copies_ms:.1f} ms, ratio to 1k "
+          f"{copies_ms / small_ms:.1f} (same work as 10 x 1k: the excess over 10 is cache, not algorithm)")
 
 
 def bench_runner(plugins: Plugins, state: Path) -> None:
