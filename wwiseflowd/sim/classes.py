@@ -344,6 +344,11 @@ KNOWN_UNMODELLED_ACCESSORS: Final = frozenset({
 })
 
 
+#: ``namespace:accessor`` families (Wwise 2022.1+) whose members the emulator leaves out of rows
+UNMODELLED_NAMESPACES: Final = frozenset({"sound", "music", "switchcontainerchild", "audiosource",
+                                          "maxdurationsource", "soundbank", "workunit", "midi"})
+
+
 @cache
 def class_table() -> dict[str, ClassInfo]:
     """Every modelled class by WAAPI type name (built once)."""

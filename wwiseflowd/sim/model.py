@@ -18,6 +18,7 @@ from wwiseflowd.sim.classes import (
     DEFAULT_VERSION,
     FORBIDDEN_NAME_CHARS,
     KNOWN_UNMODELLED_ACCESSORS,
+    UNMODELLED_NAMESPACES,
     ClassInfo,
     WwiseVersion,
     all_property_names,
@@ -333,7 +334,7 @@ class Project:
 
     def _check_known(self, accessor: str) -> None:
         key = accessor.lstrip("@").lower()
-        if key not in _BUILTIN and key not in all_property_names() and key not in KNOWN_UNMODELLED_ACCESSORS:
+        if key not in _BUILTIN and key not in all_property_names() and not _unmodelled(key):
             raise UnknownAccessorError(accessor)
 
     def _single(self, obj: WwiseObject, accessor: str) -> Any:
@@ -349,7 +350,7 @@ class Project:
                 spec = info.properties[canonical]
                 return obj.properties.get(canonical, spec.default)
             return self.reference_target(obj, canonical)
-        if name in all_property_names() or name in KNOWN_UNMODELLED_ACCESSORS:
+        if name in all_property_names() or _unmodelled(name):
             return MISSING
         raise UnknownAccessorError(accessor)
 
@@ -677,6 +678,11 @@ class Project:
         self._touch(obj)
         new = self.reference_target(obj, reference)
         self._notify("object.referenceChanged", object=obj, reference=reference, old=old, new=new)
+
+
+def _unmodelled(key: str) -> bool:
+    """A Wwise accessor the emulator does not model (``duration``, ``sound:convertedWemFilePath``, ...)."""
+    return key in KNOWN_UNMODELLED_ACCESSORS or key.partition(":")[0] in UNMODELLED_NAMESPACES
 
 
 # -- built-in accessors ------------------------------------------------------------------------------
