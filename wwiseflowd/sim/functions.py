@@ -18,7 +18,6 @@ from typing import Any, Final
 
 from wwiseflowd.sim import persistence
 from wwiseflowd.sim.errors import (
-    INVALID_ARGUMENTS,
     INVALID_OPTIONS,
     INVALID_PROCEDURE,
     INVALID_QUERY,
@@ -27,7 +26,7 @@ from wwiseflowd.sim.errors import (
     invalid_arguments,
     unknown_object,
 )
-from wwiseflowd.sim.model import MISSING, Change, Project, UnknownAccessorError, WwiseObject
+from wwiseflowd.sim.model import MISSING, Change, Project, UnknownAccessorError, WwiseObject, fnv1_32
 from wwiseflowd.sim.schemas import (
     FUNCTIONS,
     NOT_EMULATED,
@@ -243,8 +242,7 @@ class Waapi:
     def get_project_info(self, session: Session, args: Args, returns: Returns) -> Reply:
         """ak.wwise.core.getProjectInfo (2022.1+; defaultWorkUnits only from 2025.1)."""
         p = self.project
-        sfx = next(lang for lang in p.languages if lang["name"] == "SFX")
-        ref = next(lang for lang in p.languages if lang["name"] != "SFX")
+        ref = next((lang for lang in p.languages if lang["name"] != "SFX"), p.languages[0])
         conversion = p.find("Conversion:Default Conversion Settings")
         root = str(p.directory)
         result: dict[str, Any] = {
@@ -256,7 +254,7 @@ class Waapi:
             "currentLanguageId": ref["id"],
             "referenceLanguageId": ref["id"],
             "currentPlatformId": p.platforms[0]["id"],
-            "languages": [{"id": lang["id"], "name": lang["name"], "shortId": _short(lang["name"])}
+            "languages": [{"id": lang["id"], "name": lang["name"], "shortId": fnv1_32(lang["name"])}
                           for lang in p.languages],
             "platforms": [{"id": pl["id"], "name": pl["name"], "baseName": pl["baseName"],
                            "baseDisplayName": pl["baseName"],
@@ -269,7 +267,6 @@ class Waapi:
                             "commands": str(p.directory / "Commands"),
                             "properties": str(p.directory / "Properties")},
         }
-        del sfx
         if conversion is not None:
             result["defaultConversion"] = {"id": conversion.id, "name": conversion.name}
         if p.version.is_2025:
@@ -734,10 +731,4 @@ class Waapi:
 _GUID: Final = re.compile(r"^\{[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}$")
 
 
-def _short(name: str) -> int:
-    from wwiseflowd.sim.model import fnv1_32
-
-    return fnv1_32(name)
-
-
-__all__ = ["DEFAULT_RETURN", "INVALID_ARGUMENTS", "Session", "UndoStep", "Waapi"]
+__all__ = ["DEFAULT_RETURN", "Session", "UndoStep", "Waapi"]

@@ -36,7 +36,7 @@ from wwiseflowd.sim.errors import (
     WaapiError,
 )
 from wwiseflowd.sim.functions import Session, Waapi
-from wwiseflowd.sim.model import Project, UnknownAccessorError, WwiseObject
+from wwiseflowd.sim.model import MISSING, Project, UnknownAccessorError, WwiseObject
 from wwiseflowd.sim.schemas import TOPICS
 
 HELLO, WELCOME, ABORT, GOODBYE, ERROR = 1, 2, 3, 6, 8
@@ -130,8 +130,6 @@ class _Publisher:
         assert self.project is not None
         if returns is None:
             return {"id": obj.id, "name": obj.name}
-        from wwiseflowd.sim.model import MISSING
-
         row = {}
         for accessor in returns:
             value = self.project.get_value(obj, accessor)
