@@ -194,3 +194,24 @@ def test_hidden_and_temporary_files_are_never_imported(harness: DaemonHarness) -
     wait_until(lambda: _done(daemon, 1))
     assert [name for name, _ in sounds(harness.sim)] == ["Real"]
     assert daemon.journal.counts_by_rule()["sfx"] == {"done": 1}
+
+
+def test_a_nested_drop_folder_belongs_to_its_own_rule_only(harness: DaemonHarness) -> None:
+    voice_target = TARGET + "\\Voice"
+    daemon = harness.start(
+        rules=[
+            {"folder": str(harness.drop), "name": "sfx", "target": TARGET, "settle_ms": 300},
+            {
+                "folder": str(harness.drop / "voice"),
+                "name": "voice",
+                "target": voice_target,
+                "settle_ms": 300,
+            },
+        ]
+    )
+    write_wav(harness.drop / "voice" / "Line_001.wav")
+    write_wav(harness.drop / "Sfx_001.wav", seed=5)
+    wait_until(lambda: _done(daemon, 1) and daemon.journal.counts_by_rule().get("voice", {}).get("done") == 1)
+    with harness.sim.lock:
+        paths = sorted(o.path for o in harness.sim.project.objects_of_type("Sound"))
+    assert paths == [TARGET + "\\Sfx_001", voice_target + "\\Line_001"]

@@ -49,6 +49,9 @@ def run_cmd(state: CliState, config_path: Path | None, simulate: bool, sim_laten
         )
     except AlreadyRunning as exc:
         fail(str(exc), code=3)
+    except (ValueError, OSError, RuntimeError) as exc:
+        # bad rule set, port in use, unreadable folder...: say what, without a traceback
+        fail(f"wwiseflowd could not start: {exc}", code=2)
     sys.exit(code)
 
 

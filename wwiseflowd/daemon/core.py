@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ class Daemon:
             if rule.id in self.rules:
                 raise ValueError(f"two [[watch]] rules share the id {rule.id!r}; give them distinct names")
             self.rules[rule.id] = rule
+        _separate_nested(self.rules.values())
         self.library = WorkflowLibrary(settings.paths.workflows_dir, engine.compile, self._publish)
         self._events: queue.Queue[tuple[str, Path, bool]] = queue.Queue()
         self.supervisor = ObserverSupervisor(self._events_put)
@@ -434,3 +435,20 @@ class Daemon:
             "failures": [f.as_dict() for f in self.journal.recent_failures(20)],
             "workflows": self.library.status(),
         }
+
+
+def _separate_nested(rules: Iterable[DropRule]) -> None:
+    """A file belongs to the most specific rule only, so nested drop folders never import twice."""
+    rules = list(rules)
+    for outer in rules:
+        for inner in rules:
+            if inner is outer:
+                continue
+            if inner.folder == outer.folder:
+                raise ValueError(
+                    f"[[watch]] rules {outer.id!r} and {inner.id!r} watch the same folder "
+                    f"{inner.folder}; merge them or give each its own folder"
+                )
+            if inner.folder.is_relative_to(outer.folder):
+                outer.filter.exclude(inner.folder)
+                logger.info("Rule {} leaves {} to rule {}", outer.id, inner.folder, inner.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,12 @@ def read_runtime(state_dir: Path) -> dict[str, Any] | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process with ``pid`` exists (best effort on Windows)."""
+    """True when a process with ``pid`` exists. On Windows always True: there ``os.kill`` would
+    terminate the process, so callers rely on the state dir's lock instead."""
     if pid <= 0:
         return False
+    if sys.platform == "win32":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -78,6 +78,12 @@ class DropFilter:
             p.relative_to(root).as_posix() for p in self.excluded if p.is_relative_to(root)
         )
 
+    def exclude(self, directory: Path) -> None:
+        """Never take files under ``directory`` (e.g. a nested folder that has its own rule)."""
+        self.excluded = (*self.excluded, directory)
+        if directory.is_relative_to(self.root):
+            self._excluded_rel = (*self._excluded_rel, directory.relative_to(self.root).as_posix())
+
     def relative(self, path: Path) -> PurePosixPath | None:
         """``path`` relative to the root as a POSIX path, or None when it lies outside."""
         rel = self.relative_str(str(path))
