@@ -156,6 +156,7 @@ class _Node:
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
     succs: list[str] = dataclasses.field(default_factory=list)
     own_data: bool = False  # data is the document's dict until wiring writes to it
+    problems: list[Any] | None = None  # pydantic errors of the literal inputs, None when valid
 
     def set(self, field_name: str, value: Any) -> None:
         """Set one input, copying the document's data first (the caller's document is never changed)."""
@@ -238,7 +239,7 @@ class _Compiler:
         self._auto_wire(nodes, wired)
         ref_deps = self._check_refs(nodes, declared)
         steps = self._order(nodes, ref_deps)
-        self._validate(nodes, wired)
+        self._validate(nodes)
         if self.errors:
             raise CompileFailed(self.errors)
         name = document.get("name")
@@ -346,7 +347,11 @@ class _Compiler:
                 data = {}
             # the one pass over the values: which inputs hold references (checked and resolved later)
             ref_fields = [k for k, v in data.items() if _may_hold_ref(v) and _has_ref(v)] or _NO_FIELDS
-            nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields)
+            made = nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields)
+            if spec is not None:
+                # validate while the node's data is in the CPU cache; _validate sorts the findings
+                # once wiring is known (a wired input's "missing" error is no error)
+                made.problems = _literal_problems(spec, data, ref_fields)
         return nodes
 
     def _edges(self, raw: Any, nodes: dict[str, _Node]) -> None:
@@ -672,36 +677,42 @@ class _Compiler:
 
     # -- validation ---------------------------------------------------------------------------------
 
-    def _validate(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
-        """Validate literal inputs now; fields holding references are validated at run time."""
+    def _validate(self, nodes: dict[str, _Node]) -> None:
+        """Report the literal inputs' problems (found in _nodes) now that wiring is known."""
         flagged = {(e.node_id, e.field) for e in self.errors if e.node_id is not None}
         for node in nodes.values():
-            if node.spec is None:
+            if not node.problems:
                 continue
             deferred = node.ref_fields
-            literal = {k: v for k, v in node.data.items() if k not in deferred} if deferred else node.data
-            try:
-                inputs_model(node.spec).model_validate(literal)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = err["loc"]
-                    if deferred and (not loc or loc[0] in deferred):
-                        continue  # judged after resolution
-                    if loc and (node.id, loc[0]) in flagged:
-                        continue  # one problem per field: wiring already reported this one
-                    field_name = ".".join(str(p) for p in loc) or None
-                    if err["type"] == "missing":
-                        message = (
-                            f"Node {node.id!r} ({node.type}): required input {field_name!r} is "
-                            f"missing; set it, reference another node's output, or connect an edge "
-                            f"from a node that outputs {field_name!r}."
-                        )
-                    else:
-                        message = (
-                            f"Node {node.id!r} ({node.type}): input {field_name or '(node)'!r}: "
-                            f"{err['msg']} (got {_short(err.get('input'))})."
-                        )
-                    self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+            for err in node.problems:
+                loc = err["loc"]
+                if deferred and (not loc or loc[0] in deferred):
+                    continue  # references and wired inputs are judged after resolution
+                if loc and (node.id, loc[0]) in flagged:
+                    continue  # one problem per field: wiring already reported this one
+                field_name = ".".join(str(p) for p in loc) or None
+                if err["type"] == "missing":
+                    message = (
+                        f"Node {node.id!r} ({node.type}): required input {field_name!r} is "
+                        f"missing; set it, reference another node's output, or connect an edge "
+                        f"from a node that outputs {field_name!r}."
+                    )
+                else:
+                    message = (
+                        f"Node {node.id!r} ({node.type}): input {field_name or '(node)'!r}: "
+                        f"{err['msg']} (got {_short(err.get('input'))})."
+                    )
+                self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+
+
+def _literal_problems(spec: NodeSpec, data: dict[str, Any], ref_fields: Sequence[str]) -> list[Any] | None:  # noqa: E501
+    """Pydantic's errors for the inputs that hold no reference (those are judged at run time)."""
+    literal = {k: v for k, v in data.items() if k not in ref_fields} if ref_fields else data
+    try:
+        inputs_model(spec).model_validate(literal)
+    except ValidationError as exc:
+        return list(exc.errors())
+    return None
 
 
 def _may_hold_ref(value: Any) -> bool:
