@@ -17,7 +17,8 @@ from wwiseflowd.cli import fail
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port (Wwise's default WAAPI port is 8080; 0 picks a free one).")
 @click.option("--project", "project_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Project directory: loads the project saved there, or creates one named after it.")
+              help="Project directory: loads the emulator project saved there, else the Wwise project "
+                   "(.wproj) in it, else creates one named after it. Default: ./WwiseProject.")
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0),
               help="Delay added to every call (model a busy Wwise).")
 @click.option("--call-log", type=click.Path(path_type=Path, dir_okay=False),
@@ -42,6 +43,9 @@ def sim_cmd(host: str, port: int, project_dir: Path | None, latency_ms: float, c
         return
     if project_dir is None:
         project_dir = Path.cwd() / "WwiseProject"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"Warning: listening on {host}; anyone who can reach it can edit the emulated project "
+                   "(WAAPI has no authentication).", err=True)
     sim = Emulator(host, port, project_dir, latency_ms=latency_ms, call_log=call_log, version=version)
     sim.faults.locked = locked
     sim.faults.drop_after = drop_after
