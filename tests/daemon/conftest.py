@@ -82,11 +82,20 @@ class DaemonHarness:
         self.drop = tmp_path / "drop"
         self._running: list[tuple[Daemon, Engine]] = []
 
-    def start(self, *, rules: list[dict[str, Any]] | None = None, **rule_overrides: Any) -> Daemon:
+    def start(
+        self,
+        *,
+        rules: list[dict[str, Any]] | None = None,
+        timing: DaemonTiming = FAST,
+        wwise: dict[str, Any] | None = None,
+        **rule_overrides: Any,
+    ) -> Daemon:
         """A started daemon watching ``self.drop`` (or ``rules``)."""
-        settings = daemon_settings(self.tmp_path, self.sim.url, rules or [rule(self.drop, **rule_overrides)])
+        settings = daemon_settings(
+            self.tmp_path, self.sim.url, rules or [rule(self.drop, **rule_overrides)], **(wwise or {})
+        )
         engine = Engine(settings).start()
-        daemon = Daemon(settings, engine, timing=FAST).start()
+        daemon = Daemon(settings, engine, timing=timing).start()
         self._running.append((daemon, engine))
         return daemon
 

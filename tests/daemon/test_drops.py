@@ -215,3 +215,24 @@ def test_a_nested_drop_folder_belongs_to_its_own_rule_only(harness: DaemonHarnes
     with harness.sim.lock:
         paths = sorted(o.path for o in harness.sim.project.objects_of_type("Sound"))
     assert paths == [TARGET + "\\Sfx_001", voice_target + "\\Line_001"]
+
+
+def test_a_stop_during_a_long_batch_leaves_it_queued_and_the_next_start_imports_each_file_once(
+    harness: DaemonHarness, sim: Emulator
+) -> None:
+    from .conftest import FAST
+
+    sim.latency_ms = 100
+    impatient = FAST.__class__(**{**FAST.__dict__, "stop_grace_s": 0.2})
+    daemon = harness.start(timing=impatient, wwise={"import_chunk_size": 5})
+    for i in range(40):
+        write_wav(harness.drop / f"Long_{i:02d}.wav", frames=100, seed=i)
+    wait_until(lambda: import_calls(sim) >= 2)
+    daemon.stop()  # the batch is cancelled after the grace period: undone, not failed
+    assert not (harness.drop / "failed").exists()
+    assert len(list(harness.drop.glob("Long_*.wav"))) == 40
+    sim.latency_ms = 0
+    again = harness.start()
+    wait_until(lambda: _done(again, 40), timeout=30)
+    assert sorted(name for name, _ in sounds(sim)) == [f"Long_{i:02d}" for i in range(40)]
+    assert again.journal.counts_by_rule()["sfx"] == {"done": 40}

@@ -20,7 +20,8 @@ from wwiseflowd.results import TRANSIENT_CODES, ErrorCode, Result
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
-_TRANSIENT = {c.value for c in TRANSIENT_CODES}
+#: a run cancelled because the daemon is stopping is not the files' fault: the batch waits too
+_TRANSIENT = {c.value for c in TRANSIENT_CODES} | {ErrorCode.CANCELLED.value}
 
 
 class EventsLike(Protocol):
