@@ -33,6 +33,8 @@ from wwiseflowd.store import ExecutionStatus, Store, open_store
 
 #: how many compiled plans the engine keeps, keyed by the document's hash
 PLAN_CACHE_SIZE = 256
+#: finished results kept in memory for wait() and get_execution()
+RECENT_RESULTS = 128
 #: seconds close() waits for running executions after cancelling them
 CLOSE_WAIT_S = 10.0
 
@@ -63,6 +65,8 @@ class Engine:
         self._closed = False
         self._plans: OrderedDict[str, Plan] = OrderedDict()
         self._active: dict[str, _Active] = {}
+        #: the last results, so wait() answers without the ledger right after a run
+        self._recent: OrderedDict[str, ExecutionResult] = OrderedDict()
         self._threads: dict[str, threading.Thread] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -205,12 +209,11 @@ class Engine:
         execution_id: str | None = None,
         source: str = "cli",
     ) -> ExecutionResult:
-        """Compile (or take a plan) and run it; blocks until the execution finished."""
-        execution_id = self.submit(document_or_plan, inputs, force=force, rollback=rollback,
-                                   execution_id=execution_id, source=source, background=False)
-        result = self.wait(execution_id)
-        assert result is not None
-        return result
+        """Compile (or take a plan) and run it on this thread; returns when the execution finished."""
+        active = self._register(execution_id)
+        self._run_registered(active, document_or_plan, inputs, force, rollback, source)
+        assert active.result is not None
+        return active.result
 
     def submit(
         self,
@@ -223,34 +226,51 @@ class Engine:
         source: str = "cli",
         background: bool = True,
     ) -> str:
-        """Start an execution in a background thread; returns its executionId at once."""
-        self._ready()
-        execution_id = execution_id or new_execution_id()
-        active = _Active(RunControl(execution_id))
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("this Engine was closed")
-            if execution_id in self._active:
-                raise ValueError(f"execution {execution_id} is already running")
-            self._active[execution_id] = active
+        """Start an execution in a background thread; returns its executionId at once.
 
-        def run() -> None:
-            try:
-                active.result = self._run(document_or_plan, inputs, active.control, force, rollback, source)
-            finally:
-                active.done.set()
-                with self._lock:
-                    self._active.pop(execution_id, None)
-                    self._threads.pop(execution_id, None)
-
+        With ``background=False`` it runs on the calling thread and returns once finished (the
+        result is then ``wait(execution_id)``).
+        """
+        active = self._register(execution_id)
+        execution_id = active.control.execution_id
         if not background:
-            run()
+            self._run_registered(active, document_or_plan, inputs, force, rollback, source)
             return execution_id
-        thread = threading.Thread(target=run, name=f"execution-{execution_id}", daemon=True)
+        thread = threading.Thread(
+            target=self._run_registered, name=f"execution-{execution_id}", daemon=True,
+            args=(active, document_or_plan, inputs, force, rollback, source),
+        )
         with self._lock:
             self._threads[execution_id] = thread
         thread.start()
         return execution_id
+
+    def _register(self, execution_id: str | None) -> _Active:
+        self._ready()
+        active = _Active(RunControl(execution_id or new_execution_id()))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Engine was closed")
+            if active.control.execution_id in self._active:
+                raise ValueError(f"execution {active.control.execution_id} is already running")
+            self._active[active.control.execution_id] = active
+        return active
+
+    def _run_registered(
+        self, active: _Active, document_or_plan: Any, inputs: Mapping[str, Any] | None,
+        force: bool, rollback: bool | None, source: str,
+    ) -> None:
+        try:
+            active.result = self._run(document_or_plan, inputs, active.control, force, rollback, source)
+        finally:
+            with self._lock:
+                if active.result is not None:
+                    self._recent[active.control.execution_id] = active.result
+                    while len(self._recent) > RECENT_RESULTS:
+                        self._recent.popitem(last=False)
+                self._active.pop(active.control.execution_id, None)
+                self._threads.pop(active.control.execution_id, None)
+            active.done.set()
 
     def _run(
         self, document_or_plan: Any, inputs: Mapping[str, Any] | None, control: RunControl,
@@ -263,7 +283,22 @@ class Engine:
             plan = Result.failure(ErrorCode.INTERNAL, f"Compiling the workflow failed unexpectedly: {exc}.")
         if isinstance(plan, Result):
             return self._not_started(plan, control.execution_id, document_or_plan, source)
-        return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source, control=control)
+        if inputs is not None and not isinstance(inputs, Mapping):
+            problem = Result.failure(ErrorCode.INVALID_INPUT,
+                                     f"Workflow inputs must be an object of name -> value, got "
+                                     f"{type(inputs).__name__}.")
+            return self._not_started(problem, control.execution_id, document_or_plan, source)
+        try:
+            return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
+                                   control=control)
+        except Exception as exc:  # e.g. the store's disk is full: still answer with a result
+            logger.opt(exception=exc).error("Execution {} failed inside the engine", control.execution_id)
+            return ExecutionResult(
+                ok=False, executionId=control.execution_id, workflowId=plan.workflowId, status="failed",
+                error=f"The engine failed while running this workflow ({type(exc).__name__}: {exc}); "
+                      f"check the state directory ({self.settings.paths.state_dir}) and the log.",
+                code=ErrorCode.INTERNAL, startedAt=utc_now_iso(), source=source,
+            )
 
     def _not_started(
         self, problem: Result, execution_id: str, document: Any, source: str
@@ -274,7 +309,10 @@ class Engine:
             ok=False, executionId=execution_id, workflowId=str(workflow_id or "workflow"), status="failed",
             error=problem.error, code=problem.code, errors=errors, startedAt=utc_now_iso(), source=source,
         )
-        self.store.ledger_record(result.model_dump(mode="json"), "failed")
+        try:
+            self.store.ledger_record(result.model_dump(mode="json"), "failed")
+        except Exception as exc:
+            logger.error("Could not record execution {} in the run ledger: {}", execution_id, exc)
         return result
 
     def wait(self, execution_id: str, timeout: float | None = None) -> ExecutionResult | None:
@@ -292,6 +330,9 @@ class Engine:
         self._ready()
         with self._lock:
             active = self._active.get(execution_id)
+            recent = self._recent.get(execution_id)
+        if recent is not None:
+            return recent
         if active is not None:
             if active.result is not None:
                 return active.result

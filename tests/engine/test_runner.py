@@ -70,6 +70,17 @@ def test_undeclared_input_missing_at_run_time_fails_that_node(engine: Engine) ->
     assert "--input obj=" in (result.results[0].error or "")
 
 
+def test_inputs_that_are_not_an_object_are_refused(engine: Engine) -> None:
+    result = engine.execute(flow(node("a", "emit")), ["not", "a", "mapping"])  # type: ignore[arg-type]
+    assert not result.ok and result.code == "INVALID_INPUT" and "list" in (result.error or "")
+
+
+def test_a_broken_store_still_gives_an_execution_result(engine: Engine) -> None:
+    engine.store.close()  # every ledger write now raises
+    result = engine.execute(flow(node("a", "emit")))
+    assert not result.ok and result.code == "INTERNAL" and "state directory" in (result.error or "")
+
+
 def test_compile_errors_come_back_as_a_failed_execution(engine: Engine) -> None:
     result = engine.execute(flow(node("a", "nope")))
     assert not result.ok and result.code == "UNKNOWN_NODE_TYPE" and result.errors
