@@ -13,6 +13,7 @@ This module knows nothing about WAAPI functions or error URIs; :mod:`.adapter` d
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Mapping
@@ -136,7 +137,7 @@ class Session:
         loop = getattr(client, "_loop", None)
         if loop is not None and not loop.is_closed():
             try:
-                loop.call_soon_threadsafe(loop.stop)
+                loop.call_soon_threadsafe(_cancel_and_stop, loop)
             except RuntimeError:  # closed between the check and the call
                 pass
         decoupler = getattr(client, "_decoupler", None)
@@ -203,8 +204,9 @@ class Session:
         except WaapiRequestFailed as exc:
             job.future.set_exception(CallFailed(str(exc.uri), exc.kwargs or {}))
             return
-        except Exception as exc:  # waapi-client internals failing mean the session is unusable
-            logger.warning("WAAPI call {} raised {!r}; dropping the session", job.uri, exc)
+        except (Exception, asyncio.CancelledError) as exc:  # the session broke or was abandoned
+            if not self._abandoned.is_set():  # an abandoned session's call ends this way by design
+                logger.warning("WAAPI call {} raised {!r}; dropping the session", job.uri, exc)
             self._abandoned.set()
             job.future.set_exception(Unavailable(f"the WAAPI session with {self.url} broke: {exc}"))
             return
@@ -213,6 +215,13 @@ class Session:
             job.future.set_exception(Unavailable(f"the connection to {self.url} was lost"))
             return
         job.future.set_result(result)
+
+
+def _cancel_and_stop(loop: asyncio.AbstractEventLoop) -> None:
+    """Runs on waapi-client's loop: cancel its tasks (so none is destroyed pending) and stop it."""
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.stop()
 
 
 def _tolerate_late_unblock(client: WaapiClient) -> None:
