@@ -341,6 +341,29 @@ def test_move_reparents_and_returns_the_object(waapi: WaapiClient) -> None:
     assert err.uri == "ak.wwise.invalid_arguments"
 
 
+def test_copy_makes_a_deep_copy_with_new_ids(waapi: WaapiClient) -> None:
+    original = create(
+        waapi,
+        "Orig",
+        "ActorMixer",
+        **{"@Volume": -5, "notes": "n", "children": [{"type": "Sound", "name": "Inner", "@Pitch": 50}]},
+    )
+    copy = waapi.call(
+        "ak.wwise.core.object.copy",
+        {"object": original["id"], "parent": WU, "onNameConflict": "rename"},
+        options={"return": ["id", "name", "Volume", "notes"]},
+    )
+    assert copy["name"] == "Orig_01" and copy["id"] != original["id"]
+    assert (copy["Volume"], copy["notes"]) == (-5, "n")
+    inner = by_path(waapi, f"{WU}\\Orig_01\\Inner", ["id", "Pitch"])
+    assert inner["Pitch"] == 50 and inner["id"] != original["children"][0]["id"]
+    err = error_of(waapi, "ak.wwise.core.object.copy", {"object": original["id"], "parent": WU})
+    assert err.uri == "ak.wwise.invalid_arguments"
+    waapi.call("ak.wwise.core.undo.undo")
+    assert get(waapi, {"search": ["Orig_01"]}) == []
+    assert waapi.call("ak.wwise.ui.getSelectedObjects") == {"objects": []}
+
+
 def test_get_legacy_from_forms_and_transforms(waapi: WaapiClient) -> None:
     create(
         waapi,

@@ -95,6 +95,8 @@ class Waapi:
             "ak.wwise.core.object.setNotes": self.set_notes,
             "ak.wwise.core.object.delete": self.delete,
             "ak.wwise.core.object.move": self.move,
+            "ak.wwise.core.object.copy": self.copy,
+            "ak.wwise.ui.getSelectedObjects": self.selected_objects,
             "ak.wwise.core.audio.import": self.audio_import,
             "ak.wwise.core.audio.importTabDelimited": self.audio_import_tab_delimited,
             "ak.wwise.core.project.save": self.project_save,
@@ -634,6 +636,58 @@ class Waapi:
                     p.rename(obj, p.unique_name(parent, obj.name, obj.type))
             p.move(obj, parent)
         return self.row(obj, self.check_returns(returns))
+
+    def copy(self, session: Session, args: Args, returns: Returns) -> Reply:
+        """ak.wwise.core.object.copy: a deep copy with new ids under ``parent``; returns the copy."""
+        p = self.project
+        obj = self.obj(args["object"])
+        parent = self.obj(args["parent"], "parent")
+        if obj.parent is None or obj.parent is p.root:
+            raise invalid_arguments(f"{obj.type} '{obj.path}' cannot be copied.", object=obj.id)
+        node: WwiseObject | None = parent
+        while node is not None:
+            if node is obj:
+                raise invalid_arguments(f"Cannot copy '{obj.path}' into itself or one of its descendants.")
+            node = node.parent
+        p.check_child(parent, obj.type)
+        name = obj.name
+        clash = parent.child_named(name) if name else None
+        elsewhere = p.global_conflict(name, obj.type) if name else None
+        if clash is not None or elsewhere is not None:
+            conflict = args.get("onNameConflict", "fail")
+            if conflict == "rename":
+                name = p.unique_name(parent, name, obj.type)
+            elif conflict == "replace" and clash is not None and elsewhere in (None, clash):
+                p.delete(clash)
+            else:
+                where = (clash or elsewhere).path  # type: ignore[union-attr]
+                raise invalid_arguments(f"Cannot copy '{obj.path}' into '{parent.path}': '{where}' already "
+                                        "uses that name.", name=name)
+        copied = self._copy_tree(obj, parent, name)
+        return self.row(copied, self.check_returns(returns))
+
+    def _copy_tree(self, source: WwiseObject, parent: WwiseObject, name: str) -> WwiseObject:
+        p = self.project
+        copied = p.create(parent, source.type, name)
+        copied.audio_file = source.audio_file
+        if source.notes:
+            p.set_notes(copied, source.notes)
+        for prop, value in source.properties.items():
+            p.set_property(copied, prop, value)
+        for reference, target in source.references.items():
+            if target is not None and p.contains(target):
+                p.set_reference(copied, reference, target)
+        for child in list(source.children):
+            # globally named children (busses under a bus) need a fresh name in the same project
+            child_name = child.name
+            if p.is_global(child.type):
+                child_name = p.unique_name(copied, child.name, child.type)
+            self._copy_tree(child, copied, child_name)
+        return copied
+
+    def selected_objects(self, session: Session, args: Args, returns: Returns) -> Reply:
+        """ak.wwise.ui.getSelectedObjects: the emulator has no UI, so nothing is ever selected."""
+        return {"objects": []}
 
     # -- audio import (audio_import.py) ------------------------------------------------------------
 

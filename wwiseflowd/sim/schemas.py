@@ -63,6 +63,11 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
         {"object": "string", "parent": "string", "onNameConflict": ("rename", "replace", "fail"),
          "autoCheckOutToSourceControl": "boolean"},
         frozenset({"object", "parent"}), object_options=True),
+    "ak.wwise.core.object.copy": FunctionSpec(
+        {"object": "string", "parent": "string", "onNameConflict": ("rename", "replace", "fail"),
+         "autoCheckOutToSourceControl": "boolean"},
+        frozenset({"object", "parent"}), object_options=True),
+    "ak.wwise.ui.getSelectedObjects": FunctionSpec(object_options=True),
     "ak.wwise.core.audio.import": FunctionSpec(
         {"importOperation": ("createNew", "useExisting", "replaceExisting"), "default": "object",
          "imports": "array", "autoAddToSourceControl": "boolean", "autoCheckOutToSourceControl": "boolean"},
@@ -96,7 +101,7 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
 NOT_EMULATED: Final = frozenset({
     "ak.wwise.core.soundbank.generate", "ak.wwise.core.soundbank.getInclusions",
     "ak.wwise.core.soundbank.setInclusions", "ak.wwise.core.soundbank.convertExternalSources",
-    "ak.wwise.core.soundbank.processDefinitionFiles", "ak.wwise.core.object.copy",
+    "ak.wwise.core.soundbank.processDefinitionFiles",
     "ak.wwise.core.object.diff", "ak.wwise.core.object.isPropertyEnabled", "ak.wwise.core.object.getTypes",
     "ak.wwise.core.object.getPropertyInfo", "ak.wwise.core.object.getPropertyAndReferenceNames",
     "ak.wwise.core.object.setAttenuationCurve", "ak.wwise.core.object.getAttenuationCurve",
@@ -109,7 +114,7 @@ NOT_EMULATED: Final = frozenset({
     "ak.wwise.core.transport.executeAction", "ak.wwise.core.profiler.startCapture",
     "ak.wwise.core.profiler.stopCapture", "ak.wwise.core.sourceControl.add", "ak.wwise.core.executeLuaScript",
     "ak.wwise.ui.project.open", "ak.wwise.ui.project.close", "ak.wwise.ui.project.create",
-    "ak.wwise.ui.getSelectedObjects", "ak.wwise.ui.commands.execute", "ak.wwise.ui.bringToForeground",
+    "ak.wwise.ui.commands.execute", "ak.wwise.ui.bringToForeground",
     "ak.soundengine.postEvent", "ak.soundengine.registerGameObj", "ak.soundengine.setRTPCValue",
 })
 
