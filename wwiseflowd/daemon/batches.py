@@ -5,7 +5,6 @@ every file (done, failed alone with a reason, or still queued because Wwise was 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.results import TRANSIENT_CODES, ErrorCode, Result
+from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
@@ -55,11 +55,6 @@ class EngineLike(Protocol):
     def backend(self, name: str) -> Any: ...  # noqa: D102
 
     def health(self) -> dict[str, Any]: ...  # noqa: D102
-
-
-def new_execution_id() -> str:
-    """An execution id for a batch run (chosen before the run so the journal can record it first)."""
-    return f"exec_{uuid.uuid4().hex[:20]}"
 
 
 @dataclass
