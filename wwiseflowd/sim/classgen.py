@@ -20,7 +20,8 @@ MODELLED_CLASSES: tuple[str, ...] = (
     "StateGroup", "Switch", "SwitchContainer", "SwitchGroup", "Trigger", "WorkUnit",
 )
 
-_CONVERTERS: dict[str, Any] = {
+#: Wwise property type -> parser of its XML text
+CONVERTERS: dict[str, Any] = {
     "bool": lambda text: text == "True",
     "Real64": float, "Real32": float,
     "int16": int, "int32": int, "int64": int, "Uint16": int, "Uint32": int, "Uint8": int, "Int8": int,
@@ -38,11 +39,11 @@ def extract(wproj: Path) -> dict[str, dict[str, list[Any]]]:
         props: dict[str, list[Any]] = {}
         for prop in shared.iter("Property"):
             name, wtype = prop.get("Name", ""), prop.get("Type", "string")
-            if ":" in name or wtype not in _CONVERTERS:  # plug-in specific extras (e.g. "Soundly:...")
+            if ":" in name or wtype not in CONVERTERS:  # plug-in specific extras (e.g. "Soundly:...")
                 continue
             values = [v.text for v in prop.iter("Value")]
             raw = values[0] if values else prop.get("Value")
-            props[name] = [wtype, _CONVERTERS[wtype](raw or ("0" if wtype not in ("string", "bool") else ""))]
+            props[name] = [wtype, CONVERTERS[wtype](raw or ("0" if wtype not in ("string", "bool") else ""))]
         table[class_name] = dict(sorted(props.items()))
     return dict(sorted(table.items()))
 

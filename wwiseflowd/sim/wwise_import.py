@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion
-from wwiseflowd.sim.classgen import _CONVERTERS
+from wwiseflowd.sim.classgen import CONVERTERS
 from wwiseflowd.sim.model import Project, WwiseObject, new_guid
 
 _NOT_OBJECTS: Final = frozenset({"PropertyList", "ReferenceList", "ChildrenList", "ObjectLists",
@@ -98,14 +98,14 @@ class _Loader:
         if info is not None:
             for prop in element.findall("./PropertyList/Property"):
                 name, wtype = prop.get("Name", ""), prop.get("Type", "string")
-                if name not in info.properties or wtype not in _CONVERTERS:
+                if name not in info.properties or wtype not in CONVERTERS:
                     continue
                 value = prop.get("Value")
                 if value is None:
                     first = prop.find("./ValueList/Value")
                     value = first.text if first is not None else None
                 try:
-                    obj.properties[name] = _CONVERTERS[wtype](value or "")
+                    obj.properties[name] = CONVERTERS[wtype](value or "")
                 except ValueError:
                     continue  # an expression or platform-specific value the emulator does not model
             for ref in element.findall("./ReferenceList/Reference"):
