@@ -185,9 +185,11 @@ def test_every_shipped_example_workflow_runs_against_the_emulator(engine: Engine
         pytest.importorskip("wwiseflowd_audiocheck")
     document = json.loads((REPO / "config" / "workflows" / f"{name}.json").read_text())
     assets = REPO / "config" / "workflows" / "assets"
-    given: dict[str, Any] = {"checked-import": {"files": [str(assets / "Footstep_01.wav"),
-                                                          str(assets / "Footstep_02.wav")]},
-                             "ui-sound-with-event": {"file": str(assets / "UI_Click.wav")},
-                             "four-node": inputs(ASSET)}[name]
+    given_by_name: dict[str, dict[str, Any]] = {
+        "checked-import": {"files": [str(assets / "Footstep_01.wav"), str(assets / "Footstep_02.wav")]},
+        "ui-sound-with-event": {"file": str(assets / "UI_Click.wav")},
+        "four-node": inputs(ASSET),
+    }
+    given = given_by_name[name]
     result = engine.execute(document, given)
     assert result.ok, result.model_dump()
