@@ -236,3 +236,27 @@ def test_a_stop_during_a_long_batch_leaves_it_queued_and_the_next_start_imports_
     wait_until(lambda: _done(again, 40), timeout=30)
     assert sorted(name for name, _ in sounds(sim)) == [f"Long_{i:02d}" for i in range(40)]
     assert again.journal.counts_by_rule()["sfx"] == {"done": 40}
+
+
+def test_a_polling_rule_imports_and_can_delete_after_success(harness: DaemonHarness) -> None:
+    daemon = harness.start(polling=True, poll_interval_s=0.2, on_success="delete")
+    assert daemon.status()["rules"][0]["watcher"]["mode"] == "polling"
+    write_wav(harness.drop / "Share" / "Polled.wav")
+    wait_until(lambda: _done(daemon, 1))
+    assert [name for name, _ in sounds(harness.sim)] == ["Polled"]
+    assert not (harness.drop / "Share" / "Polled.wav").exists()
+    assert not (harness.drop / "processed").exists()
+
+
+def test_a_file_dropped_while_the_observer_was_dead_is_found_when_it_is_rebuilt(
+    harness: DaemonHarness,
+) -> None:
+    daemon = harness.start()
+    observer = daemon.supervisor.observer("sfx")
+    assert observer is not None
+    observer.stop()  # what a crashed emitter looks like: no more events
+    observer.join(5)
+    write_wav(harness.drop / "Unseen.wav")
+    wait_until(lambda: _done(daemon, 1))
+    assert [name for name, _ in sounds(harness.sim)] == ["Unseen"]
+    assert daemon.status()["rules"][0]["watcher"]["restarts"] == 1
