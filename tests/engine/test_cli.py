@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +125,39 @@ def test_audit_shows_the_commands_of_an_execution(cli: Any, tmp_path: Path) -> N
 def test_audit_rejects_an_unreadable_since(cli: Any) -> None:
     result = cli("audit", "--since", "last tuesday")
     assert result.exit_code == 2 and "10m" in result.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_a_running_exec_and_exits_1(tmp_path: Path) -> None:
+    """A real ``wwiseflowd exec`` process: SIGINT while a node runs ends in a cancelled result."""
+    plugins_dir = tmp_path / "plugins"
+    plugins_dir.mkdir()
+    shutil.copy(HERE / "engine_testnodes.py", plugins_dir / "testnodes.py")
+    config = tmp_path / "wwiseflowd.toml"
+    config.write_text(f'[paths]\nstate_dir = "{(tmp_path / "state").as_posix()}"\n'
+                      f'plugins_dir = "{plugins_dir.as_posix()}"\n')
+    path = write_flow(tmp_path, flow(node("h", "hang", seconds=60), node("after", "emit"),
+                                     edges=[("h", "after")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wwiseflowd", "--config", str(config), "exec", "--json", path],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    ledger = tmp_path / "state" / "wwiseflowd.sqlite3"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _running_in(ledger):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, err
+    result = json.loads(out)
+    assert result["status"] == "cancelled" and result["stopAt"] == "h" and "Cancelling" in err
+
+
+def _running_in(ledger: Path) -> bool:
+    if not ledger.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(ledger)) as db:
+        try:
+            return db.execute("SELECT count(*) FROM executions WHERE status = 'running'").fetchone()[0] > 0
+        except sqlite3.Error:
+            return False
