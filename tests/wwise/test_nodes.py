@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,22 @@ def test_project_save_can_be_switched_off_by_an_input(engine: Engine, waapi_sim:
 def _objects(snapshot: dict[str, Any]) -> str:
     """The project tree of a snapshot, without volatile bookkeeping."""
     return json.dumps({k: v for k, v in snapshot.items() if k not in ("savedAt", "dirty")}, sort_keys=True)
+
+
+def test_a_connection_dropped_mid_run_fails_with_unavailable_and_the_next_run_recovers(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    doc = four_node_case(wav("Sound1.wav"))
+    engine.backend("wwise").connect()
+    waapi_sim.faults.drop_after = 4  # beginGroup, get parent, create, get import target, then drop
+    started = time.monotonic()
+    broken = engine.execute(doc)
+    assert time.monotonic() - started < 10
+    assert not broken.ok
+    failed = next(r for r in broken.results if not r.ok)
+    assert failed.code == "WAAPI_UNAVAILABLE"
+    again = engine.execute(doc)
+    assert again.ok, again.model_dump()
+    with waapi_sim.locked_project() as project:
+        sound = project.find(WU + "\\Sound1")
+        assert sound is not None and len(sound.children) == 1
