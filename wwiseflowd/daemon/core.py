@@ -29,8 +29,8 @@ from wwiseflowd.watch.observer import ObserverSupervisor, WatchSpec
 from wwiseflowd.watch.stability import ReadyFile
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
-#: the observer key of the workflows directory (rule ids are folder paths or names, never this)
-WORKFLOWS_KEY = "\0workflows"
+#: the observer key of the workflows directory (no rule may use it as its name)
+WORKFLOWS_KEY = "(workflows)"
 _SCAN = Path("\0scan")
 
 
@@ -65,6 +65,8 @@ class Daemon:
         self.rules: dict[str, DropRule] = {}
         for config in settings.watch:
             rule = DropRule.from_config(config)
+            if rule.id == WORKFLOWS_KEY:
+                raise ValueError(f"{WORKFLOWS_KEY!r} is reserved; give the [[watch]] rule another name")
             if rule.id in self.rules:
                 raise ValueError(f"two [[watch]] rules share the id {rule.id!r}; give them distinct names")
             self.rules[rule.id] = rule
