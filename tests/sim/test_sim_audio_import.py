@@ -265,3 +265,24 @@ def test_object_set_child_with_import_creates_the_sound_and_its_source(
     child = result["objects"][0]["children"][0]
     assert child["name"] == "Made" and [o["name"] for o in child["import"]["objects"]] == ["made", "Made"]
     assert by_path(waapi, f"{WU}\\Made\\made")["type"] == "AudioFileSource"
+
+
+def test_reimporting_the_originals_copy_itself_is_fine(waapi: WaapiClient, make_wav: MakeWav) -> None:
+    wav = make_wav("self.wav")
+    first = do_import(waapi, [{"audioFile": str(wav), "objectPath": f"{WU}\\<Sound SFX>Self"}])
+    again = do_import(waapi, [{"audioFile": first["files"][0], "objectPath": f"{WU}\\<Sound SFX>Self"}])
+    assert again["log"] == [] and again["files"] == first["files"]
+    assert Path(first["files"][0]).read_bytes() == wav.read_bytes()
+
+
+def test_an_unwritable_originals_folder_is_a_log_error(
+    waapi: WaapiClient, sim: Emulator, make_wav: MakeWav
+) -> None:
+    wav = make_wav("blocked.wav")
+    sim.project_dir.mkdir(parents=True, exist_ok=True)
+    (sim.project_dir / "Originals").write_text("a file where the folder should be")
+    result = do_import(waapi, [{"audioFile": str(wav), "objectPath": f"{WU}\\<Sound SFX>Blocked"}])
+    assert (
+        result["objects"] == []
+        and "Error copying the file to the originals folder" in result["log"][0]["message"]
+    )

@@ -355,13 +355,20 @@ class Importer:
         base = ["SFX"] if language == "SFX" else ["Voices", language]
         relative = "/".join([*base, *parts, audio.name])
         dest = self.project.originals_dir() / relative
+        if audio.path is not None and dest.exists() and dest.samefile(audio.path):
+            self.files.append(str(dest))  # importing the Originals copy itself: nothing to copy
+            return relative
         trash = self.project.directory / ".wsim-undo"
         backup: Path | None = None
-        if dest.exists():
-            trash.mkdir(parents=True, exist_ok=True)
-            backup = trash / uuid.uuid4().hex
-            shutil.copyfile(dest, backup)
-        audio.write_to(dest)
+        try:
+            if dest.exists():
+                trash.mkdir(parents=True, exist_ok=True)
+                backup = trash / uuid.uuid4().hex
+                shutil.copyfile(dest, backup)
+            audio.write_to(dest)
+        except OSError as exc:  # Wwise's own wording for this failure
+            raise ItemError(f"Error copying the file to the originals folder ({dest}): "
+                            f"{exc.strerror or exc}.") from None
         stash = trash / uuid.uuid4().hex
 
         def undo() -> None:
