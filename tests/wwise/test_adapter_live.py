@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -187,3 +188,22 @@ def test_a_batch_import_on_wwise_2025_is_verified_and_reported_in_classic_names(
                 assert project.find("\\Containers\\Default Work Unit\\Rain\\Rain_02") is not None
         finally:
             wwise.close()
+
+
+@pytest.mark.slow
+def test_close_does_not_wait_for_a_call_stuck_in_wwise(tmp_path: Path) -> None:
+    with Emulator(port=0, project_dir=tmp_path / "P") as sim:
+        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=30)
+        assert wwise.connect().ok
+        sim.latency_ms = 4_000  # longer than close() waits for the lock (2 s)
+        results: list[object] = []
+        worker = threading.Thread(target=lambda: results.append(wwise.save()))
+        worker.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        wwise.close()
+        worker.join(10)
+        assert time.monotonic() - started < 5
+        (stuck,) = results
+        assert getattr(stuck, "code", None) == ErrorCode.WAAPI_UNAVAILABLE
+        sim.latency_ms = 0

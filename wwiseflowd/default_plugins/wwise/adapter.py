@@ -257,11 +257,18 @@ class WaapiAdapter:
             return Result.success(self._info.model_dump())
 
     def close(self) -> None:
-        """Leave the WAAPI session; a later call reconnects."""
-        with self._lock:
+        """Leave the WAAPI session; a later call reconnects. Never waits long for a running call."""
+        if not self._lock.acquire(timeout=2.0):
+            session = self._session
+            if session is not None:
+                session.abandon()  # the running call ends with WAAPI_UNAVAILABLE, then frees the lock
+            return
+        try:
             session, self._session = self._session, None
             if session is not None:
                 session.close(timeout=min(self.connect_timeout, 2.0))
+        finally:
+            self._lock.release()
 
     @property
     def connected(self) -> bool:
