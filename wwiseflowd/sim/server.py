@@ -92,8 +92,11 @@ class _Connection:
         self.closing = False
 
     async def send(self, message: list[Any]) -> None:
+        await self.send_text(json.dumps(message, separators=(",", ":")))
+
+    async def send_text(self, text: str) -> None:
         try:
-            await self.ws.send(json.dumps(message, separators=(",", ":")))
+            await self.ws.send(text)
         except ConnectionClosed:
             pass
 
@@ -444,8 +447,18 @@ class Emulator:
                                    {"procedureUri": uri})
             events = self._publisher.take()
         duration = (time.perf_counter() - started) * 1000
+        reply = ""
         if error is None:
-            await conn.send([RESULT, request, {}, [], result] if result else [RESULT, request, {}])
+            try:
+                reply = json.dumps([RESULT, request, {}, [], result] if result else [RESULT, request, {}],
+                                   separators=(",", ":"))
+            except (TypeError, ValueError) as exc:  # never leave a caller waiting for an answer
+                logger.error("WAAPI emulator: the result of {} is not JSON: {}", uri, exc)
+                error = WaapiError(UNEXPECTED_ERROR, f"The emulator could not encode the result of {uri}.",
+                                   {"procedureUri": uri})
+                events = []
+        if error is None:
+            await conn.send_text(reply)
             for sub, payload in events:
                 if sub.id in sub.conn.subscriptions:
                     await sub.conn.send([EVENT, sub.id, self._publisher.next_publication(), {}, [], payload])
