@@ -53,6 +53,26 @@ def test_project_info_names_the_project_and_its_directories(waapi: WaapiClient, 
     assert {lang["name"] for lang in info["languages"]} >= {"SFX", "English(US)"}
 
 
+def test_emulating_2025_1_changes_names_and_functions(tmp_path) -> None:
+    from tests.sim.waapi_calls import connect
+    from wwiseflowd.sim import Emulator
+
+    with Emulator(port=0, project_dir=tmp_path / "P25", version="2025.1") as sim:
+        client = connect(sim.url)
+        try:
+            info = client.call("ak.wwise.core.getProjectInfo")
+            assert info["defaultWorkUnits"]["Containers"]["path"] == "\\Containers\\Default Work Unit"
+            assert info["defaultImportWorkUnit"]["name"] == "Default Work Unit"
+            made = client.call(
+                "ak.wwise.core.object.create",
+                {"parent": "\\Containers\\Default Work Unit", "type": "ActorMixer", "name": "PC"},
+            )
+            assert by_path(client, "\\Containers\\Default Work Unit\\PC")["type"] == "PropertyContainer"
+            assert made["name"] == "PC"
+        finally:
+            client.disconnect()
+
+
 def test_new_project_has_category_roots_default_work_units_and_master_bus(waapi: WaapiClient) -> None:
     roots = get(waapi, {"path": ["\\"]}, ["name", "type"], [{"select": ["children"]}])
     names = [r["name"] for r in roots]

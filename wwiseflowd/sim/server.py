@@ -26,7 +26,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from wwiseflowd.sim import persistence
-from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion
+from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion, parse_version
 from wwiseflowd.sim.errors import (
     INVALID_ARGUMENTS,
     INVALID_OPTIONS,
@@ -159,7 +159,7 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, project_dir: Path | str | None = None,
                  latency_ms: float = 0, call_log: Path | str | None = None,
-                 version: WwiseVersion = DEFAULT_VERSION) -> None:
+                 version: WwiseVersion | str = DEFAULT_VERSION) -> None:
         self.host = host
         self.port = port
         self._temp_dir: Path | None = None
@@ -169,7 +169,7 @@ class Emulator:
         self.project_dir = Path(project_dir)
         self.latency_ms = latency_ms
         self.call_log_path = Path(call_log) if call_log is not None else None
-        self.version = version
+        self.version = parse_version(version) if isinstance(version, str) else version
         self.faults = Faults()
         #: one dict per call: {time, session, uri, argBytes, durationMs, error}
         self.calls: list[dict[str, Any]] = []
