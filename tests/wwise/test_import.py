@@ -318,3 +318,16 @@ def test_before_2023_a_rejected_file_fails_alone_although_wwise_failed_the_whole
             assert calls_to(sim, IMPORT) == 2  # the failed call, then the good file again
         finally:
             wwise.close()
+
+
+def test_bad_batch_options_are_invalid_input_naming_the_fix(engine: Engine, wav: Callable[..., str]) -> None:
+    template = engine.command(
+        "audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "originalsSubfolder": "{folder}"}
+    )
+    assert template.code == ErrorCode.INVALID_INPUT and "{relative_dir}" in (template.error or "")
+    pattern = engine.command(
+        "audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "variationPattern": r"^(.+)_(\d+)$"}
+    )
+    assert pattern.code == ErrorCode.INVALID_INPUT and "base" in (pattern.error or "")
+    not_bus = engine.command("audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "outputBus": WU})
+    assert not_bus.code == ErrorCode.INVALID_INPUT and "not a Bus" in (not_bus.error or "")

@@ -536,18 +536,25 @@ class WaapiAdapter:
                 return result
         return Result.success({"count": len(objects)})
 
+    def resolve_bus(self, ref: str) -> Result:
+        """Look up a bus; data: its :class:`ObjectInfo` dict. Anything but a Bus or Aux Bus fails."""
+        found = self.get_object(ref, what="bus")
+        if not found.ok:
+            return found
+        if found.data["type"] not in ("Bus", "AuxBus"):
+            return Result.failure(
+                ErrorCode.INVALID_INPUT,
+                f"{found.data['path']} is a {found.data['type'] or 'non-bus object'}, not a Bus; pick a bus "
+                "under \\Master-Mixer Hierarchy.",
+            )
+        return found
+
     def set_output_bus(self, refs: Sequence[str], bus: str) -> Result:
         """Route objects to ``bus`` (and tick Override parent so the routing takes effect)."""
-        found = self.get_object(bus, what="bus")
+        found = self.resolve_bus(bus)
         if not found.ok:
             return found
         bus_info = ObjectInfo.model_validate(found.data)
-        if bus_info.type not in ("Bus", "AuxBus"):
-            return Result.failure(
-                ErrorCode.INVALID_INPUT,
-                f"{bus_info.path} is a {bus_info.type or 'non-bus object'}, not a Bus; pick a bus under "
-                "\\Master-Mixer Hierarchy.",
-            )
         entries = [
             {"object": ref, "references": {"OutputBus": bus_info.id}, "properties": {"OverrideOutput": True}}
             for ref in refs

@@ -22,6 +22,7 @@ from wwiseflowd.default_plugins.wwise.batch import (
     DEFAULT_VARIATION_PATTERN,
     BatchFile,
     compile_pattern,
+    originals_subfolder,
     plan_batch,
     provenance_note,
     wwise_name,
@@ -147,6 +148,12 @@ class AudioImportInput(_Input):
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
         compile_pattern(value)  # a ValueError here names the missing group
+        return value
+
+    @field_validator("originalsSubfolder")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        originals_subfolder(value, BatchFile(path="/x.wav"), "x")  # a ValueError names the placeholders
         return value
 
     @model_validator(mode="after")
@@ -393,7 +400,6 @@ def _import_single(adapter: WaapiAdapter, object_ref: str, file_path: str, langu
     if target.type == "Sound":
         parent, _sep, name = target.path.rpartition("\\")
         item = ImportItem(file=file_path, parent_path=parent, sound_name=name, language=language)
-        verify_root = target.path
     else:
         item = ImportItem(
             file=file_path,
@@ -401,8 +407,7 @@ def _import_single(adapter: WaapiAdapter, object_ref: str, file_path: str, langu
             sound_name=wwise_name(BatchFile(path=file_path).stem),
             language=language,
         )
-        verify_root = target.path
-    result = adapter.import_audio([item], verify_root=verify_root)
+    result = adapter.import_audio([item], verify_root=target.path)
     if not result.ok:
         return result
     outcome = result.data["outcomes"][0]
@@ -435,15 +440,9 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
     # pre-flight the bus and event parent too: failing after the import would leave half a job
     bus_id = None
     if inp.outputBus:
-        bus = adapter.get_object(inp.outputBus, what="output bus")
+        bus = adapter.resolve_bus(inp.outputBus)
         if not bus.ok:
             return bus
-        if bus.data["type"] not in ("Bus", "AuxBus"):
-            return Result.failure(
-                ErrorCode.INVALID_INPUT,
-                f"outputBus {bus.data['path']} is a {bus.data['type']}, "
-                "not a Bus; pick a bus under \\Master-Mixer Hierarchy.",
-            )
         bus_id = bus.data["id"]
     if inp.createEvents:
         events_parent = adapter.get_object(inp.eventTarget, what="event target")
