@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from waapi import WaapiClient
 
-from tests.sim.waapi_calls import EVENTS_WU, MASTER_BUS, WU, by_path, error_of, get
+from tests.sim.waapi_calls import EVENTS_WU, MASTER_BUS, WU, by_path, connect, error_of, get
+from wwiseflowd.sim import Emulator
 
 pytestmark = pytest.mark.integration
 
@@ -53,10 +55,7 @@ def test_project_info_names_the_project_and_its_directories(waapi: WaapiClient, 
     assert {lang["name"] for lang in info["languages"]} >= {"SFX", "English(US)"}
 
 
-def test_emulating_2025_1_changes_names_and_functions(tmp_path) -> None:
-    from tests.sim.waapi_calls import connect
-    from wwiseflowd.sim import Emulator
-
+def test_emulating_2025_1_changes_names_and_functions(tmp_path: Path) -> None:
     with Emulator(port=0, project_dir=tmp_path / "P25", version="2025.1") as sim:
         client = connect(sim.url)
         try:
