@@ -79,7 +79,7 @@ class Daemon:
         self.batcher: Batcher[int] = Batcher(
             1.0,
             windows={rid: r.config.batch_window_ms / 1000 for rid, r in self.rules.items()},
-            max_files=min((r.config.batch_max_files for r in self.rules.values()), default=2000),
+            limits={rid: r.config.batch_max_files for rid, r in self.rules.items()},
         )
         self.processor = BatchProcessor(
             self.journal,
@@ -95,7 +95,6 @@ class Daemon:
         self._work_ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
-        self._pump_alive_at = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -183,7 +182,6 @@ class Daemon:
     def _pump(self) -> None:
         next_housekeeping = time.monotonic() + self.timing.housekeeping_s
         while not self._stop.is_set():
-            self._pump_alive_at = time.monotonic()
             timeout = max(0.0, min(self._next_deadline(), next_housekeeping) - time.monotonic())
             items: list[tuple[str, Path, bool]] = []
             try:
@@ -237,9 +235,9 @@ class Daemon:
             rel = rule.relative(path)
             if rel in rule.inflight:
                 continue  # already queued or importing
-            if rel not in rule.seen_ids:
-                fresh.append((str(path), rel, rule.config.target))
             rule.tracker.touch(path)
+            if rel not in rule.seen_ids and path in rule.tracker:  # gone again already: nothing to record
+                fresh.append((str(path), rel, rule.config.target))
         if fresh:
             rule.seen_ids.update(self.journal.record_seen(rule.id, fresh))
 

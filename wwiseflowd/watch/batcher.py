@@ -32,11 +32,14 @@ class Batcher(Generic[T]):
         max_files: int = 2000,
         max_wait_s: float = 30.0,
         windows: Mapping[str, float] | None = None,
+        limits: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.window_s = window_s
         #: per-key quiet windows (a rule's ``batch_window_ms``); others use ``window_s``
         self.windows = dict(windows or {})
+        #: per-key ``max_files`` (a rule's ``batch_max_files``); others use ``max_files``
+        self.limits = dict(limits or {})
         self.max_files = max_files
         self.max_wait_s = max(max_wait_s, window_s)
         self.clock = clock
@@ -84,12 +87,13 @@ class Batcher(Generic[T]):
         now = self.clock()
         out: list[tuple[str, list[T]]] = []
         for key, batch in list(self._open.items()):
-            full = len(batch.items) >= self.max_files
+            limit = self.limits.get(key, self.max_files)
+            full = len(batch.items) >= limit
             quiet = now - batch.last_add >= self._window(key)
             old = now - batch.opened >= self.max_wait_s
             early = release is not None and release(key)
             if flush or full or old or early or (quiet and not (hold and hold(key))):
                 del self._open[key]
-                for start in range(0, len(batch.items), self.max_files):
-                    out.append((key, batch.items[start : start + self.max_files]))
+                for start in range(0, len(batch.items), limit):
+                    out.append((key, batch.items[start : start + limit]))
         return out
