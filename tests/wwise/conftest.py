@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from wwiseflowd.default_plugins.wwise.wav import write_wav
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
 from wwiseflowd.sim import Emulator
+from wwiseflowd.sim.classes import WwiseVersion
 
 WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
 MASTER = "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
@@ -26,6 +28,20 @@ def adapter(waapi_sim: Emulator) -> Iterator[WaapiAdapter]:
     wwise = WaapiAdapter(waapi_sim.url, connect_timeout=5, call_timeout=10, reconnect_max_delay=1)
     yield wwise
     wwise.close()
+
+
+@contextmanager
+def emulated(
+    tmp_path: Path, year: int = 2024, major: int = 1, call_timeout: float = 10
+) -> Iterator[tuple[Emulator, WaapiAdapter]]:
+    """An emulator pretending to be Wwise ``year.major`` and an adapter on it, both closed after."""
+    version = WwiseVersion(year=year, major=major)
+    with Emulator(port=0, project_dir=tmp_path / f"P{year}", version=version) as sim:
+        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=call_timeout)
+        try:
+            yield sim, wwise
+        finally:
+            wwise.close()
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.wwise.conftest import WU, calls_to, settled_calls
+from tests.wwise.conftest import WU, calls_to, emulated, settled_calls
 from wwiseflowd.default_plugins.wwise.adapter import ImportItem, WaapiAdapter
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator
-from wwiseflowd.sim.classes import WwiseVersion
 
 
 def test_connect_reads_version_and_project_into_the_identity(
@@ -98,20 +97,16 @@ def test_a_drop_inside_an_undo_group_refuses_further_edits(
 
 @pytest.mark.slow
 def test_a_call_with_no_answer_times_out_and_the_next_call_reconnects(tmp_path: Path) -> None:
-    with Emulator(port=0, project_dir=tmp_path / "P") as sim:
-        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=0.5)
-        try:
-            assert wwise.connect().ok
-            sim.latency_ms = 1500
-            started = time.monotonic()
-            timed_out = wwise.save()
-            assert timed_out.code == ErrorCode.WAAPI_TIMEOUT and "call_timeout" in (timed_out.error or "")
-            assert time.monotonic() - started < 1.5
-            sim.latency_ms = 0
-            assert wwise.save().ok  # on a fresh session
-            assert len({c["session"] for c in settled_calls(sim)}) == 2
-        finally:
-            wwise.close()
+    with emulated(tmp_path, call_timeout=0.5) as (sim, wwise):
+        assert wwise.connect().ok
+        sim.latency_ms = 1500
+        started = time.monotonic()
+        timed_out = wwise.save()
+        assert timed_out.code == ErrorCode.WAAPI_TIMEOUT and "call_timeout" in (timed_out.error or "")
+        assert time.monotonic() - started < 1.5
+        sim.latency_ms = 0
+        assert wwise.save().ok  # on a fresh session
+        assert len({c["session"] for c in settled_calls(sim)}) == 2
 
 
 def test_undo_group_cancel_rolls_the_project_back(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
@@ -131,24 +126,20 @@ def test_undo_group_end_keeps_the_changes(adapter: WaapiAdapter) -> None:
 
 
 def test_wwise_2025_names_are_translated_both_ways(tmp_path: Path) -> None:
-    with Emulator(port=0, project_dir=tmp_path / "P25", version=WwiseVersion(year=2025, major=1)) as sim:
-        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=10)
-        try:
-            assert wwise.connect().data["year"] == 2025
-            made = wwise.create_object(WU, "ActorMixer", "Weapons")
-            assert made.ok, made.error
-            assert made.data["path"] == WU + "\\Weapons" and made.data["type"] == "ActorMixer"
-            with sim.locked_project() as project:
-                native = project.find(made.data["id"])
-                assert native is not None
-                assert native.path == "\\Containers\\Default Work Unit\\Weapons"
-                assert native.type == "PropertyContainer"
-            found = wwise.get_object("\\Containers\\Default Work Unit\\Weapons")
-            assert found.data["path"] == WU + "\\Weapons" and found.data["type"] == "ActorMixer"
-            rows = wwise.query(f'$ "{WU}" select children where type = "ActorMixer"')
-            assert [r["name"] for r in rows.data] == ["Weapons"]
-        finally:
-            wwise.close()
+    with emulated(tmp_path, 2025) as (sim, wwise):
+        assert wwise.connect().data["year"] == 2025
+        made = wwise.create_object(WU, "ActorMixer", "Weapons")
+        assert made.ok, made.error
+        assert made.data["path"] == WU + "\\Weapons" and made.data["type"] == "ActorMixer"
+        with sim.locked_project() as project:
+            native = project.find(made.data["id"])
+            assert native is not None
+            assert native.path == "\\Containers\\Default Work Unit\\Weapons"
+            assert native.type == "PropertyContainer"
+        found = wwise.get_object("\\Containers\\Default Work Unit\\Weapons")
+        assert found.data["path"] == WU + "\\Weapons" and found.data["type"] == "ActorMixer"
+        rows = wwise.query(f'$ "{WU}" select children where type = "ActorMixer"')
+        assert [r["name"] for r in rows.data] == ["Weapons"]
 
 
 def test_stats_count_calls_errors_and_time_per_uri(adapter: WaapiAdapter) -> None:
@@ -174,26 +165,21 @@ def test_a_new_undo_group_clears_a_group_lost_to_a_drop(adapter: WaapiAdapter, w
 def test_a_batch_import_on_wwise_2025_is_verified_and_reported_in_classic_names(
     tmp_path: Path, wav: Callable[..., str]
 ) -> None:
-    with Emulator(port=0, project_dir=tmp_path / "P25", version=WwiseVersion(year=2025, major=1)) as sim:
-        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=10)
-        try:
-            items = [
-                ImportItem(file=wav("Rain_01.wav"), parent_path=WU, container="Rain", sound_name="Rain_01"),
-                ImportItem(file=wav("Rain_02.wav"), parent_path=WU, container="Rain", sound_name="Rain_02"),
-            ]
-            result = wwise.import_audio(items, verify_root=WU)
-            assert [o["ok"] for o in result.data["outcomes"]] == [True, True]
-            assert result.data["outcomes"][0]["objectPath"] == WU + "\\Rain\\Rain_01"
-            with sim.locked_project() as project:
-                assert project.find("\\Containers\\Default Work Unit\\Rain\\Rain_02") is not None
-        finally:
-            wwise.close()
+    with emulated(tmp_path, 2025) as (sim, wwise):
+        items = [
+            ImportItem(file=wav("Rain_01.wav"), parent_path=WU, container="Rain", sound_name="Rain_01"),
+            ImportItem(file=wav("Rain_02.wav"), parent_path=WU, container="Rain", sound_name="Rain_02"),
+        ]
+        result = wwise.import_audio(items, verify_root=WU)
+        assert [o["ok"] for o in result.data["outcomes"]] == [True, True]
+        assert result.data["outcomes"][0]["objectPath"] == WU + "\\Rain\\Rain_01"
+        with sim.locked_project() as project:
+            assert project.find("\\Containers\\Default Work Unit\\Rain\\Rain_02") is not None
 
 
 @pytest.mark.slow
 def test_close_does_not_wait_for_a_call_stuck_in_wwise(tmp_path: Path) -> None:
-    with Emulator(port=0, project_dir=tmp_path / "P") as sim:
-        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=30)
+    with emulated(tmp_path, call_timeout=30) as (sim, wwise):
         assert wwise.connect().ok
         sim.latency_ms = 4_000  # longer than close() waits for the lock (2 s)
         results: list[object] = []

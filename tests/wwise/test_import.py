@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wwise.conftest import MASTER, WU, calls_to, settled_calls
+from tests.wwise.conftest import MASTER, WU, calls_to, emulated, settled_calls
 from wwiseflowd.default_plugins.wwise.adapter import ImportItem, WaapiAdapter
 from wwiseflowd.engine import Engine
 from wwiseflowd.results import ErrorCode
@@ -303,21 +303,15 @@ def _truncated(path: Path) -> str:
 def test_before_2023_a_rejected_file_fails_alone_although_wwise_failed_the_whole_call(
     tmp_path: Path, wav: Callable[..., str]
 ) -> None:
-    from wwiseflowd.sim.classes import WwiseVersion
-
-    with Emulator(port=0, project_dir=tmp_path / "P22", version=WwiseVersion(year=2022, major=1)) as sim:
-        wwise = WaapiAdapter(sim.url, connect_timeout=5, call_timeout=10)
-        try:
-            items = [
-                ImportItem(file=wav("Good.wav"), parent_path=SFX, sound_name="Good"),
-                ImportItem(file=wav("Bad.wav"), parent_path=SFX, sound_name="Bad", language="Klingon"),
-            ]
-            good, bad = wwise.import_audio(items, verify_root=SFX).data["outcomes"]
-            assert good["ok"] is True
-            assert bad["code"] == ErrorCode.IMPORT_FAILED and "Klingon" in bad["error"]
-            assert calls_to(sim, IMPORT) == 2  # the failed call, then the good file again
-        finally:
-            wwise.close()
+    with emulated(tmp_path, 2022) as (sim, wwise):
+        items = [
+            ImportItem(file=wav("Good.wav"), parent_path=SFX, sound_name="Good"),
+            ImportItem(file=wav("Bad.wav"), parent_path=SFX, sound_name="Bad", language="Klingon"),
+        ]
+        good, bad = wwise.import_audio(items, verify_root=SFX).data["outcomes"]
+        assert good["ok"] is True
+        assert bad["code"] == ErrorCode.IMPORT_FAILED and "Klingon" in bad["error"]
+        assert calls_to(sim, IMPORT) == 2  # the failed call, then the good file again
 
 
 def test_bad_batch_options_are_invalid_input_naming_the_fix(engine: Engine, wav: Callable[..., str]) -> None:
