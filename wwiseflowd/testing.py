@@ -1,25 +1,42 @@
 """pytest plugin shipped to plugin authors (``pytest11`` entry point): fixtures for wwiseflowd.
 
 ``waapi_sim`` yields a running :class:`wwiseflowd.sim.Emulator` on a free port with a fresh
-project in the test's ``tmp_path``::
+project in the test's ``tmp_path``; ``waapi_client`` a real waapi-client connected to it::
 
-    def test_my_node(waapi_sim):
-        client = WaapiClient(waapi_sim.url, allow_exception=True,
-                             callback_executor=PerCallbackThreadExecutor)
-        ...
-        client.disconnect()
+    def test_my_node(waapi_sim, waapi_client):
+        waapi_client.call("ak.wwise.core.object.create", {...})
+        assert waapi_sim.calls[-1]["uri"] == "ak.wwise.core.object.create"
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from wwiseflowd.sim import Emulator
+
+
+def connect_client(url: str) -> Any:
+    """A ``waapi.WaapiClient`` for tests: raises WaapiRequestFailed on errors, never hangs at exit.
+
+    Works around two waapi-client 0.8.1 traits (docs/waapi-notes.md): a client adopts the calling
+    thread's event loop, and each client writes its loop into the process-global
+    ``txaio.config.loop``, which makes an earlier live client hang. A fresh loop per client and
+    resetting that global keep several clients in one process independent. Call it outside any
+    running asyncio loop, and ``disconnect()`` the client when done.
+    """
+    import txaio
+    from waapi import PerCallbackThreadExecutor, WaapiClient
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+    txaio.config.loop = None  # type: ignore[attr-defined]
+    return client
 
 
 @pytest.fixture
@@ -33,3 +50,13 @@ def waapi_sim(tmp_path: Path) -> Iterator[Emulator]:
         yield sim
     finally:
         sim.close()
+
+
+@pytest.fixture
+def waapi_client(waapi_sim: Emulator) -> Iterator[Any]:
+    """A real waapi-client connected to ``waapi_sim``, disconnected afterwards."""
+    client = connect_client(waapi_sim.url)
+    try:
+        yield client
+    finally:
+        client.disconnect()

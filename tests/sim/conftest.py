@@ -6,13 +6,13 @@ disconnected (reference §1.6), so no test can hang the interpreter at exit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from waapi import WaapiClient
 
-from tests.sim.waapi_calls import connect, wav_bytes
+from tests.sim.waapi_calls import wav_bytes
 from wwiseflowd.sim import Emulator
 
 
@@ -23,13 +23,9 @@ def sim(waapi_sim: Emulator) -> Emulator:
 
 
 @pytest.fixture
-def waapi(sim: Emulator) -> Iterator[WaapiClient]:
-    """A connected client, disconnected afterwards."""
-    client = connect(sim.url)
-    try:
-        yield client
-    finally:
-        client.disconnect()
+def waapi(waapi_client: WaapiClient) -> WaapiClient:
+    """The shipped plugin's connected client."""
+    return waapi_client
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import struct
 from typing import Any
 
 import pytest
-import txaio
-from waapi import PerCallbackThreadExecutor, WaapiClient, WaapiRequestFailed
+from waapi import WaapiClient, WaapiRequestFailed
+
+from wwiseflowd.testing import connect_client
 
 WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
 EVENTS_WU = "\\Events\\Default Work Unit"
@@ -16,16 +16,8 @@ MASTER_BUS = "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
 
 
 def connect(url: str) -> WaapiClient:
-    """A real waapi-client connection that raises WaapiRequestFailed on WAAPI errors.
-
-    Two waapi-client 0.8.1 quirks make several live clients in one process hang (see
-    docs/waapi-notes.md): a client adopts the calling thread's event loop, and every client thread
-    writes its loop into the process-global ``txaio.config.loop``. A fresh loop per client and
-    resetting that global (txaio then uses each thread's own loop) keep them independent.
-    """
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
-    txaio.config.loop = None  # type: ignore[attr-defined]
+    """A real waapi-client connection, built by the shipped test helper (so it is exercised too)."""
+    client: WaapiClient = connect_client(url)
     return client
 
 
