@@ -1,4 +1,8 @@
-"""Dependencies that hand routes what they need: the engine, settings, the path guard, auth."""
+"""Dependencies that hand routes what they need: the engine, settings, the path guard, auth.
+
+They are ``async def`` because none blocks: FastAPI would run plain ``def`` ones on the threadpool,
+one thread hop each per request.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ StatusFn = Callable[[], dict[str, Any]]
 bearer_scheme = HTTPBearer(auto_error=False, description="[server] token from wwiseflowd.toml, when set.")
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine the lifespan owns or was given."""
     engine: Engine | None = request.app.state.engine
     if engine is None:
@@ -28,25 +32,25 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The effective settings of this app."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_guard(request: Request) -> PathGuard:
+async def get_guard(request: Request) -> PathGuard:
     """The path guard built from ``[server] allowed_roots``."""
     guard: PathGuard = request.app.state.guard
     return guard
 
 
-def get_status(request: Request) -> StatusFn | None:
+async def get_status(request: Request) -> StatusFn | None:
     """The daemon's status callable, or None when the API runs without a daemon."""
     status: StatusFn | None = request.app.state.status
     return status
 
 
-def require_token(
+async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> None:
