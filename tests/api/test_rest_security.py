@@ -108,6 +108,8 @@ def test_paths_reached_through_workflow_inputs_and_defaults_are_checked(tmp_path
     allowed = {"clips": [str(tmp_path / "audio" / "a.wav")]}
     assert guard.check_workflow(document, allowed, registry).ok
     assert guard.check_workflow(document, {"clips": ["/tmp/../etc/x.wav"]}, registry).code == "FORBIDDEN"
+    typed = {"id": "t", "inputs": {"clip": {"type": "string", "format": "path"}}, "nodes": []}
+    assert guard.check_workflow(typed, {"clip": "/etc/passwd"}, registry).code == "FORBIDDEN"
 
 
 def test_with_no_allowed_roots_and_no_drop_folders_no_file_is_accepted(tmp_path: Path) -> None:

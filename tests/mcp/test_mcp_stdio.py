@@ -18,7 +18,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from wwiseflowd.api import ApiServer
-from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET, load_config
+from wwiseflowd.config import DEFAULT_TARGET, load_config
 from wwiseflowd.default_plugins.wwise.wav import write_wav
 from wwiseflowd.engine import Engine
 
@@ -67,30 +67,18 @@ def write_config(tmp_path: Path, waapi_url: str, token: str | None = None) -> Pa
     return path
 
 
-def workflow(wav: Path) -> dict[str, Any]:
-    """DESIGN.md's four-node workflow."""
-    return {
-        "id": "mcp-import",
-        "nodes": [
-            {"id": "n1", "type": "createSound", "data": {"name": "Door_Open", "parentPath": DEFAULT_TARGET}},
-            {
-                "id": "n2",
-                "type": "audioImport",
-                "data": {"objectId": "$from:n1:$output:objectId", "filePath": str(wav)},
-            },
-            {
-                "id": "n3",
-                "type": "setOutputBus",
-                "data": {"objectId": "$from:n1:$output:objectId", "busPath": DEFAULT_BUS},
-            },
-            {"id": "n4", "type": "projectSave", "data": {}},
-        ],
-        "edges": [
-            {"source": "n1", "target": "n2"},
-            {"source": "n2", "target": "n3"},
-            {"source": "n3", "target": "n4"},
-        ],
-    }
+#: the example workflow shipped in config/: createSound -> audioImport + setOutputBus -> projectSave
+FOUR_NODE = Path(__file__).resolve().parents[2] / "config" / "workflows" / "four-node.json"
+
+
+def workflow() -> dict[str, Any]:
+    """DESIGN.md's four-node case, as shipped in config/workflows/four-node.json."""
+    return dict(json.loads(FOUR_NODE.read_text(encoding="utf-8")))
+
+
+def inputs(wav: Path) -> dict[str, Any]:
+    """The example's inputs: the WAV to import and the Sound's name."""
+    return {"file": str(wav), "name": "Door_Open"}
 
 
 def run_client(config: Path, scenario: Callable[[Client], Awaitable[None]]) -> None:
@@ -128,12 +116,15 @@ def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
         assert tools["execute_workflow"].annotations.idempotent_hint is True
         assert tools["execute_workflow"].description
 
-        validated = await client.call_tool("validate_workflow", {"workflow": workflow(wav)})
+        validated = await client.call_tool(
+            "validate_workflow", {"workflow": workflow(), "inputs": inputs(wav)}
+        )
         assert not validated.is_error, validated.content
-        assert [s["nodeId"] for s in validated.structured_content["steps"]] == ["n1", "n2", "n3", "n4"]
+        steps = [s["nodeId"] for s in validated.structured_content["steps"]]
+        assert steps == ["create", "import", "bus", "save"]
 
         executed = await client.call_tool(
-            "execute_workflow", {"workflow": workflow(wav)}, progress_callback=on_progress
+            "execute_workflow", {"workflow": workflow(), "inputs": inputs(wav)}, progress_callback=on_progress
         )
         assert not executed.is_error, executed.content
         execution = executed.structured_content
@@ -172,7 +163,7 @@ def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
 
     assert [p[0] for p in progress] == [1, 2, 3, 4]
     assert all(total == 4 for _, total, _ in progress)
-    assert "n1" in (progress[0][2] or "")
+    assert "create" in (progress[0][2] or "")
 
 
 def test_mcp_forwards_to_a_running_daemon_instead_of_opening_its_own_engine(
@@ -195,7 +186,9 @@ def test_mcp_forwards_to_a_running_daemon_instead_of_opening_its_own_engine(
 
             async def scenario(client: Client) -> None:
                 executed = await client.call_tool(
-                    "execute_workflow", {"workflow": workflow(wav)}, progress_callback=on_progress
+                    "execute_workflow",
+                    {"workflow": workflow(), "inputs": inputs(wav)},
+                    progress_callback=on_progress,
                 )
                 assert not executed.is_error, executed.content
                 execution_id = executed.structured_content["executionId"]

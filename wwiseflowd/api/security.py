@@ -254,7 +254,13 @@ class PathGuard:
             if isinstance(spec, dict) and "default" in spec
         }
         run_inputs = {**defaults, **dict(inputs or {})}
-        refused = self._payload_refused(run_inputs, "inputs", frozenset(), None)
+        # inputs declared with a path format are file paths whatever their name
+        typed = frozenset(
+            name
+            for name, spec in (declared.items() if isinstance(declared, dict) else [])
+            if isinstance(spec, dict) and spec.get("format") in PATH_FORMATS
+        )
+        refused = self._payload_refused(run_inputs, "inputs", typed, None)
         nodes = document.get("nodes")
         for node in nodes if isinstance(nodes, list) and refused is None else []:
             if not isinstance(node, dict):
