@@ -181,7 +181,7 @@ def bench_single_file(tmp: Path) -> None:
     print(f"one file (settle {settle * 1000:.0f} ms, {SINGLE_RUNS} drops, 1 s WAV each):")
     print(
         f"  written -> imported and saved: median {statistics.median(latencies) * 1000:.0f} ms, "
-        f"max {max(latencies) * 1000:.0f} ms"
+        f"max {max(latencies) * 1000:.0f} ms ({', '.join(f'{lat * 1000:.0f}' for lat in latencies)})"
     )
     print(
         f"  beyond the settle time: median {statistics.median(over):.0f} ms, max {max(over):.0f} ms "
