@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import Discriminator, Tag
 
@@ -18,9 +20,9 @@ from wwiseflowd.api.models import (
     WorkflowFile,
     WorkflowFileDetail,
 )
-from wwiseflowd.api.security import checked_compile
+from wwiseflowd.api.security import PathGuard, checked_compile
 from wwiseflowd.api.workflow_files import read_workflow_file, scan_workflow_files
-from wwiseflowd.engine import ExecutionResult
+from wwiseflowd.engine import Engine, ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -72,7 +74,7 @@ def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) ->
         **error_responses(400, 403, 409, 422, 503),
     },
 )
-def execute_workflow(
+async def execute_workflow(
     body: WorkflowBody,
     engine: EngineDep,
     guard: GuardDep,
@@ -82,8 +84,33 @@ def execute_workflow(
     ] = False,
 ) -> Response:
     """Compile then run. A run that happened answers 200 with its execution result, whose ``ok``
-    says whether the workflow succeeded; a workflow that does not compile answers 422."""
+    says whether the workflow succeeded; a workflow that does not compile answers 422.
+
+    The request waits on the event loop, not on a threadpool thread, so long runs never starve
+    the routes that answer at once (health, events, metrics)."""
     document, options = unpack(body)
+    execution_id = await run_in_threadpool(_start, engine, guard, document, options)
+    if run_async:
+        accepted = ExecutionAccepted(
+            executionId=execution_id,
+            statusUrl=request.url_for("get_execution", execution_id=execution_id).path,
+            eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
+        )
+        return json_response(accepted, 202)
+    delay = WAIT_MIN_S
+    while (result := engine.wait(execution_id, timeout=0)) is None:
+        await anyio.sleep(delay)
+        delay = min(delay * 2, WAIT_MAX_S)
+    return json_response(result)
+
+
+#: polling bounds while a request waits for its run (seconds)
+WAIT_MIN_S = 0.002
+WAIT_MAX_S = 0.05
+
+
+def _start(engine: Engine, guard: PathGuard, document: dict[str, Any], options: ExecuteRequest) -> str:
+    """Check, compile and submit a run in the background; its executionId. Raises ApiError."""
     compiled = checked_compile(engine, guard, document, options.inputs)
     if not compiled.ok:
         raise ApiError(compiled)
@@ -92,14 +119,13 @@ def execute_workflow(
             ErrorCode.CONFLICT, f"Execution id {options.executionId!r} is taken; choose another or omit it."
         )
     try:
-        execution_id = engine.submit(
+        return engine.submit(
             compiled.data,
             options.inputs,
             force=options.force,
             rollback=options.rollback,
             execution_id=options.executionId,
             source="rest",
-            background=run_async,
         )
     except ValueError:  # the same id was submitted a moment ago by another request
         raise ApiError.of(
@@ -107,17 +133,6 @@ def execute_workflow(
         ) from None
     except RuntimeError:  # the engine is shutting down
         raise ApiError.of(ErrorCode.WAAPI_UNAVAILABLE, "The daemon is shutting down; retry later.") from None
-    if run_async:
-        accepted = ExecutionAccepted(
-            executionId=execution_id,
-            statusUrl=request.url_for("get_execution", execution_id=execution_id).path,
-            eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
-        )
-        return json_response(accepted, 202)
-    result = engine.wait(execution_id)
-    if result is None:
-        raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} finished without a result.")
-    return json_response(result)
 
 
 def _workflow_files(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> list[dict[str, Any]]:
