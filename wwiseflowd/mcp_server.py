@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from wwiseflowd.config import Settings
     from wwiseflowd.engine import Engine
 
-#: seconds a forwarded REST call may take (a workflow run can be long; it streams progress)
+#: seconds a forwarded REST call may take; runs stream their progress and have no read timeout
 HTTP_TIMEOUT_S = 30.0
+#: a forwarded bus command answers when it is done, and a large import can take minutes
+COMMAND_TIMEOUT_S = 900.0
 
 Progress = Callable[[int, int, str], None]
 
@@ -291,7 +293,8 @@ class RemoteDoor:
 
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """POST /wwise/{command}."""
-        return self._result("POST", f"/wwise/{_quote(name)}", json=payload)
+        timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
+        return self._result("POST", f"/wwise/{_quote(name)}", json=payload, timeout=timeout)
 
     def close(self) -> None:
         """Close the HTTP client."""
