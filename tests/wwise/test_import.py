@@ -325,3 +325,48 @@ def test_bad_batch_options_are_invalid_input_naming_the_fix(engine: Engine, wav:
     assert pattern.code == ErrorCode.INVALID_INPUT and "base" in (pattern.error or "")
     not_bus = engine.command("audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "outputBus": WU})
     assert not_bus.code == ErrorCode.INVALID_INPUT and "not a Bus" in (not_bus.error or "")
+
+
+def test_single_import_honours_bus_properties_notes_and_events(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    sound = engine.command("create_sound", {"name": "Zap", "parentPath": WU}).data
+    result = engine.command(
+        "audio_import",
+        {
+            "objectId": sound["objectId"],
+            "filePath": wav("Zap.wav"),
+            "outputBus": MASTER,
+            "properties": {"Pitch": 100},
+            "createEvents": True,
+            "originalsSubfolder": "weapons/{base}",
+        },
+        execution_id="exec_single",
+    )
+    assert result.ok, result.error
+    assert result.data["objectId"] == sound["objectId"] and [e["name"] for e in result.data["events"]] == [
+        "Play_Zap"
+    ]
+    with waapi_sim.locked_project() as project:
+        obj = project.find(sound["objectId"])
+        assert obj is not None
+        routed = obj.references.get("OutputBus")
+        assert routed is not None and routed.path == MASTER
+        assert obj.properties["Pitch"] == 100 and "exec_single" in obj.notes
+        (source,) = [c for c in obj.children if c.type == "AudioFileSource"]
+        assert source.audio_file == "SFX/weapons/Zap/Zap.wav"
+
+
+def test_single_import_into_a_container_respects_on_name_conflict(
+    engine: Engine, wav: Callable[..., str]
+) -> None:
+    folder = engine.command("create_object", {"type": "Folder", "name": "F", "parentPath": WU}).data
+    engine.command("create_sound", {"name": "Boom", "parentPath": folder["path"]})
+    refused = engine.command(
+        "audio_import", {"objectId": folder["path"], "filePath": wav("Boom.wav"), "onNameConflict": "fail"}
+    )
+    assert refused.code == ErrorCode.NAME_CONFLICT and "Boom" in (refused.error or "")
+    renamed = engine.command(
+        "audio_import", {"objectId": folder["path"], "filePath": wav("Boom.wav"), "onNameConflict": "rename"}
+    )
+    assert renamed.ok and renamed.data["objectPath"] == folder["path"] + "\\Boom_01"

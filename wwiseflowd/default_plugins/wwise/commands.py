@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from loguru import logger
@@ -385,58 +386,12 @@ def project_save(inp: ProjectSaveInput, ctx: CommandContext) -> Result:
 
 @guarded
 def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
-    """Import one file onto an object, or a batch under a target; see docs/wwise-nodes.md for outputs."""
+    """Import one file onto an object, or a batch under a target; see docs/wwise-nodes.md for outputs.
+
+    Both modes share one pipeline: check the bus and event parent, plan the import items, import
+    and verify them (adapter), then route, set properties and create events in batched calls.
+    """
     adapter = _adapter(ctx)
-    if inp.filePath is not None and inp.objectId is not None:
-        return _import_single(adapter, inp.objectId, inp.filePath, inp.language)
-    return _import_batch(adapter, inp, ctx.execution_id)
-
-
-def _import_single(adapter: WaapiAdapter, object_ref: str, file_path: str, language: str) -> Result:
-    found = adapter.get_object(object_ref, what="import target")
-    if not found.ok:
-        return found
-    target = ObjectInfo.model_validate(found.data)
-    if target.type == "Sound":
-        parent, _sep, name = target.path.rpartition("\\")
-        item = ImportItem(file=file_path, parent_path=parent, sound_name=name, language=language)
-    else:
-        item = ImportItem(
-            file=file_path,
-            parent_path=target.path,
-            sound_name=wwise_name(BatchFile(path=file_path).stem),
-            language=language,
-        )
-    result = adapter.import_audio([item], verify_root=target.path)
-    if not result.ok:
-        return result
-    outcome = result.data["outcomes"][0]
-    if not outcome["ok"]:
-        return Result.failure(
-            outcome["code"], outcome["error"], data={"files": [outcome], "failed": [outcome]}
-        )
-    objects = result.data["sounds"]
-    return Result.success(
-        {
-            "objectId": outcome["objectId"],
-            "objectPath": outcome["objectPath"],
-            "objects": objects,
-            "files": [outcome],
-            "failed": [],
-            "objectIds": [o["id"] for o in objects],
-            "topLevelIds": [o["id"] for o in objects],
-        }
-    )
-
-
-def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str | None) -> Result:
-    files = inp.batch_files()
-    if not files:
-        return Result.failure(ErrorCode.INVALID_INPUT, "The batch has no files; nothing to import.")
-    target = _resolve_target(adapter, inp.targetPath or "")
-    if not target.ok:
-        return target
-    target_path: str = target.data["path"]
     # pre-flight the bus and event parent too: failing after the import would leave half a job
     bus_id = None
     if inp.outputBus:
@@ -448,55 +403,33 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
         events_parent = adapter.get_object(inp.eventTarget, what="event target")
         if not events_parent.ok:
             return events_parent
-    # a target that does not exist yet holds nothing: skip the look-up
-    existing = (
-        adapter.descendants(target_path, ["Sound", "RandomSequenceContainer"])
-        if target.data["exists"]
-        else Result.success([])
+    single = inp.filePath is not None
+    planned = (
+        _plan_single(adapter, inp, ctx.execution_id)
+        if single
+        else _plan_batch(adapter, inp, ctx.execution_id)
     )
-    if not existing.ok:
-        return existing
-    containers = [row["path"] for row in existing.data if row["type"] == "RandomSequenceContainer"]
-    sounds = {row["path"].lower() for row in existing.data if row["type"] == "Sound"}
-    items = plan_batch(
-        files,
-        target_path,
-        variation_pattern=inp.variationPattern,
-        mirror_subfolders=inp.mirrorSubfolders,
-        originals_template=inp.originalsSubfolder,
-        language=inp.language,
-        existing_containers=containers,
-        notes=(lambda f: provenance_note(f, execution_id)) if inp.provenanceNotes else (lambda _f: None),
+    if not planned.ok:
+        return planned
+    plan: _Plan = planned.data
+    todo = [i for i in range(len(plan.items)) if i not in plan.conflicts]
+    result = adapter.import_audio(
+        [plan.items[i] for i in todo], verify_root=plan.verify_root, chunk_size=inp.chunkSize
     )
-    conflicts: dict[int, dict[str, Any]] = {}
-    planned: set[str] = set()
-    for index, item in enumerate(items):
-        key = item.sound_path.lower()
-        if inp.onNameConflict == "rename" and (key in sounds or key in planned):
-            item.sound_name = _free_name(item, sounds | planned)
-        elif inp.onNameConflict == "fail" and key in sounds:
-            conflicts[index] = {
-                "file": item.file,
-                "ok": False,
-                "objectId": None,
-                "objectPath": item.sound_path,
-                "code": ErrorCode.NAME_CONFLICT,
-                "error": f"{item.sound_path} already exists, so {item.file} was not imported; set "
-                "onNameConflict to replace_audio or rename to import it anyway.",
-            }
-        planned.add(item.sound_path.lower())
-    todo = [i for i in range(len(items)) if i not in conflicts]
-    result = adapter.import_audio([items[i] for i in todo], verify_root=target_path, chunk_size=inp.chunkSize)
     if not result.ok:
         return result
-    outcomes: list[dict[str, Any]] = [{} for _ in items]
+    outcomes: list[dict[str, Any]] = [{} for _ in plan.items]
     for index, outcome in zip(todo, result.data["outcomes"], strict=True):
         outcomes[index] = outcome
-    for index, outcome in conflicts.items():
+    for index, outcome in plan.conflicts.items():
         outcomes[index] = outcome
-    sounds_out = result.data["sounds"]
+    sounds = result.data["sounds"]
     failed = [o for o in outcomes if not o["ok"]]
-    if not sounds_out:
+    if not sounds:
+        if single:
+            return Result.failure(
+                failed[0]["code"], failed[0]["error"], data={"files": outcomes, "failed": failed}
+            )
         reasons = "; ".join(f"{o['file']}: {o['error']}" for o in failed[:5])
         more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
         return Result.failure(
@@ -504,8 +437,8 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
             f"No file of the batch was imported. {reasons}{more}",
             data={"files": outcomes, "failed": failed},
         )
-    top = _top_level(items, outcomes, sounds_out, result.data["containers"])
-    edits = _edits(top, sounds_out, bus_id, inp.properties)
+    top = _top_level(plan.items, outcomes, sounds, result.data["containers"])
+    edits = _edits(top, sounds, bus_id, inp.properties)
     if edits:
         applied = adapter.set_objects(edits, chunk_size=inp.chunkSize)
         if not applied.ok:
@@ -518,16 +451,111 @@ def _import_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: st
         events = created.data
     return Result.success(
         {
-            "objects": sounds_out,
+            "objectId": sounds[0]["id"] if single else None,
+            "objectPath": sounds[0]["path"] if single else None,
+            "objects": sounds,
             "files": outcomes,
             "failed": failed,
-            "objectIds": [o["id"] for o in sounds_out],
+            "objectIds": [o["id"] for o in sounds],
             "topLevel": top,
             "topLevelIds": [t["id"] for t in top],
             "events": events,
-            "targetPath": target_path,
+            "targetPath": plan.target_path,
         }
     )
+
+
+@dataclass
+class _Plan:
+    """What to import: the items, the files refused up front (by index), where to verify."""
+
+    items: list[ImportItem]
+    conflicts: dict[int, dict[str, Any]]
+    verify_root: str
+    target_path: str
+
+
+def _plan_single(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str | None) -> Result:
+    """One file onto a Sound (replace its audio) or into a container (a Sound named after the file)."""
+    assert inp.objectId is not None and inp.filePath is not None
+    found = adapter.get_object(inp.objectId, what="import target")
+    if not found.ok:
+        return found
+    target = ObjectInfo.model_validate(found.data)
+    file = BatchFile(path=inp.filePath)
+    onto_sound = target.type == "Sound"
+    parent, _sep, name = (
+        target.path.rpartition("\\") if onto_sound else (target.path, "", wwise_name(file.stem))
+    )
+    item = ImportItem(
+        file=file.path,
+        parent_path=parent,
+        sound_name=name,
+        language=inp.language,
+        originals_subfolder=originals_subfolder(inp.originalsSubfolder, file, wwise_name(file.stem)),
+        notes=provenance_note(file, execution_id) if inp.provenanceNotes else None,
+    )
+    conflicts: dict[int, dict[str, Any]] = {}
+    if not onto_sound and inp.onNameConflict != "replace_audio":
+        existing = adapter.descendants(target.path, ["Sound"])
+        if not existing.ok:
+            return existing
+        conflicts = _apply_conflicts([item], {r["path"].lower() for r in existing.data}, inp.onNameConflict)
+    return Result.success(_Plan([item], conflicts, target.path, target.path))
+
+
+def _plan_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str | None) -> Result:
+    """Many files under a target: names, variation containers, mirrored folders, name conflicts."""
+    files = inp.batch_files()
+    if not files:
+        return Result.failure(ErrorCode.INVALID_INPUT, "The batch has no files; nothing to import.")
+    target = _resolve_target(adapter, inp.targetPath or "")
+    if not target.ok:
+        return target
+    target_path: str = target.data["path"]
+    # a target that does not exist yet holds nothing: skip the look-up
+    existing = (
+        adapter.descendants(target_path, ["Sound", "RandomSequenceContainer"])
+        if target.data["exists"]
+        else Result.success([])
+    )
+    if not existing.ok:
+        return existing
+    items = plan_batch(
+        files,
+        target_path,
+        variation_pattern=inp.variationPattern,
+        mirror_subfolders=inp.mirrorSubfolders,
+        originals_template=inp.originalsSubfolder,
+        language=inp.language,
+        existing_containers=[r["path"] for r in existing.data if r["type"] == "RandomSequenceContainer"],
+        notes=(lambda f: provenance_note(f, execution_id)) if inp.provenanceNotes else (lambda _f: None),
+    )
+    sounds = {r["path"].lower() for r in existing.data if r["type"] == "Sound"}
+    conflicts = _apply_conflicts(items, sounds, inp.onNameConflict)
+    return Result.success(_Plan(items, conflicts, target_path, target_path))
+
+
+def _apply_conflicts(items: list[ImportItem], sounds: set[str], mode: str) -> dict[int, dict[str, Any]]:
+    """Rename items onto free names (``rename``) or refuse them (``fail``); returns the refused."""
+    conflicts: dict[int, dict[str, Any]] = {}
+    planned: set[str] = set()
+    for index, item in enumerate(items):
+        key = item.sound_path.lower()
+        if mode == "rename" and (key in sounds or key in planned):
+            item.sound_name = _free_name(item, sounds | planned)
+        elif mode == "fail" and key in sounds:
+            conflicts[index] = {
+                "file": item.file,
+                "ok": False,
+                "objectId": None,
+                "objectPath": item.sound_path,
+                "code": ErrorCode.NAME_CONFLICT,
+                "error": f"{item.sound_path} already exists, so {item.file} was not imported; set "
+                "onNameConflict to replace_audio or rename to import it anyway.",
+            }
+        planned.add(item.sound_path.lower())
+    return conflicts
 
 
 def _resolve_target(adapter: WaapiAdapter, ref: str) -> Result:
