@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.wwise.conftest import WU, calls_to, emulated, settled_calls
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, WaapiAdapter
+from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator
 
@@ -193,3 +193,24 @@ def test_close_does_not_wait_for_a_call_stuck_in_wwise(tmp_path: Path) -> None:
         (stuck,) = results
         assert getattr(stuck, "code", None) == ErrorCode.WAAPI_UNAVAILABLE
         sim.latency_ms = 0
+
+
+def test_before_2022_edits_and_events_fall_back_to_one_call_per_value(
+    tmp_path: Path, wav: Callable[..., str]
+) -> None:
+    with emulated(tmp_path, 2021) as (sim, wwise):
+        assert wwise.connect().data["year"] == 2021
+        items = [ImportItem(file=wav("Old.wav"), parent_path=WU, sound_name="Old")]
+        (sound,) = wwise.import_audio(items, verify_root=WU).data["sounds"]
+        assert wwise.set_objects([{"object": sound["id"], "properties": {"Volume": -2}, "notes": "n"}]).ok
+        routed = wwise.set_output_bus(
+            [sound["id"]], "\\Master-Mixer Hierarchy\\Default Work Unit\\Master Audio Bus"
+        )
+        assert routed.ok, routed.error
+        events = wwise.create_events([ObjectInfo.model_validate(sound)], "\\Events\\Default Work Unit")
+        assert events.ok and events.data[0]["name"] == "Play_Old" and events.data[0]["id"]
+        with sim.locked_project() as project:
+            obj = project.find(sound["id"])
+            assert obj is not None and obj.properties["Volume"] == -2 and obj.notes == "n"
+            assert obj.references["OutputBus"] is not None
+        assert calls_to(sim, "ak.wwise.core.object.set") == 0

@@ -57,6 +57,7 @@ OBJECT_SET = "ak.wwise.core.object.set"
 OBJECT_DELETE = "ak.wwise.core.object.delete"
 SET_PROPERTY = "ak.wwise.core.object.setProperty"
 SET_REFERENCE = "ak.wwise.core.object.setReference"
+SET_NOTES = "ak.wwise.core.object.setNotes"
 AUDIO_IMPORT = "ak.wwise.core.audio.import"
 PROJECT_SAVE = "ak.wwise.core.project.save"
 UNDO_BEGIN = "ak.wwise.core.undo.beginGroup"
@@ -182,6 +183,7 @@ class ConnectionInfo(BaseModel):
     url: str
     version: str = ""
     year: int = 0
+    major: int = 0
     project_name: str = ""
     project_path: str = ""
     project_id: str = ""
@@ -529,12 +531,45 @@ class WaapiAdapter:
             if entry.get("notes") is not None:
                 item["notes"] = entry["notes"]
             objects.append(item)
+        if not self._has_object_set():
+            return self._set_one_by_one(entries)
         size = chunk_size or self.import_chunk_size
         for start in range(0, len(objects), size):
             result = self._call(OBJECT_SET, {"objects": objects[start : start + size]})
             if not result.ok:
                 return result
         return Result.success({"count": len(objects)})
+
+    def _has_object_set(self) -> bool:
+        """``object.set`` exists from Wwise 2022.1 on (assumed when the version is not known yet)."""
+        return self._info.year == 0 or (self._info.year, self._info.major) >= (2022, 1)
+
+    def _set_one_by_one(self, entries: Sequence[Mapping[str, Any]]) -> Result:
+        """Before 2022.1: one setProperty / setReference / setNotes call per value."""
+        for entry in entries:
+            target = self.designator(str(entry["object"]))
+            calls: list[tuple[str, dict[str, Any]]] = [
+                (SET_PROPERTY, {"object": target, "property": key.lstrip("@"), "value": value})
+                for key, value in (entry.get("properties") or {}).items()
+            ]
+            calls += [
+                (
+                    SET_REFERENCE,
+                    {
+                        "object": target,
+                        "reference": key.lstrip("@"),
+                        "value": None if value is None else self.designator(str(value)) or value,
+                    },
+                )
+                for key, value in (entry.get("references") or {}).items()
+            ]
+            if entry.get("notes") is not None:
+                calls.append((SET_NOTES, {"object": target, "value": entry["notes"]}))
+            for uri, args in calls:
+                result = self._call(uri, args)
+                if not result.ok:
+                    return result
+        return Result.success({"count": len(entries)})
 
     def resolve_bus(self, ref: str) -> Result:
         """Look up a bus; data: its :class:`ObjectInfo` dict. Anything but a Bus or Aux Bus fails."""
@@ -589,19 +624,29 @@ class WaapiAdapter:
             }
             for target in targets
         ]
-        result = self._call(
-            OBJECT_SET,
-            {
-                "objects": [{"object": parent_info.id, "children": children}],
-                "onNameConflict": on_name_conflict,
-            },
-        )
+        if self._has_object_set():
+            result = self._call(
+                OBJECT_SET,
+                {
+                    "objects": [{"object": parent_info.id, "children": children}],
+                    "onNameConflict": on_name_conflict,
+                },
+            )
+            created = (result.data.get("objects") or [{}])[0].get("children") or [] if result.ok else []
+        else:  # before 2022.1: one object.create per event
+            created = []
+            for child in children:
+                result = self._call(
+                    OBJECT_CREATE, {"parent": parent_info.id, "onNameConflict": on_name_conflict, **child}
+                )
+                if not result.ok:
+                    break
+                created.append(result.data)
         if not result.ok:
             return Result.failure(
                 result.code or ErrorCode.CREATE_FAILED,
                 f"Creating Play events under {parent_info.path} failed: {result.error}",
             )
-        created = (result.data.get("objects") or [{}])[0].get("children") or []
         by_name = {row.get("name"): row for row in created}
         events = []
         for child in children:
@@ -878,7 +923,10 @@ class WaapiAdapter:
             raise Unavailable(f"{self.url} answered the handshake but not getInfo ({exc})") from None
         version = info.get("version") or {}
         self._info = ConnectionInfo(
-            url=self.url, version=str(version.get("displayName", "")), year=int(version.get("year") or 0)
+            url=self.url,
+            version=str(version.get("displayName", "")),
+            year=int(version.get("year") or 0),
+            major=int(version.get("major") or 0),
         )
         self._naming = Naming.for_version(self._info.year)
         try:
