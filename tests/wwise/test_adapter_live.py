@@ -11,7 +11,7 @@ import pytest
 
 from tests.wwise.conftest import WU, calls_to, emulated, settled_calls
 from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter
-from wwiseflowd.results import ErrorCode
+from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.sim import Emulator
 
 
@@ -214,3 +214,29 @@ def test_before_2022_edits_and_events_fall_back_to_one_call_per_value(
             assert obj is not None and obj.properties["Volume"] == -2 and obj.notes == "n"
             assert obj.references["OutputBus"] is not None
         assert calls_to(sim, "ak.wwise.core.object.set") == 0
+
+
+def test_before_2021_lookups_use_the_legacy_from_form_and_waql_is_refused(
+    tmp_path: Path, wav: Callable[..., str]
+) -> None:
+    with emulated(tmp_path, 2019, 2) as (_sim, wwise):
+        sent: list[dict[str, object]] = []
+        real_call = wwise._call
+
+        def spy(uri: str, args: dict[str, object], options: dict[str, object] | None = None) -> Result:
+            sent.append(args)
+            return real_call(uri, args, options)
+
+        wwise._call = spy  # type: ignore[method-assign]
+        assert wwise.get_object(WU).data["type"] == "WorkUnit"  # the first call already knows the version
+        assert wwise.get_object(WU + "\\Nope").code == ErrorCode.OBJECT_NOT_FOUND
+        items = [
+            ImportItem(file=wav("Legacy_1.wav"), parent_path=WU, container="Legacy", sound_name="Legacy_1"),
+            ImportItem(file=wav("Legacy_2.wav"), parent_path=WU, container="Legacy", sound_name="Legacy_2"),
+        ]
+        result = wwise.import_audio(items, verify_root=WU)
+        assert [o["ok"] for o in result.data["outcomes"]] == [True, True]
+        assert [c["name"] for c in result.data["containers"]] == ["Legacy"]
+        refused = wwise.query("$ from type Sound")
+        assert refused.code == ErrorCode.INVALID_INPUT and "2021.1" in (refused.error or "")
+        assert sent and not [args for args in sent if "waql" in args]

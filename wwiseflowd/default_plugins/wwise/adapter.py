@@ -381,7 +381,7 @@ class WaapiAdapter:
                 f"{what.capitalize()} {ref!r} is not an object reference: give an absolute path "
                 "starting with '\\', a GUID ({...} or id:{...}) or Type:Name.",
             )
-        result = self._call(OBJECT_GET, {"waql": f'$ "{designator}"'}, {"return": list(OBJECT_FIELDS)})
+        result = self._call(OBJECT_GET, self._select(designator), {"return": list(OBJECT_FIELDS)})
         if not result.ok:
             if result.code == ErrorCode.OBJECT_NOT_FOUND:
                 return self._not_found(ref, what)
@@ -399,6 +399,11 @@ class WaapiAdapter:
                 ErrorCode.INVALID_INPUT,
                 'The WAQL query is empty; write one, e.g. $ from type Sound where name : "footstep"',
             )
+        if not self._has_waql():
+            return Result.failure(
+                ErrorCode.INVALID_INPUT,
+                f"WAQL needs Wwise 2021.1 or later; the connected Wwise is {self._info.version}.",
+            )
         result = self._call(OBJECT_GET, {"waql": text}, {"return": list(fields)})
         if not result.ok:
             if result.code == ErrorCode.INVALID_INPUT:
@@ -411,12 +416,39 @@ class WaapiAdapter:
         designator = self.designator(root)
         if designator is None:
             return self.get_object(root)
-        where = " or ".join(f'type = "{t}"' for t in types)
-        waql = f'$ "{designator}" select descendants' + (f" where {where}" if where else "")
-        result = self._call(OBJECT_GET, {"waql": waql}, {"return": list(OBJECT_FIELDS)})
+        result = self._call(
+            OBJECT_GET, self._select(designator, list(types)), {"return": list(OBJECT_FIELDS)}
+        )
         if not result.ok:
             return Result.success([]) if result.code == ErrorCode.OBJECT_NOT_FOUND else result
         return Result.success(result.data.get("return") or [])
+
+    def _version(self) -> tuple[int, int]:
+        """(year, major) of the connected Wwise, connecting first if needed; (0, 0) if unreachable."""
+        if not self._info.year:
+            self.connect()  # a failure shows up again, with its sentence, on the call that follows
+        return (self._info.year, self._info.major)
+
+    def _has_waql(self) -> bool:
+        """WAQL exists from Wwise 2021.1 on (assumed when the version cannot be read)."""
+        year, _major = self._version()
+        return year == 0 or year >= 2021
+
+    def _select(self, designator: str, descendant_types: list[str] | None = None) -> dict[str, Any]:
+        """object.get arguments for one object, or its descendants of some types: WAQL, or the
+        legacy ``from``/``transform`` form before 2021.1."""
+        if self._has_waql():
+            if descendant_types is None:
+                return {"waql": f'$ "{designator}"'}
+            where = " or ".join(f'type = "{t}"' for t in descendant_types)
+            return {"waql": f'$ "{designator}" select descendants' + (f" where {where}" if where else "")}
+        kind = "id" if designator.startswith("{") else "path" if designator.startswith("\\") else "name"
+        args: dict[str, Any] = {"from": {kind: [designator]}}
+        if descendant_types is not None:
+            args["transform"] = [{"select": ["descendants"]}]
+            if descendant_types:
+                args["transform"].append({"where": ["type:isIn", descendant_types]})
+        return args
 
     # -- creating and changing ---------------------------------------------------------------------
 
@@ -541,8 +573,9 @@ class WaapiAdapter:
         return Result.success({"count": len(objects)})
 
     def _has_object_set(self) -> bool:
-        """``object.set`` exists from Wwise 2022.1 on (assumed when the version is not known yet)."""
-        return self._info.year == 0 or (self._info.year, self._info.major) >= (2022, 1)
+        """``object.set`` exists from Wwise 2022.1 on (assumed when the version cannot be read)."""
+        version = self._version()
+        return version[0] == 0 or version >= (2022, 1)
 
     def _set_one_by_one(self, entries: Sequence[Mapping[str, Any]]) -> Result:
         """Before 2022.1: one setProperty / setReference / setNotes call per value."""
