@@ -912,6 +912,7 @@ class WaapiAdapter:
         if session is not None and session.alive:
             return session
         if session is not None:
+            logger.warning("The WAAPI session with {} was lost; reconnecting", self.url)
             self._drop_session()
         now = time.monotonic()
         if now < self._next_attempt:
