@@ -202,7 +202,12 @@ class Session:
             else:
                 result = client.call(job.uri, job.args)
         except WaapiRequestFailed as exc:
-            job.future.set_exception(CallFailed(str(exc.uri), exc.kwargs or {}))
+            uri = str(exc.uri)
+            if uri.startswith("wamp.close.") or uri == "wamp.error.canceled":  # the session ended mid-call
+                self._abandoned.set()
+                job.future.set_exception(Unavailable(f"the connection to {self.url} was lost ({uri})"))
+                return
+            job.future.set_exception(CallFailed(uri, exc.kwargs or {}))
             return
         except (Exception, asyncio.CancelledError) as exc:  # the session broke or was abandoned
             if not self._abandoned.is_set():  # an abandoned session's call ends this way by design
