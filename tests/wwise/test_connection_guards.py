@@ -14,7 +14,12 @@ from wwiseflowd.results import ErrorCode
 
 
 def _non_daemon_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+    # pytest-timeout's own timer thread (timeout_method=thread) is not ours to count
+    return [
+        t
+        for t in threading.enumerate()
+        if not t.daemon and t is not threading.main_thread() and not t.name.startswith("pytest_timeout")
+    ]
 
 
 @pytest.fixture
