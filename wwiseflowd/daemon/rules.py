@@ -193,7 +193,24 @@ def _free_destination(dest: Path, sha256: str | None) -> Path:
 
 
 def _move(source: Path, dest: Path) -> None:
+    """Move ``source`` to ``dest`` as link + unlink where the filesystem allows it.
+
+    A rename inside a watched tree is an inotify IN_MOVED_FROM, and watchdog holds every event
+    behind an unpaired one for 0.5 s (a new ``processed/`` is not watched yet when the first file
+    lands in it), which would delay the next drop's events; a link and an unlink are not moves.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        pass  # another filesystem, FAT, or dest exists: a plain move below
+    else:
+        try:
+            source.unlink()
+        except OSError:
+            dest.unlink(missing_ok=True)  # e.g. still open on Windows: leave the file where it was
+            raise
+        return
     try:
         os.replace(source, dest)
     except OSError:
