@@ -144,7 +144,8 @@ def test_an_invalid_workflow_file_edit_keeps_the_previous_version_running(harnes
     try:
         broken = {**custom, "nodes": [*custom["nodes"], {"id": "x", "type": "noSuchNode", "data": {}}]}
         flow_file.write_text(json.dumps(broken))
-        event = wait_until(lambda: _next_compiled(sub), timeout=10)
+        # an editor's save may be seen half-written first: wait for the report of the saved file
+        event = wait_until(lambda: _next_compiled(sub, code="UNKNOWN_NODE_TYPE"), timeout=10)
     finally:
         sub.close()
     assert event["ok"] is False and event["workflowId"] == "my-import"
@@ -156,12 +157,12 @@ def test_an_invalid_workflow_file_edit_keeps_the_previous_version_running(harnes
     assert [name for name, _ in sounds(harness.sim)] == ["StillWorks"]
 
 
-def _next_compiled(sub: object) -> dict | None:
+def _next_compiled(sub: object, code: str) -> dict | None:
     while True:
         event = sub.get(timeout=0.1)  # type: ignore[attr-defined]
         if event is None:
             return None
-        if event.get("type") == "workflow.compiled":
+        if event.get("type") == "workflow.compiled" and any(e["code"] == code for e in event["errors"]):
             return event
 
 

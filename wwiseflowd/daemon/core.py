@@ -32,6 +32,8 @@ from wwiseflowd.watch.workflows import WorkflowLibrary
 #: the observer key of the workflows directory (no rule may use it as its name)
 WORKFLOWS_KEY = "(workflows)"
 _SCAN = Path("\0scan")
+#: a workflow file is compiled once it has been left alone this long (editors save in steps)
+WORKFLOW_QUIET_S = 0.25
 
 
 @dataclass
@@ -214,7 +216,7 @@ class Daemon:
         for key, path, is_dir in items:
             if key == WORKFLOWS_KEY:
                 if path != _SCAN:
-                    self.library.sync()
+                    self.library.sync(quiet_s=WORKFLOW_QUIET_S)
                 continue
             rule = self.rules.get(key)
             if rule is None:
@@ -350,7 +352,7 @@ class Daemon:
         for rule in self.rules.values():
             if now >= rule.next_rescan:
                 self._rescan(rule)
-        changed = self.library.sync()
+        changed = self.library.sync(quiet_s=WORKFLOW_QUIET_S)
         if changed:
             logger.debug("{} workflow file(s) recompiled", len(changed))
         if self.heartbeat is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -95,8 +96,13 @@ class WorkflowLibrary:
         self._builtin = entry
         return entry
 
-    def sync(self) -> list[WorkflowEntry]:
-        """Compile new and changed files, forget deleted ones; return the entries that changed."""
+    def sync(self, *, quiet_s: float = 0.0) -> list[WorkflowEntry]:
+        """Compile new and changed files, forget deleted ones; return the entries that changed.
+
+        A file modified less than ``quiet_s`` ago is left for a later call: an editor may still be
+        writing it, and a half-saved file would be reported as broken for nothing.
+        """
+        now = time.time()
         try:
             paths = sorted(p for p in self.directory.glob("*.json") if not p.name.startswith("."))
         except OSError:
@@ -110,6 +116,8 @@ class WorkflowLibrary:
             signature = (st.st_mtime_ns, st.st_size)
             entry = self._by_file.get(path)
             if entry is not None and entry.signature == signature:
+                continue
+            if now - st.st_mtime < quiet_s:
                 continue
             if entry is None:
                 entry = WorkflowEntry(id=path.stem, file=str(path), ok=False)
