@@ -211,7 +211,7 @@ class BatchProcessor:
         invalid = [f for f in todo if not f.valid]
         valid = [f for f in todo if f.valid]
         execution_id: str | None = None
-        for _attempt in range(2):  # the second attempt re-runs the rest without files that failed alone
+        for attempt in range(2):  # the second attempt re-runs the rest without files that failed alone
             if not valid:
                 break
             execution_id = new_execution_id()
@@ -225,7 +225,8 @@ class BatchProcessor:
                 f for f in valid if not outcome.files[f.id].ok and outcome.files[f.id].error != outcome.error
             ]
             retry_rest = (
-                not any(o.ok for o in outcome.files.values())
+                attempt == 0
+                and not any(o.ok for o in outcome.files.values())
                 and singled_out
                 and len(singled_out) < len(valid)
             )

@@ -1,0 +1,133 @@
+"""BatchProcessor decisions, with the engine replaced by scripted execution results.
+
+The engine is the seam: everything from the journal to processed/ and failed/ is real.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from wwiseflowd.config import WatchConfig
+from wwiseflowd.daemon.batches import BatchProcessor
+from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.events import EventHub
+from wwiseflowd.results import Result
+from wwiseflowd.store.journal import FileState, Journal
+from wwiseflowd.watch.workflows import WorkflowEntry
+
+from .wavs import write_wav
+
+
+class ScriptedEngine:
+    """Returns the next scripted execution dict for each run; records the files each run got."""
+
+    def __init__(self, executions: list[Any]) -> None:
+        self.executions = executions
+        self.runs: list[list[str]] = []
+        self.events = EventHub()
+
+    def execute(self, plan: Any, inputs: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+        files = [f["path"] for f in (inputs or {})["files"]]
+        self.runs.append(files)
+        script = self.executions.pop(0)
+        return script(files) if callable(script) else script
+
+    def command(self, name: str, payload: dict[str, Any], **_: Any) -> Result:
+        return Result.success([])
+
+    def compile(self, document: dict[str, Any]) -> Result:
+        return Result.success({})
+
+    def cancel(self, execution_id: str) -> bool:
+        return False
+
+    def health(self) -> dict[str, Any]:
+        return {}
+
+    def backend(self, name: str) -> Any:
+        return None
+
+
+class OneWorkflow:
+    def get(self, workflow_id: str) -> WorkflowEntry:
+        return WorkflowEntry(id=workflow_id, file="x", ok=True, plan={"inputs": None, "steps": []})
+
+
+def _setup(tmp_path: Path, engine: ScriptedEngine) -> tuple[BatchProcessor, Journal, DropRule, int]:
+    rule = DropRule.from_config(WatchConfig(folder=tmp_path / "drop", name="sfx"))
+    journal = Journal(tmp_path / "j.sqlite3")
+    entries = []
+    for name in ("A.wav", "B.wav"):
+        path = write_wav(tmp_path / "drop" / name, seed=len(name) + ord(name[0]))
+        entries.append((str(path), name, rule.config.target))
+    ids = journal.record_seen("sfx", entries)
+    for file_id in ids.values():
+        journal.mark_stable(file_id, size=1, mtime_ns=1, sha256="0" * 64, valid=True)
+    batch = journal.create_batch("sfx", list(ids.values()))
+    processor = BatchProcessor(journal, engine, OneWorkflow(), {"sfx": rule})  # type: ignore[arg-type]
+    return processor, journal, rule, batch
+
+
+def _undone(bad: str, reason: str) -> Any:
+    def execution(files: list[str]) -> dict[str, Any]:
+        entries = [
+            {
+                "file": f,
+                "ok": not f.endswith(bad),
+                "code": None if not f.endswith(bad) else "IMPORT_FAILED",
+                "error": None if not f.endswith(bad) else reason,
+            }
+            for f in files
+        ]
+        return {
+            "ok": False,
+            "rolledBack": True,
+            "code": "IMPORT_FAILED",
+            "error": "Node 'import' failed.",
+            "results": [{"node": "import", "ok": False, "data": {"files": entries}}],
+        }
+
+    return execution
+
+
+def _ok(files: list[str]) -> dict[str, Any]:
+    entries = [
+        {"file": f, "ok": True, "objectId": "{ID}", "objectPath": "\\T\\" + Path(f).stem} for f in files
+    ]
+    return {"ok": True, "results": [{"node": "import", "ok": True, "data": {"files": entries}}]}
+
+
+def test_a_file_that_got_its_run_undone_fails_alone_and_the_rest_is_run_again(tmp_path: Path) -> None:
+    engine = ScriptedEngine([_undone("A.wav", "Wwise refused A.wav: unsupported format"), _ok])
+    processor, journal, rule, batch = _setup(tmp_path, engine)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    assert [len(run) for run in engine.runs] == [2, 1] and engine.runs[1][0].endswith("B.wav")
+    states = {f.rel_path: f for f in journal.batch_files(batch)}
+    assert states["B.wav"].state is FileState.DONE and states["B.wav"].object_path == "\\T\\B"
+    assert states["A.wav"].state is FileState.FAILED
+    report = json.loads((rule.failed_root / "A.wav.error.json").read_text())
+    assert report["reason"] == "Wwise refused A.wav: unsupported format"
+    assert (rule.processed_root / "B.wav").exists()
+
+
+def test_no_file_is_left_importing_when_the_rerun_is_undone_too(tmp_path: Path) -> None:
+    engine = ScriptedEngine([_undone("A.wav", "bad A"), _undone("B.wav", "bad B")])
+    processor, journal, _rule, batch = _setup(tmp_path, engine)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    assert {f.rel_path: f.state for f in journal.batch_files(batch)} == {
+        "A.wav": FileState.FAILED,
+        "B.wav": FileState.FAILED,
+    }
+    assert journal.next_batch() is None
+
+
+def test_wwise_unavailable_keeps_every_file_waiting_in_the_drop_folder(tmp_path: Path) -> None:
+    unavailable = {"ok": False, "code": "WAAPI_UNAVAILABLE", "error": "Wwise is not running.", "results": []}
+    engine = ScriptedEngine([unavailable])
+    processor, journal, rule, batch = _setup(tmp_path, engine)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    record = journal.batch(batch)
+    assert record is not None and record.state.value == "waiting" and record.code == "WAAPI_UNAVAILABLE"
+    assert sorted(p.name for p in rule.folder.iterdir()) == ["A.wav", "B.wav"]
