@@ -22,6 +22,7 @@ def _done(daemon: object, n: int) -> bool:
     return counts.get("done", 0) + counts.get("failed", 0) >= n
 
 
+@pytest.mark.slow
 def test_a_file_written_slowly_in_chunks_is_imported_once_and_complete(harness: DaemonHarness) -> None:
     daemon = harness.start(settle_ms=500)
     content = wav_bytes(40_000, seed=3)  # header first, then the samples trickle in

@@ -130,6 +130,7 @@ def test_a_second_daemon_on_the_same_state_dir_is_refused(tmp_path: Path) -> Non
         _stop(first)
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_batch_then_restart_imports_every_file_exactly_once(tmp_path: Path) -> None:
     n = 150
     sim = Emulator(port=0, project_dir=tmp_path / "project" / "WwiseProject", latency_ms=40).start()
