@@ -74,10 +74,11 @@ class Engine:
     def start(self) -> Engine:
         """Open the store and the audit log and build the bus and the runner (idempotent)."""
         with self._lock:
-            if self._started:
-                return self
+            # closed first: a started-then-closed engine must refuse, not pretend to be running
             if self._closed:
                 raise RuntimeError("this Engine was closed; create a new one")
+            if self._started:
+                return self
             registry = self.plugins.registry()
             self.store: Store = self._store if self._store is not None else open_store(self.settings)
             self.audit = AuditLog(Path(self.settings.paths.state_dir) / "audit")

@@ -715,8 +715,9 @@ class _Run:
         as_dict = execution.model_dump(mode="json")
         self.runner.store.ledger_record(as_dict, status)
         self._publish({"type": "run.finished", "executionId": self.execution_id,
-                       "workflowId": self.plan.workflowId, "ok": ok, "stopAt": execution.stopAt,
-                       "rolledBack": rolled_back, "durationMs": execution.durationMs})
+                       "workflowId": self.plan.workflowId, "ok": ok, "status": status, "code": code,
+                       "stopAt": execution.stopAt, "rolledBack": rolled_back,
+                       "durationMs": execution.durationMs})
         logger.info("workflow.execution.complete", executionId=self.execution_id,
                     workflowId=self.plan.workflowId, ok=ok, status=status, stopAt=execution.stopAt,
                     rolledBack=rolled_back, duration_ms=execution.durationMs)

@@ -12,6 +12,7 @@ import pytest
 from engine_testnodes import TestNodes, flow, node
 from loguru import logger
 
+from wwiseflowd.api.metrics import execution_status
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
@@ -268,6 +269,27 @@ def test_cancelling_a_running_execution(engine: Engine, nodes: TestNodes) -> Non
     assert not engine.cancel(execution_id)
 
 
+def test_a_cancelled_run_finishes_with_status_and_code_that_metrics_count_as_cancelled(
+    engine: Engine,
+) -> None:
+    with engine.events.subscribe() as sub:
+        execution_id = engine.submit(flow(node("h", "hang", seconds=30)))
+        while (event := sub.get(timeout=5)) is not None and event["type"] != "node.started":
+            pass
+        assert engine.cancel(execution_id)
+        while (event := sub.get(timeout=5)) is not None and event["type"] != "run.finished":
+            pass
+    assert event is not None and event["executionId"] == execution_id
+    assert event["ok"] is False and event["status"] == "cancelled" and event["code"] == "CANCELLED"
+    assert execution_status(event) == "cancelled"
+
+
+def test_starting_a_closed_engine_is_refused(engine: Engine) -> None:
+    engine.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        engine.start()
+
+
 def test_cancel_abandons_a_step_that_ignores_it(
     make_engine: MakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,6 +329,7 @@ def test_progress_events_are_published_in_order(engine: Engine) -> None:
     assert events[2]["ok"] and events[2]["nodeType"] == "emit" and "durationMs" in events[2]
     assert events[4]["code"] == "FILE_NOT_FOUND" and events[4]["cached"] is False
     assert finished["ok"] is False and finished["stopAt"] == "b" and finished["rolledBack"] is False
+    assert finished["status"] == "failed" and finished["code"] == "FILE_NOT_FOUND"
     assert all(e["time"].endswith("Z") for e in events)
 
 
