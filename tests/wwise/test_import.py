@@ -327,6 +327,28 @@ def test_bad_batch_options_are_invalid_input_naming_the_fix(engine: Engine, wav:
     assert not_bus.code == ErrorCode.INVALID_INPUT and "not a Bus" in (not_bus.error or "")
 
 
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        ("../escape", "'..'"),
+        ("{relative_dir}/../../x", "'..'"),
+        ("..\\up", "'..'"),
+        ("/abs/originals", "absolute"),
+        ("\\\\server\\share", "absolute"),
+        ("C:\\Originals", "absolute"),
+        ("C:relative", "absolute"),
+    ],
+)
+def test_originals_subfolder_outside_originals_is_refused_as_invalid_input(
+    engine: Engine, wav: Callable[..., str], template: str, says: str
+) -> None:
+    result = engine.command(
+        "audio_import", {"files": [wav("A.wav")], "targetPath": SFX, "originalsSubfolder": template}
+    )
+    assert result.code == ErrorCode.INVALID_INPUT and "originalsSubfolder" in (result.error or "")
+    assert says in (result.error or "") and "sub-folder" in (result.error or "")
+
+
 def test_single_import_honours_bus_properties_notes_and_events(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:

@@ -71,7 +71,21 @@ def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
 
 
 def originals_subfolder(template: str, file: BatchFile, base: str) -> str | None:
-    """Expand the originals-subfolder template (``{relative_dir}``, ``{base}``) to a relative path."""
+    """Expand the originals-subfolder template (``{relative_dir}``, ``{base}``) to a relative path.
+
+    A template that is absolute or has a ``..`` segment is refused (ValueError): the WAV copies must
+    stay inside the project's Originals folder.
+    """
+    if template.startswith(("/", "\\")) or PureWindowsPath(template).drive:
+        raise ValueError(
+            f"originalsSubfolder {template!r} is an absolute path; give a sub-folder of Originals, "
+            "e.g. 'weapons/{base}'"
+        )
+    if ".." in re.split(r"[\\/]+", template):
+        raise ValueError(
+            f"originalsSubfolder {template!r} climbs out of Originals with '..'; give a sub-folder "
+            "inside it, e.g. '{relative_dir}'"
+        )
     try:
         text = template.format(relative_dir="/".join(file.folders), base=base)
     except (KeyError, IndexError, ValueError) as exc:
