@@ -614,16 +614,7 @@ class Waapi:
     def move(self, session: Session, args: Args, returns: Returns) -> Reply:
         """ak.wwise.core.object.move; returns the moved object."""
         p = self.project
-        obj = self.obj(args["object"])
-        parent = self.obj(args["parent"], "parent")
-        if obj.parent is None or obj.parent is p.root:
-            raise invalid_arguments(f"{obj.type} '{obj.path}' cannot be moved.", object=obj.id)
-        node: WwiseObject | None = parent
-        while node is not None:
-            if node is obj:
-                raise invalid_arguments(f"Cannot move '{obj.path}' into itself or one of its descendants.")
-            node = node.parent
-        p.check_child(parent, obj.type)
+        obj, parent = self._object_and_new_parent(args, "move", "moved")
         conflict = args.get("onNameConflict", "fail")
         if parent is not obj.parent:
             clash = parent.child_named(obj.name) if obj.name else None
@@ -637,19 +628,25 @@ class Waapi:
             p.move(obj, parent)
         return self.row(obj, self.check_returns(returns))
 
-    def copy(self, session: Session, args: Args, returns: Returns) -> Reply:
-        """ak.wwise.core.object.copy: a deep copy with new ids under ``parent``; returns the copy."""
-        p = self.project
+    def _object_and_new_parent(self, args: Args, verb: str, done: str) -> tuple[WwiseObject, WwiseObject]:
+        """``object`` and ``parent`` of a move or copy, refused as Wwise does: a top-level object,
+        a parent inside the object itself, or a parent that cannot hold that type."""
         obj = self.obj(args["object"])
         parent = self.obj(args["parent"], "parent")
-        if obj.parent is None or obj.parent is p.root:
-            raise invalid_arguments(f"{obj.type} '{obj.path}' cannot be copied.", object=obj.id)
+        if obj.parent is None or obj.parent is self.project.root:
+            raise invalid_arguments(f"{obj.type} '{obj.path}' cannot be {done}.", object=obj.id)
         node: WwiseObject | None = parent
         while node is not None:
             if node is obj:
-                raise invalid_arguments(f"Cannot copy '{obj.path}' into itself or one of its descendants.")
+                raise invalid_arguments(f"Cannot {verb} '{obj.path}' into itself or one of its descendants.")
             node = node.parent
-        p.check_child(parent, obj.type)
+        self.project.check_child(parent, obj.type)
+        return obj, parent
+
+    def copy(self, session: Session, args: Args, returns: Returns) -> Reply:
+        """ak.wwise.core.object.copy: a deep copy with new ids under ``parent``; returns the copy."""
+        p = self.project
+        obj, parent = self._object_and_new_parent(args, "copy", "copied")
         name = obj.name
         clash = parent.child_named(name) if name else None
         elsewhere = p.global_conflict(name, obj.type) if name else None
