@@ -13,7 +13,8 @@ from wwiseflowd.sim.classgen import extract
 from wwiseflowd.sim.errors import WaapiError
 from wwiseflowd.sim.model import MISSING, Project, UnknownAccessorError, fnv1_32
 
-TESTDATA = Path("/work/shared/testdata/wwise-projects/pywwise-2023.1/resources/wwise/PyWwise.wproj")
+WWISE_PROJECTS = Path(__file__).resolve().parents[1] / "data/wwise-projects"
+TESTDATA = WWISE_PROJECTS / "pywwise-2023.1/resources/wwise/PyWwise.wproj"
 
 
 @pytest.fixture
@@ -21,7 +22,6 @@ def project(tmp_path: Path) -> Project:
     return Project.new("Model", tmp_path / "Model")
 
 
-@pytest.mark.skipif(not TESTDATA.is_file(), reason="shared Wwise test projects not present")
 def test_class_defaults_are_exactly_those_of_a_real_wproj() -> None:
     shipped = json.loads((Path(persistence.__file__).with_name("class_defaults.json")).read_text())["classes"]
     assert shipped == extract(TESTDATA)
@@ -120,11 +120,10 @@ def test_wwise_2025_project_uses_the_new_names(tmp_path: Path) -> None:
     assert project.find("\\Interactive Music Hierarchy") is None
 
 
-GODOT = Path("/work/shared/testdata/wwise-projects/godot-demo-2019.2")
-PYWWISE = Path("/work/shared/testdata/wwise-projects/pywwise-2023.1/resources/wwise")
+GODOT = WWISE_PROJECTS / "godot-demo-2019.2"
+PYWWISE = WWISE_PROJECTS / "pywwise-2023.1/resources/wwise"
 
 
-@pytest.mark.skipif(not GODOT.is_dir(), reason="shared Wwise test projects not present")
 def test_a_real_wwise_project_loads_with_its_objects_values_and_references(tmp_path: Path) -> None:
     import shutil
 
@@ -150,7 +149,6 @@ def test_a_real_wwise_project_loads_with_its_objects_values_and_references(tmp_p
     assert persistence.open_or_create(copy).find(synth.id) is not None
 
 
-@pytest.mark.skipif(not PYWWISE.is_dir(), reason="shared Wwise test projects not present")
 def test_a_loaded_project_falls_back_to_its_own_top_bus(tmp_path: Path) -> None:
     from wwiseflowd.sim.wwise_import import load_wwise_project
 

@@ -16,9 +16,8 @@ from wwiseflowd.sim.persistence import open_or_create
 from wwiseflowd.sim.waql import run_query
 
 # the test data lives next to the repository, in the shared workspace
-DEMO = Path(__file__).resolve().parents[3] / "shared/testdata/wwise-projects/godot-demo-2019.2"
+DEMO = Path(__file__).resolve().parents[1] / "data/wwise-projects/godot-demo-2019.2"
 
-pytestmark = pytest.mark.skipif(not DEMO.is_dir(), reason="real Wwise test projects not available")
 
 
 @pytest.fixture(scope="module")
