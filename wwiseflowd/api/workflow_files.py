@@ -7,37 +7,14 @@ each ``*.json`` file itself.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wwiseflowd.results import ErrorCode
+from wwiseflowd.watch.workflows import compile_errors, read_workflow_file
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
-
-#: refuse to parse files larger than this: a workflow is a few kilobytes
-MAX_WORKFLOW_FILE_BYTES = 5 * 1024 * 1024
-
-
-def read_workflow_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The document in ``path`` and the problems met reading it (none when it parsed)."""
-    try:
-        if path.stat().st_size > MAX_WORKFLOW_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_WORKFLOW_FILE_BYTES} bytes")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, [
-            _problem(f"{path.name} cannot be read as JSON ({exc}); fix the file and save it again.")
-        ]
-    if not isinstance(document, dict):
-        return None, [_problem(f"{path.name} holds a JSON {type(document).__name__}, not a workflow object.")]
-    return document, []
-
-
-def _problem(message: str) -> dict[str, Any]:
-    return {"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value, "message": message}
 
 
 def workflow_id(path: Path, document: dict[str, Any] | None) -> str:
@@ -53,10 +30,7 @@ def describe_workflow_file(engine: Engine, path: Path) -> dict[str, Any]:
     if document is not None:
         compiled = engine.compile(document)
         if not compiled.ok:
-            data = compiled.data if isinstance(compiled.data, dict) else {}
-            errors = list(data.get("errors") or []) or [
-                {"nodeId": None, "field": None, "code": compiled.code, "message": compiled.error}
-            ]
+            errors = compile_errors(compiled)
     try:
         updated = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
     except OSError:

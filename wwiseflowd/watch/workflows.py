@@ -131,7 +131,7 @@ class WorkflowLibrary:
         return changed
 
     def _compile_into(self, entry: WorkflowEntry, path: Path) -> None:
-        document, errors = _read(path)
+        document, errors = read_workflow_file(path)
         plan: dict[str, Any] | None = None
         if document is not None:
             doc_id = document.get("id")
@@ -141,10 +141,7 @@ class WorkflowLibrary:
             if result.ok and isinstance(result.data, dict):
                 plan = result.data
             else:
-                data = result.data if isinstance(result.data, dict) else {}
-                errors = list(data.get("errors") or []) or [
-                    {"nodeId": None, "field": None, "code": result.code, "message": result.error}
-                ]
+                errors = compile_errors(result)
         entry.updated_at = _now()
         entry.errors = errors
         entry.ok = plan is not None
@@ -197,7 +194,8 @@ class WorkflowLibrary:
         return [e.as_dict() for e in self.entries()]
 
 
-def _read(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def read_workflow_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The document in ``path`` and the problems met reading it (none when it parsed)."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, [_problem(f"{path.name} is larger than {MAX_FILE_BYTES} bytes; is it a workflow?")]
@@ -207,3 +205,11 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     if not isinstance(document, dict):
         return None, [_problem(f"{path.name} holds a JSON {type(document).__name__}, not a workflow object.")]
     return document, []
+
+
+def compile_errors(result: Result) -> list[dict[str, Any]]:
+    """A failed compile's ``data.errors``, or one error made of its code and sentence."""
+    data = result.data if isinstance(result.data, dict) else {}
+    return list(data.get("errors") or []) or [
+        {"nodeId": None, "field": None, "code": result.code, "message": result.error}
+    ]

@@ -21,9 +21,10 @@ from wwiseflowd.api.models import (
     WorkflowFileDetail,
 )
 from wwiseflowd.api.security import PathGuard, checked_compile
-from wwiseflowd.api.workflow_files import read_workflow_file, scan_workflow_files
+from wwiseflowd.api.workflow_files import scan_workflow_files
 from wwiseflowd.engine import Engine, ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.watch.workflows import read_workflow_file
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
