@@ -13,7 +13,7 @@ from wwiseflowd.results import ErrorCode
 
 def test_a_generated_wav_passes_with_its_format(tmp_path: Path) -> None:
     info = inspect_wav(write_wav(tmp_path / "ok.wav", frames=4800, channels=2))
-    assert (info.format, info.channels, info.sample_rate, info.bits_per_sample) == ("PCM", 2, 48_000, 16)
+    assert (info.format_name, info.channels, info.sample_rate) == ("PCM 16-bit", 2, 48_000)
     assert info.duration_s == pytest.approx(0.1)
 
 
@@ -32,8 +32,8 @@ def test_a_relative_path_is_refused_before_anything_else() -> None:
     ("content", "words"),
     [
         (b"", "empty"),
-        (b"ID3\x03\x00\x00\x00\x00\x00\x00 this is an mp3", "not a RIFF/WAVE"),
-        (b"RIFF\x10\x00\x00\x00AVI LIST", "not a RIFF/WAVE"),
+        (b"ID3\x03\x00\x00\x00\x00\x00\x00 this is an mp3", "not a WAV file"),
+        (b"RIFF\x10\x00\x00\x00AVI LIST", "not a WAV file"),
     ],
 )
 def test_non_wav_content_is_invalid_audio(tmp_path: Path, content: bytes, words: str) -> None:

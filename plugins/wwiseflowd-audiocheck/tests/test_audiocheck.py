@@ -160,14 +160,14 @@ def test_leading_silence_and_an_all_silent_file(wav: MakeWav) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"", "too short"),
-        (b"OggS" + b"\x00" * 40, "not a RIFF/WAVE file"),
+        (b"", "is empty"),
+        (b"OggS" + b"\x00" * 40, "not a WAV file"),
         (b"RIFF\x04\x00\x00\x00WAVE", "no fmt chunk"),
         (b"RIFF\x20\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + struct.pack("<HHIIHH", 1, 1, 48000, 96000, 2, 16),
          "no data chunk"),
         (b"RIFF\x20\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + struct.pack("<HHIIHH", 2, 1, 48000, 96000, 2, 16)
          + b"data\x00\x00\x00\x00", "unsupported sample format (format 0x0002"),
-        (b"RIFF\x00\x00\x00\x00RF64", "not a RIFF/WAVE"),
+        (b"RIFF\x00\x00\x00\x00RF64", "not a WAV file"),
     ],
 )
 def test_corrupt_file_is_a_finding_not_a_crash(tmp_path: Path, content: bytes, expected: str) -> None:

@@ -9,8 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wwiseflowd import ErrorCode, NodeContext, Result
+from wwiseflowd.wav import WavError, WavInfo
 from wwiseflowd_audiocheck.levels import Levels, measure
-from wwiseflowd_audiocheck.wav import WavError, WavInfo, read_info
+from wwiseflowd_audiocheck.wav import read_info
 
 CheckName = Literal[
     "file",
@@ -142,7 +143,7 @@ def check_file(path: str, spec: AudioCheckInput, *, use_numpy: bool | None = Non
         try:
             info = read_info(file)
         except WavError as exc:
-            findings.add("file", f"{file.name}: {exc}", value=str(file))
+            findings.add("file", exc.message, value=str(file))
     summary: dict[str, Any] | None = None
     if info is not None:
         summary = _check_info(info, spec, findings, use_numpy)

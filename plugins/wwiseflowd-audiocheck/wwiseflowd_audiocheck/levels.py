@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wwiseflowd_audiocheck.wav import WavInfo, iter_blocks
+from wwiseflowd.wav import WavInfo, iter_blocks
 
 try:
     import numpy
