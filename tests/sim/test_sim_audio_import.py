@@ -286,3 +286,28 @@ def test_an_unwritable_originals_folder_is_a_log_error(
         result["objects"] == []
         and "Error copying the file to the originals folder" in result["log"][0]["message"]
     )
+
+
+def test_a_file_name_with_dots_gives_its_source_a_valid_name_and_keeps_the_file_name(
+    waapi: WaapiClient, sim: Emulator, make_wav: MakeWav
+) -> None:
+    wav = make_wav("door.open.v2.wav")
+    result = do_import(waapi, [{"audioFile": str(wav), "objectPath": f"{WU}\\<Sound SFX>Door"}])
+    assert result["log"] == []
+    assert [o["name"] for o in result["objects"]] == ["door_open_v2", "Door"]
+    copied = sim.project_dir / "Originals" / "SFX" / "door.open.v2.wav"
+    source = by_path(waapi, f"{WU}\\Door\\door_open_v2", ["type", "originalFilePath"])
+    assert source == {"type": "AudioFileSource", "originalFilePath": str(copied)}
+
+
+def test_object_set_import_under_a_work_unit_names_the_sound_after_a_dotted_file(
+    waapi: WaapiClient, make_wav: MakeWav
+) -> None:
+    wu = by_path(waapi, WU)
+    wav = make_wav("amb.forest.wav")
+    result = waapi.call(
+        "ak.wwise.core.object.set",
+        {"objects": [{"object": wu["id"], "import": {"files": [{"audioFile": str(wav)}]}}]},
+    )
+    report = result["objects"][0]["children"][0]["import"]
+    assert report["logs"] == [] and [o["name"] for o in report["objects"]] == ["amb_forest", "amb_forest"]

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Final
 
-from wwiseflowd.sim.classes import IMPORT_TOKENS
+from wwiseflowd.sim.classes import FORBIDDEN_NAME_CHARS, IMPORT_TOKENS
 from wwiseflowd.sim.errors import WaapiError, invalid_arguments
 from wwiseflowd.sim.model import WwiseObject
 from wwiseflowd.sim.schemas import check_item
@@ -58,7 +58,8 @@ class _Audio:
 
     @property
     def stem(self) -> str:
-        return PurePosixPath(self.name).stem
+        """The object name the file gives its AudioFileSource (``a.b.wav`` -> ``a_b``)."""
+        return name_from_file(PurePosixPath(self.name).stem)
 
     def write_to(self, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,12 @@ class _Audio:
         else:
             assert self.path is not None
             shutil.copyfile(self.path, dest)
+
+
+def name_from_file(stem: str) -> str:
+    """A file name made a valid object name: characters names refuse become ``_`` (as Wwise does)."""
+    cleaned = "".join("_" if ch in FORBIDDEN_NAME_CHARS else ch for ch in stem).strip()
+    return cleaned or "_"
 
 
 def _is_wav(head: bytes) -> bool:
@@ -146,7 +153,7 @@ class Importer:
                 audio_name = entry.get("audioFile") or entry.get("audioFileBase64", "").split("|", 1)[0]
                 token = entry.get("objectType", "Sound SFX")
                 item["importLocation"] = obj.id
-                item["objectPath"] = f"<{token}>{PureWindowsPath(audio_name).stem or 'Sound'}"
+                item["objectPath"] = f"<{token}>{name_from_file(PureWindowsPath(audio_name).stem or 'Sound')}"
             self.import_item(index, item, "useExisting")
         return {"logs": self.log, "objects": self.waapi.rows(self.objects, returns)}
 
