@@ -8,53 +8,23 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.results import TRANSIENT_CODES, ErrorCode, Result
+from wwiseflowd.results import TRANSIENT_CODES, ErrorCode
 from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
+
 #: a run cancelled because the daemon is stopping is not the files' fault: the batch waits too
 _TRANSIENT = {c.value for c in TRANSIENT_CODES} | {ErrorCode.CANCELLED.value}
-
-
-class EventsLike(Protocol):
-    """The part of :class:`~wwiseflowd.events.EventHub` the daemon uses."""
-
-    def publish(self, event: dict[str, Any]) -> None: ...  # noqa: D102
-
-
-class EngineLike(Protocol):
-    """The part of :class:`~wwiseflowd.engine.Engine` the daemon uses (docs/architecture.md)."""
-
-    events: Any
-
-    def compile(self, document: dict[str, Any]) -> Result: ...  # noqa: D102
-
-    def execute(  # noqa: D102
-        self,
-        document_or_plan: Any,
-        inputs: dict[str, Any] | None = None,
-        *,
-        force: bool = False,
-        rollback: bool | None = None,
-        execution_id: str | None = None,
-        source: str = "cli",
-    ) -> Any: ...
-
-    def command(self, name: str, payload: dict[str, Any], **kwargs: Any) -> Result: ...  # noqa: D102
-
-    def cancel(self, execution_id: str) -> bool: ...  # noqa: D102
-
-    def backend(self, name: str) -> Any: ...  # noqa: D102
-
-    def health(self) -> dict[str, Any]: ...  # noqa: D102
 
 
 @dataclass
@@ -131,7 +101,7 @@ class BatchProcessor:
     def __init__(
         self,
         journal: Journal,
-        engine: EngineLike,
+        engine: Engine,
         library: WorkflowLibrary,
         rules: Mapping[str, DropRule],
         *,

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
 from wwiseflowd.config import Settings
-from wwiseflowd.daemon.batches import BatchProcessor, EngineLike
+from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rules import DropRule, sha256_file
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
@@ -28,6 +28,9 @@ from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.observer import ObserverSupervisor, WatchSpec
 from wwiseflowd.watch.stability import ReadyFile
 from wwiseflowd.watch.workflows import WorkflowLibrary
+
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
 
 #: the observer key of the workflows directory (no rule may use it as its name)
 WORKFLOWS_KEY = "(workflows)"
@@ -52,7 +55,7 @@ class Daemon:
     def __init__(
         self,
         settings: Settings,
-        engine: EngineLike,
+        engine: Engine,
         *,
         journal: Journal | None = None,
         timing: DaemonTiming | None = None,

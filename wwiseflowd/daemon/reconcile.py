@@ -9,14 +9,13 @@ With ``provenance_notes = false`` the fallback is a Sound named after the file u
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.store.journal import DropRecord
 
-
-class _Commands(Protocol):
-    def command(self, name: str, payload: dict[str, Any], **kwargs: Any) -> Result: ...
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
 
 
 class _RuleLike(Protocol):
@@ -27,7 +26,7 @@ class _RuleLike(Protocol):
 class Reconciler:
     """Looks in-flight files up in the project through the bus (``query_waql``)."""
 
-    def __init__(self, engine: _Commands) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def sounds_under(self, target: str) -> Result:
