@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from wwiseflowd.default_plugins.wwise.adapter import wwise_name
 from wwiseflowd.default_plugins.wwise.batch import (
     BatchFile,
     compile_pattern,
     plan_batch,
     provenance_note,
-    wwise_name,
 )
 
 T = "\\Actor-Mixer Hierarchy\\Default Work Unit\\SFX"

@@ -211,6 +211,20 @@ def test_reimporting_a_batch_replaces_audio_and_keeps_ids(
         assert len(sources_of(waapi_sim, obj["path"])) == 1
 
 
+def test_a_file_name_with_dots_imports_and_reimports_with_one_source(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav("door.open.v2.wav")]
+    first = engine.command("audio_import", {"files": files, "targetPath": SFX})
+    assert first.ok and first.data["failed"] == [], first.data
+    (obj,) = first.data["objects"]
+    assert obj["name"] == "door_open_v2"
+    again = engine.command("audio_import", {"files": files, "targetPath": SFX})
+    assert again.ok and again.data["objectIds"] == first.data["objectIds"]
+    (source,) = sources_of(waapi_sim, obj["path"])  # the right source is kept, not taken for a stale one
+    assert source.name == "door_open_v2"
+
+
 def test_name_conflicts_can_fail_per_file_or_rename(engine: Engine, wav: Callable[..., str]) -> None:
     engine.command("audio_import", {"files": [wav("Bell.wav")], "targetPath": SFX})
     failed = engine.command(

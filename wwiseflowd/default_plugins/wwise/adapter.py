@@ -100,6 +100,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 #: characters Wwise refuses in object names (Wwise Help; the emulator enforces the same set)
 INVALID_NAME_CHARS = frozenset(':<>%*?"/|.\\')
+
+
+def wwise_name(text: str) -> str:
+    """``text`` made acceptable as a Wwise object name (refused characters become ``_``)."""
+    cleaned = "".join("_" if ch in INVALID_NAME_CHARS else ch for ch in text).strip()
+    return cleaned or "_"
+
 _IMPORT_ERROR_SEVERITIES = {"error", "fatal error"}
 
 
@@ -838,7 +845,7 @@ class WaapiAdapter:
         imported: list[dict[str, Any]] = []
         for index in ready:
             item = items[index]
-            stem = _stem(item.file).lower()
+            stem = wwise_name(_stem(item.file)).lower()
             sound = sounds.get(item.sound_path.lower())
             own = [s for s in sources.get(item.sound_path.lower(), []) if s.name.lower() == stem]
             if index in rejected or sound is None or not own:

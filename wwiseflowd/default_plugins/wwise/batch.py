@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wwiseflowd.default_plugins.wwise.adapter import INVALID_NAME_CHARS, ImportItem
+from wwiseflowd.default_plugins.wwise.adapter import ImportItem, wwise_name
 
 DEFAULT_VARIATION_PATTERN = r"^(?P<base>.+?)[_ -](?P<index>\d{1,3})$"
 
@@ -48,12 +48,6 @@ class BatchFile(BaseModel):
     def folders(self) -> list[str]:
         """``relativeDir`` split into segments (either separator)."""
         return [seg for seg in re.split(r"[\\/]+", self.relativeDir) if seg and seg != "."]
-
-
-def wwise_name(text: str) -> str:
-    """``text`` made acceptable as a Wwise object name (refused characters become ``_``)."""
-    cleaned = "".join("_" if ch in INVALID_NAME_CHARS else ch for ch in text).strip()
-    return cleaned or "_"
 
 
 def compile_pattern(pattern: str | None) -> re.Pattern[str] | None:

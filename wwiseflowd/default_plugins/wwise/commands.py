@@ -18,7 +18,7 @@ from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter
+from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter, wwise_name
 from wwiseflowd.default_plugins.wwise.batch import (
     DEFAULT_VARIATION_PATTERN,
     BatchFile,
@@ -26,7 +26,6 @@ from wwiseflowd.default_plugins.wwise.batch import (
     originals_subfolder,
     plan_batch,
     provenance_note,
-    wwise_name,
 )
 from wwiseflowd.registry import CommandContext
 from wwiseflowd.results import ErrorCode, Result
