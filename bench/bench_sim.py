@@ -23,6 +23,7 @@ import txaio
 from waapi import PerCallbackThreadExecutor, WaapiClient
 from websockets.asyncio.server import ServerConnection, serve
 
+from wwiseflowd import logs
 from wwiseflowd.sim import Emulator, persistence
 from wwiseflowd.sim.model import Project
 
@@ -180,6 +181,7 @@ def bench_big_project(workdir: Path) -> None:
 
 def main() -> None:
     """Print every figure."""
+    logs.configure("WARNING")
     bench_round_trips()
     with tempfile.TemporaryDirectory() as tmp:
         bench_import(Path(tmp))
