@@ -107,6 +107,27 @@ def test_a_cached_node_whose_object_was_deleted_runs_again(
         assert project.find(WU + "\\Sound1") is not None
 
 
+def test_a_wav_changed_at_the_same_path_is_imported_again_in_place(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    path = wav("Sound1.wav")
+    doc = four_node_case(path)
+    assert engine.execute(doc).ok
+    assert all(r.cached for r in engine.execute(doc).results)  # unchanged file: served from the memo
+    wav("Sound1.wav", frames=960)  # a new render over the old file: other size, newer mtime
+    again = engine.execute(doc)
+    assert again.ok, again.model_dump()
+    by_node = {r.node: r for r in again.results}
+    assert by_node["n1"].cached is True and by_node["n2"].cached is False
+    assert by_node["n4"].cached is False  # the project is saved again after the new audio
+    with waapi_sim.locked_project() as project:
+        sound = project.find(WU + "\\Sound1")
+        assert sound is not None
+        (source,) = [c for c in sound.children if c.type == "AudioFileSource"]  # replaced, not added
+    original = Path(waapi_sim.project_dir) / "Originals" / "SFX" / "Sound1.wav"
+    assert original.read_bytes() == Path(path).read_bytes()
+
+
 def test_a_missing_file_stops_at_the_import_and_rolls_the_project_back(
     engine: Engine, waapi_sim: Emulator, tmp_path: Path
 ) -> None:

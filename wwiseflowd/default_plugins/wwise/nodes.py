@@ -2,12 +2,14 @@
 
 All use resource ``"waapi"`` (served by the ``wwise`` backend), so Wwise steps never overlap. Node
 types that create objects have a ``verify`` step: a memoised result whose object was deleted in
-Wwise since is stale, and the node runs again.
+Wwise since is stale, and the node runs again. ``audioImport`` also remembers the size and mtime of
+each file it imported: a file changed on disk at the same path makes the memo stale too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import Field
@@ -80,6 +82,44 @@ def objects_exist(*fields: str) -> VerifyFn:
     return verify
 
 
+def fingerprints(paths: Iterable[str]) -> dict[str, list[int] | None]:
+    """``{path: [size, mtime_ns]}`` (None for a file that cannot be read): cheap change detection."""
+    out: dict[str, list[int] | None] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            out[path] = None
+        else:
+            out[path] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def _import_paths(inputs: AudioImportInput) -> list[str]:
+    if inputs.filePath is not None:
+        return [inputs.filePath]
+    return [f if isinstance(f, str) else f.path for f in inputs.files or []]
+
+
+def run_audio_import(inputs: AudioImportInput, ctx: NodeContext) -> Result:
+    """``audio_import``, with the imported files' fingerprints kept in the output as ``sourceFiles``."""
+    sources = fingerprints(_import_paths(inputs))  # taken before: a file replaced meanwhile reads as changed
+    result = ctx.command("audio_import", inputs.model_dump(mode="json"))
+    if not result.ok or not isinstance(result.data, dict):
+        return result
+    return Result.success({**result.data, "sourceFiles": sources})
+
+
+def audio_import_verify(cached: Any, ctx: NodeContext) -> bool:
+    """A memoised import is stale when a source file changed on disk or an imported object is gone."""
+    recorded = (cached or {}).get("sourceFiles") or {}
+    if recorded and fingerprints(recorded) != recorded:
+        return False
+    return _imported_objects_exist(cached, ctx)
+
+
+_imported_objects_exist = objects_exist("objectIds")
+
 _OBJECT_OUT = ("objectId", "name", "path", "type")
 
 NODE_TYPES: tuple[NodeSpec, ...] = (
@@ -124,9 +164,10 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
             "topLevelIds",
             "events",
             "targetPath",
+            "sourceFiles",
         ),
-        run=via("audio_import"),
-        verify=objects_exist("objectIds"),
+        run=run_audio_import,
+        verify=audio_import_verify,
         resource=RESOURCE,
     ),
     NodeSpec(
