@@ -25,6 +25,7 @@ from wwiseflowd.bus import BackendPool, CommandBus
 from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
+from wwiseflowd.pids import pid_alive
 from wwiseflowd.plugins import Plugins, load_plugins
 from wwiseflowd.registry import Registry
 from wwiseflowd.results import ErrorCode, Result
@@ -86,6 +87,10 @@ class Engine:
             self.bus = CommandBus(registry, self.settings, self.backends, self.audit)
             self.runner = Runner(registry, self.settings, self.store, self.bus, self.backends, self.events,
                                  on_finished=self.plugins.on_run_finished)
+            # a crash or kill -9 left these "running" for ever; their process is gone, so they failed
+            for execution_id in self.store.ledger_settle_orphans(pid_alive):
+                logger.warning("Execution {} was interrupted (its process is gone); marked failed",
+                               execution_id)
             self._started = True
         return self
 

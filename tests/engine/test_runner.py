@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -163,6 +165,31 @@ def test_memo_and_ledger_survive_a_restart(tmp_path: Path, nodes: TestNodes) -> 
         assert second.list_executions()[0]["executionId"] == executed.executionId
         assert second.execute(flow(node("a", "emit", value=1))).results[0].cached
     assert nodes.calls["a"] == 1
+
+
+def test_an_execution_whose_process_died_is_marked_interrupted_at_the_next_start(
+    tmp_path: Path, nodes: TestNodes
+) -> None:
+    settings = settings_for_tests(tmp_path)
+    # a real process records a running execution and dies without finishing it (as under kill -9)
+    script = (
+        "import sys; from wwiseflowd.store.sqlite import SQLiteStore; "
+        "SQLiteStore(sys.argv[1]).ledger_record("
+        "{'executionId': 'exec_dead', 'workflowId': 'w', 'ok': False, 'results': []}, 'running'); "
+        "import os; os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", script, str(settings.store_path)], check=True, timeout=60)
+    plugins = Plugins()
+    plugins.register(nodes, "testnodes")
+    with Engine(settings, plugins) as engine:
+        engine.store.ledger_record({"executionId": "exec_live", "workflowId": "w", "results": []}, "running")
+    with Engine(settings, plugins) as engine:
+        dead = engine.store.ledger_get("exec_dead")
+        assert dead is not None and dead["status"] == "failed" and dead["code"] == "INTERRUPTED"
+        assert "stopped before it finished" in dead["error"]
+        assert engine.list_executions(status="failed")[0]["executionId"] == "exec_dead"
+        live = engine.store.ledger_get("exec_live")  # this process is alive: its row is left alone
+        assert live is not None and live["status"] == "running"
 
 
 def test_plan_can_be_cached_and_rerun(engine: Engine, nodes: TestNodes) -> None:

@@ -32,6 +32,7 @@ STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.WWISE_LOCKED: 409,
     ErrorCode.ROLLED_BACK: 409,
     ErrorCode.CANCELLED: 409,
+    ErrorCode.INTERRUPTED: 409,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,

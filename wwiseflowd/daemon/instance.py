@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from wwiseflowd.pids import pid_alive
+
 LOCK_FILENAME = "wwiseflowd.lock"
 RUNTIME_FILENAME = "runtime.json"
+
+__all__ = ["AlreadyRunning", "is_locked", "pid_alive", "read_runtime"]
 
 
 class AlreadyRunning(Exception):
@@ -40,24 +43,6 @@ def read_runtime(state_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with ``pid`` exists. On Windows always True: there ``os.kill`` would
-    terminate the process, so callers rely on the state dir's lock instead."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def is_locked(state_dir: Path) -> bool:

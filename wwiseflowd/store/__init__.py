@@ -2,12 +2,12 @@
 
 :class:`Store` is the small interface the engine uses; :class:`~wwiseflowd.store.sqlite.SQLiteStore`
 implements it in one SQLite file under the state dir. A Redis store for several daemons would
-implement the same seven methods.
+implement the same eight methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -52,6 +52,11 @@ class Store(Protocol):
         self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
     ) -> list[dict[str, Any]]:
         """Execution summaries, newest first (no per-node results)."""
+        ...
+
+    def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
+        """Mark ``running`` executions whose process is no longer ``alive(pid)`` as failed
+        (code INTERRUPTED); returns their ids."""
         ...
 
     def close(self) -> None:

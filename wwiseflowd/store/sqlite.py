@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ CREATE TABLE IF NOT EXISTS executions (
     started_at TEXT,
     duration_ms REAL,
     stop_at TEXT,
-    result TEXT NOT NULL
+    result TEXT NOT NULL,
+    pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS executions_started ON executions (started_at);
 """
@@ -52,6 +54,9 @@ class SQLiteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(executions)")}
+        if "pid" not in columns:  # ledgers written before the owner's pid was kept
+            self._db.execute("ALTER TABLE executions ADD COLUMN pid INTEGER")
 
     # -- memo ----------------------------------------------------------------------------------
 
@@ -102,9 +107,45 @@ class SQLiteStore:
             execution.get("durationMs"),
             execution.get("stopAt"),
             _dumps({**execution, "status": status}),
+            os.getpid(),
         )
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.execute(
+                "INSERT OR REPLACE INTO executions "
+                "(id, workflow_id, status, ok, source, started_at, duration_ms, stop_at, result, pid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
+        """Mark ``running`` rows whose process is gone as failed with INTERRUPTED; their ids."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, result, pid FROM executions WHERE status = 'running'"
+            ).fetchall()
+        settled = []
+        for execution_id, text, pid in rows:
+            if pid == os.getpid() or (pid is not None and alive(pid)):
+                continue
+            result = {
+                **json.loads(text),
+                "ok": False,
+                "status": "failed",
+                "code": "INTERRUPTED",
+                "error": (
+                    "The process running this execution stopped before it finished (crash or kill). "
+                    "Changes it had made may still be in the Wwise project: check it, then run the "
+                    "workflow again."
+                ),
+            }
+            with self._lock:
+                self._db.execute(
+                    "UPDATE executions SET status = 'failed', ok = 0, result = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    (_dumps(result), execution_id),
+                )
+            settled.append(execution_id)
+        return settled
 
     def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
         """The stored execution result (with ``status``), or None."""
