@@ -11,7 +11,6 @@ Stdout carries only the protocol; logs go to stderr.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from wwiseflowd.api.security import PathGuard, checked_compile
 from wwiseflowd.api.workflow_files import scan_workflow_files
 from wwiseflowd.daemon.instance import pid_alive, read_runtime
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.runner import new_execution_id
 
 if TYPE_CHECKING:
     from wwiseflowd.config import Settings
@@ -48,11 +48,6 @@ query_wwise (WAQL), list_workflows. Build a workflow document (nodes + edges, Re
 check it with validate_workflow, then execute_workflow: a run is one undo group and is rolled back
 as a whole if a node fails, and re-running the same workflow is a no-op (idempotency memo).
 File paths must lie under the folders the user allowed ([server] allowed_roots)."""
-
-
-def new_execution_id() -> str:
-    """A fresh execution id, chosen here so progress can be followed from before the run starts."""
-    return f"exec_{uuid.uuid4().hex}"
 
 
 def execution_outcome(execution: dict[str, Any]) -> Result:
