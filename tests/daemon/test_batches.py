@@ -63,8 +63,9 @@ def _setup(tmp_path: Path, engine: ScriptedEngine) -> tuple[BatchProcessor, Jour
         path = write_wav(tmp_path / "drop" / name, seed=len(name) + ord(name[0]))
         entries.append((str(path), name, rule.config.target))
     ids = journal.record_seen("sfx", entries)
-    for file_id in ids.values():
-        journal.mark_stable(file_id, size=1, mtime_ns=1, sha256="0" * 64, valid=True)
+    for (path_text, _rel, _target), file_id in zip(entries, ids.values(), strict=True):
+        st = Path(path_text).stat()
+        journal.mark_stable(file_id, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256="0" * 64, valid=True)
     batch = journal.create_batch("sfx", list(ids.values()))
     processor = BatchProcessor(journal, engine, OneWorkflow(), {"sfx": rule})  # type: ignore[arg-type]
     return processor, journal, rule, batch
@@ -110,6 +111,23 @@ def test_a_file_that_got_its_run_undone_fails_alone_and_the_rest_is_run_again(tm
     report = json.loads((rule.failed_root / "A.wav.error.json").read_text())
     assert report["reason"] == "Wwise refused A.wav: unsupported format"
     assert (rule.processed_root / "B.wav").exists()
+
+
+def test_a_file_rerendered_while_its_batch_ran_is_left_in_place_for_the_next_drop(tmp_path: Path) -> None:
+    def rerendered(files: list[str]) -> dict[str, Any]:
+        a = next(f for f in files if f.endswith("A.wav"))
+        write_wav(Path(a), frames=1600, seed=99)  # the designer renders A.wav again during the import
+        return _ok(files)
+
+    engine = ScriptedEngine([rerendered])
+    processor, journal, rule, batch = _setup(tmp_path, engine)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    states = {f.rel_path: f for f in journal.batch_files(batch)}
+    assert states["A.wav"].state is FileState.DONE and states["B.wav"].state is FileState.DONE
+    assert (rule.processed_root / "B.wav").exists()
+    assert not (rule.processed_root / "A.wav").exists()  # the new render was not swept away unimported
+    assert (tmp_path / "drop" / "A.wav").stat().st_size > (rule.processed_root / "B.wav").stat().st_size
+    assert "newer file was written over it" in (states["A.wav"].note or "")
 
 
 def test_no_file_is_left_importing_when_the_rerun_is_undone_too(tmp_path: Path) -> None:

@@ -126,6 +126,8 @@ class DropRule:
         source = Path(record.path)
         if not source.exists():
             return None
+        if _replaced_since(source, record):
+            return REPLACED_NOTE
         action = self.config.on_success
         try:
             if action == "delete":
@@ -155,6 +157,8 @@ class DropRule:
             "rule": self.id,
             "sha256": record.sha256,
         }
+        if source.exists() and _replaced_since(source, record):
+            return REPLACED_NOTE
         try:
             if self.config.on_failure == "move" and source.exists():
                 dest = _free_destination(self.failed_root / record.rel_path, None)
@@ -168,6 +172,22 @@ class DropRule:
             logger.warning("Could not record the failure of {}: {}", source, exc)
             return f"could not move it to {self.failed_root}: {exc.strerror or exc}"
         return f"failed: {dest}"
+
+
+#: what the journal notes when a handled file was overwritten before it could be moved away
+REPLACED_NOTE = "left in place: a newer file was written over it meanwhile (handled as a new drop)"
+
+
+def _replaced_since(source: Path, record: DropRecord) -> bool:
+    """True when the file at ``source`` is no longer the one the journal handled (size or mtime
+    changed): a designer re-rendered it while its batch ran, so it must not be moved or deleted."""
+    if record.size is None or record.mtime_ns is None:
+        return False
+    try:
+        st = source.stat()
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) != (record.size, record.mtime_ns)
 
 
 def _rel_dir(rel_path: str) -> str:
