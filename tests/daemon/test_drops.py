@@ -40,7 +40,9 @@ def test_a_file_written_slowly_in_chunks_is_imported_once_and_complete(harness: 
         original = harness.sim.project.original_file(sound)
     assert sound.name == "Render_Slow"
     assert original is not None and original.read_bytes() == content
-    assert (harness.drop / "processed" / "Render_Slow.wav").read_bytes() == content
+    moved = harness.drop / "processed" / "Render_Slow.wav"
+    wait_until(moved.exists)  # files are moved just after the journal marks them done
+    assert moved.read_bytes() == content
 
 
 @pytest.mark.slow
@@ -62,6 +64,10 @@ def test_a_corrupt_wav_fails_alone_with_its_reason_while_its_batch_is_imported(
         write_wav(harness.drop / name, seed=len(name))
     (harness.drop / "Corrupt.wav").write_bytes(b"MP3 data, not a wave" * 40)
     wait_until(lambda: _done(daemon, 3))
+    # files are moved (and the batch closed) just after the journal marks them done or failed
+    wait_until((harness.drop / "failed" / "Corrupt.wav.error.json").exists)
+    wait_until(lambda: len(list((harness.drop / "processed").glob("*.wav"))) >= 2)
+    wait_until(lambda: daemon.journal.recent_batches()[0].state is BatchState.DONE)
     assert sorted(name for name, _ in sounds(harness.sim)) == ["Good_A", "Good_B"]
     assert (harness.drop / "failed" / "Corrupt.wav").exists()
     report = json.loads((harness.drop / "failed" / "Corrupt.wav.error.json").read_text())
@@ -77,7 +83,7 @@ def test_files_already_in_the_folder_at_startup_are_imported(harness: DaemonHarn
     write_wav(harness.drop / "Before" / "Early.wav")
     daemon = harness.start()
     wait_until(lambda: _done(daemon, 1))
-    assert (harness.drop / "processed" / "Before" / "Early.wav").exists()
+    wait_until((harness.drop / "processed" / "Before" / "Early.wav").exists)
     assert [name for name, _ in sounds(harness.sim)] == ["Early"]
 
 

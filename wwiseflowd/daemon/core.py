@@ -21,7 +21,7 @@ from loguru import logger
 
 from wwiseflowd.config import Settings
 from wwiseflowd.daemon.batches import BatchProcessor
-from wwiseflowd.daemon.rules import DropRule, sha256_file
+from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
 from wwiseflowd.watch.batcher import Batcher
@@ -363,6 +363,9 @@ class Daemon:
 
     def _settled(self, rule: DropRule, record: DropRecord) -> None:
         rule.inflight.discard(record.rel_path)
+        if replaced_since(Path(record.path), record):
+            # written over while in flight: its events were ignored then, so look at it again now
+            self._events_put(rule.id, Path(record.path), False)
 
     # -- the worker --------------------------------------------------------------------------------
 

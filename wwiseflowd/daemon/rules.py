@@ -126,7 +126,7 @@ class DropRule:
         source = Path(record.path)
         if not source.exists():
             return None
-        if _replaced_since(source, record):
+        if replaced_since(source, record):
             return REPLACED_NOTE
         action = self.config.on_success
         try:
@@ -157,7 +157,7 @@ class DropRule:
             "rule": self.id,
             "sha256": record.sha256,
         }
-        if source.exists() and _replaced_since(source, record):
+        if source.exists() and replaced_since(source, record):
             return REPLACED_NOTE
         try:
             if self.config.on_failure == "move" and source.exists():
@@ -178,9 +178,9 @@ class DropRule:
 REPLACED_NOTE = "left in place: a newer file was written over it meanwhile (handled as a new drop)"
 
 
-def _replaced_since(source: Path, record: DropRecord) -> bool:
-    """True when the file at ``source`` is no longer the one the journal handled (size or mtime
-    changed): a designer re-rendered it while its batch ran, so it must not be moved or deleted."""
+def replaced_since(source: Path, record: DropRecord) -> bool:
+    """True when a file exists at ``source`` but is no longer the one the journal handled (size or
+    mtime changed): a designer re-rendered it while its batch ran, so it must not be moved or deleted."""
     if record.size is None or record.mtime_ns is None:
         return False
     try:
