@@ -75,7 +75,8 @@ def _interrupted_batch(
 def _record(path: Path, digest: str) -> DropRecord:
     fields = dict.fromkeys(DropRecord.__dataclass_fields__)
     fields.update(id=0, rule="sfx", path=str(path), rel_path=path.name, target=TARGET, sha256=digest)
-    fields.update(state=FileState.QUEUED, valid=True, object_ids=[], attempts=0, created_at=0.0, updated_at=0.0)
+    fields.update(state=FileState.QUEUED, valid=True, object_ids=[], attempts=0)
+    fields.update(created_at=0.0, updated_at=0.0)
     return DropRecord(**fields)  # type: ignore[arg-type]
 
 

@@ -248,20 +248,23 @@ class Daemon:
 
     def _rescan(self, rule: DropRule) -> None:
         """Feed every candidate the journal has not finished with to the tracker."""
+        unsettled = self.journal.unsettled(rule.id)
+        if unsettled:
+            logger.info("Finishing the move/delete of {} file(s) interrupted by a stop", len(unsettled))
+            self.processor.settle(rule, unsettled)
         known = self.journal.known_files(rule.id)
         todo = set()
         for path, rel in rule.filter.scan_rel():
             record = known.get(rel)
             if record is not None:
-                state, size, mtime_ns = record
-                if state in (FileState.QUEUED, FileState.IMPORTING):
+                if record.state in (FileState.QUEUED, FileState.IMPORTING):
                     continue
-                if state in (FileState.DONE, FileState.FAILED):
+                if record.state in (FileState.DONE, FileState.FAILED):
                     try:
                         st = os.stat(path)
                     except OSError:
                         continue
-                    if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                    if (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns):
                         continue  # left in place after it was handled
                 elif rel in rule.seen_ids:
                     continue  # being tracked already
@@ -336,9 +339,7 @@ class Daemon:
             logger.info("{} has the same content as already imported; not importing it again", rel)
             record = self.journal.file(file_id)
             if record is not None:
-                note = rule.after_success(record)
-                if note:
-                    self.journal.set_note(file_id, note)
+                self.processor.settle(rule, [record])
             return
         rule.inflight.add(rel)
         self.batcher.add(rule.id, file_id)

@@ -220,6 +220,9 @@ def _move(source: Path, dest: Path) -> None:
     lands in it), which would delay the next drop's events; a link and an unlink are not moves.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists() and os.path.samefile(source, dest):
+        source.unlink()  # a move interrupted between its link and its unlink: finish it
+        return
     try:
         os.link(source, dest)
     except OSError:
