@@ -117,8 +117,13 @@ InputsArg = Annotated[
 ObjectIdArg = Annotated[str, Field(description="The Wwise object's GUID ({...}) or its path.")]
 
 
+def open_mcp_operations(settings: Settings) -> Operations:
+    """The running daemon's client, else an engine of this process (guarded; audited as ``mcp``)."""
+    return open_operations(settings, source="mcp")
+
+
 def build_server(
-    settings: Settings, ops_factory: Callable[[Settings], Operations] = open_operations
+    settings: Settings, ops_factory: Callable[[Settings], Operations] = open_mcp_operations
 ) -> MCPServer[Any]:
     """The MCP server with every tool and resource; the operations open in its lifespan (the running
     daemon's client when there is one, else an engine of this process)."""

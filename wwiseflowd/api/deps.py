@@ -38,7 +38,7 @@ async def get_operations(request: Request) -> LocalOperations:
     engine = await get_engine(request)
     ops: LocalOperations | None = request.app.state.operations
     if ops is None or ops.engine is not engine:
-        ops = LocalOperations(engine, request.app.state.guard, request.app.state.status)
+        ops = LocalOperations(engine, request.app.state.guard, request.app.state.status, source="rest")
         request.app.state.operations = ops
     return ops
 

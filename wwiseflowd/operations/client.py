@@ -267,9 +267,11 @@ def open_operations(
     *,
     guarded: bool = True,
     local: bool = False,
+    source: str = "cli",
 ) -> Operations:
     """The running daemon's client when it answers (unless ``local``); otherwise a started engine in
-    this process (closed by ``close()``), guarded by ``[server] allowed_roots`` when ``guarded``.
+    this process (closed by ``close()``), guarded by ``[server] allowed_roots`` when ``guarded``;
+    ``source`` names the front door in the audit log.
 
     Call from a thread without a running asyncio loop (the engine's WAAPI client needs that).
     """
@@ -287,7 +289,7 @@ def open_operations(
     engine = engine_factory(settings)
     engine.start()
     guard = PathGuard.from_settings(settings) if guarded else None
-    return LocalOperations(engine, guard, owns_engine=True)
+    return LocalOperations(engine, guard, source=source, owns_engine=True)
 
 
 __all__ = ["DaemonClient", "as_result", "connect_daemon", "find_daemon", "iter_sse", "open_operations"]

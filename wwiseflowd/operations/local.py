@@ -36,7 +36,8 @@ class LocalOperations:
     ``guard`` checks file paths from outside (REST, MCP); None trusts the caller (the local CLI).
     ``status`` is the daemon's status callable, whose workflow library lists the workflow files;
     without it they are read from ``[paths] workflows_dir``. ``owns_engine``: :meth:`close`
-    closes the engine too.
+    closes the engine too. ``source`` names the front door in the audit log of bus commands
+    (a run's source is its :class:`RunRequest`'s).
     """
 
     def __init__(
@@ -45,9 +46,11 @@ class LocalOperations:
         guard: PathGuard | None = None,
         status: StatusFn | None = None,
         *,
+        source: str = "cli",
         owns_engine: bool = False,
     ) -> None:
         self.engine = engine
+        self.source = source
         self.guard = guard
         self.status = status
         self.owns_engine = owns_engine
@@ -206,7 +209,7 @@ class LocalOperations:
             checked = self.guard.check_command(name, payload, self.engine.registry)
             if not checked.ok:
                 return checked
-        return self.engine.command(name, payload)
+        return self.engine.command(name, payload, source=self.source)
 
     def close(self) -> None:
         """Close the engine when this object started it."""
