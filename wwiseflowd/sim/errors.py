@@ -17,6 +17,8 @@ FILE_ERROR: Final = "ak.wwise.file_error"
 UNEXPECTED_ERROR: Final = "ak.wwise.unexpected_error"
 NO_SUCH_SUBSCRIPTION: Final = "wamp.error.no_such_subscription"
 INVALID_TOPIC: Final = "ak.wwise.invalid_topic"
+#: not a Wwise URI: a real Wwise function, topic option or accessor the emulator does not implement
+NOT_EMULATED: Final = "ak.wwise.emulator.not_emulated"
 
 
 class WaapiError(Exception):

@@ -238,6 +238,10 @@ class Project:
             if not segment:
                 continue
             child = node.child_named(segment)
+            if child is None and node is self.root and self.version.is_2025:
+                # 2025.1 still answers the old root names (migration notes)
+                renamed = self.version.renamed_roots.get(segment.lower())
+                child = node.child_named(renamed) if renamed else None
             if child is None:
                 return None
             node = child

@@ -40,13 +40,22 @@ def project_file(directory: Path) -> Path | None:
     return found[0] if found else None
 
 
-def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
-    """Load the project saved in ``directory`` (or its Wwise ``.wproj``); else start one named after it."""
-    directory = Path(directory)
-    existing = project_file(directory)
-    if existing is not None:
-        return load(existing)
-    wproj = sorted(directory.glob("*.wproj")) if directory.is_dir() else []
+def open_or_create(location: Path, version: WwiseVersion | None = None) -> Project:
+    """Load the project saved in ``location`` (or its Wwise ``.wproj``); else start one named after it.
+
+    ``location`` is a directory or a ``.wproj`` file. A real Wwise project is emulated as the
+    version that saved it unless ``version`` is given; a new project is ``version`` or 2024.1.
+    """
+    location = Path(location)
+    if location.suffix.lower() == ".wproj":
+        wproj = [location]
+        directory = location.parent
+    else:
+        directory = location
+        existing = project_file(directory)
+        if existing is not None:
+            return load(existing)
+        wproj = sorted(directory.glob("*.wproj")) if directory.is_dir() else []
     if wproj:  # a real Wwise project: read its XML (never written back)
         from wwiseflowd.sim.wwise_import import WwiseProjectError, load_wwise_project
 
@@ -55,7 +64,7 @@ def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> 
         except WwiseProjectError as exc:
             raise ProjectFileError(str(exc)) from exc
     # the directory itself appears on the first save or import, not merely by starting
-    return Project.new(directory.resolve().name or "WwiseProject", directory, version)
+    return Project.new(directory.resolve().name or "WwiseProject", directory, version or DEFAULT_VERSION)
 
 
 def _node(obj: WwiseObject) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Final
 
-from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion
+from wwiseflowd.sim.classes import WwiseVersion, parse_version
 from wwiseflowd.sim.classgen import CONVERTERS
 from wwiseflowd.sim.model import Project, WwiseObject, new_guid
 
@@ -32,9 +32,28 @@ def _parse(path: Path) -> ET.Element:
         raise WwiseProjectError(f"Cannot read Wwise file {path}: {exc}") from exc
 
 
-def load_wwise_project(wproj: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
-    """Build a :class:`Project` from a Wwise project folder's ``.wproj`` and Work Unit files."""
+def project_version(wproj: Path) -> WwiseVersion:
+    """The Wwise version that saved ``wproj`` (its ``WwiseVersion`` attribute); refused when not modelled."""
+    document = _parse(wproj)
+    text = document.get("WwiseVersion")
+    if not text:
+        raise WwiseProjectError(f"{wproj} does not say which Wwise version saved it (no WwiseVersion "
+                                "attribute); pass --wwise-version to choose one.")
+    build = document.get("WwiseBuild", "")
+    try:
+        return parse_version(text, int(build) if build.isdigit() else None)
+    except ValueError as exc:
+        raise WwiseProjectError(f"{wproj} was saved by Wwise {text.lstrip('v')}. {exc}") from None
+
+
+def load_wwise_project(wproj: Path, version: WwiseVersion | None = None) -> Project:
+    """Build a :class:`Project` from a Wwise project folder's ``.wproj`` and Work Unit files.
+
+    The emulated version is the one that saved the project unless ``version`` is given.
+    """
     wproj = Path(wproj)
+    if version is None:
+        version = project_version(wproj)
     info = _parse(wproj).find("./ProjectInfo/Project")
     if info is None:
         raise WwiseProjectError(f"{wproj} has no ProjectInfo/Project element; is it a Wwise project file?")
