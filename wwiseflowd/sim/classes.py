@@ -364,17 +364,19 @@ CATEGORY_CHILDREN: Final[dict[str, frozenset[str]]] = {
     "SoundBanks": frozenset({"WorkUnit", "Folder", "SoundBank"}),
 }
 
-#: accessors Wwise knows that the emulator does not model: accepted, omitted from results
+#: accessors Wwise knows that the emulator does not model: asking for one fails with
+#: ak.wwise.emulator.not_emulated (never a silently missing key); listed in docs/emulator.md
 KNOWN_UNMODELLED_ACCESSORS: Final = frozenset({
-    "pluginname", "owner", "sizes", "duration", "workunittype", "workunitisdirty", "islinked",
+    "owner", "sizes", "duration", "workunittype", "workunitisdirty", "islinked",
     "isexplicitmute", "isincluded", "maxduration", "maxradiusattenuation", "audiosourcelanguage",
     "totalsize", "mediaid", "convertedfilepath", "convertedwemfilepath", "soundbankbnkfilepath",
     "music:transitionroot", "music:playlistroot", "switchcontainerchild:context", "targets",
-    "originalwavfilepath", "activesource", "language", "lastmodified", "parentid",
+    "language", "lastmodified",
 })
 
 
-#: ``namespace:accessor`` families (Wwise 2022.1+) whose members the emulator leaves out of rows
+#: ``namespace:accessor`` families (Wwise 2022.1+) whose members the emulator does not model
+#: (``sound:originalWavFilePath`` and ``workunit:isDefault/isDirty`` are modelled)
 UNMODELLED_NAMESPACES: Final = frozenset({"sound", "music", "switchcontainerchild", "audiosource",
                                           "maxdurationsource", "soundbank", "workunit", "midi"})
 
@@ -410,10 +412,24 @@ def all_property_names() -> frozenset[str]:
     return frozenset(names)
 
 
+#: Wwise object types the emulator has no class entry for (no properties, no creation), but which
+#: real projects hold and WAQL ``from type`` names; objects of other unknown types read from a
+#: project's XML are queryable too (Project.type_name)
+OTHER_TYPES: Final = frozenset({
+    "Query", "SearchCriteria", "AudioDevice", "MixingSession", "SoundcasterSession",
+    "ControlSurfaceSession", "ControlSurfaceBinding", "ControlSurfaceBindingGroup", "AcousticTexture",
+    "ModulatorLfo", "ModulatorEnvelope", "ModulatorTime", "Metadata", "DialogueEvent", "Argument",
+    "ArgumentValue", "ExternalSource", "MidiFileSource", "SourcePlugin", "MusicTransition",
+    "MusicPlaylistItem", "MusicCue", "MusicStinger", "MusicTrackSequence", "MusicClip", "EffectSlot",
+    "Platform", "Language", "SidechainMix", "ObjectSettingAssoc", "Panner", "Path", "Position",
+    "Curve", "RTPC", "StateGroupRef", "Plugin", "CustomState", "UserAuxSendBus",
+})
+
+
 @cache
 def type_lookup() -> dict[str, str]:
     """Lower-case type name -> canonical WAAPI type name."""
-    return {name.lower(): name for name in class_table()}
+    return {name.lower(): name for name in (*class_table(), *sorted(OTHER_TYPES))}
 
 
 #: audio.import ``<Token>`` / ``objectType`` -> (type, extra properties)

@@ -47,3 +47,10 @@ def schema_error(message: str, argument: str | None = None) -> WaapiError:
 def unknown_object(designator: Any) -> WaapiError:
     """An object argument that names nothing in the project (reference §4)."""
     return WaapiError(INVALID_ARGUMENTS, f"Object {designator} is unknown.", {"object": designator})
+
+
+def not_emulated_accessor(accessor: str) -> WaapiError:
+    """A real Wwise return accessor the emulator does not model (docs/emulator.md lists them)."""
+    return WaapiError(NOT_EMULATED, f"Accessor '{accessor}' is a Wwise accessor the wwiseflowd emulator does "
+                      "not model; leave it out of options.return (docs/emulator.md, 'Not modelled').",
+                      {"accessor": accessor, "emulated": False})

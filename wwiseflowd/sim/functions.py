@@ -25,10 +25,19 @@ from wwiseflowd.sim.errors import (
     UNKNOWN_OBJECT,
     WaapiError,
     invalid_arguments,
+    not_emulated_accessor,
     schema_error,
     unknown_object,
 )
-from wwiseflowd.sim.model import MISSING, Change, Project, UnknownAccessorError, WwiseObject, fnv1_32
+from wwiseflowd.sim.model import (
+    MISSING,
+    Change,
+    NotEmulatedAccessorError,
+    Project,
+    UnknownAccessorError,
+    WwiseObject,
+    fnv1_32,
+)
 from wwiseflowd.sim.schemas import (
     FUNCTIONS,
     FunctionSpec,
@@ -204,6 +213,8 @@ class Waapi:
             for part in accessor.split("."):
                 try:
                     self.project._check_known(part)
+                except NotEmulatedAccessorError:
+                    raise not_emulated_accessor(accessor) from None
                 except UnknownAccessorError:
                     raise WaapiError(INVALID_OPTIONS, f"Accessor '{accessor}' in options.return is unknown: "
                                      f"'{part}' is not a Wwise property, reference or object accessor.",
@@ -466,6 +477,8 @@ class Waapi:
                              {"query": text}) from None
         except waql.WaqlError as exc:
             raise WaapiError(INVALID_QUERY, str(exc), {"query": text}) from None
+        except NotEmulatedAccessorError as exc:
+            raise not_emulated_accessor(str(exc)) from None
         except UnknownAccessorError as exc:
             raise WaapiError(INVALID_QUERY, f"WAQL accessor '{exc}' is unknown.", {"query": text}) from None
 

@@ -6,7 +6,8 @@ Format (``<project dir>/<name>.wsim.json``, documented in docs/emulator.md)::
      "wwiseVersion": "2024.1", "languages": [...], "platforms": [...],
      "root": {"type": "Project", "name": ..., "id": ..., "children": [
          {"type", "name", "id", "shortId", "notes"?, "properties"?, "references"? {name: id|null},
-          "audioFile"? (relative to Originals), "children"? [...]}]}}
+          "audioFile"? (relative to Originals), "extra"? {lower-case name: value read from the
+          Wwise XML but not modelled}, "children"? [...]}]}}
 
 The write goes to a temporary file in the same directory, is flushed to disk, then renamed over
 the old file, so a killed emulator leaves either the old or the new project, never half of one.
@@ -77,6 +78,8 @@ def _node(obj: WwiseObject) -> dict[str, Any]:
         node["references"] = {k: (v.id if v is not None else None) for k, v in obj.references.items()}
     if obj.audio_file is not None:
         node["audioFile"] = obj.audio_file
+    if obj.extra:
+        node["extra"] = dict(obj.extra)
     if obj.children:
         node["children"] = [_node(child) for child in obj.children]
     return node
@@ -141,6 +144,8 @@ def load(path: Path) -> Project:
                 obj.notes = child.get("notes", "")
                 obj.properties.update(child.get("properties", {}))
                 obj.audio_file = child.get("audioFile")
+                obj.extra = child.get("extra")
+                project.extra_names.update(obj.extra or ())
                 if "references" in child:
                     pending.append((obj, child["references"]))
                 stack.append((obj, child))

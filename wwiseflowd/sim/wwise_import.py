@@ -75,6 +75,7 @@ def load_wwise_project(wproj: Path, version: WwiseVersion | None = None) -> Proj
     for directory in category_dirs:
         loader.load_category(directory)
     loader.resolve_references()
+    project.extra_names.discard("pluginname")
     project.dirty_workunits.clear()
     return project
 
@@ -113,24 +114,9 @@ class _Loader:
         short = element.get("ShortID")
         obj = self.project.add(parent, element.tag, element.get("Name", ""), object_id=object_id,
                                short_id=int(short) if short and short.isdigit() else None)
-        info = self.project.classes.get(obj.type)
-        if info is not None:
-            for prop in element.findall("./PropertyList/Property"):
-                name, wtype = prop.get("Name", ""), prop.get("Type", "string")
-                if name not in info.properties or wtype not in CONVERTERS:
-                    continue
-                value = prop.get("Value")
-                if value is None:
-                    first = prop.find("./ValueList/Value")
-                    value = first.text if first is not None else None
-                try:
-                    obj.properties[name] = CONVERTERS[wtype](value or "")
-                except ValueError:
-                    continue  # an expression or platform-specific value the emulator does not model
-            for ref in element.findall("./ReferenceList/Reference"):
-                target = ref.find("ObjectRef")
-                if target is not None and ref.get("Name") in info.references:
-                    self.references.append((obj, ref.get("Name", ""), target.get("ID", "").upper()))
+        self._properties(obj, element)
+        if element.get("PluginName"):  # Effects, source plug-ins, Audio Devices
+            obj.extra = {**(obj.extra or {}), "pluginname": element.get("PluginName")}
         if obj.type == "AudioFileSource":
             audio = element.findtext("AudioFile")
             language = element.findtext("Language") or "SFX"
@@ -140,6 +126,32 @@ class _Loader:
         for child in element.findall("./ChildrenList/*"):
             if child.tag not in _NOT_OBJECTS:
                 self._object(obj, child)
+
+    def _properties(self, obj: WwiseObject, element: ET.Element) -> None:
+        """Property values and references: modelled ones into the object, the rest into ``extra``."""
+        info = self.project.classes.get(obj.type)
+        for prop in element.findall("./PropertyList/Property"):
+            name, wtype = prop.get("Name", ""), prop.get("Type", "string")
+            value = prop.get("Value")
+            if value is None:
+                first = prop.find("./ValueList/Value")
+                value = first.text if first is not None else None
+            modelled = info is not None and name in info.properties and wtype in CONVERTERS
+            try:
+                converted = CONVERTERS[wtype](value or "") if wtype in CONVERTERS else value
+            except ValueError:  # an expression or platform-specific value: kept as text, not modelled
+                converted, modelled = value, False
+            if modelled:
+                obj.properties[name] = converted
+            else:
+                if obj.extra is None:
+                    obj.extra = {}
+                obj.extra[name.lower()] = converted
+                self.project.extra_names.add(name.lower())
+        for ref in element.findall("./ReferenceList/Reference"):
+            target = ref.find("ObjectRef")
+            if target is not None and info is not None and ref.get("Name") in info.references:
+                self.references.append((obj, ref.get("Name", ""), target.get("ID", "").upper()))
 
     def resolve_references(self) -> None:
         for obj, name, target_id in self.references:
