@@ -144,8 +144,13 @@ class CommandBus:
         *,
         execution_id: str | None = None,
         node_id: str | None = None,
+        source: str | None = None,
     ) -> Result:
-        """Validate ``payload`` against the command's input model and run its handler."""
+        """Validate ``payload`` against the command's input model and run its handler.
+
+        ``source`` is the front door that asked (cli, rest, mcp, editor, watch/daemon, replay); it
+        is recorded in the audit log.
+        """
         started = time.perf_counter()
         raw: Any = payload.model_dump() if isinstance(payload, BaseModel) else (payload or {})
         result = self._run(name, raw, execution_id, node_id)
@@ -157,6 +162,7 @@ class CommandBus:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 execution_id=execution_id,
                 node_id=node_id,
+                source=source,
             )
         return result
 

@@ -33,7 +33,7 @@ class Reconciler:
         """``[{id, name, path, notes}]`` of every Sound under ``target`` (empty when it does not exist)."""
         waql = f'"{target}" select descendants where type = "Sound"'
         result = self.engine.command(
-            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]}
+            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]}, source="daemon"
         )
         if not result.ok and result.code == ErrorCode.OBJECT_NOT_FOUND.value:
             return Result.success([])  # the target was never created: nothing was imported
