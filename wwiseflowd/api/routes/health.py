@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,14 +16,22 @@ from wwiseflowd.engine import Engine
 router = APIRouter(tags=["health"])
 
 
+#: how long /health waits for a reconnection attempt before answering with what it knows
+RECONNECT_WAIT_S = 1.0
+
+
 def _wwise_state(engine: Engine) -> dict[str, Any]:
-    """The Wwise backend's health; connects once if no connection was ever tried."""
+    """The Wwise backend's health. While not connected, one reconnection attempt (the adapter's own
+    back-off decides whether one is due) runs first, so Wwise coming back is seen here at once
+    instead of an old "unreachable" staying until the next batch; /health waits for it at most
+    :data:`RECONNECT_WAIT_S`."""
     wwise = dict(engine.health().get("wwise") or {})
-    if wwise and not wwise.get("connected") and not wwise.get("lastError"):
-        # the adapter connects lazily: without one attempt, "not connected" says nothing about Wwise
+    if wwise and not wwise.get("connected"):
         connect = getattr(engine.backend("wwise"), "connect", None)
         if callable(connect):
-            connect()
+            attempt = threading.Thread(target=connect, name="wwiseflowd-health-connect", daemon=True)
+            attempt.start()
+            attempt.join(RECONNECT_WAIT_S)
             wwise = dict(engine.health().get("wwise") or {})
     return wwise
 
@@ -36,7 +45,9 @@ def _wwise_state(engine: Engine) -> dict[str, Any]:
 )
 def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: StatusDep) -> Health:
     """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
-    Wwise is unreachable, a watcher died or a workflow file does not compile."""
+    Wwise is unreachable, a watcher died or misses files, a rule's queue stopped moving, the pump
+    stopped turning or a workflow file does not compile. ``queues[].waiting`` names every file
+    still settling with why and for how long."""
     wwise = _wwise_state(engine)
     daemon = status() if status is not None else {}
     in_error = [w for w in ops.list_workflows().data if not w.get("ok", True)]
@@ -52,6 +63,7 @@ def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: St
         if daemon.get(f"{thread}Alive") is False:
             problems.append(f"The daemon's {thread} thread has stopped; restart wwiseflowd (see its log).")
     problems += [f"Workflow file {w.get('file')} does not compile." for w in in_error]
+    problems += [p for p in daemon.get("problems") or [] if isinstance(p, str)]  # stalled queues...
     return Health(
         status="degraded" if problems else "ok",
         version=__version__,
