@@ -47,6 +47,7 @@ from wwiseflowd.registry import (
     CommandHandler,
     CommandSpec,
     DuplicateRegistrationError,
+    FrontDoorFactory,
     NodeSpec,
     Registry,
 )
@@ -360,9 +361,14 @@ class Plugins:
         def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
             registry.add_backend(record[0], record[1], plugin)
 
+        def add_front_door(record: tuple[str, FrontDoorFactory], plugin: str) -> None:
+            registry.add_front_door(record[0], record[1], plugin)
+
         self._collect("register_node_types", node_register, add_node)
         self._collect("register_commands", command_register, add_command)
         self._collect("register_backends", backend_register, add_backend)
+        # same shape as a backend: (name, factory)
+        self._collect("register_front_doors", backend_register, add_front_door)
         self._registry = registry
         return registry
 
@@ -371,6 +377,14 @@ class Plugins:
         for plugin_name, function, argnames in self._impls("on_run_finished"):
             kwargs = {"execution": execution} if "execution" in argnames else {}
             self._call(plugin_name, "on_run_finished", function, **kwargs)
+
+    def record_error(self, plugin_name: str, message: str, exc: BaseException | None = None) -> None:
+        """Record a plugin's failure outside a hook call (a front door that did not start).
+
+        Shown by ``wwiseflowd plugins``; raises :class:`PluginError` under strict mode.
+        """
+        info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
+        self._fail(info, message, exc)
 
     # -- introspection ---------------------------------------------------------------------------
 

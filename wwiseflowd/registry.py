@@ -124,6 +124,8 @@ class CommandContext:
 
 
 BackendFactory = Callable[["Settings"], Any]
+#: ``factory(service, settings) -> door | None``; see :mod:`wwiseflowd.frontdoors`
+FrontDoorFactory = Callable[[Any, "Settings"], Any]
 
 
 class DuplicateRegistrationError(Exception):
@@ -137,6 +139,7 @@ class Registry:
     node_types: dict[str, NodeSpec] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     backends: dict[str, BackendFactory] = field(default_factory=dict)
+    front_doors: dict[str, FrontDoorFactory] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -166,8 +169,13 @@ class Registry:
         self._claim("backend", name, plugin)
         self.backends[name] = factory
 
+    def add_front_door(self, name: str, factory: FrontDoorFactory, plugin: str) -> None:
+        """Register a front door factory ``factory(service, settings) -> door | None``."""
+        self._claim("front door", name, plugin)
+        self.front_doors[name] = factory
+
     def plugin_of(self, kind: str, name: str) -> str | None:
-        """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend")."""
+        """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend", "front door")."""
         return self.origin.get((kind, name))
 
     def catalog(self) -> list[dict[str, Any]]:
