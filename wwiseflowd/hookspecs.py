@@ -23,6 +23,8 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from pydantic import BaseModel
+
     from wwiseflowd.registry import BackendFactory, FrontDoorFactory, NodeSpec
 
 PROJECT_NAME = "wwiseflowd"
@@ -89,6 +91,29 @@ class WwiseflowdSpecs:
         present) at shutdown. Command handlers reach it with ``ctx.backend(name)``. A backend
         that edits a project may implement the transaction protocol (``identity``,
         ``begin_group``, ``end_group``, ``cancel_group``; see docs/architecture.md).
+        """
+
+    @hookspec
+    def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+        """Declare the plugin's own table in ``wwiseflowd.toml`` (``[grpc]``, ``[reaper]``).
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(name, model)`` where ``model`` is a pydantic model whose
+            defaults apply when the table is absent. Forbid extra keys in it
+            (``model_config = ConfigDict(extra="forbid")``) so typos are reported.
+        :returns: ignored.
+
+        ``load_config`` validates the table with the model (errors name the file, line and dotted
+        key like the core's) and refuses a table no loaded plugin declared. Read it with
+        ``settings.section(name, model)``. A core section name, or a name another plugin declared
+        first, is refused with an error.
+
+        Example::
+
+            @hookimpl
+            def register_config_sections(register):
+                register("grpc", GrpcConfig)
         """
 
     @hookspec

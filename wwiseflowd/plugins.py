@@ -358,6 +358,14 @@ class Plugins:
 
             return register
 
+        def section_register(staged: list[Any]) -> Callable[[str, type[BaseModel]], None]:
+            def register(name: str, model: type[BaseModel]) -> None:
+                if not isinstance(name, str):
+                    raise TypeError("register(name, model) expects a str and a pydantic model class")
+                staged.append((name, model))
+
+            return register
+
         def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
             registry.add_backend(record[0], record[1], plugin)
 
@@ -369,6 +377,11 @@ class Plugins:
         self._collect("register_backends", backend_register, add_backend)
         # same shape as a backend: (name, factory)
         self._collect("register_front_doors", backend_register, add_front_door)
+
+        def add_config_section(record: tuple[str, type[BaseModel]], plugin: str) -> None:
+            registry.add_config_section(record[0], record[1], plugin)
+
+        self._collect("register_config_sections", section_register, add_config_section)
         self._registry = registry
         return registry
 

@@ -140,6 +140,7 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     backends: dict[str, BackendFactory] = field(default_factory=dict)
     front_doors: dict[str, FrontDoorFactory] = field(default_factory=dict)
+    config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -173,6 +174,17 @@ class Registry:
         """Register a front door factory ``factory(service, settings) -> door | None``."""
         self._claim("front door", name, plugin)
         self.front_doors[name] = factory
+
+    def add_config_section(self, name: str, model: type[BaseModel], plugin: str) -> None:
+        """Declare the config table ``[name]``, validated by the pydantic ``model``."""
+        from wwiseflowd.config import Settings
+
+        if name in Settings.model_fields:
+            raise ValueError(f"config section [{name}] is a core section; choose another name")
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise ValueError(f"config section [{name}]: the model must be a pydantic model class")
+        self._claim("config section", name, plugin)
+        self.config_sections[name] = model
 
     def plugin_of(self, kind: str, name: str) -> str | None:
         """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend", "front door")."""
