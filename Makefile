@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench venv clean
 
-$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml
+# wwiseflowd-grpc's install generates its gRPC code from the .proto (its hatch_build.py)
+GRPC := plugins/wwiseflowd-grpc
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml $(GRPC)/pyproject.toml \
+		$(GRPC)/hatch_build.py $(GRPC)/wwiseflowd_grpc/wwiseflow.proto
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck -e $(GRPC)
 	touch $(STAMP)
 
 venv: $(STAMP)
