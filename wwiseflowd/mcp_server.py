@@ -168,7 +168,7 @@ class LocalDoor:
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """One bus command, after the path check."""
         checked = self.guard.check_command(name, payload, self.engine.registry)
-        return checked if not checked.ok else self.engine.command(name, payload)
+        return checked if not checked.ok else self.engine.command(name, payload, source="mcp")
 
     def close(self) -> None:
         """Close the engine."""

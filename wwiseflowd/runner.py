@@ -394,7 +394,7 @@ class _Run:
             node_id=step.nodeId,
             settings=self.settings,
             command=lambda name, payload: self.runner.bus.execute(
-                name, payload, execution_id=self.execution_id, node_id=step.nodeId
+                name, payload, execution_id=self.execution_id, node_id=step.nodeId, source=self.source
             ),
             cancelled=running.cancel,
             inputs=self.inputs,

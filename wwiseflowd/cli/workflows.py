@@ -1,4 +1,4 @@
-"""``wwiseflowd exec``, ``wwiseflowd validate`` and ``wwiseflowd audit``: workflows from the command line."""
+"""``wwiseflowd exec`` and ``wwiseflowd validate``: workflows from the command line."""
 
 from __future__ import annotations
 
@@ -212,30 +212,4 @@ def validate_cmd(state: CliState, flow: Path) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-@click.command("audit")
-@click.option("--execution", "execution_id", help="Only the commands of this execution.")
-@click.option("--since", help="Only entries since then: 10m, 2h, 3d or an ISO time.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of entries.")
-@click.pass_obj
-def audit_cmd(state: CliState, execution_id: str | None, since: str | None, as_json: bool) -> None:
-    """Show the audit log: every bus command run, with its payload and result."""
-    from wwiseflowd.audit import AuditLog, parse_since
-
-    try:
-        since_time = parse_since(since) if since else None
-    except ValueError as exc:
-        fail(str(exc), code=2)
-        return
-    log = AuditLog(Path(state.settings.paths.state_dir) / "audit")
-    entries = log.read(execution_id=execution_id, since=since_time)
-    if as_json:
-        echo_json(list(entries))
-        return
-    for entry in entries:
-        result = entry["result"]
-        status = "ok" if result["ok"] else f"{result['code']}: {result['error']}"
-        where = f" {entry['executionId']}/{entry['node']}" if entry.get("executionId") else ""
-        click.echo(f"{entry['time']} {entry['command']}{where} {entry['durationMs']:.1f} ms  {status}")
-
-
-commands = [exec_cmd, validate_cmd, audit_cmd]
+commands = [exec_cmd, validate_cmd]

@@ -59,4 +59,4 @@ def run_command(
     checked = guard.check_command(command, payload, engine.registry)
     if not checked.ok:
         raise ApiError(checked)
-    return result_response(engine.command(command, payload))
+    return result_response(engine.command(command, payload, source="rest"))
