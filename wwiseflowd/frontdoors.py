@@ -14,6 +14,7 @@ next health check (the port may have become free).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -86,8 +87,10 @@ class FrontDoors:
         *,
         check_interval_s: float = CHECK_INTERVAL_S,
     ) -> None:
+        """``service``: what each factory receives, or ``service(door_name)`` when it is callable
+        (the daemon gives each door its own ``LocalOperations`` whose source is the door's name)."""
         self.plugins = plugins
-        self.service = service
+        self._service: Callable[[str], Any] = service if callable(service) else (lambda _name: service)
         self.settings = settings
         self.check_interval_s = check_interval_s
         self.doors: dict[str, DoorStatus] = {}
@@ -99,7 +102,7 @@ class FrontDoors:
         for name, factory in registry.front_doors.items():
             plugin = registry.plugin_of("front door", name) or "?"
             try:
-                door = factory(self.service, self.settings)
+                door = factory(self._service(name), self.settings)
             except Exception as exc:
                 self._failed(DoorStatus(name, plugin, None), "could not be built", exc)
                 continue

@@ -124,9 +124,10 @@ class WwiseflowdSpecs:
         daemon (``wwiseflowd run``) opens front doors; other processes never call the factories.
 
         :param register: call ``register(name, factory)`` once per door, where
-            ``factory(service, settings) -> door | None``. ``service`` is what every front door
-            runs workflows and commands through (today the :class:`~wwiseflowd.engine.Engine`);
-            ``settings`` the effective configuration. Return None when the door is disabled.
+            ``factory(service, settings) -> door | None``. ``service`` is the service layer
+            (a :class:`~wwiseflowd.operations.LocalOperations` over the daemon's engine, paths
+            checked like REST's, bus commands audited under the door's name); ``settings`` the
+            effective configuration. Return None when the door is disabled.
         :returns: ignored.
 
         A door is one or both of (see :mod:`wwiseflowd.frontdoors`): a ``RouteDoor``

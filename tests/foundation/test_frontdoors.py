@@ -225,7 +225,7 @@ class Hello:
     def add_routes(self, app):
         @app.get("/hello")
         def hello():
-            return {"nodeTypes": len(self.service.registry.node_types)}
+            return {"nodeTypes": len(self.service.catalog().data), "source": self.service.source}
 
 @hookimpl
 def register_front_doors(register):
@@ -280,7 +280,8 @@ def test_the_daemon_serves_plugin_routes_behind_its_token_and_runs_server_doors_
     runtime, echo_address = daemon_with_doors
     assert echo(echo_address) == b"hello\n"
     status, body = get(runtime["apiUrl"] + "/hello", "s3cret")
-    assert status == 200 and body["nodeTypes"] > 0  # the door got the daemon's service
+    assert status == 200 and body["nodeTypes"] > 0  # the door got the daemon's service layer
+    assert body["source"] == "hello"  # its bus commands are audited under the door's name
     status, body = get(runtime["apiUrl"] + "/hello")
     assert (status, body["code"]) == (401, "UNAUTHORIZED")  # same token rule as every route
     status, health = get(runtime["apiUrl"] + "/health", "s3cret")

@@ -29,9 +29,7 @@ from wwiseflowd.daemon.core import Daemon, DaemonTiming
 from wwiseflowd.daemon.instance import Instance
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.frontdoors import FrontDoors
-from wwiseflowd.service import SystemdNotifier
-
-SIM_PROJECT_DIRNAME = "sim-project"
+from wwiseflowd.system_service import SystemdNotifier
 
 
 @dataclass
@@ -48,12 +46,10 @@ class RunOptions:
 
 def _start_emulator(settings: Settings, latency_ms: float) -> Any:
     """The emulator on a free port, its project kept under the state dir (shared with ``exec --simulate``)."""
-    from wwiseflowd.sim import Emulator
+    from wwiseflowd.sim.inprocess import start_in_process
 
-    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME
-    sim = Emulator(port=0, project_dir=project_dir, latency_ms=latency_ms).start()
-    settings.wwise.url = sim.url
-    logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, project_dir)
+    sim = start_in_process(settings, latency_ms=latency_ms)
+    logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, sim.project_dir)
     return sim
 
 
@@ -118,7 +114,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
             timing=options.timing or DaemonTiming(housekeeping_s=min(2.0, period or 2.0)),
             heartbeat=notifier.watchdog_ping if period else None,
         ).start()
-        doors = FrontDoors(engine.plugins, engine, settings).build()
+        doors = FrontDoors(engine.plugins, _service_for(engine, settings, daemon.status), settings).build()
         status = _with_doors(daemon.status, doors)
         api = _start_api(engine, settings, status, doors)
         doors.start()
@@ -168,3 +164,13 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
 def _with_doors(status: Callable[[], dict[str, Any]], doors: FrontDoors) -> Callable[[], dict[str, Any]]:
     """The daemon's status with the front doors' states (``frontDoors``) added."""
     return lambda: {**status(), "frontDoors": doors.describe()}
+
+
+def _service_for(
+    engine: Any, settings: Settings, status: Callable[[], dict[str, Any]]
+) -> Callable[[str], Any]:
+    """The service layer a front door gets: paths checked like REST's, its name as the source."""
+    from wwiseflowd.operations import LocalOperations, PathGuard
+
+    guard = PathGuard.from_settings(settings)
+    return lambda name: LocalOperations(engine, guard, status, source=name)

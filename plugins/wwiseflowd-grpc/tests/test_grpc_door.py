@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import TOKEN, GrpcDaemon
+from grpc_daemon import TOKEN, GrpcDaemon
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from grpc_workflows import cyclic_workflow, four_node_workflow
 from wwiseflowd_grpc import wwiseflow_pb2 as pb

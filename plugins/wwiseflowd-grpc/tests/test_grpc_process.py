@@ -13,7 +13,7 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import wait_for_runtime
+from grpc_daemon import wait_for_runtime
 from wwiseflowd_grpc import grpc_door
 from wwiseflowd_grpc import wwiseflow_pb2 as pb
 from wwiseflowd_grpc import wwiseflow_pb2_grpc as pb_grpc
@@ -22,6 +22,7 @@ from wwiseflowd_grpc.server import GrpcDoor, GrpcDoorError
 
 from wwiseflowd.config import ConfigError, load_config, settings_for_tests
 from wwiseflowd.engine import Engine
+from wwiseflowd.operations import LocalOperations
 
 
 def test_map_inputs_are_json_unless_declared_strings_and_inputs_json_wins() -> None:
@@ -44,7 +45,7 @@ def test_the_door_is_off_unless_enabled_and_the_grpc_section_is_strict(tmp_path:
 def test_another_host_than_loopback_needs_a_token(tmp_path: Path) -> None:
     settings = settings_for_tests(tmp_path, grpc={"enabled": True, "host": "0.0.0.0", "port": 0})
     with Engine(settings) as engine:
-        door = grpc_door(engine, settings)
+        door = grpc_door(LocalOperations(engine), settings)
         with pytest.raises(GrpcDoorError, match="without a token"):
             door.start()
 
@@ -57,7 +58,7 @@ def test_a_taken_port_is_refused_with_a_sentence_and_health_says_down(tmp_path: 
     settings = settings_for_tests(tmp_path, grpc={"enabled": True, "port": port})
     try:
         with Engine(settings) as engine:
-            door: GrpcDoor = grpc_door(engine, settings)
+            door: GrpcDoor = grpc_door(LocalOperations(engine), settings)
             with pytest.raises(GrpcDoorError, match=f"could not bind 127.0.0.1:{port}"):
                 door.start()
             assert door.health()["ok"] is False

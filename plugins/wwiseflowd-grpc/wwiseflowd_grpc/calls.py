@@ -1,81 +1,65 @@
 """What the gRPC door asks of the daemon, in one place: the seam to the service layer.
 
-Every servicer method goes through :class:`Calls`; nothing else in this plugin names the engine,
-the path guard or the compiler, so following the service layer means changing this module only.
+Every servicer method goes through :class:`Calls`, a thin typed view of the
+:class:`~wwiseflowd.operations.LocalOperations` the daemon hands its front doors (paths checked
+like REST's, bus commands audited with source ``grpc``). The daemon-wide event stream is the only
+thing read from the engine directly, as REST's ``/events`` does.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
+from queue import Queue
 from typing import Any
 
-from wwiseflowd.api.security import PathGuard, checked_compile
-from wwiseflowd.config import Settings
-from wwiseflowd.engine import Engine, ExecutionResult
 from wwiseflowd.events import Subscription
+from wwiseflowd.operations import LocalOperations, RunRequest
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.runner import new_execution_id
+
+SOURCE = "grpc"
 
 
 class Calls:
-    """Validate, start, wait, follow and run commands, with the same checks as REST."""
+    """Validate, run, follow and run commands through the service layer."""
 
-    def __init__(self, service: Engine, settings: Settings) -> None:
-        self.engine = service
-        self.guard = PathGuard.from_settings(settings)
+    def __init__(self, service: LocalOperations) -> None:
+        self.ops = service
 
-    def validate(self, document: Mapping[str, Any]) -> Result:
+    def validate(self, document: dict[str, Any]) -> Result:
         """The plan (``data``), or every compile error (``data.errors``); paths are checked first."""
-        return checked_compile(self.engine, self.guard, document, None)
+        return self.ops.validate(document)
 
-    def start(
-        self,
-        document: Mapping[str, Any],
-        inputs: Mapping[str, Any],
-        *,
-        force: bool = False,
-        rollback: bool | None = None,
-        execution_id: str | None = None,
-    ) -> Result:
-        """Check, compile and submit a run: ok with ``{"executionId"}``, or why it did not start."""
-        compiled = checked_compile(self.engine, self.guard, document, inputs)
-        if not compiled.ok:
-            return compiled
-        if execution_id and self.engine.get_execution(execution_id) is not None:
-            return Result.failure(ErrorCode.CONFLICT,
-                                  f"Execution id {execution_id!r} is taken; choose another or omit it.")
-        try:
-            started = self.engine.submit(compiled.data, inputs, force=force, rollback=rollback,
-                                         execution_id=execution_id or None, source="grpc")
-        except ValueError:
-            return Result.failure(ErrorCode.CONFLICT, f"Execution id {execution_id!r} is already running.")
-        except RuntimeError:
-            return Result.failure(ErrorCode.WAAPI_UNAVAILABLE, "The daemon is shutting down; retry later.")
-        return Result.success({"executionId": started})
+    def run(self, request: RunRequest) -> Result:
+        """Start and wait: the outcome (``data`` is the execution), or why it did not start."""
+        started = self.ops.start(request)
+        if not started.ok:
+            return started
+        return self.ops.wait(str(started.data["executionId"]))
 
-    def wait(self, execution_id: str, timeout: float | None = None) -> ExecutionResult | None:
-        """The finished execution (None when still running after ``timeout``)."""
-        return self.engine.wait(execution_id, timeout)
+    def run_streamed(self, request: RunRequest) -> Queue[dict[str, Any] | Result]:
+        """Run on a worker thread; the queue gets each event, then the outcome (a Result)."""
+        queue: Queue[dict[str, Any] | Result] = Queue()
+
+        def work() -> None:
+            queue.put(self.ops.run(request, on_event=queue.put))
+
+        threading.Thread(target=work, name=f"grpc-run-{request.execution_id}", daemon=True).start()
+        return queue
 
     def subscribe(self, execution_id: str | None) -> Subscription:
-        """Progress events, only ``execution_id``'s when given. Close it when done."""
+        """The daemon's progress events, only ``execution_id``'s when given. Close it when done."""
         accept = None if not execution_id else (lambda event: event.get("executionId") == execution_id)
-        return self.engine.events.subscribe(accept=accept)
+        return self.ops.engine.events.subscribe(accept=accept)
 
-    def command(self, name: str, payload: Mapping[str, Any]) -> Result:
+    def command(self, name: str, payload: dict[str, Any]) -> Result:
         """Run one bus command after checking its file paths."""
-        if name not in self.engine.registry.commands:
+        if name not in self.ops.engine.registry.commands:
             return Result.failure(ErrorCode.NOT_FOUND,
                                   f"No bus command {name!r}; `wwiseflowd commands` lists the commands "
                                   f"the plugins provide.")
-        checked = self.guard.check_command(name, payload, self.engine.registry)
-        return checked if not checked.ok else self.engine.command(name, payload)
-
-    @staticmethod
-    def new_execution_id() -> str:
-        """A fresh execution id (to subscribe before a run starts)."""
-        return new_execution_id()
+        return self.ops.command(name, payload)
 
 
 def decode_inputs(document: Mapping[str, Any], inputs: Mapping[str, str], inputs_json: str) -> Result:

@@ -11,7 +11,7 @@ from loguru import logger
 
 from wwiseflowd.api.security import is_loopback
 from wwiseflowd.config import Settings
-from wwiseflowd.engine import Engine
+from wwiseflowd.operations import LocalOperations
 from wwiseflowd_grpc import wwiseflow_pb2 as pb
 from wwiseflowd_grpc import wwiseflow_pb2_grpc as pb_grpc
 from wwiseflowd_grpc.auth import TokenInterceptor
@@ -31,7 +31,7 @@ class GrpcDoorError(RuntimeError):
 class GrpcDoor:
     """A ``ServerDoor``: ``start() -> address``, ``health()``, ``stop()``."""
 
-    def __init__(self, service: Engine, settings: Settings, config: GrpcConfig) -> None:
+    def __init__(self, service: LocalOperations, settings: Settings, config: GrpcConfig) -> None:
         self.service = service
         self.settings = settings
         self.config = config
@@ -53,7 +53,7 @@ class GrpcDoor:
             options=[("grpc.so_reuseport", 0)],  # a second daemon must not share the port silently
         )
         pb_grpc.add_WwiseFlowServicer_to_server(
-            WwiseFlowServicer(Calls(self.service, self.settings), self._stopping), server)
+            WwiseFlowServicer(Calls(self.service), self._stopping), server)
         reflection.enable_server_reflection((SERVICE_NAME, reflection.SERVICE_NAME), server)
         bind = f"[{host}]:{self.config.port}" if ":" in host else f"{host}:{self.config.port}"
         try:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping
+from queue import Empty
 from typing import Any
 
 import grpc
 
-from wwiseflowd.engine import ExecutionResult
+from wwiseflowd.operations import RunRequest
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.runner import ExecutionResult, new_execution_id
 from wwiseflowd_grpc import wwiseflow_pb2 as pb
 from wwiseflowd_grpc import wwiseflow_pb2_grpc as pb_grpc
-from wwiseflowd_grpc.calls import Calls, decode_inputs, parse_json
+from wwiseflowd_grpc.calls import SOURCE, Calls, decode_inputs, parse_json
 from wwiseflowd_grpc.status import abort
 
 #: seconds an event stream waits for the next event before it looks at the call and shutdown again
@@ -41,27 +43,20 @@ class WwiseFlowServicer(pb_grpc.WwiseFlowServicer):
     def Execute(self, request: pb.ExecuteRequest, context: grpc.ServicerContext) -> pb.ExecuteReply:
         """Run to the end. A run that happened answers OK, its ``ok`` saying whether it succeeded
         (as REST answers 200); a run that could not start fails with a status."""
-        execution_id = self._start(request, context, request.execution_id)
-        execution = self.calls.wait(execution_id)
-        if execution is None:  # the engine forgot it: only when it was closed under us
-            abort(context, Result.failure(ErrorCode.WAAPI_UNAVAILABLE,
-                                          "The daemon stopped during the run; retry later."))
-        return execute_reply(execution)
+        outcome = self.calls.run(_run_request(request, context))
+        return execute_reply(_execution_or_abort(outcome, context))
 
     def StreamEvents(
         self, request: pb.StreamEventsRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.Event]:
         """Events of the run this call starts (``run``) or of the daemon; see the .proto."""
-        follow: str | None = None
-        if request.HasField("run"):  # chosen now, so the subscription exists before the run starts
-            follow = request.run.execution_id or self.calls.new_execution_id()
-        subscription = self.calls.subscribe(follow or request.execution_id or None)
+        wanted = set(request.types)
+        if request.HasField("run"):
+            yield from self._stream_run(_run_request(request.run, context), wanted, context)
+            return
+        subscription = self.calls.subscribe(request.execution_id or None)
         try:
-            if follow is not None:
-                self._start(request.run, context, follow)
-            wanted = set(request.types)
             sequence = 0
-            until_finished = follow or request.execution_id
             while context.is_active() and not self.stopping.is_set():
                 event = subscription.get(timeout=POLL_S)
                 if event is None:
@@ -69,13 +64,30 @@ class WwiseFlowServicer(pb_grpc.WwiseFlowServicer):
                 if not wanted or event.get("type") in wanted:
                     sequence += 1
                     yield _event(event, sequence)
-                if until_finished and event.get("type") == "run.finished":
-                    break
-            if follow is not None and (execution := self.calls.wait(follow, timeout=5.0)) is not None:
-                yield pb.Event(type=RESULT_EVENT, execution_id=follow, sequence=sequence + 1,
-                               result_json=execution.model_dump_json())
+                if request.execution_id and event.get("type") == "run.finished":
+                    return
         finally:
             subscription.close()
+
+    def _stream_run(
+        self, run: RunRequest, wanted: set[str], context: grpc.ServicerContext
+    ) -> Iterator[pb.Event]:
+        """The service layer runs and follows; this only relays its events and its outcome."""
+        queue = self.calls.run_streamed(run)
+        sequence = 0
+        while context.is_active() and not self.stopping.is_set():
+            try:
+                item = queue.get(timeout=POLL_S)
+            except Empty:
+                continue
+            if isinstance(item, Result):
+                execution = _execution_or_abort(item, context)
+                yield pb.Event(type=RESULT_EVENT, execution_id=execution.executionId, sequence=sequence + 1,
+                               result_json=execution.model_dump_json())
+                return
+            if not wanted or item.get("type") in wanted:
+                sequence += 1
+                yield _event(item, sequence)
 
     def RunCommand(self, request: pb.CommandRequest, context: grpc.ServicerContext) -> pb.CommandReply:
         """One bus command; a failed Result becomes its status (OBJECT_NOT_FOUND -> NOT_FOUND ...)."""
@@ -86,15 +98,21 @@ class WwiseFlowServicer(pb_grpc.WwiseFlowServicer):
         return pb.CommandReply(ok=True, data_json=json.dumps(result.data),
                                result_json=result.model_dump_json())
 
-    def _start(self, request: pb.ExecuteRequest, context: grpc.ServicerContext, execution_id: str) -> str:
-        document = _document(request.workflow_json, context)
-        inputs = _ok_or_abort(decode_inputs(document, dict(request.inputs), request.inputs_json), context)
-        started = self.calls.start(
-            document, inputs.data, force=request.force,
-            rollback=request.rollback if request.HasField("rollback") else None,
-            execution_id=execution_id or None,
-        )
-        return str(_ok_or_abort(started, context).data["executionId"])
+
+def _run_request(request: pb.ExecuteRequest, context: grpc.ServicerContext) -> RunRequest:
+    document = _document(request.workflow_json, context)
+    inputs = _ok_or_abort(decode_inputs(document, dict(request.inputs), request.inputs_json), context)
+    return RunRequest(document=document, inputs=inputs.data, force=request.force,
+                      rollback=request.rollback if request.HasField("rollback") else None,
+                      execution_id=request.execution_id or new_execution_id(), source=SOURCE)
+
+
+def _execution_or_abort(outcome: Result, context: grpc.ServicerContext) -> ExecutionResult:
+    """The execution a run's outcome carries (ok or not); a run that never started aborts."""
+    data = outcome.data
+    if isinstance(data, dict) and "executionId" in data and "status" in data:
+        return ExecutionResult.model_validate(data)
+    abort(context, outcome)
 
 
 def _ok_or_abort(result: Result, context: grpc.ServicerContext) -> Result:
