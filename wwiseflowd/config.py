@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -154,18 +154,8 @@ class WatchConfig(_Section):
         return value.expanduser()
 
 
-SectionModel = TypeVar("SectionModel", bound=BaseModel)
-
-
 class Settings(_Section):
-    """The whole effective configuration.
-
-    Tables other than the core ones are plugins' sections (``[grpc]``): a plugin declares its
-    model with the ``register_config_sections`` hook and reads it with :meth:`section`;
-    :func:`load_config` validates them and refuses a table no plugin declared.
-    """
-
-    model_config = ConfigDict(extra="allow", validate_assignment=True)
+    """The whole effective configuration."""
 
     wwise: WwiseConfig = Field(default_factory=WwiseConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
@@ -175,34 +165,31 @@ class Settings(_Section):
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     watch: list[WatchConfig] = Field(default_factory=list)
+    #: plugin sections ([reaper], ...) as written; the plugin that declares one (hook
+    #: ``register_config_sections``) validates it, see ``Plugins.check_config``
+    plugin_tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
 
-    @model_validator(mode="after")
-    def _plugin_sections_are_tables(self) -> Settings:
-        for name, value in (self.model_extra or {}).items():
-            if not isinstance(value, dict | BaseModel):
-                raise ValueError(f"unknown key {name!r} (see config/wwiseflowd.toml for every key)")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _plugin_sections(cls, data: Any) -> Any:
+        """Keep unknown top-level tables for plugins, unless the name looks like a typo of ours."""
+        if not isinstance(data, dict):
+            return data
+        core = [name for name in cls.model_fields if name != "plugin_tables"]
+        tables = {
+            key: value for key, value in data.items()
+            if key not in cls.model_fields and isinstance(value, dict)
+            and not difflib.get_close_matches(key, core, n=1, cutoff=0.8)
+        }
+        if not tables:
+            return data
+        rest = {key: value for key, value in data.items() if key not in tables}
+        rest["plugin_tables"] = {**(data.get("plugin_tables") or {}), **tables}
+        return rest
 
-    def section(self, name: str, model: type[SectionModel]) -> SectionModel:
-        """The plugin section ``[name]`` validated by ``model``; the model's defaults when absent.
-
-        Raises :class:`ConfigError` naming the dotted key when the table does not validate.
-        """
-        extra = self.__pydantic_extra__ if self.__pydantic_extra__ is not None else {}
-        raw = extra.get(name)
-        if isinstance(raw, model):
-            return raw
-        if isinstance(raw, BaseModel):  # validated by load_config with the declaring plugin's model
-            raw = raw.model_dump()
-        try:
-            value = model.model_validate(raw if raw is not None else {})
-        except ValidationError as exc:
-            problems = [f"{_dotted((name, *err['loc']))}: {_explain(err, err['loc'], model)}"
-                        for err in exc.errors()]
-            raise ConfigError("<settings>", problems) from None
-        if raw is not None:
-            extra[name] = value  # validated once
-        return value
+    def plugin_section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of a plugin section as written ({} when absent)."""
+        return dict(self.plugin_tables.get(name) or {})
 
     @property
     def store_path(self) -> Path:
@@ -316,10 +303,10 @@ def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -
         raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
 
 
-def _explain(err: Any, loc: tuple[int | str, ...], root: type[BaseModel] | None = None) -> str:
-    """One validation error as a sentence with a way out (``root``: the model ``loc`` starts at)."""
+def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
+    """One validation error as a sentence with a way out."""
     if err["type"] == "extra_forbidden":
-        known = _known_keys(loc[:-1], root or Settings)
+        known = _known_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         listing = f"known keys here: {', '.join(known)}; " if len(known) <= 12 else ""
@@ -333,9 +320,9 @@ def _explain(err: Any, loc: tuple[int | str, ...], root: type[BaseModel] | None 
     return f"{err['msg']} (got {got})"
 
 
-def _known_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
-    """Field names of the model at ``loc`` under ``root`` (for "did you mean")."""
-    model: Any = root
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the model at ``loc`` (for "did you mean")."""
+    model: Any = Settings
     for part in loc:
         if isinstance(part, int):
             continue
@@ -425,13 +412,7 @@ def load_config(explicit: Path | str | None = None) -> LoadedConfig:
         return LoadedConfig(settings=settings, origins=dict.fromkeys(defaults, "default"))
     text = _read_text(path, found_by)
     raw = _parse_toml(path, text)
-    try:
-        settings = parse_settings(raw, str(path), text)
-    except ConfigError as core:  # report unknown tables too (against the installed plugins' sections)
-        tables = {k: v for k, v in raw.items() if k not in Settings.model_fields}
-        problems, lines = _section_problems(tables, _declared_sections(None), text)
-        raise ConfigError(core.source, core.problems + problems, core.lines + lines) from None
-    check_plugin_sections(settings, str(path), text)
+    settings = parse_settings(raw, str(path), text)
     _resolve_relative(settings, path.parent.resolve())
     from_file = set(flatten(raw))
     origins = {
@@ -439,55 +420,6 @@ def load_config(explicit: Path | str | None = None) -> LoadedConfig:
         for key in flatten(settings.model_dump(mode="json"))
     }
     return LoadedConfig(settings=settings, source=path, found_by=found_by, origins=origins)
-
-
-def check_plugin_sections(
-    settings: Settings,
-    source: str,
-    text: str | None = None,
-    sections: dict[str, type[BaseModel]] | None = None,
-) -> None:
-    """Validate every non-core table against the plugin model that declared it; refuse the others.
-
-    ``sections`` defaults to those the plugins ``settings`` selects declare (plugins are loaded).
-    """
-    extra = settings.__pydantic_extra__
-    if not extra:
-        return
-    problems, lines = _section_problems(extra, sections or _declared_sections(settings), text)
-    if problems:
-        raise ConfigError(source, problems, lines)
-
-
-def _declared_sections(settings: Settings | None) -> dict[str, type[BaseModel]]:
-    from wwiseflowd.plugins import load_plugins  # plugins need settings: imported late
-
-    return load_plugins(settings).registry().config_sections
-
-
-def _section_problems(
-    extra: dict[str, Any], sections: dict[str, type[BaseModel]], text: str | None
-) -> tuple[list[str], list[int | None]]:
-    """Validate plugin tables in place (``extra[name]`` becomes the model); problems and lines."""
-    problems: list[str] = []
-    lines: list[int | None] = []
-    for name, raw in extra.items():
-        model = sections.get(name)
-        if model is None:
-            close = difflib.get_close_matches(name, [*Settings.model_fields, *sections], n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append(f"{name}: unknown section ({hint}a plugin's section needs that plugin "
-                            f"installed and allowed; see config/wwiseflowd.toml for every core key)")
-            lines.append(_line_of(text, (name,)) if text else None)
-            continue
-        try:
-            extra[name] = model.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = (name, *err["loc"])
-                problems.append(f"{_dotted(loc)}: {_explain(err, tuple(err['loc']), model)}")
-                lines.append(_line_of(text, loc) if text else None)
-    return problems, lines
 
 
 def _under(key: str, keys: set[str]) -> bool:
@@ -518,7 +450,6 @@ __all__ = [
     "LoadedConfig",
     "Settings",
     "WatchConfig",
-    "check_plugin_sections",
     "find_config",
     "load_config",
     "locate_config",

@@ -14,15 +14,17 @@ from typing import Any
 import grpc
 import pytest
 from grpc_daemon import wait_for_runtime
+from pydantic import ValidationError
 from wwiseflowd_grpc import grpc_door
 from wwiseflowd_grpc import wwiseflow_pb2 as pb
 from wwiseflowd_grpc import wwiseflow_pb2_grpc as pb_grpc
 from wwiseflowd_grpc.calls import decode_inputs
 from wwiseflowd_grpc.server import GrpcDoor, GrpcDoorError
 
-from wwiseflowd.config import ConfigError, load_config, settings_for_tests
+from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import LocalOperations
+from wwiseflowd.plugins import load_plugins
 
 
 def test_map_inputs_are_json_unless_declared_strings_and_inputs_json_wins() -> None:
@@ -36,10 +38,11 @@ def test_map_inputs_are_json_unless_declared_strings_and_inputs_json_wins() -> N
 
 def test_the_door_is_off_unless_enabled_and_the_grpc_section_is_strict(tmp_path: Path) -> None:
     assert grpc_door(None, settings_for_tests(tmp_path)) is None
-    config = tmp_path / "wwiseflowd.toml"
-    config.write_text(f'[paths]\nplugins_dir = "{tmp_path}"\n[grpc]\nenabled = true\nprot = 1\n')
-    with pytest.raises(ConfigError, match=r"grpc.prot: unknown key \(did you mean 'port'\?"):
-        load_config(config)
+    settings = settings_for_tests(tmp_path, grpc={"enabled": True, "prot": 1})
+    plugins = load_plugins(settings)
+    assert "config [grpc] prot: Extra inputs are not permitted" in plugins.check_config(settings)
+    with pytest.raises(ValidationError):
+        grpc_door(None, settings)
 
 
 def test_another_host_than_loopback_needs_a_token(tmp_path: Path) -> None:

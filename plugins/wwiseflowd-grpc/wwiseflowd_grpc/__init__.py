@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 
 def grpc_door(service: Any, settings: Settings) -> Any:
     """The front door factory: a :class:`~wwiseflowd_grpc.server.GrpcDoor`, or None when disabled."""
-    config = settings.section("grpc", GrpcConfig)
+    config = GrpcConfig.model_validate(settings.plugin_section("grpc"))
     if not config.enabled:
         return None
     from wwiseflowd_grpc.server import GrpcDoor
