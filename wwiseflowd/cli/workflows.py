@@ -77,15 +77,15 @@ def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str,
 
 
 @contextlib.contextmanager
-def simulated(settings: Settings, enabled: bool) -> Iterator[Settings]:
-    """With ``enabled``: a WAAPI emulator in-process (project under the state dir) and settings
-    pointing at it; otherwise ``settings`` unchanged."""
+def simulated(settings: Settings, enabled: bool, project_dir: Path | None = None) -> Iterator[Settings]:
+    """With ``enabled``: a WAAPI emulator in-process (project in ``project_dir``, default under the
+    state dir) and settings pointing at it; otherwise ``settings`` unchanged."""
     if not enabled:
         yield settings
         return
     from wwiseflowd.sim import Emulator
 
-    project_dir = Path(settings.paths.state_dir) / "sim-project"
+    project_dir = project_dir or Path(settings.paths.state_dir) / "sim-project"
     # the configured port when free: the backend identity (part of every idemKey) stays the same
     # between runs, so a second exec is served from the memo; any free port otherwise
     port = urlsplit(settings.wwise.url).port
