@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep
-from wwiseflowd.api.errors import ApiError, error_responses, json_response
-from wwiseflowd.api.models import ExecutionPage, ExecutionSummary
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
+from wwiseflowd.api.models import ExecutionPage, ExecutionSummary, ReplayRequest
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
@@ -79,3 +79,25 @@ def cancel_execution(execution_id: str, engine: EngineDep) -> Result:
     if engine.get_execution(execution_id) is None:
         raise _unknown(execution_id)
     raise ApiError.of(ErrorCode.CONFLICT, f"Execution {execution_id!r} already finished; nothing to cancel.")
+
+
+@router.post(
+    "/{execution_id}/replay",
+    operation_id="replayExecution",
+    response_model=Result,
+    summary="Re-apply a recorded execution's changes to the connected project",
+    responses=error_responses(400, 404, 409, 422, 503),
+)
+def replay_execution(
+    execution_id: str, engine: EngineDep,
+    request: Annotated[ReplayRequest | None, Body(description="Dry run and audio options.")] = None,
+) -> Response:
+    """Every precondition is checked first (data.problems); then one undo group: all or nothing.
+
+    ``data`` is the replay report: steps with their remapped payloads, problems, idMap, replayId.
+    """
+    from wwiseflowd.replay import replay_execution as replay
+
+    options = request or ReplayRequest()
+    return result_response(replay(engine, execution_id, dry_run=options.dryRun,
+                                  allow_changed_audio=options.allowChangedAudio, source="rest"))
