@@ -83,6 +83,7 @@ class Door(Protocol):
     def get_execution(self, execution_id: str) -> Result: ...
     def list_executions(self, limit: int, offset: int) -> Result: ...
     def command(self, name: str, payload: dict[str, Any]) -> Result: ...
+    def replay(self, execution_id: str, dry_run: bool, allow_changed_audio: bool) -> Result: ...
     def close(self) -> None: ...
 
 
@@ -169,6 +170,13 @@ class LocalDoor:
         """One bus command, after the path check."""
         checked = self.guard.check_command(name, payload, self.engine.registry)
         return checked if not checked.ok else self.engine.command(name, payload, source="mcp")
+
+    def replay(self, execution_id: str, dry_run: bool, allow_changed_audio: bool) -> Result:
+        """Replay a recorded execution on this engine's project (see wwiseflowd.replay)."""
+        from wwiseflowd.replay import replay_execution
+
+        return replay_execution(self.engine, execution_id, dry_run=dry_run,
+                                allow_changed_audio=allow_changed_audio, source="mcp")
 
     def close(self) -> None:
         """Close the engine."""
@@ -290,6 +298,12 @@ class RemoteDoor:
         """POST /wwise/{command}."""
         timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
         return self._result("POST", f"/wwise/{_quote(name)}", json=payload, timeout=timeout)
+
+    def replay(self, execution_id: str, dry_run: bool, allow_changed_audio: bool) -> Result:
+        """POST /executions/{id}/replay."""
+        timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
+        body = {"dryRun": dry_run, "allowChangedAudio": allow_changed_audio}
+        return self._result("POST", f"/executions/{_quote(execution_id)}/replay", json=body, timeout=timeout)
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -577,6 +591,20 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
     def save_project() -> CallToolResult:
         """Save the Wwise project to disk."""
         return tool_result(holder.get().command("project_save", {}))
+
+    @mcp.tool(annotations=REIMPORTS)
+    def replay_execution(
+        execution_id: Annotated[str, Field(description="The recorded execution, e.g. exec_0123abcd.")],
+        dry_run: Annotated[
+            bool, Field(description="Only check and list the commands with remapped ids; change nothing.")
+        ] = True,
+        allow_changed_audio: Annotated[
+            bool, Field(description="Import source files even if they changed since the recorded run.")
+        ] = False,
+    ) -> CallToolResult:
+        """Re-apply the changes a recorded execution made (from the audit log) to the open project, in
+        one undo group. Every precondition is checked first; by default only a dry run."""
+        return tool_result(holder.get().replay(execution_id, dry_run, allow_changed_audio))
 
     @mcp.resource("wwiseflowd://nodes", name="node-catalog", mime_type="application/json")
     async def node_catalog() -> str:
