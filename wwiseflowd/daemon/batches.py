@@ -282,8 +282,10 @@ class BatchProcessor:
         )
 
     def _settle(self, rule: DropRule, batch_id: int) -> None:
+        self.settle(rule, self.journal.batch_files(batch_id))
+
+    def settle(self, rule: DropRule, records: list[DropRecord]) -> None:
         """Move/delete/leave each finished file and write ``.error.json`` for failures."""
-        records = self.journal.batch_files(batch_id)
         # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
         level = "INFO" if len(records) <= 20 else "DEBUG"
         notes: list[tuple[int, str]] = []
@@ -308,6 +310,7 @@ class BatchProcessor:
             if self.on_settled is not None:
                 self.on_settled(rule, record)
         self.journal.set_notes(notes)
+        self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
 
     def _publish(self, event: dict[str, Any]) -> None:
         try:
