@@ -33,9 +33,7 @@ def replay_cmd(
     Every precondition (objects, busses, source files and their hashes) is checked before anything
     changes; exit 0 when the replay (or the dry run) is fine, 1 with a code and the objects when not.
     """
-    from wwiseflowd.cli.workflows import simulated
-    from wwiseflowd.engine import Engine
-    from wwiseflowd.replay import replay_execution
+    from wwiseflowd.cli.workflows import cli_operations
 
     if project_dir is not None and not simulate:
         fail("--project only goes with --simulate (the emulated project to replay into).", code=2)
@@ -44,9 +42,10 @@ def replay_cmd(
     settings = state.settings.model_copy(deep=True)
     if url:
         settings.wwise.url = url
-    with simulated(settings, simulate, project_dir) as target, Engine(target, state.plugins) as engine:
-        result = replay_execution(engine, execution_id, dry_run=dry_run,
-                                  allow_changed_audio=allow_changed_audio, source="cli")
+    # without --url/--simulate: on the running daemon's project when one runs, else here
+    local = simulate or bool(url)
+    with cli_operations(state, settings, local=local, simulate=simulate, project_dir=project_dir) as ops:
+        result = ops.replay(execution_id, dry_run, allow_changed_audio)
     if as_json:
         echo_json(result.model_dump())
     else:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from wwiseflowd.api.deps import EngineDep
+from wwiseflowd.api.deps import OpsDep
 from wwiseflowd.api.errors import error_responses
 from wwiseflowd.api.models import AuditPage
 from wwiseflowd.audit import AuditFilter
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
     responses=error_responses(422),
 )
 def query_audit(
-    engine: EngineDep,
+    ops: OpsDep,
     since: Annotated[datetime | None, Query(description="Only entries at or after this ISO time.")] = None,
     until: Annotated[datetime | None, Query(description="Only entries before this ISO time.")] = None,
     execution: Annotated[str | None, Query(max_length=200, description="Only this execution.")] = None,
@@ -41,7 +41,7 @@ def query_audit(
     """Paged with ``limit`` and ``offset``; blobs are resolved, so nothing has to read the blob store."""
     query = AuditFilter(since=since, until=until, execution_id=execution, command=command, object=object,
                         code=code, source=source, limit=limit + 1, offset=offset)
-    rows = engine.audit_trail.entries(query)
+    rows = ops.audit(query).data["items"]
     return AuditPage(items=rows[:limit], limit=limit, offset=offset,
                      nextOffset=offset + limit if len(rows) > limit else None)
 
@@ -52,6 +52,6 @@ def query_audit(
     summary="Check the audit log's hash chain and blobs",
     responses=error_responses(),
 )
-def verify_audit(engine: EngineDep) -> dict[str, object]:
+def verify_audit(ops: OpsDep) -> dict[str, object]:
     """``{"ok", "files", "lines", "blobs", "problems": [{"file", "line", "reason"}]}``."""
-    return engine.audit_trail.verify().as_dict()
+    return dict(ops.verify_audit().data)
