@@ -25,6 +25,7 @@ from wwiseflowd.daemon.pump import WORKFLOWS_KEY, Pump
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.retention import RetentionWorker
 from wwiseflowd.store.journal import FileState, Journal
 from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S
 from wwiseflowd.watch.observer import WatchSpec
@@ -105,6 +106,8 @@ class Daemon:
         self.processor.on_settled = self.pump.settled
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
+        #: [retention] applied in the background (wwiseflowd/retention.py)
+        self.retention = RetentionWorker(settings.retention, engine, self.journal)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -133,6 +136,7 @@ class Daemon:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.retention.start()
         return self
 
     def stop(self) -> None:
@@ -144,6 +148,7 @@ class Daemon:
         self.pump.stop.set()
         self.pump.wake()
         self._work_ready.set()
+        self.retention.stop()
         self.supervisor.stop()
         pump, worker = (self._threads + [None, None])[:2]
         if pump is not None:
