@@ -6,6 +6,10 @@ arguments later without breaking existing plugins: pluggy passes an implementati
 arguments it names. Never give a hook implementation's parameters default values (pluggy would not
 pass them). All hooks here are called on every plugin; none stops at the first result.
 
+Hooks are called through pluggy, so ``tryfirst``, ``trylast`` and wrappers work as pluggy documents
+them; an implementation that raises is recorded and the call goes on to the next plugin (wrappers
+are not isolated). See docs/plugins.md, "Call order, wrappers and isolation".
+
 Package your plugin with an entry point in the ``wwiseflowd`` group::
 
     [project.entry-points.wwiseflowd]
