@@ -1,6 +1,6 @@
 """The command bus: ``name + payload -> Result``, validated, audit-logged, never raising.
 
-Commands are registered by plugins (``register_commands``); the Wwise plugin's commands reach the
+Commands are registered by plugins (``register_bus_commands``); the Wwise plugin's commands reach the
 locked WAAPI adapter through ``ctx.backend("wwise")``. Backends are created lazily, once, by
 :class:`BackendPool`, which also maps a node's ``resource`` to the backend that owns it.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 APP_NAME = "wwiseflowd"
 CONFIG_FILENAME = "wwiseflowd.toml"
@@ -166,10 +166,54 @@ class Settings(_Section):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     watch: list[WatchConfig] = Field(default_factory=list)
 
+    #: the file's other tables, for the plugins' sections (validated by apply_plugin_sections)
+    _plugin_tables: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+    _source: str = PrivateAttr(default="<defaults>")
+    _text: str | None = PrivateAttr(default=None)
+
     @property
     def store_path(self) -> Path:
         """The SQLite file of the embedded store."""
         return self.paths.state_dir / self.store.filename
+
+    def section(self, name: str) -> Any:
+        """A plugin's validated config section (``[reaper]``); KeyError when no plugin declares it."""
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise KeyError(f"no loaded plugin declares the config section [{name}]") from None
+
+    def plugin_sections(self) -> dict[str, BaseModel]:
+        """Every plugin section, validated, by table name."""
+        return dict(self._sections)
+
+    def plugin_tables(self) -> dict[str, Any]:
+        """The plugin tables as written in the file (for ``config show``'s origins)."""
+        return dict(self._plugin_tables)
+
+    def apply_plugin_sections(self, models: dict[str, type[BaseModel]]) -> None:
+        """Validate the file's plugin tables against the plugins' models (strictly: unknown keys
+        are errors); a table no model claims is an error too. Raises ConfigError."""
+        problems: list[tuple[str, int | None]] = []
+        sections: dict[str, BaseModel] = {}
+        for name, model in models.items():
+            strict = _forbidding_extra(model)
+            raw = self._plugin_tables.get(name, {})
+            try:
+                sections[name] = strict.model_validate(raw)
+            except ValidationError as exc:
+                problems += _problems(exc, self._text, strict, prefix=(name,))
+        for name in self._plugin_tables:
+            if name not in models:
+                close = difflib.get_close_matches(name, [*Settings.model_fields, *models], n=1)
+                hint = f"did you mean [{close[0]}]? " if close else ""
+                problems.append((f"{name}: unknown section ({hint}no loaded plugin declares [{name}]; "
+                                 f"`wwiseflowd plugins` lists them)", _line_of(self._text or "", (name,))))
+        if problems:
+            problems.sort(key=lambda p: (p[1] is None, p[1] or 0))
+            raise ConfigError(self._source, [p for p, _ in problems], [line for _, line in problems])
+        self._sections = sections
 
 
 class ConfigError(Exception):
@@ -260,28 +304,49 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -> Settings:
     """Validate raw TOML data; raise ConfigError naming ``source`` and each dotted key.
 
-    ``text`` (the file's content) lets each problem carry its line number.
+    ``text`` (the file's content) lets each problem carry its line number. Top-level tables the
+    core does not know are kept for the plugins' sections (:meth:`Settings.apply_plugin_sections`).
     """
+    core = {k: v for k, v in data.items() if k in Settings.model_fields or not isinstance(v, dict)}
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(core)
     except ValidationError as exc:
-        problems: list[str] = []
-        lines: list[int | None] = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            problems.append(f"{_dotted(loc)}: {_explain(err, loc)}")
-            # a missing key has no line of its own: point at its table
-            where = loc[:-1] if err["type"] == "missing" else loc
-            lines.append(_line_of(text, where) if text else None)
+        problems = _problems(exc, text, Settings)
         # in file order, as an editor would list them
-        order = sorted(range(len(problems)), key=lambda i: (lines[i] is None, lines[i] or 0))
-        raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
+        problems.sort(key=lambda p: (p[1] is None, p[1] or 0))
+        raise ConfigError(source, [p for p, _ in problems], [line for _, line in problems]) from None
+    settings._plugin_tables = {k: v for k, v in data.items() if k not in core}
+    settings._source, settings._text = source, text
+    return settings
 
 
-def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
-    """One validation error as a sentence with a way out."""
+def _problems(
+    exc: ValidationError, text: str | None, root: type[BaseModel], prefix: tuple[str, ...] = ()
+) -> list[tuple[str, int | None]]:
+    """Each validation error as (``dotted.key: sentence``, line in ``text`` or None)."""
+    problems: list[tuple[str, int | None]] = []
+    for err in exc.errors():
+        inner = tuple(err["loc"])
+        loc = (*prefix, *inner)
+        # a missing key has no line of its own: point at its table
+        where = loc[:-1] if err["type"] == "missing" else loc
+        line = _line_of(text, where) if text else None
+        problems.append((f"{_dotted(loc)}: {_explain(err, inner, root)}", line))
+    return problems
+
+
+def _forbidding_extra(model: type[BaseModel]) -> type[BaseModel]:
+    """``model``, or a subclass of it that refuses unknown keys (as the core's sections do)."""
+    if model.model_config.get("extra") == "forbid":
+        return model
+    config = ConfigDict(**{**model.model_config, "extra": "forbid"})
+    return type(model.__name__, (model,), {"model_config": config, "__doc__": model.__doc__})
+
+
+def _explain(err: Any, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
+    """One validation error as a sentence with a way out (``loc`` is relative to ``root``)."""
     if err["type"] == "extra_forbidden":
-        known = _known_keys(loc[:-1])
+        known = _known_keys(loc[:-1], root)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         listing = f"known keys here: {', '.join(known)}; " if len(known) <= 12 else ""
@@ -295,9 +360,9 @@ def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
     return f"{err['msg']} (got {got})"
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the model at ``loc`` (for "did you mean")."""
-    model: Any = Settings
+def _known_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
+    """Field names of the model at ``loc`` under ``root`` (for "did you mean")."""
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue

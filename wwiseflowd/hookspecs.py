@@ -27,6 +27,9 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import click
+    from pydantic import BaseModel
+
     from wwiseflowd.registry import BackendFactory, NodeSpec
 
 PROJECT_NAME = "wwiseflowd"
@@ -63,8 +66,9 @@ class WwiseflowdSpecs:
         """
 
     @hookspec
-    def register_commands(self, register: Callable[..., None]) -> None:
-        """Register command-bus commands.
+    def register_bus_commands(self, register: Callable[..., None]) -> None:
+        """Register command-bus commands (named so that it is not mistaken for llm's and datasette's
+        ``register_commands(cli)``; CLI commands are :meth:`register_cli_commands`).
 
         Called once per process when the registry is first built, on every plugin.
 
@@ -78,6 +82,54 @@ class WwiseflowdSpecs:
         Commands are reachable from node types (``ctx.command(name, payload)``),
         ``POST /wwise/{name}`` and MCP. A name another plugin registered first is refused with an
         error naming both plugins; a hook that raises registers nothing.
+        """
+
+    @hookspec(
+        warn_on_impl=DeprecationWarning(
+            "the wwiseflowd hook register_commands is now register_bus_commands (same arguments); "
+            "CLI commands are added with register_cli_commands(cli)"
+        )
+    )
+    def register_commands(self, register: Callable[..., None]) -> None:
+        """Deprecated name of :meth:`register_bus_commands` (same ``register``); still called.
+
+        Implementing it warns (``DeprecationWarning``) when the plugin is registered.
+        """
+
+    @hookspec
+    def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+        """Declare a configuration section of the plugin (``[reaper]``, ``[grpc]`` ...).
+
+        Called once per process right after the plugins load (before any front door starts), on
+        every plugin.
+
+        :param register: call ``register(name, model)`` with the table name and a pydantic model
+            whose fields are the section's keys, each with a default and a ``description``.
+        :returns: ignored.
+
+        The table is validated as strictly as the core's sections: unknown keys are errors with
+        a "did you mean" (the model is made to forbid extra keys), each problem names the file,
+        line and dotted key. ``wwiseflowd config show`` lists its values and where each came
+        from. Read it with ``settings.section(name)`` (e.g. in a backend factory); a table no
+        loaded plugin declares is an error, as is a name the core or another plugin already
+        uses. Document the section in your plugin's README.
+        """
+
+    @hookspec
+    def register_cli_commands(self, cli: click.Group) -> None:
+        """Add subcommands to the ``wwiseflowd`` command line (llm's and datasette's
+        ``register_commands(cli)``).
+
+        Called once per ``wwiseflowd`` invocation, before the arguments are parsed, on every
+        plugin that loads with the effective configuration.
+
+        :param cli: the root ``click.Group``; decorate with ``@cli.command()`` or call
+            ``cli.add_command(...)``. Use ``click.pass_obj`` to get the CLI state (``state.settings``,
+            ``state.plugins``).
+        :returns: ignored.
+
+        A command whose name is taken (by wwiseflowd or an earlier plugin) is refused with an error
+        shown by ``wwiseflowd plugins``; a hook that raises adds nothing.
         """
 
     @hookspec
@@ -99,8 +151,8 @@ class WwiseflowdSpecs:
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Called after every workflow execution finished, ok or not, on every plugin.
 
-        :param execution: the execution result as a JSON-able dict, shaped like DESIGN.md's
-            execution result (``ok``, ``executionId``, ``workflowId``, ``stopAt``, ``results``).
+        :param execution: the execution result as a JSON-able dict, shaped like the execution
+            result of docs/workflows.md (``ok``, ``executionId``, ``workflowId``, ``stopAt``, ``results``).
             Treat it as read-only.
         :returns: ignored.
 

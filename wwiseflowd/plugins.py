@@ -51,11 +51,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import click
 import pluggy
 from loguru import logger
 from pydantic import BaseModel
 
 from wwiseflowd import __version__, hookspecs
+from wwiseflowd.config import Settings
 from wwiseflowd.registry import (
     BackendFactory,
     CommandHandler,
@@ -80,6 +82,9 @@ Status = Literal["loaded", "failed", "blocked", "not allowed"]
 _SOURCE_ORDER: dict[str, int] = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
 _NODE_TYPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_SECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: top-level tables of wwiseflowd.toml that belong to the core
+CORE_SECTIONS = frozenset(Settings.model_fields)
 
 
 class PluginError(Exception):
@@ -243,6 +248,7 @@ class Plugins:
         #: every plugin seen, loaded or not, in load order
         self.infos: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
+        self._sections: dict[str, type[BaseModel]] | None = None
         self._allowed: set[str] | None = None
         self._blocked: set[str] = set()
 
@@ -418,8 +424,10 @@ class Plugins:
     def _collect(
         self,
         hook_name: str,
-        make_register: Callable[[Callable[[Any], None]], Callable[..., None]],
+        make_register: Callable[[Callable[[Any], None]], Any],
         apply: Callable[[Any, str], None],
+        *,
+        argument: str = "register",
     ) -> None:
         """Call a registration hook; apply each plugin's records, in load order, if it did not raise."""
         staged: dict[str, list[Any]] = {}
@@ -427,7 +435,7 @@ class Plugins:
         def stage(record: Any) -> None:
             staged.setdefault(_current_plugin.get() or "?", []).append(record)
 
-        _, failed = self._call_hook(hook_name, register=make_register(stage))
+        _, failed = self._call_hook(hook_name, **{argument: make_register(stage)})
         order = {name: index for index, name in enumerate(self.infos)}
         for plugin_name in sorted(staged, key=lambda name: order.get(name, len(order))):
             if plugin_name in failed:
@@ -487,10 +495,58 @@ class Plugins:
             registry.add_backend(record[0], record[1], plugin)
 
         self._collect("register_node_types", node_register, add_node)
-        self._collect("register_commands", command_register, add_command)
+        self._collect("register_bus_commands", command_register, add_command)
+        self._collect("register_commands", command_register, add_command)  # the deprecated name
         self._collect("register_backends", backend_register, add_backend)
         self._registry = registry
         return registry
+
+    def config_sections(self) -> dict[str, type[BaseModel]]:
+        """The config sections the plugins declare (``register_config_sections``), by table name."""
+        if self._sections is not None:
+            return self._sections
+        sections: dict[str, type[BaseModel]] = {}
+        owners: dict[str, str] = {}
+
+        def section_register(stage: Callable[[Any], None]) -> Callable[[str, type[BaseModel]], None]:
+            def register(name: str, model: type[BaseModel]) -> None:
+                if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                    raise TypeError(f"config section {name!r}: register(name, model) needs a pydantic model")
+                stage((name, model))
+
+            return register
+
+        def add_section(record: tuple[str, type[BaseModel]], plugin: str) -> None:
+            name, model = record
+            if not _SECTION_NAME.match(name) or name in CORE_SECTIONS:
+                raise ValueError(f"config section [{name}] is not allowed (the core's sections are "
+                                 f"{', '.join(sorted(CORE_SECTIONS))}; use lower_snake_case)")
+            if name in sections:
+                raise ValueError(f"config section [{name}] is already declared by plugin {owners[name]!r}")
+            sections[name], owners[name] = model, plugin
+
+        self._collect("register_config_sections", section_register, add_section)
+        self._sections = sections
+        return sections
+
+    def add_cli_commands(self, cli: click.Group) -> None:
+        """Let every plugin add subcommands to ``cli``; a name already taken is refused."""
+        taken = set(cli.commands)
+        added: dict[str, str] = {}
+
+        def cli_register(stage: Callable[[Any], None]) -> click.Group:
+            return _StagingGroup(stage, cli.name)
+
+        def add_command(command: click.Command, plugin: str) -> None:
+            name = command.name or ""
+            if name in taken:
+                owner = f"plugin {added[name]!r}" if name in added else "wwiseflowd"
+                raise ValueError(f"CLI command {name!r} is already provided by {owner}; rename it")
+            cli.add_command(command, name)
+            taken.add(name)
+            added[name] = plugin
+
+        self._collect("register_cli_commands", cli_register, add_command, argument="cli")
 
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Tell every plugin a run finished; a raising plugin is logged and skipped."""
@@ -508,6 +564,21 @@ class Plugins:
         self.registry()  # hook errors surface only once hooks ran
         infos = sorted(self.infos.values(), key=lambda i: (_SOURCE_ORDER[i.source], i.name))
         return [info.as_dict() for info in infos]
+
+
+class _StagingGroup(click.Group):
+    """What ``register_cli_commands`` gets as ``cli``: commands added to it are staged, then added
+    to the real root per plugin (only if that plugin's hook did not raise)."""
+
+    def __init__(self, stage: Callable[[Any], None], name: str | None) -> None:
+        super().__init__(name)
+        self._stage = stage
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Stage ``cmd`` (under ``name`` when given)."""
+        if name is not None and name != cmd.name:
+            cmd.name = name
+        self._stage(cmd)
 
 
 def _check_node_spec(spec: NodeSpec) -> None:
@@ -549,14 +620,17 @@ def _module_from_path(path: Path) -> ModuleType:
     return module
 
 
-def load_plugins(settings: Any = None, *, entry_points: bool = True) -> Plugins:
-    """A loaded :class:`Plugins` for ``settings`` (a :class:`~wwiseflowd.config.Settings`)."""
+def load_plugins(settings: Settings | None = None, *, entry_points: bool = True) -> Plugins:
+    """A loaded :class:`Plugins` for ``settings``, whose plugin sections are then validated
+    (:class:`~wwiseflowd.config.ConfigError` when one is wrong)."""
     plugins = Plugins()
     if settings is None:
         return plugins.load(entry_points=entry_points)
-    return plugins.load(
+    plugins.load(
         plugins_dir=settings.paths.plugins_dir,
         allow=settings.plugins.allow,
         block=settings.plugins.block,
         entry_points=entry_points,
     )
+    settings.apply_plugin_sections(plugins.config_sections())  # ConfigError when a table is wrong
+    return plugins
