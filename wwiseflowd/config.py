@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "wwiseflowd"
 CONFIG_FILENAME = "wwiseflowd.toml"
@@ -165,55 +173,52 @@ class Settings(_Section):
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     watch: list[WatchConfig] = Field(default_factory=list)
+    #: plugin sections ([reaper], ...) as written; the plugin that declares one (hook
+    #: ``register_config_sections``) validates it, see ``Plugins.check_config``
+    plugin_tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
 
-    #: the file's other tables, for the plugins' sections (validated by apply_plugin_sections)
-    _plugin_tables: dict[str, Any] = PrivateAttr(default_factory=dict)
+    @model_validator(mode="before")
+    @classmethod
+    def _plugin_sections(cls, data: Any) -> Any:
+        """Keep unknown top-level tables for plugins, unless the name looks like a typo of ours."""
+        if not isinstance(data, dict):
+            return data
+        core = [name for name in cls.model_fields if name != "plugin_tables"]
+        tables = {
+            key: value for key, value in data.items()
+            if key not in cls.model_fields and isinstance(value, dict)
+            and not difflib.get_close_matches(key, core, n=1, cutoff=0.8)
+        }
+        if not tables:
+            return data
+        rest = {key: value for key, value in data.items() if key not in tables}
+        rest["plugin_tables"] = {**(data.get("plugin_tables") or {}), **tables}
+        return rest
+
+    #: the plugin sections validated by ``Plugins.check_config`` (see :meth:`section`)
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
-    _source: str = PrivateAttr(default="<defaults>")
-    _text: str | None = PrivateAttr(default=None)
+
+    def plugin_section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of a plugin section as written ({} when absent)."""
+        return dict(self.plugin_tables.get(name) or {})
+
+    def section(self, name: str) -> Any:
+        """A plugin section as its validated model (defaults filled in), once the plugins loaded;
+        KeyError when no loaded plugin declares it or it is invalid (``wwiseflowd plugins`` says why)."""
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise KeyError(f"config section [{name}] is not declared by a loaded plugin, or is invalid; "
+                           f"see wwiseflowd plugins") from None
+
+    def use_sections(self, sections: dict[str, BaseModel]) -> None:
+        """Keep the validated plugin sections (called by ``Plugins.check_config``)."""
+        self._sections = dict(sections)
 
     @property
     def store_path(self) -> Path:
         """The SQLite file of the embedded store."""
         return self.paths.state_dir / self.store.filename
-
-    def section(self, name: str) -> Any:
-        """A plugin's validated config section (``[reaper]``); KeyError when no plugin declares it."""
-        try:
-            return self._sections[name]
-        except KeyError:
-            raise KeyError(f"no loaded plugin declares the config section [{name}]") from None
-
-    def plugin_sections(self) -> dict[str, BaseModel]:
-        """Every plugin section, validated, by table name."""
-        return dict(self._sections)
-
-    def plugin_tables(self) -> dict[str, Any]:
-        """The plugin tables as written in the file (for ``config show``'s origins)."""
-        return dict(self._plugin_tables)
-
-    def apply_plugin_sections(self, models: dict[str, type[BaseModel]]) -> None:
-        """Validate the file's plugin tables against the plugins' models (strictly: unknown keys
-        are errors); a table no model claims is an error too. Raises ConfigError."""
-        problems: list[tuple[str, int | None]] = []
-        sections: dict[str, BaseModel] = {}
-        for name, model in models.items():
-            strict = _forbidding_extra(model)
-            raw = self._plugin_tables.get(name, {})
-            try:
-                sections[name] = strict.model_validate(raw)
-            except ValidationError as exc:
-                problems += _problems(exc, self._text, strict, prefix=(name,))
-        for name in self._plugin_tables:
-            if name not in models:
-                close = difflib.get_close_matches(name, [*Settings.model_fields, *models], n=1)
-                hint = f"did you mean [{close[0]}]? " if close else ""
-                problems.append((f"{name}: unknown section ({hint}no loaded plugin declares [{name}]; "
-                                 f"`wwiseflowd plugins` lists them)", _line_of(self._text or "", (name,))))
-        if problems:
-            problems.sort(key=lambda p: (p[1] is None, p[1] or 0))
-            raise ConfigError(self._source, [p for p, _ in problems], [line for _, line in problems])
-        self._sections = sections
 
 
 class ConfigError(Exception):
@@ -304,38 +309,38 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -> Settings:
     """Validate raw TOML data; raise ConfigError naming ``source`` and each dotted key.
 
-    ``text`` (the file's content) lets each problem carry its line number. Top-level tables the
-    core does not know are kept for the plugins' sections (:meth:`Settings.apply_plugin_sections`).
+    ``text`` (the file's content) lets each problem carry its line number.
     """
-    core = {k: v for k, v in data.items() if k in Settings.model_fields or not isinstance(v, dict)}
     try:
-        settings = Settings.model_validate(core)
+        return Settings.model_validate(data)
     except ValidationError as exc:
-        problems = _problems(exc, text, Settings)
+        problems: list[str] = []
+        lines: list[int | None] = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append(f"{_dotted(loc)}: {_explain(err, loc, Settings)}")
+            # a missing key has no line of its own: point at its table
+            where = loc[:-1] if err["type"] == "missing" else loc
+            lines.append(_line_of(text, where) if text else None)
         # in file order, as an editor would list them
-        problems.sort(key=lambda p: (p[1] is None, p[1] or 0))
-        raise ConfigError(source, [p for p, _ in problems], [line for _, line in problems]) from None
-    settings._plugin_tables = {k: v for k, v in data.items() if k not in core}
-    settings._source, settings._text = source, text
-    return settings
+        order = sorted(range(len(problems)), key=lambda i: (lines[i] is None, lines[i] or 0))
+        raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
 
 
-def _problems(
-    exc: ValidationError, text: str | None, root: type[BaseModel], prefix: tuple[str, ...] = ()
-) -> list[tuple[str, int | None]]:
-    """Each validation error as (``dotted.key: sentence``, line in ``text`` or None)."""
-    problems: list[tuple[str, int | None]] = []
-    for err in exc.errors():
-        inner = tuple(err["loc"])
-        loc = (*prefix, *inner)
-        # a missing key has no line of its own: point at its table
-        where = loc[:-1] if err["type"] == "missing" else loc
-        line = _line_of(text, where) if text else None
-        problems.append((f"{_dotted(loc)}: {_explain(err, inner, root)}", line))
-    return problems
+def section_problems(
+    name: str, model: type[BaseModel], table: dict[str, Any]
+) -> tuple[BaseModel | None, list[str]]:
+    """A plugin section validated as strictly as the core's (unknown keys are errors with a "did you
+    mean"): (the model, []) or (None, ``["[name] key: sentence", ...]``)."""
+    strict = forbidding_extra(model)
+    try:
+        return strict.model_validate(table), []
+    except ValidationError as exc:
+        return None, [f"{_dotted((name, *err['loc']))}: {_explain(err, tuple(err['loc']), strict)}"
+                      for err in exc.errors()]
 
 
-def _forbidding_extra(model: type[BaseModel]) -> type[BaseModel]:
+def forbidding_extra(model: type[BaseModel]) -> type[BaseModel]:
     """``model``, or a subclass of it that refuses unknown keys (as the core's sections do)."""
     if model.model_config.get("extra") == "forbid":
         return model
@@ -373,7 +378,7 @@ def _known_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
                 break
         else:
             return []
-    return sorted(model.model_fields)
+    return sorted(name for name, f in model.model_fields.items() if not f.exclude)
 
 
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")

@@ -26,6 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     import click
     from pydantic import BaseModel
@@ -100,19 +101,20 @@ class WwiseflowdSpecs:
     def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
         """Declare a configuration section of the plugin (``[reaper]``, ``[grpc]`` ...).
 
-        Called once per process right after the plugins load (before any front door starts), on
-        every plugin.
+        Called once per process when the registry is first built, on every plugin.
 
         :param register: call ``register(name, model)`` with the table name and a pydantic model
             whose fields are the section's keys, each with a default and a ``description``.
         :returns: ignored.
 
-        The table is validated as strictly as the core's sections: unknown keys are errors with
-        a "did you mean" (the model is made to forbid extra keys), each problem names the file,
-        line and dotted key. ``wwiseflowd config show`` lists its values and where each came
-        from. Read it with ``settings.section(name)`` (e.g. in a backend factory); a table no
-        loaded plugin declares is an error, as is a name the core or another plugin already
-        uses. Document the section in your plugin's README.
+        After the plugins load, the table is validated as strictly as the core's sections: unknown
+        keys are errors with a "did you mean" (the model is made to forbid extra keys). A problem
+        is an error of the declaring plugin (``wwiseflowd plugins``, ``/health``; the others still
+        work) and makes ``wwiseflowd config check`` fail; ``wwiseflowd config show`` lists the
+        section's values and where each came from. Read it with ``settings.section(name)`` (the
+        validated model) or ``settings.plugin_section(name)`` (the table as written). A table no
+        loaded plugin declares is reported; a core section's name, or one another plugin
+        declared first, is refused with an error naming both. Document the keys in your README.
         """
 
     @hookspec
@@ -145,6 +147,20 @@ class WwiseflowdSpecs:
         present) at shutdown. Command handlers reach it with ``ctx.backend(name)``. A backend
         that edits a project may implement the transaction protocol (``identity``,
         ``begin_group``, ``end_group``, ``cancel_group``; see docs/architecture.md).
+        """
+
+    @hookspec
+    def register_workflows(self, register: Callable[[Path], None]) -> None:
+        """Ship built-in workflows: ``register(path)`` per workflow JSON document in the plugin.
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(path)`` with the path of a workflow document; its ``id``
+            (default: the file name) is how ``wwiseflowd exec <id>``, REST and drop rules name it.
+        :returns: ignored.
+
+        A file with the same id in the workflows directory replaces a built-in one (that is how
+        users copy and change it). An id another plugin registered first is refused.
         """
 
     @hookspec

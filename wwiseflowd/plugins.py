@@ -35,6 +35,7 @@ Which plugins load:
 from __future__ import annotations
 
 import contextvars
+import difflib
 import functools
 import importlib
 import importlib.metadata
@@ -57,7 +58,7 @@ from loguru import logger
 from pydantic import BaseModel
 
 from wwiseflowd import __version__, hookspecs
-from wwiseflowd.config import Settings
+from wwiseflowd.config import Settings, section_problems
 from wwiseflowd.registry import (
     BackendFactory,
     CommandHandler,
@@ -82,9 +83,7 @@ Status = Literal["loaded", "failed", "blocked", "not allowed"]
 _SOURCE_ORDER: dict[str, int] = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
 _NODE_TYPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_SECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-#: top-level tables of wwiseflowd.toml that belong to the core
-CORE_SECTIONS = frozenset(Settings.model_fields)
+
 
 
 class PluginError(Exception):
@@ -248,7 +247,6 @@ class Plugins:
         #: every plugin seen, loaded or not, in load order
         self.infos: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
-        self._sections: dict[str, type[BaseModel]] | None = None
         self._allowed: set[str] | None = None
         self._blocked: set[str] = set()
 
@@ -494,40 +492,61 @@ class Plugins:
         def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
             registry.add_backend(record[0], record[1], plugin)
 
+        def pair_register(stage: Callable[[Any], None]) -> Callable[..., None]:
+            def register(*args: Any) -> None:
+                stage(args)
+
+            return register
+
+        def add_section(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 2 or not isinstance(record[0], str):
+                raise ValueError("register_config_sections: call register(name, model)")
+            core = [n for n in Settings.model_fields if n != "plugin_tables"]
+            registry.add_config_section(record[0], record[1], plugin, core)
+
+        def add_workflow(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 1:
+                raise ValueError("register_workflows: call register(path)")
+            registry.add_workflow(Path(record[0]), plugin)
+
         self._collect("register_node_types", node_register, add_node)
         self._collect("register_bus_commands", command_register, add_command)
         self._collect("register_commands", command_register, add_command)  # the deprecated name
         self._collect("register_backends", backend_register, add_backend)
+        self._collect("register_config_sections", pair_register, add_section)
+        self._collect("register_workflows", pair_register, add_workflow)
         self._registry = registry
         return registry
 
-    def config_sections(self) -> dict[str, type[BaseModel]]:
-        """The config sections the plugins declare (``register_config_sections``), by table name."""
-        if self._sections is not None:
-            return self._sections
-        sections: dict[str, type[BaseModel]] = {}
-        owners: dict[str, str] = {}
+    def check_config(self, settings: Settings) -> list[str]:
+        """Validate each plugin section of ``settings`` as strictly as the core's (unknown keys are
+        errors with a "did you mean") and hand the valid ones to ``settings.section(name)``.
 
-        def section_register(stage: Callable[[Any], None]) -> Callable[[str, type[BaseModel]], None]:
-            def register(name: str, model: type[BaseModel]) -> None:
-                if not (isinstance(model, type) and issubclass(model, BaseModel)):
-                    raise TypeError(f"config section {name!r}: register(name, model) needs a pydantic model")
-                stage((name, model))
-
-            return register
-
-        def add_section(record: tuple[str, type[BaseModel]], plugin: str) -> None:
-            name, model = record
-            if not _SECTION_NAME.match(name) or name in CORE_SECTIONS:
-                raise ValueError(f"config section [{name}] is not allowed (the core's sections are "
-                                 f"{', '.join(sorted(CORE_SECTIONS))}; use lower_snake_case)")
-            if name in sections:
-                raise ValueError(f"config section [{name}] is already declared by plugin {owners[name]!r}")
-            sections[name], owners[name] = model, plugin
-
-        self._collect("register_config_sections", section_register, add_section)
-        self._sections = sections
-        return sections
+        A problem becomes an error of the declaring plugin (``wwiseflowd plugins``, ``/health``)
+        and the other plugins still work; a table no loaded plugin declares is logged.
+        ``wwiseflowd config check`` fails on any of them. Returns every problem as a sentence.
+        """
+        registry = self.registry()
+        problems: list[str] = []
+        tables: dict[str, Any] = dict(settings.plugin_tables)
+        for name in sorted(set(tables) - set(registry.config_sections)):
+            known = sorted(registry.config_sections)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean [{close[0]}]? " if close else ""
+            problems.append(f"config section [{name}] is not declared by any loaded plugin ({hint}"
+                            f"plugin sections: {', '.join(known) or 'none'})")
+            logger.warning("Config: {}", problems[-1])
+        valid: dict[str, BaseModel] = {}
+        for name, model in registry.config_sections.items():
+            section, found = section_problems(name, model, tables.get(name) or {})
+            if section is not None:
+                valid[name] = section
+            plugin = registry.plugin_of("config section", name) or "?"
+            for message in found:
+                problems.append(f"config {message}")
+                self._fail(self.infos.setdefault(plugin, PluginInfo(plugin, "registered")), problems[-1])
+        settings.use_sections(valid)
+        return problems
 
     def add_cli_commands(self, cli: click.Group) -> None:
         """Let every plugin add subcommands to ``cli``; a name already taken is refused."""
@@ -622,7 +641,7 @@ def _module_from_path(path: Path) -> ModuleType:
 
 def load_plugins(settings: Settings | None = None, *, entry_points: bool = True) -> Plugins:
     """A loaded :class:`Plugins` for ``settings``, whose plugin sections are then validated
-    (:class:`~wwiseflowd.config.ConfigError` when one is wrong)."""
+    (:meth:`Plugins.check_config`)."""
     plugins = Plugins()
     if settings is None:
         return plugins.load(entry_points=entry_points)
@@ -632,5 +651,5 @@ def load_plugins(settings: Settings | None = None, *, entry_points: bool = True)
         block=settings.plugins.block,
         entry_points=entry_points,
     )
-    settings.apply_plugin_sections(plugins.config_sections())  # ConfigError when a table is wrong
+    plugins.check_config(settings)
     return plugins

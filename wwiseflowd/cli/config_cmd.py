@@ -10,14 +10,22 @@ import click
 
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.config import ConfigError, candidate_paths, flatten, load_config
-from wwiseflowd.plugins import load_plugins
+from wwiseflowd.plugins import Plugins
 
 #: keys whose values are never printed
 SECRET_KEYS = frozenset({"server.token"})
 
 
+#: a key whose last part contains one of these is a secret too (plugin sections: web_password ...)
+SECRET_WORDS = ("password", "token", "secret")
+
+
 def _masked(flat: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("********" if k in SECRET_KEYS and v is not None else v) for k, v in flat.items()}
+    def secret(key: str) -> bool:
+        last = key.rsplit(".", 1)[-1].lower()
+        return key in SECRET_KEYS or any(word in last for word in SECRET_WORDS)
+
+    return {k: ("********" if secret(k) and v is not None else v) for k, v in flat.items()}
 
 
 @click.group("config")
@@ -31,12 +39,17 @@ def config_group() -> None:
 def show(state: CliState, as_json: bool) -> None:
     """Print the effective configuration and where each value came from (secrets masked)."""
     loaded = state.loaded
-    state.plugins  # noqa: B018 - validates the plugins' sections of the file
-    values = _masked(flatten(loaded.settings.model_dump(mode="json")))
+    settings = loaded.settings
+    sections = state.plugins.registry().config_sections  # check_config ran when they loaded
+    values = _masked(flatten(settings.model_dump(mode="json")))
     origins = dict(loaded.origins)
-    for name, section in loaded.settings.plugin_sections().items():
-        written = set(flatten(loaded.settings.plugin_tables().get(name, {}), name))
-        for key, value in flatten(section.model_dump(mode="json"), name).items():
+    for name in sections:
+        written = set(flatten(settings.plugin_section(name), name))
+        try:
+            effective = settings.section(name).model_dump(mode="json")
+        except KeyError:  # invalid: show it as written (wwiseflowd plugins says what is wrong)
+            effective = settings.plugin_section(name)
+        for key, value in flatten(effective, name).items():
             values[key] = value
             origins[key] = str(loaded.source) if key in written else "default"
     if as_json:
@@ -64,9 +77,14 @@ def check(file: Path) -> None:
     """Validate FILE; exit 0 when valid, 2 with each problem (file:line: dotted.key: ...) when not."""
     try:
         loaded = load_config(file)
-        load_plugins(loaded.settings)  # the plugins' sections are checked too
     except ConfigError as exc:
         fail(str(exc), code=2)
+    problems = Plugins().load(
+        plugins_dir=loaded.settings.paths.plugins_dir, allow=loaded.settings.plugins.allow,
+        block=loaded.settings.plugins.block,
+    ).check_config(loaded.settings)  # the plugins' sections too
+    if problems:
+        fail("\n".join(f"{file}: {problem}" for problem in problems), code=2)
     click.echo(f"{file}: OK ({len(loaded.settings.watch)} watch rule(s))")
 
 
