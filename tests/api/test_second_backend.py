@@ -43,7 +43,7 @@ class DawPlugin:
 def test_a_plugin_backend_appears_in_health_status_and_metrics(tmp_path: Path) -> None:
     settings = settings_for_tests(tmp_path, wwise={"url": "ws://127.0.0.1:9/waapi", "connect_timeout": 0.5},
                                   server={"port": 0})
-    plugins = load_plugins(settings)
+    plugins = load_plugins(settings, entry_points=False)  # the built-in wwise plugin, and ours
     plugins.register(DawPlugin(), name="daw")
     with Engine(settings, plugins) as engine:
         server = ApiServer(engine, settings)
