@@ -59,3 +59,17 @@ def test_a_watcher_that_stops_reporting_files_is_named_and_the_rescan_imports_th
     [text] = wait_until(problem, timeout=20)
     assert "Missed.wav" in text
     wait_until(lambda: [n for n, _ in sounds(harness.sim)] == ["Missed"], timeout=20)
+
+
+def test_wwise_coming_back_is_seen_by_the_next_health_probe(harness: DaemonHarness) -> None:
+    engine = harness.start().engine
+
+    def wwise_connected() -> bool:
+        return bool(engine.health(probe=True)["backends"]["wwise"].get("connected"))
+
+    wait_until(wwise_connected)
+    harness.sim.stop()
+    wait_until(lambda: not wwise_connected())
+    assert engine.health()["backends"]["wwise"]["lastError"]  # it tried, and failed
+    harness.sim.restart()
+    wait_until(wwise_connected, timeout=10)  # not a stale "unreachable" until the next batch

@@ -50,16 +50,16 @@ def daemon_status(daemon: Daemon) -> dict[str, Any]:
             "no new drop is being looked at. Restart wwiseflowd and see its log."
         )
     try:
-        wwise = daemon.engine.health().get("wwise")
+        backends = daemon.engine.health()["backends"]
     except Exception as exc:
-        wwise = {"connected": False, "error": str(exc)}
+        backends = {"engine": {"connected": False, "lastError": str(exc)}}
     return {
         "running": True,
         "pid": os.getpid(),
         "startedAt": daemon.started_at,
         "pumpAlive": pump_alive,
         "workerAlive": worker_alive,
-        "wwise": wwise,
+        "backends": backends,
         "rules": rules,
         "watchers": {w["root"]: w for w in watchers.values()},
         "batches": [b.as_dict() for b in daemon.journal.recent_batches(20)],

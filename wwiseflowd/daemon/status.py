@@ -35,7 +35,7 @@ def _live_health(runtime: dict[str, Any], settings: Settings, timeout: float) ->
 
 
 def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any]:
-    """The status dict: ``{running, pid, apiUrl, wwise, rules, watchers, batches, failures, source}``."""
+    """The status dict: ``{running, pid, apiUrl, backends, rules, watchers, batches, failures, source}``."""
     state_dir = settings.paths.state_dir
     runtime = read_runtime(state_dir) or {}
     pid = int(runtime.get("pid") or 0)
@@ -48,14 +48,14 @@ def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any
         "stateDir": str(state_dir),
         "simulate": bool(runtime.get("simulate")) if running else False,
         "source": "journal",
-        "wwise": None,
+        "backends": None,
         "watchers": {},
     }
     health = _live_health(runtime, settings, timeout) if running else None
     counts, out["batches"], out["failures"] = _from_journal(state_dir)
     if health is not None:
         out["source"] = "daemon"
-        out["wwise"] = health.get("wwise")
+        out["backends"] = health.get("backends")
         out["watchers"] = health.get("watchers") or {}
         out["workflowsInError"] = health.get("workflowsInError") or []
         out["problems"] = health.get("problems") or []
@@ -95,9 +95,21 @@ def _configured_rule(config: WatchConfig, counts: dict[str, dict[str, int]]) -> 
     }
 
 
+def _backend_line(name: str, state: dict[str, Any]) -> str:
+    if "connected" not in state:
+        return f"{name}:  ready"
+    where = f" {state['url']}" if state.get("url") else ""
+    if state.get("connected"):
+        version = state.get("version") or ""
+        project = state.get("project") or state.get("projectName") or ""
+        return f"{name}:  connected to{where} {version} {project}".rstrip()
+    reason = state.get("error") or state.get("lastError") or "not reachable"
+    return f"{name}:  NOT connected{' to' + where if where else ''} ({reason}); batches wait in the queue"
+
+
 def format_status(status: dict[str, Any]) -> str:
     """Human-readable lines for the terminal."""
-    lines = [_daemon_line(status), *_wwise_lines(status), "rules:"]
+    lines = [_daemon_line(status), *_backend_lines(status), "rules:"]
     if not status["rules"]:
         lines.append("  (none: add a [[watch]] section to the config)")
     for rule in status["rules"]:
@@ -124,16 +136,11 @@ def _daemon_line(status: dict[str, Any]) -> str:
     return f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})"
 
 
-def _wwise_lines(status: dict[str, Any]) -> list[str]:
-    wwise = status.get("wwise")
-    if not isinstance(wwise, dict):
-        return ["wwise:  unknown (REST is off or did not answer)"] if status["running"] else []
-    if wwise.get("connected"):
-        version = wwise.get("version") or ""
-        project = wwise.get("project") or wwise.get("projectName") or ""
-        return [f"wwise:  connected to {wwise.get('url')} {version} {project}".rstrip()]
-    reason = wwise.get("error") or wwise.get("lastError") or "not reachable"
-    return [f"wwise:  NOT connected to {wwise.get('url')} ({reason}); batches wait in the queue"]
+def _backend_lines(status: dict[str, Any]) -> list[str]:
+    backends = status.get("backends")
+    if isinstance(backends, dict):
+        return [_backend_line(name, state) for name, state in backends.items() if isinstance(state, dict)]
+    return ["backends: unknown (REST is off or did not answer)"] if status["running"] else []
 
 
 def _rule_lines(rule: dict[str, Any], watchers: dict[str, Any]) -> list[str]:
