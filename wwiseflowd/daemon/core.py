@@ -115,6 +115,7 @@ class Daemon:
         """Compile workflows, recover the journal, start observers, the pump and the worker."""
         self._started_at = utc_now_iso()
         self.library.load_builtin()
+        self.library.load_shipped(self.engine.registry.workflows)
         self.settings.paths.workflows_dir.mkdir(parents=True, exist_ok=True)
         self.library.sync()
         self._recover()
