@@ -143,6 +143,8 @@ class Registry:
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     #: built-in workflows from plugins: id -> document path
     workflows: dict[str, Path] = field(default_factory=dict)
+    #: drop-folder completeness checks by lower-case file suffix: ``check(path) -> WaveProbe``
+    file_checks: dict[str, Callable[[Path], Any]] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -193,6 +195,13 @@ class Registry:
         found = workflow_id(path, read.data)
         self._claim("workflow", found, plugin)
         self.workflows[found] = path
+
+    def add_file_check(self, suffix: str, check: Callable[[Path], Any], plugin: str) -> None:
+        """Register how drop folders tell a file with ``suffix`` is complete."""
+        if not isinstance(suffix, str) or not suffix.startswith(".") or not callable(check):
+            raise ValueError("register_file_checks: call register('.ext', check) with a callable check")
+        self._claim("file check", suffix.lower(), plugin)
+        self.file_checks[suffix.lower()] = check
 
     def plugin_of(self, kind: str, name: str) -> str | None:
         """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend")."""

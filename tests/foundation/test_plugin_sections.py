@@ -109,3 +109,29 @@ def test_validate_and_exec_take_a_workflow_id_as_well_as_a_file(tmp_path: Path) 
     assert plan_id(str(workflows / "mine.json")) == "my-flow"  # a file still works
     missing = CliRunner().invoke(main, ["--config", str(config), "validate", "no-such-flow"])
     assert missing.exit_code == 1 and "no-such-flow does not exist" in missing.stdout
+
+
+def test_hook_register_file_checks_decides_when_a_dropped_file_of_that_type_is_complete(
+    tmp_path: Path,
+) -> None:
+    from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_file
+
+    def check(path: Path) -> WaveProbe:
+        text = path.read_text(encoding="utf-8")
+        return WaveProbe(WaveVerdict.COMPLETE if text.endswith("END\n") else WaveVerdict.INCOMPLETE, "no END")
+
+    class Checks:
+        @hookimpl
+        def register_file_checks(self, register: Callable[..., None]) -> None:
+            register(".Cue", check)
+
+    checks = _loaded(Checks(), "cues").registry().file_checks
+    assert list(checks) == [".cue"]
+    cue = tmp_path / "a.CUE"
+    cue.write_text("half", encoding="utf-8")
+    assert probe_file(cue, checks).verdict is WaveVerdict.INCOMPLETE
+    cue.write_text("all\nEND\n", encoding="utf-8")
+    assert probe_file(cue, checks).verdict is WaveVerdict.COMPLETE
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(b"RIFF")
+    assert probe_file(wav, checks).verdict is not WaveVerdict.COMPLETE  # other types: the WAV check
