@@ -22,14 +22,14 @@ import time
 from pathlib import Path
 
 import rpp
-
 import wwiseflowd_reaper
+from wwiseflowd_reaper.project import read_project
+from wwiseflowd_reaper.sim.projects import ProjectSpec, game_audio_regions, write_project
+
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
 from wwiseflowd.sim import Emulator
-from wwiseflowd_reaper.project import read_project
-from wwiseflowd_reaper.sim.projects import ProjectSpec, game_audio_regions, write_project
 
 TARGET_BYTES = int(2.4 * 1024 * 1024)
 
