@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.daemon",
     "wwiseflowd.cli.audit",
     "wwiseflowd.cli.replay",
+    "wwiseflowd.cli.prune",
 )
 
 
