@@ -57,4 +57,7 @@ def test_a_bad_reaper_section_is_reported_as_an_error_of_the_plugin(tmp_path: Pa
     config = config_file(tmp_path, sim_exe, extra="exectuable = \"/x\"\n")
     result = CliRunner().invoke(main, ["--config", str(config), "plugins", "--json"])
     reaper = next(p for p in json.loads(result.stdout) if p["name"] == "reaper")
-    assert reaper["errors"] == ["config [reaper] exectuable: Extra inputs are not permitted"]
+    assert reaper["errors"] == [
+        "config reaper.exectuable: unknown key (did you mean 'executable'? known keys here: executable, "
+        "output_dir, render_timeout_s, web_password, web_timeout_s, web_url, web_user; see "
+        "config/wwiseflowd.toml for every key)"]
