@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from wwiseflowd.documents import MAX_NESTING, nesting_depth
 from wwiseflowd.registry import NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
 
@@ -195,8 +196,28 @@ def errors_result(errors: list[CompileError]) -> Result:
     )
 
 
+def check_nesting(document: Any) -> None:
+    """Raise :class:`CompileFailed` (INVALID_INPUT, naming the node) when ``document`` nests deeper
+    than :data:`~wwiseflowd.documents.MAX_NESTING`: everything after this may recurse over it."""
+    if nesting_depth(document) <= MAX_NESTING:
+        return
+    nodes = document.get("nodes") if isinstance(document, Mapping) else None
+    culprit = next(
+        (n for n in nodes or [] if isinstance(n, Mapping) and nesting_depth(n) > MAX_NESTING - 2), None
+    )
+    node_id = str(culprit.get("id")) if isinstance(culprit, Mapping) and culprit.get("id") else None
+    where = f"the data of node {node_id!r}" if node_id else "the document"
+    raise CompileFailed([CompileError(
+        ErrorCode.INVALID_INPUT,
+        f"{where.capitalize()} nests objects or arrays more than {MAX_NESTING} levels deep; flatten it "
+        f"(the limit keeps every front door safe from documents built to exhaust the parser).",
+        node_id, "data" if node_id else None,
+    )])
+
+
 def compile_plan(document: Any, registry: Registry) -> Plan:
     """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems."""
+    check_nesting(document)
     # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
     was_enabled = gc.isenabled()
     gc.disable()

@@ -56,6 +56,8 @@ class ServerConfig(_Section):
     port: int = Field(default=8765, ge=0, le=65535)
     token: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
+    #: Host names (besides loopback and the bound host) the API answers to; see docs/rest.md
+    allowed_hosts: list[str] = Field(default_factory=list)
     allowed_roots: list[Path] = Field(default_factory=list)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 

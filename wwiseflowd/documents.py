@@ -20,6 +20,9 @@ from wwiseflowd.results import ErrorCode, Result
 
 #: a workflow file larger than this is refused unread (a workflow is a few kB)
 MAX_FILE_BYTES = 5 * 1024 * 1024
+#: how deeply a workflow document (or any REST body) may nest objects and arrays; deeper documents
+#: are refused with INVALID_INPUT before anything recursive (JSON parsing, validation) touches them
+MAX_NESTING = 64
 #: a declared input with this ``format`` holds a file path
 PATH_FORMAT = "path"
 
@@ -139,3 +142,22 @@ __all__ = [
     "read_workflow_file",
     "workflow_id",
 ]
+
+
+def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply ``value`` nests dicts and lists, counted without recursion; stops past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -22,7 +22,15 @@ from pydantic import ValidationError
 from wwiseflowd.audit import AuditTrail
 from wwiseflowd.backends import Connects, ReportsHealth, health_of
 from wwiseflowd.bus import BackendPool, CommandBus
-from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
+from wwiseflowd.compiler import (
+    CompileFailed,
+    Plan,
+    canonical_json,
+    check_nesting,
+    compile_plan,
+    errors_result,
+    plan_hash,
+)
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
 from wwiseflowd.pids import pid_alive
@@ -153,6 +161,7 @@ class Engine:
         return Result.success(plan.model_dump())
 
     def _compile(self, document: Any) -> Plan:
+        check_nesting(document)  # before hashing: canonical_json recurses
         try:
             key = hashlib.sha256(canonical_json(document).encode()).hexdigest()
         except (TypeError, ValueError):

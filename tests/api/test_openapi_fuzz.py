@@ -31,11 +31,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.mark.slow
-def test_every_operation_answers_within_its_documented_schema(tmp_path: Path, waapi_sim: Any) -> None:
-    app_settings = make_settings(tmp_path, waapi_sim.url)
+@pytest.mark.parametrize("token", [None, "fuzz-token-0123456789"], ids=["open", "with-token"])
+def test_every_operation_answers_within_its_documented_schema(
+    tmp_path: Path, waapi_sim: Any, token: str | None
+) -> None:
+    # the ASGI test client addresses the app as "testserver": allowed like a configured host name
+    app_settings = make_settings(tmp_path, waapi_sim.url, allowed_hosts=["testserver"], token=token)
+    headers = {"Authorization": f"Bearer {token}"} if token else None
     with Engine(app_settings) as engine:
         app = create_app(engine=engine, settings=app_settings)
-        schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/events")
+        loaded = schemathesis.openapi.from_asgi(
+            "/openapi.json", app, **({"headers": headers} if headers else {})
+        )
+        schema = loaded.exclude(path="/events")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 12
 
@@ -44,7 +52,7 @@ def test_every_operation_answers_within_its_documented_schema(tmp_path: Path, wa
             @given(case=operation.as_strategy(mode))
             @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
             def answers_within_schema(case: Any) -> None:
-                case.call_and_validate(checks=CHECKS)
+                case.call_and_validate(checks=CHECKS, headers=headers)
 
             answers_within_schema()
 

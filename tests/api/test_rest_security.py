@@ -213,7 +213,7 @@ def test_without_an_engine_the_lifespan_starts_one_and_closes_it(tmp_path: Path,
     app = create_app(settings=make_settings(tmp_path, waapi_sim.url))
     assert app.state.engine is None
 
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         engine = app.state.engine
         assert client.get("/health").json()["backends"]["wwise"]["connected"] is True
         assert client.post(

@@ -25,7 +25,7 @@ from wwiseflowd.api.deps import require_token
 from wwiseflowd.api.errors import ApiError, result_response
 from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.routes import ROUTERS
-from wwiseflowd.api.security import BodySizeLimit
+from wwiseflowd.api.security import BodySizeLimit, DocsNeedToken, HostOriginGuard
 from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import PathGuard
@@ -89,6 +89,8 @@ def create_app(
     _install_error_handlers(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(DocsNeedToken, token=settings.server.token)
+    app.add_middleware(HostOriginGuard, settings=settings)  # outermost: checked before anything else
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

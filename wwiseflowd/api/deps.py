@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wwiseflowd.api.errors import ApiError
-from wwiseflowd.api.security import token_matches
+from wwiseflowd.api.security import token_matches, unauthorized
 from wwiseflowd.config import Settings
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import LocalOperations
@@ -64,12 +64,7 @@ async def require_token(
     if not token:
         return
     if not token_matches(request.headers.get("authorization"), token):
-        raise ApiError.of(
-            ErrorCode.UNAUTHORIZED,
-            "Missing or wrong bearer token: send 'Authorization: Bearer <token>' with the [server] token "
-            "from wwiseflowd.toml (the daemon's runtime.json holds it too).",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise ApiError(unauthorized(), headers={"WWW-Authenticate": "Bearer"})
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -80,8 +80,24 @@ def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] |
 def result_response(
     result: Result, status: int | None = None, headers: dict[str, str] | None = None
 ) -> Response:
-    """A JSON response carrying ``result`` with the status its code maps to."""
-    return json_response(result, status if status is not None else status_for(result), headers)
+    """A JSON response carrying ``result`` with the status its code maps to. Every 422 carries
+    ``data.errors`` (the documented shape): a Result without one gets a single entry from its sentence."""
+    status = status if status is not None else status_for(result)
+    if status == 422:
+        result = with_errors_list(result)
+    return json_response(result, status, headers)
+
+
+def with_errors_list(result: Result) -> Result:
+    """``result`` with ``data.errors`` present (one entry made from ``error`` when missing)."""
+    data = result.data
+    if isinstance(data, dict) and isinstance(data.get("errors"), list):
+        return result
+    entry = {"nodeId": None, "field": None, "code": result.code, "message": result.error}
+    if isinstance(data, dict):
+        return result.model_copy(update={"data": {**data, "errors": [entry]}})
+    extra = {} if data is None else {"detail": data}
+    return result.model_copy(update={"data": {**extra, "errors": [entry]}})
 
 
 _DESCRIPTIONS = {

@@ -1,4 +1,5 @@
-"""The REST API's safety rules: loopback binding, the bearer token, the body size limit.
+"""The REST API's safety rules: loopback binding, the bearer token (also on the docs routes), the
+body size and nesting limits, and the Host/Origin checks against DNS rebinding and cross-site posts.
 
 The file-path guard every front door shares lives in :mod:`wwiseflowd.operations.guard`.
 """
@@ -8,9 +9,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import re
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wwiseflowd.documents import MAX_NESTING
 
 # the path guard moved to the operations layer; these names stay importable from here
 from wwiseflowd.operations.guard import PathGuard, is_file_key, is_path_like_key, path_fields
@@ -93,6 +97,9 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 chunks_message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
                 break
+        if json_nesting_exceeds(chunks_message.get("body", b"")):
+            await send_result(send, 400, nesting_refusal())
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -105,25 +112,176 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
-        result = Result.failure(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            f"The request body is larger than {self.max_bytes} bytes. Send fewer files per request, "
-            f"or raise [server] max_body_bytes in wwiseflowd.toml.",
+        await send_result(
+            send,
+            413,
+            Result.failure(
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"The request body is larger than {self.max_bytes} bytes. Send fewer files per request, "
+                f"or raise [server] max_body_bytes in wwiseflowd.toml.",
+            ),
         )
-        body = json.dumps(result.model_dump(mode="json")).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
+async def send_result(send: Send, status: int, result: Result, headers: dict[str, str] | None = None) -> None:
+    """Answer with a Result body from ASGI middleware (where no route or exception handler runs)."""
+    body = json.dumps(result.model_dump(mode="json")).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
 
-__all__ = ["BodySizeLimit", "PathGuard", "check_bind", "is_file_key", "is_loopback", "is_path_like_key",
-           "path_fields", "token_matches"]
+
+# -- nesting ---------------------------------------------------------------------------------------
+
+_JSON_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
+def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
+    """True when the JSON text ``body`` nests objects/arrays deeper than ``limit``; a linear scan
+    over brackets and quotes only, done before anything recursive parses the body."""
+    depth = 0
+    in_string = False
+    skip_at = -1  # the character right after a backslash inside a string is escaped
+    for match in _JSON_STRUCTURE.finditer(body):
+        if match.start() == skip_at:
+            continue
+        char = match.group()
+        if in_string:
+            if char == b"\\":
+                skip_at = match.end()
+            elif char == b'"':
+                in_string = False
+            continue
+        if char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def nesting_refusal(limit: int = MAX_NESTING) -> Result:
+    """The 400 answer to a body nested deeper than ``limit``."""
+    return Result.failure(
+        ErrorCode.INVALID_INPUT,
+        f"The request body nests objects or arrays more than {limit} levels deep; flatten it "
+        f"(the limit is documented in docs/rest.md).",
+        {"errors": [{"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value,
+                     "message": f"nesting deeper than {limit} levels"}]},
+    )
+
+
+# -- Host and Origin (DNS rebinding, cross-site requests) --------------------------------------------
+
+#: methods that change something; a cross-site Origin is refused for these
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _host_name(value: str) -> str:
+    """The host part of a ``Host`` header or an Origin's netloc, lower-case, without port/brackets."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value[1:]
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class HostOriginGuard:
+    """Refuses requests that a web page on another site could make through the user's browser.
+
+    * ``Host`` must name this machine's loopback (``localhost``, 127.0.0.0/8, ``::1``), the host the
+      server is bound to, or one of ``[server] allowed_hosts``: a page that re-points its own domain
+      at 127.0.0.1 (DNS rebinding) sends its own domain as Host and gets 403.
+    * A state-changing request (POST, PUT, PATCH, DELETE) carrying an ``Origin`` must come from an
+      allowed host or a ``[server] cors_origins`` entry; any other site gets 403.
+
+    Other edge checks (an editor's cookie session, say) can reuse :meth:`host_allowed` and
+    :meth:`origin_allowed`.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        server = settings.server
+        bound = server.host.strip().lower().strip("[]")
+        wildcard = bound in ("0.0.0.0", "::", "")
+        self.hosts = {h.strip().lower().strip("[]") for h in server.allowed_hosts}
+        if not wildcard:
+            self.hosts.add(bound)
+        self.origins = {o.rstrip("/").lower() for o in server.cors_origins}
+
+    def host_allowed(self, host_header: str | None) -> bool:
+        """True for a loopback host name or an allowed one (``None``: no Host, HTTP/1.0 on loopback)."""
+        if host_header is None:
+            return True
+        name = _host_name(host_header)
+        return is_loopback(name) or name in self.hosts
+
+    def origin_allowed(self, origin: str) -> bool:
+        """True when ``origin`` (``scheme://host[:port]``) is this server's own kind of origin."""
+        origin = origin.strip().rstrip("/").lower()
+        if origin in self.origins:
+            return True
+        _scheme, sep, netloc = origin.partition("://")
+        return bool(sep) and self.host_allowed(netloc)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        host = headers.get("host")
+        if not self.host_allowed(host):
+            await send_result(send, 403, Result.failure(
+                ErrorCode.FORBIDDEN,
+                f"Host {host!r} is not this machine's loopback nor in [server] allowed_hosts; the API "
+                f"answers only requests addressed to it (a protection against DNS rebinding).",
+            ))
+            return
+        origin = headers.get("origin")
+        if origin is not None and scope.get("method") in STATE_CHANGING and not self.origin_allowed(origin):
+            await send_result(send, 403, Result.failure(
+                ErrorCode.FORBIDDEN,
+                f"Requests that change something are refused from the web origin {origin!r}; add it to "
+                f"[server] cors_origins if it is yours.",
+            ))
+            return
+        await self.app(scope, receive, send)
+
+
+# -- the API documentation behind the token ------------------------------------------------------------
+
+#: FastAPI's documentation routes, which no route dependency covers
+DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+
+class DocsNeedToken:
+    """With ``[server] token`` set, ``/docs``, ``/redoc`` and ``/openapi.json`` need it too."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.token and scope["type"] == "http" and scope.get("path") in DOC_PATHS:
+            headers = dict(scope.get("headers") or [])
+            given = headers.get(b"authorization")
+            if not token_matches(given.decode("latin-1") if given else None, self.token):
+                await send_result(send, 401, unauthorized(), {"WWW-Authenticate": "Bearer"})
+                return
+        await self.app(scope, receive, send)
+
+
+def unauthorized() -> Result:
+    """The 401 answer: what to send, and where the token is configured."""
+    return Result.failure(
+        ErrorCode.UNAUTHORIZED,
+        "Missing or wrong bearer token: send 'Authorization: Bearer <token>' with the [server] token "
+        "of wwiseflowd.toml (or the WWISEFLOWD_SERVER__TOKEN environment variable, if set there).",
+    )
+
+
+__all__ = ["BodySizeLimit", "DocsNeedToken", "HostOriginGuard", "PathGuard", "check_bind", "is_file_key",
+           "is_loopback", "is_path_like_key", "json_nesting_exceeds", "path_fields", "token_matches"]

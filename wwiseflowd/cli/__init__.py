@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.audit",
     "wwiseflowd.cli.replay",
     "wwiseflowd.cli.prune",
+    "wwiseflowd.cli.doctor",
 )
 
 

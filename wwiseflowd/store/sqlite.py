@@ -12,6 +12,7 @@ from typing import Any
 
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.store import ExecutionStatus, MemoEntry
+from wwiseflowd.store.doctor import StateFileCorrupt
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS memo (
@@ -51,12 +52,16 @@ class SQLiteStore:
         self._db = sqlite3.connect(
             str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(executions)")}
-        if "pid" not in columns:  # ledgers written before the owner's pid was kept
-            self._db.execute("ALTER TABLE executions ADD COLUMN pid INTEGER")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(executions)")}
+            if "pid" not in columns:  # ledgers written before the owner's pid was kept
+                self._db.execute("ALTER TABLE executions ADD COLUMN pid INTEGER")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StateFileCorrupt(self.path, exc) from None
 
     # -- memo ----------------------------------------------------------------------------------
 
