@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .conftest import DaemonHarness, sounds, wait_until
+from wwiseflowd.engine import Engine
+from wwiseflowd.sim import Emulator
+
+from .conftest import DaemonHarness, daemon_settings, sounds, wait_until
 from .wavs import wav_bytes, write_wav
 
 pytestmark = pytest.mark.integration
@@ -61,15 +66,14 @@ def test_a_watcher_that_stops_reporting_files_is_named_and_the_rescan_imports_th
     wait_until(lambda: [n for n, _ in sounds(harness.sim)] == ["Missed"], timeout=20)
 
 
-def test_wwise_coming_back_is_seen_by_the_next_health_probe(harness: DaemonHarness) -> None:
-    engine = harness.start().engine
+def test_wwise_coming_back_is_seen_by_the_next_health_probe(tmp_path: Path, sim: Emulator) -> None:
+    with Engine(daemon_settings(tmp_path, sim.url, [])) as engine:
 
-    def wwise_connected() -> bool:
-        return bool(engine.health(probe=True)["backends"]["wwise"].get("connected"))
+        def wwise() -> dict[str, Any]:
+            return dict(engine.health(probe=True)["backends"]["wwise"])
 
-    wait_until(wwise_connected)
-    harness.sim.stop()
-    wait_until(lambda: not wwise_connected())
-    wait_until(lambda: engine.health()["backends"]["wwise"].get("lastError"))  # it tried, and failed
-    harness.sim.restart()
-    wait_until(wwise_connected, timeout=10)  # not a stale "unreachable" until the next batch
+        wait_until(lambda: wwise().get("connected"))
+        sim.stop()
+        wait_until(lambda: not wwise().get("connected") and wwise().get("lastError"))  # tried, failed
+        sim.restart()
+        wait_until(lambda: wwise().get("connected"), timeout=10)  # not a stale "unreachable"
