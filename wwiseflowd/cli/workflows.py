@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from wwiseflowd import junit
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.compiler import compile_workflow
 from wwiseflowd.config import Settings
@@ -18,6 +19,7 @@ from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, read_w
 from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest, connect_daemon
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import new_execution_id
+from wwiseflowd.sim.dryrun import DryRun, render_text
 
 
 def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str, Any] | Result:
@@ -99,15 +101,26 @@ def _summary(result: dict[str, Any]) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the full execution result as JSON.")
 @click.option("--local", is_flag=True,
               help="Run in this process even when a daemon is running (default: the daemon runs it).")
+@click.option("--project", "dry_project", type=click.Path(path_type=Path, exists=True),
+              help="Dry run: run against an in-memory copy of this Wwise project (.wproj or its folder) "
+                   "and print what the run would change; the project's files are never written.")
+@click.option("--dry-run", is_flag=True, help="Same as --simulate with --project (needs --project).")
+@click.option("--wwise-version", help="With --project: emulate this Wwise version instead of the .wproj's.")
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --project: also write the change report as JSON to this file.")
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a JUnit XML report (one test case: this workflow) to this file.")
 @click.pass_obj
 def exec_cmd(
     state: CliState, flow: Path, url: str | None, simulate: bool, input_pairs: tuple[str, ...],
-    force: bool, no_rollback: bool, as_json: bool, local: bool,
+    force: bool, no_rollback: bool, as_json: bool, local: bool, dry_project: Path | None, dry_run: bool,
+    wwise_version: str | None, report_file: Path | None, junit_file: Path | None,
 ) -> None:
     """Compile and run the workflow FLOW.json once; exit 0 when it succeeded, 1 when not.
 
     With a daemon running (``wwiseflowd run``), the daemon runs it: one engine, one WAAPI
-    connection, one run ledger. ``--local``, ``--simulate`` and ``--url`` run it in this process."""
+    connection, one run ledger. ``--local``, ``--simulate``, ``--project`` and ``--url`` run it in
+    this process. ``--project`` (a dry run) also prints what the run would change in that project."""
     from wwiseflowd import logs
 
     settings = state.settings.model_copy(deep=True)
@@ -120,32 +133,66 @@ def exec_cmd(
         return
     if url:
         settings.wwise.url = url
-    request = RunRequest(document=read.data, inputs=inputs, force=force,
+    if dry_run and dry_project is None:
+        fail("--dry-run needs --project path/to/Game.wproj (the Wwise project to try the workflow on).",
+             code=2)
+    dry = _start_dry_run(dry_project, wwise_version) if dry_project is not None else None
+    # a dry run always runs every node: a memoised "cached" node would hide its changes from the report
+    request = RunRequest(document=read.data, inputs=inputs, force=force or dry is not None,
                          rollback=False if no_rollback else None, execution_id=new_execution_id())
     show = _progress_printer(not as_json or sys.stderr.isatty())
-    with _operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
+    local = local or simulate or bool(url) or dry is not None
+    with contextlib.ExitStack() as stack, _operations(state, settings, local=local, simulate=simulate,
+                                                      dry=dry) as ops:
+        if dry is not None:
+            stack.callback(dry.close)
         try:
             outcome = ops.run(request, show)
         except KeyboardInterrupt:
             click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
             ops.cancel(str(request.execution_id))
             outcome = ops.wait(str(request.execution_id))
+        changes = dry.report() if dry is not None else None
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
+    if junit_file is not None:
+        junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
+            flow.name, "dry-run" if dry is not None else "exec", execution or outcome.model_dump(),
+            seconds=(execution or {}).get("durationMs", 0) / 1000,
+            output=render_text(changes) if changes is not None else "")])
     if execution is None:  # it never started: the document or a path was refused
         _fail_result(outcome, as_json)
         return
+    if report_file is not None and changes is not None:
+        report_file.write_text(changes.model_dump_json(indent=2), encoding="utf-8")
     if as_json:
-        echo_json(execution)
+        echo_json({**execution, "changes": changes.model_dump()} if changes is not None else execution)
     else:
         for line in _summary(execution):
             click.echo(line)
+        if changes is not None:
+            click.echo(render_text(changes))
     sys.exit(0 if outcome.ok else 1)
 
 
+def _start_dry_run(project: Path, version: str | None) -> DryRun:
+    """A started read-only emulator on ``project``, or exit 2 with the loader's sentence."""
+    from wwiseflowd.sim.persistence import ProjectFileError
+
+    try:
+        dry = DryRun(project, version)
+        dry.start()
+    except (ProjectFileError, ValueError) as exc:
+        fail(str(exc), code=2)
+    click.echo(f"Dry run on {dry.wproj} (Wwise {dry.emulator.version.display_name}, in memory; its files "
+               "are not written).", err=True)
+    return dry
+
+
 @contextlib.contextmanager
-def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool) -> Iterator[Operations]:
+def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool,
+                dry: DryRun | None = None) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
-    against an emulator)."""
+    against an emulator; ``dry``: against the dry run's read-only emulator)."""
     client = None if local else connect_daemon(settings)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
@@ -154,7 +201,11 @@ def _operations(state: CliState, settings: Settings, *, local: bool, simulate: b
         return
     from wwiseflowd.engine import Engine
 
-    with simulated(settings, simulate) as run_settings, Engine(run_settings, state.plugins) as engine:
+    if dry is not None:
+        settings = settings.model_copy(deep=True)
+        settings.wwise.url = dry.url
+    with simulated(settings, simulate and dry is None) as run_settings, \
+            Engine(run_settings, state.plugins) as engine:
         yield LocalOperations(engine)
 
 
@@ -180,14 +231,23 @@ def _fail_result(result: Result, as_json: bool) -> None:
 
 
 @click.command("validate")
-@click.argument("flow", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("flows", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a JUnit XML report (one test case per workflow file) to this file.")
 @click.pass_obj
-def validate_cmd(state: CliState, flow: Path) -> None:
-    """Compile FLOW.json without running it; print the plan (exit 0) or every error (exit 1) as JSON."""
-    read = read_workflow_file(flow)
-    result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
-    echo_json(result.model_dump())
-    sys.exit(0 if result.ok else 1)
+def validate_cmd(state: CliState, flows: tuple[Path, ...], junit_file: Path | None) -> None:
+    """Compile FLOW.json files without running them; print the plan (exit 0) or every error (exit 1)
+    as JSON (one object for one file, a list for several)."""
+    results = []
+    for flow in flows:
+        read = read_workflow_file(flow)
+        result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
+        results.append(result.model_dump())
+    if junit_file is not None:
+        junit.write(junit_file, "wwiseflowd validate",
+                    [junit.case_from_result(flow.name, "validate", r) for flow, r in zip(flows, results, strict=True)])
+    echo_json(results[0] if len(results) == 1 else results)
+    sys.exit(0 if all(r["ok"] for r in results) else 1)
 
 
 commands = [exec_cmd, validate_cmd]
