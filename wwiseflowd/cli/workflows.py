@@ -19,7 +19,7 @@ from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, read_w
 from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest, connect_daemon
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import new_execution_id
-from wwiseflowd.sim.dryrun import DryRun, render_text
+from wwiseflowd.sim.dryrun import ChangeReport, DryRunOutcome, render_text, run_dry
 
 
 def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str, Any] | Result:
@@ -136,27 +136,24 @@ def exec_cmd(
     if dry_run and dry_project is None:
         fail("--dry-run needs --project path/to/Game.wproj (the Wwise project to try the workflow on).",
              code=2)
-    dry = _start_dry_run(dry_project, wwise_version) if dry_project is not None else None
-    # a dry run always runs every node: a memoised "cached" node would hide its changes from the report
-    request = RunRequest(document=read.data, inputs=inputs, force=force or dry is not None,
+    request = RunRequest(document=read.data, inputs=inputs, force=force,
                          rollback=False if no_rollback else None, execution_id=new_execution_id())
     show = _progress_printer(not as_json or sys.stderr.isatty())
-    local = local or simulate or bool(url) or dry is not None
-    with contextlib.ExitStack() as stack, _operations(state, settings, local=local, simulate=simulate,
-                                                      dry=dry) as ops:
-        if dry is not None:
-            stack.callback(dry.close)
-        try:
-            outcome = ops.run(request, show)
-        except KeyboardInterrupt:
-            click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
-            ops.cancel(str(request.execution_id))
-            outcome = ops.wait(str(request.execution_id))
-        changes = dry.report() if dry is not None else None
+    changes: ChangeReport | None = None
+    if dry_project is not None:
+        outcome, changes = _dry_run(state, settings, request, dry_project, wwise_version, show)
+    else:
+        with _operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
+            try:
+                outcome = ops.run(request, show)
+            except KeyboardInterrupt:
+                click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
+                ops.cancel(str(request.execution_id))
+                outcome = ops.wait(str(request.execution_id))
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
     if junit_file is not None:
         junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
-            flow.name, "dry-run" if dry is not None else "exec", execution or outcome.model_dump(),
+            flow.name, "dry-run" if changes is not None else "exec", execution or outcome.model_dump(),
             seconds=(execution or {}).get("durationMs", 0) / 1000,
             output=render_text(changes) if changes is not None else "")])
     if execution is None:  # it never started: the document or a path was refused
@@ -174,25 +171,23 @@ def exec_cmd(
     sys.exit(0 if outcome.ok else 1)
 
 
-def _start_dry_run(project: Path, version: str | None) -> DryRun:
-    """A started read-only emulator on ``project``, or exit 2 with the loader's sentence."""
+def _dry_run(state: CliState, settings: Settings, request: RunRequest, project: Path, version: str | None,
+             show: EventSink | None) -> DryRunOutcome:
+    """The run on a read-only copy of ``project``, or exit 2 with the loader's sentence."""
     from wwiseflowd.sim.persistence import ProjectFileError
 
+    click.echo(f"Dry run on {project} (in memory; the project's files are not written).", err=True)
     try:
-        dry = DryRun(project, version)
-        dry.start()
+        return run_dry(settings, state.plugins, request, project, version, show)
     except (ProjectFileError, ValueError) as exc:
         fail(str(exc), code=2)
-    click.echo(f"Dry run on {dry.wproj} (Wwise {dry.emulator.version.display_name}, in memory; its files "
-               "are not written).", err=True)
-    return dry
+        raise  # fail() exits; this keeps the type checker informed
 
 
 @contextlib.contextmanager
-def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool,
-                dry: DryRun | None = None) -> Iterator[Operations]:
+def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
-    against an emulator; ``dry``: against the dry run's read-only emulator)."""
+    against an emulator)."""
     client = None if local else connect_daemon(settings)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
@@ -201,11 +196,7 @@ def _operations(state: CliState, settings: Settings, *, local: bool, simulate: b
         return
     from wwiseflowd.engine import Engine
 
-    if dry is not None:
-        settings = settings.model_copy(deep=True)
-        settings.wwise.url = dry.url
-    with simulated(settings, simulate and dry is None) as run_settings, \
-            Engine(run_settings, state.plugins) as engine:
+    with simulated(settings, simulate) as run_settings, Engine(run_settings, state.plugins) as engine:
         yield LocalOperations(engine)
 
 
@@ -244,8 +235,8 @@ def validate_cmd(state: CliState, flows: tuple[Path, ...], junit_file: Path | No
         result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
         results.append(result.model_dump())
     if junit_file is not None:
-        junit.write(junit_file, "wwiseflowd validate",
-                    [junit.case_from_result(flow.name, "validate", r) for flow, r in zip(flows, results, strict=True)])
+        cases = [junit.case_from_result(f.name, "validate", r) for f, r in zip(flows, results, strict=True)]
+        junit.write(junit_file, "wwiseflowd validate", cases)
     echo_json(results[0] if len(results) == 1 else results)
     sys.exit(0 if all(r["ok"] for r in results) else 1)
 

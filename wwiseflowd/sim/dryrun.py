@@ -13,11 +13,17 @@ REST ``dryRun``, daemon rules with ``dry_run = true``) start one, point the engi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
+from wwiseflowd.results import Result
 from wwiseflowd.sim.model import Project
+
+if TYPE_CHECKING:
+    from wwiseflowd.config import Settings
+    from wwiseflowd.operations import EventSink, RunRequest
+    from wwiseflowd.plugins import Plugins
 
 
 class _State(NamedTuple):
@@ -232,5 +238,30 @@ class DryRun:
         self.close()
 
 
-__all__ = ["AudioImport", "ChangeReport", "DryRun", "ObjectChange", "ValueChange", "capture", "compare",
-           "render_text"]
+class DryRunOutcome(NamedTuple):
+    """A dry run's execution outcome (as ``Operations.run`` gives it) and its change report."""
+
+    outcome: Result
+    changes: ChangeReport
+
+
+def run_dry(settings: Settings, plugins: Plugins | None, request: RunRequest, project: Path | str,
+            version: str | None = None, on_event: EventSink | None = None) -> DryRunOutcome:
+    """Run ``request`` on a read-only copy of ``project`` with an engine of its own; the one path
+    every front door takes. Raises ProjectFileError / ValueError when the project cannot be loaded.
+
+    Every node runs (``force``): a memoised node would hide its changes from the report.
+    """
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.operations import LocalOperations
+
+    with DryRun(project, version) as dry:
+        dry_settings = settings.model_copy(deep=True)
+        dry_settings.wwise.url = dry.url
+        with Engine(dry_settings, plugins) as engine:
+            outcome = LocalOperations(engine).run(request.model_copy(update={"force": True}), on_event)
+        return DryRunOutcome(outcome, dry.report())
+
+
+__all__ = ["AudioImport", "ChangeReport", "DryRun", "DryRunOutcome", "ObjectChange", "ValueChange", "capture",
+           "compare", "render_text", "run_dry"]
