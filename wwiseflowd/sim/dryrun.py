@@ -263,5 +263,20 @@ def run_dry(settings: Settings, plugins: Plugins | None, request: RunRequest, pr
         return DryRunOutcome(outcome, dry.report())
 
 
+def execute_dry(settings: Settings, plugins: Plugins | None, plan: Any, inputs: dict[str, Any],
+                project: Path | str, execution_id: str | None = None,
+                source: str = "watch") -> tuple[Any, ChangeReport]:
+    """``Engine.execute`` of a compiled plan on a read-only copy of ``project`` (the daemon's rules
+    with ``dry_run = true``); returns the ExecutionResult and the change report."""
+    from wwiseflowd.engine import Engine
+
+    with DryRun(project) as dry:
+        dry_settings = settings.model_copy(deep=True)
+        dry_settings.wwise.url = dry.url
+        with Engine(dry_settings, plugins) as engine:
+            result = engine.execute(plan, inputs, force=True, execution_id=execution_id, source=source)
+        return result, dry.report()
+
+
 __all__ = ["AudioImport", "ChangeReport", "DryRun", "DryRunOutcome", "ObjectChange", "ValueChange", "capture",
-           "compare", "render_text", "run_dry"]
+           "compare", "execute_dry", "render_text", "run_dry"]
