@@ -1,4 +1,5 @@
-"""A watch rule with ``dry_run = true``: dropped files run on a read-only copy of a project, Wwise untouched."""
+"""A watch rule with ``dry_run = true``: dropped files run on a read-only copy of a project; Wwise and
+the project are untouched."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_a_dry_run_rule_reports_what_it_would_import_and_touches_nothing(
     project = tmp_path / "Game"
     shutil.copytree(GODOT, project)
     before = tree_digest(project)
-    harness.start(dry_run=True, dry_run_project=str(project), target="\\Actor-Mixer Hierarchy\\Default Work Unit")
+    harness.start(dry_run=True, dry_run_project=str(project),
+                  target="\\Actor-Mixer Hierarchy\\Default Work Unit")
     write_wav(harness.drop / "Door_Open.wav")
     reports = tmp_path / "state" / "dry-runs"
     wait_until(lambda: reports.is_dir() and any(reports.glob("*.json")))

@@ -60,7 +60,7 @@ def test_dry_run_reports_every_change_and_writes_nothing(tmp_path: Path, project
     created = {(c["type"], c["path"]) for c in changes["created"]}
     assert ("Sound", "\\Actor-Mixer Hierarchy\\Default Work Unit\\UI_Click") in created
     assert ("Event", "\\Events\\Default Work Unit\\Play_UI_Click") in created
-    assert {"name": "Volume", "new": -6} in [{"name": c["name"], "new": c["new"]} for c in changes["properties"]]
+    assert ("Volume", -6) in [(c["name"], c["new"]) for c in changes["properties"]]
     target = next(r for r in changes["references"] if r["name"] == "Target")
     assert target["new"] == "\\Actor-Mixer Hierarchy\\Default Work Unit\\UI_Click"
     (audio,) = changes["audio"]
@@ -141,7 +141,8 @@ def test_the_report_names_renames_moves_deletes_and_references() -> None:
         ("\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Gunshot",
          "\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Gunshot_Loud")]
     assert [r.path for r in report.moved] == ["\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Wind"]
-    assert [r.path for r in report.deleted] == ["\\Actor-Mixer Hierarchy\\Default Work Unit\\Ambience\\Outdoor"]
+    outdoor_path = "\\Actor-Mixer Hierarchy\\Default Work Unit\\Ambience\\Outdoor"
+    assert [r.path for r in report.deleted] == [outdoor_path]
     assert report.references == []  # OutputBus already pointed at the master bus: no change
     text = render_text(report)
     assert "~ renamed" in text and "> moved" in text and "- deleted" in text
