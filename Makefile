@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench venv clean
 
-$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
+		-e plugins/wwiseflowd-reaper
 	touch $(STAMP)
 
 venv: $(STAMP)
