@@ -160,4 +160,7 @@ class Health(BaseModel):
     watchers: dict[str, Any] = Field(default_factory=dict, description="Drop-folder watchers, by folder.")
     queues: list[dict[str, Any]] = Field(default_factory=list, description="Per rule: queued files.")
     workflowsInError: list[WorkflowFile] = Field(default_factory=list)
+    frontDoors: dict[str, Any] = Field(
+        default_factory=dict, description="Front doors plugins added (e.g. grpc), by name: state and address."
+    )
     problems: list[str] = Field(default_factory=list, description="What makes the status degraded.")
