@@ -53,16 +53,16 @@ def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str,
 
 
 @contextlib.contextmanager
-def simulated(settings: Settings, enabled: bool) -> Iterator[Settings]:
-    """With ``enabled``: a WAAPI emulator in-process (project under the state dir) and settings
-    pointing at it; otherwise ``settings`` unchanged."""
+def simulated(settings: Settings, enabled: bool, project_dir: Path | None = None) -> Iterator[Settings]:
+    """With ``enabled``: a WAAPI emulator in-process (project in ``project_dir``, default under the
+    state dir) and settings pointing at it; otherwise ``settings`` unchanged."""
     if not enabled:
         yield settings
         return
     from wwiseflowd.sim.inprocess import start_in_process
 
     simulated_settings = settings.model_copy(deep=True)
-    with start_in_process(simulated_settings, keep_port=True) as sim:
+    with start_in_process(simulated_settings, keep_port=True, project_dir=project_dir) as sim:
         click.echo(f"Simulating Wwise with the built-in emulator at {sim.url} (project: {sim.project_dir})",
                    err=True)
         yield simulated_settings
@@ -143,7 +143,7 @@ def exec_cmd(
     if dry_project is not None:
         outcome, changes = _dry_run(state, settings, request, dry_project, wwise_version, show)
     else:
-        with _operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
+        with cli_operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
             try:
                 outcome = ops.run(request, show)
             except KeyboardInterrupt:
@@ -185,9 +185,11 @@ def _dry_run(state: CliState, settings: Settings, request: RunRequest, project: 
 
 
 @contextlib.contextmanager
-def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool) -> Iterator[Operations]:
+def cli_operations(
+    state: CliState, settings: Settings, *, local: bool, simulate: bool, project_dir: Path | None = None,
+) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
-    against an emulator)."""
+    against an emulator, its project in ``project_dir`` or under the state dir)."""
     client = None if local else connect_daemon(settings)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
@@ -196,7 +198,8 @@ def _operations(state: CliState, settings: Settings, *, local: bool, simulate: b
         return
     from wwiseflowd.engine import Engine
 
-    with simulated(settings, simulate) as run_settings, Engine(run_settings, state.plugins) as engine:
+    with simulated(settings, simulate, project_dir) as run_settings, \
+            Engine(run_settings, state.plugins) as engine:
         yield LocalOperations(engine)
 
 
