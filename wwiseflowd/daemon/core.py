@@ -441,6 +441,8 @@ class Daemon:
             "watchers": by_folder,
             "batches": [b.as_dict() for b in self.journal.recent_batches(20)],
             "failures": [f.as_dict() for f in self.journal.recent_failures(20)],
+            "files": [f.as_dict() for f in self.journal.recent_files(50)],
+            "waiting": [b.as_dict() for b in self.journal.waiting_batches()],
             "workflows": self.library.status(),
         }
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from wwiseflowd.api.routes import events, executions, health, metrics, nodes, workflows, wwise
+from wwiseflowd.api.routes import (
+    auth,
+    drops,
+    editor,
+    events,
+    executions,
+    health,
+    metrics,
+    nodes,
+    workflow_files,
+    workflows,
+    wwise,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     workflows.router,
@@ -14,4 +26,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     wwise.router,
     health.router,
     metrics.router,
+    workflow_files.router,
+    drops.router,
+    auth.router,
+    editor.router,
 )

@@ -25,6 +25,7 @@ from wwiseflowd.api.workflow_files import scan_workflow_files
 from wwiseflowd.engine import Engine, ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.watch.workflows import read_workflow_file
+from wwiseflowd.workflow_store import file_version
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
@@ -90,7 +91,9 @@ async def execute_workflow(
     The request waits on the event loop, not on a threadpool thread, so long runs never starve
     the routes that answer at once (health, events, metrics)."""
     document, options = unpack(body)
-    execution_id = await run_in_threadpool(_start, engine, guard, document, options)
+    # the editor says who it is, so the execution history can tell its runs apart
+    source = "editor" if request.headers.get("x-wwiseflowd-source") == "editor" else "rest"
+    execution_id = await run_in_threadpool(_start, engine, guard, document, options, source)
     if run_async:
         accepted = ExecutionAccepted(
             executionId=execution_id,
@@ -110,7 +113,9 @@ WAIT_MIN_S = 0.002
 WAIT_MAX_S = 0.05
 
 
-def _start(engine: Engine, guard: PathGuard, document: dict[str, Any], options: ExecuteRequest) -> str:
+def _start(
+    engine: Engine, guard: PathGuard, document: dict[str, Any], options: ExecuteRequest, source: str = "rest"
+) -> str:
     """Check, compile and submit a run in the background; its executionId. Raises ApiError."""
     compiled = checked_compile(engine, guard, document, options.inputs)
     if not compiled.ok:
@@ -126,7 +131,7 @@ def _start(engine: Engine, guard: PathGuard, document: dict[str, Any], options: 
             force=options.force,
             rollback=options.rollback,
             execution_id=options.executionId,
-            source="rest",
+            source=source,
         )
     except ValueError:  # the same id was submitted a moment ago by another request
         raise ApiError.of(
@@ -170,7 +175,7 @@ def get_workflow(workflow_id: str, engine: EngineDep, settings: SettingsDep, sta
         if entry.get("id") == workflow_id:
             if "document" not in entry:
                 entry = {**entry, "document": read_workflow_file(Path(entry["file"]))[0]}
-            return entry
+            return {**entry, "version": file_version(Path(entry["file"]))}
     raise ApiError.of(
         ErrorCode.NOT_FOUND,
         f"No workflow file has id {workflow_id!r}; GET /workflows lists them "
