@@ -119,7 +119,7 @@ function EditorInner({ types, initialId }: Props) {
       <FileBar doc={doc} dirty={dirty} initialId={initialId} onLoad={load} onSaved={() => setDirty(false)}
         onRename={(id) => setDoc((current) => ({ ...current, id }))} />
       <div className="editor">
-        <aside className="left"><Palette types={types} onAdd={(type) => add(type)} /></aside>
+        <aside className="sidebar-left"><Palette types={types} onAdd={(type) => add(type)} /></aside>
         <main className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
           <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange} onConnect={onConnect} deleteKeyCode={["Delete", "Backspace"]}
@@ -134,7 +134,7 @@ function EditorInner({ types, initialId }: Props) {
             </div>
           )}
         </main>
-        <aside className="right">
+        <aside className="sidebar-right">
           <RunBar doc={doc} control={runControl} problems={problems} />
           {selectedDoc ? (
             <Inspector node={selectedDoc} info={byType.get(selectedDoc.type)} problems={grouped.get(selectedDoc.id) ?? []}

@@ -4,7 +4,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { useGraph } from "./context";
 import { formatMs } from "./status";
-import { INPUTS_NODE_ID, ORDER_HANDLE, parseRef, type Json } from "./workflow";
+import { INPUTS_NODE_ID, ORDER_HANDLE, canvasFields, parseRef, type Json } from "./workflow";
 
 export interface FlowNodeData extends Record<string, unknown> {
   nodeType: string;
@@ -27,8 +27,7 @@ function FlowNodeView({ id, data, selected }: NodeProps) {
   const errors = problems.get(id) ?? [];
   const state = run[id] ?? { status: "idle" as const };
   const required = new Set(info?.inputs.required ?? []);
-  const fields = [...Object.keys(info?.inputs.properties ?? {})];
-  for (const key of Object.keys(values)) if (!fields.includes(key)) fields.push(key);
+  const { shown: fields, hidden } = canvasFields(info, values);
   const badFields = new Set(errors.map((e) => e.field).filter(Boolean));
   return (
     <div
@@ -52,6 +51,7 @@ function FlowNodeView({ id, data, selected }: NodeProps) {
           <span className="wf-field-value">{preview(values[field])}</span>
         </div>
       ))}
+      {hidden > 0 && <div className="wf-more muted">+{hidden} optional in the form</div>}
       {(info?.outputs ?? []).map((output) => (
         <div key={output} className="wf-output" data-output={output}>
           <span>{output}</span>

@@ -3,7 +3,7 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
-import { INPUTS_NODE_ID, refsIn, type DocNode, type Json, type NodeTypeInfo, type Problem, type WorkflowDoc } from "./workflow";
+import { INPUTS_NODE_ID, formPlaceholders, formSchema, refsIn, type DocNode, type Json, type NodeTypeInfo, type Problem, type WorkflowDoc } from "./workflow";
 
 interface Props {
   node: DocNode;
@@ -25,14 +25,7 @@ function describeWire(value: Json): string {
 export function Inspector({ node, info, problems, onChange }: Props) {
   const data = node.data ?? {};
   const wired = wiredFields(data);
-  const properties = { ...(info?.inputs.properties ?? {}) };
-  for (const field of Object.keys(wired)) delete properties[field];
-  const schema = {
-    ...(info?.inputs ?? {}),
-    title: undefined,
-    properties,
-    required: (info?.inputs.required ?? []).filter((field) => !(field in wired)),
-  } as RJSFSchema;
+  const schema = formSchema(info?.inputs ?? {}, Object.keys(wired)) as RJSFSchema;
   const literal = Object.fromEntries(Object.entries(data).filter(([field]) => !(field in wired)));
   return (
     <div className="inspector" data-inspector-node={node.id}>
@@ -64,7 +57,8 @@ export function Inspector({ node, info, problems, onChange }: Props) {
         validator={validator}
         noHtml5Validate
         showErrorList={false}
-        uiSchema={{ "ui:submitButtonOptions": { norender: true } }}
+        uiSchema={{ ...formPlaceholders(info?.inputs ?? {}), "ui:submitButtonOptions": { norender: true } }}
+        experimental_defaultFormStateBehavior={{ emptyObjectFields: "skipDefaults" }}
         onChange={(event) => onChange({ ...wired, ...clean(event.formData as Record<string, Json>) })}
       />
     </div>

@@ -4,7 +4,7 @@ import { inputNames, toFlowNodes } from "./flow";
 import { parseRoute } from "./router";
 import { applyEvent, stateOfResult, type ExecutionResult } from "./status";
 import {
-  INPUTS_NODE_ID, addNode, connect, disconnect, paletteGroups, parseRef, problemsByNode, removeNodes, serialise,
+  INPUTS_NODE_ID, addNode, formSchema, connect, disconnect, paletteGroups, parseRef, problemsByNode, removeNodes, serialise,
   wiresOf, type NodeTypeInfo, type WorkflowDoc,
 } from "./workflow";
 
@@ -143,5 +143,23 @@ describe("routes and cookies", () => {
   it("reads the CSRF secret from the cookies", () => {
     expect(csrfToken("a=1; wwiseflowd_csrf=abc%3D; b=2")).toBe("abc=");
     expect(csrfToken("a=1")).toBeNull();
+  });
+});
+
+describe("forms", () => {
+  it("shows optional (X | null) fields as plain fields and leaves wired fields out", () => {
+    const inputs = {
+      type: "object", required: ["objectId"],
+      properties: {
+        objectId: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Objectid" },
+        filePath: { anyOf: [{ type: "string" }, { type: "null" }], default: null, title: "Filepath" },
+        mode: { anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] },
+      },
+    };
+    const schema = formSchema(inputs, ["objectId"]) as { properties: Record<string, unknown>; required: string[] };
+    expect(Object.keys(schema.properties)).toEqual(["filePath", "mode"]);
+    expect(schema.properties.filePath).toEqual({ type: "string", title: "Filepath" });
+    expect(schema.properties.mode).toEqual(inputs.properties.mode);
+    expect(schema.required).toEqual([]);
   });
 });

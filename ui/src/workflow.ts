@@ -247,3 +247,48 @@ export function paletteGroups(types: NodeTypeInfo[], search: string): [string, N
   }
   return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
+
+type Schema = Record<string, unknown>;
+
+/** A property schema as the form shows it: `X | null` (pydantic's optional fields) becomes plain X,
+ * so a sound designer gets a text box rather than a type chooser; a null default is dropped. */
+export function formProperty(property: Schema): Schema {
+  const choices = property.anyOf as Schema[] | undefined;
+  if (!Array.isArray(choices)) return property;
+  const concrete = choices.filter((choice) => choice.type !== "null");
+  if (concrete.length !== 1) return property;
+  const { anyOf: _anyOf, default: fallback, ...rest } = property;
+  return { ...concrete[0], ...rest, ...(fallback === null || fallback === undefined ? {} : { default: fallback }) };
+}
+
+/** The node's input schema for the form, without the fields that hold wires. */
+export function formSchema(inputs: NodeTypeInfo["inputs"], wired: Iterable<string>): Schema {
+  const skip = new Set(wired);
+  const properties = Object.fromEntries(
+    Object.entries(inputs.properties ?? {}).filter(([field]) => !skip.has(field)).map(([field, p]) => [field, formProperty(p)]),
+  );
+  return { ...inputs, title: undefined, properties, required: (inputs.required ?? []).filter((field) => !skip.has(field)) };
+}
+
+/** Fields a node shows on the canvas (each with its input handle): required ones, those holding a
+ * value, and those without a meaningful default; the rest live in the form only. */
+export function canvasFields(info: NodeTypeInfo | undefined, values: Record<string, Json>): { shown: string[]; hidden: number } {
+  const properties = info?.inputs.properties ?? {};
+  const required = new Set(info?.inputs.required ?? []);
+  const shown = Object.keys(properties).filter((field) => {
+    const fallback = properties[field]?.default;
+    return required.has(field) || values[field] !== undefined || fallback === undefined || fallback === null;
+  });
+  for (const field of Object.keys(values)) if (!shown.includes(field)) shown.push(field);
+  return { shown, hidden: Object.keys(properties).filter((field) => !shown.includes(field)).length };
+}
+
+/** Form placeholders showing each field's default (the form leaves defaults out of the document). */
+export function formPlaceholders(inputs: NodeTypeInfo["inputs"]): Record<string, { "ui:placeholder": string }> {
+  const hints: Record<string, { "ui:placeholder": string }> = {};
+  for (const [field, property] of Object.entries(inputs.properties ?? {})) {
+    const fallback = property.default;
+    if (fallback !== undefined && fallback !== null && typeof fallback !== "object") hints[field] = { "ui:placeholder": String(fallback) };
+  }
+  return hints;
+}
