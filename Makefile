@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean ui chromium
+.PHONY: demo test lint bench venv clean ui chromium screenshots
 
-$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
+		-e plugins/wwiseflowd-reaper
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -22,6 +23,10 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 $(UI_OUT): ui/node_modules/.package-lock.json $(UI_SRC)
 	cd ui && npm run build --silent
 ui: $(UI_OUT)
+
+## The editor's screenshots in docs/ (editor-*.png), taken by its browser tests
+screenshots: $(STAMP) ui chromium
+	WWISEFLOWD_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/python -m pytest tests/ui/test_editor_browser.py -q
 
 ## Debian's chromium for the browser tests (apt-get when missing and root, as on CI)
 chromium:

@@ -8,6 +8,7 @@ locked WAAPI adapter through ``ctx.backend("wwise")``. Backends are created lazi
 from __future__ import annotations
 
 import difflib
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -107,6 +108,40 @@ class _LazyBackends(Mapping[str, Any]):
         return len(self._pool.registry.backends)
 
 
+#: control characters WAAPI's transport cannot carry (tab, newline and carriage return are fine)
+_UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def unsafe_string(value: Any, field: str = "") -> tuple[str, str, int] | None:
+    """``(field, character, position)`` of the first string (value or key) in ``value`` holding a
+    control character or a lone surrogate, or None. Wwise echoes such a string back and the WAMP
+    library misreads the echo and closes the session, so it must never reach the connection."""
+    if isinstance(value, str):
+        match = _UNSAFE_CHARS.search(value)
+        return (field or "(input)", match.group(), match.start()) if match else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            name = f"{field}.{key}" if field else str(key)
+            found = unsafe_string(str(key), name) or unsafe_string(item, name)
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = unsafe_string(item, f"{field}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def unsafe_string_sentence(found: tuple[str, str, int], what: str) -> str:
+    """The INVALID_INPUT sentence for :func:`unsafe_string`'s finding."""
+    field, char, position = found
+    return (
+        f"Invalid input for {what}: {field!r} contains the control character U+{ord(char):04X} at "
+        f"position {position}, which the connection to Wwise cannot carry; remove it and run again."
+    )
+
+
 def validation_sentence(exc: ValidationError, what: str) -> str:
     """A pydantic ValidationError as one sentence naming each bad field."""
     parts = []
@@ -144,8 +179,13 @@ class CommandBus:
         *,
         execution_id: str | None = None,
         node_id: str | None = None,
+        source: str | None = None,
     ) -> Result:
-        """Validate ``payload`` against the command's input model and run its handler."""
+        """Validate ``payload`` against the command's input model and run its handler.
+
+        ``source`` is the front door that asked (cli, rest, mcp, editor, watch/daemon, replay); it
+        is recorded in the audit log.
+        """
         started = time.perf_counter()
         raw: Any = payload.model_dump() if isinstance(payload, BaseModel) else (payload or {})
         result = self._run(name, raw, execution_id, node_id)
@@ -157,6 +197,7 @@ class CommandBus:
                 duration_ms=(time.perf_counter() - started) * 1000,
                 execution_id=execution_id,
                 node_id=node_id,
+                source=source,
             )
         return result
 
@@ -174,6 +215,10 @@ class CommandBus:
                 ErrorCode.INVALID_INPUT,
                 f"The payload of command {name!r} must be a JSON object, got {type(raw).__name__}.",
             )
+        unsafe = unsafe_string(raw)
+        if unsafe is not None:
+            what = f"node {node_id!r} ({name})" if node_id else f"command {name!r}"
+            return Result.failure(ErrorCode.INVALID_INPUT, unsafe_string_sentence(unsafe, what))
         try:
             model = spec.input_model.model_validate(dict(raw))
         except ValidationError as exc:

@@ -13,14 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from loguru import logger
 from pydantic import ValidationError
 
-from wwiseflowd.audit import AuditLog
+from wwiseflowd.audit import AuditTrail
 from wwiseflowd.bus import BackendPool, CommandBus
 from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
 from wwiseflowd.config import Settings
@@ -82,7 +81,8 @@ class Engine:
                 return self
             registry = self.plugins.registry()
             self.store: Store = self._store if self._store is not None else open_store(self.settings)
-            self.audit = AuditLog(Path(self.settings.paths.state_dir) / "audit")
+            self.audit_trail = AuditTrail.for_settings(self.settings)
+            self.audit = self.audit_trail.log
             self.backends = BackendPool(registry, self.settings)
             self.bus = CommandBus(registry, self.settings, self.backends, self.audit)
             self.runner = Runner(registry, self.settings, self.store, self.bus, self.backends, self.events,
@@ -110,7 +110,7 @@ class Engine:
         for run in active:
             run.done.wait(CLOSE_WAIT_S)
         self.backends.close()
-        self.audit.close()
+        self.audit_trail.close()
         self.store.close()
 
     def __enter__(self) -> Engine:
@@ -378,10 +378,11 @@ class Engine:
         *,
         execution_id: str | None = None,
         node_id: str | None = None,
+        source: str = "cli",
     ) -> Result:
-        """Run one bus command (e.g. ``create_sound``); audit-logged; never raises."""
+        """Run one bus command (e.g. ``create_sound``); audit-logged with ``source``; never raises."""
         self._ready()
-        return self.bus.execute(name, payload, execution_id=execution_id, node_id=node_id)
+        return self.bus.execute(name, payload, execution_id=execution_id, node_id=node_id, source=source)
 
     def backend(self, name: str) -> Any:
         """The backend ``name`` (created lazily); KeyError when no plugin registered it."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from wwiseflowd.results import ErrorCode
+from wwiseflowd.watch.fileio import NotRegularFile, open_regular
 
 WAVE_FORMAT_PCM = 0x0001
 WAVE_FORMAT_IEEE_FLOAT = 0x0003
@@ -142,7 +143,9 @@ def read_wav(path: str | os.PathLike[str], *, require_complete: bool = False) ->
     file = Path(path)
     try:
         size = file.stat().st_size
-        handle = file.open("rb")
+        handle = open_regular(file)
+    except NotRegularFile as exc:
+        raise WavError(ErrorCode.INVALID_AUDIO, f"{exc}.") from None
     except FileNotFoundError:
         raise WavError(
             ErrorCode.FILE_NOT_FOUND,

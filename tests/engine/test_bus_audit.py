@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from engine_testnodes import TestNodes, flow, node
 
-from wwiseflowd.audit import AuditLog, parse_since
+from wwiseflowd.audit import AuditFilter, AuditTrail, parse_since
 from wwiseflowd.engine import Engine
 from wwiseflowd.events import EventHub
 from wwiseflowd.results import Result
 
 
-def audit_entries(engine: Engine) -> list[dict]:
-    return list(engine.audit.read())
+def audit_entries(engine: Engine, **query: object) -> list[dict]:
+    return engine.audit_trail.entries(AuditFilter(**query))  # type: ignore[arg-type]
 
 
 def test_a_command_runs_and_is_audited(engine: Engine) -> None:
@@ -24,8 +23,9 @@ def test_a_command_runs_and_is_audited(engine: Engine) -> None:
     assert result == Result.success({"text": "hi"})
     [entry] = audit_entries(engine)
     assert entry["command"] == "echo" and entry["payload"] == {"text": "hi"}
-    assert entry["result"] == {"ok": True, "code": None, "error": None, "summary": {"text": "hi"}}
+    assert entry["result"] == {"ok": True, "code": None, "error": None, "data": {"text": "hi"}}
     assert entry["durationMs"] >= 0 and entry["executionId"] is None and entry["time"].endswith("Z")
+    assert entry["source"] == "cli" and (entry["file"], entry["line"]) == (entry["file"], 1)
 
 
 def test_unknown_command_is_not_found_with_a_suggestion(engine: Engine) -> None:
@@ -49,32 +49,35 @@ def test_a_handler_that_raises_or_returns_garbage_never_crosses_the_bus(engine: 
 def test_commands_run_by_nodes_carry_execution_and_node(engine: Engine) -> None:
     result = engine.execute(flow(node("say", "echoNode", text="hello")))
     assert result.ok and result.results[0].data == {"text": "hello"}
-    [entry] = list(engine.audit.read(execution_id=result.executionId))
+    [entry] = audit_entries(engine, execution_id=result.executionId)
     assert (entry["executionId"], entry["node"], entry["command"]) == (result.executionId, "say", "echo")
 
 
-def test_large_payloads_are_truncated_in_the_audit_log(engine: Engine) -> None:
+def test_large_payloads_and_results_are_kept_whole_in_blobs(engine: Engine) -> None:
     engine.command("echo", {"text": "x" * 100_000})
-    entry = audit_entries(engine)[0]
-    assert entry["payload"] == {"truncated": True, "chars": len(json.dumps({"text": "x" * 100_000}))}
+    [raw] = engine.audit_trail.entries(full=False)
+    assert set(raw["payload"]) == {"$blob", "bytes"} and set(raw["result"]["data"]) == {"$blob", "bytes"}
+    [entry] = audit_entries(engine)
+    assert entry["payload"] == {"text": "x" * 100_000} and entry["result"]["data"] == {"text": "x" * 100_000}
+    # the same content is stored once
+    assert len(list(engine.audit_trail.blobs.digests())) == 1
 
 
-def test_audit_files_rotate_daily_and_since_filters(tmp_path: Path) -> None:
-    directory = tmp_path / "audit"
-    directory.mkdir()
-    old_day = date(2026, 1, 1)
-    (directory / f"audit-{old_day.isoformat()}.jsonl").write_text(
-        json.dumps({"time": "2026-01-01T10:00:00.000Z", "command": "old", "executionId": "e1"}) + "\n"
-        + "{torn line\n"
-    )
-    log = AuditLog(directory)
-    log.append(command="new", payload={}, result=Result.success(), duration_ms=1.0, execution_id="e2")
-    log.close()
-    assert sorted(p.name for p in directory.iterdir()) == [
-        "audit-2026-01-01.jsonl", f"audit-{datetime.now(UTC).date().isoformat()}.jsonl"]
-    assert [e["command"] for e in log.read()] == ["old", "new"]
-    assert [e["command"] for e in log.read(since=parse_since("1h"))] == ["new"]
-    assert [e["command"] for e in log.read(execution_id="e1")] == ["old"]
+def test_audit_files_rotate_daily_and_the_chain_runs_across_them(tmp_path: Path) -> None:
+    days = iter([datetime(2026, 1, 1, 23, 59, tzinfo=UTC), datetime(2026, 1, 2, 0, 1, tzinfo=UTC)])
+    trail = AuditTrail(tmp_path / "state", tmp_path / "state" / "db.sqlite3")
+    trail.log.clock = lambda: next(days)
+    trail.log.append(command="old", payload={}, result=Result.success(), duration_ms=1.0, execution_id="e1")
+    trail.log.append(command="new", payload={}, result=Result.success(), duration_ms=1.0, execution_id="e2")
+    assert sorted(p.name for p in trail.directory.glob("*.jsonl")) == [
+        "audit-2026-01-01.jsonl", "audit-2026-01-02.jsonl"]
+    first, second = trail.entries()
+    assert second["prev"] == first["hash"] and first["prev"] == "0" * 64
+    since = datetime(2026, 1, 2, tzinfo=UTC)
+    assert [e["command"] for e in trail.entries(AuditFilter(since=since))] == ["new"]
+    assert [e["command"] for e in trail.entries(AuditFilter(execution_id="e1"))] == ["old"]
+    assert trail.verify().ok
+    trail.close()
 
 
 def test_since_accepts_durations_and_iso_times() -> None:

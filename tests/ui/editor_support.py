@@ -36,6 +36,11 @@ class EditorDaemon:
     workflows: Path
     sim: Emulator
     engine: Engine
+    server: ApiServer
+
+    def editor_url(self) -> str:
+        """What ``wwiseflowd run`` prints: the editor URL, with a one-time login token when one is set."""
+        return self.server.editor_url()
 
 
 def editor_settings(tmp: Path, wwise_url: str, **server: Any) -> Settings:
@@ -48,7 +53,9 @@ def editor_settings(tmp: Path, wwise_url: str, **server: Any) -> Settings:
         wwise={"url": wwise_url, "connect_timeout": 3, "call_timeout": 10},
         server={"host": "127.0.0.1", "port": 0, "allowed_roots": [str(audio), str(drop)], **server},
         engine={"retries": 0},
-        watch=[{"folder": str(drop), "name": "sfx", "target": TARGET, "settle_ms": 300, "batch_window_ms": 300}],
+        watch=[
+            {"folder": str(drop), "name": "sfx", "target": TARGET, "settle_ms": 300, "batch_window_ms": 300}
+        ],
     )
 
 
@@ -62,7 +69,7 @@ def editor_daemon(tmp: Path, **server: Any) -> Iterator[EditorDaemon]:
     api = ApiServer(engine, settings, status=daemon.status)
     try:
         url = api.start()
-        yield EditorDaemon(url, settings, tmp / "audio", tmp / "drop", tmp / "workflows", sim, engine)
+        yield EditorDaemon(url, settings, tmp / "audio", tmp / "drop", tmp / "workflows", sim, engine, api)
     finally:
         api.stop()
         daemon.stop()

@@ -9,15 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from editor_support import CHROMIUM, TARGET, editor_daemon
+
 from wwiseflowd.api.editor import editor_built
 from wwiseflowd.config import DEFAULT_BUS
 from wwiseflowd.default_plugins.wwise.wav import write_wav
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "ui"
-DOCS = ROOT / "docs"
 NODE = shutil.which("node")
 
 pytestmark = [
@@ -56,6 +55,15 @@ def test_editor_builds_runs_saves_and_shows_history_and_drops_in_chromium(tmp_pa
                 "WF_BUS": DEFAULT_BUS,
                 "WF_DROP": str(daemon.drop),
                 "WF_WORKFLOWS": str(daemon.workflows),
-                "WF_SCREENSHOTS": str(DOCS),
+                # `make screenshots` refreshes docs/editor-*.png; otherwise they stay in the test's folder
+                "WF_SCREENSHOTS": os.environ.get("WWISEFLOWD_SCREENSHOTS_DIR") or str(tmp_path),
             },
+        )
+
+
+def test_editor_signs_in_with_the_one_time_token_and_a_strict_httponly_cookie(tmp_path: Path) -> None:
+    with editor_daemon(tmp_path, token="browser-test-token") as daemon:
+        run_node_tests(
+            "e2e/auth.test.mjs",
+            {"WF_URL": daemon.url, "WF_LOGIN_URL": daemon.editor_url(), "WF_CHROMIUM": str(CHROMIUM)},
         )

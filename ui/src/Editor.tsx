@@ -18,6 +18,9 @@ import {
   type NodeTypeInfo, type WorkflowDoc,
 } from "./workflow";
 
+/** from this many nodes on, React Flow draws only the visible ones */
+const BIG_GRAPH = 150;
+
 export const EMPTY_DOC: WorkflowDoc = { id: "untitled", nodes: [], edges: [] };
 
 interface Props {
@@ -52,7 +55,14 @@ function EditorInner({ types, initialId }: Props) {
     setNodes(toFlowNodes(next));
     setDirty(false);
     runControl.reset();
-    window.setTimeout(() => flow.fitView({ maxZoom: 1 }), 50);
+    if (next.nodes.length > BIG_GRAPH) {
+      // a big graph opens on its first node at a readable zoom: only what is on screen is drawn
+      const first = next.nodes[0].position ?? { x: 0, y: 0 };
+      const zoom = 0.75;
+      void flow.setViewport({ x: 40 - first.x * zoom, y: 40 - first.y * zoom, zoom });
+    } else {
+      window.setTimeout(() => flow.fitView({ maxZoom: 1 }), 50);
+    }
   }, [flow, runControl.reset]);
 
   useEffect(() => setNodes((previous) => toFlowNodes(doc, previous)), [doc]);
@@ -123,7 +133,7 @@ function EditorInner({ types, initialId }: Props) {
         <main className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
           <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange} onConnect={onConnect} deleteKeyCode={["Delete", "Backspace"]}
-            minZoom={0.05} onlyRenderVisibleElements={nodes.length > 200} proOptions={{ hideAttribution: true }}>
+            minZoom={0.05} onlyRenderVisibleElements={nodes.length > BIG_GRAPH} proOptions={{ hideAttribution: true }}>
             <Background />
             <Controls />
             <MiniMap pannable zoomable />

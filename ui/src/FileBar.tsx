@@ -1,6 +1,6 @@
 // Workflow files in [paths] workflows_dir: list with compile status, open, save (with conflict
 // detection: the version the editor opened must still be on disk), rename, duplicate, delete.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiFailure, api, type WorkflowFile } from "./api";
 import { navigate } from "./router";
 import { serialise, type WorkflowDoc } from "./workflow";
@@ -38,9 +38,12 @@ export function FileBar({ doc, dirty, initialId, onLoad, onSaved, onRename }: Pr
     }
   }, [onLoad]);
 
+  // the address names the file being edited: open it unless it is already open (after a save)
+  const openRef = useRef<string | null>(null);
+  openRef.current = openId;
   useEffect(() => {
     void refresh();
-    if (initialId) void open(initialId);
+    if (initialId && initialId !== openRef.current) void open(initialId);
   }, [initialId, open, refresh]);
 
   const save = async (overwrite = false) => {

@@ -26,9 +26,10 @@ from wwiseflowd.api.editor import ASSETS_PREFIX, EditorPages, assets_app
 from wwiseflowd.api.errors import ApiError, result_response
 from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.routes import ROUTERS
-from wwiseflowd.api.security import BodySizeLimit, PathGuard, SessionStore
+from wwiseflowd.api.security import BodySizeLimit, SessionStore
 from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
+from wwiseflowd.operations import PathGuard
 from wwiseflowd.results import ErrorCode, Result
 
 DESCRIPTION = """The REST front door of wwiseflowd: validate and run workflows, follow their progress,
@@ -78,6 +79,8 @@ def create_app(
     app.state.settings = settings
     app.state.status = status
     app.state.guard = PathGuard.from_settings(settings)
+    #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
+    app.state.operations = None
     #: editor sign-in: one-time login tokens and session cookies (see security.SessionStore)
     app.state.sessions = SessionStore()
     app.state.metrics = ApiMetrics(status)

@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.mcp",
     "wwiseflowd.cli.sim",
     "wwiseflowd.cli.daemon",
+    "wwiseflowd.cli.audit",
 )
 
 

@@ -15,6 +15,7 @@ from loguru import logger
 from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.results import TRANSIENT_CODES, ErrorCode
 from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
@@ -61,15 +62,8 @@ def interpret(execution: Mapping[str, Any], files: list[DropRecord]) -> RunOutco
                 previous = per_path.get(entry["file"])
                 if previous is None or previous.get("ok", True):
                     per_path[entry["file"]] = dict(entry)  # a failure anywhere wins
-    ok = bool(execution.get("ok"))
-    code = execution.get("code")
-    error = execution.get("error")
-    if not ok and code is None:
-        failed = next(
-            (r for r in execution.get("results") or [] if r.get("ok") is False and r.get("code")), None
-        )
-        code = failed.get("code") if failed else ErrorCode.INTERNAL.value
-        error = error or (failed.get("error") if failed else "the workflow run failed")
+    outcome = execution_outcome(execution)
+    ok, code, error = outcome.ok, outcome.code, outcome.error
     rolled_back = bool(execution.get("rolledBack"))
     outcomes: dict[int, FileOutcome] = {}
     for record in files:
@@ -282,8 +276,10 @@ class BatchProcessor:
         )
 
     def _settle(self, rule: DropRule, batch_id: int) -> None:
+        self.settle(rule, self.journal.batch_files(batch_id))
+
+    def settle(self, rule: DropRule, records: list[DropRecord]) -> None:
         """Move/delete/leave each finished file and write ``.error.json`` for failures."""
-        records = self.journal.batch_files(batch_id)
         # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
         level = "INFO" if len(records) <= 20 else "DEBUG"
         notes: list[tuple[int, str]] = []
@@ -308,6 +304,7 @@ class BatchProcessor:
             if self.on_settled is not None:
                 self.on_settled(rule, record)
         self.journal.set_notes(notes)
+        self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
 
     def _publish(self, event: dict[str, Any]) -> None:
         try:

@@ -21,10 +21,12 @@ from loguru import logger
 
 from wwiseflowd.config import Settings
 from wwiseflowd.daemon.batches import BatchProcessor
+from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
 from wwiseflowd.watch.batcher import Batcher
+from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, NotRegularFile
 from wwiseflowd.watch.observer import ObserverSupervisor, WatchSpec
 from wwiseflowd.watch.stability import ReadyFile
 from wwiseflowd.watch.workflows import WorkflowLibrary
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 #: the observer key of the workflows directory (no rule may use it as its name)
 WORKFLOWS_KEY = "(workflows)"
 _SCAN = Path("\0scan")
+#: the event-queue key prefix of "a file of this rule was settled" (sent by the worker thread)
+_SETTLED = "\0settled:"
 #: a workflow file is compiled once it has been left alone this long (editors save in steps)
 WORKFLOW_QUIET_S = 0.25
 
@@ -47,6 +51,7 @@ class DaemonTiming:
     retry_base_s: float = 1.0
     retry_max_s: float = 30.0
     stop_grace_s: float = 30.0
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
 
 
 class Daemon:
@@ -76,6 +81,9 @@ class Daemon:
                 raise ValueError(f"two [[watch]] rules share the id {rule.id!r}; give them distinct names")
             self.rules[rule.id] = rule
         _separate_nested(self.rules.values())
+        #: per-rule run-time state, owned by the pump thread
+        timeout = self.timing.read_timeout_s
+        self.states = {rid: RuleState.for_rule(r, read_timeout_s=timeout) for rid, r in self.rules.items()}
         self.library = WorkflowLibrary(settings.paths.workflows_dir, engine.compile, self._publish)
         self._events: queue.Queue[tuple[str, Path, bool]] = queue.Queue()
         self.supervisor = ObserverSupervisor(self._events_put)
@@ -171,9 +179,9 @@ class Daemon:
         if stale:
             self.journal.forget(stale)
         for record in self.journal.active():
-            rule = self.rules.get(record.rule)
-            if rule is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
-                rule.inflight.add(record.rel_path)
+            state = self.states.get(record.rule)
+            if state is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
+                state.inflight.add(record.rel_path)
         waiting = self.journal.waiting_batches()
         if waiting:
             logger.info("Resuming {} unfinished batch(es) from the journal", len(waiting))
@@ -208,7 +216,7 @@ class Daemon:
         self._flush_open_batches()
 
     def _next_deadline(self) -> float:
-        deadlines = [d for d in (r.tracker.next_deadline() for r in self.rules.values()) if d is not None]
+        deadlines = [d for d in (s.tracker.next_deadline() for s in self.states.values()) if d is not None]
         batch_deadline = self.batcher.next_deadline()
         if batch_deadline is not None:
             deadlines.append(batch_deadline)
@@ -220,6 +228,9 @@ class Daemon:
             if key == WORKFLOWS_KEY:
                 if path != _SCAN:
                     self.library.sync(quiet_s=WORKFLOW_QUIET_S)
+                continue
+            if key.startswith(_SETTLED):
+                self._after_settled(key[len(_SETTLED) :], path, replaced=is_dir)
                 continue
             rule = self.rules.get(key)
             if rule is None:
@@ -235,47 +246,52 @@ class Daemon:
             self._track(self.rules[key], paths)
 
     def _track(self, rule: DropRule, paths: set[Path]) -> None:
+        state = self.states[rule.id]
         fresh = []
         for path in paths:
             rel = rule.relative(path)
-            if rel in rule.inflight:
+            if rel in state.inflight:
                 continue  # already queued or importing
-            rule.tracker.touch(path)
-            if rel not in rule.seen_ids and path in rule.tracker:  # gone again already: nothing to record
+            state.tracker.touch(path)
+            if rel not in state.seen_ids and path in state.tracker:  # gone again already: nothing to record
                 fresh.append((str(path), rel, rule.config.target))
         if fresh:
-            rule.seen_ids.update(self.journal.record_seen(rule.id, fresh))
+            state.seen_ids.update(self.journal.record_seen(rule.id, fresh))
 
     def _rescan(self, rule: DropRule) -> None:
         """Feed every candidate the journal has not finished with to the tracker."""
+        unsettled = self.journal.unsettled(rule.id)
+        if unsettled:
+            logger.info("Finishing the move/delete of {} file(s) interrupted by a stop", len(unsettled))
+            self.processor.settle(rule, unsettled)
         known = self.journal.known_files(rule.id)
         todo = set()
         for path, rel in rule.filter.scan_rel():
             record = known.get(rel)
             if record is not None:
-                state, size, mtime_ns = record
-                if state in (FileState.QUEUED, FileState.IMPORTING):
+                if record.state in (FileState.QUEUED, FileState.IMPORTING):
                     continue
-                if state in (FileState.DONE, FileState.FAILED):
+                if record.state in (FileState.DONE, FileState.FAILED):
                     try:
                         st = os.stat(path)
                     except OSError:
                         continue
-                    if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                    if (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns):
                         continue  # left in place after it was handled
-                elif rel in rule.seen_ids:
+                elif rel in self.states[rule.id].seen_ids:
                     continue  # being tracked already
             todo.add(Path(path))
-        rule.next_rescan = time.monotonic() + rule.config.rescan_interval_s
+        self.states[rule.id].next_rescan = time.monotonic() + rule.config.rescan_interval_s
         if todo:
             logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
             self._track(rule, todo)
 
     def _decide(self) -> None:
         for rule in self.rules.values():
-            ready, vanished = rule.tracker.poll()
+            state = self.states[rule.id]
+            ready, vanished = state.tracker.poll()
             gone = [
-                rule.seen_ids.pop(rule.relative(p)) for p in vanished if rule.relative(p) in rule.seen_ids
+                state.seen_ids.pop(rule.relative(p)) for p in vanished if rule.relative(p) in state.seen_ids
             ]
             if gone:
                 self.journal.forget(gone)
@@ -298,24 +314,28 @@ class Daemon:
 
     def _nothing_settling(self, rule_id: str) -> bool:
         # no other file of the rule is being written or checked: no more of this burst is coming
-        return len(self.rules[rule_id].tracker) == 0
+        return len(self.states[rule_id].tracker) == 0
 
     def _hold(self, rule_id: str) -> bool:
-        rule = self.rules[rule_id]
+        tracker = self.states[rule_id].tracker
         # keep a quiet batch open while more files of the same burst are still settling
-        return rule.tracker.recently_active(rule.tracker.settle_s + 0.5)
+        return tracker.recently_active(tracker.settle_s + 0.5)
 
     def _ready(self, rule: DropRule, item: ReadyFile) -> None:
+        state = self.states[rule.id]
+        state.last_progress = time.monotonic()
         rel = rule.relative(item.path)
-        file_id = rule.seen_ids.pop(rel, None)
+        file_id = state.seen_ids.pop(rel, None)
         if file_id is None:
             file_id = self.journal.record_seen(rule.id, [(str(item.path), rel, rule.config.target)])[rel]
         try:
-            digest = sha256_file(item.path)
+            digest: str | None = state.reader.call(lambda: sha256_file(item.path), rel)
+        except NotRegularFile:
+            digest = None  # a pipe or device: its probe already failed it; it is never opened
         except OSError as exc:
-            logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror)
-            rule.seen_ids[rel] = file_id
-            rule.tracker.touch(item.path)
+            logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror or exc)
+            state.seen_ids[rel] = file_id
+            state.tracker.touch(item.path)
             return
         self.journal.mark_stable(
             file_id,
@@ -336,11 +356,9 @@ class Daemon:
             logger.info("{} has the same content as already imported; not importing it again", rel)
             record = self.journal.file(file_id)
             if record is not None:
-                note = rule.after_success(record)
-                if note:
-                    self.journal.set_note(file_id, note)
+                self.processor.settle(rule, [record])
             return
-        rule.inflight.add(rel)
+        state.inflight.add(rel)
         self.batcher.add(rule.id, file_id)
 
     def _flush_open_batches(self) -> None:
@@ -353,7 +371,7 @@ class Daemon:
             logger.info("Watching {} again", key)
         now = time.monotonic()
         for rule in self.rules.values():
-            if now >= rule.next_rescan:
+            if now >= self.states[rule.id].next_rescan:
                 self._rescan(rule)
         changed = self.library.sync(quiet_s=WORKFLOW_QUIET_S)
         if changed:
@@ -362,10 +380,20 @@ class Daemon:
             self.heartbeat()
 
     def _settled(self, rule: DropRule, record: DropRecord) -> None:
-        rule.inflight.discard(record.rel_path)
-        if replaced_since(Path(record.path), record):
+        """Called on the worker thread: hand the news to the pump, which owns the rule's state."""
+        replaced = replaced_since(Path(record.path), record)
+        self._events_put(_SETTLED + rule.id, Path(record.rel_path), replaced)  # the is_dir slot carries it
+
+    def _after_settled(self, rule_id: str, rel: Path, *, replaced: bool) -> None:
+        rule, state = self.rules.get(rule_id), self.states.get(rule_id)
+        if rule is None or state is None:
+            return
+        state.inflight.discard(rel.as_posix())
+        state.last_progress = time.monotonic()
+        path = rule.folder / rel
+        if replaced and rule.filter.accepts(path):
             # written over while in flight: its events were ignored then, so look at it again now
-            self._events_put(rule.id, Path(record.path), False)
+            self._track(rule, {path})
 
     # -- the worker --------------------------------------------------------------------------------
 
@@ -422,7 +450,8 @@ class Daemon:
                     "workflow": rule.config.workflow,
                     "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
                     "states": c,
-                    "settling": len(rule.tracker),
+                    "settling": len(self.states[rule.id].tracker),
+                    "waiting": self.states[rule.id].waiting(rule.folder),
                     "watcher": watchers.get(rule.id),
                 }
             )

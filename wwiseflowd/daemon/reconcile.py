@@ -1,13 +1,18 @@
 """After an interruption: which in-flight files did reach the Wwise project?
 
-The Wwise plugin writes a provenance note into each imported Sound (source file, sha256, execution
-id). One read-only WAQL query lists the Sounds under the rule's target with their notes; a file whose
-content hash appears there is already imported, so it is marked done instead of imported again.
+The Wwise plugin writes a provenance note into each imported Sound (``Imported by wwiseflowd from
+<path>; sha256 <hash>; execution <id>``). One read-only WAQL query lists the Sounds under the rule's
+target with their notes. A file counts as imported only when a note names *this* file: its path and
+its content hash, or its path and the interrupted execution's id. Content alone never matches:
+identical bytes under different names (silence placeholders, a take copied under many names) are
+different drops and each becomes its own Sound.
 With ``provenance_notes = false`` the fallback is a Sound named after the file under the target.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +21,44 @@ from wwiseflowd.store.journal import DropRecord
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
+
+_NOTE = re.compile(
+    r"Imported by wwiseflowd from (?P<path>.+?)"
+    r"(?:; sha256 (?P<sha>[0-9A-Fa-f]{64}))?"
+    r"(?:; execution (?P<execution>[^;\s]+))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a Sound's provenance note says about where its audio came from."""
+
+    path: str
+    sha256: str | None
+    execution_id: str | None
+
+
+def parse_provenance(notes: str) -> Provenance | None:
+    """The provenance written by the Wwise plugin, or None when ``notes`` holds none."""
+    for line in notes.splitlines():
+        match = _NOTE.search(line)
+        if match:
+            sha = match.group("sha")
+            return Provenance(match.group("path"), sha.lower() if sha else None, match.group("execution"))
+    return None
+
+
+def _path_key(path: str) -> str:
+    return PurePosixPath(path.replace("\\", "/")).as_posix()
+
+
+def identifies(provenance: Provenance, record: DropRecord) -> bool:
+    """True when ``provenance`` names this very drop: same path, and same hash or same execution."""
+    if _path_key(provenance.path) != _path_key(record.path):
+        return False
+    if provenance.sha256 is not None and record.sha256:
+        return provenance.sha256 == record.sha256.lower()
+    return provenance.execution_id is not None and provenance.execution_id == record.execution_id
 
 
 class _RuleLike(Protocol):
@@ -33,7 +76,7 @@ class Reconciler:
         """``[{id, name, path, notes}]`` of every Sound under ``target`` (empty when it does not exist)."""
         waql = f'"{target}" select descendants where type = "Sound"'
         result = self.engine.command(
-            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]}
+            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]}, source="daemon"
         )
         if not result.ok and result.code == ErrorCode.OBJECT_NOT_FOUND.value:
             return Result.success([])  # the target was never created: nothing was imported
@@ -48,20 +91,20 @@ class Reconciler:
         if not listed.ok:
             return listed
         rows: list[dict[str, Any]] = listed.data
-        found: dict[int, dict[str, Any]] = {}
-        by_hash: dict[str, dict[str, Any]] = {}
+        noted: dict[str, list[tuple[Provenance, dict[str, Any]]]] = {}
         by_name: dict[str, dict[str, Any]] = {}
-        for listed_row in rows:
-            notes = str(listed_row.get("notes") or "")
-            for token in notes.replace(";", " ").split():
-                if len(token) == 64:
-                    by_hash.setdefault(token.lower(), listed_row)
-            by_name.setdefault(str(listed_row.get("name", "")).lower(), listed_row)
+        for row in rows:
+            provenance = parse_provenance(str(row.get("notes") or ""))
+            if provenance is not None:
+                noted.setdefault(_path_key(provenance.path), []).append((provenance, row))
+            by_name.setdefault(str(row.get("name", "")).lower(), row)
         use_names = not rule.config.provenance_notes
+        found: dict[int, dict[str, Any]] = {}
         for record in files:
-            row: dict[str, Any] | None = by_hash.get((record.sha256 or "").lower())
-            if row is None and use_names:
-                row = by_name.get(PurePosixPath(record.rel_path).stem.lower())
-            if row is not None:
-                found[record.id] = {"objectIds": [row.get("id")], "objectPath": row.get("path")}
+            same_path = noted.get(_path_key(record.path), [])
+            hit = next((row for prov, row in same_path if identifies(prov, record)), None)
+            if hit is None and use_names:
+                hit = by_name.get(PurePosixPath(record.rel_path).stem.lower())
+            if hit is not None:
+                found[record.id] = {"objectIds": [hit.get("id")], "objectPath": hit.get("path")}
         return Result.success(found)

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,17 +17,17 @@ from loguru import logger
 
 from wwiseflowd.config import WatchConfig
 from wwiseflowd.store.journal import DropRecord
+from wwiseflowd.watch.fileio import open_regular
 from wwiseflowd.watch.filters import DropFilter
-from wwiseflowd.watch.stability import StabilityTracker
 
 #: bytes read at a time while hashing (large renders must not be read into memory at once)
 _HASH_BLOCK = 1024 * 1024
 
 
 def sha256_file(path: Path) -> str:
-    """The hex SHA-256 of a file's content."""
+    """The hex SHA-256 of a regular file's content (:class:`NotRegularFile` for a pipe or device)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         while block := fh.read(_HASH_BLOCK):
             digest.update(block)
     return digest.hexdigest()
@@ -37,21 +37,20 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass
+@dataclass(frozen=True)
 class DropRule:
-    """A watch rule with its filter, stability tracker and file-disposal policy."""
+    """A watch rule as configured: which files it takes and where they go afterwards.
+
+    Immutable once the daemon is built; what changes while the daemon runs (files settling, files
+    in flight, the next rescan) lives in :class:`~wwiseflowd.daemon.rule_state.RuleState`, owned
+    by the pump thread.
+    """
 
     config: WatchConfig
     id: str
     filter: DropFilter
-    tracker: StabilityTracker
     processed_root: Path
     failed_root: Path
-    #: relative paths currently queued or importing (their events are ignored meanwhile)
-    inflight: set[str] = field(default_factory=set)
-    #: relative path -> journal id of files being tracked
-    seen_ids: dict[str, int] = field(default_factory=dict)
-    next_rescan: float = 0.0
 
     @classmethod
     def from_config(cls, config: WatchConfig) -> DropRule:
@@ -64,9 +63,6 @@ class DropRule:
             id=config.name or str(folder),
             filter=DropFilter(
                 folder, config.patterns, recursive=config.recursive, excluded=[processed, failed]
-            ),
-            tracker=StabilityTracker(
-                config.settle_ms / 1000, incomplete_timeout_s=config.incomplete_timeout_s
             ),
             processed_root=processed,
             failed_root=failed,
@@ -220,6 +216,9 @@ def _move(source: Path, dest: Path) -> None:
     lands in it), which would delay the next drop's events; a link and an unlink are not moves.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists() and os.path.samefile(source, dest):
+        source.unlink()  # a move interrupted between its link and its unlink: finish it
+        return
     try:
         os.link(source, dest)
     except OSError:

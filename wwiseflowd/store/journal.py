@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 JOURNAL_FILENAME = "drops.sqlite3"
 
@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS drop_files (
     error TEXT,
     note TEXT,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    settled INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS drop_files_rel ON drop_files (rule, rel_path);
 CREATE INDEX IF NOT EXISTS drop_files_state ON drop_files (state);
@@ -107,6 +108,17 @@ _BATCH_COLUMNS = (
 
 def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+class KnownFile(NamedTuple):
+    """The newest journal record of a path, in brief, for rescans."""
+
+    id: int
+    state: FileState
+    size: int | None
+    mtime_ns: int | None
+    settled: bool
+    batch_over: bool
 
 
 @dataclass
@@ -233,6 +245,12 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(drop_files)")}
+        if "settled" not in columns:  # journals from before settling was recorded: all were settled
+            self._db.execute("ALTER TABLE drop_files ADD COLUMN settled INTEGER NOT NULL DEFAULT 1")
 
     @classmethod
     def in_state_dir(cls, state_dir: Path) -> Journal:
@@ -283,15 +301,35 @@ class Journal:
             out[record.rel_path] = record
         return out
 
-    def known_files(self, rule: str) -> dict[str, tuple[FileState, int | None, int | None]]:
-        """``rel_path -> (state, size, mtime_ns)`` of the newest record of each path (for rescans)."""
+    def known_files(self, rule: str) -> dict[str, KnownFile]:
+        """The newest record of each relative path of ``rule``, in brief (what a rescan compares against)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT rel_path, state, size, mtime_ns FROM drop_files WHERE id IN "
+                "SELECT f.rel_path, f.id, f.state, f.size, f.mtime_ns, f.settled, "
+                "b.state IS NULL OR b.state IN (?, ?) FROM drop_files f "
+                "LEFT JOIN batches b ON b.id = f.batch_id WHERE f.id IN "
                 "(SELECT MAX(id) FROM drop_files WHERE rule = ? GROUP BY rel_path)",
-                (rule,),
+                (BatchState.DONE.value, BatchState.FAILED.value, rule),
             ).fetchall()
-        return {rel: (FileState(state), size, mtime) for rel, state, size, mtime in rows}
+        return {
+            rel: KnownFile(file_id, FileState(state), size, mtime, bool(settled), bool(batch_over))
+            for rel, file_id, state, size, mtime, settled, batch_over in rows
+        }
+
+    def unsettled(self, rule: str) -> list[DropRecord]:
+        """Done or failed files of finished batches (or of none) whose move, delete or ``failed/``
+        report never happened: the daemon stopped in between. Start-up and rescans finish them."""
+        return self._files(
+            "WHERE rule = ? AND settled = 0 AND state IN (?, ?) AND (batch_id IS NULL OR batch_id IN "
+            "(SELECT id FROM batches WHERE state IN (?, ?))) ORDER BY id",
+            (rule, FileState.DONE.value, FileState.FAILED.value, BatchState.DONE.value,
+             BatchState.FAILED.value),
+        )
+
+    def mark_settled(self, file_ids: Iterable[int]) -> None:
+        """The files' disposal (move, delete, leave, ``failed/`` report) is done."""
+        with self._tx() as db:
+            db.executemany("UPDATE drop_files SET settled = 1 WHERE id = ?", [(i,) for i in file_ids])
 
     def active(self, rule: str | None = None) -> list[DropRecord]:
         """Files not yet done or failed (optionally of one rule), oldest first."""
@@ -319,8 +357,8 @@ class Journal:
                     ids[rel] = row[0]
                     continue
                 cur = db.execute(
-                    "INSERT INTO drop_files (rule, path, rel_path, target, state, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO drop_files (rule, path, rel_path, target, state, created_at, updated_at, "
+                    "settled) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                     (rule, path, rel, target, FileState.SEEN.value, now, now),
                 )
                 ids[rel] = int(cur.lastrowid or 0)

@@ -43,6 +43,8 @@ class _Pending:
     quiet_since: float  # last event or last observed change
     last_event: float
     incomplete_since: float | None = None
+    first_seen: float = 0.0
+    reason: str = "settling: waiting for writes to stop"
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -85,7 +87,7 @@ class StabilityTracker:
         now = self.clock()
         entry = self._pending.get(path)
         if entry is None:
-            self._pending[path] = _Pending(stat[0], stat[1], now, now)
+            self._pending[path] = _Pending(stat[0], stat[1], now, now, first_seen=now)
             return
         entry.quiet_since = entry.last_event = now
         if (entry.size, entry.mtime_ns) != stat:
@@ -107,6 +109,12 @@ class StabilityTracker:
             return None
         return min(e.quiet_since for e in self._pending.values()) + self.settle_s
 
+    def waiting(self) -> list[tuple[Path, str, float]]:
+        """``(path, why it waits, seconds since first seen)`` of every pending path, longest first."""
+        now = self.clock()
+        rows = [(path, e.reason, now - e.first_seen) for path, e in self._pending.items()]
+        return sorted(rows, key=lambda row: -row[2])
+
     def poll(self) -> tuple[list[ReadyFile], list[Path]]:
         """Check every path whose quiet time elapsed; return (decided files, vanished paths)."""
         now = self.clock()
@@ -124,6 +132,7 @@ class StabilityTracker:
                 entry.size, entry.mtime_ns = stat
                 entry.quiet_since = now
                 entry.incomplete_since = None
+                entry.reason = "settling: still being written"
                 continue
             probe = self.probe(path)
             if probe.verdict is WaveVerdict.INCOMPLETE:
@@ -131,6 +140,7 @@ class StabilityTracker:
                     entry.incomplete_since = now
                 if now - entry.incomplete_since < self.incomplete_timeout_s:
                     entry.quiet_since = now  # look again after another settle period
+                    entry.reason = f"incomplete: {probe.reason}"
                     continue
                 probe = WaveProbe(
                     WaveVerdict.INVALID,

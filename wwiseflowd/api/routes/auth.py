@@ -31,7 +31,11 @@ class SessionInfo(BaseModel):
 
 
 @router.get(
-    "/session", operation_id="getSession", response_model=SessionInfo, summary="Is this browser signed in?"
+    "/session",
+    operation_id="getSession",
+    response_model=SessionInfo,
+    summary="Is this browser signed in?",
+    responses=error_responses(),
 )
 def get_session(request: Request, settings: SettingsDep) -> Any:
     """``tokenRequired`` is false when no ``[server] token`` is set (loopback only)."""
@@ -48,7 +52,7 @@ def get_session(request: Request, settings: SettingsDep) -> Any:
     operation_id="login",
     response_model=Result,
     summary="Exchange a login token for a session cookie",
-    responses=error_responses(401, 422),
+    responses=error_responses(400, 401, 422),
 )
 def login(body: LoginRequest, request: Request, settings: SettingsDep) -> Response:
     """Sets the ``wwiseflowd_session`` (HttpOnly) and ``wwiseflowd_csrf`` cookies, both SameSite=Strict."""
@@ -67,7 +71,13 @@ def login(body: LoginRequest, request: Request, settings: SettingsDep) -> Respon
     return response
 
 
-@router.post("/logout", operation_id="logout", response_model=Result, summary="End this browser's session")
+@router.post(
+    "/logout",
+    operation_id="logout",
+    response_model=Result,
+    summary="End this browser's session",
+    responses=error_responses(),
+)
 def logout(request: Request) -> Response:
     """Forgets the session and clears its cookies."""
     sessions: SessionStore = request.app.state.sessions

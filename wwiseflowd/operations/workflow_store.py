@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from wwiseflowd.api.workflow_files import workflow_id
+from wwiseflowd.documents import read_workflow_file, workflow_id
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.watch.workflows import read_workflow_file
 
 #: ids become file names: letters, digits, ``-``, ``_``, ``.``; no path separators, no leading dot
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -49,8 +48,8 @@ class WorkflowStore:
         if not self.directory.is_dir():
             return None
         for path in sorted(self.directory.glob("*.json")):
-            document, _ = read_workflow_file(path)
-            if workflow_id(path, document) == wf_id:
+            read = read_workflow_file(path)
+            if workflow_id(path, read.data if read.ok else None) == wf_id:
                 return path
         return None
 
@@ -97,11 +96,10 @@ class WorkflowStore:
         path = self.find(wf_id)
         if path is None:
             return _not_found(wf_id, self.directory)
-        document, problems = read_workflow_file(path)
-        if document is None:
-            return Result.failure(
-                ErrorCode.INVALID_INPUT, problems[0]["message"] if problems else "unreadable"
-            )
+        read = read_workflow_file(path)
+        if not read.ok:
+            return read
+        document = dict(read.data)
         target = self.directory / f"{new_id}.json"
         if self.find(new_id) is not None or (target.exists() and target != path):
             return Result.failure(

@@ -1,0 +1,68 @@
+"""What changes while a watch rule runs, apart from its configuration (:class:`DropRule`).
+
+One :class:`RuleState` per rule, owned by the daemon's pump thread: nothing else writes it. The
+worker thread tells the pump that a file was settled through the pump's event queue.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, ReadTimeout, TimedReader
+from wwiseflowd.watch.stability import StabilityTracker
+from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
+
+
+@dataclass
+class RuleState:
+    """A rule's settling files, files in flight and rescan time; also its timed reader."""
+
+    tracker: StabilityTracker
+    reader: TimedReader
+    #: relative paths currently queued or importing (their events are ignored meanwhile)
+    inflight: set[str] = field(default_factory=set)
+    #: relative path -> journal id of files being tracked
+    seen_ids: dict[str, int] = field(default_factory=dict)
+    next_rescan: float = 0.0
+    #: monotonic time the rule's queue last moved (a file became ready, a batch was queued or settled)
+    last_progress: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def for_rule(cls, rule: DropRule, *, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> RuleState:
+        """A fresh state for ``rule``: its probe and hash reads give up after ``read_timeout_s``."""
+        reader = TimedReader(read_timeout_s, name=f"wwiseflowd-read-{rule.id}")
+        tracker = StabilityTracker(
+            rule.config.settle_ms / 1000,
+            incomplete_timeout_s=rule.config.incomplete_timeout_s,
+            probe=lambda path: timed_probe(reader, path),
+        )
+        return cls(tracker=tracker, reader=reader)
+
+    def waiting(self, folder: Path) -> list[dict[str, Any]]:
+        """Files still settling, with why they wait and for how long (for status and /health)."""
+        return [
+            {"file": _rel(path, folder), "reason": reason, "waitingS": round(waited, 1)}
+            for path, reason, waited in self.tracker.waiting()
+        ]
+
+
+def timed_probe(reader: TimedReader, path: Path) -> WaveProbe:
+    """:func:`probe_wave` through ``reader``: a read that hangs makes the file wait, not the rule."""
+    try:
+        return reader.call(lambda: probe_wave(path), path.name)
+    except ReadTimeout as exc:
+        return WaveProbe(
+            WaveVerdict.INCOMPLETE,
+            f"{exc} (a network share that stopped answering?); it waits and is read again later",
+        )
+
+
+def _rel(path: Path, folder: Path) -> str:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return str(path)
