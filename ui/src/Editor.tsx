@@ -4,11 +4,11 @@ import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, applyNodeChanges, useReactFlow,
   type Connection, type EdgeChange, type Node, type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { GraphContext } from "./context";
 import { FileBar } from "./FileBar";
 import { nodeTypes } from "./FlowNode";
-import { toFlowEdges, toFlowNodes, typeMap } from "./flow";
+import { nodesInView, toFlowEdges, toFlowNodes, typeMap, withHidden } from "./flow";
 import { useRun, useValidation } from "./hooks";
 import { Inspector, WorkflowForm } from "./Inspector";
 import { DRAG_MIME, Palette } from "./Palette";
@@ -20,6 +20,7 @@ import {
 
 /** from this many nodes on, React Flow draws only the visible ones */
 const BIG_GRAPH = 150;
+const BIG_ZOOM = 0.75;
 
 export const EMPTY_DOC: WorkflowDoc = { id: "untitled", nodes: [], edges: [] };
 
@@ -45,6 +46,11 @@ function EditorInner({ types, initialId }: Props) {
   const { problems } = useValidation(doc.nodes.length > 0 ? doc : null);
   const runControl = useRun();
   const flow = useReactFlow();
+  const [revealed, setRevealed] = useState<Set<string> | null>(null);
+  const canvasRef = useRef<HTMLElement>(null);
+  const canvasSize = useCallback(() => ({
+    width: canvasRef.current?.clientWidth ?? window.innerWidth, height: canvasRef.current?.clientHeight ?? window.innerHeight,
+  }), []);
 
   const edit = useCallback((change: (doc: WorkflowDoc) => WorkflowDoc) => {
     setDoc((current) => change(current));
@@ -56,14 +62,24 @@ function EditorInner({ types, initialId }: Props) {
     setDirty(false);
     runControl.reset();
     if (next.nodes.length > BIG_GRAPH) {
-      // a big graph opens on its first node at a readable zoom: only what is on screen is drawn
+      // a big graph opens on its first node at a readable zoom, and only the nodes on screen are
+      // drawn; panning and zooming reveal the others (React Flow would draw all once to measure them)
       const first = next.nodes[0].position ?? { x: 0, y: 0 };
-      const zoom = 0.75;
-      void flow.setViewport({ x: 40 - first.x * zoom, y: 40 - first.y * zoom, zoom });
+      const viewport = { x: 40 - first.x * BIG_ZOOM, y: 40 - first.y * BIG_ZOOM, zoom: BIG_ZOOM };
+      void flow.setViewport(viewport);
+      setRevealed(new Set(nodesInView(toFlowNodes(next), viewport, canvasSize())));
     } else {
+      setRevealed(null);
       window.setTimeout(() => flow.fitView({ maxZoom: 1 }), 50);
     }
-  }, [flow, runControl.reset]);
+  }, [flow, runControl.reset, canvasSize]);
+
+  const reveal = useCallback(() => {
+    if (revealed === null) return;
+    const inView = nodesInView(nodes, flow.getViewport(), canvasSize());
+    if (inView.some((id) => !revealed.has(id))) setRevealed(new Set([...revealed, ...inView]));
+  }, [revealed, nodes, flow, canvasSize]);
+  const shown = useMemo(() => withHidden(nodes, revealed), [nodes, revealed]);
 
   useEffect(() => setNodes((previous) => toFlowNodes(doc, previous)), [doc]);
   const wires = useMemo(() => wiresOf(doc, byType), [doc, byType]);
@@ -108,6 +124,7 @@ function EditorInner({ types, initialId }: Props) {
     const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
     edit((current) => {
       const [next, id] = addNode(current, type, at);
+      setRevealed((shownIds) => (shownIds === null ? null : new Set([...shownIds, id])));
       setNodes((previous) => [...previous.map((n) => ({ ...n, selected: false })),
         ...toFlowNodes(next, previous).filter((n) => n.id === id).map((n) => ({ ...n, selected: true }))]);
       return next;
@@ -130,8 +147,8 @@ function EditorInner({ types, initialId }: Props) {
         onRename={(id) => setDoc((current) => ({ ...current, id }))} />
       <div className="editor">
         <aside className="sidebar-left"><Palette types={types} onAdd={(type) => add(type)} /></aside>
-        <main className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange}
+        <main className="canvas" ref={canvasRef} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
+          <ReactFlow nodes={shown} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} onMoveEnd={reveal}
             onEdgesChange={onEdgesChange} onConnect={onConnect} deleteKeyCode={["Delete", "Backspace"]}
             minZoom={0.05} onlyRenderVisibleElements={nodes.length > BIG_GRAPH} proOptions={{ hideAttribution: true }}>
             <Background />

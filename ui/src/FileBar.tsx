@@ -25,10 +25,13 @@ export function FileBar({ doc, dirty, initialId, onLoad, onSaved, onRename }: Pr
   const refresh = useCallback(() => api.workflows().then(setFiles).catch(() => undefined), []);
   const fail = (error: unknown) => setMessage({ text: (error as Error).message, kind: "error" });
 
+  // the latest onLoad, so `open` (and the effect that opens the address's file) stays the same function
+  const onLoadRef = useRef(onLoad);
+  onLoadRef.current = onLoad;
   const open = useCallback(async (id: string) => {
     try {
       const detail = await api.workflow(id);
-      onLoad(detail.document ?? { id, nodes: [], edges: [] });
+      onLoadRef.current(detail.document ?? { id, nodes: [], edges: [] });
       setOpenId(detail.id);
       setVersion(detail.version ?? null);
       setMessage(null);
@@ -36,7 +39,7 @@ export function FileBar({ doc, dirty, initialId, onLoad, onSaved, onRename }: Pr
     } catch (error) {
       fail(error);
     }
-  }, [onLoad]);
+  }, []);
 
   // the address names the file being edited: open it unless it is already open (after a save)
   const openRef = useRef<string | null>(null);

@@ -64,3 +64,28 @@ export function toFlowEdges(wires: Wire[], selected: Set<string>): Edge[] {
 export function typeMap(types: NodeTypeInfo[]): Map<string, NodeTypeInfo> {
   return new Map(types.map((info) => [info.type, info]));
 }
+
+/** Node size assumed before React Flow has measured a node (for deciding what is on screen). */
+const GUESS = { width: 240, height: 260 };
+
+/** Ids of the nodes inside the visible part of the canvas (plus `margin` screen pixels around it). */
+export function nodesInView(
+  nodes: Node[], viewport: { x: number; y: number; zoom: number }, size: { width: number; height: number }, margin = 300,
+): string[] {
+  const left = (-viewport.x - margin) / viewport.zoom;
+  const top = (-viewport.y - margin) / viewport.zoom;
+  const right = left + (size.width + 2 * margin) / viewport.zoom;
+  const bottom = top + (size.height + 2 * margin) / viewport.zoom;
+  return nodes.filter((node) => {
+    const width = node.measured?.width ?? GUESS.width;
+    const height = node.measured?.height ?? GUESS.height;
+    const { x, y } = node.position;
+    return x + width >= left && x <= right && y + height >= top && y <= bottom;
+  }).map((node) => node.id);
+}
+
+/** `nodes` with those not `revealed` hidden (none hidden when `revealed` is null). */
+export function withHidden(nodes: Node[], revealed: Set<string> | null): Node[] {
+  if (revealed === null) return nodes;
+  return nodes.map((node) => (revealed.has(node.id) || node.selected ? node : { ...node, hidden: true }));
+}

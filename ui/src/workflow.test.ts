@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { csrfToken } from "./api";
-import { inputNames, toFlowNodes } from "./flow";
+import { inputNames, nodesInView, toFlowNodes, withHidden } from "./flow";
 import { parseRoute } from "./router";
 import { applyEvent, stateOfResult, type ExecutionResult } from "./status";
 import {
@@ -161,5 +161,17 @@ describe("forms", () => {
     expect(schema.properties.filePath).toEqual({ type: "string", title: "Filepath" });
     expect(schema.properties.mode).toEqual(inputs.properties.mode);
     expect(schema.required).toEqual([]);
+  });
+});
+
+describe("big graphs", () => {
+  it("finds the nodes on screen (with a margin) and hides the others until revealed", () => {
+    const nodes = [0, 1000, 5000].map((x, i) => ({ id: `n${i}`, position: { x, y: 0 }, data: {} }));
+    const inView = nodesInView(nodes, { x: 0, y: 0, zoom: 1 }, { width: 800, height: 600 }, 300);
+    expect(inView).toEqual(["n0", "n1"]);
+    expect(nodesInView(nodes, { x: -4800, y: 0, zoom: 1 }, { width: 800, height: 600 }, 0)).toEqual(["n2"]);
+    const shown = withHidden(nodes, new Set(inView));
+    expect(shown.map((n) => Boolean(n.hidden))).toEqual([false, false, true]);
+    expect(withHidden(nodes, null)).toBe(nodes);
   });
 });
