@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench venv clean ui chromium screenshots
 
-$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml
+# wwiseflowd-grpc's install generates its gRPC code from the .proto (its hatch_build.py)
+GRPC := plugins/wwiseflowd-grpc
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml \
+		$(GRPC)/pyproject.toml $(GRPC)/hatch_build.py $(GRPC)/wwiseflowd_grpc/wwiseflow.proto
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
-		-e plugins/wwiseflowd-reaper
+		-e plugins/wwiseflowd-reaper -e $(GRPC)
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -111,6 +111,25 @@ class EngineConfig(_Section):
     rollback: bool = True
 
 
+class RetentionConfig(_Section):
+    """How long records are kept (``[retention]``); a limit of 0 keeps those records for ever.
+
+    Applied by the daemon in the background (every ``interval_s``) and by ``wwiseflowd prune``.
+    Nothing an open execution or crash recovery still needs is removed (see docs/audit.md).
+    """
+
+    audit_days: int | None = Field(default=365, ge=0, description="Keep audit day files this long.")
+    audit_max_mb: float | None = Field(
+        default=None, gt=0, description="Also drop the oldest audit files while log + blobs exceed this."
+    )
+    memo_days: int | None = Field(default=90, ge=0, description="Forget idempotency memo entries this old.")
+    ledger_days: int | None = Field(default=180, ge=0, description="Forget finished executions this old.")
+    journal_days: int | None = Field(
+        default=30, ge=0, description="Forget finished drop-journal rows this old (files gone from the drop)."
+    )
+    interval_s: float = Field(default=3600.0, ge=10, description="Seconds between the daemon's prunes.")
+
+
 class WatchConfig(_Section):
     """One drop folder (``[[watch]]``)."""
 
@@ -164,6 +183,7 @@ class Settings(_Section):
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     watch: list[WatchConfig] = Field(default_factory=list)
     #: plugin sections ([reaper], ...) as written; the plugin that declares one (hook
     #: ``register_config_sections``) validates it, see ``Plugins.check_config``

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from pydantic import BaseModel
 
-    from wwiseflowd.registry import BackendFactory, NodeSpec
+    from wwiseflowd.registry import BackendFactory, FrontDoorFactory, NodeSpec
 
 PROJECT_NAME = "wwiseflowd"
 
@@ -122,6 +122,36 @@ class WwiseflowdSpecs:
 
         A file with the same id in the workflows directory replaces a built-in one (that is how
         users copy and change it). An id another plugin registered first is refused.
+        """
+
+    @hookspec
+    def register_front_doors(self, register: Callable[[str, FrontDoorFactory], None]) -> None:
+        """Register front doors: another way in (gRPC, a chat bot, extra HTTP routes).
+
+        Called once per process when the registry is first built, on every plugin. Only the
+        daemon (``wwiseflowd run``) opens front doors; other processes never call the factories.
+
+        :param register: call ``register(name, factory)`` once per door, where
+            ``factory(service, settings) -> door | None``. ``service`` is the service layer
+            (a :class:`~wwiseflowd.operations.LocalOperations` over the daemon's engine, paths
+            checked like REST's, bus commands audited under the door's name); ``settings`` the
+            effective configuration. Return None when the door is disabled.
+        :returns: ignored.
+
+        A door is one or both of (see :mod:`wwiseflowd.frontdoors`): a ``RouteDoor``
+        (``add_routes(app)`` adds routes to the daemon's REST app before it serves) and a
+        ``ServerDoor`` (``start() -> address`` returns once it serves, ``health() -> {"ok": ...}``,
+        ``stop()``). The daemon starts server doors after REST and before it reports ready, checks
+        their health every few seconds (restarting one that is down), and stops them first on
+        SIGTERM. A factory or ``start`` that raises is logged and shown by ``wwiseflowd plugins``
+        and in ``/health``; the daemon and the other doors keep running. A name another plugin
+        registered first is refused with an error naming both plugins.
+
+        Example::
+
+            @hookimpl
+            def register_front_doors(register):
+                register("grpc", lambda service, settings: GrpcDoor(service, settings))
         """
 
     @hookspec

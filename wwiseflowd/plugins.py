@@ -47,6 +47,7 @@ from wwiseflowd.registry import (
     CommandHandler,
     CommandSpec,
     DuplicateRegistrationError,
+    FrontDoorFactory,
     NodeSpec,
     Registry,
 )
@@ -360,6 +361,9 @@ class Plugins:
         def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
             registry.add_backend(record[0], record[1], plugin)
 
+        def add_front_door(record: tuple[str, FrontDoorFactory], plugin: str) -> None:
+            registry.add_front_door(record[0], record[1], plugin)
+
         def pair_register(staged: list[Any]) -> Callable[..., None]:
             def register(*args: Any) -> None:
                 staged.append(args)
@@ -382,10 +386,20 @@ class Plugins:
         self._collect("register_node_types", node_register, add_node)
         self._collect("register_commands", command_register, add_command)
         self._collect("register_backends", backend_register, add_backend)
+        # same shape as a backend: (name, factory)
+        self._collect("register_front_doors", backend_register, add_front_door)
         self._collect("register_config_sections", pair_register, add_section)
         self._collect("register_workflows", pair_register, add_workflow)
         self._registry = registry
         return registry
+
+    def record_error(self, plugin_name: str, message: str, exc: BaseException | None = None) -> None:
+        """Record a plugin's failure outside a hook call (a front door that did not start).
+
+        Shown by ``wwiseflowd plugins``; raises :class:`PluginError` under strict mode.
+        """
+        info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
+        self._fail(info, message, exc)
 
     def check_config(self, settings: Any) -> list[str]:
         """Validate each plugin section of ``settings`` against the model its plugin declared.

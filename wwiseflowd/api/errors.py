@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.WWISE_LOCKED: 409,
     ErrorCode.ROLLED_BACK: 409,
+    ErrorCode.AUDIO_CHANGED: 409,
     ErrorCode.CANCELLED: 409,
     ErrorCode.INTERRUPTED: 409,
     ErrorCode.UNAUTHORIZED: 401,

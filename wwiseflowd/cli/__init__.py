@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wwiseflowd.cli.sim",
     "wwiseflowd.cli.daemon",
     "wwiseflowd.cli.audit",
+    "wwiseflowd.cli.replay",
+    "wwiseflowd.cli.prune",
 )
 
 

@@ -24,6 +24,7 @@ from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.retention import RetentionWorker
 from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, NotRegularFile
@@ -108,6 +109,8 @@ class Daemon:
         self._work_ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
+        #: [retention] applied in the background (wwiseflowd/retention.py)
+        self.retention = RetentionWorker(settings.retention, engine, self.journal)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class Daemon:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.retention.start()
         return self
 
     def stop(self) -> None:
@@ -146,6 +150,7 @@ class Daemon:
         self._stop.set()
         self._events_put(WORKFLOWS_KEY, _SCAN, True)  # wake the pump
         self._work_ready.set()
+        self.retention.stop()
         self.supervisor.stop()
         pump, worker = (self._threads + [None, None])[:2]
         if pump is not None:

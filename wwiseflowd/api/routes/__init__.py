@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from wwiseflowd.api.routes import (
+    audit,
     auth,
     drops,
     editor,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     wwise.router,
     health.router,
     metrics.router,
+    audit.router,
     workflow_files.router,
     drops.router,
     auth.router,

@@ -52,6 +52,10 @@ def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: St
         if daemon.get(f"{thread}Alive") is False:
             problems.append(f"The daemon's {thread} thread has stopped; restart wwiseflowd (see its log).")
     problems += [f"Workflow file {w.get('file')} does not compile." for w in in_error]
+    doors = dict(daemon.get("frontDoors") or {})
+    problems += [f"Front door {name} is {door.get('state')}: {door.get('error')}."
+                 for name, door in doors.items()
+                 if isinstance(door, dict) and door.get("state") in ("down", "failed")]
     return Health(
         status="degraded" if problems else "ok",
         version=__version__,
@@ -59,5 +63,6 @@ def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: St
         watchers=watchers,
         queues=list(daemon.get("rules") or []),
         workflowsInError=[WorkflowFile.model_validate(w) for w in in_error],
+        frontDoors=doors,
         problems=problems,
     )
