@@ -48,7 +48,7 @@ def test_client_routes_answer_a_browser_with_the_page_and_other_clients_with_jso
         "running": False,
         "rules": [],
         "files": [],
-        "waiting": [],
+        "waitingBatches": [],
         "batches": [],
         "failures": [],
     }

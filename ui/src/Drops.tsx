@@ -10,7 +10,7 @@ interface DropStatus {
   files?: Row[];
   batches?: Row[];
   failures?: Row[];
-  waiting?: Row[];
+  waitingBatches?: Row[];
   running?: boolean;
 }
 
@@ -50,11 +50,11 @@ export function DropsPage() {
       {error && <p className="message error">{error}</p>}
       {status && status.running === false && <p className="muted">No daemon: drop folders are watched by <code>wwiseflowd run</code>.</p>}
       <h3>Rules</h3>
-      <Table name="rules" rows={status?.rules} columns={["rule", "folder", "target", "workflow", "queueDepth", "settling", "states"]} />
+      <Table name="rules" rows={status?.rules} columns={["rule", "folder", "target", "workflow", "queueDepth", "settling", "waiting", "states"]} />
       <h3>Files</h3>
       <Table name="files" rows={status?.files} columns={["relPath", "rule", "state", "note", "code", "error", "objectPath", "updatedAt"]} />
       <h3>Waiting batches</h3>
-      <Table name="waiting" rows={status?.waiting} columns={["id", "rule", "files", "attempts", "code", "error"]} />
+      <Table name="waiting" rows={status?.waitingBatches} columns={["id", "rule", "files", "attempts", "code", "error"]} />
       <h3>Recent batches</h3>
       <Table name="batches" rows={status?.batches} columns={["id", "rule", "state", "files", "imported", "failed", "skipped", "executionId", "code", "error"]} />
       <h3>Failures</h3>

@@ -12,7 +12,7 @@ from wwiseflowd.api.errors import error_responses
 router = APIRouter(prefix="/drops", tags=["drops"])
 
 #: what the page shows; the rest of the daemon's status is /health's
-DROP_KEYS = ("rules", "files", "waiting", "batches", "failures")
+DROP_KEYS = ("rules", "files", "waitingBatches", "batches", "failures")
 
 
 @router.get(
