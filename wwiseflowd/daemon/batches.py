@@ -243,13 +243,13 @@ class BatchProcessor:
             }
         )
         logger.info(
-            "Batch {} of {}: {} imported, {} failed, {} already there (execution {})",
+            "Batch {} of {}: {} imported, {} failed, {} already there{}",
             batch.id,
             rule.id,
             finished.imported,
             finished.failed,
             finished.skipped,
-            execution_id,
+            f" (execution {execution_id})" if execution_id else " (no run: nothing was importable)",
         )
 
     # -- steps -------------------------------------------------------------------------------------
