@@ -11,367 +11,30 @@ Stdout carries only the protocol; logs go to stderr.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.from_thread
 import anyio.to_thread
-import httpx
-from loguru import logger
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
 from wwiseflowd import __version__
-from wwiseflowd.api.security import PathGuard, checked_compile
-from wwiseflowd.api.workflow_files import scan_workflow_files
-from wwiseflowd.daemon.instance import pid_alive, read_runtime
-from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.runner import new_execution_id
+from wwiseflowd.operations import Operations, RunRequest, open_operations
+from wwiseflowd.results import Result
 
 if TYPE_CHECKING:
     from wwiseflowd.config import Settings
-    from wwiseflowd.engine import Engine
-
-#: seconds a forwarded REST call may take; runs stream their progress and have no read timeout
-HTTP_TIMEOUT_S = 30.0
-#: a forwarded bus command answers when it is done, and a large import can take minutes
-COMMAND_TIMEOUT_S = 900.0
-
-Progress = Callable[[int, int, str], None]
 
 INSTRUCTIONS = """wwiseflowd automates an Audiokinetic Wwise project. Inspect first: list_node_types,
 query_wwise (WAQL), list_workflows. Build a workflow document (nodes + edges, React Flow JSON),
 check it with validate_workflow, then execute_workflow: a run is one undo group and is rolled back
 as a whole if a node fails, and re-running the same workflow is a no-op (idempotency memo).
 File paths must lie under the folders the user allowed ([server] allowed_roots)."""
-
-
-def execution_outcome(execution: dict[str, Any]) -> Result:
-    """An execution result as a Result: ok, or the run's code and error, carrying the execution."""
-    if execution.get("ok"):
-        return Result.success(execution)
-    stop_at = execution.get("stopAt")
-    steps = execution.get("results") or []
-    failures = [s for s in steps if not s.get("ok") and not s.get("skipped")]
-    first: dict[str, Any] = failures[0] if failures else {}
-    failed = next((s for s in failures if s.get("node") == stop_at), first)
-    code = execution.get("code") or failed.get("code") or ErrorCode.INTERNAL.value
-    reason = execution.get("error") or failed.get("error") or "the run did not finish"
-    where = f" at node {stop_at!r}" if stop_at else ""
-    undone = " Its changes were undone." if execution.get("rolledBack") else ""
-    return Result.failure(
-        code, f"Workflow {execution.get('workflowId')!r} stopped{where}: {reason}{undone}", execution
-    )
-
-
-class Door(Protocol):
-    """What the tools need; served by the local engine or forwarded to a running daemon."""
-
-    where: str
-
-    def catalog(self) -> list[dict[str, Any]]: ...
-    def workflows(self) -> list[dict[str, Any]]: ...
-    def workflow(self, workflow_id: str) -> Result: ...
-    def validate(self, document: dict[str, Any], inputs: dict[str, Any]) -> Result: ...
-    def execute(
-        self, document: dict[str, Any], inputs: dict[str, Any], force: bool, progress: Progress
-    ) -> Result: ...
-    def get_execution(self, execution_id: str) -> Result: ...
-    def list_executions(self, limit: int, offset: int) -> Result: ...
-    def command(self, name: str, payload: dict[str, Any]) -> Result: ...
-    def close(self) -> None: ...
-
-
-class LocalDoor:
-    """Tools served by this process's own engine (no daemon running)."""
-
-    where = "local engine"
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.guard = PathGuard.from_settings(settings)
-
-    def catalog(self) -> list[dict[str, Any]]:
-        """The node catalog."""
-        return self.engine.catalog()
-
-    def workflows(self) -> list[dict[str, Any]]:
-        """The workflow files of ``[paths] workflows_dir`` with their compile status."""
-        return scan_workflow_files(self.engine, self.settings.paths.workflows_dir)
-
-    def workflow(self, workflow_id: str) -> Result:
-        """One workflow file (with its document) by id."""
-        for entry in self.workflows():
-            if entry["id"] == workflow_id:
-                return Result.success(entry)
-        return Result.failure(
-            ErrorCode.NOT_FOUND,
-            f"No workflow file has id {workflow_id!r} in {self.settings.paths.workflows_dir}; "
-            f"list_workflows shows the ids.",
-        )
-
-    def validate(self, document: dict[str, Any], inputs: dict[str, Any]) -> Result:
-        """Path check, then compile."""
-        return checked_compile(self.engine, self.guard, document, inputs)
-
-    def execute(
-        self, document: dict[str, Any], inputs: dict[str, Any], force: bool, progress: Progress
-    ) -> Result:
-        """Compile, run in the background and report each finished node; the outcome as a Result."""
-        compiled = self.validate(document, inputs)
-        if not compiled.ok:
-            return compiled
-        total = len(compiled.data.get("steps", [])) if isinstance(compiled.data, dict) else 0
-        execution_id = new_execution_id()
-        subscription = self.engine.events.subscribe(accept=lambda e: e.get("executionId") == execution_id)
-        try:
-            execution_id = self.engine.submit(
-                compiled.data, inputs, force=force, execution_id=execution_id, source="mcp"
-            )
-            done = 0
-            while True:
-                event = subscription.get(0.5)
-                if event is None:
-                    if self.engine.wait(execution_id, timeout=0.01) is not None:
-                        break
-                    continue
-                if event.get("type") == "node.finished":
-                    done += 1
-                    progress(done, total, _node_message(event))
-                elif event.get("type") == "run.finished":
-                    break
-        finally:
-            subscription.close()
-        execution = self.engine.wait(execution_id)
-        if execution is None:
-            return Result.failure(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
-        return execution_outcome(execution.model_dump(mode="json"))
-
-    def get_execution(self, execution_id: str) -> Result:
-        """One execution from the run ledger."""
-        execution = self.engine.get_execution(execution_id)
-        if execution is None:
-            return Result.failure(
-                ErrorCode.NOT_FOUND, f"No execution {execution_id!r}; list_executions shows recent ones."
-            )
-        return Result.success(execution.model_dump(mode="json"))
-
-    def list_executions(self, limit: int, offset: int) -> Result:
-        """Recent executions, newest first."""
-        return Result.success({"items": self.engine.list_executions(limit=limit, offset=offset)})
-
-    def command(self, name: str, payload: dict[str, Any]) -> Result:
-        """One bus command, after the path check."""
-        checked = self.guard.check_command(name, payload, self.engine.registry)
-        return checked if not checked.ok else self.engine.command(name, payload, source="mcp")
-
-    def close(self) -> None:
-        """Close the engine."""
-        self.engine.close()
-
-
-def _node_message(event: dict[str, Any]) -> str:
-    state = "cached" if event.get("cached") else ("ok" if event.get("ok") else event.get("code") or "failed")
-    return f"node {event.get('nodeId')} ({event.get('nodeType')}): {state}"
-
-
-class RemoteDoor:
-    """Tools forwarded to a running daemon's REST API."""
-
-    def __init__(self, api_url: str, token: str | None = None) -> None:
-        self.api_url = api_url.rstrip("/")
-        self.where = f"daemon at {self.api_url}"
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(base_url=self.api_url, headers=headers, timeout=HTTP_TIMEOUT_S)
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            return 0, Result.failure(
-                ErrorCode.WAAPI_UNAVAILABLE,
-                f"The wwiseflowd daemon at {self.api_url} did not answer ({type(exc).__name__}); "
-                f"is it still running? Restart it, or stop it to let this MCP server use its own engine.",
-            ).model_dump()
-        try:
-            return response.status_code, response.json()
-        except ValueError:
-            return response.status_code, Result.failure(
-                ErrorCode.INTERNAL,
-                f"The daemon answered {path} with HTTP {response.status_code} and no JSON.",
-            ).model_dump()
-
-    def _result(self, method: str, path: str, **kwargs: Any) -> Result:
-        """A call whose body is a Result (success or error)."""
-        status, body = self._call(method, path, **kwargs)
-        return _as_result(status, body)
-
-    def _data(self, method: str, path: str, **kwargs: Any) -> Result:
-        """A call whose success body is plain data and whose error body is a Result."""
-        status, body = self._call(method, path, **kwargs)
-        return Result.success(body) if 200 <= status < 300 else _as_result(status, body)
-
-    def catalog(self) -> list[dict[str, Any]]:
-        """GET /nodes."""
-        result = self._data("GET", "/nodes")
-        return list(result.data) if result.ok else []
-
-    def workflows(self) -> list[dict[str, Any]]:
-        """GET /workflows."""
-        result = self._data("GET", "/workflows")
-        return list(result.data) if result.ok else []
-
-    def workflow(self, workflow_id: str) -> Result:
-        """GET /workflows/{id}."""
-        return self._data("GET", f"/workflows/{_quote(workflow_id)}")
-
-    def validate(self, document: dict[str, Any], inputs: dict[str, Any]) -> Result:
-        """POST /workflows/validate."""
-        return self._result("POST", "/workflows/validate", json={"workflow": document, "inputs": inputs})
-
-    def execute(
-        self, document: dict[str, Any], inputs: dict[str, Any], force: bool, progress: Progress
-    ) -> Result:
-        """Follow /events for a fresh execution id, then POST /workflows/execute?async=true with it."""
-        execution_id = new_execution_id()
-        body = {"workflow": document, "inputs": inputs, "force": force, "executionId": execution_id}
-        total = len(document.get("nodes") or [])
-        try:
-            with self.http.stream(
-                "GET", "/events", params={"executionId": execution_id}, timeout=httpx.Timeout(10, read=None)
-            ) as stream:
-                if stream.status_code != 200:
-                    stream.read()
-                    return _as_result(stream.status_code, _json_or_none(stream.text))
-                lines = stream.iter_lines()
-                next(lines, None)  # the stream's first line: the server has subscribed
-                accepted = self._data("POST", "/workflows/execute", params={"async": "true"}, json=body)
-                if not accepted.ok:
-                    return accepted
-                done = 0
-                for kind, data in iter_sse(lines):
-                    if kind == "node.finished":
-                        done += 1
-                        progress(done, total, _node_message(data))
-                    elif kind == "run.finished":
-                        break
-        except httpx.HTTPError as exc:
-            return Result.failure(
-                ErrorCode.WAAPI_UNAVAILABLE,
-                f"Lost the daemon at {self.api_url} while following execution {execution_id} "
-                f"({type(exc).__name__}); get_execution shows how it ended.",
-            )
-        fetched = self.get_execution(execution_id)
-        if not fetched.ok:
-            return fetched
-        if fetched.data.get("status") == "running":  # the stream ended early: the daemon is stopping
-            return Result.failure(
-                ErrorCode.TIMEOUT,
-                f"Execution {execution_id} is still running on the daemon, which stopped reporting progress; "
-                f"ask get_execution for its outcome later.",
-                fetched.data,
-            )
-        return execution_outcome(fetched.data)
-
-    def get_execution(self, execution_id: str) -> Result:
-        """GET /executions/{id}."""
-        return self._data("GET", f"/executions/{_quote(execution_id)}")
-
-    def list_executions(self, limit: int, offset: int) -> Result:
-        """GET /executions."""
-        return self._data("GET", "/executions", params={"limit": limit, "offset": offset})
-
-    def command(self, name: str, payload: dict[str, Any]) -> Result:
-        """POST /wwise/{command}."""
-        timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
-        return self._result("POST", f"/wwise/{_quote(name)}", json=payload, timeout=timeout)
-
-    def close(self) -> None:
-        """Close the HTTP client."""
-        self.http.close()
-
-
-def _quote(segment: str) -> str:
-    return httpx.URL(f"/{segment}").raw_path.decode().lstrip("/")
-
-
-def _json_or_none(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _as_result(status: int, body: Any) -> Result:
-    if isinstance(body, dict) and isinstance(body.get("ok"), bool):
-        try:
-            return Result.model_validate({k: body.get(k) for k in ("ok", "data", "error", "code")})
-        except ValueError:
-            pass
-    return Result.failure(ErrorCode.INTERNAL, f"The daemon answered HTTP {status} with an unexpected body.")
-
-
-def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
-    """``(event type, JSON data)`` for each server-sent event in ``lines``; comments are skipped."""
-    kind, data = "message", list[str]()
-    for line in lines:
-        if not line:
-            if data:
-                yield kind, _json_or_none("\n".join(data))
-            kind, data = "message", list[str]()
-        elif line.startswith(":"):
-            continue
-        elif line.startswith("event:"):
-            kind = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].lstrip())
-
-
-# -- finding a daemon ----------------------------------------------------------------------------
-
-
-def find_daemon(settings: Settings) -> dict[str, Any] | None:
-    """The running daemon's ``runtime.json`` (written by ``wwiseflowd run``) when it has a REST URL
-    and its process is alive; None otherwise."""
-    runtime = read_runtime(settings.paths.state_dir)
-    if runtime is None or not runtime.get("apiUrl"):
-        return None
-    pid = runtime.get("pid")
-    if isinstance(pid, int) and not pid_alive(pid):
-        logger.info("Ignoring a stale runtime.json (process {} is gone)", pid)
-        return None
-    return runtime
-
-
-def open_door(settings: Settings, engine_factory: Callable[[Settings], Engine] | None = None) -> Door:
-    """Forward to the running daemon when its REST API answers; otherwise start a local engine.
-
-    Call from a thread without a running asyncio loop (the engine's WAAPI client needs that).
-    """
-    runtime = find_daemon(settings)
-    if runtime is not None:
-        # the daemon reads the same config, so its token is ours too (runtime.json never holds it)
-        remote = RemoteDoor(str(runtime["apiUrl"]), settings.server.token)
-        status, _ = remote._call("GET", "/health")
-        if status == 200:
-            logger.info("Forwarding MCP tools to the daemon at {}", remote.api_url)
-            return remote
-        remote.close()
-        logger.warning(
-            "The daemon at {} does not answer (HTTP {}); using a local engine", remote.api_url, status
-        )
-    if engine_factory is None:
-        from wwiseflowd.engine import Engine
-
-        engine_factory = Engine
-    engine = engine_factory(settings)
-    engine.start()
-    return LocalDoor(engine, settings)
 
 
 # -- the MCP server ------------------------------------------------------------------------------
@@ -394,13 +57,34 @@ def tool_result(result: Result) -> CallToolResult:
 
 
 @dataclass
-class _DoorHolder:
-    door: Door | None = None
+class _OpsHolder:
+    ops: Operations | None = None
 
-    def get(self) -> Door:
-        if self.door is None:
+    def get(self) -> Operations:
+        if self.ops is None:
             raise RuntimeError("the MCP server is not started")
-        return self.door
+        return self.ops
+
+
+def _node_message(event: dict[str, Any]) -> str:
+    state = "cached" if event.get("cached") else ("ok" if event.get("ok") else event.get("code") or "failed")
+    return f"node {event.get('nodeId')} ({event.get('nodeType')}): {state}"
+
+
+class _Progress:
+    """Turns a run's events into MCP progress notifications (done / total nodes)."""
+
+    def __init__(self, report: Callable[[int, int, str], None]) -> None:
+        self.report = report
+        self.total = 0
+        self.done = 0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "run.started":
+            self.total = int(event.get("nodeCount") or 0)
+        elif event.get("type") == "node.finished":
+            self.done += 1
+            self.report(self.done, self.total, _node_message(event))
 
 
 def _hints(*, read_only: bool = False, destructive: bool = False, idempotent: bool = True) -> ToolAnnotations:
@@ -433,20 +117,28 @@ InputsArg = Annotated[
 ObjectIdArg = Annotated[str, Field(description="The Wwise object's GUID ({...}) or its path.")]
 
 
-def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = open_door) -> MCPServer[Any]:
-    """The MCP server with every tool and resource; the door opens in its lifespan."""
-    holder = _DoorHolder()
+def open_mcp_operations(settings: Settings) -> Operations:
+    """The running daemon's client, else an engine of this process (guarded; audited as ``mcp``)."""
+    return open_operations(settings, source="mcp")
+
+
+def build_server(
+    settings: Settings, ops_factory: Callable[[Settings], Operations] = open_mcp_operations
+) -> MCPServer[Any]:
+    """The MCP server with every tool and resource; the operations open in its lifespan (the running
+    daemon's client when there is one, else an engine of this process)."""
+    holder = _OpsHolder()
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[Any]) -> AsyncIterator[None]:
         # the engine's WAAPI client must be built off the event loop
-        holder.door = await anyio.to_thread.run_sync(door_factory, settings)
+        holder.ops = await anyio.to_thread.run_sync(ops_factory, settings)
         try:
             yield
         finally:
-            door, holder.door = holder.door, None
-            if door is not None:
-                await anyio.to_thread.run_sync(door.close)
+            ops, holder.ops = holder.ops, None
+            if ops is not None:
+                await anyio.to_thread.run_sync(ops.close)
 
     mcp: MCPServer[Any] = MCPServer(
         "wwiseflowd", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan, log_level="WARNING"
@@ -456,7 +148,8 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
     def list_node_types() -> CallToolResult:
         """List the node types a workflow can use, with the JSON schema of each node's data and its
         outputs (what $from:<nodeId>:$output:<field> may reference)."""
-        return tool_result(Result.success({"nodeTypes": holder.get().catalog()}))
+        catalog = holder.get().catalog()
+        return tool_result(Result.success({"nodeTypes": catalog.data}) if catalog.ok else catalog)
 
     @mcp.tool(annotations=READ_ONLY)
     def validate_workflow(workflow: WorkflowArg, inputs: InputsArg = None) -> CallToolResult:
@@ -477,13 +170,12 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
         undo group: if a node fails, every change of the run is undone. Re-running the same workflow
         with the same inputs changes nothing (results come from the idempotency memo)."""
 
-        def progress(done: int, total: int, message: str) -> None:
+        def report(done: int, total: int, message: str) -> None:
             anyio.from_thread.run(ctx.report_progress, done, total or None, message)
 
-        door = holder.get()
-        outcome = await anyio.to_thread.run_sync(
-            lambda: door.execute(workflow, inputs or {}, force, progress)
-        )
+        ops = holder.get()
+        request = RunRequest(document=workflow, inputs=inputs or {}, force=force, source="mcp")
+        outcome = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
         return tool_result(outcome)
 
     @mcp.tool(annotations=READ_ONLY)
@@ -503,8 +195,8 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
     @mcp.tool(annotations=READ_ONLY)
     def list_workflows() -> CallToolResult:
         """List the saved workflow files with their ids and whether each compiles."""
-        entries = [{k: v for k, v in w.items() if k != "document"} for w in holder.get().workflows()]
-        return tool_result(Result.success({"workflows": entries}))
+        listed = holder.get().list_workflows()
+        return tool_result(Result.success({"workflows": listed.data}) if listed.ok else listed)
 
     @mcp.tool(annotations=READ_ONLY)
     def query_wwise(
@@ -581,24 +273,26 @@ def build_server(settings: Settings, door_factory: Callable[[Settings], Door] = 
     @mcp.resource("wwiseflowd://nodes", name="node-catalog", mime_type="application/json")
     async def node_catalog() -> str:
         """Every node type with its input schema and outputs."""
-        catalog = await anyio.to_thread.run_sync(lambda: holder.get().catalog())
-        return json.dumps(catalog)
+        return _resource(await anyio.to_thread.run_sync(lambda: holder.get().catalog()))
 
     @mcp.resource("wwiseflowd://workflows", name="workflow-files", mime_type="application/json")
     async def workflow_files() -> str:
         """The saved workflow files and their compile status."""
-        entries = await anyio.to_thread.run_sync(lambda: holder.get().workflows())
-        return json.dumps([{k: v for k, v in w.items() if k != "document"} for w in entries], default=str)
+        return _resource(await anyio.to_thread.run_sync(lambda: holder.get().list_workflows()))
 
     @mcp.resource("wwiseflowd://workflows/{workflow_id}", name="workflow-file", mime_type="application/json")
     async def workflow_file(workflow_id: str) -> str:
         """One workflow file: its document, status and errors."""
-        result = await anyio.to_thread.run_sync(lambda: holder.get().workflow(workflow_id))
-        if not result.ok:
-            raise ValueError(f"{result.code}: {result.error}")
-        return json.dumps(result.data, default=str)
+        return _resource(await anyio.to_thread.run_sync(lambda: holder.get().get_workflow(workflow_id)))
 
     return mcp
+
+
+def _resource(result: Result) -> str:
+    """A resource's JSON text; a failure is raised (the SDK turns it into an error response)."""
+    if not result.ok:
+        raise ValueError(f"{result.code}: {result.error}")
+    return json.dumps(result.data, default=str)
 
 
 def serve_stdio(settings: Settings) -> None:
@@ -606,12 +300,4 @@ def serve_stdio(settings: Settings) -> None:
     build_server(settings).run()
 
 
-__all__ = [
-    "LocalDoor",
-    "RemoteDoor",
-    "build_server",
-    "find_daemon",
-    "open_door",
-    "serve_stdio",
-    "tool_result",
-]
+__all__ = ["build_server", "serve_stdio", "tool_result"]

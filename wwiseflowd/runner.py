@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from loguru import logger
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, model_validator
 
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
 from wwiseflowd.compiler import Plan, canonical_json, inputs_model, parse_ref
@@ -64,7 +64,11 @@ class NodeResult(BaseModel):
 
 
 class ExecutionResult(BaseModel):
-    """DESIGN.md's execution result, plus status, startedAt, durationMs, source, error, code, errors."""
+    """One execution's outcome (docs/architecture.md, "Execution result").
+
+    A finished execution that is not ``ok`` always carries ``code`` and ``error`` (as a Result
+    does): when a producer left them out they are filled from the step it stopped at.
+    """
 
     ok: bool
     executionId: str
@@ -81,6 +85,41 @@ class ExecutionResult(BaseModel):
     startedAt: str
     durationMs: float = 0.0
     source: str = "cli"
+
+    @model_validator(mode="after")
+    def _failure_explained(self) -> ExecutionResult:
+        return self.explained()
+
+    def explained(self) -> ExecutionResult:
+        """Fill a missing ``code``/``error`` of a finished failure (in place; returns self)."""
+        if self.ok or self.status == "running" or (self.code and self.error):
+            return self
+        node = failed_node(self.results, self.stopAt)
+        if not self.code:
+            self.code = (node.code if node is not None else None) or ErrorCode.INTERNAL.value
+        if not self.error:
+            self.error = (
+                failure_sentence(node, self.rolledBack)
+                if node is not None
+                else f"Workflow {self.workflowId!r} did not finish (status {self.status})."
+            )
+        return self
+
+
+def failed_node(results: list[NodeResult], stop_at: str | None) -> NodeResult | None:
+    """The step a run stopped at (else its first failed, not skipped, step); None when none failed."""
+    failures = [r for r in results if not r.ok and not r.skipped]
+    return next((r for r in failures if r.node == stop_at), failures[0] if failures else None)
+
+
+def failure_sentence(node: NodeResult, rolled_back: bool, problems: tuple[str, ...] = ()) -> str:
+    """``Node 'n2' (audioImport) failed: ... The changes made by this run were undone.``"""
+    error = f"Node {node.node!r} ({node.type}) failed: {node.error or 'no reason given'}"
+    if rolled_back:
+        error += " The changes made by this run were undone."
+    for sentence in problems:
+        error += f" Rollback did not complete: {sentence}"
+    return error
 
 
 def new_execution_id() -> str:
@@ -696,22 +735,17 @@ class _Run:
         self._save_memo(ok, undone)
         execution = self.snapshot()
         failed = next((r for r in execution.results if r.node == self.stop_at), None)
+        error: str | None = None
+        code: str | None = None
         if problem is not None:
             error, code = problem.error, problem.code
         elif failed is not None and not ok:
-            error = f"Node {failed.node!r} ({failed.type}) failed: {failed.error}"
-            if rolled_back:
-                error += " The changes made by this run were undone."
-            for sentence in group_problems:
-                error += f" Rollback did not complete: {sentence}"
-            code = failed.code
-        else:
-            error = code = None
+            error, code = failure_sentence(failed, rolled_back, tuple(group_problems)), failed.code
         status: ExecutionStatus = "succeeded" if ok else ("cancelled" if cancelled else "failed")
         execution = execution.model_copy(update={
             "ok": ok, "status": status, "stopped": not ok, "rolledBack": rolled_back,
             "error": error, "code": code,
-        })
+        }).explained()  # model_copy skips validators
         as_dict = execution.model_dump(mode="json")
         self.runner.store.ledger_record(as_dict, status)
         self._publish({"type": "run.finished", "executionId": self.execution_id,
@@ -756,4 +790,13 @@ def _call_backend(call: Callable[[], Any], what: str) -> Any:
     return value
 
 
-__all__ = ["ExecutionResult", "NodeResult", "RunControl", "Runner", "idem_key", "new_execution_id"]
+__all__ = [
+    "ExecutionResult",
+    "NodeResult",
+    "RunControl",
+    "Runner",
+    "failed_node",
+    "failure_sentence",
+    "idem_key",
+    "new_execution_id",
+]

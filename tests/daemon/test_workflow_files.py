@@ -63,7 +63,7 @@ def test_bad_json_keeps_the_last_good_version_and_reports_why(tmp_path: Path, en
     entry = library.get("flow")
     assert entry is not None and entry.plan == good_plan
     status = next(s for s in library.status() if s["id"] == "flow")
-    assert status["ok"] is False and "cannot be read as JSON" in status["errors"][0]["message"]
+    assert status["ok"] is False and "is not valid JSON" in status["errors"][0]["message"]
     assert events[-1]["ok"] is False and events[-1]["file"] == str(path)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -161,3 +162,46 @@ def _running_in(ledger: Path) -> bool:
             return db.execute("SELECT count(*) FROM executions WHERE status = 'running'").fetchone()[0] > 0
         except sqlite3.Error:
             return False
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, cli: Any) -> Any:
+    """A REST server over an engine on the same config as ``cli``, announced in runtime.json."""
+    from wwiseflowd.api.server import ApiServer
+    from wwiseflowd.config import load_config
+    from wwiseflowd.engine import Engine
+
+    settings = load_config(tmp_path / "wwiseflowd.toml").settings
+    settings.server.port = 0
+    with Engine(settings) as engine:
+        server = ApiServer(engine, settings)
+        url = server.start()
+        runtime = {"pid": os.getpid(), "apiUrl": url, "version": "test"}
+        (settings.paths.state_dir / "runtime.json").write_text(json.dumps(runtime))
+        try:
+            yield engine
+        finally:
+            server.stop()
+
+
+def test_exec_runs_on_the_running_daemon_and_local_runs_here(cli: Any, tmp_path: Path, daemon: Any) -> None:
+    path = write_flow(tmp_path, flow(node("a", "emit", value=1)))
+
+    on_daemon = cli("exec", "--json", path)
+    assert on_daemon.exit_code == 0, on_daemon.output
+    execution_id = json.loads(on_daemon.stdout)["executionId"]
+    ran = daemon.get_execution(execution_id)
+    assert ran is not None and ran.ok and ran.source == "rest"  # the daemon's engine ran it
+
+    here = cli("exec", "--json", "--local", "--force", path)
+    assert here.exit_code == 0, here.output
+    assert json.loads(here.stdout)["source"] == "cli"
+
+
+def test_exec_on_the_daemon_reports_a_failed_node_like_a_local_run(
+    cli: Any, tmp_path: Path, daemon: Any
+) -> None:
+    result = cli("exec", write_flow(tmp_path, flow(node("a", "emit"), node("b", "fail"), edges=[("a", "b")])))
+    assert result.exit_code == 1
+    assert "FAILED" in result.stdout and "FILE_NOT_FOUND" in result.stdout
+    assert "ok a (emit)" in result.stderr and "FAILED b (fail)" in result.stderr

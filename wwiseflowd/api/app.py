@@ -25,9 +25,10 @@ from wwiseflowd.api.deps import require_token
 from wwiseflowd.api.errors import ApiError, result_response
 from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.routes import ROUTERS
-from wwiseflowd.api.security import BodySizeLimit, PathGuard
+from wwiseflowd.api.security import BodySizeLimit
 from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
+from wwiseflowd.operations import PathGuard
 from wwiseflowd.results import ErrorCode, Result
 
 DESCRIPTION = """The REST front door of wwiseflowd: validate and run workflows, follow their progress,
@@ -77,6 +78,8 @@ def create_app(
     app.state.settings = settings
     app.state.status = status
     app.state.guard = PathGuard.from_settings(settings)
+    #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
+    app.state.operations = None
     app.state.metrics = ApiMetrics(status)
     #: set when the server stops, so open event streams end
     app.state.stopping = threading.Event()

@@ -1,4 +1,4 @@
-"""Dependencies that hand routes what they need: the engine, settings, the path guard, auth.
+"""Dependencies that hand routes what they need: the operations layer, the engine, settings, auth.
 
 They are ``async def`` because none blocks: FastAPI would run plain ``def`` ones on the threadpool,
 one thread hop each per request.
@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wwiseflowd.api.errors import ApiError
-from wwiseflowd.api.security import PathGuard, token_matches
+from wwiseflowd.api.security import token_matches
 from wwiseflowd.config import Settings
 from wwiseflowd.engine import Engine
+from wwiseflowd.operations import LocalOperations
 from wwiseflowd.results import ErrorCode
 
 StatusFn = Callable[[], dict[str, Any]]
@@ -32,16 +33,20 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
+async def get_operations(request: Request) -> LocalOperations:
+    """The service layer over the app's engine (guarded by ``[server] allowed_roots``)."""
+    engine = await get_engine(request)
+    ops: LocalOperations | None = request.app.state.operations
+    if ops is None or ops.engine is not engine:
+        ops = LocalOperations(engine, request.app.state.guard, request.app.state.status, source="rest")
+        request.app.state.operations = ops
+    return ops
+
+
 async def get_settings(request: Request) -> Settings:
     """The effective settings of this app."""
     settings: Settings = request.app.state.settings
     return settings
-
-
-async def get_guard(request: Request) -> PathGuard:
-    """The path guard built from ``[server] allowed_roots``."""
-    guard: PathGuard = request.app.state.guard
-    return guard
 
 
 async def get_status(request: Request) -> StatusFn | None:
@@ -68,6 +73,6 @@ async def require_token(
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+OpsDep = Annotated[LocalOperations, Depends(get_operations)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-GuardDep = Annotated[PathGuard, Depends(get_guard)]
 StatusDep = Annotated[StatusFn | None, Depends(get_status)]

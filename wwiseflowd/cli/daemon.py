@@ -80,7 +80,7 @@ def service_group() -> None:
 def service_print(state: CliState, kind: str) -> None:
     """Print the service file for KIND with this machine's python, config and directories."""
     from wwiseflowd.config import candidate_paths
-    from wwiseflowd.service import ServicePaths, render_service
+    from wwiseflowd.system_service import ServicePaths, render_service
 
     config = state.loaded.source or candidate_paths()[0]
     if state.loaded.source is None:

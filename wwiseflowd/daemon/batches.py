@@ -15,6 +15,7 @@ from loguru import logger
 from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.results import TRANSIENT_CODES, ErrorCode
 from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
@@ -61,15 +62,8 @@ def interpret(execution: Mapping[str, Any], files: list[DropRecord]) -> RunOutco
                 previous = per_path.get(entry["file"])
                 if previous is None or previous.get("ok", True):
                     per_path[entry["file"]] = dict(entry)  # a failure anywhere wins
-    ok = bool(execution.get("ok"))
-    code = execution.get("code")
-    error = execution.get("error")
-    if not ok and code is None:
-        failed = next(
-            (r for r in execution.get("results") or [] if r.get("ok") is False and r.get("code")), None
-        )
-        code = failed.get("code") if failed else ErrorCode.INTERNAL.value
-        error = error or (failed.get("error") if failed else "the workflow run failed")
+    outcome = execution_outcome(execution)
+    ok, code, error = outcome.ok, outcome.code, outcome.error
     rolled_back = bool(execution.get("rolledBack"))
     outcomes: dict[int, FileOutcome] = {}
     for record in files:

@@ -26,9 +26,7 @@ from wwiseflowd.config import Settings
 from wwiseflowd.daemon.core import Daemon, DaemonTiming
 from wwiseflowd.daemon.instance import Instance
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.service import SystemdNotifier
-
-SIM_PROJECT_DIRNAME = "sim-project"
+from wwiseflowd.system_service import SystemdNotifier
 
 
 @dataclass
@@ -45,12 +43,10 @@ class RunOptions:
 
 def _start_emulator(settings: Settings, latency_ms: float) -> Any:
     """The emulator on a free port, its project kept under the state dir (shared with ``exec --simulate``)."""
-    from wwiseflowd.sim import Emulator
+    from wwiseflowd.sim.inprocess import start_in_process
 
-    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME
-    sim = Emulator(port=0, project_dir=project_dir, latency_ms=latency_ms).start()
-    settings.wwise.url = sim.url
-    logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, project_dir)
+    sim = start_in_process(settings, latency_ms=latency_ms)
+    logger.info("Simulating Wwise: emulator at {} with its project in {}", sim.url, sim.project_dir)
     return sim
 
 

@@ -8,23 +8,22 @@ the workflows dir replaces it (that is how users copy and change it).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
-from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.documents import file_problem, read_workflow_file
+from wwiseflowd.events import utc_now_iso
+from wwiseflowd.results import Result
 
 BUILTIN_ID = "auto-import"
 BUILTIN_FILENAME = "auto-import.json"
-MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Compile = Callable[[dict[str, Any]], Result]
 Publish = Callable[[dict[str, Any]], None]
@@ -36,14 +35,6 @@ def builtin_workflow_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "config" / "workflows" / BUILTIN_FILENAME
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _problem(message: str) -> dict[str, Any]:
-    return {"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value, "message": message}
 
 
 @dataclass
@@ -131,7 +122,9 @@ class WorkflowLibrary:
         return changed
 
     def _compile_into(self, entry: WorkflowEntry, path: Path) -> None:
-        document, errors = read_workflow_file(path)
+        read = read_workflow_file(path)
+        document: dict[str, Any] | None = read.data if read.ok else None
+        errors = [] if read.ok else [file_problem(read)]
         plan: dict[str, Any] | None = None
         if document is not None:
             doc_id = document.get("id")
@@ -142,7 +135,7 @@ class WorkflowLibrary:
                 plan = result.data
             else:
                 errors = compile_errors(result)
-        entry.updated_at = _now()
+        entry.updated_at = utc_now_iso()
         entry.errors = errors
         entry.ok = plan is not None
         if plan is not None:
@@ -192,19 +185,6 @@ class WorkflowLibrary:
     def status(self) -> list[dict[str, Any]]:
         """``[{id, file, ok, errors, updatedAt, ...}]``."""
         return [e.as_dict() for e in self.entries()]
-
-
-def read_workflow_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The document in ``path`` and the problems met reading it (none when it parsed)."""
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [_problem(f"{path.name} is larger than {MAX_FILE_BYTES} bytes; is it a workflow?")]
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return None, [_problem(f"{path.name} cannot be read as JSON ({exc}); fix it and save again.")]
-    if not isinstance(document, dict):
-        return None, [_problem(f"{path.name} holds a JSON {type(document).__name__}, not a workflow object.")]
-    return document, []
 
 
 def compile_errors(result: Result) -> list[dict[str, Any]]:

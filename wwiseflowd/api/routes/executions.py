@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from wwiseflowd.api.deps import EngineDep
+from wwiseflowd.api.deps import EngineDep, OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response
 from wwiseflowd.api.models import ExecutionPage, ExecutionSummary
 from wwiseflowd.engine import ExecutionResult
@@ -59,6 +59,7 @@ def _unknown(execution_id: str) -> ApiError:
 )
 def get_execution(execution_id: str, engine: EngineDep) -> Response:
     """The execution result from the run ledger; 404 when unknown."""
+    # straight from the engine's model: no dict round trip on a route pollers hit often
     execution = engine.get_execution(execution_id)
     if execution is None:
         raise _unknown(execution_id)
@@ -72,10 +73,9 @@ def get_execution(execution_id: str, engine: EngineDep) -> Response:
     summary="Ask a running execution to stop",
     responses=error_responses(404, 409, 422),
 )
-def cancel_execution(execution_id: str, engine: EngineDep) -> Result:
+def cancel_execution(execution_id: str, ops: OpsDep) -> Result:
     """Nodes not yet started are skipped; with rollback on, the run's Wwise changes are undone."""
-    if engine.cancel(execution_id):
-        return Result.success({"executionId": execution_id, "cancelled": True})
-    if engine.get_execution(execution_id) is None:
-        raise _unknown(execution_id)
-    raise ApiError.of(ErrorCode.CONFLICT, f"Execution {execution_id!r} already finished; nothing to cancel.")
+    cancelled = ops.cancel(execution_id)
+    if not cancelled.ok:
+        raise ApiError(cancelled)
+    return cancelled

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from wwiseflowd import __version__
-from wwiseflowd.api.deps import EngineDep, SettingsDep, StatusDep
+from wwiseflowd.api.deps import EngineDep, OpsDep, SettingsDep, StatusDep
 from wwiseflowd.api.errors import error_responses
 from wwiseflowd.api.models import Health, WorkflowFile
-from wwiseflowd.api.workflow_files import scan_workflow_files
 from wwiseflowd.engine import Engine
 
 router = APIRouter(tags=["health"])
@@ -35,16 +34,12 @@ def _wwise_state(engine: Engine) -> dict[str, Any]:
     summary="Is the daemon able to work right now",
     responses=error_responses(),
 )
-def get_health(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Health:
+def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: StatusDep) -> Health:
     """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
     Wwise is unreachable, a watcher died or a workflow file does not compile."""
     wwise = _wwise_state(engine)
     daemon = status() if status is not None else {}
-    if status is None:
-        workflows = scan_workflow_files(engine, settings.paths.workflows_dir)
-    else:
-        workflows = list(daemon.get("workflows", []))
-    in_error = [{k: v for k, v in w.items() if k != "document"} for w in workflows if not w.get("ok", True)]
+    in_error = [w for w in ops.list_workflows().data if not w.get("ok", True)]
     watchers = dict(daemon.get("watchers") or {})
 
     problems = []

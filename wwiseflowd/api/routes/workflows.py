@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import Discriminator, Tag
 
-from wwiseflowd.api.deps import EngineDep, GuardDep, SettingsDep, StatusDep
+from wwiseflowd.api.deps import OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
 from wwiseflowd.api.models import (
     ExecuteRequest,
@@ -20,11 +18,9 @@ from wwiseflowd.api.models import (
     WorkflowFile,
     WorkflowFileDetail,
 )
-from wwiseflowd.api.security import PathGuard, checked_compile
-from wwiseflowd.api.workflow_files import scan_workflow_files
-from wwiseflowd.engine import Engine, ExecutionResult
+from wwiseflowd.engine import ExecutionResult
+from wwiseflowd.operations import RunRequest
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.watch.workflows import read_workflow_file
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
@@ -56,13 +52,10 @@ def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
     summary="Compile a workflow without running it",
     responses=error_responses(400, 403, 422),
 )
-def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) -> Response:
+def validate_workflow(body: WorkflowBody, ops: OpsDep) -> Response:
     """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
     document, options = unpack(body)
-    compiled = checked_compile(engine, guard, document, options.inputs)
-    if not compiled.ok:
-        raise ApiError(compiled)
-    return result_response(compiled)
+    return _answer(ops.validate(document, options.inputs))
 
 
 @router.post(
@@ -77,8 +70,7 @@ def validate_workflow(body: WorkflowBody, engine: EngineDep, guard: GuardDep) ->
 )
 async def execute_workflow(
     body: WorkflowBody,
-    engine: EngineDep,
-    guard: GuardDep,
+    ops: OpsDep,
     request: Request,
     run_async: Annotated[
         bool, Query(alias="async", description="Answer 202 at once; follow GET /events or /executions/{id}.")
@@ -90,7 +82,14 @@ async def execute_workflow(
     The request waits on the event loop, not on a threadpool thread, so long runs never starve
     the routes that answer at once (health, events, metrics)."""
     document, options = unpack(body)
-    execution_id = await run_in_threadpool(_start, engine, guard, document, options)
+    run = RunRequest(
+        document=document, inputs=options.inputs, force=options.force, rollback=options.rollback,
+        execution_id=options.executionId, source="rest",
+    )
+    started = await run_in_threadpool(ops.start, run)
+    if not started.ok:
+        raise ApiError(started)
+    execution_id = str(started.data["executionId"])
     if run_async:
         accepted = ExecutionAccepted(
             executionId=execution_id,
@@ -98,48 +97,16 @@ async def execute_workflow(
             eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
         )
         return json_response(accepted, 202)
-    delay = WAIT_MIN_S
-    while (result := engine.wait(execution_id, timeout=0)) is None:
-        await anyio.sleep(delay)
-        delay = min(delay * 2, WAIT_MAX_S)
-    return json_response(result)
+    execution = await ops.wait_async(execution_id)
+    if execution is None:
+        raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
+    return json_response(execution)
 
 
-#: polling bounds while a request waits for its run (seconds)
-WAIT_MIN_S = 0.002
-WAIT_MAX_S = 0.05
-
-
-def _start(engine: Engine, guard: PathGuard, document: dict[str, Any], options: ExecuteRequest) -> str:
-    """Check, compile and submit a run in the background; its executionId. Raises ApiError."""
-    compiled = checked_compile(engine, guard, document, options.inputs)
-    if not compiled.ok:
-        raise ApiError(compiled)
-    if options.executionId is not None and engine.get_execution(options.executionId) is not None:
-        raise ApiError.of(
-            ErrorCode.CONFLICT, f"Execution id {options.executionId!r} is taken; choose another or omit it."
-        )
-    try:
-        return engine.submit(
-            compiled.data,
-            options.inputs,
-            force=options.force,
-            rollback=options.rollback,
-            execution_id=options.executionId,
-            source="rest",
-        )
-    except ValueError:  # the same id was submitted a moment ago by another request
-        raise ApiError.of(
-            ErrorCode.CONFLICT, f"Execution id {options.executionId!r} is already running."
-        ) from None
-    except RuntimeError:  # the engine is shutting down
-        raise ApiError.of(ErrorCode.WAAPI_UNAVAILABLE, "The daemon is shutting down; retry later.") from None
-
-
-def _workflow_files(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> list[dict[str, Any]]:
-    if status is None:
-        return scan_workflow_files(engine, settings.paths.workflows_dir)
-    return list(status().get("workflows", []))
+def _answer(result: Result) -> Response:
+    if not result.ok:
+        raise ApiError(result)
+    return result_response(result)
 
 
 @router.get(
@@ -149,12 +116,9 @@ def _workflow_files(engine: EngineDep, settings: SettingsDep, status: StatusDep)
     summary="The watched workflow files and whether each compiles",
     responses=error_responses(),
 )
-def list_workflows(engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Any:
+def list_workflows(ops: OpsDep) -> Any:
     """From the daemon's workflow-file watcher, or read from ``[paths] workflows_dir`` now."""
-    return [
-        {k: v for k, v in entry.items() if k != "document"}
-        for entry in _workflow_files(engine, settings, status)
-    ]
+    return ops.list_workflows().data
 
 
 @router.get(
@@ -164,15 +128,9 @@ def list_workflows(engine: EngineDep, settings: SettingsDep, status: StatusDep) 
     summary="One workflow file: status, errors and document",
     responses=error_responses(404, 422),
 )
-def get_workflow(workflow_id: str, engine: EngineDep, settings: SettingsDep, status: StatusDep) -> Any:
+def get_workflow(workflow_id: str, ops: OpsDep) -> Any:
     """404 NOT_FOUND when no watched file has this id."""
-    for entry in _workflow_files(engine, settings, status):
-        if entry.get("id") == workflow_id:
-            if "document" not in entry:
-                entry = {**entry, "document": read_workflow_file(Path(entry["file"]))[0]}
-            return entry
-    raise ApiError.of(
-        ErrorCode.NOT_FOUND,
-        f"No workflow file has id {workflow_id!r}; GET /workflows lists them "
-        f"(files in {settings.paths.workflows_dir}).",
-    )
+    found = ops.get_workflow(workflow_id)
+    if not found.ok:
+        raise ApiError(found)
+    return found.data

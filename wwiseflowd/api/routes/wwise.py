@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path
 from fastapi.responses import Response
 
-from wwiseflowd.api.deps import EngineDep, GuardDep
+from wwiseflowd.api.deps import EngineDep, OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, result_response
 from wwiseflowd.api.models import Command
 from wwiseflowd.results import ErrorCode, Result
@@ -47,7 +47,7 @@ def list_commands(engine: EngineDep) -> list[Command]:
 def run_command(
     command: Annotated[str, Path(description="Command name, see GET /wwise.", max_length=100)],
     engine: EngineDep,
-    guard: GuardDep,
+    ops: OpsDep,
     payload: Annotated[dict[str, Any], Body(description="The command's input (see its schema).")] = {},  # noqa: B006
 ) -> Response:
     """The command's Result; its code sets the HTTP status (e.g. OBJECT_NOT_FOUND -> 404)."""
@@ -56,7 +56,4 @@ def run_command(
             ErrorCode.NOT_FOUND,
             f"No bus command {command!r}; GET /wwise lists the commands the plugins provide.",
         )
-    checked = guard.check_command(command, payload, engine.registry)
-    if not checked.ok:
-        raise ApiError(checked)
-    return result_response(engine.command(command, payload, source="rest"))
+    return result_response(ops.command(command, payload))

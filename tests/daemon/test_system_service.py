@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wwiseflowd.service import (
+from wwiseflowd.system_service import (
     EXAMPLE_FILES,
     EXAMPLE_PATHS,
     SERVICE_KINDS,

@@ -1,4 +1,5 @@
-"""How the MCP server picks its engine: the running daemon's REST API, or one of its own."""
+"""How a front door picks its engine (the running daemon's REST API, or one of its own), and how an
+execution reads as a Result."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from wwiseflowd.config import settings_for_tests
-from wwiseflowd.mcp_server import LocalDoor, RemoteDoor, execution_outcome, find_daemon, open_door
+from wwiseflowd.engine import ExecutionResult
+from wwiseflowd.operations import (
+    DaemonClient,
+    LocalOperations,
+    execution_outcome,
+    find_daemon,
+    open_operations,
+)
 
 
 def _write_runtime(state_dir: Path, **facts: Any) -> None:
@@ -51,35 +59,39 @@ def test_a_daemon_that_does_not_answer_leaves_the_mcp_server_its_own_engine(
     settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url})
     _write_runtime(settings.paths.state_dir, pid=os.getpid(), apiUrl=_closed_port_url())
 
-    door = open_door(settings)
+    ops = open_operations(settings)
     try:
-        assert isinstance(door, LocalDoor)
-        assert door.command("query_waql", {"waql": "$ from type Sound"}).ok
+        assert isinstance(ops, LocalOperations)
+        assert ops.command("query_waql", {"waql": "$ from type Sound"}).ok
     finally:
-        door.close()
+        ops.close()
 
 
 def test_an_unreachable_daemon_is_an_actionable_error_result() -> None:
-    door = RemoteDoor(_closed_port_url())
+    client = DaemonClient(_closed_port_url())
     try:
-        result = door.command("project_save", {})
+        result = client.command("project_save", {})
     finally:
-        door.close()
+        client.close()
 
     assert result.code == "WAAPI_UNAVAILABLE"
     assert "daemon" in (result.error or "")
 
 
 def test_a_failed_run_reads_as_its_failing_node_and_says_it_was_undone() -> None:
+    # as a producer that left code and error out would write it (e.g. an old ledger row)
     execution = {
         "ok": False,
+        "executionId": "exec_1",
         "workflowId": "w",
         "stopAt": "n2",
         "rolledBack": True,
         "status": "failed",
+        "startedAt": "2026-12-02T00:00:00.000Z",
         "results": [
-            {"node": "n1", "ok": True},
-            {"node": "n2", "ok": False, "code": "IMPORT_FAILED", "error": "x.wav is not a WAV file."},
+            {"node": "n1", "type": "emit", "ok": True},
+            {"node": "n2", "type": "audioImport", "ok": False, "code": "IMPORT_FAILED",
+             "error": "x.wav is not a WAV file."},
         ],
     }
 
@@ -91,4 +103,12 @@ def test_a_failed_run_reads_as_its_failing_node_and_says_it_was_undone() -> None
         and "x.wav" in (outcome.error or "")
         and "undone" in (outcome.error or "")
     )
-    assert outcome.data == execution
+    assert outcome.data["executionId"] == "exec_1" and outcome.data["code"] == "IMPORT_FAILED"
+
+
+def test_a_failed_execution_always_carries_a_code_and_a_sentence() -> None:
+    bare = ExecutionResult(ok=False, executionId="e", workflowId="w", status="cancelled", startedAt="t")
+    assert bare.code == "INTERNAL" and "did not finish" in (bare.error or "")
+    running = ExecutionResult(ok=False, executionId="e", workflowId="w", status="running", startedAt="t")
+    assert running.code is None  # not finished: nothing to explain yet
+    assert execution_outcome(running).code == "TIMEOUT"

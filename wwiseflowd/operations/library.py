@@ -1,8 +1,8 @@
 """The workflow files a front door lists, with their compile status.
 
-With a daemon, its workflow-file watcher already knows each file's status (the ``status``
+With a daemon, its workflow-file watcher already knows each file's status (a ``status``
 callable); without one, :func:`scan_workflow_files` reads ``[paths] workflows_dir`` and compiles
-each ``*.json`` file itself.
+each ``*.json`` file now.
 """
 
 from __future__ import annotations
@@ -11,22 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wwiseflowd.watch.workflows import compile_errors, read_workflow_file
+from wwiseflowd.documents import file_problem, read_workflow_file, workflow_id
+from wwiseflowd.watch.workflows import compile_errors
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
 
-def workflow_id(path: Path, document: dict[str, Any] | None) -> str:
-    """A file's workflow id: its document's ``id``, else the file name stem."""
-    if document is not None and isinstance(document.get("id"), str) and document["id"]:
-        return str(document["id"])
-    return path.stem
-
-
 def describe_workflow_file(engine: Engine, path: Path) -> dict[str, Any]:
     """``{id, file, ok, errors, updatedAt, document}`` for one workflow file, compiled now."""
-    document, errors = read_workflow_file(path)
+    read = read_workflow_file(path)
+    document: dict[str, Any] | None = read.data if read.ok else None
+    errors = [] if read.ok else [file_problem(read)]
     if document is not None:
         compiled = engine.compile(document)
         if not compiled.ok:

@@ -1,0 +1,227 @@
+"""Operations served by an engine in this process (the daemon's, the REST app's, or a CLI's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from wwiseflowd.documents import read_workflow_file
+from wwiseflowd.events import Subscription
+from wwiseflowd.operations.guard import PathGuard
+from wwiseflowd.operations.library import scan_workflow_files
+from wwiseflowd.operations.outcome import execution_outcome
+from wwiseflowd.operations.protocol import EventSink, RunRequest
+from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.runner import ExecutionResult, new_execution_id
+from wwiseflowd.store import ExecutionStatus
+
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
+
+#: the daemon's status callable (its workflow library knows each file's compile status)
+StatusFn = Callable[[], dict[str, Any]]
+#: seconds between checks that a followed run ended without its run.finished event reaching us
+FOLLOW_POLL_S = 0.5
+#: polling bounds while a coroutine waits for a run (seconds)
+WAIT_MIN_S = 0.002
+WAIT_MAX_S = 0.05
+
+
+class LocalOperations:
+    """:class:`~wwiseflowd.operations.protocol.Operations` over ``engine``.
+
+    ``guard`` checks file paths from outside (REST, MCP); None trusts the caller (the local CLI).
+    ``status`` is the daemon's status callable, whose workflow library lists the workflow files;
+    without it they are read from ``[paths] workflows_dir``. ``owns_engine``: :meth:`close`
+    closes the engine too. ``source`` names the front door in the audit log of bus commands
+    (a run's source is its :class:`RunRequest`'s).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        guard: PathGuard | None = None,
+        status: StatusFn | None = None,
+        *,
+        source: str = "cli",
+        owns_engine: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.source = source
+        self.guard = guard
+        self.status = status
+        self.owns_engine = owns_engine
+        self.where = "local engine"
+
+    # -- catalog and documents ---------------------------------------------------------------------
+
+    def catalog(self) -> Result:
+        """Every node type with its input schema and outputs."""
+        return Result.success(self.engine.catalog())
+
+    def validate(self, document: dict[str, Any], inputs: dict[str, Any] | None = None) -> Result:
+        """Path check (with a guard), then compile."""
+        if self.guard is not None:
+            checked = self.guard.check_workflow(document, inputs, self.engine.registry)
+            if not checked.ok:
+                return checked
+        return self.engine.compile(document)
+
+    def list_workflows(self) -> Result:
+        """The workflow files and their compile status, without documents."""
+        entries = self._workflow_entries()
+        return Result.success([{k: v for k, v in e.items() if k != "document"} for e in entries])
+
+    def get_workflow(self, workflow_id: str) -> Result:
+        """One workflow file with its document."""
+        for entry in self._workflow_entries():
+            if entry.get("id") != workflow_id:
+                continue
+            if "document" not in entry:
+                read = read_workflow_file(Path(entry["file"]))
+                entry = {**entry, "document": read.data if read.ok else None}
+            return Result.success(entry)
+        return Result.failure(
+            ErrorCode.NOT_FOUND,
+            f"No workflow file has id {workflow_id!r} in {self.engine.settings.paths.workflows_dir}; "
+            f"listing the workflows shows the ids.",
+        )
+
+    def _workflow_entries(self) -> list[dict[str, Any]]:
+        if self.status is not None:
+            return [dict(e) for e in self.status().get("workflows", [])]
+        return scan_workflow_files(self.engine, self.engine.settings.paths.workflows_dir)
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    def start(self, request: RunRequest) -> Result:
+        """Check, compile and submit a run in the background; ``data = {"executionId"}``."""
+        compiled = self.validate(request.document, request.inputs)
+        if not compiled.ok:
+            return compiled
+        wanted = request.execution_id
+        if wanted is not None and self.engine.get_execution(wanted) is not None:
+            return Result.failure(
+                ErrorCode.CONFLICT, f"Execution id {wanted!r} is taken; choose another or omit it."
+            )
+        try:
+            execution_id = self.engine.submit(
+                compiled.data, request.inputs, force=request.force, rollback=request.rollback,
+                execution_id=wanted, source=request.source,
+            )
+        except ValueError:  # the same id was submitted a moment ago by another caller
+            return Result.failure(ErrorCode.CONFLICT, f"Execution id {wanted!r} is already running.")
+        except RuntimeError:  # the engine is shutting down
+            return Result.failure(ErrorCode.WAAPI_UNAVAILABLE, "The engine is shutting down; retry later.")
+        return Result.success({"executionId": execution_id})
+
+    def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
+        """Start and follow a run; its outcome. Events are subscribed to before the run starts."""
+        execution_id = request.execution_id or new_execution_id()
+        with self._subscribe(execution_id) as subscription:
+            started = self.start(request.model_copy(update={"execution_id": execution_id}))
+            if not started.ok:
+                return started
+            return self._follow(execution_id, subscription, on_event)
+
+    def follow(self, execution_id: str, on_event: EventSink | None = None) -> Result:
+        """Report a running execution's events until it finishes; its outcome."""
+        with self._subscribe(execution_id) as subscription:
+            if execution_id not in self.engine.running() and self.engine.get_execution(execution_id) is None:
+                return _unknown(execution_id)
+            return self._follow(execution_id, subscription, on_event)
+
+    def _subscribe(self, execution_id: str) -> Subscription:
+        return self.engine.events.subscribe(accept=lambda e: e.get("executionId") == execution_id)
+
+    def _follow(self, execution_id: str, subscription: Subscription, on_event: EventSink | None) -> Result:
+        while True:
+            event = subscription.get(FOLLOW_POLL_S)
+            if event is None:
+                if self.engine.wait(execution_id, timeout=0) is not None:
+                    break  # finished, its run.finished published before we subscribed
+                continue
+            if on_event is not None:
+                on_event(event)
+            if event.get("type") == "run.finished":
+                break
+        return self.wait(execution_id)
+
+    def wait(self, execution_id: str, timeout: float | None = None) -> Result:
+        """The outcome once finished (TIMEOUT when still running after ``timeout``)."""
+        running = execution_id in self.engine.running()  # asked first: a run may end in between
+        execution = self.engine.wait(execution_id, timeout=timeout)
+        if execution is not None:
+            return execution_outcome(execution)
+        if not running:
+            return _unknown(execution_id)
+        live = self.engine.get_execution(execution_id)
+        return Result.failure(
+            ErrorCode.TIMEOUT,
+            f"Execution {execution_id} is still running; ask for it again later.",
+            live.model_dump(mode="json") if live is not None else {"executionId": execution_id},
+        )
+
+    async def wait_async(self, execution_id: str) -> ExecutionResult | None:
+        """Wait on the event loop (polling, no thread held) for the finished execution."""
+        delay = WAIT_MIN_S
+        while True:
+            running = execution_id in self.engine.running()  # asked first: a run may end in between
+            execution = self.engine.wait(execution_id, timeout=0)
+            if execution is not None or not running:
+                return execution
+            await anyio.sleep(delay)
+            delay = min(delay * 2, WAIT_MAX_S)
+
+    def cancel(self, execution_id: str) -> Result:
+        """Ask a running execution to stop."""
+        if self.engine.cancel(execution_id):
+            return Result.success({"executionId": execution_id, "cancelled": True})
+        if self.engine.get_execution(execution_id) is None:
+            return _unknown(execution_id)
+        return Result.failure(
+            ErrorCode.CONFLICT, f"Execution {execution_id!r} already finished; nothing to cancel."
+        )
+
+    def get_execution(self, execution_id: str) -> Result:
+        """One execution from the live runs or the run ledger."""
+        execution = self.engine.get_execution(execution_id)
+        if execution is None:
+            return _unknown(execution_id)
+        return Result.success(execution.model_dump(mode="json"))
+
+    def list_executions(
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+    ) -> Result:
+        """Execution summaries, newest first."""
+        return Result.success(
+            {"items": self.engine.list_executions(limit=limit, offset=offset, status=status)}
+        )
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def command(self, name: str, payload: dict[str, Any]) -> Result:
+        """One bus command, after the path check."""
+        if self.guard is not None:
+            checked = self.guard.check_command(name, payload, self.engine.registry)
+            if not checked.ok:
+                return checked
+        return self.engine.command(name, payload, source=self.source)
+
+    def close(self) -> None:
+        """Close the engine when this object started it."""
+        if self.owns_engine:
+            self.engine.close()
+
+
+def _unknown(execution_id: str) -> Result:
+    return Result.failure(
+        ErrorCode.NOT_FOUND,
+        f"No execution {execution_id!r} in the run ledger; listing the executions shows the known ones.",
+    )
+
+
+__all__ = ["LocalOperations", "StatusFn"]
