@@ -6,14 +6,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench venv clean
 
-$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml
+$(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml
 	@echo "== Setting up $(VENV) (once; again only when a pyproject.toml changes)"
 	@test -x $(BIN)/python || { echo "-- creating the virtualenv $(VENV) with $(PY)"; $(PY) -m venv $(VENV); }
 	@echo "-- upgrading pip inside $(VENV)"
 	@$(BIN)/python -m pip install -q --upgrade pip
-	@echo "-- installing wwiseflowd (editable, with its dev tools: pytest, ruff, mypy) and the audiocheck plugin;"
-	@echo "   about 30 s the first time, pip lists each package as it goes"
-	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e plugins/wwiseflowd-audiocheck
+	@echo "-- installing wwiseflowd (editable, with its dev tools: pytest, ruff, mypy) and the plugins"
+	@echo "   audiocheck and reaper; about 30 s the first time, pip lists each package as it goes"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
+		-e plugins/wwiseflowd-reaper
 	@touch $(STAMP)
 	@echo "== $(VENV) is ready"
 

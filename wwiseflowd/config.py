@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 APP_NAME = "wwiseflowd"
 CONFIG_FILENAME = "wwiseflowd.toml"
@@ -165,6 +165,31 @@ class Settings(_Section):
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     watch: list[WatchConfig] = Field(default_factory=list)
+    #: plugin sections ([reaper], ...) as written; the plugin that declares one (hook
+    #: ``register_config_sections``) validates it, see ``Plugins.check_config``
+    plugin_tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plugin_sections(cls, data: Any) -> Any:
+        """Keep unknown top-level tables for plugins, unless the name looks like a typo of ours."""
+        if not isinstance(data, dict):
+            return data
+        core = [name for name in cls.model_fields if name != "plugin_tables"]
+        tables = {
+            key: value for key, value in data.items()
+            if key not in cls.model_fields and isinstance(value, dict)
+            and not difflib.get_close_matches(key, core, n=1, cutoff=0.8)
+        }
+        if not tables:
+            return data
+        rest = {key: value for key, value in data.items() if key not in tables}
+        rest["plugin_tables"] = {**(data.get("plugin_tables") or {}), **tables}
+        return rest
+
+    def plugin_section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of a plugin section as written ({} when absent)."""
+        return dict(self.plugin_tables.get(name) or {})
 
     @property
     def store_path(self) -> Path:

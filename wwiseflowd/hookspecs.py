@@ -22,6 +22,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
+
+    from pydantic import BaseModel
 
     from wwiseflowd.registry import BackendFactory, NodeSpec
 
@@ -89,6 +92,36 @@ class WwiseflowdSpecs:
         present) at shutdown. Command handlers reach it with ``ctx.backend(name)``. A backend
         that edits a project may implement the transaction protocol (``identity``,
         ``begin_group``, ``end_group``, ``cancel_group``; see docs/architecture.md).
+        """
+
+    @hookspec
+    def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+        """Declare the plugin's own config section (``[reaper]``, ``[grpc]``, ...).
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(name, model)`` where ``name`` is the TOML table name and
+            ``model`` a pydantic model (use ``extra="forbid"`` so typos are errors).
+        :returns: ignored.
+
+        The table is kept as written in ``settings.plugin_section(name)``; after the plugins load,
+        each declared section is validated against its model and a problem is shown as an error of
+        the plugin (``wwiseflowd plugins``). A table no loaded plugin declares is logged. A name a
+        core section or another plugin already has is refused with an error naming both.
+        """
+
+    @hookspec
+    def register_workflows(self, register: Callable[[Path], None]) -> None:
+        """Ship built-in workflows: ``register(path)`` per workflow JSON document in the plugin.
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(path)`` with the path of a workflow document; its ``id``
+            (default: the file name) is how ``wwiseflowd exec <id>``, REST and drop rules name it.
+        :returns: ignored.
+
+        A file with the same id in the workflows directory replaces a built-in one (that is how
+        users copy and change it). An id another plugin registered first is refused.
         """
 
     @hookspec

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import pluggy
 from loguru import logger
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from wwiseflowd import __version__, hookspecs
 from wwiseflowd.registry import (
@@ -360,11 +360,59 @@ class Plugins:
         def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
             registry.add_backend(record[0], record[1], plugin)
 
+        def pair_register(staged: list[Any]) -> Callable[..., None]:
+            def register(*args: Any) -> None:
+                staged.append(args)
+
+            return register
+
+        def add_section(record: tuple[Any, ...], plugin: str) -> None:
+            from wwiseflowd.config import Settings
+
+            if len(record) != 2 or not isinstance(record[0], str):
+                raise ValueError("register_config_sections: call register(name, model)")
+            core = [n for n in Settings.model_fields if n != "plugin_tables"]
+            registry.add_config_section(record[0], record[1], plugin, core)
+
+        def add_workflow(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 1:
+                raise ValueError("register_workflows: call register(path)")
+            registry.add_workflow(Path(record[0]), plugin)
+
         self._collect("register_node_types", node_register, add_node)
         self._collect("register_commands", command_register, add_command)
         self._collect("register_backends", backend_register, add_backend)
+        self._collect("register_config_sections", pair_register, add_section)
+        self._collect("register_workflows", pair_register, add_workflow)
         self._registry = registry
         return registry
+
+    def check_config(self, settings: Any) -> list[str]:
+        """Validate each plugin section of ``settings`` against the model its plugin declared.
+
+        A problem becomes an error of the declaring plugin (``wwiseflowd plugins``, ``/health``);
+        a table no loaded plugin declares is logged. Returns every problem as a sentence.
+        """
+        registry = self.registry()
+        problems: list[str] = []
+        tables: dict[str, Any] = dict(getattr(settings, "plugin_tables", {}) or {})
+        for name in sorted(set(tables) - set(registry.config_sections)):
+            known = sorted(registry.config_sections)
+            problems.append(f"config section [{name}] is not declared by any loaded plugin"
+                            + (f" (plugin sections: {', '.join(known)})" if known else ""))
+            logger.warning("Config: {}", problems[-1])
+        for name, model in registry.config_sections.items():
+            try:
+                model.model_validate(tables.get(name) or {})
+            except ValidationError as exc:
+                plugin = registry.plugin_of("config section", name) or "?"
+                for err in exc.errors():
+                    where = ".".join(str(p) for p in err["loc"])
+                    message = f"config [{name}] {where}: {err['msg']}"
+                    problems.append(message)
+                    info = self.infos.setdefault(plugin, PluginInfo(plugin, "registered"))
+                    self._fail(info, message, exc)
+        return problems
 
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Tell every plugin a run finished; a raising plugin is logged and skipped."""
@@ -430,9 +478,11 @@ def load_plugins(settings: Any = None, *, entry_points: bool = True) -> Plugins:
     plugins = Plugins()
     if settings is None:
         return plugins.load(entry_points=entry_points)
-    return plugins.load(
+    plugins.load(
         plugins_dir=settings.paths.plugins_dir,
         allow=settings.plugins.allow,
         block=settings.plugins.block,
         entry_points=entry_points,
     )
+    plugins.check_config(settings)
+    return plugins

@@ -8,9 +8,11 @@ callable returning a :class:`~wwiseflowd.results.Result`.
 from __future__ import annotations
 
 import builtins
+import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -131,6 +133,16 @@ class CommandContext:
 BackendFactory = Callable[["Settings"], Any]
 
 
+def workflow_id_of(path: Path) -> str:
+    """The ``id`` of the workflow document at ``path`` (its file name when it has none)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"workflow {path} cannot be read ({exc})") from None
+    found = document.get("id") if isinstance(document, dict) else None
+    return found if isinstance(found, str) and found else path.stem
+
+
 class DuplicateRegistrationError(Exception):
     """Two plugins registered the same name."""
 
@@ -142,6 +154,10 @@ class Registry:
     node_types: dict[str, NodeSpec] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     backends: dict[str, BackendFactory] = field(default_factory=dict)
+    #: plugin config sections: TOML table name -> pydantic model
+    config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
+    #: built-in workflows from plugins: id -> document path
+    workflows: dict[str, Path] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -170,6 +186,23 @@ class Registry:
         """Register a backend factory ``factory(settings) -> backend``."""
         self._claim("backend", name, plugin)
         self.backends[name] = factory
+
+    def add_config_section(
+        self, name: str, model: type[BaseModel], plugin: str, reserved: Iterable[str]
+    ) -> None:
+        """Register a plugin config section; a core section's name is refused."""
+        if name in reserved:
+            raise ValueError(f"config section [{name}] is a core section; a plugin cannot declare it")
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise ValueError(f"config section [{name}]: the model must be a pydantic model class")
+        self._claim("config section", name, plugin)
+        self.config_sections[name] = model
+
+    def add_workflow(self, path: Path, plugin: str) -> None:
+        """Register a built-in workflow document; its id is its ``id`` or its file name."""
+        workflow_id = workflow_id_of(path)
+        self._claim("workflow", workflow_id, plugin)
+        self.workflows[workflow_id] = path
 
     def plugin_of(self, kind: str, name: str) -> str | None:
         """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend")."""

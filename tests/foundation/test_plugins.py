@@ -81,7 +81,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_still_load(
     ]
     assert infos["broken"]["version"] == "1.0" and infos["broken"]["origin"] == "wwf-broken"
     assert infos["fine"]["status"] == "loaded"
-    assert set(plugins.registry().node_types) == {"audioCheck", "fineNode"}
+    assert {"audioCheck", "fineNode"} <= set(plugins.registry().node_types)
 
 
 def test_strict_mode_turns_a_load_error_into_an_exception(
@@ -183,7 +183,7 @@ def test_env_disable_plugins_blocks_by_distribution_name(monkeypatch: pytest.Mon
     monkeypatch.setenv("WWISEFLOWD_DISABLE_PLUGINS", "WWiseFlowd_AudioCheck")
     plugins = Plugins().load(builtins=False)
     assert by_name(plugins)["audiocheck"]["status"] == "blocked"
-    assert plugins.registry().node_types == {}
+    assert "audioCheck" not in plugins.registry().node_types
 
 
 def test_hooks_of_a_blocked_plugin_never_run_even_when_registered_in_process() -> None:

@@ -77,7 +77,7 @@ def test_sim_command_reports_a_bad_version(tmp_path: Path) -> None:
             "wwiseflowd",
             "sim",
             "--wwise-version",
-            "2019.2",
+            "2018.1",
             "--project",
             str(tmp_path / "P"),
         ],

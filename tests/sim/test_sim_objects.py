@@ -467,7 +467,7 @@ def test_unknown_procedure(waapi: WaapiClient) -> None:
 
 def test_real_but_unemulated_functions_say_so(waapi: WaapiClient) -> None:
     err = error_of(waapi, "ak.wwise.core.soundbank.generate", {"soundbanks": [{"name": "Main"}]})
-    assert err.uri == "ak.wwise.invalid_procedure_uri" and "does not emulate" in err.kwargs["message"]
+    assert err.uri == "ak.wwise.emulator.not_emulated" and "does not emulate" in err.kwargs["message"]
 
 
 def test_reflection_lists_functions_and_topics(waapi: WaapiClient) -> None:

@@ -180,7 +180,8 @@ def test_emulator_serves_a_real_wwise_project_for_dry_runs(tmp_path: Path) -> No
     with Emulator(port=0, project_dir=copy) as sim:
         client = connect(sim.url)
         try:
-            assert client.call("ak.wwise.core.getProjectInfo")["name"] == "gdnative-demo-wwise-project"
+            # served as the version that saved it: 2019.2 (getProjectInfo came with 2022.1)
+            assert client.call("ak.wwise.core.getInfo")["version"]["displayName"] == "v2019.2.1"
             events = get(client, {"ofType": ["Event"]}, ["name"])
             assert {"name": "Play_chimes_with_marker"} in events and len(events) == 15
             created = create(client, "DryRun", parent="\\Actor-Mixer Hierarchy\\Default Work Unit")

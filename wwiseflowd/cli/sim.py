@@ -23,21 +23,24 @@ from wwiseflowd.cli import fail
               help="Delay added to every call (model a busy Wwise).")
 @click.option("--call-log", type=click.Path(path_type=Path, dir_okay=False),
               help="Append one JSON line per call (time, session, uri, argBytes, durationMs, error).")
-@click.option("--wwise-version", default="2024.1", show_default=True,
-              help="Emulated Wwise version (2022.1 to 2025.1; 2025.1 renames the hierarchies).")
+@click.option("--wwise-version",
+              help="Emulated Wwise version: 2019.2, 2021.1, 2022.1, 2023.1, 2024.1 or 2025.1 "
+                   "(2025.1 renames the hierarchies). Default: the version that saved the loaded "
+                   ".wproj, else 2024.1.")
 @click.option("--locked", is_flag=True, help="Fault: answer ak.wwise.locked to every call.")
 @click.option("--drop-after", type=click.IntRange(0), help="Fault: drop the connection after N calls.")
 @click.option("--fail-uri", multiple=True, metavar="URI[=ERROR_URI]",
               help="Fault: fail every call of URI (default error ak.wwise.unexpected_error). Repeatable.")
 def sim_cmd(host: str, port: int, project_dir: Path | None, latency_ms: float, call_log: Path | None,
-            wwise_version: str, locked: bool, drop_after: int | None, fail_uri: tuple[str, ...]) -> None:
+            wwise_version: str | None, locked: bool, drop_after: int | None,
+            fail_uri: tuple[str, ...]) -> None:
     """Run the WAAPI emulator in the foreground until SIGINT/SIGTERM."""
     from wwiseflowd.sim import Emulator
     from wwiseflowd.sim.classes import parse_version
     from wwiseflowd.sim.persistence import ProjectFileError
 
     try:
-        version = parse_version(wwise_version)
+        version = parse_version(wwise_version) if wwise_version else None
     except ValueError as exc:
         fail(str(exc), code=2)
         return
@@ -66,7 +69,8 @@ def sim_cmd(host: str, port: int, project_dir: Path | None, latency_ms: float, c
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"WAAPI emulator (Wwise {version.display_name}) on {sim.url}; project {project_dir}", err=True)
+    click.echo(f"WAAPI emulator (Wwise {sim.version.display_name}) on {sim.url}; project {project_dir}",
+               err=True)
     while not stopped.wait(0.5):
         if not sim.running:
             break

@@ -22,8 +22,13 @@ _ROOTS_UP_TO_2024: Final = (
     "Switches", "States", "Game Parameters", "Triggers", "Effects", "Attenuations",
     "Conversion Settings", "SoundBanks", "Audio Devices", "Dynamic Dialogue", "Queries",
     "Soundcaster Sessions", "Mixing Sessions", "Control Surface Sessions", "Modulators",
-    "Virtual Acoustics", "Metadata",
+    "Virtual Acoustics", "Metadata", "Presets",
 )
+#: the Wwise versions the emulator models (getInfo, roots, WAAPI catalogue); see catalogue.py
+SUPPORTED_VERSIONS: Final = ("2019.2", "2021.1", "2022.1", "2023.1", "2024.1", "2025.1")
+#: a representative build per version, reported by getInfo when the .wproj does not say
+_BUILDS: Final = {"2019.2": 7250, "2021.1": 7575, "2022.1": 7976, "2023.1": 8522, "2024.1": 8669,
+                  "2025.1": 9027}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,11 @@ class WwiseVersion:
         return f"v{self.year}.{self.major}.{self.minor}"
 
     @property
+    def short(self) -> str:
+        """``2024.1``: the key of the WAAPI catalogue."""
+        return f"{self.year}.{self.major}"
+
+    @property
     def key(self) -> tuple[int, int]:
         """(year, major), for ``>=`` comparisons."""
         return (self.year, self.major)
@@ -51,13 +61,29 @@ class WwiseVersion:
         return self.key >= (2025, 1)
 
     @property
+    def has_waql(self) -> bool:
+        """WAQL (object.get ``waql``) arrived in 2021.1 (WG-32040)."""
+        return self.key >= (2021, 1)
+
+    @property
     def roots(self) -> tuple[str, ...]:
         """Category root folder names, in Project Explorer order."""
+        # the Metadata category (ShareSets) arrived with 2022.1; the 2019.2 project in tests/data has none
+        roots = tuple(r for r in _ROOTS_UP_TO_2024 if r != "Metadata" or self.key >= (2022, 1))
         if not self.is_2025:
-            return _ROOTS_UP_TO_2024
+            return roots
         renamed = {"Actor-Mixer Hierarchy": "Containers", "Master-Mixer Hierarchy": "Busses",
                    "Audio Devices": "Devices"}
-        return tuple(renamed.get(r, r) for r in _ROOTS_UP_TO_2024 if r != "Interactive Music Hierarchy")
+        return tuple(renamed.get(r, r) for r in roots if r != "Interactive Music Hierarchy") + (
+            "Sidechain Mixes",)
+
+    @property
+    def renamed_roots(self) -> dict[str, str]:
+        """2025.1 answers the old root names too (``\\Actor-Mixer Hierarchy\\X`` -> ``\\Containers\\X``)."""
+        if not self.is_2025:
+            return {}
+        return {"actor-mixer hierarchy": "Containers", "interactive music hierarchy": "Containers",
+                "master-mixer hierarchy": "Busses", "audio devices": "Devices"}
 
     @property
     def actor_mixer_root(self) -> str:
@@ -98,15 +124,19 @@ class WwiseVersion:
 DEFAULT_VERSION: Final = WwiseVersion()
 
 
-def parse_version(text: str) -> WwiseVersion:
-    """``"2024.1"`` -> :class:`WwiseVersion`; raises ValueError for anything else."""
-    parts = text.lstrip("v").split(".")
+def parse_version(text: str, build: int | None = None) -> WwiseVersion:
+    """``"2024.1"`` or ``"v2019.2.1"`` -> :class:`WwiseVersion`; ValueError names the modelled versions."""
+    parts = text.strip().lstrip("v").split(".")
     if len(parts) < 2 or not all(p.isdigit() for p in parts[:3]):
         raise ValueError(f"Wwise version {text!r} is not of the form YEAR.MAJOR (e.g. 2024.1)")
+    short = f"{int(parts[0])}.{int(parts[1])}"
+    if short not in SUPPORTED_VERSIONS:
+        raise ValueError(f"Wwise {short} is not emulated: the emulator models Wwise "
+                         f"{', '.join(SUPPORTED_VERSIONS)}. Pass --wwise-version with one of them to "
+                         "open the project as that version anyway.")
     year, major = int(parts[0]), int(parts[1])
-    if (year, major) < (2022, 1) or (year, major) > (2025, 1):
-        raise ValueError(f"Wwise version {text!r} is not emulated; use 2022.1 to 2025.1")
-    return WwiseVersion(year, major, int(parts[2]) if len(parts) > 2 else 0)
+    minor = int(parts[2]) if len(parts) > 2 else 0
+    return WwiseVersion(year, major, minor, build if build is not None else _BUILDS[short])
 
 
 # -- properties --------------------------------------------------------------------------------------
@@ -334,17 +364,19 @@ CATEGORY_CHILDREN: Final[dict[str, frozenset[str]]] = {
     "SoundBanks": frozenset({"WorkUnit", "Folder", "SoundBank"}),
 }
 
-#: accessors Wwise knows that the emulator does not model: accepted, omitted from results
+#: accessors Wwise knows that the emulator does not model: asking for one fails with
+#: ak.wwise.emulator.not_emulated (never a silently missing key); listed in docs/emulator.md
 KNOWN_UNMODELLED_ACCESSORS: Final = frozenset({
-    "pluginname", "owner", "sizes", "duration", "workunittype", "workunitisdirty", "islinked",
+    "owner", "sizes", "duration", "workunittype", "workunitisdirty", "islinked",
     "isexplicitmute", "isincluded", "maxduration", "maxradiusattenuation", "audiosourcelanguage",
     "totalsize", "mediaid", "convertedfilepath", "convertedwemfilepath", "soundbankbnkfilepath",
     "music:transitionroot", "music:playlistroot", "switchcontainerchild:context", "targets",
-    "originalwavfilepath", "activesource", "language", "lastmodified", "parentid",
+    "language", "lastmodified",
 })
 
 
-#: ``namespace:accessor`` families (Wwise 2022.1+) whose members the emulator leaves out of rows
+#: ``namespace:accessor`` families (Wwise 2022.1+) whose members the emulator does not model
+#: (``sound:originalWavFilePath`` and ``workunit:isDefault/isDirty`` are modelled)
 UNMODELLED_NAMESPACES: Final = frozenset({"sound", "music", "switchcontainerchild", "audiosource",
                                           "maxdurationsource", "soundbank", "workunit", "midi"})
 
@@ -380,10 +412,24 @@ def all_property_names() -> frozenset[str]:
     return frozenset(names)
 
 
+#: Wwise object types the emulator has no class entry for (no properties, no creation), but which
+#: real projects hold and WAQL ``from type`` names; objects of other unknown types read from a
+#: project's XML are queryable too (Project.type_name)
+OTHER_TYPES: Final = frozenset({
+    "Query", "SearchCriteria", "AudioDevice", "MixingSession", "SoundcasterSession",
+    "ControlSurfaceSession", "ControlSurfaceBinding", "ControlSurfaceBindingGroup", "AcousticTexture",
+    "ModulatorLfo", "ModulatorEnvelope", "ModulatorTime", "Metadata", "DialogueEvent", "Argument",
+    "ArgumentValue", "ExternalSource", "MidiFileSource", "SourcePlugin", "MusicTransition",
+    "MusicPlaylistItem", "MusicCue", "MusicStinger", "MusicTrackSequence", "MusicClip", "EffectSlot",
+    "Platform", "Language", "SidechainMix", "ObjectSettingAssoc", "Panner", "Path", "Position",
+    "Curve", "RTPC", "StateGroupRef", "Plugin", "CustomState", "UserAuxSendBus",
+})
+
+
 @cache
 def type_lookup() -> dict[str, str]:
     """Lower-case type name -> canonical WAAPI type name."""
-    return {name.lower(): name for name in class_table()}
+    return {name.lower(): name for name in (*class_table(), *sorted(OTHER_TYPES))}
 
 
 #: audio.import ``<Token>`` / ``objectType`` -> (type, extra properties)

@@ -17,6 +17,8 @@ FILE_ERROR: Final = "ak.wwise.file_error"
 UNEXPECTED_ERROR: Final = "ak.wwise.unexpected_error"
 NO_SUCH_SUBSCRIPTION: Final = "wamp.error.no_such_subscription"
 INVALID_TOPIC: Final = "ak.wwise.invalid_topic"
+#: not a Wwise URI: a real Wwise function, topic option or accessor the emulator does not implement
+NOT_EMULATED: Final = "ak.wwise.emulator.not_emulated"
 
 
 class WaapiError(Exception):
@@ -45,3 +47,10 @@ def schema_error(message: str, argument: str | None = None) -> WaapiError:
 def unknown_object(designator: Any) -> WaapiError:
     """An object argument that names nothing in the project (reference §4)."""
     return WaapiError(INVALID_ARGUMENTS, f"Object {designator} is unknown.", {"object": designator})
+
+
+def not_emulated_accessor(accessor: str) -> WaapiError:
+    """A real Wwise return accessor the emulator does not model (docs/emulator.md lists them)."""
+    return WaapiError(NOT_EMULATED, f"Accessor '{accessor}' is a Wwise accessor the wwiseflowd emulator does "
+                      "not model; leave it out of options.return (docs/emulator.md, 'Not modelled').",
+                      {"accessor": accessor, "emulated": False})

@@ -16,21 +16,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from wwiseflowd.sim import persistence
+from wwiseflowd.sim import catalogue, persistence
 from wwiseflowd.sim.errors import (
     INVALID_OPTIONS,
     INVALID_PROCEDURE,
     INVALID_QUERY,
+    NOT_EMULATED,
     UNKNOWN_OBJECT,
     WaapiError,
     invalid_arguments,
+    not_emulated_accessor,
+    schema_error,
     unknown_object,
 )
-from wwiseflowd.sim.model import MISSING, Change, Project, UnknownAccessorError, WwiseObject, fnv1_32
+from wwiseflowd.sim.model import (
+    MISSING,
+    Change,
+    NotEmulatedAccessorError,
+    Project,
+    UnknownAccessorError,
+    WwiseObject,
+    fnv1_32,
+)
 from wwiseflowd.sim.schemas import (
     FUNCTIONS,
-    NOT_EMULATED,
-    TOPICS,
     FunctionSpec,
     check_args,
     check_item,
@@ -109,31 +118,38 @@ class Waapi:
             "ak.wwise.core.log.addItem": self.log_add_item,
             "ak.wwise.core.log.clear": self.log_clear,
             "ak.wwise.waapi.getFunctions": lambda s, a, r: {"functions": self.function_uris()},
-            "ak.wwise.waapi.getTopics": lambda s, a, r: {"topics": sorted(TOPICS)},
+            "ak.wwise.waapi.getTopics": lambda s, a, r: {"topics": self.topic_uris()},
             "ak.wwise.waapi.getSchema": self.get_schema,
         }
 
     # -- dispatch ----------------------------------------------------------------------------------
 
     def function_uris(self) -> list[str]:
-        """The functions this emulated version offers."""
-        key = self.project.version.key
-        return sorted(uri for uri, spec in FUNCTIONS.items() if spec.since <= key)
+        """Every function of the emulated version's real catalogue (emulated or not)."""
+        return sorted(catalogue.functions(self.project.version.short))
+
+    def topic_uris(self) -> list[str]:
+        """Every topic of the emulated version's real catalogue."""
+        return sorted(catalogue.topics(self.project.version.short))
 
     def spec(self, uri: str) -> FunctionSpec:
-        """The schema of ``uri``; unknown (or newer than the emulated version) -> invalid_procedure_uri."""
-        spec = FUNCTIONS.get(uri)
-        if spec is None and uri in NOT_EMULATED:
-            raise WaapiError(INVALID_PROCEDURE, f"{uri} is a Wwise function the wwiseflowd emulator does not "
-                             "emulate (see docs/emulator.md, 'Not emulated').", {"procedureUri": uri})
-        if spec is None or spec.since > self.project.version.key:
+        """The schema of ``uri``: outside the version's catalogue -> unknown; in it but not
+        implemented -> not emulated (a different URI, so a client can tell the two apart)."""
+        version = self.project.version
+        if uri not in catalogue.functions(version.short):
             raise WaapiError(INVALID_PROCEDURE, "The procedure URI is unknown.", {"procedureUri": uri})
+        spec = FUNCTIONS.get(uri)
+        if spec is None:
+            raise WaapiError(NOT_EMULATED, f"{uri} is a Wwise {version.short} function that the wwiseflowd "
+                             "emulator does not emulate (see the conformance table in docs/emulator.md).",
+                             {"procedureUri": uri, "emulated": False})
         return spec
 
     def call(self, session: Session, uri: str, args: Args, options: dict[str, Any]) -> Reply:
         """Run one WAAPI call; raises WaapiError (with ``details.procedureUri``) on failure."""
         try:
             spec = self.spec(uri)
+            self._check_version_args(uri, args)
             check_args(spec, args)
             returns = check_options(spec, options)
             journal: list[Change] = []
@@ -152,6 +168,17 @@ class Waapi:
         except WaapiError as exc:
             exc.details.setdefault("procedureUri", uri)
             raise
+
+    def _check_version_args(self, uri: str, args: Args) -> None:
+        """Arguments that older Wwise versions do not know yet (schema errors there)."""
+        version = self.project.version
+        if uri == "ak.wwise.core.object.get" and "waql" in args and not version.has_waql:
+            raise schema_error(f"Argument waql is unknown (WAQL arrived in Wwise 2021.1; this is "
+                               f"{version.short}).", "waql")
+        if uri == "ak.wwise.core.project.save" and args and version.key < (2023, 1):
+            name = next(iter(args))
+            raise schema_error(f"Argument {name} is unknown (project.save takes no argument before "
+                               "Wwise 2023.1).", name)
 
     def _commit(self, session: Session, name: str, changes: list[Change]) -> None:
         if session.groups:
@@ -186,6 +213,8 @@ class Waapi:
             for part in accessor.split("."):
                 try:
                     self.project._check_known(part)
+                except NotEmulatedAccessorError:
+                    raise not_emulated_accessor(accessor) from None
                 except UnknownAccessorError:
                     raise WaapiError(INVALID_OPTIONS, f"Accessor '{accessor}' in options.return is unknown: "
                                      f"'{part}' is not a Wwise property, reference or object accessor.",
@@ -448,6 +477,8 @@ class Waapi:
                              {"query": text}) from None
         except waql.WaqlError as exc:
             raise WaapiError(INVALID_QUERY, str(exc), {"query": text}) from None
+        except NotEmulatedAccessorError as exc:
+            raise not_emulated_accessor(str(exc)) from None
         except UnknownAccessorError as exc:
             raise WaapiError(INVALID_QUERY, f"WAQL accessor '{exc}' is unknown.", {"query": text}) from None
 

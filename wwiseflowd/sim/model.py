@@ -35,6 +35,10 @@ class UnknownAccessorError(Exception):
     """An accessor or property name that Wwise does not know (object.get then fails as a whole)."""
 
 
+class NotEmulatedAccessorError(UnknownAccessorError):
+    """A real Wwise accessor the emulator does not model: it fails loudly instead of being left out."""
+
+
 def new_guid() -> str:
     """A fresh upper-case braced GUID, as Wwise writes them."""
     return "{" + str(uuid.uuid4()).upper() + "}"
@@ -53,7 +57,7 @@ class WwiseObject:
     """One object of the project tree."""
 
     __slots__ = ("id", "name", "type", "parent", "children", "properties", "references", "notes",
-                 "short_id", "audio_file", "_names")
+                 "short_id", "audio_file", "extra", "_names")
 
     def __init__(self, type_name: str, name: str, object_id: str | None = None, short_id: int = 0) -> None:
         self.id = object_id or new_guid()
@@ -67,6 +71,9 @@ class WwiseObject:
         self.short_id = short_id
         #: AudioFileSource only: path relative to the Originals folder ("SFX/x.wav")
         self.audio_file: str | None = None
+        #: property values read from a project's XML that the class table does not model, by
+        #: lower-case name (answered by object.get, kept as read, never changed)
+        self.extra: dict[str, Any] | None = None
         # lower-case child name -> child, for path lookups (empty names, e.g. Actions, are not indexed)
         self._names: dict[str, WwiseObject] | None = None
 
@@ -125,6 +132,9 @@ class Project:
         self._by_type: dict[str, dict[str, WwiseObject]] = {}
         self._by_short: dict[int, WwiseObject] = {}
         self._global: dict[tuple[str, str], WwiseObject] = {}
+        self._type_spelling: dict[str, str] = {}
+        #: lower-case names of the unmodelled property values read from the project's XML
+        self.extra_names: set[str] = set()
         self._register(self.root)
         self.journal: list[Change] | None = None
         self.observer: ProjectObserver | None = None
@@ -168,7 +178,16 @@ class Project:
 
     # -- indices -----------------------------------------------------------------------------------
 
+    def type_name(self, name: str) -> str | None:
+        """The canonical type for ``name`` (any case): a Wwise type, or one read from this project."""
+        key = name.lower()
+        canonical = type_lookup().get(key)
+        if canonical is None and key in self._by_type:
+            canonical = self._type_spelling.get(key)
+        return canonical
+
     def _register(self, obj: WwiseObject) -> None:
+        self._type_spelling.setdefault(obj.type.lower(), obj.type)
         self._by_id[obj.id] = obj
         self._by_type.setdefault(obj.type.lower(), {})[obj.id] = obj
         if obj.short_id:
@@ -223,7 +242,7 @@ class Project:
             return None
         if type_part.lower() == "global":
             return self._by_short.get(int(name)) if name.isdigit() else None
-        canonical = type_lookup().get(type_part.lower())
+        canonical = self.type_name(type_part)
         if canonical is None:
             return None
         if self.is_global(canonical):
@@ -238,6 +257,10 @@ class Project:
             if not segment:
                 continue
             child = node.child_named(segment)
+            if child is None and node is self.root and self.version.is_2025:
+                # 2025.1 still answers the old root names (migration notes)
+                renamed = self.version.renamed_roots.get(segment.lower())
+                child = node.child_named(renamed) if renamed else None
             if child is None:
                 return None
             node = child
@@ -334,8 +357,11 @@ class Project:
 
     def _check_known(self, accessor: str) -> None:
         key = accessor.lstrip("@").lower()
-        if key not in _BUILTIN and key not in all_property_names() and not _unmodelled(key):
-            raise UnknownAccessorError(accessor)
+        if key in _BUILTIN or key in all_property_names() or key in self.extra_names:
+            return
+        if _unmodelled(key):
+            raise NotEmulatedAccessorError(accessor)
+        raise UnknownAccessorError(accessor)
 
     def _single(self, obj: WwiseObject, accessor: str) -> Any:
         key = accessor.lower()
@@ -350,8 +376,12 @@ class Project:
                 spec = info.properties[canonical]
                 return obj.properties.get(canonical, spec.default)
             return self.reference_target(obj, canonical)
-        if name in all_property_names() or _unmodelled(name):
-            return MISSING
+        if obj.extra and name in obj.extra:  # a value read from the project's XML the class table lacks
+            return obj.extra[name]
+        if name in all_property_names() or name in self.extra_names:
+            return MISSING  # a property of other types: Wwise leaves it out of this row
+        if _unmodelled(name):
+            raise NotEmulatedAccessorError(accessor)
         raise UnknownAccessorError(accessor)
 
     def reference_target(self, obj: WwiseObject, reference: str) -> WwiseObject | None:
@@ -712,6 +742,13 @@ def _original(project: Project, obj: WwiseObject) -> Any:
     return str(path) if path is not None else MISSING
 
 
+def _active_source(project: Project, obj: WwiseObject) -> Any:
+    if obj.type != "Sound":
+        return MISSING
+    source = next((c for c in obj.children if c.type == "AudioFileSource"), None)
+    return source if source is not None else MISSING
+
+
 def _file_path(project: Project, obj: WwiseObject) -> Any:
     if obj.type == "Project":
         return str(project.directory / f"{project.name}.wproj")
@@ -750,6 +787,12 @@ _BUILTIN: Final[dict[str, Callable[[Project, WwiseObject], Any]]] = {
     "workunit": _workunit,
     "category": _category,
     "originalfilepath": _original,
+    "originalwavfilepath": _original,
+    "sound:originalwavfilepath": _original,
+    "activesource": _active_source,
+    "workunitisdirty": _wu_is_dirty,
+    "isincluded": lambda p, o: True if o.type != "Project" else MISSING,
+    "pluginname": lambda p, o: (o.extra or {}).get("pluginname", MISSING),
     "filepath": _file_path,
     "isplayable": _is_playable,
     "workunitisdefault": _wu_is_default,

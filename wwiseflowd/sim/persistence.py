@@ -6,7 +6,8 @@ Format (``<project dir>/<name>.wsim.json``, documented in docs/emulator.md)::
      "wwiseVersion": "2024.1", "languages": [...], "platforms": [...],
      "root": {"type": "Project", "name": ..., "id": ..., "children": [
          {"type", "name", "id", "shortId", "notes"?, "properties"?, "references"? {name: id|null},
-          "audioFile"? (relative to Originals), "children"? [...]}]}}
+          "audioFile"? (relative to Originals), "extra"? {lower-case name: value read from the
+          Wwise XML but not modelled}, "children"? [...]}]}}
 
 The write goes to a temporary file in the same directory, is flushed to disk, then renamed over
 the old file, so a killed emulator leaves either the old or the new project, never half of one.
@@ -40,13 +41,22 @@ def project_file(directory: Path) -> Path | None:
     return found[0] if found else None
 
 
-def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
-    """Load the project saved in ``directory`` (or its Wwise ``.wproj``); else start one named after it."""
-    directory = Path(directory)
-    existing = project_file(directory)
-    if existing is not None:
-        return load(existing)
-    wproj = sorted(directory.glob("*.wproj")) if directory.is_dir() else []
+def open_or_create(location: Path, version: WwiseVersion | None = None) -> Project:
+    """Load the project saved in ``location`` (or its Wwise ``.wproj``); else start one named after it.
+
+    ``location`` is a directory or a ``.wproj`` file. A real Wwise project is emulated as the
+    version that saved it unless ``version`` is given; a new project is ``version`` or 2024.1.
+    """
+    location = Path(location)
+    if location.suffix.lower() == ".wproj":
+        wproj = [location]
+        directory = location.parent
+    else:
+        directory = location
+        existing = project_file(directory)
+        if existing is not None:
+            return load(existing)
+        wproj = sorted(directory.glob("*.wproj")) if directory.is_dir() else []
     if wproj:  # a real Wwise project: read its XML (never written back)
         from wwiseflowd.sim.wwise_import import WwiseProjectError, load_wwise_project
 
@@ -55,7 +65,7 @@ def open_or_create(directory: Path, version: WwiseVersion = DEFAULT_VERSION) -> 
         except WwiseProjectError as exc:
             raise ProjectFileError(str(exc)) from exc
     # the directory itself appears on the first save or import, not merely by starting
-    return Project.new(directory.resolve().name or "WwiseProject", directory, version)
+    return Project.new(directory.resolve().name or "WwiseProject", directory, version or DEFAULT_VERSION)
 
 
 def _node(obj: WwiseObject) -> dict[str, Any]:
@@ -68,6 +78,8 @@ def _node(obj: WwiseObject) -> dict[str, Any]:
         node["references"] = {k: (v.id if v is not None else None) for k, v in obj.references.items()}
     if obj.audio_file is not None:
         node["audioFile"] = obj.audio_file
+    if obj.extra:
+        node["extra"] = dict(obj.extra)
     if obj.children:
         node["children"] = [_node(child) for child in obj.children]
     return node
@@ -132,6 +144,8 @@ def load(path: Path) -> Project:
                 obj.notes = child.get("notes", "")
                 obj.properties.update(child.get("properties", {}))
                 obj.audio_file = child.get("audioFile")
+                obj.extra = child.get("extra")
+                project.extra_names.update(obj.extra or ())
                 if "references" in child:
                     pending.append((obj, child["references"]))
                 stack.append((obj, child))

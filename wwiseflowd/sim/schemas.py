@@ -78,6 +78,7 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
          "autoAddToSourceControl": "boolean", "autoCheckOutToSourceControl": "boolean"},
         frozenset({"importFile", "importLanguage", "importOperation"}), object_options=True),
     "ak.wwise.core.project.save": FunctionSpec({"autoCheckOutToSourceControl": "boolean"}),
+    # (<= 2022.1 takes no argument: see functions.Waapi.call)
     "ak.wwise.core.undo.beginGroup": FunctionSpec(),
     "ak.wwise.core.undo.endGroup": FunctionSpec({"displayName": "string"}, frozenset({"displayName"})),
     "ak.wwise.core.undo.cancelGroup": FunctionSpec({"undo": "boolean"}),
@@ -97,28 +98,8 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
                                              frozenset({"uri"})),
 }
 
-#: real Wwise functions the emulator does not implement (answered with a message that says so)
-NOT_EMULATED: Final = frozenset({
-    "ak.wwise.core.soundbank.generate", "ak.wwise.core.soundbank.getInclusions",
-    "ak.wwise.core.soundbank.setInclusions", "ak.wwise.core.soundbank.convertExternalSources",
-    "ak.wwise.core.soundbank.processDefinitionFiles",
-    "ak.wwise.core.object.diff", "ak.wwise.core.object.isPropertyEnabled", "ak.wwise.core.object.getTypes",
-    "ak.wwise.core.object.getPropertyInfo", "ak.wwise.core.object.getPropertyAndReferenceNames",
-    "ak.wwise.core.object.setAttenuationCurve", "ak.wwise.core.object.getAttenuationCurve",
-    "ak.wwise.core.object.setRandomizer", "ak.wwise.core.object.setLinked",
-    "ak.wwise.core.object.setStateGroups", "ak.wwise.core.object.setStateProperties",
-    "ak.wwise.core.object.pasteProperties", "ak.wwise.core.switchContainer.addAssignment",
-    "ak.wwise.core.switchContainer.removeAssignment", "ak.wwise.core.switchContainer.getAssignments",
-    "ak.wwise.core.audio.convert", "ak.wwise.core.audio.mute", "ak.wwise.core.audio.solo",
-    "ak.wwise.core.remote.connect", "ak.wwise.core.remote.disconnect", "ak.wwise.core.transport.create",
-    "ak.wwise.core.transport.executeAction", "ak.wwise.core.profiler.startCapture",
-    "ak.wwise.core.profiler.stopCapture", "ak.wwise.core.sourceControl.add", "ak.wwise.core.executeLuaScript",
-    "ak.wwise.ui.project.open", "ak.wwise.ui.project.close", "ak.wwise.ui.project.create",
-    "ak.wwise.ui.commands.execute", "ak.wwise.ui.bringToForeground",
-    "ak.soundengine.postEvent", "ak.soundengine.registerGameObj", "ak.soundengine.setRTPCValue",
-})
-
-#: topics that can be subscribed to, with the SUBSCRIBE options each accepts besides return/platform
+#: topics whose EVENTs the model publishes, with the SUBSCRIBE options each accepts besides
+#: return/platform; every other topic of the version's catalogue can be subscribed but never fires
 TOPICS: Final[dict[str, frozenset[str]]] = {
     "ak.wwise.core.object.created": frozenset(),
     "ak.wwise.core.object.nameChanged": frozenset(),

@@ -25,8 +25,8 @@ from loguru import logger
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from wwiseflowd.sim import persistence
-from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion, parse_version
+from wwiseflowd.sim import catalogue, persistence
+from wwiseflowd.sim.classes import WwiseVersion, parse_version
 from wwiseflowd.sim.errors import (
     INVALID_ARGUMENTS,
     INVALID_OPTIONS,
@@ -159,7 +159,7 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, project_dir: Path | str | None = None,
                  latency_ms: float = 0, call_log: Path | str | None = None,
-                 version: WwiseVersion | str = DEFAULT_VERSION) -> None:
+                 version: WwiseVersion | str | None = None) -> None:
         self.host = host
         self.port = port
         self._temp_dir: Path | None = None
@@ -169,7 +169,8 @@ class Emulator:
         self.project_dir = Path(project_dir)
         self.latency_ms = latency_ms
         self.call_log_path = Path(call_log) if call_log is not None else None
-        self.version = parse_version(version) if isinstance(version, str) else version
+        #: the version asked for; None = the one that saved a loaded Wwise project (else 2024.1)
+        self.requested_version = parse_version(version) if isinstance(version, str) else version
         self.faults = Faults()
         #: one dict per call: {time, session, uri, argBytes, durationMs, error}
         self.calls: list[dict[str, Any]] = []
@@ -203,10 +204,15 @@ class Emulator:
     def project(self) -> Project:
         """The live project model (hold :attr:`lock` while touching it from another thread)."""
         if self._waapi is None:
-            self._waapi = Waapi(persistence.open_or_create(self.project_dir, self.version))
+            self._waapi = Waapi(persistence.open_or_create(self.project_dir, self.requested_version))
             self._waapi.project.observer = self._publisher
             self._publisher.project = self._waapi.project
         return self._waapi.project
+
+    @property
+    def version(self) -> WwiseVersion:
+        """The emulated Wwise version (loads the project to find out)."""
+        return self.project.version
 
     @property
     def waapi(self) -> Waapi:
@@ -497,9 +503,10 @@ class Emulator:
         await conn.send([SUBSCRIBED, request, sub.id])
 
     def _subscription(self, conn: _Connection, topic: str, options: dict[str, Any]) -> _Subscription:
-        extra = TOPICS.get(topic)
-        if extra is None:
+        if topic not in catalogue.topics(self.project.version.short):
             raise WaapiError(INVALID_ARGUMENTS, "The topic URI is unknown.", {"topicUri": topic})
+        # a real topic the model never publishes can still be subscribed (clients subscribe on connect)
+        extra = TOPICS.get(topic, frozenset())
         for name in options:
             if name not in {"return", "platform"} | extra:
                 raise WaapiError(INVALID_OPTIONS, f"Option {name} is unknown for topic {topic}.",

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Final
 
-from wwiseflowd.sim.classes import DEFAULT_VERSION, WwiseVersion
+from wwiseflowd.sim.classes import WwiseVersion, parse_version
 from wwiseflowd.sim.classgen import CONVERTERS
 from wwiseflowd.sim.model import Project, WwiseObject, new_guid
 
@@ -32,9 +32,28 @@ def _parse(path: Path) -> ET.Element:
         raise WwiseProjectError(f"Cannot read Wwise file {path}: {exc}") from exc
 
 
-def load_wwise_project(wproj: Path, version: WwiseVersion = DEFAULT_VERSION) -> Project:
-    """Build a :class:`Project` from a Wwise project folder's ``.wproj`` and Work Unit files."""
+def project_version(wproj: Path) -> WwiseVersion:
+    """The Wwise version that saved ``wproj`` (its ``WwiseVersion`` attribute); refused when not modelled."""
+    document = _parse(wproj)
+    text = document.get("WwiseVersion")
+    if not text:
+        raise WwiseProjectError(f"{wproj} does not say which Wwise version saved it (no WwiseVersion "
+                                "attribute); pass --wwise-version to choose one.")
+    build = document.get("WwiseBuild", "")
+    try:
+        return parse_version(text, int(build) if build.isdigit() else None)
+    except ValueError as exc:
+        raise WwiseProjectError(f"{wproj} was saved by Wwise {text.lstrip('v')}. {exc}") from None
+
+
+def load_wwise_project(wproj: Path, version: WwiseVersion | None = None) -> Project:
+    """Build a :class:`Project` from a Wwise project folder's ``.wproj`` and Work Unit files.
+
+    The emulated version is the one that saved the project unless ``version`` is given.
+    """
     wproj = Path(wproj)
+    if version is None:
+        version = project_version(wproj)
     info = _parse(wproj).find("./ProjectInfo/Project")
     if info is None:
         raise WwiseProjectError(f"{wproj} has no ProjectInfo/Project element; is it a Wwise project file?")
@@ -56,6 +75,7 @@ def load_wwise_project(wproj: Path, version: WwiseVersion = DEFAULT_VERSION) -> 
     for directory in category_dirs:
         loader.load_category(directory)
     loader.resolve_references()
+    project.extra_names.discard("pluginname")
     project.dirty_workunits.clear()
     return project
 
@@ -94,24 +114,9 @@ class _Loader:
         short = element.get("ShortID")
         obj = self.project.add(parent, element.tag, element.get("Name", ""), object_id=object_id,
                                short_id=int(short) if short and short.isdigit() else None)
-        info = self.project.classes.get(obj.type)
-        if info is not None:
-            for prop in element.findall("./PropertyList/Property"):
-                name, wtype = prop.get("Name", ""), prop.get("Type", "string")
-                if name not in info.properties or wtype not in CONVERTERS:
-                    continue
-                value = prop.get("Value")
-                if value is None:
-                    first = prop.find("./ValueList/Value")
-                    value = first.text if first is not None else None
-                try:
-                    obj.properties[name] = CONVERTERS[wtype](value or "")
-                except ValueError:
-                    continue  # an expression or platform-specific value the emulator does not model
-            for ref in element.findall("./ReferenceList/Reference"):
-                target = ref.find("ObjectRef")
-                if target is not None and ref.get("Name") in info.references:
-                    self.references.append((obj, ref.get("Name", ""), target.get("ID", "").upper()))
+        self._properties(obj, element)
+        if element.get("PluginName"):  # Effects, source plug-ins, Audio Devices
+            obj.extra = {**(obj.extra or {}), "pluginname": element.get("PluginName")}
         if obj.type == "AudioFileSource":
             audio = element.findtext("AudioFile")
             language = element.findtext("Language") or "SFX"
@@ -121,6 +126,32 @@ class _Loader:
         for child in element.findall("./ChildrenList/*"):
             if child.tag not in _NOT_OBJECTS:
                 self._object(obj, child)
+
+    def _properties(self, obj: WwiseObject, element: ET.Element) -> None:
+        """Property values and references: modelled ones into the object, the rest into ``extra``."""
+        info = self.project.classes.get(obj.type)
+        for prop in element.findall("./PropertyList/Property"):
+            name, wtype = prop.get("Name", ""), prop.get("Type", "string")
+            value = prop.get("Value")
+            if value is None:
+                first = prop.find("./ValueList/Value")
+                value = first.text if first is not None else None
+            modelled = info is not None and name in info.properties and wtype in CONVERTERS
+            try:
+                converted = CONVERTERS[wtype](value or "") if wtype in CONVERTERS else value
+            except ValueError:  # an expression or platform-specific value: kept as text, not modelled
+                converted, modelled = value, False
+            if modelled:
+                obj.properties[name] = converted
+            else:
+                if obj.extra is None:
+                    obj.extra = {}
+                obj.extra[name.lower()] = converted
+                self.project.extra_names.add(name.lower())
+        for ref in element.findall("./ReferenceList/Reference"):
+            target = ref.find("ObjectRef")
+            if target is not None and info is not None and ref.get("Name") in info.references:
+                self.references.append((obj, ref.get("Name", ""), target.get("ID", "").upper()))
 
     def resolve_references(self) -> None:
         for obj, name, target_id in self.references:

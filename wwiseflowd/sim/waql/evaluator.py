@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from wwiseflowd.sim.classes import class_table, type_lookup
-from wwiseflowd.sim.model import MISSING, Project, UnknownAccessorError, WwiseObject
+from wwiseflowd.sim.model import MISSING, NotEmulatedAccessorError, Project, UnknownAccessorError, WwiseObject
 from wwiseflowd.sim.waql.errors import ObjectNotFoundError, WaqlError
 from wwiseflowd.sim.waql.nodes import (
     Accessor,
@@ -126,7 +126,7 @@ class _Run:
         return found
 
     def type_name(self, name: str, position: int) -> str:
-        canonical = type_lookup().get(name.lower())
+        canonical = self.project.type_name(name)
         if canonical is None:
             raise WaqlError(
                 f'Unknown object type "{name}" at position {position}: use a WAAPI type name such as '
@@ -238,10 +238,11 @@ class _Run:
         The model resolves names case-insensitively (``volume`` is ``Volume``), as WAQL does.
         """
         text = accessor.text
-        root = self.project.root
         for segment in accessor.segments:
             try:
-                self.project.get_value(root, segment)
+                self.project._check_known(segment)
+            except NotEmulatedAccessorError:
+                raise
             except UnknownAccessorError as exc:
                 raise WaqlError(
                     f'Unknown accessor "{segment}" at position {accessor.position}: Wwise has no property, '

@@ -1,0 +1,160 @@
+"""The ``reaper`` backend: reads projects, renders regions offline or through the web remote.
+
+One instance per engine (created lazily by the factory the plugin registers). It implements the
+optional backend abilities core code loops over (``identity``, ``health``, ``stats``, ``close``); it
+has no undo groups: a render changes files, not a project.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from wwiseflowd.results import ErrorCode
+from wwiseflowd_reaper.errors import ReaperFailure
+from wwiseflowd_reaper.offline import plan, render_offline, verify
+from wwiseflowd_reaper.plan import RenderTarget, output_folder, regions_in_bounds
+from wwiseflowd_reaper.project import ReaperProject, read_project
+from wwiseflowd_reaper.rppfile import ProjectReadError
+from wwiseflowd_reaper.settings import ReaperConfig, find_executable, reaper_config, unavailable_message
+from wwiseflowd_reaper.webremote import WebRemote, probe
+
+NAME = "reaper"
+RESOURCE = "reaper"
+POLL_S = 0.05
+
+
+class ReaperBackend:
+    """REAPER as wwiseflowd sees it: projects on disk, an executable, maybe a running web remote."""
+
+    def __init__(self, config: ReaperConfig, state_dir: Path) -> None:
+        self.config = config
+        self.state_dir = state_dir
+        self._lock = threading.Lock()
+        self.counters: dict[str, float] = {"renders": 0, "renderFailures": 0, "filesRendered": 0,
+                                           "projectsRead": 0, "lastRenderSeconds": 0.0}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ReaperBackend:
+        """From ``[reaper]`` and the state dir of ``settings``."""
+        return cls(reaper_config(settings), Path(settings.paths.state_dir))
+
+    # -- optional backend abilities ---------------------------------------------------------------
+
+    def identity(self) -> str:
+        """Part of every memo key of REAPER steps: the same renders are the same work."""
+        return NAME
+
+    def health(self) -> dict[str, Any]:
+        """``{ok, mode, executable, webUrl, webRemote}``; never raises; probes the web remote briefly."""
+        exe = find_executable(self.config)
+        report: dict[str, Any] = {"ok": exe is not None, "mode": "offline", "executable": str(exe) if exe
+                                  else None, "webUrl": self.config.web_url}
+        if exe is None:
+            report["error"] = unavailable_message(self.config)
+        if self.config.web_url:
+            found = probe(self.config.web_url, timeout=0.5)
+            report["webRemote"] = {"owner": found.owner, "detail": found.detail}
+            if found.owner == "reaper":
+                report["mode"], report["ok"] = "web", True
+        return report
+
+    def stats(self) -> dict[str, float]:
+        """Counters for /metrics and status."""
+        with self._lock:
+            return dict(self.counters)
+
+    def close(self) -> None:
+        """Nothing to release: no connection is kept open."""
+
+    # -- work -------------------------------------------------------------------------------------
+
+    def _count(self, **deltas: float) -> None:
+        with self._lock:
+            for key, value in deltas.items():
+                self.counters[key] = value if key.startswith("last") else self.counters.get(key, 0) + value
+
+    def read(self, path: str | Path) -> ReaperProject:
+        """The typed project; INVALID_INPUT/FILE_NOT_FOUND naming file and line when unreadable."""
+        try:
+            project = read_project(path)
+        except ProjectReadError as exc:
+            missing = "does not exist" in exc.problem
+            raise ReaperFailure(ErrorCode.FILE_NOT_FOUND if missing else ErrorCode.INVALID_INPUT,
+                                str(exc)) from None
+        self._count(projectsRead=1)
+        return project
+
+    def web(self) -> WebRemote:
+        """The web remote client; REAPER_UNAVAILABLE when ``[reaper] web_url`` is not set."""
+        if not self.config.web_url:
+            raise ReaperFailure(ErrorCode.REAPER_UNAVAILABLE, "no REAPER web remote is configured: set "
+                                "[reaper] web_url (e.g. http://127.0.0.1:8081) to the port of REAPER's "
+                                "Preferences > Control/OSC/web > Web browser interface")
+        return WebRemote(self.config.web_url, self.config.web_user, self.config.web_password,
+                         self.config.web_timeout_s)
+
+    def default_output(self, project: ReaperProject) -> Path:
+        """``[reaper] output_dir`` or ``<state>/reaper-renders``, one folder per project."""
+        base = self.config.output_dir or self.state_dir / "reaper-renders"
+        return base / project.name
+
+    def render(self, project: ReaperProject, names: list[str] | None, folder: Path) -> list[RenderTarget]:
+        """Render offline through the executable; counts and re-raises failures."""
+        exe = find_executable(self.config)
+        if exe is None:
+            raise ReaperFailure(ErrorCode.REAPER_UNAVAILABLE, unavailable_message(self.config))
+        try:
+            targets, took = render_offline(project, names, folder, exe, self.config.render_timeout_s)
+        except ReaperFailure:
+            self._count(renderFailures=1)
+            raise
+        self._count(renders=1, filesRendered=len(targets), lastRenderSeconds=round(took, 3))
+        return targets
+
+    def render_online(self, project: ReaperProject, timeout_s: float | None = None) -> list[RenderTarget]:
+        """Trigger action 42230 in the running REAPER and wait for the predicted files to be complete.
+
+        The regions come from REAPER (live); pattern, folder and bounds from the saved project file,
+        which is what REAPER renders with once the project is saved.
+        """
+        remote = self.web()
+        live = project.model_copy(update={"regions": remote.regions()})
+        regions = regions_in_bounds(live)
+        if not regions:
+            raise ReaperFailure(ErrorCode.INVALID_INPUT, f"{Path(project.path).name} renders "
+                                f"{project.render.bounds!r}, not regions: set the render bounds to regions "
+                                "in REAPER's render dialog and save, or render offline")
+        targets = plan(live, regions, output_folder(live))
+        started = time.time()
+        remote.render()
+        self._wait(targets, started, timeout_s or self.config.render_timeout_s)
+        verify(targets, live.render.effectiveSampleRate, live.render.channels)
+        self._count(renders=1, filesRendered=len(targets), lastRenderSeconds=round(time.time() - started, 3))
+        return targets
+
+    def _wait(self, targets: list[RenderTarget], since: float, timeout_s: float) -> None:
+        """Until every file was written after ``since`` and its size held still for one poll."""
+        deadline = time.monotonic() + timeout_s
+        sizes: dict[Path, int] = {}
+        while time.monotonic() < deadline:
+            settled = 0
+            for target in targets:
+                try:
+                    st = target.path.stat()
+                except OSError:
+                    continue
+                if st.st_mtime >= since - 1 and sizes.get(target.path) == st.st_size:
+                    settled += 1
+                sizes[target.path] = st.st_size
+            if settled == len(targets):
+                return
+            time.sleep(POLL_S)
+        missing = [t.region.name for t in targets if t.path not in sizes]
+        self._count(renderFailures=1)
+        not_written = f"; not written: {', '.join(missing[:10])}" if missing else ""
+        raise ReaperFailure(ErrorCode.RENDER_FAILED,
+                            f"REAPER did not finish the render within {timeout_s:.0f} s{not_written}")
+

@@ -1,0 +1,180 @@
+"""The emulator on real (and generated) Wwise projects of every modelled version, over a real socket.
+
+Real projects: tests/data/wwise-projects/godot-demo-2019.2 (2019.2.1) and pywwise-2023.1 (2023.1.5).
+Generated ones (no public project of these versions was available; see generate.py there):
+generated/2021.1, 2022.1, 2024.1 and 2025.1.
+"""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from waapi import WaapiClient
+
+from tests.sim.waapi_calls import connect, error_of
+from wwiseflowd.sim import Emulator, catalogue
+from wwiseflowd.sim.persistence import ProjectFileError
+
+DATA = Path(__file__).resolve().parents[1] / "data/wwise-projects"
+PROJECTS = {
+    "2019.2": DATA / "godot-demo-2019.2",
+    "2021.1": DATA / "generated/2021.1",
+    "2022.1": DATA / "generated/2022.1",
+    "2023.1": DATA / "pywwise-2023.1/resources/wwise",
+    "2024.1": DATA / "generated/2024.1",
+    "2025.1": DATA / "generated/2025.1",
+}
+
+
+def _xml_object_count(folder: Path) -> int:
+    """Objects of the Project Explorer tree: Work Units and what their ChildrenLists nest (objects
+    inside other lists, e.g. music transitions, are not part of the tree)."""
+    ids: set[str] = set()
+
+    def walk(element: ET.Element) -> None:
+        ids.add(element.get("ID", "").upper())
+        for child in element.findall("./ChildrenList/*"):
+            if child.get("ID"):
+                walk(child)
+
+    for path in folder.rglob("*.wwu"):
+        for unit in ET.parse(path).getroot().iter("WorkUnit"):
+            walk(unit)
+    return len(ids)
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Emulator, WaapiClient]]:
+    """A copy of the version's project served by an emulator that picks its version from the .wproj."""
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECTS[request.param], copy)
+    with Emulator(port=0, project_dir=copy) as sim:
+        client = connect(sim.url)
+        try:
+            yield sim, client
+        finally:
+            client.disconnect()
+
+
+@pytest.mark.parametrize("served", list(PROJECTS), indirect=True)
+def test_each_project_is_served_as_the_wwise_version_that_saved_it(
+    served: tuple[Emulator, WaapiClient],
+) -> None:
+    sim, client = served
+    wproj = next(sim.project_dir.glob("*.wproj"))
+    saved_by = ET.parse(wproj).getroot().get("WwiseVersion", "")
+    info = client.call("ak.wwise.core.getInfo")
+    assert info["version"]["displayName"] == saved_by
+    version = f"{info['version']['year']}.{info['version']['major']}"
+    functions = client.call("ak.wwise.waapi.getFunctions")["functions"]
+    assert sorted(functions) == sorted(catalogue.functions(version))
+    assert sorted(client.call("ak.wwise.waapi.getTopics")["topics"]) == sorted(catalogue.topics(version))
+    rows = client.call("ak.wwise.core.object.get", {"waql": '$ from project'} if version != "2019.2" else
+                       {"from": {"ofType": ["WorkUnit"]}})["return"]
+    if version != "2019.2":  # every object of the XML is there (plus the Project and category roots)
+        roots = len([d for d in sim.project_dir.iterdir() if d.is_dir() and any(d.rglob("*.wwu"))])
+        assert len(rows) == _xml_object_count(sim.project_dir) + roots + 1
+    else:
+        assert len(rows) == len(list(sim.project_dir.rglob("*.wwu")))
+
+
+@pytest.mark.parametrize("served", ["2025.1"], indirect=True)
+def test_a_2025_project_takes_a_sound_under_containers(served: tuple[Emulator, WaapiClient]) -> None:
+    sim, client = served
+    created = client.call("ak.wwise.core.object.create", {
+        "parent": "\\Containers\\Default Work Unit\\Weapons", "type": "Sound", "name": "Reload"})
+    row = client.call("ak.wwise.core.object.get", {"waql": f'$ "{created["id"]}"'},
+                      options={"return": ["path", "parent.type", "OutputBus.name"]})["return"][0]
+    assert row == {"path": "\\Containers\\Default Work Unit\\Weapons\\Reload",
+                   "parent.type": "PropertyContainer", "OutputBus.name": "Main Audio Bus"}
+    old_name = client.call("ak.wwise.core.object.get", {
+        "waql": '$ "\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Reload"'})["return"]
+    assert old_name == [{"id": created["id"], "name": "Reload"}]  # 2025.1 still answers the old root name
+    units = client.call("ak.wwise.core.getProjectInfo")["defaultWorkUnits"]
+    assert "Containers" in units and "Actor-Mixer Hierarchy" not in units
+
+
+@pytest.mark.parametrize("served", ["2019.2"], indirect=True)
+def test_a_2019_project_answers_as_2019(served: tuple[Emulator, WaapiClient]) -> None:
+    sim, client = served
+    assert error_of(client, "ak.wwise.core.getProjectInfo").uri == "ak.wwise.invalid_procedure_uri"
+    err = error_of(client, "ak.wwise.core.object.get", {"waql": "$ from type Sound"})
+    assert err.kwargs["details"]["typeUri"] == "ak.wwise.schema_validation_failed"
+    assert error_of(client, "ak.wwise.core.project.save", {"autoCheckOutToSourceControl": True}).kwargs[
+        "details"]["argumentName"] == "autoCheckOutToSourceControl"
+    queries = client.call("ak.wwise.core.object.get", {"from": {"ofType": ["Query"]}},
+                          options={"return": ["name", "ObjectType"]})["return"]
+    assert len(queries) == 46 and {"name": "Audio Source - Format = Vorbis", "ObjectType": 300} in queries
+
+
+def test_the_version_can_be_forced_and_unknown_versions_are_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "godot"
+    shutil.copytree(PROJECTS["2019.2"], copy)
+    with Emulator(port=0, project_dir=copy, version="2024.1") as sim:
+        client = connect(sim.url)
+        try:
+            assert client.call("ak.wwise.core.getInfo")["version"]["year"] == 2024
+            assert client.call("ak.wwise.core.getProjectInfo")["name"] == "gdnative-demo-wwise-project"
+        finally:
+            client.disconnect()
+    wproj = copy / "gdnative-demo-wwise-project.wproj"
+    wproj.write_text(wproj.read_text(encoding="utf-8").replace('WwiseVersion="v2019.2.1"',
+                                                               'WwiseVersion="v2018.1.11"'), encoding="utf-8")
+    with pytest.raises(ProjectFileError) as refused:
+        Emulator(port=0, project_dir=copy).start()
+    assert "saved by Wwise 2018.1.11" in str(refused.value) and "2019.2, 2021.1" in str(refused.value)
+    assert "--wwise-version" in str(refused.value)
+
+
+def test_real_functions_not_emulated_differ_from_unknown_ones(waapi: WaapiClient) -> None:
+    not_emulated = error_of(waapi, "ak.wwise.core.transport.create", {"object": "\\Events"})
+    unknown = error_of(waapi, "ak.wwise.core.transport.teleport")
+    assert not_emulated.uri == "ak.wwise.emulator.not_emulated" and not_emulated.kwargs["details"][
+        "emulated"] is False
+    assert unknown.uri == "ak.wwise.invalid_procedure_uri"
+    # a function newer than the emulated version (2024.1) is unknown there
+    assert error_of(waapi, "ak.wwise.core.mediaPool.get").uri == "ak.wwise.invalid_procedure_uri"
+
+
+def test_clients_can_subscribe_to_every_real_topic(waapi: WaapiClient) -> None:
+    for topic in ("ak.wwise.core.object.attenuationCurveChanged", "ak.wwise.core.transport.stateChanged",
+                  "ak.wwise.core.soundbank.generationDone", "ak.wwise.core.profiler.stateChanged",
+                  "ak.wwise.ui.selectionChanged"):
+        handler = waapi.subscribe(topic, lambda **kwargs: None)
+        assert handler is not None, topic
+        assert handler.unsubscribe()
+    refused = error_of_subscribe(waapi, "ak.wwise.core.object.structureChanged")  # 2025.1 only
+    assert refused
+
+
+def error_of_subscribe(client: WaapiClient, topic: str) -> bool:
+    """True when subscribing to ``topic`` is refused."""
+    from waapi import WaapiRequestFailed
+
+    try:
+        client.subscribe(topic, lambda **kwargs: None)
+    except WaapiRequestFailed as exc:
+        return exc.kwargs.get("message") == "The topic URI is unknown."
+    return False
+
+
+@pytest.mark.parametrize("served", ["2024.1"], indirect=True)
+def test_return_fields_answer_or_fail_loudly(served: tuple[Emulator, WaapiClient]) -> None:
+    sim, client = served
+    sources = client.call("ak.wwise.core.object.get", {"waql": "$ from type AudioFileSource take 1"},
+                          options={"return": ["originalWavFilePath", "parent.sound:originalWavFilePath",
+                                              "parent.activeSource.name", "name"]})["return"]
+    row = sources[0]
+    assert row["originalWavFilePath"].endswith(".wav") and row["originalWavFilePath"].startswith(
+        str(sim.project_dir / "Originals"))
+    assert row["parent.sound:originalWavFilePath"] == row["originalWavFilePath"]
+    assert row["parent.activeSource.name"] == row["name"]
+    err = error_of(client, "ak.wwise.core.object.get", {"waql": "$ from type Sound"},
+                   {"return": ["name", "duration"]})
+    assert err.uri == "ak.wwise.emulator.not_emulated" and err.kwargs["details"]["accessor"] == "duration"
+    queries = client.call("ak.wwise.core.object.get", {"waql": "$ from type Query"})["return"]
+    assert queries, "Query objects are queryable by type"
