@@ -107,6 +107,8 @@ def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
         f"   emulator project:     {info.get('simProject')}  (saved after each batch)",
         f"   REST API:             {info.get('apiUrl') or 'off'}",
         f"   status:               {python} -m wwiseflowd --config {STATE / 'demo.toml'} status",
+        f"   REST example:         curl -s {info.get('apiUrl') or 'localhost:8765'}/workflows/execute "
+        f"-H 'Content-Type: application/json' -d @{REQUEST}",
         "   stop:                 Ctrl+C",
         "=" * 72,
         "",
