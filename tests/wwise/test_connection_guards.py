@@ -117,3 +117,12 @@ def test_the_retry_clause_is_said_once_however_many_calls_failed() -> None:
     assert (last.error or "").count("next attempt in") == 1, last.error
     assert (last.error or "").count("not reachable") == 1
     assert "next attempt" not in (adapter.health()["lastError"] or "")
+
+
+def test_a_refused_connection_prints_nothing_outside_the_log(capfd: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = WaapiAdapter(f"ws://127.0.0.1:{port}/waapi", connect_timeout=2).connect()
+    assert result.code == ErrorCode.WAAPI_UNAVAILABLE
+    assert "ConnectionRefusedError" not in capfd.readouterr().err
