@@ -90,8 +90,10 @@ def test_a_drop_inside_an_undo_group_refuses_further_edits(
     time.sleep(0.2)
     refused = adapter.create_object(WU, "Sound", "AfterDrop")
     assert refused.code == ErrorCode.WAAPI_UNAVAILABLE and "undo group" in (refused.error or "")
-    cancelled = adapter.cancel_group(True)
-    assert cancelled.code == ErrorCode.WAAPI_UNAVAILABLE and "dropped" in (cancelled.error or "")
+    cancelled = adapter.cancel_group(True)  # Wwise kept InGroup: undone by compensation instead
+    assert cancelled.ok and cancelled.data["compensated"] and cancelled.data["deleted"] == [WU + "\\InGroup"]
+    with waapi_sim.locked_project() as project:
+        assert project.find(WU + "\\InGroup") is None
     assert adapter.create_object(WU, "Sound", "NextRun").ok  # a new run works again
 
 

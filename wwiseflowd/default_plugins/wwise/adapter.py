@@ -46,6 +46,7 @@ from wwiseflowd.results import ErrorCode, Result
 
 if TYPE_CHECKING:
     from wwiseflowd.config import Settings
+    from wwiseflowd.default_plugins.wwise.compensation import ChangeLog
 
 # -- WAAPI functions used by wwiseflowd ------------------------------------------------------------
 
@@ -222,12 +223,15 @@ class WaapiAdapter:
         call_timeout: float = 60.0,
         reconnect_max_delay: float = 30.0,
         import_chunk_size: int = 100,
+        compensation_wait_s: float = 10.0,
     ) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.reconnect_max_delay = reconnect_max_delay
         self.import_chunk_size = import_chunk_size
+        #: how long undoing a run by compensation waits for Wwise to come back after a lost connection
+        self.compensation_wait_s = compensation_wait_s
         self._lock = threading.RLock()
         self._session: Session | None = None
         self._info = ConnectionInfo(url=url)
@@ -239,6 +243,8 @@ class WaapiAdapter:
         self._last_error: str | None = None
         self._group_depth = 0
         self._group_lost = False
+        #: what the open undo group changed, for compensation when the group itself is lost
+        self._changes: ChangeLog | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WaapiAdapter:
@@ -250,6 +256,7 @@ class WaapiAdapter:
             call_timeout=wwise.call_timeout,
             reconnect_max_delay=wwise.reconnect_max_delay,
             import_chunk_size=wwise.import_chunk_size,
+            compensation_wait_s=max(2 * wwise.connect_timeout, 2.0),
         )
 
     # -- connection ----------------------------------------------------------------------------
@@ -331,16 +338,66 @@ class WaapiAdapter:
         result = self._call(UNDO_BEGIN, {})
         if result.ok:
             with self._lock:
+                from wwiseflowd.default_plugins.wwise.compensation import ChangeLog  # imports our URIs
+
                 self._group_depth += 1
+                self._changes = ChangeLog()
         return result
 
     def end_group(self, name: str) -> Result:
         """Close the open undo group under ``name`` (shown in Wwise's Edit menu)."""
+        with self._lock:
+            self._changes = None
         return self._close_group(UNDO_END, {"displayName": name})
 
     def cancel_group(self, undo: bool = True) -> Result:
-        """Cancel the open undo group; with ``undo`` its changes are reverted in Wwise."""
-        return self._close_group(UNDO_CANCEL, {"undo": undo})
+        """Cancel the open undo group; with ``undo`` its changes are reverted in Wwise.
+
+        When the connection dropped while the group was open, Wwise kept the changes: the adapter
+        reconnects and undoes them by compensation (see :mod:`.compensation`); the Result is a
+        success only when the project reads back as before.
+        """
+        with self._lock:
+            changes, self._changes = self._changes, None
+            if undo and changes is not None and self._group_lost:
+                return self._compensate(changes)
+            result = self._close_group(UNDO_CANCEL, {"undo": undo})
+            if undo and changes is not None and result.code == ErrorCode.WAAPI_UNAVAILABLE:
+                return self._compensate(changes)
+            return result
+
+    def _compensate(self, changes: ChangeLog) -> Result:
+        """Reconnect (waiting up to ``compensation_wait_s``) and undo ``changes`` by hand."""
+        self._group_lost, self._group_depth = False, 0
+        deadline = time.monotonic() + self.compensation_wait_s
+        while True:
+            self._next_attempt = 0.0  # no back-off: the project is in a half-changed state
+            try:
+                self._ensure_session()
+                break
+            except Unavailable as exc:
+                if time.monotonic() >= deadline:
+                    return Result.failure(
+                        ErrorCode.WAAPI_UNAVAILABLE,
+                        f"The connection to Wwise dropped during the run and Wwise kept its changes; "
+                        f"it could not be reached again to undo them ({exc}). Check the project in "
+                        f"Wwise before running again.",
+                    )
+                time.sleep(0.2)
+        report = changes.compensate(self._call_locked)
+        logger.warning(
+            "Undid a run by compensation after a lost connection: {} object(s) deleted, {} value(s) "
+            "restored, {} problem(s)", len(report.deleted), report.restored, len(report.problems)
+        )
+        if report.ok:
+            return Result.success(
+                {"compensated": True, "deleted": report.deleted, "restored": report.restored}
+            )
+        return Result.failure(
+            ErrorCode.WAAPI_UNAVAILABLE,
+            "The connection to Wwise dropped during the run and Wwise kept its changes; undoing them "
+            "by hand left these as they are: " + "; ".join(report.problems) + ". Check them in Wwise.",
+        )
 
     def _close_group(self, uri: str, args: dict[str, Any]) -> Result:
         with self._lock:
@@ -897,6 +954,8 @@ class WaapiAdapter:
                         f"The connection to Wwise dropped during this run, so its undo group is gone; "
                         f"{uri} was not sent to keep the run undoable. Run the workflow again.",
                     )
+                if self._changes is not None and uri not in READ_ONLY_URIS and uri not in _UNDO_URIS:
+                    self._changes.before(uri, args, self._call_locked)
                 # translated here, once connected: the spelling depends on the version just read
                 raw = session.call(uri, self._naming.args_out(args), options, self.call_timeout)
             except Unavailable as exc:

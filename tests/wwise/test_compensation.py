@@ -1,0 +1,96 @@
+"""A run whose connection drops mid-way is undone by compensation after reconnecting.
+
+Wwise (and the emulator) keep the changes of a client that disconnects with an open undo group;
+``rolledBack`` must be true only when the project reads back exactly as before the run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tests.wwise.conftest import MASTER, WU
+from tests.wwise.test_nodes import four_node_case
+from wwiseflowd.engine import Engine
+from wwiseflowd.sim import Emulator
+
+
+def _tree(sim: Emulator, *, values: bool = True) -> str:
+    """The project tree; without ``values``, stored property values are left out (a restored default
+    is stored explicitly by the emulator, where Wwise reads it back the same either way)."""
+    snapshot = {k: v for k, v in sim.snapshot().items() if k not in ("savedAt", "dirty")}
+    text = json.dumps(snapshot, sort_keys=True)
+    return text if values else re.sub(r'"properties": \{[^{}]*\}, ', "", text)
+
+
+def _volume(engine: Engine, ref: str) -> object:
+    found = engine.command("query_waql", {"waql": f'$ "{ref}"', "returnFields": ["@Volume"]})
+    assert found.ok, found.error
+    rows = found.data if isinstance(found.data, list) else found.data["objects"]
+    return rows[0]["@Volume"]
+
+
+def _edit_then_create(target: str) -> dict[str, Any]:
+    """Change an existing object's Volume, create a Sound under it, then import (the drop comes here)."""
+    return {
+        "id": "edit-then-create",
+        "nodes": [
+            {"id": "vol", "type": "setProperty",
+             "data": {"objectId": target, "property": "Volume", "value": -6}},
+            {"id": "new", "type": "createSound", "data": {"name": "Fresh", "parentPath": target}},
+            {"id": "bus", "type": "setOutputBus",
+             "data": {"objectId": "$from:new:$output:objectId", "busPath": MASTER}},
+        ],
+        "edges": [
+            {"id": "e1", "source": "vol", "target": "new"},
+            {"id": "e2", "source": "new", "target": "bus"},
+        ],
+    }
+
+
+def test_a_dropped_connection_is_undone_by_compensation_and_reported_rolled_back(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    engine.backend("wwise").connect()
+    before = _tree(waapi_sim)
+    waapi_sim.faults.drop_after = 4  # beginGroup, get parent, create, get import target, then drop
+    broken = engine.execute(four_node_case(wav("Sound1.wav")))
+    assert not broken.ok and broken.rolledBack, broken.model_dump()
+    assert _tree(waapi_sim) == before  # the Sound the first node created is gone again
+    with waapi_sim.locked_project() as project:
+        assert project.find(WU + "\\Sound1") is None
+
+
+def test_changed_values_are_restored_and_created_objects_deleted(engine: Engine, waapi_sim: Emulator) -> None:
+    created = engine.command("create_object", {"parentPath": WU, "type": "ActorMixer", "name": "Mixer"})
+    assert created.ok, created.error
+    target = WU + "\\Mixer"
+    engine.backend("wwise").connect()
+    before, volume = _tree(waapi_sim, values=False), _volume(engine, target)
+    calls = len(waapi_sim.calls)
+    broken = None
+    for drop_after in range(3, 14):  # interrupt the run at every call in turn
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_edit_then_create(target))
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        assert broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim, values=False) == before, drop_after
+        assert _volume(engine, target) == volume, drop_after
+    assert broken is not None and broken.ok  # late enough, the run completes
+    assert len(waapi_sim.calls) > calls
+
+
+def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    engine.backend("wwise").connect()
+    engine.backend("wwise").compensation_wait_s = 0.5
+    waapi_sim.faults.drop_after = 4
+    waapi_sim.faults.fail("ak.wwise.core.getInfo")  # every reconnection attempt fails its handshake
+    broken = engine.execute(four_node_case(wav("Sound1.wav")))
+    assert not broken.ok and not broken.rolledBack
+    assert "could not be reached again" in json.dumps(broken.model_dump())

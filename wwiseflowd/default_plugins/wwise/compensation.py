@@ -1,0 +1,247 @@
+"""Undoing a run without Wwise's undo group: what the run changed, and how to take it back.
+
+Wwise keeps the changes of a client that disconnects with an undo group open. So while a group is
+open the adapter records, *before* each write, what the write will touch: the ids under the parent
+it creates in (a scope), and the current value of each property, reference or note it sets. When
+the group cannot be cancelled (the connection dropped), the adapter reconnects and compensates:
+it restores the recorded values, deletes every object that appeared in a scope, saves again if the
+run had saved, then reads everything back. Only when the read-back matches is the run reported as
+rolled back; anything else is named in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wwiseflowd.default_plugins.wwise.adapter import (
+    AUDIO_IMPORT,
+    OBJECT_CREATE,
+    OBJECT_DELETE,
+    OBJECT_GET,
+    OBJECT_SET,
+    PROJECT_SAVE,
+    SET_NOTES,
+    SET_PROPERTY,
+    SET_REFERENCE,
+)
+from wwiseflowd.results import Result
+
+#: ``call(uri, args, options) -> Result``: a WAAPI call on the adapter's session
+Call = Callable[[str, dict[str, Any], dict[str, Any] | None], Result]
+
+
+@dataclass
+class _Restore:
+    object: str
+    field: str  # "@Volume", "@OutputBus", "notes"
+    value: Any
+    kind: str  # "property", "reference" or "notes"
+    object_id: str  # the GUID read back with the value
+
+
+@dataclass
+class CompensationReport:
+    """What compensation did and what it could not undo (empty ``problems``: verified as before)."""
+
+    deleted: list[str] = field(default_factory=list)
+    restored: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the project reads back exactly as before the run."""
+        return not self.problems
+
+
+class ChangeLog:
+    """The pre-write record of one open undo group (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.scopes: dict[str, set[str]] = {}
+        self.restores: list[_Restore] = []
+        self.unrecoverable: list[str] = []
+        self.saved = False
+        self._restored_keys: set[tuple[str, str]] = set()
+
+    # -- recording (called under the adapter's lock, before the write is sent) ------------------------
+
+    def before(self, uri: str, args: dict[str, Any], call: Call) -> None:
+        """Record what ``uri`` with ``args`` is about to change."""
+        if uri == OBJECT_CREATE:
+            if not self._scope(str(args.get("parent")), call):
+                self.unrecoverable.append(f"what is under {args.get('parent')} could not be read first")
+            if args.get("onNameConflict") in ("merge", "replace"):
+                self._existing_child(args, call)
+        elif uri == AUDIO_IMPORT:
+            for entry in args.get("imports") or []:
+                self._scope_of_path(str(entry.get("objectPath", "")), call)
+            if args.get("importOperation") == "replaceExisting":
+                self.unrecoverable.append("an import with replaceExisting replaced existing audio")
+        elif uri == OBJECT_SET:
+            for entry in args.get("objects") or []:
+                target = str(entry.get("object"))
+                if entry.get("children"):
+                    self._scope(target, call)
+                fields = {k: _kind_of(k, v) for k, v in entry.items() if k.startswith("@") or k == "notes"}
+                self._remember(target, fields, call)
+        elif uri in (SET_PROPERTY, SET_REFERENCE):
+            name = args.get("property") or args.get("reference")
+            if args.get("platform"):
+                self.unrecoverable.append(f"{name} of {args.get('object')} on platform {args['platform']}")
+            kind = "property" if uri == SET_PROPERTY else "reference"
+            self._remember(str(args.get("object")), {f"@{name}": kind}, call)
+        elif uri == SET_NOTES:
+            self._remember(str(args.get("object")), {"notes": "notes"}, call)
+        elif uri == OBJECT_DELETE:
+            self.unrecoverable.append(f"{args.get('object')} was deleted (a deletion cannot be recreated)")
+        elif uri == PROJECT_SAVE:
+            self.saved = True
+        else:
+            self.unrecoverable.append(f"the effects of {uri} are not recorded")
+
+    def _existing_child(self, args: dict[str, Any], call: Call) -> None:
+        """A create that may merge into or replace a child of the same name: keep what it may change."""
+        parent, name = str(args.get("parent")), str(args.get("name"))
+        found = call(
+            OBJECT_GET,
+            {"waql": f'$ "{parent}" select children where name = "{name}"'},
+            {"return": ["id"]},
+        )
+        rows = (found.data or {}).get("return") or [] if found.ok else None
+        if rows is None:
+            self.unrecoverable.append(f"whether {name!r} already existed under {parent} could not be read")
+        elif rows and args.get("onNameConflict") == "replace":
+            self.unrecoverable.append(f"{name!r} under {parent} was replaced (it cannot be recreated)")
+        elif rows:
+            fields = {k: _kind_of(k, v) for k, v in args.items() if k.startswith("@") or k == "notes"}
+            self._remember(str(rows[0].get("id")), fields, call)
+
+    def _scope(self, designator: str, call: Call) -> bool:
+        if designator in self.scopes:
+            return True
+        ids = _descendant_ids(designator, call)
+        if ids is None:
+            return False
+        self.scopes[designator] = ids
+        return True
+
+    def _scope_of_path(self, object_path: str, call: Call) -> None:
+        """The nearest existing plain ancestor of an import's ``objectPath`` becomes a scope."""
+        segments = [s for s in object_path.split("\\") if s][:-1]
+        while segments and segments[-1].startswith("<"):
+            segments.pop()
+        while segments:
+            if self._scope("\\" + "\\".join(segments), call):
+                return
+            segments.pop()
+        self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
+
+    def _remember(self, designator: str, fields: dict[str, str], call: Call) -> None:
+        fresh = {f: k for f, k in fields.items() if (designator, f) not in self._restored_keys}
+        if not fresh:
+            return
+        row = _read(designator, list(fresh), call)
+        if row is None:
+            return  # not there yet: created by this run, so it is deleted rather than restored
+        for name, declared in fresh.items():
+            self._restored_keys.add((designator, name))
+            old = row.get(name)
+            kind = "reference" if isinstance(old, dict) else declared
+            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id"))))
+
+    # -- compensating (after reconnecting) -------------------------------------------------------------
+
+    def compensate(self, call: Call) -> CompensationReport:
+        """Restore, delete, save if the run saved, then verify by reading back."""
+        report = CompensationReport()
+        new: dict[str, list[dict[str, Any]]] = {}
+        for scope, before in self.scopes.items():
+            rows = _descendants(scope, call)
+            if rows is None:
+                report.problems.append(f"could not list {scope} to delete what the run created")
+            else:
+                new[scope] = [r for r in rows if r.get("id") not in before]
+        created = {str(r.get("id")) for rows in new.values() for r in rows}
+        restores = [r for r in self.restores if r.object_id not in created]  # those are deleted instead
+        for restore in reversed(restores):
+            result = _write_back(restore, call)
+            if result.ok:
+                report.restored += 1
+            else:
+                report.problems.append(f"{restore.field} of {restore.object} ({result.error})")
+        for rows in new.values():
+            _delete_top_most(rows, call, report)
+        if self.saved:
+            saved = call(PROJECT_SAVE, {}, None)
+            if not saved.ok:
+                report.problems.append(f"the project could not be saved again ({saved.error})")
+        self._verify(restores, call, report)
+        report.problems = self.unrecoverable + report.problems
+        return report
+
+    def _verify(self, restores: list[_Restore], call: Call, report: CompensationReport) -> None:
+        for scope, before in self.scopes.items():
+            now = _descendant_ids(scope, call)
+            if now != before:
+                report.problems.append(f"{scope} does not read back as before the run")
+        for restore in restores:
+            row = _read(restore.object, [restore.field], call)
+            if row is None or _comparable(row.get(restore.field)) != _comparable(restore.value):
+                report.problems.append(f"{restore.field} of {restore.object} does not read back as before")
+
+
+def _delete_top_most(rows: list[dict[str, Any]], call: Call, report: CompensationReport) -> None:
+    """Delete the new objects of one scope; children go with their new parent."""
+    paths = {str(r.get("path")) for r in rows}
+    for row in rows:
+        path = str(row.get("path"))
+        if any(path.startswith(p + "\\") for p in paths):
+            continue
+        result = call(OBJECT_DELETE, {"object": row["id"]}, None)
+        if result.ok:
+            report.deleted.append(path)
+        else:
+            report.problems.append(f"{path} could not be deleted ({result.error})")
+
+
+def _descendants(designator: str, call: Call) -> list[dict[str, Any]] | None:
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": ["id", "path"]})
+    if not result.ok:
+        return None
+    return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
+
+
+def _descendant_ids(designator: str, call: Call) -> set[str] | None:
+    rows = _descendants(designator, call)
+    return None if rows is None else {str(r.get("id")) for r in rows}
+
+
+def _read(designator: str, fields: list[str], call: Call) -> dict[str, Any] | None:
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, {"return": ["id", *fields]})
+    rows = (result.data or {}).get("return") or [] if result.ok else []
+    return rows[0] if rows and isinstance(rows[0], dict) else None
+
+
+def _comparable(value: Any) -> Any:
+    """References read back as ``{id, name}``; compare them by id."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _kind_of(key: str, new_value: Any) -> str:
+    """In an ``object.set`` entry: notes, a reference (an object designator) or a property."""
+    if key == "notes":
+        return "notes"
+    looks_like_object = isinstance(new_value, str) and new_value.startswith(("{", "\\"))
+    return "reference" if looks_like_object or new_value is None else "property"
+
+
+def _write_back(restore: _Restore, call: Call) -> Result:
+    if restore.kind == "notes":
+        return call(SET_NOTES, {"object": restore.object, "value": restore.value or ""}, None)
+    name = restore.field.lstrip("@")
+    if restore.kind == "reference":
+        value = restore.value.get("id") if isinstance(restore.value, dict) else None
+        return call(SET_REFERENCE, {"object": restore.object, "reference": name, "value": value}, None)
+    return call(SET_PROPERTY, {"object": restore.object, "property": name, "value": restore.value}, None)
