@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +40,8 @@ class RunOptions:
     stop_event: threading.Event | None = None
     timing: DaemonTiming | None = None
     sim_latency_ms: float = 0.0
+    #: progress lines on stdout (wwiseflowd.progress): auto = text on a terminal, else JSON lines
+    progress: str = "off"
 
 
 def _start_emulator(settings: Settings, latency_ms: float) -> Any:
@@ -61,6 +64,20 @@ def _start_api(engine: Any, settings: Settings, status: Callable[[], dict[str, A
     server = ApiServer(engine, settings, status=status)
     server.start()
     return server
+
+
+def _start_progress(mode: str, daemon: Daemon, engine: Any) -> Any:
+    """The terminal's progress display, fed by the daemon's status and events (None when off)."""
+    from wwiseflowd.progress import ProgressFeed, resolve_mode
+
+    resolved = resolve_mode(mode, sys.stdout)  # type: ignore[arg-type]
+    if resolved == "off":
+        return None
+
+    def files_of(batch_id: int) -> list[dict[str, Any]]:
+        return [record.as_dict() for record in daemon.journal.batch_files(batch_id)]
+
+    return ProgressFeed(daemon.status, files_of, engine.events, sys.stdout, resolved).start()
 
 
 def _install_signals(stop: threading.Event) -> dict[int, Any]:
@@ -96,6 +113,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     engine: Any = None
     daemon: Daemon | None = None
     api: Any = None
+    progress: Any = None
     try:
         if options.simulate:
             sim = _start_emulator(settings, options.sim_latency_ms)
@@ -108,6 +126,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
             heartbeat=notifier.watchdog_ping if period else None,
         ).start()
         api = _start_api(engine, settings, daemon.status)
+        progress = _start_progress(options.progress, daemon, engine)
         instance.write_runtime(
             pid=os.getpid(),
             version=__version__,
@@ -130,6 +149,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     finally:
         started = time.monotonic()
         for what, close in (
+            ("progress display", getattr(progress, "stop", None)),
             ("REST server", getattr(api, "stop", None)),
             ("watchers", getattr(daemon, "stop", None)),
             ("engine", getattr(engine, "close", None)),
