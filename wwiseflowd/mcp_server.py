@@ -270,6 +270,20 @@ def build_server(
         """Save the Wwise project to disk."""
         return tool_result(holder.get().command("project_save", {}))
 
+    @mcp.tool(annotations=REIMPORTS)
+    def replay_execution(
+        execution_id: Annotated[str, Field(description="The recorded execution, e.g. exec_0123abcd.")],
+        dry_run: Annotated[
+            bool, Field(description="Only check and list the commands with remapped ids; change nothing.")
+        ] = True,
+        allow_changed_audio: Annotated[
+            bool, Field(description="Import source files even if they changed since the recorded run.")
+        ] = False,
+    ) -> CallToolResult:
+        """Re-apply the changes a recorded execution made (from the audit log) to the open project, in
+        one undo group. Every precondition is checked first; by default only a dry run."""
+        return tool_result(holder.get().replay(execution_id, dry_run, allow_changed_audio))
+
     @mcp.resource("wwiseflowd://nodes", name="node-catalog", mime_type="application/json")
     async def node_catalog() -> str:
         """Every node type with its input schema and outputs."""

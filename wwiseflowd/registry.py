@@ -131,6 +131,8 @@ class CommandContext:
 
 
 BackendFactory = Callable[["Settings"], Any]
+#: ``factory(service, settings) -> door | None``; see :mod:`wwiseflowd.frontdoors`
+FrontDoorFactory = Callable[[Any, "Settings"], Any]
 
 
 def workflow_id_of(path: Path) -> str:
@@ -154,6 +156,8 @@ class Registry:
     node_types: dict[str, NodeSpec] = field(default_factory=dict)
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     backends: dict[str, BackendFactory] = field(default_factory=dict)
+    #: front doors from plugins: name -> ``factory(service, settings)``
+    front_doors: dict[str, FrontDoorFactory] = field(default_factory=dict)
     #: plugin config sections: TOML table name -> pydantic model
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     #: built-in workflows from plugins: id -> document path
@@ -186,6 +190,11 @@ class Registry:
         """Register a backend factory ``factory(settings) -> backend``."""
         self._claim("backend", name, plugin)
         self.backends[name] = factory
+
+    def add_front_door(self, name: str, factory: FrontDoorFactory, plugin: str) -> None:
+        """Register a front door factory ``factory(service, settings) -> door | None``."""
+        self._claim("front door", name, plugin)
+        self.front_doors[name] = factory
 
     def add_config_section(
         self, name: str, model: type[BaseModel], plugin: str, reserved: Iterable[str]

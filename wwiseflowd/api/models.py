@@ -144,8 +144,33 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     version: str
-    wwise: dict[str, Any] = Field(description="Connection to Wwise Authoring (or the emulator).")
+    backends: dict[str, dict[str, Any]] = Field(
+        description="Each backend's connection (e.g. wwise: Wwise Authoring or the emulator), by name."
+    )
     watchers: dict[str, Any] = Field(default_factory=dict, description="Drop-folder watchers, by folder.")
     queues: list[dict[str, Any]] = Field(default_factory=list, description="Per rule: queued files.")
     workflowsInError: list[WorkflowFile] = Field(default_factory=list)
+    frontDoors: dict[str, Any] = Field(
+        default_factory=dict, description="Front doors plugins added (e.g. grpc), by name: state and address."
+    )
     problems: list[str] = Field(default_factory=list, description="What makes the status degraded.")
+
+
+class ReplayRequest(BaseModel):
+    """Options of ``POST /executions/{id}/replay`` (the body may be omitted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dryRun: bool = Field(False, description="Check and list the remapped commands; change nothing.")
+    allowChangedAudio: bool = Field(
+        False, description="Import source files even if their content changed since the recorded run."
+    )
+
+
+class AuditPage(BaseModel):
+    """``GET /audit``: entries oldest first, payloads and results in full."""
+
+    items: list[dict[str, Any]]
+    limit: int
+    offset: int
+    nextOffset: int | None = None

@@ -99,8 +99,8 @@ def verify(
     anchor = read_anchor(directory)
     files = audit_files(directory)
     report.files = len(files)
-    start = anchor["prev"] if anchor and files and anchor.get("file") == files[0].name else GENESIS
-    prev = start
+    # retention removed older files: the first kept line links to the hash the anchor recorded
+    prev = str(anchor["prev"]) if anchor and anchor.get("prev") else GENESIS
     seen: dict[tuple[str, int], str] = {}
     for line in iter_lines(directory, files):
         report.lines += 1

@@ -50,17 +50,19 @@ def audit_group(
     if ctx.invoked_subcommand is not None:
         return
     from wwiseflowd.audit import AuditFilter
+    from wwiseflowd.cli.workflows import cli_operations
 
     state: CliState = ctx.obj
     query = AuditFilter(
         since=_time(since, "--since"), until=_time(until, "--until"), execution_id=execution_id,
         command=command, object=object_ref, code=code, source=source, limit=max(1, limit),
     )
-    trail = _trail(state)
-    try:
-        entries = trail.entries(query)
-    finally:
-        trail.close()
+    # through the running daemon when there is one (one service layer), else read here
+    with cli_operations(state, state.settings, local=False, simulate=False) as ops:
+        found = ops.audit(query)
+    if not found.ok:
+        fail(f"{found.code}: {found.error}")
+    entries = found.data["items"]
     if as_json:
         echo_json(entries)
         return
@@ -81,7 +83,10 @@ def entry_line(entry: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def verify_cmd(state: CliState, as_json: bool) -> None:
-    """Check the hash chain and the blobs; exit 1 naming the file and line that does not verify."""
+    """Check the hash chain and the blobs; exit 1 naming the file and line that does not verify.
+
+    Reads the files in this process (never through the daemon): a check must not trust the writer.
+    """
     trail = _trail(state)
     try:
         report = trail.verify()

@@ -51,16 +51,16 @@ def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str,
 
 
 @contextlib.contextmanager
-def simulated(settings: Settings, enabled: bool) -> Iterator[Settings]:
-    """With ``enabled``: a WAAPI emulator in-process (project under the state dir) and settings
-    pointing at it; otherwise ``settings`` unchanged."""
+def simulated(settings: Settings, enabled: bool, project_dir: Path | None = None) -> Iterator[Settings]:
+    """With ``enabled``: a WAAPI emulator in-process (project in ``project_dir``, default under the
+    state dir) and settings pointing at it; otherwise ``settings`` unchanged."""
     if not enabled:
         yield settings
         return
     from wwiseflowd.sim.inprocess import start_in_process
 
     simulated_settings = settings.model_copy(deep=True)
-    with start_in_process(simulated_settings, keep_port=True) as sim:
+    with start_in_process(simulated_settings, keep_port=True, project_dir=project_dir) as sim:
         click.echo(f"Simulating Wwise with the built-in emulator at {sim.url} (project: {sim.project_dir})",
                    err=True)
         yield simulated_settings
@@ -128,7 +128,7 @@ def exec_cmd(
     request = RunRequest(document=read.data, inputs=inputs, force=force,
                          rollback=False if no_rollback else None, execution_id=new_execution_id())
     show = _progress_printer(not as_json or sys.stderr.isatty())
-    with _operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
+    with cli_operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
         try:
             outcome = ops.run(request, show)
         except KeyboardInterrupt:
@@ -148,9 +148,11 @@ def exec_cmd(
 
 
 @contextlib.contextmanager
-def _operations(state: CliState, settings: Settings, *, local: bool, simulate: bool) -> Iterator[Operations]:
+def cli_operations(
+    state: CliState, settings: Settings, *, local: bool, simulate: bool, project_dir: Path | None = None,
+) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
-    against an emulator)."""
+    against an emulator, its project in ``project_dir`` or under the state dir)."""
     client = None if local else connect_daemon(settings)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
@@ -159,7 +161,8 @@ def _operations(state: CliState, settings: Settings, *, local: bool, simulate: b
         return
     from wwiseflowd.engine import Engine
 
-    with simulated(settings, simulate) as run_settings, Engine(run_settings, state.plugins) as engine:
+    with simulated(settings, simulate, project_dir) as run_settings, \
+            Engine(run_settings, state.plugins) as engine:
         yield LocalOperations(engine)
 
 

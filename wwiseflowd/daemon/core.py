@@ -24,6 +24,7 @@ from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.retention import RetentionWorker
 from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, NotRegularFile
@@ -108,6 +109,8 @@ class Daemon:
         self._work_ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
+        #: [retention] applied in the background (wwiseflowd/retention.py)
+        self.retention = RetentionWorker(settings.retention, engine, self.journal)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -136,6 +139,7 @@ class Daemon:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.retention.start()
         return self
 
     def stop(self) -> None:
@@ -146,6 +150,7 @@ class Daemon:
         self._stop.set()
         self._events_put(WORKFLOWS_KEY, _SCAN, True)  # wake the pump
         self._work_ready.set()
+        self.retention.stop()
         self.supervisor.stop()
         pump, worker = (self._threads + [None, None])[:2]
         if pump is not None:
@@ -397,19 +402,15 @@ class Daemon:
 
     # -- the worker --------------------------------------------------------------------------------
 
-    def _connect_wwise(self) -> None:
-        """Connect at start-up, so the first drop does not wait for it and status shows Wwise at once."""
-        try:
-            connect = getattr(self.engine.backend("wwise"), "connect", None)
-            result = connect() if callable(connect) else None
-        except Exception as exc:
-            logger.debug("No Wwise backend to connect: {}", exc)
-            return
-        if result is not None and not getattr(result, "ok", True):
-            logger.warning("Wwise is not reachable yet ({}); dropped files will wait for it", result.error)
+    def _connect_backends(self) -> None:
+        """Connect at start-up, so the first drop does not wait for it and status shows it at once."""
+        for name, result in self.engine.connect_backends().items():
+            if not result.ok:
+                logger.warning("Backend {} is not reachable yet ({}); dropped files will wait for it",
+                               name, result.error)
 
     def _work(self) -> None:
-        self._connect_wwise()
+        self._connect_backends()
         while not self._stop.is_set():
             batch = self.journal.next_batch()
             if batch is None:
@@ -456,16 +457,16 @@ class Daemon:
                 }
             )
         try:
-            wwise = self.engine.health().get("wwise")
+            backends = self.engine.health()["backends"]
         except Exception as exc:
-            wwise = {"connected": False, "error": str(exc)}
+            backends = {"engine": {"connected": False, "lastError": str(exc)}}
         return {
             "running": True,
             "pid": os.getpid(),
             "startedAt": self._started_at,
             "pumpAlive": self._threads[0].is_alive() if self._threads else False,
             "workerAlive": self._threads[1].is_alive() if len(self._threads) > 1 else False,
-            "wwise": wwise,
+            "backends": backends,
             "rules": rules,
             "watchers": by_folder,
             "batches": [b.as_dict() for b in self.journal.recent_batches(20)],

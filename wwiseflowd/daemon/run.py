@@ -1,7 +1,9 @@
 """``wwiseflowd run``: the daemon in the foreground, as service managers want it.
 
 Order: take the state dir's lock -> (``--simulate``: start the emulator with its project under the
-state dir) -> engine -> watchers -> REST -> ``runtime.json`` -> ``READY=1``. SIGINT/SIGTERM (and
+state dir) -> engine -> watchers -> REST (with the routes of plugins' front doors) -> plugins'
+server front doors -> ``runtime.json`` -> ``READY=1``; the front doors are health-checked while
+running. SIGINT/SIGTERM (and
 SIGBREAK on Windows, which WinSW sends as Ctrl+Break) set a stop flag; shutdown runs in reverse: the
 batch in flight finishes or is cancelled after the grace period and left in the journal, which is
 checkpointed before exit.
@@ -27,6 +29,7 @@ from wwiseflowd.config import Settings
 from wwiseflowd.daemon.core import Daemon, DaemonTiming
 from wwiseflowd.daemon.instance import Instance
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.frontdoors import FrontDoors
 from wwiseflowd.system_service import SystemdNotifier
 
 
@@ -53,7 +56,9 @@ def _start_emulator(settings: Settings, latency_ms: float) -> Any:
     return sim
 
 
-def _start_api(engine: Any, settings: Settings, status: Callable[[], dict[str, Any]]) -> Any:
+def _start_api(
+    engine: Any, settings: Settings, status: Callable[[], dict[str, Any]], doors: FrontDoors
+) -> Any:
     if not settings.server.enabled:
         return None
     if importlib.util.find_spec("wwiseflowd.api.server") is None:
@@ -62,6 +67,7 @@ def _start_api(engine: Any, settings: Settings, status: Callable[[], dict[str, A
     from wwiseflowd.api.server import ApiServer
 
     server = ApiServer(engine, settings, status=status)
+    doors.add_routes(server.app)
     server.start()
     return server
 
@@ -114,6 +120,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     daemon: Daemon | None = None
     api: Any = None
     progress: Any = None
+    doors: FrontDoors | None = None
     try:
         if options.simulate:
             sim = _start_emulator(settings, options.sim_latency_ms)
@@ -125,7 +132,10 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
             timing=options.timing or DaemonTiming(housekeeping_s=min(2.0, period or 2.0)),
             heartbeat=notifier.watchdog_ping if period else None,
         ).start()
-        api = _start_api(engine, settings, daemon.status)
+        doors = FrontDoors(engine.plugins, _service_for(engine, settings, daemon.status), settings).build()
+        status = _with_doors(daemon.status, doors)
+        api = _start_api(engine, settings, status, doors)
+        doors.start()
         progress = _start_progress(options.progress, daemon, engine)
         instance.write_runtime(
             pid=os.getpid(),
@@ -138,18 +148,21 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
             simulate=options.simulate,
             simProject=str(sim.project_dir) if sim is not None else None,
             folders=[str(rule.folder) for rule in daemon.rules.values()],
+            frontDoors=doors.addresses(),
         )
         summary = f"watching {len(daemon.rules)} folder(s)" + (f", REST at {api.url}" if api else "")
+        summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
         notifier.ready(summary)
         logger.info("wwiseflowd {} ready: {}", __version__, summary)
         while not stop.wait(0.5):
-            pass
+            doors.supervise()
         notifier.stopping()
         return 0
     finally:
         started = time.monotonic()
         for what, close in (
             ("progress display", getattr(progress, "stop", None)),
+            ("front doors", getattr(doors, "stop", None)),
             ("REST server", getattr(api, "stop", None)),
             ("watchers", getattr(daemon, "stop", None)),
             ("engine", getattr(engine, "close", None)),
@@ -166,3 +179,18 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
         logger.info("Stopped cleanly in {:.1f} s", time.monotonic() - started)
+
+
+def _with_doors(status: Callable[[], dict[str, Any]], doors: FrontDoors) -> Callable[[], dict[str, Any]]:
+    """The daemon's status with the front doors' states (``frontDoors``) added."""
+    return lambda: {**status(), "frontDoors": doors.describe()}
+
+
+def _service_for(
+    engine: Any, settings: Settings, status: Callable[[], dict[str, Any]]
+) -> Callable[[str], Any]:
+    """The service layer a front door gets: paths checked like REST's, its name as the source."""
+    from wwiseflowd.operations import LocalOperations, PathGuard
+
+    guard = PathGuard.from_settings(settings)
+    return lambda name: LocalOperations(engine, guard, status, source=name)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from loguru import logger
 
+from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.daemon.instance import read_runtime
 from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.operations.protocol import EventSink, Operations, RunRequest
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 HTTP_TIMEOUT_S = 30.0
 #: a forwarded bus command answers when it is done, and a large import can take minutes
 COMMAND_TIMEOUT_S = 900.0
+#: entries per GET /audit request (the route's maximum)
+AUDIT_PAGE = 1000
 
 
 class DaemonClient:
@@ -178,6 +181,32 @@ class DaemonClient:
         timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
         return self._result("POST", f"/wwise/{quote(name)}", json=payload, timeout=timeout)
 
+    def replay(self, execution_id: str, dry_run: bool = False, allow_changed_audio: bool = False) -> Result:
+        """POST /executions/{id}/replay."""
+        timeout = httpx.Timeout(HTTP_TIMEOUT_S, read=COMMAND_TIMEOUT_S)
+        body = {"dryRun": dry_run, "allowChangedAudio": allow_changed_audio}
+        return self._result("POST", f"/executions/{quote(execution_id)}/replay", json=body, timeout=timeout)
+
+    def audit(self, query: AuditFilter) -> Result:
+        """GET /audit, page by page up to ``query.limit`` entries."""
+        params = audit_params(query)
+        items: list[Any] = []
+        offset = query.offset
+        while len(items) < query.limit:
+            params.update(offset=offset, limit=min(AUDIT_PAGE, query.limit - len(items)))
+            page = self._data("GET", "/audit", params=params)
+            if not page.ok:
+                return page
+            items += page.data["items"]
+            if page.data.get("nextOffset") is None:
+                break
+            offset = page.data["nextOffset"]
+        return Result.success({"items": items})
+
+    def verify_audit(self) -> Result:
+        """GET /audit/verify."""
+        return self._data("GET", "/audit/verify")
+
     def close(self) -> None:
         """Close the HTTP client."""
         self.http.close()
@@ -190,6 +219,15 @@ def _body(request: RunRequest) -> dict[str, Any]:
     if request.execution_id is not None:
         body["executionId"] = request.execution_id
     return body
+
+
+def audit_params(query: AuditFilter) -> dict[str, Any]:
+    """``GET /audit`` query parameters for ``query`` (limit and offset set by the caller)."""
+    params: dict[str, Any] = {"execution": query.execution_id, "command": query.command,
+                              "object": query.object, "code": query.code, "source": query.source,
+                              "since": query.since.isoformat() if query.since else None,
+                              "until": query.until.isoformat() if query.until else None}
+    return {k: v for k, v in params.items() if v is not None}
 
 
 def quote(segment: str) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
 from wwiseflowd.events import Subscription
 from wwiseflowd.operations.guard import PathGuard
@@ -210,6 +211,25 @@ class LocalOperations:
             if not checked.ok:
                 return checked
         return self.engine.command(name, payload, source=self.source)
+
+    # -- audit and replay ---------------------------------------------------------------------------
+
+    def replay(self, execution_id: str, dry_run: bool = False, allow_changed_audio: bool = False) -> Result:
+        """Replay on this engine's project (see :mod:`wwiseflowd.replay`)."""
+        from wwiseflowd.replay import replay_execution
+
+        return replay_execution(self.engine, execution_id, dry_run=dry_run,
+                                allow_changed_audio=allow_changed_audio, source=self.source)
+
+    def audit(self, query: AuditFilter) -> Result:
+        """Matching audit entries with full payloads and results."""
+        self.engine.start()
+        return Result.success({"items": self.engine.audit_trail.entries(query)})
+
+    def verify_audit(self) -> Result:
+        """Check the audit log's chain and blobs (a report, ok or not)."""
+        self.engine.start()
+        return Result.success(self.engine.audit_trail.verify().as_dict())
 
     def close(self) -> None:
         """Close the engine when this object started it."""

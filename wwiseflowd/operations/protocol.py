@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.results import Result
 from wwiseflowd.store import ExecutionStatus
 
@@ -91,6 +92,19 @@ class Operations(Protocol):
 
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """One bus command (``create_sound`` ...), after the path check."""
+        ...
+
+    def replay(self, execution_id: str, dry_run: bool = False, allow_changed_audio: bool = False) -> Result:
+        """Re-apply a recorded execution's changes (preconditions first, one undo group); ``data`` is
+        the replay report (steps with remapped payloads, problems, idMap, replayId)."""
+        ...
+
+    def audit(self, query: AuditFilter) -> Result:
+        """Audit entries matching ``query``, blobs resolved: ``data = {"items": [...]}``."""
+        ...
+
+    def verify_audit(self) -> Result:
+        """The audit chain check: ``data = {"ok", "files", "lines", "blobs", "problems"}``."""
         ...
 
     def close(self) -> None:

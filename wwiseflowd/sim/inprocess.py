@@ -10,21 +10,26 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wwiseflowd.config import Settings
     from wwiseflowd.sim.server import Emulator
 
 SIM_PROJECT_DIRNAME = "sim-project"
 
 
-def start_in_process(settings: Settings, *, latency_ms: float = 0.0, keep_port: bool = False) -> Emulator:
-    """A started emulator with its project under the state dir; ``settings.wwise.url`` now names it.
+def start_in_process(
+    settings: Settings, *, latency_ms: float = 0.0, keep_port: bool = False, project_dir: Path | None = None,
+) -> Emulator:
+    """A started emulator with its project under the state dir (or in ``project_dir``);
+    ``settings.wwise.url`` now names it.
 
     ``keep_port``: try the configured port first, so the backend identity (part of every idemKey)
     stays the same between runs and a second run is served from the memo; any free port otherwise.
     """
     from wwiseflowd.sim.server import Emulator
 
-    project_dir = settings.paths.state_dir / SIM_PROJECT_DIRNAME
+    project_dir = project_dir or settings.paths.state_dir / SIM_PROJECT_DIRNAME
     sim: Emulator | None = None
     if keep_port:
         port = urlsplit(settings.wwise.url).port

@@ -54,6 +54,11 @@ class Store(Protocol):
         """Execution summaries, newest first (no per-node results)."""
         ...
 
+    def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
+        """Forget memo entries created and finished executions started before ``before`` (ISO
+        time); ``{"memo", "ledger"}`` counts. Running executions are never forgotten."""
+        ...
+
     def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
         """Mark ``running`` executions whose process is no longer ``alive(pid)`` as failed
         (code INTERRUPTED); returns their ids."""

@@ -10,10 +10,11 @@ dir) so ``wwiseflowd status`` can read it while no daemon runs.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -596,3 +597,33 @@ class Journal:
             "WHERE state IN (?, ?, ?) ORDER BY id",
             (BatchState.QUEUED.value, BatchState.RUNNING.value, BatchState.WAITING.value),
         )
+
+    # -- retention (``[retention] journal_days``) ------------------------------------------------
+
+    def prune(self, before: float, *, dry_run: bool = False,
+              still_there: Callable[[str], bool] = os.path.exists) -> dict[str, int]:
+        """Forget finished, settled files last changed before ``before`` (epoch s) and the finished
+        batches left without files; ``{"files", "batches"}`` forgotten (or that would be).
+
+        Never a file still in flight, nor one still lying at its drop path: its row is what stops a
+        rescan from importing it a second time.
+        """
+        finished = (BatchState.DONE.value, BatchState.FAILED.value)
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, path FROM drop_files WHERE state IN (?, ?) AND settled = 1 AND updated_at < ?",
+                (FileState.DONE.value, FileState.FAILED.value, before),
+            ).fetchall()
+            doomed = {file_id for file_id, path in rows if not still_there(path)}
+            members: dict[int, set[int | None]] = {}
+            for batch_id, file_id in db.execute(
+                "SELECT b.id, f.id FROM batches b LEFT JOIN drop_files f ON f.batch_id = b.id "
+                "WHERE b.state IN (?, ?) AND COALESCE(b.finished_at, b.created_at) < ?",
+                (*finished, before),
+            ):
+                members.setdefault(batch_id, set()).add(file_id)
+            batches = [b for b, ids in members.items() if all(i is None or i in doomed for i in ids)]
+            if not dry_run:
+                db.executemany("DELETE FROM drop_files WHERE id = ?", [(i,) for i in doomed])
+                db.executemany("DELETE FROM batches WHERE id = ?", [(b,) for b in batches])
+        return {"files": len(doomed), "batches": len(batches)}

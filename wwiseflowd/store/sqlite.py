@@ -185,6 +185,25 @@ class SQLiteStore:
             for r in rows
         ]
 
+    # -- retention ------------------------------------------------------------------------------
+
+    def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
+        """Forget memo rows created, and finished ledger rows started, before ``before``."""
+        statements = {
+            "memo": (memo, "FROM memo WHERE created_at < ?"),
+            "ledger": (ledger, "FROM executions WHERE status != 'running' AND started_at < ?"),
+        }
+        counts = {}
+        with self._lock:
+            for name, (wanted, where) in statements.items():
+                if not wanted:
+                    counts[name] = 0
+                    continue
+                counts[name] = self._db.execute(f"SELECT COUNT(*) {where}", (before,)).fetchone()[0]
+                if not dry_run:
+                    self._db.execute(f"DELETE {where}", (before,))
+        return counts
+
     def close(self) -> None:
         """Close the connection (further calls fail)."""
         with self._lock:

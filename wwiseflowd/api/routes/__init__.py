@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from wwiseflowd.api.routes import events, executions, health, metrics, nodes, workflows, wwise
+from wwiseflowd.api.routes import audit, events, executions, health, metrics, nodes, workflows, wwise
 
 ROUTERS: tuple[APIRouter, ...] = (
     workflows.router,
@@ -14,4 +14,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     wwise.router,
     health.router,
     metrics.router,
+    audit.router,
 )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep, OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses, json_response
-from wwiseflowd.api.models import ExecutionPage, ExecutionSummary
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
+from wwiseflowd.api.models import ExecutionPage, ExecutionSummary, ReplayRequest
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
@@ -79,3 +79,22 @@ def cancel_execution(execution_id: str, ops: OpsDep) -> Result:
     if not cancelled.ok:
         raise ApiError(cancelled)
     return cancelled
+
+
+@router.post(
+    "/{execution_id}/replay",
+    operation_id="replayExecution",
+    response_model=Result,
+    summary="Re-apply a recorded execution's changes to the connected project",
+    responses=error_responses(400, 404, 409, 422, 503),
+)
+def replay_execution(
+    execution_id: str, ops: OpsDep,
+    request: Annotated[ReplayRequest | None, Body(description="Dry run and audio options.")] = None,
+) -> Response:
+    """Every precondition is checked first (data.problems); then one undo group: all or nothing.
+
+    ``data`` is the replay report: steps with their remapped payloads, problems, idMap, replayId.
+    """
+    options = request or ReplayRequest()
+    return result_response(ops.replay(execution_id, options.dryRun, options.allowChangedAudio))

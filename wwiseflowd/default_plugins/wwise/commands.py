@@ -12,12 +12,14 @@ import functools
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET
+from wwiseflowd.daemon.rules import sha256_file
 from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter, wwise_name
 from wwiseflowd.default_plugins.wwise.batch import (
     DEFAULT_VARIATION_PATTERN,
@@ -107,6 +109,7 @@ class AudioImportInput(_Input):
         description="Batch mode: where the Sounds go. Missing folders below an existing Work Unit are "
         "created as Virtual Folders.",
         examples=[DEFAULT_TARGET + "\\SFX"],
+        json_schema_extra={"createsMissing": True},  # replay checks only its Work Unit exists
     )
     onNameConflict: Literal["replace_audio", "rename", "fail"] = Field(
         "replace_audio",
@@ -460,8 +463,25 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
             "topLevelIds": [t["id"] for t in top],
             "events": events,
             "targetPath": plan.target_path,
+            # what replay checks before importing these files again (docs/replay.md)
+            "sourceSha256": _source_hashes(inp, outcomes),
         }
     )
+
+
+def _source_hashes(inp: AudioImportInput, outcomes: list[dict[str, Any]]) -> dict[str, str | None]:
+    """``{file: sha256}`` of the imported files (the drop journal's hash when it gave one)."""
+    known = {f.path: f.sha256 for f in inp.batch_files() if f.sha256}
+    hashes: dict[str, str | None] = {}
+    for outcome in outcomes:
+        file = outcome.get("file")
+        if not outcome.get("ok") or not isinstance(file, str):
+            continue
+        try:
+            hashes[file] = known.get(file) or sha256_file(Path(file))
+        except OSError:
+            hashes[file] = None
+    return hashes
 
 
 @dataclass
@@ -631,7 +651,7 @@ def _edits(
     return list(edits.values())
 
 
-#: (name, handler, input model, description, read_only) for register_commands
+#: (name, handler, input model, description, read_only) for register_bus_commands
 COMMANDS: tuple[tuple[str, Handler, type[BaseModel], str, bool], ...] = (
     ("create_sound", create_sound, CreateSoundInput, "Create a Sound under a parent.", False),
     ("create_object", create_object, CreateObjectInput, "Create a Wwise object of any type.", False),
