@@ -591,6 +591,10 @@ class Journal:
             (FileState.FAILED.value, FileState.DONE.value, limit),
         )
 
+    def recent_files(self, limit: int = 50) -> list[DropRecord]:
+        """Most recently changed files first, whatever their state (the editor's drop-folder page)."""
+        return self._files("ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
+
     def waiting_batches(self) -> list[BatchRecord]:
         """Batches not finished yet, oldest first."""
         return self._batches(
