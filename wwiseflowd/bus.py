@@ -1,6 +1,6 @@
 """The command bus: ``name + payload -> Result``, validated, audit-logged, never raising.
 
-Commands are registered by plugins (``register_commands``); the Wwise plugin's commands reach the
+Commands are registered by plugins (``register_bus_commands``); the Wwise plugin's commands reach the
 locked WAAPI adapter through ``ctx.backend("wwise")``. Backends are created lazily, once, by
 :class:`BackendPool`, which also maps a node's ``resource`` to the backend that owns it.
 """
@@ -12,15 +12,18 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
 from pydantic import BaseModel, ValidationError
 
 from wwiseflowd.audit import AuditLog
+from wwiseflowd.backends import Closes
 from wwiseflowd.config import Settings
 from wwiseflowd.registry import CommandContext, Registry
 from wwiseflowd.results import ErrorCode, Result
+
+T = TypeVar("T")
 
 
 class BackendError(Exception):
@@ -55,7 +58,7 @@ class BackendPool:
                 except Exception as exc:
                     raise BackendError(
                         f"Backend {name!r} could not start: {exc}. Check its settings "
-                        f"(e.g. [wwise] url) and that the application is running."
+                        f"(its section of wwiseflowd.toml) and that the application is running."
                     ) from exc
             return self._instances[name]
 
@@ -79,15 +82,28 @@ class BackendPool:
         """Backends created so far, by name."""
         return dict(self._instances)
 
+    def having(self, ability: type[T]) -> list[tuple[str, T]]:
+        """Every registered backend with ``ability`` (a protocol of :mod:`wwiseflowd.backends`),
+        created now if need be; one whose factory fails is left out (its health says why)."""
+        found: list[tuple[str, T]] = []
+        for name in self.registry.backends:
+            try:
+                backend = self.get(name)
+            except BackendError as exc:
+                logger.debug("{}", exc)
+                continue
+            if isinstance(backend, ability):
+                found.append((name, backend))
+        return found
+
     def close(self) -> None:
         """Close every created backend (``close()`` when it has one); errors are logged."""
         with self._lock:
             instances, self._instances = self._instances, {}
         for name, instance in instances.items():
-            close = getattr(instance, "close", None)
-            if callable(close):
+            if isinstance(instance, Closes):
                 try:
-                    close()
+                    instance.close()
                 except Exception as exc:
                     logger.warning("Backend {} failed to close: {}", name, exc)
 
@@ -229,7 +245,7 @@ class CommandBus:
         try:
             result = spec.handler(model, ctx)
         except BackendError as exc:
-            return Result.failure(ErrorCode.WAAPI_UNAVAILABLE, str(exc))
+            return Result.failure(ErrorCode.BACKEND_UNAVAILABLE, str(exc))
         except Exception as exc:
             logger.opt(exception=exc).error("Command {} raised", name)
             return Result.failure(

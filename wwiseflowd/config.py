@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 APP_NAME = "wwiseflowd"
 CONFIG_FILENAME = "wwiseflowd.toml"
@@ -207,9 +215,25 @@ class Settings(_Section):
         rest["plugin_tables"] = {**(data.get("plugin_tables") or {}), **tables}
         return rest
 
+    #: the plugin sections validated by ``Plugins.check_config`` (see :meth:`section`)
+    _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)
+
     def plugin_section(self, name: str) -> dict[str, Any]:
         """The ``[name]`` table of a plugin section as written ({} when absent)."""
         return dict(self.plugin_tables.get(name) or {})
+
+    def section(self, name: str) -> Any:
+        """A plugin section as its validated model (defaults filled in), once the plugins loaded;
+        KeyError when no loaded plugin declares it or it is invalid (``wwiseflowd plugins`` says why)."""
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise KeyError(f"config section [{name}] is not declared by a loaded plugin, or is invalid; "
+                           f"see wwiseflowd plugins") from None
+
+    def use_sections(self, sections: dict[str, BaseModel]) -> None:
+        """Keep the validated plugin sections (called by ``Plugins.check_config``)."""
+        self._sections = dict(sections)
 
     @property
     def store_path(self) -> Path:
@@ -314,7 +338,7 @@ def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -
         lines: list[int | None] = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            problems.append(f"{_dotted(loc)}: {_explain(err, loc)}")
+            problems.append(f"{_dotted(loc)}: {_explain(err, loc, Settings)}")
             # a missing key has no line of its own: point at its table
             where = loc[:-1] if err["type"] == "missing" else loc
             lines.append(_line_of(text, where) if text else None)
@@ -323,10 +347,31 @@ def parse_settings(data: dict[str, Any], source: str, text: str | None = None) -
         raise ConfigError(source, [problems[i] for i in order], [lines[i] for i in order]) from None
 
 
-def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
-    """One validation error as a sentence with a way out."""
+def section_problems(
+    name: str, model: type[BaseModel], table: dict[str, Any]
+) -> tuple[BaseModel | None, list[str]]:
+    """A plugin section validated as strictly as the core's (unknown keys are errors with a "did you
+    mean"): (the model, []) or (None, ``["[name] key: sentence", ...]``)."""
+    strict = forbidding_extra(model)
+    try:
+        return strict.model_validate(table), []
+    except ValidationError as exc:
+        return None, [f"{_dotted((name, *err['loc']))}: {_explain(err, tuple(err['loc']), strict)}"
+                      for err in exc.errors()]
+
+
+def forbidding_extra(model: type[BaseModel]) -> type[BaseModel]:
+    """``model``, or a subclass of it that refuses unknown keys (as the core's sections do)."""
+    if model.model_config.get("extra") == "forbid":
+        return model
+    config = ConfigDict(**{**model.model_config, "extra": "forbid"})
+    return type(model.__name__, (model,), {"model_config": config, "__doc__": model.__doc__})
+
+
+def _explain(err: Any, loc: tuple[int | str, ...], root: type[BaseModel]) -> str:
+    """One validation error as a sentence with a way out (``loc`` is relative to ``root``)."""
     if err["type"] == "extra_forbidden":
-        known = _known_keys(loc[:-1])
+        known = _known_keys(loc[:-1], root)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         listing = f"known keys here: {', '.join(known)}; " if len(known) <= 12 else ""
@@ -340,9 +385,9 @@ def _explain(err: Any, loc: tuple[int | str, ...]) -> str:
     return f"{err['msg']} (got {got})"
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """Field names of the model at ``loc`` (for "did you mean")."""
-    model: Any = Settings
+def _known_keys(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
+    """Field names of the model at ``loc`` under ``root`` (for "did you mean")."""
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -353,7 +398,7 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
                 break
         else:
             return []
-    return sorted(model.model_fields)
+    return sorted(name for name, f in model.model_fields.items() if not f.exclude)
 
 
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")

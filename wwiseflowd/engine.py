@@ -20,6 +20,7 @@ from loguru import logger
 from pydantic import ValidationError
 
 from wwiseflowd.audit import AuditTrail
+from wwiseflowd.backends import Connects, ReportsHealth, health_of
 from wwiseflowd.bus import BackendPool, CommandBus
 from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
 from wwiseflowd.config import Settings
@@ -389,25 +390,44 @@ class Engine:
         self._ready()
         return self.backends.get(name)
 
-    def health(self) -> dict[str, Any]:
-        """``{"engine": {...}, "<backend>": backend.health() ...}``; never raises."""
+    def health(self, *, probe: bool = False) -> dict[str, Any]:
+        """``{"engine": {...}, "backends": {name: health}}`` (see :mod:`wwiseflowd.backends`); never
+        raises. ``probe``: first connect each backend that never tried (a lazy backend's "not
+        connected" would otherwise say nothing about the application)."""
         self._ready()
-        report: dict[str, Any] = {
+        if probe:
+            for name, backend in self.backends.having(Connects):
+                if isinstance(backend, ReportsHealth):
+                    state = backend.health()
+                    if not state.get("connected") and not state.get("lastError"):
+                        self._connect(name, backend)
+        backends: dict[str, Any] = {}
+        for name in self.registry.backends:
+            try:
+                backends[name] = health_of(self.backends.get(name))
+            except Exception as exc:
+                backends[name] = {"connected": False, "lastError": str(exc)}
+        return {
             "engine": {
                 "running": len(self._active),
                 "nodeTypes": len(self.registry.node_types),
                 "commands": len(self.registry.commands),
                 "pluginErrors": self.plugins.errors,
-            }
+            },
+            "backends": backends,
         }
-        for name in self.registry.backends:
-            try:
-                backend = self.backends.get(name)
-                method = getattr(backend, "health", None)
-                report[name] = method() if callable(method) else {"created": True}
-            except Exception as exc:
-                report[name] = {"ok": False, "error": str(exc)}
-        return report
+
+    def connect_backends(self) -> dict[str, Result]:
+        """Connect every backend that connects lazily (the daemon does at start-up); never raises."""
+        self._ready()
+        return {name: self._connect(name, backend) for name, backend in self.backends.having(Connects)}
+
+    def _connect(self, name: str, backend: Connects) -> Result:
+        try:
+            result = backend.connect()
+        except Exception as exc:
+            result = Result.failure(ErrorCode.BACKEND_UNAVAILABLE, f"Backend {name!r} cannot connect: {exc}.")
+        return result if isinstance(result, Result) else Result.success(result)
 
 
 __all__ = ["Engine", "ExecutionResult"]

@@ -6,6 +6,10 @@ arguments later without breaking existing plugins: pluggy passes an implementati
 arguments it names. Never give a hook implementation's parameters default values (pluggy would not
 pass them). All hooks here are called on every plugin; none stops at the first result.
 
+Hooks are called through pluggy, so ``tryfirst``, ``trylast`` and wrappers work as pluggy documents
+them; an implementation that raises is recorded and the call goes on to the next plugin (wrappers
+are not isolated). See docs/plugins.md, "Call order, wrappers and isolation".
+
 Package your plugin with an entry point in the ``wwiseflowd`` group::
 
     [project.entry-points.wwiseflowd]
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    import click
     from pydantic import BaseModel
 
     from wwiseflowd.registry import BackendFactory, FrontDoorFactory, NodeSpec
@@ -62,8 +67,9 @@ class WwiseflowdSpecs:
         """
 
     @hookspec
-    def register_commands(self, register: Callable[..., None]) -> None:
-        """Register command-bus commands.
+    def register_bus_commands(self, register: Callable[..., None]) -> None:
+        """Register command-bus commands (named so that it is not mistaken for llm's and datasette's
+        ``register_commands(cli)``; CLI commands are :meth:`register_cli_commands`).
 
         Called once per process when the registry is first built, on every plugin.
 
@@ -79,6 +85,55 @@ class WwiseflowdSpecs:
         error naming both plugins; a hook that raises registers nothing.
         """
 
+    @hookspec(
+        warn_on_impl=DeprecationWarning(
+            "the wwiseflowd hook register_commands is now register_bus_commands (same arguments); "
+            "CLI commands are added with register_cli_commands(cli)"
+        )
+    )
+    def register_commands(self, register: Callable[..., None]) -> None:
+        """Deprecated name of :meth:`register_bus_commands` (same ``register``); still called.
+
+        Implementing it warns (``DeprecationWarning``) when the plugin is registered.
+        """
+
+    @hookspec
+    def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
+        """Declare a configuration section of the plugin (``[reaper]``, ``[grpc]`` ...).
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(name, model)`` with the table name and a pydantic model
+            whose fields are the section's keys, each with a default and a ``description``.
+        :returns: ignored.
+
+        After the plugins load, the table is validated as strictly as the core's sections: unknown
+        keys are errors with a "did you mean" (the model is made to forbid extra keys). A problem
+        is an error of the declaring plugin (``wwiseflowd plugins``, ``/health``; the others still
+        work) and makes ``wwiseflowd config check`` fail; ``wwiseflowd config show`` lists the
+        section's values and where each came from. Read it with ``settings.section(name)`` (the
+        validated model) or ``settings.plugin_section(name)`` (the table as written). A table no
+        loaded plugin declares is reported; a core section's name, or one another plugin
+        declared first, is refused with an error naming both. Document the keys in your README.
+        """
+
+    @hookspec
+    def register_cli_commands(self, cli: click.Group) -> None:
+        """Add subcommands to the ``wwiseflowd`` command line (llm's and datasette's
+        ``register_commands(cli)``).
+
+        Called once per ``wwiseflowd`` invocation, before the arguments are parsed, on every
+        plugin that loads with the effective configuration.
+
+        :param cli: the root ``click.Group``; decorate with ``@cli.command()`` or call
+            ``cli.add_command(...)``. Use ``click.pass_obj`` to get the CLI state (``state.settings``,
+            ``state.plugins``).
+        :returns: ignored.
+
+        A command whose name is taken (by wwiseflowd or an earlier plugin) is refused with an error
+        shown by ``wwiseflowd plugins``; a hook that raises adds nothing.
+        """
+
     @hookspec
     def register_backends(self, register: Callable[[str, BackendFactory], None]) -> None:
         """Register backends (connections to an authoring tool such as Wwise or REAPER).
@@ -92,22 +147,6 @@ class WwiseflowdSpecs:
         present) at shutdown. Command handlers reach it with ``ctx.backend(name)``. A backend
         that edits a project may implement the transaction protocol (``identity``,
         ``begin_group``, ``end_group``, ``cancel_group``; see docs/architecture.md).
-        """
-
-    @hookspec
-    def register_config_sections(self, register: Callable[[str, type[BaseModel]], None]) -> None:
-        """Declare the plugin's own config section (``[reaper]``, ``[grpc]``, ...).
-
-        Called once per process when the registry is first built, on every plugin.
-
-        :param register: call ``register(name, model)`` where ``name`` is the TOML table name and
-            ``model`` a pydantic model (use ``extra="forbid"`` so typos are errors).
-        :returns: ignored.
-
-        The table is kept as written in ``settings.plugin_section(name)``; after the plugins load,
-        each declared section is validated against its model and a problem is shown as an error of
-        the plugin (``wwiseflowd plugins``). A table no loaded plugin declares is logged. A name a
-        core section or another plugin already has is refused with an error naming both.
         """
 
     @hookspec
@@ -158,8 +197,8 @@ class WwiseflowdSpecs:
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Called after every workflow execution finished, ok or not, on every plugin.
 
-        :param execution: the execution result as a JSON-able dict, shaped like DESIGN.md's
-            execution result (``ok``, ``executionId``, ``workflowId``, ``stopAt``, ``results``).
+        :param execution: the execution result as a JSON-able dict, shaped like the execution
+            result of docs/workflows.md (``ok``, ``executionId``, ``workflowId``, ``stopAt``, ``results``).
             Treat it as read-only.
         :returns: ignored.
 

@@ -4,9 +4,21 @@ The rest of the code never calls ``pm.hook.*``; it uses the typed methods of :cl
 (tox's pattern). Load order: built-ins (``DEFAULT_PLUGINS``) > entry points in group
 ``wwiseflowd`` > ``*.py`` files in the plugins directory. Earlier plugins win name clashes.
 
+Hooks are called through ``pm.hook``, so pluggy's call order and options hold as pluggy documents
+them: ``tryfirst``/``trylast``, and wrappers (``wrapper=True``, old-style ``hookwrapper=True``)
+around the other implementations. Isolation is done around that: each plugin is registered
+through :class:`_Isolated`, which hands pluggy its hook functions wrapped so that one that raises
+is recorded against its plugin and returns nothing, and the call goes on to the next plugin.
+What a registration hook registered is applied per plugin, in load order, and only when that
+plugin's hook did not raise, so a half-registered plugin never runs. Wrappers are not isolated
+(pluggy drives them as generators): a wrapper that raises fails the whole call, which is recorded
+against the wrappers' plugins and registers nothing of that call.
+
 A plugin that fails to import, or whose hook raises, is recorded (``wwiseflowd plugins`` shows it
-with the error) and the others still load; a hook that raises registers nothing at all, so a
-half-registered plugin never runs.
+with the error) and the others still load.
+
+``WWISEFLOWD_TRACE_PLUGINS=1`` writes one JSON line per hook call to stderr (pluggy's hook-call
+monitoring: hook, implementations in call order, argument names, duration, error).
 
 Which plugins load:
 
@@ -22,9 +34,13 @@ Which plugins load:
 
 from __future__ import annotations
 
+import contextvars
+import difflib
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -32,16 +48,17 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
+import click
 import pluggy
 from loguru import logger
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from wwiseflowd import __version__, hookspecs
+from wwiseflowd.config import Settings, section_problems
 from wwiseflowd.registry import (
     BackendFactory,
     CommandHandler,
@@ -56,6 +73,7 @@ ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 ENV_LOAD = "WWISEFLOWD_LOAD_PLUGINS"
 ENV_DISABLE = "WWISEFLOWD_DISABLE_PLUGINS"
 ENV_STRICT = "WWISEFLOWD_STRICT_PLUGINS"
+ENV_TRACE = "WWISEFLOWD_TRACE_PLUGINS"
 
 #: Built-in behaviour, written as ordinary plugins.
 DEFAULT_PLUGINS: tuple[str, ...] = ("wwiseflowd.default_plugins.wwise",)
@@ -66,6 +84,7 @@ Status = Literal["loaded", "failed", "blocked", "not allowed"]
 _SOURCE_ORDER: dict[str, int] = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
 _NODE_TYPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
 _COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
 
 
 class PluginError(Exception):
@@ -119,8 +138,103 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _strict() -> bool:
-    return os.environ.get(ENV_STRICT, "").strip().lower() in ("1", "true", "yes", "on")
+    return _flag(ENV_STRICT)
+
+
+#: plugins whose implementation raised during the hook call running now (see Plugins._call_hook)
+_failed_in_call: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "wwiseflowd_failed", default=None
+)
+#: the plugin whose hook implementation runs now (set by :class:`_Isolated`'s wrappers)
+_current_plugin: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "wwiseflowd_plugin", default=None
+)
+
+
+class _Isolated:
+    """A plugin as pluggy sees it: its hook implementations, each wrapped in isolation.
+
+    ``on_error(plugin name, hook name, exception)`` is called instead of letting an
+    implementation's exception end the hook call; the implementation then returns None (which
+    pluggy leaves out of the results). Wrappers are handed over as they are. The wrapped
+    functions are instance attributes because pluggy finds hooks statically (never through
+    ``__getattr__``); other attributes are read from the plugin.
+    """
+
+    def __init__(
+        self,
+        plugin: object,
+        name: str,
+        pm: pluggy.PluginManager,
+        on_error: Callable[[str, str, BaseException], None],
+    ) -> None:
+        self._plugin = plugin
+        self._hooks: list[str] = []
+        for attr in dir(plugin):
+            opts = pm.parse_hookimpl_opts(plugin, attr)
+            if opts is None:
+                continue
+            value = getattr(plugin, attr)
+            wrapper = opts.get("wrapper") or opts.get("hookwrapper")
+            hook_name = opts.get("specname") or attr
+            setattr(self, attr, value if wrapper else _isolate(value, name, hook_name, on_error))
+            self._hooks.append(attr)
+
+    def __dir__(self) -> list[str]:
+        return list(self._hooks)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._plugin, attr)
+
+
+def _isolate(
+    function: Callable[..., Any], plugin_name: str, hook_name: str,
+    on_error: Callable[[str, str, BaseException], None],
+) -> Callable[..., Any]:
+    """``function`` that reports an exception to ``on_error`` and returns None instead."""
+
+    @functools.wraps(function)  # keeps the hookimpl marker and, via __wrapped__, the argument names
+    def isolated(*args: Any, **kwargs: Any) -> Any:
+        token = _current_plugin.set(plugin_name)
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            on_error(plugin_name, hook_name, exc)
+            return None
+        finally:
+            _current_plugin.reset(token)
+            logger.trace("hook {} of plugin {}: {:.2f} ms", hook_name, plugin_name,
+                         (time.perf_counter() - started) * 1000)
+
+    return isolated
+
+
+def _trace_calls(pm: pluggy.PluginManager) -> None:
+    """``WWISEFLOWD_TRACE_PLUGINS=1``: one JSON line per hook call on stderr (datasette's model)."""
+    started: dict[int, float] = {}
+
+    def before(hook_name: str, impls: Any, kwargs: Any) -> None:
+        started[id(kwargs)] = time.perf_counter()
+
+    def after(outcome: Any, hook_name: str, impls: Any, kwargs: Any) -> None:
+        duration = (time.perf_counter() - started.pop(id(kwargs), time.perf_counter())) * 1000
+        record = {
+            "hook": hook_name,
+            # pluggy calls the list from its end: report the real call order
+            "plugins": [impl.plugin_name for impl in reversed(impls)],
+            "args": sorted(kwargs),
+            "durationMs": round(duration, 3),
+            "error": None if outcome.exception is None else repr(outcome.exception),
+        }
+        sys.stderr.write(json.dumps(record) + "\n")
+
+    pm.add_hookcall_monitoring(before, after)
 
 
 class Plugins:
@@ -129,6 +243,8 @@ class Plugins:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs.WwiseflowdSpecs)
+        if _flag(ENV_TRACE):
+            _trace_calls(self.pm)
         #: every plugin seen, loaded or not, in load order
         self.infos: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
@@ -161,7 +277,7 @@ class Plugins:
         if builtins:
             for module_name in DEFAULT_PLUGINS:
                 short = module_name.rsplit(".", 1)[-1]
-                self._load_one(short, "builtin", partial(importlib.import_module, module_name),
+                self._load_one(short, "builtin", functools.partial(importlib.import_module, module_name),
                                version=__version__, origin=module_name)
         if entry_points:
             self._load_entry_points()
@@ -169,7 +285,7 @@ class Plugins:
             for path in sorted(plugins_dir.glob("*.py")):
                 if path.name.startswith(("_", ".")):
                     continue
-                self._load_one(path.stem, "directory", partial(_module_from_path, path),
+                self._load_one(path.stem, "directory", functools.partial(_module_from_path, path),
                                origin=str(path))
         self._registry = None
         return self
@@ -224,7 +340,7 @@ class Plugins:
             return
         try:
             plugin = importer()
-            self.pm.register(plugin, name=name)
+            self.pm.register(_Isolated(plugin, name, self.pm, self._hook_failed), name=name)
         except Exception as exc:
             info.loaded, info.status = False, "failed"
             self._fail(info, f"failed to load: {_short_error(exc)}", exc)
@@ -232,7 +348,7 @@ class Plugins:
         if info.version is None:
             declared = getattr(plugin, "__version__", None)
             info.version = None if declared is None else str(declared)
-        self._note_hooks(info, plugin)
+        self._note_hooks(info, self.pm.get_plugin(name))
 
     def _note_hooks(self, info: PluginInfo, plugin: object) -> None:
         callers = self.pm.get_hookcallers(plugin) or []
@@ -260,8 +376,9 @@ class Plugins:
         if self.pm.is_blocked(name) or self._selection(name, "builtin", ()) == "blocked":
             info.loaded, info.status = False, "blocked"
             return
-        self.pm.register(plugin, name=name)
-        self._note_hooks(info, plugin)
+        isolated = _Isolated(plugin, name, self.pm, self._hook_failed)
+        self.pm.register(isolated, name=name)
+        self._note_hooks(info, isolated)
 
     def unregister(self, name: str) -> None:
         """Remove a plugin registered with :meth:`register`."""
@@ -272,42 +389,57 @@ class Plugins:
 
     # -- typed hook wrappers -------------------------------------------------------------------
 
-    def _impls(self, hook_name: str) -> list[tuple[str, Callable[..., Any], list[str]]]:
-        """(plugin name, function, argument names) of every implementation, in load order."""
-        caller = getattr(self.pm.hook, hook_name)
-        order = {name: index for index, name in enumerate(self.infos)}
-        impls = []
-        for impl in caller.get_hookimpls():
-            plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
-            impls.append((plugin_name, impl.function, list(impl.argnames)))
-        return sorted(impls, key=lambda item: order.get(item[0], len(order)))
+    def _hook_failed(self, plugin_name: str, hook_name: str, exc: BaseException) -> None:
+        """An implementation raised (called by :class:`_Isolated`): record it; the call goes on."""
+        failed = _failed_in_call.get()
+        if failed is not None:
+            failed.add(plugin_name)
+        info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
+        self._fail(info, f"hook {hook_name} raised {_short_error(exc)}", exc)
 
-    def _call(self, plugin_name: str, hook_name: str, function: Callable[..., Any], **kwargs: Any) -> bool:
-        """Call one implementation; record and log an exception instead of raising it."""
-        started = time.perf_counter()
+    def _call_hook(self, hook_name: str, **kwargs: Any) -> tuple[list[Any], set[str]]:
+        """``pm.hook.<hook_name>(**kwargs)``: the results, and the plugins whose implementation raised.
+
+        An exception that escapes (a wrapper raised, or strict mode) is recorded against the hook's
+        wrappers and counts as every plugin failing.
+        """
+        caller = getattr(self.pm.hook, hook_name)
+        failed: set[str] = set()
+        token = _failed_in_call.set(failed)
         try:
-            function(**kwargs)
+            return list(caller(**kwargs) or []), failed
+        except PluginError:
+            raise
         except Exception as exc:
-            info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
-            self._fail(info, f"hook {hook_name} raised {_short_error(exc)}", exc)
-            return False
-        logger.trace("hook {} of plugin {}: {:.2f} ms", hook_name, plugin_name,
-                     (time.perf_counter() - started) * 1000)
-        return True
+            impls = caller.get_hookimpls()
+            wrappers = [i.plugin_name for i in impls if i.wrapper or i.hookwrapper] or ["?"]
+            for name in wrappers:
+                info = self.infos.setdefault(name, PluginInfo(name=name, source="registered"))
+                self._fail(info, f"hook {hook_name} (a wrapper) raised {_short_error(exc)}", exc)
+            return [], {i.plugin_name for i in impls}
+        finally:
+            _failed_in_call.reset(token)
 
     def _collect(
         self,
         hook_name: str,
-        make_register: Callable[[list[Any]], Callable[..., None]],
+        make_register: Callable[[Callable[[Any], None]], Any],
         apply: Callable[[Any, str], None],
+        *,
+        argument: str = "register",
     ) -> None:
-        """Run a registration hook per plugin; apply what it registered only if it did not raise."""
-        for plugin_name, function, argnames in self._impls(hook_name):
-            staged: list[Any] = []
-            kwargs = {"register": make_register(staged)} if "register" in argnames else {}
-            if not self._call(plugin_name, hook_name, function, **kwargs):
+        """Call a registration hook; apply each plugin's records, in load order, if it did not raise."""
+        staged: dict[str, list[Any]] = {}
+
+        def stage(record: Any) -> None:
+            staged.setdefault(_current_plugin.get() or "?", []).append(record)
+
+        _, failed = self._call_hook(hook_name, **{argument: make_register(stage)})
+        order = {name: index for index, name in enumerate(self.infos)}
+        for plugin_name in sorted(staged, key=lambda name: order.get(name, len(order))):
+            if plugin_name in failed:
                 continue  # a hook that raised registers nothing
-            for record in staged:
+            for record in staged[plugin_name]:
                 try:
                     apply(record, plugin_name)
                 except (DuplicateRegistrationError, ValueError) as exc:
@@ -320,11 +452,11 @@ class Plugins:
             return self._registry
         registry = Registry()
 
-        def node_register(staged: list[Any]) -> Callable[[NodeSpec], None]:
+        def node_register(stage: Callable[[Any], None]) -> Callable[[NodeSpec], None]:
             def register(spec: NodeSpec) -> None:
                 if not isinstance(spec, NodeSpec):
                     raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
-                staged.append(spec)
+                stage(spec)
 
             return register
 
@@ -332,7 +464,7 @@ class Plugins:
             _check_node_spec(spec)
             registry.add_node_type(spec, plugin)
 
-        def command_register(staged: list[Any]) -> Callable[..., None]:
+        def command_register(stage: Callable[[Any], None]) -> Callable[..., None]:
             def register(
                 name: str,
                 handler: CommandHandler,
@@ -342,7 +474,7 @@ class Plugins:
             ) -> None:
                 if not callable(handler):
                     raise TypeError(f"command {name!r}: handler must be callable")
-                staged.append(CommandSpec(name, handler, input_model, description, read_only))
+                stage(CommandSpec(name, handler, input_model, description, read_only))
 
             return register
 
@@ -350,11 +482,11 @@ class Plugins:
             _check_command_spec(spec)
             registry.add_command(spec, plugin)
 
-        def backend_register(staged: list[Any]) -> Callable[[str, BackendFactory], None]:
+        def backend_register(stage: Callable[[Any], None]) -> Callable[[str, BackendFactory], None]:
             def register(name: str, factory: BackendFactory) -> None:
                 if not isinstance(name, str) or not callable(factory):
                     raise TypeError("register(name, factory) expects a str and a callable")
-                staged.append((name, factory))
+                stage((name, factory))
 
             return register
 
@@ -364,15 +496,13 @@ class Plugins:
         def add_front_door(record: tuple[str, FrontDoorFactory], plugin: str) -> None:
             registry.add_front_door(record[0], record[1], plugin)
 
-        def pair_register(staged: list[Any]) -> Callable[..., None]:
+        def pair_register(stage: Callable[[Any], None]) -> Callable[..., None]:
             def register(*args: Any) -> None:
-                staged.append(args)
+                stage(args)
 
             return register
 
         def add_section(record: tuple[Any, ...], plugin: str) -> None:
-            from wwiseflowd.config import Settings
-
             if len(record) != 2 or not isinstance(record[0], str):
                 raise ValueError("register_config_sections: call register(name, model)")
             core = [n for n in Settings.model_fields if n != "plugin_tables"]
@@ -384,7 +514,8 @@ class Plugins:
             registry.add_workflow(Path(record[0]), plugin)
 
         self._collect("register_node_types", node_register, add_node)
-        self._collect("register_commands", command_register, add_command)
+        self._collect("register_bus_commands", command_register, add_command)
+        self._collect("register_commands", command_register, add_command)  # the deprecated name
         self._collect("register_backends", backend_register, add_backend)
         # same shape as a backend: (name, factory)
         self._collect("register_front_doors", backend_register, add_front_door)
@@ -401,38 +532,58 @@ class Plugins:
         info = self.infos.setdefault(plugin_name, PluginInfo(name=plugin_name, source="registered"))
         self._fail(info, message, exc)
 
-    def check_config(self, settings: Any) -> list[str]:
-        """Validate each plugin section of ``settings`` against the model its plugin declared.
+    def check_config(self, settings: Settings) -> list[str]:
+        """Validate each plugin section of ``settings`` as strictly as the core's (unknown keys are
+        errors with a "did you mean") and hand the valid ones to ``settings.section(name)``.
 
-        A problem becomes an error of the declaring plugin (``wwiseflowd plugins``, ``/health``);
-        a table no loaded plugin declares is logged. Returns every problem as a sentence.
+        A problem becomes an error of the declaring plugin (``wwiseflowd plugins``, ``/health``)
+        and the other plugins still work; a table no loaded plugin declares is logged.
+        ``wwiseflowd config check`` fails on any of them. Returns every problem as a sentence.
         """
         registry = self.registry()
         problems: list[str] = []
-        tables: dict[str, Any] = dict(getattr(settings, "plugin_tables", {}) or {})
+        tables: dict[str, Any] = dict(settings.plugin_tables)
         for name in sorted(set(tables) - set(registry.config_sections)):
             known = sorted(registry.config_sections)
-            problems.append(f"config section [{name}] is not declared by any loaded plugin"
-                            + (f" (plugin sections: {', '.join(known)})" if known else ""))
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean [{close[0]}]? " if close else ""
+            problems.append(f"config section [{name}] is not declared by any loaded plugin ({hint}"
+                            f"plugin sections: {', '.join(known) or 'none'})")
             logger.warning("Config: {}", problems[-1])
+        valid: dict[str, BaseModel] = {}
         for name, model in registry.config_sections.items():
-            try:
-                model.model_validate(tables.get(name) or {})
-            except ValidationError as exc:
-                plugin = registry.plugin_of("config section", name) or "?"
-                for err in exc.errors():
-                    where = ".".join(str(p) for p in err["loc"])
-                    message = f"config [{name}] {where}: {err['msg']}"
-                    problems.append(message)
-                    info = self.infos.setdefault(plugin, PluginInfo(plugin, "registered"))
-                    self._fail(info, message, exc)
+            section, found = section_problems(name, model, tables.get(name) or {})
+            if section is not None:
+                valid[name] = section
+            plugin = registry.plugin_of("config section", name) or "?"
+            for message in found:
+                problems.append(f"config {message}")
+                self._fail(self.infos.setdefault(plugin, PluginInfo(plugin, "registered")), problems[-1])
+        settings.use_sections(valid)
         return problems
+
+    def add_cli_commands(self, cli: click.Group) -> None:
+        """Let every plugin add subcommands to ``cli``; a name already taken is refused."""
+        taken = set(cli.commands)
+        added: dict[str, str] = {}
+
+        def cli_register(stage: Callable[[Any], None]) -> click.Group:
+            return _StagingGroup(stage, cli.name)
+
+        def add_command(command: click.Command, plugin: str) -> None:
+            name = command.name or ""
+            if name in taken:
+                owner = f"plugin {added[name]!r}" if name in added else "wwiseflowd"
+                raise ValueError(f"CLI command {name!r} is already provided by {owner}; rename it")
+            cli.add_command(command, name)
+            taken.add(name)
+            added[name] = plugin
+
+        self._collect("register_cli_commands", cli_register, add_command, argument="cli")
 
     def on_run_finished(self, execution: dict[str, Any]) -> None:
         """Tell every plugin a run finished; a raising plugin is logged and skipped."""
-        for plugin_name, function, argnames in self._impls("on_run_finished"):
-            kwargs = {"execution": execution} if "execution" in argnames else {}
-            self._call(plugin_name, "on_run_finished", function, **kwargs)
+        self._call_hook("on_run_finished", execution=execution)
 
     # -- introspection ---------------------------------------------------------------------------
 
@@ -446,6 +597,21 @@ class Plugins:
         self.registry()  # hook errors surface only once hooks ran
         infos = sorted(self.infos.values(), key=lambda i: (_SOURCE_ORDER[i.source], i.name))
         return [info.as_dict() for info in infos]
+
+
+class _StagingGroup(click.Group):
+    """What ``register_cli_commands`` gets as ``cli``: commands added to it are staged, then added
+    to the real root per plugin (only if that plugin's hook did not raise)."""
+
+    def __init__(self, stage: Callable[[Any], None], name: str | None) -> None:
+        super().__init__(name)
+        self._stage = stage
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Stage ``cmd`` (under ``name`` when given)."""
+        if name is not None and name != cmd.name:
+            cmd.name = name
+        self._stage(cmd)
 
 
 def _check_node_spec(spec: NodeSpec) -> None:
@@ -487,8 +653,9 @@ def _module_from_path(path: Path) -> ModuleType:
     return module
 
 
-def load_plugins(settings: Any = None, *, entry_points: bool = True) -> Plugins:
-    """A loaded :class:`Plugins` for ``settings`` (a :class:`~wwiseflowd.config.Settings`)."""
+def load_plugins(settings: Settings | None = None, *, entry_points: bool = True) -> Plugins:
+    """A loaded :class:`Plugins` for ``settings``, whose plugin sections are then validated
+    (:meth:`Plugins.check_config`)."""
     plugins = Plugins()
     if settings is None:
         return plugins.load(entry_points=entry_points)

@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     OBJECT_NOT_FOUND = "OBJECT_NOT_FOUND"
     NAME_CONFLICT = "NAME_CONFLICT"
     WAAPI_ERROR = "WAAPI_ERROR"
+    BACKEND_UNAVAILABLE = "BACKEND_UNAVAILABLE"
+    BACKEND_ERROR = "BACKEND_ERROR"
     WAAPI_UNAVAILABLE = "WAAPI_UNAVAILABLE"
     WAAPI_TIMEOUT = "WAAPI_TIMEOUT"
     WWISE_LOCKED = "WWISE_LOCKED"
@@ -49,7 +51,8 @@ class ErrorCode(StrEnum):
 
 #: Codes worth retrying: the condition is expected to clear on its own.
 TRANSIENT_CODES: frozenset[ErrorCode] = frozenset(
-    {ErrorCode.WAAPI_UNAVAILABLE, ErrorCode.WWISE_LOCKED, ErrorCode.WAAPI_TIMEOUT}
+    {ErrorCode.WAAPI_UNAVAILABLE, ErrorCode.WWISE_LOCKED, ErrorCode.WAAPI_TIMEOUT,
+     ErrorCode.BACKEND_UNAVAILABLE}
 )
 
 

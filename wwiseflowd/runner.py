@@ -27,6 +27,7 @@ from typing import Any
 from loguru import logger
 from pydantic import BaseModel, ValidationError, model_validator
 
+from wwiseflowd.backends import Identifies, UndoGroups
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
 from wwiseflowd.compiler import Plan, canonical_json, inputs_model, parse_ref
 from wwiseflowd.config import Settings
@@ -579,17 +580,16 @@ class _Run:
         try:
             return self.runner.backends.get(name)
         except BackendError as exc:
-            raise _StepFailure(ErrorCode.WAAPI_UNAVAILABLE, str(exc)) from None
+            raise _StepFailure(ErrorCode.BACKEND_UNAVAILABLE, str(exc)) from None
 
     def _identity(self, resource: str | None, backend_name: str | None) -> str:
         """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
         if backend_name is None:
             return resource or ""
         backend = self._backend(backend_name)
-        method = getattr(backend, "identity", None)
-        if not callable(method):
+        if not isinstance(backend, Identifies):
             return backend_name
-        return str(_call_backend(method, f"the identity of backend {backend_name!r}"))
+        return str(_call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
 
     def _ensure_group(self, name: str, ctx: NodeContext) -> None:
         """Open the run's undo group on backend ``name`` once, serialized against other runs."""
@@ -597,7 +597,7 @@ class _Run:
             if name in self.groups:
                 return
             backend = self._backend(name)
-            if not callable(getattr(backend, "begin_group", None)):
+            if not isinstance(backend, UndoGroups):
                 self.groups[name] = _Group(backend, None)
                 return
             lock = self.runner.backends.group_lock(name)
@@ -781,11 +781,11 @@ def _call_backend(call: Callable[[], Any], what: str) -> Any:
         raise
     except Exception as exc:
         code = getattr(exc, "code", None)
-        known = code if isinstance(code, str) and code in ErrorCode.__members__ else ErrorCode.WAAPI_ERROR
+        known = code if isinstance(code, str) and code in ErrorCode.__members__ else ErrorCode.BACKEND_ERROR
         raise _StepFailure(known, f"{what} failed: {exc}") from None
     if isinstance(value, Result):
         if not value.ok:
-            raise _StepFailure(value.code or ErrorCode.WAAPI_ERROR, f"{what} failed: {value.error}")
+            raise _StepFailure(value.code or ErrorCode.BACKEND_ERROR, f"{what} failed: {value.error}")
         return value.data
     return value
 

@@ -44,7 +44,7 @@ def test_health_is_ok_when_wwise_answers_and_nothing_is_broken(api: Api) -> None
     health = api.http.get("/health").json()
 
     assert health["status"] == "ok", health
-    assert health["wwise"]["connected"] is True
+    assert health["backends"]["wwise"]["connected"] is True
     assert health["problems"] == [] and health["workflowsInError"] == []
 
 
@@ -59,7 +59,7 @@ def test_health_is_degraded_and_says_why_when_wwise_is_unreachable(tmp_path: Pat
     assert response.status_code == 200
     health = response.json()
     assert health["status"] == "degraded"
-    assert health["wwise"]["connected"] is False
+    assert health["backends"]["wwise"]["connected"] is False
     assert any(url in problem for problem in health["problems"])
 
 
@@ -147,5 +147,7 @@ def test_metrics_count_executions_node_durations_and_waapi_calls(api: Api, wav: 
     assert samples[("wwiseflowd_executions_total", (("status", "failed"),))] == 1
     assert samples[("wwiseflowd_node_duration_seconds_count", (("type", "createSound"),))] == 2
     assert samples[("wwiseflowd_node_duration_seconds_count", (("type", "projectSave"),))] == 1
-    creates = samples[("wwiseflowd_waapi_calls_total", (("operation", "ak.wwise.core.object.create"),))]
+    creates = samples[(
+        "wwiseflowd_backend_calls_total", (("backend", "wwise"), ("operation", "ak.wwise.core.object.create"))
+    )]
     assert creates >= 1

@@ -215,7 +215,7 @@ def test_without_an_engine_the_lifespan_starts_one_and_closes_it(tmp_path: Path,
 
     with TestClient(app) as client:
         engine = app.state.engine
-        assert client.get("/health").json()["wwise"]["connected"] is True
+        assert client.get("/health").json()["backends"]["wwise"]["connected"] is True
         assert client.post(
             "/wwise/create_sound", json={"name": "Owned", "parentPath": DEFAULT_TARGET}
         ).json()["ok"]

@@ -191,7 +191,7 @@ class TestNodes:
         register(spec("txChange", TxIn, self.tx_change, ("objectId",), resource="tx"))
 
     @hookimpl
-    def register_commands(self, register: Any) -> None:
+    def register_bus_commands(self, register: Any) -> None:
         def echo(data: EchoIn, ctx: CommandContext) -> Result:
             if data.text == "raise":
                 raise ValueError("echo was told to raise")
@@ -234,8 +234,8 @@ def register_node_types(register: Any) -> None:
 
 
 @hookimpl
-def register_commands(register: Any) -> None:
-    _module_plugin.register_commands(register)
+def register_bus_commands(register: Any) -> None:
+    _module_plugin.register_bus_commands(register)
 
 
 @hookimpl

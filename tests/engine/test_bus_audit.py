@@ -110,4 +110,4 @@ def test_health_reports_the_engine_and_each_backend(engine: Engine) -> None:
     health = engine.health()
     assert health["engine"]["running"] == 0 and health["engine"]["nodeTypes"] >= 10
     assert health["engine"]["commands"] == 1 and health["engine"]["pluginErrors"] == []
-    assert health["tx"] == {"created": True}
+    assert health["backends"]["tx"] == {"created": True}

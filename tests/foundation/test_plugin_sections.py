@@ -42,8 +42,12 @@ def test_hook_register_config_sections_validates_the_plugin_table_against_its_mo
     assert plugins.check_config(good) == []
     bad = settings_for_tests(tmp_path, greet={"greetin": "hi"})
     problems = plugins.check_config(bad)
-    assert problems == ["config [greet] greetin: Extra inputs are not permitted"]
-    assert "greeter: config [greet] greetin: Extra inputs are not permitted" in plugins.errors
+    assert problems == [
+        "config greet.greetin: unknown key (did you mean 'greeting'? known keys here: greeting; "
+        "see config/wwiseflowd.toml for every key)"
+    ]
+    assert f"greeter: {problems[0]}" in plugins.errors
+    assert good.section("greet").greeting == "hi"
 
 
 def test_a_table_no_plugin_declares_is_reported_and_a_typo_of_a_core_section_stays_an_error(
@@ -53,6 +57,10 @@ def test_a_table_no_plugin_declares_is_reported_and_a_typo_of_a_core_section_sta
     orphan = settings_for_tests(tmp_path, grpc={"port": 1})
     assert plugins.check_config(orphan) == [
         "config section [grpc] is not declared by any loaded plugin (plugin sections: greet)"
+    ]
+    assert plugins.check_config(settings_for_tests(tmp_path, greeet={})) == [
+        "config section [greeet] is not declared by any loaded plugin (did you mean [greet]? "
+        "plugin sections: greet)"
     ]
     with pytest.raises(ConfigError, match="wwsie"):
         parse_settings({"wwsie": {"url": "ws://x"}}, "<test>")

@@ -287,15 +287,15 @@ def handler(data: Payload, ctx: CommandContext) -> Result:
     return Result.success({"hello": data.name})
 
 
-def test_hook_register_commands_adds_commands_and_refuses_duplicates_and_bad_names() -> None:
+def test_hook_register_bus_commands_adds_commands_and_refuses_duplicates_and_bad_names() -> None:
     class Commands:
         @hookimpl
-        def register_commands(self, register: Callable[..., None]) -> None:
+        def register_bus_commands(self, register: Callable[..., None]) -> None:
             register("say_hello", handler, Payload, description="greets", read_only=True)
 
     class Again:
         @hookimpl
-        def register_commands(self, register: Callable[..., None]) -> None:
+        def register_bus_commands(self, register: Callable[..., None]) -> None:
             register("say_hello", handler, Payload)
             register("SayHello", handler, Payload)
 

@@ -25,9 +25,10 @@ def test_an_ok_result_cannot_carry_an_error_and_a_failure_needs_code_and_sentenc
         Result(ok=False, error="something broke")
 
 
-def test_only_wwise_busy_or_unreachable_failures_are_transient() -> None:
+def test_only_busy_or_unreachable_backend_failures_are_transient() -> None:
     transient = {c for c in ErrorCode if Result.failure(c, "x").transient}
-    assert transient == {ErrorCode.WAAPI_UNAVAILABLE, ErrorCode.WAAPI_TIMEOUT, ErrorCode.WWISE_LOCKED}
+    assert transient == {ErrorCode.WAAPI_UNAVAILABLE, ErrorCode.WAAPI_TIMEOUT, ErrorCode.WWISE_LOCKED,
+                         ErrorCode.BACKEND_UNAVAILABLE}
     assert Result.success().transient is False
 
 

@@ -37,6 +37,8 @@ STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.BACKEND_ERROR: 422,
+    ErrorCode.BACKEND_UNAVAILABLE: 503,
     ErrorCode.WAAPI_UNAVAILABLE: 503,
     ErrorCode.WAAPI_TIMEOUT: 503,
     ErrorCode.TIMEOUT: 503,

@@ -1,7 +1,8 @@
 """Prometheus metrics for ``GET /metrics``.
 
 Executions and node durations are counted from the engine's events by one consumer thread;
-WAAPI calls and queue depths are read when Prometheus scrapes. Each app has its own
+backend calls (each backend that reports call stats) and queue depths are read when Prometheus
+scrapes. Each app has its own
 CollectorRegistry, so several apps in one process (tests) never collide.
 """
 
@@ -16,6 +17,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from wwiseflowd.backends import ReportsCallStats
+
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
@@ -25,28 +28,27 @@ DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 
 class _ScrapeTimeCollector(Collector):
-    """WAAPI calls by operation (adapter stats) and queue depths (daemon status), read per scrape."""
+    """Backend calls by operation (their ``stats()``) and queue depths (daemon status), per scrape."""
 
     def __init__(self, engine: Callable[[], Engine | None], status: Callable[[], dict[str, Any]] | None):
         self._engine = engine
         self._status = status
 
     def collect(self) -> Iterator[Metric]:
+        labels = ["backend", "operation"]
         calls = CounterMetricFamily(
-            "wwiseflowd_waapi_calls",
-            "WAAPI calls made by the adapter, by operation (URI).",
-            labels=["operation"],
+            "wwiseflowd_backend_calls", "Calls made by each backend, by operation.", labels=labels
         )
         errors = CounterMetricFamily(
-            "wwiseflowd_waapi_call_errors", "WAAPI calls that failed, by operation.", labels=["operation"]
+            "wwiseflowd_backend_call_errors", "Backend calls that failed, by operation.", labels=labels
         )
         seconds = CounterMetricFamily(
-            "wwiseflowd_waapi_call_seconds", "Time spent in WAAPI calls, by operation.", labels=["operation"]
+            "wwiseflowd_backend_call_seconds", "Time spent in backend calls, by operation.", labels=labels
         )
-        for operation, entry in sorted(waapi_call_counts(self._engine()).items()):
-            calls.add_metric([operation], entry["count"])
-            errors.add_metric([operation], entry["errors"])
-            seconds.add_metric([operation], entry["total_ms"] / 1000.0)
+        for (backend, operation), entry in sorted(backend_call_counts(self._engine()).items()):
+            calls.add_metric([backend, operation], entry["count"])
+            errors.add_metric([backend, operation], entry["errors"])
+            seconds.add_metric([backend, operation], entry["total_ms"] / 1000.0)
         yield calls
         yield errors
         yield seconds
@@ -76,19 +78,23 @@ def _safe_status(status: Callable[[], dict[str, Any]] | None) -> dict[str, Any]:
         return {}
 
 
-def waapi_call_counts(engine: Engine | None) -> dict[str, dict[str, float]]:
-    """``{operation: {"count", "errors", "total_ms"}}`` from the Wwise adapter's ``stats()``."""
-    if engine is None or "wwise" not in engine.registry.backends:
+def backend_call_counts(engine: Engine | None) -> dict[tuple[str, str], dict[str, float]]:
+    """``{(backend, operation): {"count", "errors", "total_ms"}}`` from every backend that reports
+    call stats (:class:`~wwiseflowd.backends.ReportsCallStats`)."""
+    if engine is None:
         return {}
-    try:
-        stats = engine.backend("wwise").stats()
-    except Exception as exc:  # an adapter that cannot report must not break a scrape
-        logger.debug("Wwise adapter stats unavailable: {}", exc)
-        return {}
-    counts: dict[str, dict[str, float]] = {}
-    for uri, entry in (stats or {}).items():
-        if isinstance(entry, dict):
-            counts[str(uri)] = {key: float(entry.get(key, 0) or 0) for key in ("count", "errors", "total_ms")}
+    counts: dict[tuple[str, str], dict[str, float]] = {}
+    for name, backend in engine.backends.having(ReportsCallStats):
+        try:
+            stats = backend.stats()
+        except Exception as exc:  # a backend that cannot report must not break a scrape
+            logger.debug("Backend {} stats unavailable: {}", name, exc)
+            continue
+        for operation, entry in (stats or {}).items():
+            if isinstance(entry, dict):
+                counts[(name, str(operation))] = {
+                    key: float(entry.get(key, 0) or 0) for key in ("count", "errors", "total_ms")
+                }
     return counts
 
 

@@ -144,7 +144,9 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     version: str
-    wwise: dict[str, Any] = Field(description="Connection to Wwise Authoring (or the emulator).")
+    backends: dict[str, dict[str, Any]] = Field(
+        description="Each backend's connection (e.g. wwise: Wwise Authoring or the emulator), by name."
+    )
     watchers: dict[str, Any] = Field(default_factory=dict, description="Drop-folder watchers, by folder.")
     queues: list[dict[str, Any]] = Field(default_factory=list, description="Per rule: queued files.")
     workflowsInError: list[WorkflowFile] = Field(default_factory=list)

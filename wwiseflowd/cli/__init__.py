@@ -76,6 +76,12 @@ class CliState:
             self.log_level = level
             logs.configure(level)
 
+    def adopt(self, loaded: LoadedConfig, plugins: Plugins) -> None:
+        """Use a configuration and plugins loaded already (to find a plugin's command)."""
+        self._loaded, self._plugins = loaded, plugins
+        if not self.level_from_flags:
+            self._apply_config_level(loaded.settings.logging.level)
+
     @property
     def settings(self) -> Settings:
         """Shortcut for ``loaded.settings``."""
@@ -85,7 +91,10 @@ class CliState:
     def plugins(self) -> Plugins:
         """The loaded plugins for the effective configuration."""
         if self._plugins is None:
-            self._plugins = load_plugins(self.settings)
+            try:
+                self._plugins = load_plugins(self.settings)
+            except ConfigError as exc:  # a plugin's section of the file is wrong
+                fail(f"Invalid configuration:\n{exc}", code=2)
         return self._plugins
 
 
@@ -109,12 +118,50 @@ def resolve_log_level(verbose: int, log_level: str | None, quiet: bool, configur
     return max(configured, "WARNING", key=_LEVELS.index) if quiet else configured
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: ctx.meta key of the (config, plugins) loaded to find plugin commands, reused by CliState
+_META_LOADED = "wwiseflowd.loaded"
+
+
+class RootGroup(click.Group):
+    """The root group: built-in commands, then those plugins add (``register_cli_commands``).
+
+    Plugins are loaded (with the ``--config`` given) only when a name is not built in or the
+    commands are listed, so built-in commands start as fast as before.
+    """
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        cached: dict[str, click.Command] | None = ctx.meta.get("wwiseflowd.plugin_commands")
+        if cached is not None:
+            return cached
+        cached = {}
+        ctx.meta["wwiseflowd.plugin_commands"] = cached
+        try:
+            loaded = load_config(ctx.params.get("config_path"))
+            plugins = load_plugins(loaded.settings)
+        except ConfigError:
+            return cached  # the command that needs the config reports it
+        ctx.meta[_META_LOADED] = (loaded, plugins)
+        scratch = click.Group(self.name, commands=dict(self.commands))
+        plugins.add_cli_commands(scratch)
+        cached.update({name: cmd for name, cmd in scratch.commands.items() if name not in self.commands})
+        return cached
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A built-in command, else one a plugin added."""
+        return super().get_command(ctx, cmd_name) or self._plugin_commands(ctx).get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Built-in and plugin commands, sorted."""
+        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wwiseflowd")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
+    is_eager=True,  # read before --help, which lists the commands plugins add with this config
     help="Config file (default: WWISEFLOWD_CONFIG, then the user and site config dirs).",
 )
 @click.option("-v", "--verbose", count=True, help="More output (-v debug, -vv trace).")
@@ -133,6 +180,8 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int, log_level: 
     level = resolve_log_level(verbose, log_level, quiet)
     logs.configure(level)
     ctx.obj = CliState(config_path, level, level_from_flags=bool(log_level or verbose), quiet=quiet)
+    if _META_LOADED in ctx.meta:  # plugins already loaded to find a plugin's command
+        ctx.obj.adopt(*ctx.meta[_META_LOADED])
 
 
 for _module in COMMAND_MODULES:

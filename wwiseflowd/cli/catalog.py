@@ -11,9 +11,13 @@ from wwiseflowd.cli import CliState, echo_json
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_obj
-def plugins_cmd(state: CliState, as_json: bool) -> None:
+@click.pass_context
+def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
     """List plugins: name, version, source, status, hooks implemented and load errors."""
+    state: CliState = ctx.obj
+    root = ctx.find_root().command
+    if isinstance(root, click.Group):  # the CLI hook's errors too (a clash with a built-in command)
+        state.plugins.add_cli_commands(click.Group(root.name, commands=dict(root.commands)))
     plugins = state.plugins.describe()
     if as_json:
         echo_json(plugins)

@@ -10,13 +10,22 @@ import click
 
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.config import ConfigError, candidate_paths, flatten, load_config
+from wwiseflowd.plugins import Plugins
 
 #: keys whose values are never printed
 SECRET_KEYS = frozenset({"server.token"})
 
 
+#: a key whose last part contains one of these is a secret too (plugin sections: web_password ...)
+SECRET_WORDS = ("password", "token", "secret")
+
+
 def _masked(flat: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("********" if k in SECRET_KEYS and v is not None else v) for k, v in flat.items()}
+    def secret(key: str) -> bool:
+        last = key.rsplit(".", 1)[-1].lower()
+        return key in SECRET_KEYS or any(word in last for word in SECRET_WORDS)
+
+    return {k: ("********" if secret(k) and v is not None else v) for k, v in flat.items()}
 
 
 @click.group("config")
@@ -30,12 +39,24 @@ def config_group() -> None:
 def show(state: CliState, as_json: bool) -> None:
     """Print the effective configuration and where each value came from (secrets masked)."""
     loaded = state.loaded
-    values = _masked(flatten(loaded.settings.model_dump(mode="json")))
+    settings = loaded.settings
+    sections = state.plugins.registry().config_sections  # check_config ran when they loaded
+    values = _masked(flatten(settings.model_dump(mode="json")))
+    origins = dict(loaded.origins)
+    for name in sections:
+        written = set(flatten(settings.plugin_section(name), name))
+        try:
+            effective = settings.section(name).model_dump(mode="json")
+        except KeyError:  # invalid: show it as written (wwiseflowd plugins says what is wrong)
+            effective = settings.plugin_section(name)
+        for key, value in flatten(effective, name).items():
+            values[key] = value
+            origins[key] = str(loaded.source) if key in written else "default"
     if as_json:
         echo_json({
             "source": str(loaded.source) if loaded.source else None,
             "foundBy": loaded.found_by,
-            "values": {k: {"value": v, "origin": loaded.origins.get(k, "default")}
+            "values": {k: {"value": v, "origin": origins.get(k, "default")}
                        for k, v in sorted(values.items())},
         })
         return
@@ -47,7 +68,7 @@ def show(state: CliState, as_json: bool) -> None:
     width = max((len(k) for k in values), default=0)
     for key in sorted(values):
         rendered = json.dumps(values[key], default=str)
-        click.echo(f"{key:<{width}} = {rendered:<40}  # {loaded.origins.get(key, 'default')}")
+        click.echo(f"{key:<{width}} = {rendered:<40}  # {origins.get(key, 'default')}")
 
 
 @config_group.command("check")
@@ -58,6 +79,12 @@ def check(file: Path) -> None:
         loaded = load_config(file)
     except ConfigError as exc:
         fail(str(exc), code=2)
+    problems = Plugins().load(
+        plugins_dir=loaded.settings.paths.plugins_dir, allow=loaded.settings.plugins.allow,
+        block=loaded.settings.plugins.block,
+    ).check_config(loaded.settings)  # the plugins' sections too
+    if problems:
+        fail("\n".join(f"{file}: {problem}" for problem in problems), code=2)
     click.echo(f"{file}: OK ({len(loaded.settings.watch)} watch rule(s))")
 
 

@@ -402,19 +402,15 @@ class Daemon:
 
     # -- the worker --------------------------------------------------------------------------------
 
-    def _connect_wwise(self) -> None:
-        """Connect at start-up, so the first drop does not wait for it and status shows Wwise at once."""
-        try:
-            connect = getattr(self.engine.backend("wwise"), "connect", None)
-            result = connect() if callable(connect) else None
-        except Exception as exc:
-            logger.debug("No Wwise backend to connect: {}", exc)
-            return
-        if result is not None and not getattr(result, "ok", True):
-            logger.warning("Wwise is not reachable yet ({}); dropped files will wait for it", result.error)
+    def _connect_backends(self) -> None:
+        """Connect at start-up, so the first drop does not wait for it and status shows it at once."""
+        for name, result in self.engine.connect_backends().items():
+            if not result.ok:
+                logger.warning("Backend {} is not reachable yet ({}); dropped files will wait for it",
+                               name, result.error)
 
     def _work(self) -> None:
-        self._connect_wwise()
+        self._connect_backends()
         while not self._stop.is_set():
             batch = self.journal.next_batch()
             if batch is None:
@@ -461,16 +457,16 @@ class Daemon:
                 }
             )
         try:
-            wwise = self.engine.health().get("wwise")
+            backends = self.engine.health()["backends"]
         except Exception as exc:
-            wwise = {"connected": False, "error": str(exc)}
+            backends = {"engine": {"connected": False, "lastError": str(exc)}}
         return {
             "running": True,
             "pid": os.getpid(),
             "startedAt": self._started_at,
             "pumpAlive": self._threads[0].is_alive() if self._threads else False,
             "workerAlive": self._threads[1].is_alive() if len(self._threads) > 1 else False,
-            "wwise": wwise,
+            "backends": backends,
             "rules": rules,
             "watchers": by_folder,
             "batches": [b.as_dict() for b in self.journal.recent_batches(20)],

@@ -47,7 +47,7 @@ def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any
         "stateDir": str(state_dir),
         "simulate": bool(runtime.get("simulate")) if running else False,
         "source": "journal",
-        "wwise": None,
+        "backends": None,
         "watchers": {},
     }
     health = _live_health(runtime, settings, timeout) if running else None
@@ -65,7 +65,7 @@ def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any
     rules: list[dict[str, Any]] = []
     if health is not None:
         out["source"] = "daemon"
-        out["wwise"] = health.get("wwise")
+        out["backends"] = health.get("backends")
         out["watchers"] = health.get("watchers") or {}
         out["workflowsInError"] = health.get("workflowsInError") or []
         rules = [dict(r) for r in health.get("queues") or []]
@@ -89,6 +89,18 @@ def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any
     return out
 
 
+def _backend_line(name: str, state: dict[str, Any]) -> str:
+    if "connected" not in state:
+        return f"{name}:  ready"
+    where = f" {state['url']}" if state.get("url") else ""
+    if state.get("connected"):
+        version = state.get("version") or ""
+        project = state.get("project") or state.get("projectName") or ""
+        return f"{name}:  connected to{where} {version} {project}".rstrip()
+    reason = state.get("error") or state.get("lastError") or "not reachable"
+    return f"{name}:  NOT connected{' to' + where if where else ''} ({reason}); batches wait in the queue"
+
+
 def format_status(status: dict[str, Any]) -> str:
     """Human-readable lines for the terminal."""
     lines = []
@@ -98,17 +110,11 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})")
     else:
         lines.append(f"daemon: not running (state dir {status['stateDir']}); showing the journal")
-    wwise = status.get("wwise")
-    if isinstance(wwise, dict):
-        if wwise.get("connected"):
-            version = wwise.get("version") or ""
-            project = wwise.get("project") or wwise.get("projectName") or ""
-            lines.append(f"wwise:  connected to {wwise.get('url')} {version} {project}".rstrip())
-        else:
-            reason = wwise.get("error") or wwise.get("lastError") or "not reachable"
-            lines.append(f"wwise:  NOT connected to {wwise.get('url')} ({reason}); batches wait in the queue")
+    backends = status.get("backends")
+    if isinstance(backends, dict):
+        lines += [_backend_line(name, state) for name, state in backends.items() if isinstance(state, dict)]
     elif status["running"]:
-        lines.append("wwise:  unknown (REST is off or did not answer)")
+        lines.append("backends: unknown (REST is off or did not answer)")
     lines.append("rules:")
     if not status["rules"]:
         lines.append("  (none: add a [[watch]] section to the config)")

@@ -132,5 +132,5 @@ def test_an_unsupported_template_is_refused_before_anything_is_imported(
 
 
 def test_the_reaper_backend_reports_health_without_core_naming_it(engine: Engine, sim_exe: Path) -> None:
-    health = engine.health()
+    health = engine.health()["backends"]
     assert health["reaper"] == {"ok": True, "mode": "offline", "executable": str(sim_exe), "webUrl": None}

@@ -52,7 +52,7 @@ def register_backends(register: Callable[[str, Any], None]) -> None:
 
 
 @hookimpl
-def register_commands(register: Callable[..., None]) -> None:
+def register_bus_commands(register: Callable[..., None]) -> None:
     """``reaper_render_regions``, ``reaper_export_markers``, ``reaper_read_project``."""
     for name, handler, model, description, read_only in COMMANDS:
         register(name, handler, model, description=description, read_only=read_only)

@@ -1,30 +1,15 @@
-"""``/health``: Wwise connection, watchers, queue depths, workflow files in error."""
+"""``/health``: each backend's connection, watchers, queue depths, workflow files in error."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter
 
 from wwiseflowd import __version__
-from wwiseflowd.api.deps import EngineDep, OpsDep, SettingsDep, StatusDep
+from wwiseflowd.api.deps import EngineDep, OpsDep, StatusDep
 from wwiseflowd.api.errors import error_responses
 from wwiseflowd.api.models import Health, WorkflowFile
-from wwiseflowd.engine import Engine
 
 router = APIRouter(tags=["health"])
-
-
-def _wwise_state(engine: Engine) -> dict[str, Any]:
-    """The Wwise backend's health; connects once if no connection was ever tried."""
-    wwise = dict(engine.health().get("wwise") or {})
-    if wwise and not wwise.get("connected") and not wwise.get("lastError"):
-        # the adapter connects lazily: without one attempt, "not connected" says nothing about Wwise
-        connect = getattr(engine.backend("wwise"), "connect", None)
-        if callable(connect):
-            connect()
-            wwise = dict(engine.health().get("wwise") or {})
-    return wwise
 
 
 @router.get(
@@ -34,17 +19,19 @@ def _wwise_state(engine: Engine) -> dict[str, Any]:
     summary="Is the daemon able to work right now",
     responses=error_responses(),
 )
-def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: StatusDep) -> Health:
+def get_health(engine: EngineDep, ops: OpsDep, status: StatusDep) -> Health:
     """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
-    Wwise is unreachable, a watcher died or a workflow file does not compile."""
-    wwise = _wwise_state(engine)
+    a backend is unreachable, a watcher died or a workflow file does not compile."""
+    backends = engine.health(probe=True)["backends"]
     daemon = status() if status is not None else {}
     in_error = [w for w in ops.list_workflows().data if not w.get("ok", True)]
     watchers = dict(daemon.get("watchers") or {})
 
-    problems = []
-    if wwise and not wwise.get("connected"):
-        problems.append(f"Wwise is not reachable at {wwise.get('url', settings.wwise.url)}.")
+    problems = [
+        f"Backend {name!r} is not reachable" + (f" at {state['url']}." if state.get("url") else ".")
+        for name, state in backends.items()
+        if state.get("connected") is False
+    ]
     for folder, watcher in watchers.items():
         if isinstance(watcher, dict) and watcher.get("alive") is False:
             problems.append(f"The watcher of {folder} is not running.")
@@ -59,7 +46,7 @@ def get_health(engine: EngineDep, ops: OpsDep, settings: SettingsDep, status: St
     return Health(
         status="degraded" if problems else "ok",
         version=__version__,
-        wwise=wwise,
+        backends=backends,
         watchers=watchers,
         queues=list(daemon.get("rules") or []),
         workflowsInError=[WorkflowFile.model_validate(w) for w in in_error],

@@ -35,7 +35,7 @@ def register_backends(register: Callable[[str, BackendFactory], None]) -> None:
 
 
 @hookimpl
-def register_commands(register: Callable[..., None]) -> None:
+def register_bus_commands(register: Callable[..., None]) -> None:
     """The Wwise bus commands (create_sound, audio_import, set_output_bus, ...)."""
     for name, handler, model, description, read_only in COMMANDS:
         register(name, handler, model, description=description, read_only=read_only)

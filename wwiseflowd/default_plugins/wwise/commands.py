@@ -651,7 +651,7 @@ def _edits(
     return list(edits.values())
 
 
-#: (name, handler, input model, description, read_only) for register_commands
+#: (name, handler, input model, description, read_only) for register_bus_commands
 COMMANDS: tuple[tuple[str, Handler, type[BaseModel], str, bool], ...] = (
     ("create_sound", create_sound, CreateSoundInput, "Create a Sound under a parent.", False),
     ("create_object", create_object, CreateObjectInput, "Create a Wwise object of any type.", False),

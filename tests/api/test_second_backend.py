@@ -1,0 +1,67 @@
+"""A second backend shows in health, status and metrics through the abilities it declares, with no
+change to core code (the way a REAPER plugin would plug in)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from wwiseflowd import hookimpl
+from wwiseflowd.api import ApiServer
+from wwiseflowd.config import settings_for_tests
+from wwiseflowd.daemon.status import format_status
+from wwiseflowd.engine import Engine
+from wwiseflowd.plugins import load_plugins
+
+
+class Daw:
+    """A backend reporting health and call stats that connects lazily (and cannot, here)."""
+
+    def __init__(self) -> None:
+        self.tried = False
+
+    def connect(self) -> Any:
+        self.tried = True
+        raise ConnectionRefusedError("nothing listens on 127.0.0.1:9")
+
+    def health(self) -> dict[str, Any]:
+        error = "refused" if self.tried else None
+        return {"connected": False, "url": "osc://127.0.0.1:9", "lastError": error}
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        return {"/track/add": {"count": 3, "errors": 1, "total_ms": 12.0}}
+
+
+class DawPlugin:
+    @hookimpl
+    def register_backends(self, register: Any) -> None:
+        register("daw", lambda settings: Daw())
+
+
+def test_a_plugin_backend_appears_in_health_status_and_metrics(tmp_path: Path) -> None:
+    settings = settings_for_tests(tmp_path, wwise={"url": "ws://127.0.0.1:9/waapi", "connect_timeout": 0.5},
+                                  server={"port": 0})
+    plugins = load_plugins(settings, entry_points=False)  # the built-in wwise plugin, and ours
+    plugins.register(DawPlugin(), name="daw")
+    with Engine(settings, plugins) as engine:
+        server = ApiServer(engine, settings)
+        url = server.start()
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                health = http.get("/health").json()
+                metrics = http.get("/metrics").text
+        finally:
+            server.stop()
+
+    assert set(health["backends"]) == {"wwise", "daw"}
+    assert health["backends"]["daw"]["lastError"] == "refused"  # probed once: it connects lazily
+    assert health["status"] == "degraded"
+    assert any("'daw'" in problem and "osc://127.0.0.1:9" in problem for problem in health["problems"])
+    assert 'wwiseflowd_backend_calls_total{backend="daw",operation="/track/add"} 3.0' in metrics
+    assert 'wwiseflowd_backend_call_errors_total{backend="daw",operation="/track/add"} 1.0' in metrics
+
+    lines = format_status({"running": True, "pid": 1, "apiUrl": url, "backends": health["backends"],
+                           "rules": [], "batches": [], "failures": []}).splitlines()
+    assert any(line.startswith("daw:  NOT connected to osc://127.0.0.1:9 (refused)") for line in lines)

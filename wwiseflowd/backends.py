@@ -1,0 +1,101 @@
+"""What a backend may do beyond answering its commands: declared, optional abilities.
+
+A backend is whatever a ``register_backends`` factory returns (the Wwise plugin's WAAPI adapter,
+a REAPER plugin's client ...). Core code never names a backend: health, status, metrics, the
+daemon's connection at start-up and the runner's undo groups loop over the registered backends
+and use each ability a backend declares by having the methods below (``typing.Protocol``,
+checked with ``isinstance``). A backend with none of them still works for its own commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    """``/health``, ``wwiseflowd status``: never connects, never blocks on the network.
+
+    Keys by convention: ``connected`` (bool, required: False makes the daemon's health
+    ``degraded``), ``url``, ``version``, ``project``, ``lastError``.
+    """
+
+    def health(self) -> dict[str, Any]:
+        """The connection state now."""
+        ...
+
+
+@runtime_checkable
+class Connects(Protocol):
+    """A backend that connects lazily; connected at daemon start-up and before the first health
+    report, so "not connected" means the application is unreachable, not merely unused."""
+
+    def connect(self) -> Any:
+        """Connect now; a failed :class:`~wwiseflowd.results.Result` (or a raise) when it cannot."""
+        ...
+
+
+@runtime_checkable
+class ReportsCallStats(Protocol):
+    """``GET /metrics``: calls made, by operation (``wwiseflowd_backend_calls{backend,operation}``)."""
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """``{operation: {"count", "errors", "total_ms"}}`` since the backend was created."""
+        ...
+
+
+@runtime_checkable
+class Identifies(Protocol):
+    """Part of every idempotency key of the steps on this backend (which project, where)."""
+
+    def identity(self) -> str:
+        """e.g. ``wwise:<project id>@<url>``; may connect to find out."""
+        ...
+
+
+@runtime_checkable
+class UndoGroups(Protocol):
+    """The runner's transaction protocol: one undo group per run and backend.
+
+    Each method may return a :class:`~wwiseflowd.results.Result` (a failed one fails the step)
+    or raise. Runs that open a group on the same backend take turns.
+    """
+
+    def begin_group(self) -> Any:
+        """Open the group, just before the run's first change on this backend."""
+        ...
+
+    def end_group(self, name: str) -> Any:
+        """Close the group (the run succeeded, or rollback is off), named after the workflow."""
+        ...
+
+    def cancel_group(self, undo: bool) -> Any:
+        """Cancel the group; with ``undo`` every change of the run is undone."""
+        ...
+
+
+@runtime_checkable
+class Closes(Protocol):
+    """Called once when the engine shuts down."""
+
+    def close(self) -> Any:
+        """Release connections and threads."""
+        ...
+
+
+def health_of(backend: object) -> dict[str, Any]:
+    """A backend's health report; ``{"created": True}`` for one that does not report health."""
+    if isinstance(backend, ReportsHealth):
+        return dict(backend.health())
+    return {"created": True}
+
+
+__all__ = [
+    "Closes",
+    "Connects",
+    "Identifies",
+    "ReportsCallStats",
+    "ReportsHealth",
+    "UndoGroups",
+    "health_of",
+]
