@@ -84,7 +84,9 @@ class Daemon:
         _separate_nested(self.rules.values())
         #: per-rule run-time state, owned by the pump thread
         timeout = self.timing.read_timeout_s
-        self.states = {rid: RuleState.for_rule(r, read_timeout_s=timeout) for rid, r in self.rules.items()}
+        checks = engine.registry.file_checks
+        self.states = {rid: RuleState.for_rule(r, read_timeout_s=timeout, checks=checks)
+                       for rid, r in self.rules.items()}
         self.library = WorkflowLibrary(settings.paths.workflows_dir, engine.compile, self._publish)
         self._events: queue.Queue[tuple[str, Path, bool]] = queue.Queue()
         self.supervisor = ObserverSupervisor(self._events_put)
@@ -118,6 +120,7 @@ class Daemon:
         """Compile workflows, recover the journal, start observers, the pump and the worker."""
         self._started_at = utc_now_iso()
         self.library.load_builtin()
+        self.library.load_shipped(self.engine.registry.workflows)
         self.settings.paths.workflows_dir.mkdir(parents=True, exist_ok=True)
         self.library.sync()
         self._recover()

@@ -7,6 +7,7 @@ worker thread tells the pump that a file was settled through the pump's event qu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, ReadTimeout, TimedReader
 from wwiseflowd.watch.stability import StabilityTracker
-from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
+from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_file
 
 
 @dataclass
@@ -32,13 +33,17 @@ class RuleState:
     last_progress: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def for_rule(cls, rule: DropRule, *, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> RuleState:
-        """A fresh state for ``rule``: its probe and hash reads give up after ``read_timeout_s``."""
+    def for_rule(
+        cls, rule: DropRule, *, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None,
+    ) -> RuleState:
+        """A fresh state for ``rule``: its probe and hash reads give up after ``read_timeout_s``;
+        ``checks`` are the plugins' completeness checks by file suffix (WAV check otherwise)."""
         reader = TimedReader(read_timeout_s, name=f"wwiseflowd-read-{rule.id}")
         tracker = StabilityTracker(
             rule.config.settle_ms / 1000,
             incomplete_timeout_s=rule.config.incomplete_timeout_s,
-            probe=lambda path: timed_probe(reader, path),
+            probe=lambda path: timed_probe(reader, path, checks),
         )
         return cls(tracker=tracker, reader=reader)
 
@@ -50,10 +55,12 @@ class RuleState:
         ]
 
 
-def timed_probe(reader: TimedReader, path: Path) -> WaveProbe:
-    """:func:`probe_wave` through ``reader``: a read that hangs makes the file wait, not the rule."""
+def timed_probe(
+    reader: TimedReader, path: Path, checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None
+) -> WaveProbe:
+    """:func:`probe_file` through ``reader``: a read that hangs makes the file wait, not the rule."""
     try:
-        return reader.call(lambda: probe_wave(path), path.name)
+        return reader.call(lambda: probe_file(path, checks), path.name)
     except ReadTimeout as exc:
         return WaveProbe(
             WaveVerdict.INCOMPLETE,
