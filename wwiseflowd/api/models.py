@@ -58,6 +58,18 @@ class ExecuteRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_.:-]{1,100}$",
         description="Choose the run's id (e.g. to follow GET /events?executionId= from before it starts).",
     )
+    dryRun: bool = Field(
+        False,
+        description="Run against a read-only in-memory copy of `project` and answer what the run would "
+        "change (`changes`); the project's files are never written. Waits for the run (no async).",
+    )
+    project: str | None = Field(
+        None,
+        description="With dryRun: the Wwise project (.wproj or its folder), under [server] allowed_roots.",
+    )
+    wwiseVersion: str | None = Field(
+        None, description="With dryRun: emulate this Wwise version instead of the one that saved the project."
+    )
 
 
 class ExecutionAccepted(BaseModel):
@@ -137,6 +149,25 @@ class WorkflowFileDetail(WorkflowFile):
     """A workflow file with its document (null when the file is not valid JSON)."""
 
     document: dict[str, Any] | None = None
+    version: str | None = Field(
+        default=None, description="sha256 of the file's bytes; send it back when saving (conflict detection)."
+    )
+
+
+class SaveWorkflowRequest(BaseModel):
+    """``PUT /workflows/{id}``: the document, and the version of the file it was edited from."""
+
+    document: dict[str, Any]
+    version: str | None = Field(
+        default=None,
+        description='The version GET /workflows/{id} gave; null to create a new file only; "*" to overwrite.',
+    )
+
+
+class WorkflowIdRequest(BaseModel):
+    """The id (and file name) of a renamed or duplicated workflow."""
+
+    newId: str = Field(min_length=1, max_length=100)
 
 
 class Health(BaseModel):
