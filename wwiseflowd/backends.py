@@ -9,7 +9,12 @@ checked with ``isinstance``). A backend with none of them still works for its ow
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from wwiseflowd.results import ErrorCode, Result
+
+if TYPE_CHECKING:
+    from wwiseflowd.bus import BackendPool
 
 
 @runtime_checkable
@@ -90,7 +95,42 @@ def health_of(backend: object) -> dict[str, Any]:
     return {"created": True}
 
 
+def connect_once(name: str, backend: Connects) -> Result:
+    """``backend.connect()`` as a Result (a raise becomes BACKEND_UNAVAILABLE)."""
+    try:
+        result = backend.connect()
+    except Exception as exc:
+        return Result.failure(ErrorCode.BACKEND_UNAVAILABLE, f"Backend {name!r} cannot connect: {exc}.")
+    return result if isinstance(result, Result) else Result.success(result)
+
+
+def connect_all(pool: BackendPool) -> dict[str, Result]:
+    """Connect every registered backend that connects lazily."""
+    return {name: connect_once(name, backend) for name, backend in pool.having(Connects)}
+
+
+def backend_health(pool: BackendPool, *, probe: bool = False) -> dict[str, dict[str, Any]]:
+    """Every registered backend's health by name (``{"connected": False, "lastError"}`` for one
+    that cannot start). ``probe``: connect first each that never tried."""
+    if probe:
+        for name, backend in pool.having(Connects):
+            if isinstance(backend, ReportsHealth):
+                state = backend.health()
+                if not state.get("connected") and not state.get("lastError"):
+                    connect_once(name, backend)
+    report: dict[str, dict[str, Any]] = {}
+    for name in pool.registry.backends:
+        try:
+            report[name] = health_of(pool.get(name))
+        except Exception as exc:
+            report[name] = {"connected": False, "lastError": str(exc)}
+    return report
+
+
 __all__ = [
+    "backend_health",
+    "connect_all",
+    "connect_once",
     "Closes",
     "Connects",
     "Identifies",

@@ -103,13 +103,7 @@ def _backend_line(name: str, state: dict[str, Any]) -> str:
 
 def format_status(status: dict[str, Any]) -> str:
     """Human-readable lines for the terminal."""
-    lines = []
-    if status["running"]:
-        api = f", REST {status['apiUrl']}" if status.get("apiUrl") else ", REST off"
-        sim = ", simulating Wwise" if status.get("simulate") else ""
-        lines.append(f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})")
-    else:
-        lines.append(f"daemon: not running (state dir {status['stateDir']}); showing the journal")
+    lines = [_daemon_line(status)]
     backends = status.get("backends")
     if isinstance(backends, dict):
         lines += [_backend_line(name, state) for name, state in backends.items() if isinstance(state, dict)]
@@ -119,30 +113,38 @@ def format_status(status: dict[str, Any]) -> str:
     if not status["rules"]:
         lines.append("  (none: add a [[watch]] section to the config)")
     watchers = status.get("watchers") or {}
-    for rule in status["rules"]:
-        states = rule.get("states") or {}
-        watcher = watchers.get(rule.get("folder")) or rule.get("watcher")
-        alive = ""
-        if isinstance(watcher, dict):
-            alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
-        done, failed = states.get("done", 0), states.get("failed", 0)
-        lines.append(
-            f"  {rule.get('rule')}: {rule.get('folder')} -> {rule.get('target')}  "
-            f"queue {rule.get('queueDepth', 0)} (done {done}, failed {failed}){alive}"
-        )
+    lines += [_rule_line(rule, watchers) for rule in status["rules"]]
     if status["batches"]:
-        lines.append("recent batches:")
-        for b in status["batches"]:
-            error = f"  [{b['code']}] {b['error']}" if b.get("state") == "waiting" and b.get("error") else ""
-            lines.append(
-                f"  #{b['id']} {b['rule']} {b['state']}: {b['files']} file(s), {b['imported']} imported, "
-                f"{b['failed']} failed, {b['skipped']} already there  "
-                f"{b.get('finishedAt') or b.get('createdAt')}{error}"
-            )
+        lines += ["recent batches:", *(_batch_line(b) for b in status["batches"])]
     if status["failures"]:
         lines.append("recent failures:")
-        for f in status["failures"]:
-            lines.append(f"  {f['relPath']} [{f['code']}] {f['error']}")
-    for w in status.get("workflowsInError") or []:
-        lines.append(f"workflow file in error: {w.get('file')} ({w.get('id')})")
+        lines += [f"  {f['relPath']} [{f['code']}] {f['error']}" for f in status["failures"]]
+    in_error = status.get("workflowsInError") or []
+    lines += [f"workflow file in error: {w.get('file')} ({w.get('id')})" for w in in_error]
     return "\n".join(lines)
+
+
+def _daemon_line(status: dict[str, Any]) -> str:
+    if not status["running"]:
+        return f"daemon: not running (state dir {status['stateDir']}); showing the journal"
+    api = f", REST {status['apiUrl']}" if status.get("apiUrl") else ", REST off"
+    sim = ", simulating Wwise" if status.get("simulate") else ""
+    return f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})"
+
+
+def _rule_line(rule: dict[str, Any], watchers: dict[str, Any]) -> str:
+    states = rule.get("states") or {}
+    watcher = watchers.get(rule.get("folder")) or rule.get("watcher")
+    alive = ""
+    if isinstance(watcher, dict):
+        alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
+    done, failed = states.get("done", 0), states.get("failed", 0)
+    return (f"  {rule.get('rule')}: {rule.get('folder')} -> {rule.get('target')}  "
+            f"queue {rule.get('queueDepth', 0)} (done {done}, failed {failed}){alive}")
+
+
+def _batch_line(b: dict[str, Any]) -> str:
+    error = f"  [{b['code']}] {b['error']}" if b.get("state") == "waiting" and b.get("error") else ""
+    return (f"  #{b['id']} {b['rule']} {b['state']}: {b['files']} file(s), {b['imported']} imported, "
+            f"{b['failed']} failed, {b['skipped']} already there  "
+            f"{b.get('finishedAt') or b.get('createdAt')}{error}")
