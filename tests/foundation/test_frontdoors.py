@@ -227,10 +227,15 @@ class Hello:
         def hello():
             return {"nodeTypes": len(self.service.catalog().data), "source": self.service.source}
 
+class Broken(EchoDoor):
+    def start(self):
+        raise OSError("address already in use")
+
 @hookimpl
 def register_front_doors(register):
     register("echo", lambda service, settings: EchoDoor(service))
     register("hello", lambda service, settings: Hello(service))
+    register("broken", lambda service, settings: Broken(service))
 '''
 
 
@@ -287,6 +292,10 @@ def test_the_daemon_serves_plugin_routes_behind_its_token_and_runs_server_doors_
     status, health = get(runtime["apiUrl"] + "/health", "s3cret")
     assert health["frontDoors"]["echo"]["state"] == "up"
     assert health["frontDoors"]["hello"]["kinds"] == ["routes"]
+    assert health["status"] == "degraded" and health["frontDoors"]["broken"]["state"] == "failed"
+    assert ("Front door broken is failed: front door 'broken' could not start: OSError: address already "
+            "in use.") in health["problems"]
+    assert "broken" not in runtime["frontDoors"]
 
 
 @pytest.mark.integration

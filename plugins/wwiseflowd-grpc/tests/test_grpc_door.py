@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -126,5 +127,8 @@ def test_server_reflection_describes_the_service(daemon: GrpcDaemon) -> None:
     assert methods == {"Validate", "Execute", "StreamEvents", "RunCommand"}
 
 
-def test_every_error_code_has_a_grpc_status() -> None:
+def test_every_error_code_has_a_grpc_status_and_a_row_in_the_docs() -> None:
     assert set(STATUS_BY_CODE) == set(ErrorCode)
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "grpc.md").read_text(encoding="utf-8")
+    missing = [code.value for code in ErrorCode if f"`{code.value}`" not in docs]
+    assert not missing, f"add these codes to the status table in docs/grpc.md: {missing}"
