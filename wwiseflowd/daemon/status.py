@@ -134,7 +134,7 @@ def _daemon_line(status: dict[str, Any]) -> str:
 
 def _rule_line(rule: dict[str, Any], watchers: dict[str, Any]) -> str:
     states = rule.get("states") or {}
-    watcher = watchers.get(rule.get("folder")) or rule.get("watcher")
+    watcher = watchers.get(str(rule.get("folder"))) or rule.get("watcher")
     alive = ""
     if isinstance(watcher, dict):
         alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
