@@ -9,6 +9,7 @@ checked with ``isinstance``). A backend with none of them still works for its ow
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from wwiseflowd.results import ErrorCode, Result
@@ -109,15 +110,23 @@ def connect_all(pool: BackendPool) -> dict[str, Result]:
     return {name: connect_once(name, backend) for name, backend in pool.having(Connects)}
 
 
+#: how long ``backend_health(probe=True)`` waits for a reconnection attempt before reporting
+PROBE_WAIT_S = 1.0
+
+
 def backend_health(pool: BackendPool, *, probe: bool = False) -> dict[str, dict[str, Any]]:
     """Every registered backend's health by name (``{"connected": False, "lastError"}`` for one
-    that cannot start). ``probe``: connect first each that never tried."""
+    that cannot start). ``probe``: first try to connect each that is not connected, waiting at most
+    :data:`PROBE_WAIT_S` per backend."""
     if probe:
         for name, backend in pool.having(Connects):
-            if isinstance(backend, ReportsHealth):
-                state = backend.health()
-                if not state.get("connected") and not state.get("lastError"):
-                    connect_once(name, backend)
+            if isinstance(backend, ReportsHealth) and not backend.health().get("connected"):
+                # also after a failure: an old "unreachable" must not outlive the application's
+                # return (the backend's own back-off decides whether an attempt is due)
+                attempt = threading.Thread(target=connect_once, args=(name, backend),
+                                           name="wwiseflowd-probe", daemon=True)
+                attempt.start()
+                attempt.join(PROBE_WAIT_S)
     report: dict[str, dict[str, Any]] = {}
     for name in pool.registry.backends:
         try:

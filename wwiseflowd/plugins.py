@@ -447,13 +447,86 @@ class Plugins:
                     self._fail(info, str(exc), exc)
 
     def registry(self) -> Registry:
-        """Build (once) the registry of node types, commands, backends, front doors, config
-        sections and workflows from all plugins."""
+        """Build (once) the registry of node types, commands and backends from all plugins."""
         if self._registry is not None:
             return self._registry
         registry = Registry()
-        for hook_name, make_register, add in _REGISTRATIONS:
-            self._collect(hook_name, make_register, functools.partial(add, registry))
+
+        def node_register(stage: Callable[[Any], None]) -> Callable[[NodeSpec], None]:
+            def register(spec: NodeSpec) -> None:
+                if not isinstance(spec, NodeSpec):
+                    raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
+                stage(spec)
+
+            return register
+
+        def add_node(spec: NodeSpec, plugin: str) -> None:
+            _check_node_spec(spec)
+            registry.add_node_type(spec, plugin)
+
+        def command_register(stage: Callable[[Any], None]) -> Callable[..., None]:
+            def register(
+                name: str,
+                handler: CommandHandler,
+                input_model: type[BaseModel],
+                description: str = "",
+                read_only: bool = False,
+            ) -> None:
+                if not callable(handler):
+                    raise TypeError(f"command {name!r}: handler must be callable")
+                stage(CommandSpec(name, handler, input_model, description, read_only))
+
+            return register
+
+        def add_command(spec: CommandSpec, plugin: str) -> None:
+            _check_command_spec(spec)
+            registry.add_command(spec, plugin)
+
+        def backend_register(stage: Callable[[Any], None]) -> Callable[[str, BackendFactory], None]:
+            def register(name: str, factory: BackendFactory) -> None:
+                if not isinstance(name, str) or not callable(factory):
+                    raise TypeError("register(name, factory) expects a str and a callable")
+                stage((name, factory))
+
+            return register
+
+        def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
+            registry.add_backend(record[0], record[1], plugin)
+
+        def add_front_door(record: tuple[str, FrontDoorFactory], plugin: str) -> None:
+            registry.add_front_door(record[0], record[1], plugin)
+
+        def pair_register(stage: Callable[[Any], None]) -> Callable[..., None]:
+            def register(*args: Any) -> None:
+                stage(args)
+
+            return register
+
+        def add_section(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 2 or not isinstance(record[0], str):
+                raise ValueError("register_config_sections: call register(name, model)")
+            core = [n for n in Settings.model_fields if n != "plugin_tables"]
+            registry.add_config_section(record[0], record[1], plugin, core)
+
+        def add_workflow(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 1:
+                raise ValueError("register_workflows: call register(path)")
+            registry.add_workflow(Path(record[0]), plugin)
+
+        def add_file_check(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 2:
+                raise ValueError("register_file_checks: call register(suffix, check)")
+            registry.add_file_check(record[0], record[1], plugin)
+
+        self._collect("register_node_types", node_register, add_node)
+        self._collect("register_bus_commands", command_register, add_command)
+        self._collect("register_commands", command_register, add_command)  # the deprecated name
+        self._collect("register_backends", backend_register, add_backend)
+        # same shape as a backend: (name, factory)
+        self._collect("register_front_doors", backend_register, add_front_door)
+        self._collect("register_config_sections", pair_register, add_section)
+        self._collect("register_workflows", pair_register, add_workflow)
+        self._collect("register_file_checks", pair_register, add_file_check)
         self._registry = registry
         return registry
 
@@ -530,89 +603,6 @@ class Plugins:
         self.registry()  # hook errors surface only once hooks ran
         infos = sorted(self.infos.values(), key=lambda i: (_SOURCE_ORDER[i.source], i.name))
         return [info.as_dict() for info in infos]
-
-
-# -- what each registration hook's ``register`` takes, and where it goes -------------------------
-
-
-def _node_register(stage: Callable[[Any], None]) -> Callable[[NodeSpec], None]:
-    def register(spec: NodeSpec) -> None:
-        if not isinstance(spec, NodeSpec):
-            raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
-        stage(spec)
-
-    return register
-
-
-def _command_register(stage: Callable[[Any], None]) -> Callable[..., None]:
-    def register(
-        name: str, handler: CommandHandler, input_model: type[BaseModel], description: str = "",
-        read_only: bool = False,
-    ) -> None:
-        if not callable(handler):
-            raise TypeError(f"command {name!r}: handler must be callable")
-        stage(CommandSpec(name, handler, input_model, description, read_only))
-
-    return register
-
-
-def _factory_register(stage: Callable[[Any], None]) -> Callable[[str, Any], None]:
-    def register(name: str, factory: Any) -> None:
-        if not isinstance(name, str) or not callable(factory):
-            raise TypeError("register(name, factory) expects a str and a callable")
-        stage((name, factory))
-
-    return register
-
-
-def _args_register(stage: Callable[[Any], None]) -> Callable[..., None]:
-    def register(*args: Any) -> None:
-        stage(args)
-
-    return register
-
-
-def _add_node(registry: Registry, spec: NodeSpec, plugin: str) -> None:
-    _check_node_spec(spec)
-    registry.add_node_type(spec, plugin)
-
-
-def _add_command(registry: Registry, spec: CommandSpec, plugin: str) -> None:
-    _check_command_spec(spec)
-    registry.add_command(spec, plugin)
-
-
-def _add_backend(registry: Registry, record: tuple[str, BackendFactory], plugin: str) -> None:
-    registry.add_backend(record[0], record[1], plugin)
-
-
-def _add_front_door(registry: Registry, record: tuple[str, FrontDoorFactory], plugin: str) -> None:
-    registry.add_front_door(record[0], record[1], plugin)
-
-
-def _add_section(registry: Registry, record: tuple[Any, ...], plugin: str) -> None:
-    if len(record) != 2 or not isinstance(record[0], str):
-        raise ValueError("register_config_sections: call register(name, model)")
-    core = [n for n in Settings.model_fields if n != "plugin_tables"]
-    registry.add_config_section(record[0], record[1], plugin, core)
-
-
-def _add_workflow(registry: Registry, record: tuple[Any, ...], plugin: str) -> None:
-    if len(record) != 1:
-        raise ValueError("register_workflows: call register(path)")
-    registry.add_workflow(Path(record[0]), plugin)
-
-
-#: (hook, what its ``register`` is, where a record goes), in the order the hooks are called
-_REGISTRATIONS: tuple[tuple[str, Callable[[Callable[[Any], None]], Any], Callable[..., None]], ...] = (
-    ("register_node_types", _node_register, _add_node),
-    ("register_bus_commands", _command_register, _add_command),
-    ("register_commands", _command_register, _add_command),  # the deprecated name
-    ("register_backends", _factory_register, _add_backend),
-    ("register_front_doors", _factory_register, _add_front_door),  # same shape as a backend
-    ("register_config_sections", _args_register, _add_section),
-    ("register_workflows", _args_register, _add_workflow),
-)
 
 
 class _StagingGroup(click.Group):

@@ -73,19 +73,25 @@ def test_a_taken_port_is_refused_with_a_sentence_and_health_says_down(tmp_path: 
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_sigterm_stops_the_grpc_server_with_the_daemon(tmp_path: Path) -> None:
+def test_ready_waits_for_the_grpc_server_and_sigterm_stops_it_with_the_daemon(tmp_path: Path) -> None:
     config = tmp_path / "wwiseflowd.toml"
     config.write_text("\n".join([
         "[paths]", f'state_dir = "{tmp_path / "state"}"', f'logs_dir = "{tmp_path / "logs"}"',
         f'workflows_dir = "{tmp_path / "workflows"}"', f'plugins_dir = "{tmp_path / "plugins"}"',
         "[server]", "enabled = false", "[grpc]", "enabled = true", "port = 0",
     ]) + "\n")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # plays systemd (Type=notify)
+    notify.bind(str(tmp_path / "notify.sock"))
+    notify.settimeout(60)
     command = [sys.executable, "-m", "wwiseflowd", "--config", str(config), "run", "--simulate"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "WWISEFLOWD_STRICT_PLUGINS": "1"})
+                            env={**os.environ, "WWISEFLOWD_STRICT_PLUGINS": "1",
+                                 "NOTIFY_SOCKET": str(tmp_path / "notify.sock")})
     try:
-        runtime: dict[str, Any] = wait_for_runtime(tmp_path / "state", "grpc", timeout=60)
+        ready = notify.recv(4096).decode()
+        runtime: dict[str, Any] = wait_for_runtime(tmp_path / "state", "grpc", timeout=5)
         address = runtime["frontDoors"]["grpc"]
+        assert ready.startswith("READY=1") and f"grpc at {address}" in ready  # serving before READY
         with grpc.insecure_channel(address) as channel:
             reply = pb_grpc.WwiseFlowStub(channel).Validate(pb.ValidateRequest(
                 workflow_json=json.dumps({"id": "w", "nodes": [{"id": "n", "type": "projectSave"}]})))
@@ -93,6 +99,7 @@ def test_sigterm_stops_the_grpc_server_with_the_daemon(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     finally:
+        notify.close()
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, out
