@@ -22,6 +22,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DROP = HERE / "drop"
+REAPER_DROP = HERE / "reaper"
+#: the REAPER stand-in of plugins/wwiseflowd-reaper (not REAPER), when that plugin is installed
+REAPER_SIM = Path(sys.executable).parent / "wwiseflowd-reaper-sim"
 STATE = HERE / "state"
 TARGET = "\\\\Actor-Mixer Hierarchy\\\\Default Work Unit\\\\Demo"
 
@@ -58,12 +61,33 @@ def write_config() -> Path:
                 f'target = "{TARGET}"',
                 "settle_ms = 1000",
                 "create_events = true",
+                *reaper_lines(),
                 "",
             ]
         ),
         encoding="utf-8",
     )
     return config
+
+
+def reaper_lines() -> list[str]:
+    """With wwiseflowd-reaper installed: renders by its stand-in, and a drop rule on demo/reaper/*.rpp."""
+    if not REAPER_SIM.exists():
+        return []
+    REAPER_DROP.mkdir(parents=True, exist_ok=True)
+    return [
+        "[reaper]",
+        f"executable = {json.dumps(str(REAPER_SIM))}",
+        "[[watch]]",
+        f"folder = {json.dumps(str(REAPER_DROP))}",
+        'name = "reaper"',
+        'patterns = ["*.rpp", "*.RPP"]',
+        'workflow = "reaper-drop"',
+        f'target = "{TARGET}\\\\REAPER"',
+        'on_success = "leave"',
+        'on_failure = "leave"',
+        "settle_ms = 1000",
+    ]
 
 
 def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
@@ -86,6 +110,8 @@ def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
         " wwiseflowd demo is running (Wwise is simulated by the built-in emulator)",
         f"   drop WAV files into:  {DROP}",
         f"   sample WAVs:          {python} {HERE / 'make_wavs.py'}",
+        *([f"   a REAPER project:     {python} {HERE / 'make_reaper_project.py'}  (rendered by the "
+           f"stand-in, NOT REAPER, from {REAPER_DROP})"] if REAPER_SIM.exists() else []),
         f"   emulator project:     {info.get('simProject')}  (saved after each batch)",
         f"   REST API:             {info.get('apiUrl') or 'off'}",
         f"   status:               {python} -m wwiseflowd --config {STATE / 'demo.toml'} status",
