@@ -25,7 +25,7 @@ from wwiseflowd.documents import Ref, iter_refs, parse_ref
 from wwiseflowd.ready_queue import ReadyQueue, cycles
 from wwiseflowd.registry import NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.wiring import Wiring, inputs_model
+from wwiseflowd.wiring import Wiring, inputs_model, same_cycle
 from wwiseflowd.wiring import names as _names
 
 DEFAULT_WORKFLOW_ID = "workflow"
@@ -188,6 +188,7 @@ class _Compiler:
         self.registry = registry
         self.errors: list[CompileError] = []
         self._handle_edges: list[tuple[int, dict[str, Any]]] = []
+        self._edge_cycles_found: dict[str, int] = {}
 
     def error(
         self, code: ErrorCode, message: str, node_id: str | None = None, field: str | None = None,
@@ -211,7 +212,8 @@ class _Compiler:
         self._edges(document.get("edges", []), nodes)
         wiring = Wiring(self.error)
         wiring.handles(self._handle_edges, nodes)
-        wiring.auto(nodes)
+        self._edge_cycles_found = _edge_cycles(nodes)
+        wiring.auto(nodes, self._edge_cycles_found)
         ref_deps = self._check_refs(nodes, declared)
         steps = self._order(nodes, ref_deps)
         self._validate(nodes)
@@ -418,6 +420,8 @@ class _Compiler:
                 node.id, field_name,
             )
             return
+        if same_cycle(self._edge_cycles_found, node.id, source.id):
+            return  # the edges already form a cycle, which is the error reported
         if self._reaches(node.id, source.id, nodes):
             self.error(
                 ErrorCode.INVALID_REFERENCE,
@@ -506,6 +510,8 @@ class _Compiler:
                     continue  # references and wired inputs are judged after resolution
                 if loc and (node.id, loc[0]) in flagged:
                     continue  # one problem per field: wiring already reported this one
+                if not loc and any(flagged_id == node.id for flagged_id, _ in flagged):
+                    continue  # a whole-node problem (a mode half set) follows from that wiring error
                 field_name = ".".join(str(p) for p in loc) or None
                 if err["type"] == "missing":
                     message = (
@@ -519,6 +525,22 @@ class _Compiler:
                         f"{err['msg']} (got {_short(err.get('input'))})."
                     )
                 self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+
+
+def _edge_cycles(nodes: dict[str, _Node]) -> dict[str, int]:
+    """Node id -> cycle number, for nodes on a cycle of edges; empty (and cheap) for a DAG."""
+    remaining = {node_id: len(node.preds) for node_id, node in nodes.items()}
+    ready = [node_id for node_id, count in remaining.items() if count == 0]
+    while ready:
+        for nxt in nodes[ready.pop()].succs:
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                ready.append(nxt)
+    stuck = [node_id for node_id, count in remaining.items() if count > 0]
+    if not stuck:
+        return {}
+    succs = {node_id: nodes[node_id].succs for node_id in stuck}
+    return {member: number for number, component in enumerate(cycles(stuck, succs)) for member in component}
 
 
 def _edge_problems(

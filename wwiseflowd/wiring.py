@@ -7,7 +7,7 @@ Part of the compiler (:mod:`wwiseflowd.compiler`), which owns the nodes; wiring 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from wwiseflowd.documents import from_ref
@@ -30,6 +30,21 @@ def inputs_model(spec: NodeSpec) -> type[BaseModel]:
 def is_empty(value: Any) -> bool:
     """True for values auto-wiring may fill: absent, null or the empty string."""
     return value is None or value == ""
+
+
+def mode_required(spec: NodeSpec, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The empty inputs of the modes ``data`` chose: a group with any input set needs all of it."""
+    needed: list[str] = []
+    for group in spec.modes:
+        if any(not is_empty(data.get(name)) for name in group):
+            needed += [name for name in group if is_empty(data.get(name))]
+    return tuple(needed)
+
+
+def same_cycle(cyclic: Mapping[str, int], a: str, b: str) -> bool:
+    """True when nodes ``a`` and ``b`` lie on the same cycle of edges."""
+    number = cyclic.get(a)
+    return number is not None and number == cyclic.get(b)
 
 
 def names(items: Any) -> str:
@@ -105,17 +120,23 @@ class Wiring:
             target.set(field_name, ref)
             self.wired.add((target.id, field_name))
 
-    def auto(self, nodes: dict[str, _Node]) -> None:
-        """On an edge A->B, a required input of B left empty takes A's output of the same name."""
+    def auto(self, nodes: dict[str, _Node], cyclic: Mapping[str, int]) -> None:
+        """On an edge A->B, a required input of B left empty takes A's output of the same name.
+
+        Required means required by the input model, or by the mode the node's other inputs chose
+        (:attr:`NodeSpec.modes`). An edge that closes a cycle (``cyclic``: node id -> cycle number)
+        wires nothing: the cycle is the error.
+        """
         for node in nodes.values():
             if node.spec is None or not node.preds:
                 continue
-            for field_name in self.required(node.spec):
+            for field_name in (*self.required(node.spec), *mode_required(node.spec, node.data)):
                 if not is_empty(node.data.get(field_name)):
                     continue
                 sources = [
                     src for src in sorted(node.preds, key=lambda d: nodes[d].index)
                     if (spec := nodes[src].spec) is not None and field_name in spec.outputs
+                    and not same_cycle(cyclic, src, node.id)
                 ]
                 if len(sources) == 1:
                     node.set(field_name, from_ref(sources[0], field_name))
