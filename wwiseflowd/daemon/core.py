@@ -234,6 +234,11 @@ class Daemon:
         return daemon_status(self)
 
     @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stop.is_set()
+
+    @property
     def threads_alive(self) -> tuple[bool, bool]:
         """(pump alive, worker alive)."""
         alive = [t.is_alive() for t in self._threads] + [False, False]

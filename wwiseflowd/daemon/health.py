@@ -29,6 +29,9 @@ _TRANSIENT = {c.value for c in TRANSIENT_CODES}
 
 def daemon_status(daemon: Daemon) -> dict[str, Any]:
     """The status dict of a running daemon (see the module docstring)."""
+    if daemon.stopping:  # its journal may be closed already: say so instead of failing
+        return {"running": False, "pid": os.getpid(), "rules": [], "watchers": {}, "batches": [],
+                "failures": [], "workflows": [], "problems": ["The daemon is stopping."]}
     counts = daemon.journal.counts_by_rule()
     watchers = {w["key"]: w for w in daemon.supervisor.status()}
     waiting = daemon.journal.waiting_batches()

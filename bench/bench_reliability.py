@@ -1,0 +1,457 @@
+"""Fault injection: nothing dropped is lost, imported twice or left behind, whatever breaks.
+
+``python -m bench reliability [crash|wwise|fuzz|soak ...]`` prints the figures recorded in
+docs/reliability.md. The test suite runs the same functions with small sizes
+(tests/daemon/test_reliability.py); the figures come from the sizes below.
+
+* **crash**: 1,000 WAVs in groups of 10 with identical bytes (silence placeholders, copied takes);
+  the daemon (its own process) is killed with SIGKILL at 20 random moments while it works through
+  them, then started once more to finish. Wwise (the emulator) stays up.
+* **wwise**: the daemon runs; the emulator (its own process, as Wwise would be) is killed with
+  SIGKILL at random moments and restarted on the same port from its saved project.
+* **fuzz**: 10,000 generated workflow documents (hypothesis) against ``Engine.compile`` and against
+  ``POST /workflows/validate`` and ``/workflows/execute``: uncaught exceptions, 5xx answers, and
+  answers that are not a documented Result.
+* **soak**: a compressed soak: bursts of drops, daemon restarts and Wwise flaps while 20 REST
+  clients poll and validate; resident memory and thread count at the start and the end, and
+  whether everything finished (no deadlock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from wwiseflowd.results import ErrorCode
+from wwiseflowd.sim import Emulator
+from wwiseflowd.store.journal import Journal
+
+TARGET = "\\Actor-Mixer Hierarchy\\Default Work Unit\\Reliability"
+
+
+# -- files and verdicts ------------------------------------------------------------------------------
+
+
+def wav_bytes(frames: int, seed: int) -> bytes:
+    """A mono 16-bit PCM WAV whose samples depend on ``seed``."""
+    import struct
+
+    data = bytes(((i * 31 + seed * 7) % 251) for i in range(frames * 2))
+    fmt = struct.pack("<HHIIHH", 1, 1, 48_000, 96_000, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def drop_identical_groups(drop: Path, files: int, group: int = 10, prefix: str = "G") -> list[str]:
+    """``files`` WAVs named ``G003_07.wav``..., each group of ``group`` with identical bytes."""
+    drop.mkdir(parents=True, exist_ok=True)
+    names = []
+    for i in range(files):
+        name = f"{prefix}{i // group:03d}_{i % group:02d}"
+        (drop / f"{name}.wav").write_bytes(wav_bytes(200, seed=i // group))
+        names.append(name)
+    return names
+
+
+def verdict(expected: list[str], sound_names: list[str], drop: Path) -> dict[str, int]:
+    """lost / duplicated / left behind, from the project's Sound names and the drop folder."""
+    counts = Counter(sound_names)
+    wanted = set(expected)
+    return {
+        "files": len(expected),
+        "sounds": sum(counts[n] for n in wanted),
+        "lost": sum(1 for n in wanted if counts[n] == 0),
+        "duplicated": sum(c - 1 for n, c in counts.items() if n in wanted and c > 1)
+        + sum(c for n, c in counts.items() if n not in wanted and n.rsplit("_", 1)[0] in wanted),
+        "left_behind": sum(1 for p in drop.glob("*.wav") if p.stem in wanted),
+    }
+
+
+def project_sound_names(sim: Emulator) -> list[str]:
+    """Names of every Sound in the emulator's project."""
+    with sim.lock:
+        return [o.name for o in sim.project.objects_of_type("Sound")]
+
+
+def saved_sound_names(project_dir: Path) -> list[str]:
+    """Names of every Sound in the saved project (reloaded the way Wwise reopens it)."""
+    return project_sound_names(Emulator(port=0, project_dir=project_dir))
+
+
+def done_count(state: Path, rule: str = "drop") -> int:
+    """Files the journal has finished (done or failed)."""
+    if not (state / "drops.sqlite3").exists():
+        return 0
+    journal = Journal(state / "drops.sqlite3")
+    try:
+        counts = journal.counts_by_rule().get(rule, {})
+    finally:
+        journal.close()
+    return counts.get("done", 0) + counts.get("failed", 0)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
+    """Poll ``predicate`` until true or ``timeout``; returns whether it became true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def write_config(root: Path, url: str, *, chunk: int = 50) -> Path:
+    """A config for a daemon process in ``root`` watching ``root/drop``, REST off."""
+    lines = [
+        "[paths]",
+        f'state_dir = "{root / "state"}"',
+        f'logs_dir = "{root / "logs"}"',
+        f'workflows_dir = "{root / "workflows"}"',
+        f'plugins_dir = "{root / "plugins"}"',
+        "[server]",
+        "enabled = false",
+        "[wwise]",
+        f'url = "{url}"',
+        f"import_chunk_size = {chunk}",
+        "connect_timeout = 2.0",
+        "reconnect_max_delay = 0.5",
+        "[[watch]]",
+        f'folder = "{root / "drop"}"',
+        'name = "drop"',
+        f"target = '{TARGET}'",
+        "settle_ms = 300",
+        "batch_window_ms = 300",
+    ]
+    path = root / "wwiseflowd.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def spawn(args: list[str]) -> subprocess.Popen[bytes]:
+    """``python -m wwiseflowd ARGS`` with its output discarded."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "wwiseflowd", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 60) -> None:
+    """Signal ``proc`` and reap it (SIGKILL if it does not end in time)."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# -- crash: kill -9 of the daemon -------------------------------------------------------------------
+
+
+def crash_burst(
+    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 4.0
+) -> dict[str, Any]:
+    """Kill the daemon ``kills`` times at random moments during a burst; then let it finish."""
+    rng = random.Random(seed)
+    with TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with Emulator(port=0, project_dir=root / "project" / "WwiseProject") as sim:
+            config = write_config(root, sim.url)
+            expected = drop_identical_groups(root / "drop", files)
+            delays = []
+            for _ in range(kills):
+                if done_count(root / "state") >= files:
+                    break
+                proc = spawn(["--config", str(config), "run"])
+                delay = rng.uniform(0.3, max_delay_s)
+                delays.append(round(delay, 2))
+                time.sleep(delay)
+                stop(proc, signal.SIGKILL)
+            final = spawn(["--config", str(config), "run"])
+            finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.3)
+            time.sleep(1.0)  # the moves to processed/ follow the journal's done mark
+            stop(final)
+            result = verdict(expected, project_sound_names(sim), root / "drop")
+    return {"kills": len(delays), "killDelaysS": delays, "finished": finished, **result}
+
+
+# -- wwise: the emulator killed and restarted ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wwise_flaps(files: int = 300, flaps: int = 8, seed: int = 9) -> dict[str, Any]:
+    """Kill the emulator process (SIGKILL) at random moments while the daemon imports; restart it."""
+    rng = random.Random(seed)
+    with TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        project = root / "project" / "WwiseProject"
+        port = _free_port()
+        url = f"ws://127.0.0.1:{port}/waapi"
+        sim_args = ["sim", "--port", str(port), "--project", str(project), "--latency-ms", "5"]
+        wwise = spawn(sim_args)
+        time.sleep(1.5)
+        daemon = spawn(["--config", str(write_config(root, url, chunk=20)), "run"])
+        expected = drop_identical_groups(root / "drop", files, prefix="W")
+        downs = 0
+        for _ in range(flaps):
+            time.sleep(rng.uniform(0.5, 3.0))
+            stop(wwise, signal.SIGKILL)
+            downs += 1
+            time.sleep(rng.uniform(0.2, 1.5))
+            wwise = spawn(sim_args)
+        finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.5)
+        time.sleep(1.0)
+        stop(daemon)
+        stop(wwise)
+        result = verdict(expected, saved_sound_names(project), root / "drop")
+    return {"wwiseKills": downs, "finished": finished, **result}
+
+
+# -- fuzz: generated workflow documents ----------------------------------------------------------------
+
+
+def fuzz_documents(examples: int = 10_000, seed: int = 9) -> dict[str, Any]:
+    """Generated documents against the compiler and the REST API; count what breaks the contract."""
+    from fastapi.testclient import TestClient
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hyp_seed
+    from hypothesis import strategies as st
+
+    from wwiseflowd.api import create_app
+    from wwiseflowd.config import settings_for_tests
+    from wwiseflowd.engine import Engine
+
+    codes = {c.value for c in ErrorCode}
+    tally: Counter[str] = Counter()
+    with TemporaryDirectory() as tmp:
+        app_settings = settings_for_tests(
+            Path(tmp),
+            wwise={"url": "ws://127.0.0.1:9/waapi", "connect_timeout": 0.2},
+            server={"allowed_roots": [tmp]},
+        )
+        with Engine(app_settings) as engine:
+            node_types = sorted(engine.registry.node_types) + ["noSuchType"]
+            documents = _document_strategy(st, node_types)
+            client = TestClient(create_app(engine=engine, settings=app_settings), base_url="http://127.0.0.1")
+
+            @hyp_seed(seed)
+            @settings(
+                max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+            )
+            @given(doc=documents, path=st.sampled_from(["/workflows/validate", "/workflows/execute"]))
+            def one(doc: Any, path: str) -> None:
+                tally["documents"] += 1
+                try:
+                    result = engine.compile(doc)
+                    tally["compileDocumented"] += int(
+                        result.ok or (result.code in codes and bool(result.error))
+                    )
+                except Exception:
+                    tally["compileExceptions"] += 1
+                response = client.post(path, json=doc)
+                tally["rest5xx"] += int(response.status_code >= 500)
+                body = response.json()
+                documented = (
+                    isinstance(body, dict)
+                    and isinstance(body.get("ok"), bool)
+                    and (body["ok"] or (body.get("code") in codes and bool(body.get("error"))))
+                )
+                tally["restDocumented"] += int(documented)
+                if response.status_code == 422:
+                    tally["rest422WithErrors"] += int(
+                        isinstance((body.get("data") or {}).get("errors"), list)
+                    )
+                    tally["rest422"] += 1
+
+            one()
+    return dict(tally)
+
+
+def _document_strategy(st: Any, node_types: list[str]) -> Any:
+    """Workflow-shaped documents with hostile parts: odd types, deep nesting, control characters,
+    references that go nowhere, cycles, duplicate ids, wrong JSON types."""
+    scalar = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=20),
+        st.sampled_from(
+            ["$from:n0:$output:objectId", "$input:files", "\x00Evil", "\\Actor-Mixer Hierarchy", "../../x"]
+        ),
+    )
+    value = st.recursive(
+        scalar,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+    deep = st.integers(min_value=0, max_value=200).map(_nested)
+    node_id = st.sampled_from(["n0", "n1", "n2", "n3", ""]) | st.text(max_size=6)
+    node = st.fixed_dictionaries(
+        {"id": node_id, "type": st.sampled_from(node_types) | st.text(max_size=10)},
+        optional={"data": st.one_of(st.dictionaries(st.text(max_size=12), value | deep, max_size=5), value)},
+    )
+    edge = st.fixed_dictionaries(
+        {"source": node_id, "target": node_id},
+        optional={
+            "id": st.text(max_size=4),
+            "sourceHandle": st.text(max_size=8),
+            "targetHandle": st.text(max_size=8),
+        },
+    )
+    document = st.fixed_dictionaries(
+        {"nodes": st.lists(node, max_size=6) | value, "edges": st.lists(edge, max_size=6) | value},
+        optional={"id": st.text(max_size=10) | value, "inputs": value, "name": value},
+    )
+    return document | value
+
+
+def _nested(levels: int) -> Any:
+    value: Any = "leaf"
+    for i in range(levels):
+        value = [value] if i % 2 else {"k": value}
+    return value
+
+
+# -- soak ------------------------------------------------------------------------------------------------
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: int = 9) -> dict[str, Any]:
+    """Bursts, daemon restarts and Wwise flaps under REST load; memory and threads before/after."""
+    import httpx
+
+    from wwiseflowd.api.server import ApiServer
+    from wwiseflowd.config import settings_for_tests
+    from wwiseflowd.daemon import Daemon, DaemonTiming
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.logs import configure
+
+    configure("WARNING")
+    rng = random.Random(seed)
+    timing = DaemonTiming(housekeeping_s=0.5, retry_base_s=0.2, retry_max_s=1.0, stop_grace_s=10)
+    with TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with Emulator(port=0, project_dir=root / "project" / "WwiseProject") as sim:
+            settings = settings_for_tests(
+                root,
+                wwise={"url": sim.url, "connect_timeout": 2.0, "reconnect_max_delay": 0.5},
+                server={"port": 0, "allowed_roots": [str(root)]},
+                watch=[
+                    {
+                        "folder": str(root / "drop"),
+                        "name": "drop",
+                        "target": TARGET,
+                        "settle_ms": 300,
+                        "batch_window_ms": 300,
+                    }
+                ],
+            )
+            engine = Engine(settings).start()
+            daemon = Daemon(settings, engine, timing=timing).start()
+            holder = {"daemon": daemon}
+            server = ApiServer(engine, settings, status=lambda: holder["daemon"].status())
+            url = server.start()
+            stats: Counter[str] = Counter()
+            stop_load = threading.Event()
+            load = [
+                threading.Thread(target=_client, args=(url, stop_load, stats), daemon=True)
+                for _ in range(clients)
+            ]
+            for thread in load:
+                thread.start()
+            time.sleep(2.0)
+            start_rss, start_threads = _rss_kb(), threading.active_count()
+            expected: list[str] = []
+            cycle = 0
+            deadline = time.monotonic() + duration_s
+            while time.monotonic() < deadline:
+                expected += drop_identical_groups(root / "drop", burst, prefix=f"S{cycle:03d}_")
+                time.sleep(rng.uniform(0.5, 2.0))
+                if cycle % 3 == 1:
+                    sim.restart()  # Wwise flaps (unsaved changes are lost, as with a real crash)
+                if cycle % 4 == 2:
+                    holder["daemon"].stop()
+                    holder["daemon"] = Daemon(settings, engine, timing=timing).start()
+                cycle += 1
+            finished = wait_for(lambda: done_count(root / "state") >= len(expected), timeout=120)
+            time.sleep(1.0)
+            end_rss, end_threads = _rss_kb(), threading.active_count()
+            stop_load.set()
+            for thread in load:
+                thread.join(10)
+            result = verdict(expected, project_sound_names(sim), root / "drop")
+            server.stop()
+            holder["daemon"].stop()
+            engine.close()
+            del httpx
+    return {
+        "durationS": duration_s,
+        "cycles": cycle,
+        "finished": finished,
+        **result,
+        "rssStartMiB": round(start_rss / 1024, 1),
+        "rssEndMiB": round(end_rss / 1024, 1),
+        "threadsStart": start_threads,
+        "threadsEnd": end_threads,
+        **dict(stats),
+    }
+
+
+def _client(url: str, stop_load: threading.Event, stats: Counter[str]) -> None:
+    import httpx
+
+    doc = {"id": "soak", "nodes": [{"id": "n1", "type": "createSound", "data": {"name": "X"}}], "edges": []}
+    with httpx.Client(base_url=url, timeout=30) as http:
+        while not stop_load.is_set():
+            for response in (http.get("/health"), http.post("/workflows/validate", json=doc)):
+                stats["requests"] += 1
+                stats["5xx"] += int(response.status_code >= 500)
+
+
+PARTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "crash": crash_burst,
+    "wwise": wwise_flaps,
+    "fuzz": fuzz_documents,
+    "soak": soak,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the parts named in ``argv`` (default: all, or ``RELIABILITY_PARTS``) and print JSON lines."""
+    names = argv or os.environ.get("RELIABILITY_PARTS", "").split() or list(PARTS)
+    for name in names:
+        started = time.monotonic()
+        figures = PARTS[name]()
+        figures["seconds"] = round(time.monotonic() - started, 1)
+        print(json.dumps({"part": name, **figures}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
