@@ -114,6 +114,10 @@ class DaemonClient:
         """DELETE /workflows/{id}."""
         return self._result("DELETE", f"/workflows/{quote(workflow_id)}")
 
+    def browse_files(self, path: str | None = None) -> Result:
+        """GET /files."""
+        return self._data("GET", "/files", params={"path": path} if path else {})
+
     def start(self, request: RunRequest) -> Result:
         """POST /workflows/execute?async=true."""
         accepted = self._data("POST", "/workflows/execute", params={"async": "true"}, json=_body(request))
