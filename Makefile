@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv clean ui chromium screenshots
 
 # wwiseflowd-grpc's install generates its gRPC code from the .proto (its hatch_build.py)
 GRPC := plugins/wwiseflowd-grpc
@@ -18,19 +18,36 @@ $(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/ww
 
 venv: $(STAMP)
 
+## The web editor: ui/ (React, Vite) built into wwiseflowd/webui/, which the daemon serves at /
+UI_OUT := wwiseflowd/webui/index.html
+UI_SRC := $(wildcard ui/src/*) ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package-lock.json
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+$(UI_OUT): ui/node_modules/.package-lock.json $(UI_SRC)
+	cd ui && npm run build --silent
+ui: $(UI_OUT)
+
+## The editor's screenshots in docs/ (editor-*.png), taken by its browser tests
+screenshots: $(STAMP) ui chromium
+	WWISEFLOWD_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/python -m pytest tests/ui/test_editor_browser.py -q
+
+## Debian's chromium for the browser tests (apt-get when missing and root, as on CI)
+chromium:
+	scripts/install-chromium.sh
+
 ## The daemon on built-in defaults: emulator in-process, a demo drop folder in ./demo/drop
-demo: $(STAMP)
+demo: $(STAMP) ui
 	$(BIN)/python demo/run_demo.py
 
 ## The whole test suite, plus ruff and mypy
-test: $(STAMP)
+test: $(STAMP) ui chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## Benchmarks: figures for docs/benchmarks.md
-bench: $(STAMP)
+bench: $(STAMP) ui chromium
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache ui/node_modules wwiseflowd/webui

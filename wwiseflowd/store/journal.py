@@ -588,6 +588,10 @@ class Journal:
             "WHERE state = ? ORDER BY updated_at DESC LIMIT ?", (FileState.FAILED.value, limit)
         )
 
+    def recent_files(self, limit: int = 50) -> list[DropRecord]:
+        """Most recently changed files first, whatever their state (the editor's drop-folder page)."""
+        return self._files("ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
+
     def waiting_batches(self) -> list[BatchRecord]:
         """Batches not finished yet, oldest first."""
         return self._batches(
