@@ -10,11 +10,17 @@ STAMP := $(VENV)/.installed
 GRPC := plugins/wwiseflowd-grpc
 $(STAMP): pyproject.toml plugins/wwiseflowd-audiocheck/pyproject.toml plugins/wwiseflowd-reaper/pyproject.toml \
 		$(GRPC)/pyproject.toml $(GRPC)/hatch_build.py $(GRPC)/wwiseflowd_grpc/wwiseflow.proto
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
+	@echo "== Setting up $(VENV) (once; again only when a plugin's or wwiseflowd's pyproject.toml changes)"
+	@test -x $(BIN)/python || { echo "-- creating the virtualenv $(VENV) with $(PY)"; $(PY) -m venv $(VENV); }
+	@echo "-- upgrading pip inside $(VENV)"
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@echo "-- installing wwiseflowd (editable, with its dev tools: pytest, ruff, mypy) and the plugins"
+	@echo "   audiocheck, reaper and grpc (which generates its gRPC code); about 30-60 s the first time,"
+	@echo "   pip lists each package as it goes"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e plugins/wwiseflowd-audiocheck \
 		-e plugins/wwiseflowd-reaper -e $(GRPC)
-	touch $(STAMP)
+	@touch $(STAMP)
+	@echo "== $(VENV) is ready"
 
 venv: $(STAMP)
 

@@ -58,6 +58,18 @@ class ExecuteRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_.:-]{1,100}$",
         description="Choose the run's id (e.g. to follow GET /events?executionId= from before it starts).",
     )
+    dryRun: bool = Field(
+        False,
+        description="Run against a read-only in-memory copy of `project` and answer what the run would "
+        "change (`changes`); the project's files are never written. Waits for the run (no async).",
+    )
+    project: str | None = Field(
+        None,
+        description="With dryRun: the Wwise project (.wproj or its folder), under [server] allowed_roots.",
+    )
+    wwiseVersion: str | None = Field(
+        None, description="With dryRun: emulate this Wwise version instead of the one that saved the project."
+    )
 
 
 class ExecutionAccepted(BaseModel):
