@@ -161,14 +161,15 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: floa
 
 
 def crash_burst(
-    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 4.0
+    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 2.5, latency_ms: float = 20.0
 ) -> dict[str, Any]:
     """Kill the daemon ``kills`` times at random moments during a burst; then let it finish."""
     rng = random.Random(seed)
     with TemporaryDirectory() as tmp:
         root = Path(tmp)
-        with Emulator(port=0, project_dir=root / "project" / "WwiseProject") as sim:
-            config = write_config(root, sim.url)
+        project = root / "project" / "WwiseProject"
+        with Emulator(port=0, project_dir=project, latency_ms=latency_ms) as sim:
+            config = write_config(root, sim.url, chunk=10)  # many calls: kills land inside the batch
             expected = drop_identical_groups(root / "drop", files)
             delays = []
             for _ in range(kills):

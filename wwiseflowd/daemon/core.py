@@ -165,6 +165,8 @@ class Daemon:
                 )
                 self.engine.cancel(current)
                 worker.join(15)
+        for state in self.states.values():
+            state.reader.close()
         self.journal.close()
 
     def __enter__(self) -> Daemon:

@@ -112,6 +112,13 @@ class TimedReader:
             raise job.error
         return job.value  # type: ignore[return-value]
 
+    def close(self) -> None:
+        """Let the helper thread end (a hanging one ends when its read returns)."""
+        with self._lock:
+            if self._jobs is not None:
+                self._jobs.put(_STOP)
+            self._worker, self._jobs = None, None
+
     def hanging(self) -> int:
         """How many helper threads are stuck in a read right now."""
         with self._lock:
