@@ -18,7 +18,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +32,7 @@ from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sen
 from wwiseflowd.compiler import Plan, canonical_json, inputs_model, parse_ref
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
+from wwiseflowd.preflight import check_plan
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.store import ExecutionStatus, MemoEntry, Store
@@ -278,7 +279,7 @@ class _Run:
 
     def execute(self) -> ExecutionResult:
         self._announce_start()
-        problem = self._check_inputs()
+        problem = self._check_inputs() or self._preflight()
         if problem is not None:
             return self._finish(problem)
         for i, count in enumerate(self.remaining):
@@ -670,6 +671,35 @@ class _Run:
             return None
         return Result.failure(ErrorCode.INVALID_INPUT,
                               f"Workflow {self.plan.workflowId!r} cannot start: {'; '.join(problems)}.")
+
+    def _preflight(self) -> Result | None:
+        """Every step checked before the first runs (files, and each node type's own check)."""
+        steps = [(step.nodeId, step.type, step.data) for step in self.steps]
+
+        def context(node_id: str, earlier: Sequence[tuple[str, Mapping[str, Any]]]) -> NodeContext:
+            return NodeContext(
+                execution_id=self.execution_id,
+                workflow_id=self.plan.workflowId,
+                node_id=node_id,
+                settings=self.settings,
+                command=lambda name, payload: self.runner.bus.execute(
+                    name, payload, execution_id=self.execution_id, node_id=node_id, source=self.source,
+                    record=False,
+                ),
+                inputs=self.inputs,
+                earlier=earlier,
+            )
+
+        started = time.perf_counter()
+        problem = check_plan(steps, self.specs, self.inputs, context)
+        if problem is None:
+            return None
+        node_id = problem.data.get("nodeId") if isinstance(problem.data, dict) else None
+        for i, step in enumerate(self.steps):
+            if step.nodeId == node_id:  # the step that would have failed says why
+                self._record(i, self._node_result(i, problem, started))
+                self.stop_at = node_id
+        return problem
 
     def _node_result(
         self, i: int, result: Result, started: float, *, key: str | None = None, cached: bool = False,
