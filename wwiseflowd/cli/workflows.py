@@ -209,7 +209,8 @@ def cli_operations(
 ) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
     against an emulator, its project in ``project_dir`` or under the state dir)."""
-    client = None if local else connect_daemon(settings)
+    # without a config file, the machine's daemon (e.g. make demo's) counts as "the running daemon"
+    client = None if local else connect_daemon(settings, machine=state.loaded.source is None)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
         with contextlib.closing(client):
