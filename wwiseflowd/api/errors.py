@@ -101,9 +101,9 @@ def with_errors_list(result: Result) -> Result:
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (e.g. not JSON).",
+    400: "Malformed request (not JSON, or nested deeper than 64 levels).",
     401: "Missing or wrong bearer token.",
-    403: "A file path lies outside [server] allowed_roots.",
+    403: "A file path outside [server] allowed_roots, a foreign Host, or a cross-site Origin.",
     404: "No such execution, workflow, command or Wwise object.",
     409: "Conflict: name taken, Wwise busy, run already finished.",
     413: "Request body larger than [server] max_body_bytes.",
@@ -114,12 +114,13 @@ _DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` documenting Result bodies for ``statuses`` (401/413/500 always).
+    """OpenAPI ``responses`` documenting Result bodies for ``statuses`` (400/401/403/413/500 always:
+    the edge middleware answers those on any route).
 
     The content type is spelled out: an error is JSON even on routes that stream (``/events``)
     or answer plain text (``/metrics``). ``Result`` is in the schema's components because several
     routes answer it on success.
     """
-    wanted = sorted({*statuses, 401, 413, 500})
+    wanted = sorted({*statuses, 400, 401, 403, 413, 500})
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Result"}}}
     return {status: {"description": _DESCRIPTIONS[status], "content": content} for status in wanted}
