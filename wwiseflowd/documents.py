@@ -107,6 +107,23 @@ def read_workflow_file(path: Path) -> Result:
     return Result.success(document)
 
 
+def find_workflow(ref: str, workflows_dir: Path, shipped: Mapping[str, Path]) -> Path | None:
+    """The file of workflow ``ref``: a path to an existing file, else the workflow with that id.
+
+    Ids are looked up in the workflows directory first (a file there replaces a shipped workflow of
+    the same id), then among ``shipped`` (the built-in ``auto-import`` and plugins' workflows).
+    """
+    given = Path(ref).expanduser()
+    if given.is_file():
+        return given
+    if workflows_dir.is_dir():
+        for path in sorted(workflows_dir.glob("*.json")):
+            read = read_workflow_file(path)
+            if workflow_id(path, read.data if read.ok else None) == ref:
+                return path
+    return shipped.get(ref)
+
+
 def file_problem(result: Result) -> dict[str, Any]:
     """A failed read as one compile-style problem ``{nodeId, field, code, message}``."""
     return {"nodeId": None, "field": None, "code": result.code, "message": result.error}
@@ -118,6 +135,7 @@ __all__ = [
     "InputSpec",
     "declared_inputs",
     "file_problem",
+    "find_workflow",
     "read_workflow_file",
     "workflow_id",
 ]

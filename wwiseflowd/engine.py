@@ -40,6 +40,10 @@ RECENT_RESULTS = 128
 CLOSE_WAIT_S = 10.0
 
 
+#: how long ``health(probe=True)`` waits for a reconnection attempt before reporting what it knows
+PROBE_WAIT_S = 1.0
+
+
 @dataclass
 class _Active:
     control: RunControl
@@ -397,10 +401,14 @@ class Engine:
         self._ready()
         if probe:
             for name, backend in self.backends.having(Connects):
-                if isinstance(backend, ReportsHealth):
-                    state = backend.health()
-                    if not state.get("connected") and not state.get("lastError"):
-                        self._connect(name, backend)
+                if isinstance(backend, ReportsHealth) and not backend.health().get("connected"):
+                    # also after a failure: an old "unreachable" must not outlive the application's
+                    # return (the backend's own back-off decides whether an attempt is due)
+                    attempt = threading.Thread(
+                        target=self._connect, args=(name, backend), name="wwiseflowd-probe", daemon=True
+                    )
+                    attempt.start()
+                    attempt.join(PROBE_WAIT_S)
         backends: dict[str, Any] = {}
         for name in self.registry.backends:
             try:

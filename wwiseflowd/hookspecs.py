@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from wwiseflowd.registry import BackendFactory, FrontDoorFactory, NodeSpec
+    from wwiseflowd.watch.wavecheck import WaveProbe
 
 PROJECT_NAME = "wwiseflowd"
 
@@ -161,6 +162,22 @@ class WwiseflowdSpecs:
 
         A file with the same id in the workflows directory replaces a built-in one (that is how
         users copy and change it). An id another plugin registered first is refused.
+        """
+
+    @hookspec
+    def register_file_checks(self, register: Callable[[str, Callable[[Path], WaveProbe]], None]) -> None:
+        """Tell drop folders when a file of your type is completely written.
+
+        Called once per process when the registry is first built, on every plugin.
+
+        :param register: call ``register(suffix, check)`` with a file suffix (``".rpp"``, compared
+            without regard to case) and ``check(path) -> WaveProbe`` (``wwiseflowd.watch.wavecheck``)
+            saying COMPLETE, INCOMPLETE (still being written: looked at again after the settle time,
+            failed after ``incomplete_timeout_s``) or INVALID (never usable), with a reason.
+        :returns: ignored.
+
+        Files of other types get the RIFF/WAVE check. A check must not raise and should read only
+        what it needs. A suffix another plugin registered first is refused.
         """
 
     @hookspec

@@ -513,6 +513,11 @@ class Plugins:
                 raise ValueError("register_workflows: call register(path)")
             registry.add_workflow(Path(record[0]), plugin)
 
+        def add_file_check(record: tuple[Any, ...], plugin: str) -> None:
+            if len(record) != 2:
+                raise ValueError("register_file_checks: call register(suffix, check)")
+            registry.add_file_check(record[0], record[1], plugin)
+
         self._collect("register_node_types", node_register, add_node)
         self._collect("register_bus_commands", command_register, add_command)
         self._collect("register_commands", command_register, add_command)  # the deprecated name
@@ -521,6 +526,7 @@ class Plugins:
         self._collect("register_front_doors", backend_register, add_front_door)
         self._collect("register_config_sections", pair_register, add_section)
         self._collect("register_workflows", pair_register, add_workflow)
+        self._collect("register_file_checks", pair_register, add_file_check)
         self._registry = registry
         return registry
 

@@ -8,7 +8,6 @@ callable returning a :class:`~wwiseflowd.results.Result`.
 from __future__ import annotations
 
 import builtins
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -130,15 +129,6 @@ BackendFactory = Callable[["Settings"], Any]
 FrontDoorFactory = Callable[[Any, "Settings"], Any]
 
 
-def workflow_id_of(path: Path) -> str:
-    """The ``id`` of the workflow document at ``path`` (its file name when it has none)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"workflow {path} cannot be read ({exc})") from None
-    found = document.get("id") if isinstance(document, dict) else None
-    return found if isinstance(found, str) and found else path.stem
-
 
 class DuplicateRegistrationError(Exception):
     """Two plugins registered the same name."""
@@ -157,6 +147,8 @@ class Registry:
     config_sections: dict[str, type[BaseModel]] = field(default_factory=dict)
     #: built-in workflows from plugins: id -> document path
     workflows: dict[str, Path] = field(default_factory=dict)
+    #: drop-folder completeness checks by lower-case file suffix: ``check(path) -> WaveProbe``
+    file_checks: dict[str, Callable[[Path], Any]] = field(default_factory=dict)
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -204,9 +196,21 @@ class Registry:
 
     def add_workflow(self, path: Path, plugin: str) -> None:
         """Register a built-in workflow document; its id is its ``id`` or its file name."""
-        workflow_id = workflow_id_of(path)
-        self._claim("workflow", workflow_id, plugin)
-        self.workflows[workflow_id] = path
+        from wwiseflowd.documents import read_workflow_file, workflow_id
+
+        read = read_workflow_file(path)
+        if not read.ok:
+            raise ValueError(f"workflow {path}: {read.error}")
+        found = workflow_id(path, read.data)
+        self._claim("workflow", found, plugin)
+        self.workflows[found] = path
+
+    def add_file_check(self, suffix: str, check: Callable[[Path], Any], plugin: str) -> None:
+        """Register how drop folders tell a file with ``suffix`` is complete."""
+        if not isinstance(suffix, str) or not suffix.startswith(".") or not callable(check):
+            raise ValueError("register_file_checks: call register('.ext', check) with a callable check")
+        self._claim("file check", suffix.lower(), plugin)
+        self.file_checks[suffix.lower()] = check
 
     def plugin_of(self, kind: str, name: str) -> str | None:
         """Which plugin registered ``name`` of ``kind`` ("node type", "command", "backend")."""

@@ -92,3 +92,54 @@ def test_hook_register_workflows_names_each_document_by_its_id(tmp_path: Path) -
     assert registry.workflows == {"render-and-import": doc}
     assert registry.plugin_of("workflow", "render-and-import") == "ships"
     assert any("workflow 'render-and-import' is registered by both" in e for e in plugins.errors)
+
+
+def test_validate_and_exec_take_a_workflow_id_as_well_as_a_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wwiseflowd.cli import main
+
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    (workflows / "mine.json").write_text(json.dumps({"id": "my-flow", "nodes": []}), encoding="utf-8")
+    config = tmp_path / "wwiseflowd.toml"
+    config.write_text(f'[paths]\nstate_dir = "{(tmp_path / "state").as_posix()}"\n'
+                      f'workflows_dir = "{workflows.as_posix()}"\n'
+                      f'plugins_dir = "{(tmp_path / "plugins").as_posix()}"\n', encoding="utf-8")
+
+    def plan_id(ref: str) -> str:
+        result = CliRunner().invoke(main, ["--config", str(config), "validate", ref], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return str(json.loads(result.stdout)["data"]["workflowId"])
+
+    assert plan_id("my-flow") == "my-flow"  # by id, from the workflows directory
+    assert plan_id("auto-import") == "auto-import"  # the built-in
+    assert plan_id(str(workflows / "mine.json")) == "my-flow"  # a file still works
+    missing = CliRunner().invoke(main, ["--config", str(config), "validate", "no-such-flow"])
+    assert missing.exit_code == 1 and "no-such-flow does not exist" in missing.stdout
+
+
+def test_hook_register_file_checks_decides_when_a_dropped_file_of_that_type_is_complete(
+    tmp_path: Path,
+) -> None:
+    from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_file
+
+    def check(path: Path) -> WaveProbe:
+        text = path.read_text(encoding="utf-8")
+        return WaveProbe(WaveVerdict.COMPLETE if text.endswith("END\n") else WaveVerdict.INCOMPLETE, "no END")
+
+    class Checks:
+        @hookimpl
+        def register_file_checks(self, register: Callable[..., None]) -> None:
+            register(".Cue", check)
+
+    checks = _loaded(Checks(), "cues").registry().file_checks
+    assert list(checks) == [".cue"]
+    cue = tmp_path / "a.CUE"
+    cue.write_text("half", encoding="utf-8")
+    assert probe_file(cue, checks).verdict is WaveVerdict.INCOMPLETE
+    cue.write_text("all\nEND\n", encoding="utf-8")
+    assert probe_file(cue, checks).verdict is WaveVerdict.COMPLETE
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(b"RIFF")
+    assert probe_file(wav, checks).verdict is not WaveVerdict.COMPLETE  # other types: the WAV check

@@ -14,7 +14,7 @@ import click
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.compiler import compile_workflow
 from wwiseflowd.config import Settings
-from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, read_workflow_file
+from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, find_workflow, read_workflow_file
 from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest, connect_daemon
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import new_execution_id
@@ -88,6 +88,16 @@ def _summary(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def resolve_flow(state: CliState, flow: Path) -> Path:
+    """FLOW as given when it is a file, else the workflow with that id (workflows dir, built-ins)."""
+    from wwiseflowd.watch.workflows import BUILTIN_ID, builtin_workflow_path
+
+    if flow.is_file():
+        return flow
+    shipped = {BUILTIN_ID: builtin_workflow_path(), **state.plugins.registry().workflows}
+    return find_workflow(str(flow), state.settings.paths.workflows_dir, shipped) or flow
+
+
 @click.command("exec")
 @click.argument("flow", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--url", help="WAAPI URL of Wwise Authoring (default: [wwise] url); implies --local.")
@@ -104,7 +114,10 @@ def exec_cmd(
     state: CliState, flow: Path, url: str | None, simulate: bool, input_pairs: tuple[str, ...],
     force: bool, no_rollback: bool, as_json: bool, local: bool,
 ) -> None:
-    """Compile and run the workflow FLOW.json once; exit 0 when it succeeded, 1 when not.
+    """Compile and run the workflow FLOW once; exit 0 when it succeeded, 1 when not.
+
+    FLOW is a workflow file, or the id of a workflow in the workflows directory or shipped
+    built-in (``auto-import``, ``reaper-to-wwise`` from wwiseflowd-reaper, ...).
 
     With a daemon running (``wwiseflowd run``), the daemon runs it: one engine, one WAAPI
     connection, one run ledger. ``--local``, ``--simulate`` and ``--url`` run it in this process."""
@@ -113,6 +126,7 @@ def exec_cmd(
     settings = state.settings.model_copy(deep=True)
     if not state.level_from_flags and state.log_level == "INFO":
         logs.configure("WARNING")  # the progress lines below say the same, more briefly
+    flow = resolve_flow(state, flow)
     read = read_workflow_file(flow)
     inputs = parse_inputs(input_pairs, read.data, flow.parent) if read.ok else read
     if isinstance(inputs, Result):
@@ -186,8 +200,9 @@ def _fail_result(result: Result, as_json: bool) -> None:
 @click.argument("flow", type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_obj
 def validate_cmd(state: CliState, flow: Path) -> None:
-    """Compile FLOW.json without running it; print the plan (exit 0) or every error (exit 1) as JSON."""
-    read = read_workflow_file(flow)
+    """Compile FLOW (a file or a workflow id) without running it; print the plan (exit 0) or every
+    error (exit 1) as JSON."""
+    read = read_workflow_file(resolve_flow(state, flow))
     result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
     echo_json(result.model_dump())
     sys.exit(0 if result.ok else 1)

@@ -1,5 +1,17 @@
-"""Running one batch: reconcile what a crash left in flight, run the rule's workflow once, and settle
-every file (done, failed alone with a reason, or still queued because Wwise was unavailable).
+"""Running one batch as an ordered pipeline of small steps (the way paperless-ngx consumes a file).
+
+Each step reads and updates a :class:`BatchContext`; any step may stop the batch with a reason
+(the rule is gone, the workflow does not compile, Wwise is unavailable and the batch waits).
+The steps, in order (:attr:`BatchProcessor.steps`):
+
+1. ``check_rule``       the batch's rule is still configured (else its files fail with CONFIG_ERROR)
+2. ``check_workflow``   the rule's workflow compiled (else the batch waits, files untouched)
+3. ``reconcile``        files a crash left in flight that did reach Wwise are marked done (by identity)
+4. ``drop_missing``     files removed from the drop folder meanwhile fail with FILE_NOT_FOUND
+5. ``import_files``     the workflow runs once (a second time without files that failed alone)
+6. ``fail_invalid``     files that are not valid WAVs fail with their reason
+7. ``settle``           each finished file goes to processed/, is deleted or left; failures to failed/
+8. ``finish``           the batch is closed and ``batch.finished`` published
 """
 
 from __future__ import annotations
@@ -14,79 +26,41 @@ from loguru import logger
 
 from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.daemon.run_outcome import FileOutcome, RunOutcome, interpret
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.operations.outcome import execution_outcome
-from wwiseflowd.results import TRANSIENT_CODES, ErrorCode
+from wwiseflowd.results import ErrorCode
 from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
-from wwiseflowd.watch.workflows import WorkflowLibrary
+from wwiseflowd.watch.workflows import WorkflowEntry, WorkflowLibrary
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
-#: a run cancelled because the daemon is stopping is not the files' fault: the batch waits too
-_TRANSIENT = {c.value for c in TRANSIENT_CODES} | {ErrorCode.CANCELLED.value}
+__all__ = ["BatchContext", "BatchProcessor", "FileOutcome", "RunOutcome", "interpret"]
+
+#: file states a batch still has to work on
+_TODO = (FileState.QUEUED, FileState.IMPORTING, FileState.STABLE)
 
 
 @dataclass
-class FileOutcome:
-    """How one file of a run ended."""
+class BatchContext:
+    """What the steps of one batch share."""
 
-    ok: bool
-    object_ids: list[str] = field(default_factory=list)
-    object_path: str | None = None
-    code: str | None = None
-    error: str | None = None
+    batch: BatchRecord
+    files: list[DropRecord]
+    rule: DropRule | None = None
+    workflow: WorkflowEntry | None = None
+    execution_id: str | None = None
+    #: set by a step that stops the batch: why (for the log)
+    stopped: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
-
-@dataclass
-class RunOutcome:
-    """How a run of the workflow ended, per file; ``transient`` means try the batch again later."""
-
-    transient: bool
-    code: str | None
-    error: str | None
-    files: dict[int, FileOutcome]
+    def todo(self) -> list[DropRecord]:
+        """Files still to be imported, in drop order."""
+        return [f for f in self.files if f.state in _TODO]
 
 
-def interpret(execution: Mapping[str, Any], files: list[DropRecord]) -> RunOutcome:
-    """Read the per-file results (any node output ``files: [{file, ok, ...}]``) of an execution."""
-    per_path: dict[str, dict[str, Any]] = {}
-    for node in execution.get("results") or []:
-        data = node.get("data") if isinstance(node, Mapping) else None
-        entries = data.get("files") if isinstance(data, Mapping) else None
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            if isinstance(entry, Mapping) and isinstance(entry.get("file"), str):
-                previous = per_path.get(entry["file"])
-                if previous is None or previous.get("ok", True):
-                    per_path[entry["file"]] = dict(entry)  # a failure anywhere wins
-    outcome = execution_outcome(execution)
-    ok, code, error = outcome.ok, outcome.code, outcome.error
-    rolled_back = bool(execution.get("rolledBack"))
-    outcomes: dict[int, FileOutcome] = {}
-    for record in files:
-        entry = per_path.get(record.path)
-        if entry is not None and not entry.get("ok", True):
-            outcomes[record.id] = FileOutcome(
-                ok=False,
-                code=str(entry.get("code") or ErrorCode.IMPORT_FAILED.value),
-                error=str(entry.get("error") or f"{Path(record.path).name} could not be imported"),
-            )
-        elif ok or (entry is not None and not rolled_back):
-            ids = entry.get("objectIds") if entry else None
-            if not isinstance(ids, list):
-                ids = [entry["objectId"]] if entry and entry.get("objectId") else []
-            outcomes[record.id] = FileOutcome(
-                ok=True,
-                object_ids=[str(i) for i in ids],
-                object_path=entry.get("objectPath") if entry else None,
-            )
-        else:
-            outcomes[record.id] = FileOutcome(ok=False, code=str(code), error=str(error))
-    transient = not ok and str(code) in _TRANSIENT
-    return RunOutcome(transient=transient, code=str(code) if code else None, error=error, files=outcomes)
+Step = Callable[[BatchContext], str | None]
 
 
 class BatchProcessor:
@@ -115,122 +89,155 @@ class BatchProcessor:
         self.reconciler = Reconciler(engine)
         #: the execution in flight (so a stop can cancel it after its grace period)
         self.current_execution: str | None = None
+        #: the batch being run (for /health: a rule whose batch runs is not stalled)
+        self.current_batch: BatchRecord | None = None
         self.on_settled: Callable[[DropRule, DropRecord], None] | None = None
+        self.steps: list[Step] = [
+            self.check_rule,
+            self.check_workflow,
+            self.reconcile,
+            self.drop_missing,
+            self.import_files,
+            self.fail_invalid,
+            self.settle_batch,
+            self.finish,
+        ]
 
-    # -- entry point -------------------------------------------------------------------------------
+    def run(self, batch: BatchRecord) -> BatchContext:
+        """Run ``batch`` through :attr:`steps` until one stops it or all are done."""
+        ctx = BatchContext(batch=batch, files=self.journal.batch_files(batch.id))
+        self.current_batch = batch
+        try:
+            for step in self.steps:
+                ctx.stopped = step(ctx)
+                if ctx.stopped is not None:
+                    logger.debug("Batch {} stopped at {}: {}", batch.id, step.__name__, ctx.stopped)
+                    break
+        finally:
+            self.current_batch = None
+        return ctx
 
-    def run(self, batch: BatchRecord) -> None:
-        """Process ``batch`` to the end, or put it back to wait for Wwise."""
-        rule = self.rules.get(batch.rule)
-        files = self.journal.batch_files(batch.id)
-        if rule is None:
-            for f in files:
-                if f.state in (FileState.QUEUED, FileState.IMPORTING, FileState.STABLE, FileState.SEEN):
-                    self.journal.mark_failed(
+    # -- the steps ---------------------------------------------------------------------------------
+
+    def check_rule(self, ctx: BatchContext) -> str | None:
+        """The rule was removed from the configuration: its files fail, the batch closes."""
+        ctx.rule = self.rules.get(ctx.batch.rule)
+        if ctx.rule is not None:
+            return None
+        sentence = f"The watch rule {ctx.batch.rule!r} is no longer configured; drop the file again."
+        active = [f for f in ctx.files if f.state in (*_TODO, FileState.SEEN)]
+        self.journal.mark_failed_many([(f.id, ErrorCode.CONFIG_ERROR.value, sentence) for f in active])
+        self.journal.finish_batch(ctx.batch.id, code=ErrorCode.CONFIG_ERROR.value, error="rule removed")
+        return "rule removed"
+
+    def check_workflow(self, ctx: BatchContext) -> str | None:
+        """The rule's workflow is missing or does not compile: the batch waits, files untouched."""
+        assert ctx.rule is not None
+        ctx.workflow = self.library.get(ctx.rule.config.workflow)
+        if ctx.workflow is not None and ctx.workflow.plan is not None:
+            return None
+        return self._wait(
+            ctx.batch,
+            ErrorCode.CONFIG_ERROR.value,
+            f"Workflow {ctx.rule.config.workflow!r} of rule {ctx.rule.id!r} is not available (missing, "
+            f"or it never compiled); add or fix it in the workflows directory. The files wait.",
+        )
+
+    def reconcile(self, ctx: BatchContext) -> str | None:
+        """Files a crash left ``importing`` that reached the project are done, not imported again."""
+        assert ctx.rule is not None
+        in_flight = [f for f in ctx.files if f.state is FileState.IMPORTING]
+        if not in_flight:
+            return None
+        found = self.reconciler.find(ctx.rule, in_flight)
+        if not found.ok:
+            return self._wait(ctx.batch, found.code or ErrorCode.WAAPI_UNAVAILABLE.value, found.error or "")
+        hits: dict[int, dict[str, Any]] = found.data if isinstance(found.data, dict) else {}
+        for record in in_flight:
+            hit = hits.get(record.id)
+            if hit is not None:
+                logger.info(
+                    "{} reached the project before the interruption; not importing it again", record.rel_path
+                )
+                self.journal.mark_done(
+                    record.id,
+                    object_ids=hit.get("objectIds"),
+                    object_path=hit.get("objectPath"),
+                    note="reconciled after an interruption",
+                )
+        ctx.files = self.journal.batch_files(ctx.batch.id)
+        return None
+
+    def drop_missing(self, ctx: BatchContext) -> str | None:
+        """Files removed from the drop folder before their import fail with FILE_NOT_FOUND."""
+        gone = [f for f in ctx.todo() if not Path(f.path).exists()]
+        if gone:
+            self.journal.mark_failed_many(
+                [
+                    (
                         f.id,
-                        code=ErrorCode.CONFIG_ERROR.value,
-                        error=f"The watch rule {batch.rule!r} is no longer configured; drop the file again.",
+                        ErrorCode.FILE_NOT_FOUND.value,
+                        f"{f.rel_path} was removed from the drop folder before it could be imported.",
                     )
-            self.journal.finish_batch(batch.id, code=ErrorCode.CONFIG_ERROR.value, error="rule removed")
-            return
-        workflow = self.library.get(rule.config.workflow)
-        if workflow is None or workflow.plan is None:
-            self._wait(
-                batch,
-                ErrorCode.CONFIG_ERROR.value,
-                f"Workflow {rule.config.workflow!r} of rule {rule.id!r} is not available (missing, or it "
-                f"never compiled); add or fix it in the workflows directory. The files wait.",
+                    for f in gone
+                ]
             )
-            return
+            ctx.files = self.journal.batch_files(ctx.batch.id)
+        return None
 
-        in_flight = [f for f in files if f.state is FileState.IMPORTING]
-        if in_flight:
-            found = self.reconciler.find(rule, in_flight)
-            if not found.ok:
-                self._wait(batch, found.code or ErrorCode.WAAPI_UNAVAILABLE.value, found.error or "")
-                return
-            for record in in_flight:
-                hit = found.data.get(record.id) if isinstance(found.data, dict) else None
-                if hit is not None:
-                    logger.info(
-                        "{} reached the project before the interruption; not importing it again",
-                        record.rel_path,
-                    )
-                    self.journal.mark_done(
-                        record.id,
-                        object_ids=hit.get("objectIds"),
-                        object_path=hit.get("objectPath"),
-                        note="reconciled after an interruption",
-                    )
-            files = self.journal.batch_files(batch.id)
-
-        todo = [f for f in files if f.state in (FileState.QUEUED, FileState.IMPORTING, FileState.STABLE)]
-        for record in [f for f in todo if not Path(f.path).exists()]:
-            self.journal.mark_failed(
-                record.id,
-                code=ErrorCode.FILE_NOT_FOUND.value,
-                error=f"{record.rel_path} was removed from the drop folder before it could be imported.",
-            )
-            todo.remove(record)
-        invalid = [f for f in todo if not f.valid]
-        valid = [f for f in todo if f.valid]
-        execution_id: str | None = None
-        for attempt in range(2):  # the second attempt re-runs the rest without files that failed alone
+    def import_files(self, ctx: BatchContext) -> str | None:
+        """Run the workflow on the valid files; once more without files that failed alone."""
+        valid = [f for f in ctx.todo() if f.valid]
+        for attempt in range(2):
             if not valid:
                 break
-            execution_id = new_execution_id()
-            self.journal.start_batch(batch.id, execution_id)
-            self.journal.mark_importing([f.id for f in valid], execution_id)
-            outcome = self._execute(rule, workflow.plan, valid, execution_id)
+            outcome = self._run_once(ctx, valid)
             if outcome.transient:
-                self._wait(batch, outcome.code or ErrorCode.WAAPI_UNAVAILABLE.value, outcome.error or "")
-                return
-            singled_out = [
-                f for f in valid if not outcome.files[f.id].ok and outcome.files[f.id].error != outcome.error
-            ]
-            retry_rest = (
-                attempt == 0
-                and not any(o.ok for o in outcome.files.values())
-                and singled_out
-                and len(singled_out) < len(valid)
-            )
-            done = [
-                (f.id, outcome.files[f.id].object_ids, outcome.files[f.id].object_path)
-                for f in valid
-                if outcome.files[f.id].ok
-            ]
-            failed = [
-                (
-                    f.id,
-                    outcome.files[f.id].code or ErrorCode.IMPORT_FAILED.value,
-                    outcome.files[f.id].error or "import failed",
+                return self._wait(
+                    ctx.batch, outcome.code or ErrorCode.WAAPI_UNAVAILABLE.value, outcome.error or ""
                 )
-                for f in valid
-                if not outcome.files[f.id].ok and (not retry_rest or f in singled_out)
-            ]
-            self.journal.mark_done_many(done, execution_id=execution_id)
-            self.journal.mark_failed_many(failed, execution_id=execution_id)
-            if not retry_rest:
+            alone = _failed_alone(valid, outcome) if attempt == 0 else []
+            self._record(valid, outcome, ctx.execution_id, rerun=bool(alone))
+            if not alone:
                 break
             # a run that was undone because of some files: import the others on their own
-            valid = [f for f in valid if f not in singled_out]
-            logger.info("Re-running batch {} without the {} file(s) that failed", batch.id, len(singled_out))
-        for record in invalid:
-            self.journal.mark_failed(
-                record.id,
-                code=record.code or ErrorCode.INVALID_AUDIO.value,
-                error=record.error or f"{record.rel_path} is not a valid WAV file",
-                execution_id=execution_id,
+            valid = [f for f in valid if f not in alone]
+            logger.info("Re-running batch {} without the {} file(s) that failed", ctx.batch.id, len(alone))
+        ctx.files = self.journal.batch_files(ctx.batch.id)
+        return None
+
+    def fail_invalid(self, ctx: BatchContext) -> str | None:
+        """Files that are not complete WAVs fail with the probe's reason."""
+        invalid = [f for f in ctx.todo() if not f.valid]
+        entries = [
+            (
+                f.id,
+                f.code or ErrorCode.INVALID_AUDIO.value,
+                f.error or f"{f.rel_path} is not a valid WAV file",
             )
-        self._settle(rule, batch.id)
-        finished = self.journal.finish_batch(batch.id)
+            for f in invalid
+        ]
+        if entries:
+            self.journal.mark_failed_many(entries, execution_id=ctx.execution_id)
+        return None
+
+    def settle_batch(self, ctx: BatchContext) -> str | None:
+        """Move, delete or leave each finished file; failed ones go to failed/ with a report."""
+        assert ctx.rule is not None
+        self.settle(ctx.rule, self.journal.batch_files(ctx.batch.id))
+        return None
+
+    def finish(self, ctx: BatchContext) -> str | None:
+        """Close the batch, publish ``batch.finished`` and log its summary."""
+        assert ctx.rule is not None
+        finished = self.journal.finish_batch(ctx.batch.id)
         self._publish(
             {
                 "type": "batch.finished",
-                "rule": rule.id,
-                "batchId": batch.id,
+                "rule": ctx.rule.id,
+                "batchId": ctx.batch.id,
                 "files": finished.files,
-                "executionId": execution_id,
+                "executionId": ctx.execution_id,
                 "imported": finished.imported,
                 "failed": finished.failed,
                 "skipped": finished.skipped,
@@ -238,20 +245,55 @@ class BatchProcessor:
         )
         logger.info(
             "Batch {} of {}: {} imported, {} failed, {} already there (execution {})",
-            batch.id,
-            rule.id,
+            ctx.batch.id,
+            ctx.rule.id,
             finished.imported,
             finished.failed,
             finished.skipped,
-            execution_id,
+            ctx.execution_id,
         )
+        return None
 
-    # -- steps -------------------------------------------------------------------------------------
+    # -- settling (also called by the pump for interrupted moves) ------------------------------------
 
-    def _execute(
-        self, rule: DropRule, plan: dict[str, Any], files: list[DropRecord], execution_id: str
-    ) -> RunOutcome:
-        inputs = rule.workflow_inputs(files, chunk_size=self.chunk_size, declared=plan.get("inputs"))
+    def settle(self, rule: DropRule, records: list[DropRecord]) -> None:
+        """Move/delete/leave each finished file and write ``.error.json`` for failures."""
+        # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
+        level = "INFO" if len(records) <= 20 else "DEBUG"
+        notes: list[tuple[int, str]] = []
+        for record in records:
+            note = self._settle_one(rule, record, level)
+            if note:
+                notes.append((record.id, note))
+            if record.state in (FileState.DONE, FileState.FAILED) and self.on_settled is not None:
+                self.on_settled(rule, record)
+        self.journal.set_notes(notes)
+        self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
+
+    def _settle_one(self, rule: DropRule, record: DropRecord, level: str) -> str | None:
+        if record.state is FileState.DONE:
+            logger.log(level, "Imported {} -> {}", record.rel_path, record.object_path or rule.config.target)
+            return rule.after_success(record)
+        if record.state is FileState.FAILED:
+            logger.error("{} failed ({}): {}", record.rel_path, record.code, record.error)
+            return rule.after_failure(
+                record,
+                code=record.code or ErrorCode.IMPORT_FAILED.value,
+                reason=record.error or "",
+                execution_id=record.execution_id,
+            )
+        return None
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _run_once(self, ctx: BatchContext, files: list[DropRecord]) -> RunOutcome:
+        """One run of the workflow; the execution id is journalled before anything reaches Wwise."""
+        assert ctx.rule is not None and ctx.workflow is not None and ctx.workflow.plan is not None
+        ctx.execution_id = execution_id = new_execution_id()
+        self.journal.start_batch(ctx.batch.id, execution_id)
+        self.journal.mark_importing([f.id for f in files], execution_id)
+        plan = ctx.workflow.plan
+        inputs = ctx.rule.workflow_inputs(files, chunk_size=self.chunk_size, declared=plan.get("inputs"))
         self.current_execution = execution_id
         try:
             result = self.engine.execute(plan, inputs, force=True, execution_id=execution_id, source="watch")
@@ -263,7 +305,22 @@ class BatchProcessor:
         execution = result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
         return interpret(execution, files)
 
-    def _wait(self, batch: BatchRecord, code: str, error: str) -> None:
+    def _record(
+        self, files: list[DropRecord], outcome: RunOutcome, execution_id: str | None, *, rerun: bool
+    ) -> None:
+        """Journal each file's outcome. With ``rerun`` only the files that failed alone are failed;
+        the others stay ``importing`` for the run without them."""
+        results = [(f, outcome.files[f.id]) for f in files]
+        done = [(f.id, r.object_ids, r.object_path) for f, r in results if r.ok]
+        failed = [
+            (f.id, r.code or ErrorCode.IMPORT_FAILED.value, r.error or "import failed")
+            for f, r in results
+            if not r.ok and (not rerun or r.error != outcome.error)
+        ]
+        self.journal.mark_done_many(done, execution_id=execution_id)
+        self.journal.mark_failed_many(failed, execution_id=execution_id)
+
+    def _wait(self, batch: BatchRecord, code: str, error: str) -> str:
         delay = min(self.retry_base_s * (2 ** min(batch.attempts, 10)), self.retry_max_s)
         self.journal.wait_batch(batch.id, retry_at=self.clock() + delay, code=code, error=error)
         logger.warning(
@@ -274,40 +331,18 @@ class BatchProcessor:
             error,
             delay,
         )
-
-    def _settle(self, rule: DropRule, batch_id: int) -> None:
-        self.settle(rule, self.journal.batch_files(batch_id))
-
-    def settle(self, rule: DropRule, records: list[DropRecord]) -> None:
-        """Move/delete/leave each finished file and write ``.error.json`` for failures."""
-        # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
-        level = "INFO" if len(records) <= 20 else "DEBUG"
-        notes: list[tuple[int, str]] = []
-        for record in records:
-            if record.state is FileState.DONE:
-                logger.log(
-                    level, "Imported {} -> {}", record.rel_path, record.object_path or rule.config.target
-                )
-                note = rule.after_success(record)
-            elif record.state is FileState.FAILED:
-                note = rule.after_failure(
-                    record,
-                    code=record.code or ErrorCode.IMPORT_FAILED.value,
-                    reason=record.error or "",
-                    execution_id=record.execution_id,
-                )
-                logger.error("{} failed ({}): {}", record.rel_path, record.code, record.error)
-            else:
-                continue
-            if note:
-                notes.append((record.id, note))
-            if self.on_settled is not None:
-                self.on_settled(rule, record)
-        self.journal.set_notes(notes)
-        self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
+        return f"waits ({code})"
 
     def _publish(self, event: dict[str, Any]) -> None:
         try:
             self.engine.events.publish({"time": utc_now_iso(), **event})
         except Exception:
             logger.opt(exception=True).debug("Publishing {} failed", event.get("type"))
+
+
+def _failed_alone(files: list[DropRecord], outcome: RunOutcome) -> list[DropRecord]:
+    """Files that failed for their own reason in a run where nothing succeeded (the run was undone
+    because of them): the others deserve a run without them. Empty when that does not apply."""
+    alone = [f for f in files if not outcome.files[f.id].ok and outcome.files[f.id].error != outcome.error]
+    nothing_ok = not any(o.ok for o in outcome.files.values())
+    return alone if nothing_ok and alone and len(alone) < len(files) else []

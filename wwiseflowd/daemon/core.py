@@ -1,15 +1,14 @@
 """The daemon's moving parts: observers -> event queue -> pump (stability, hashing, batching)
 -> journal -> worker (one batch at a time through the engine) -> processed/ or failed/.
 
-Threads: watchdog's (handlers only enqueue), the *pump* (owns the trackers and the batcher; also
-supervises observers, rescans and re-reads workflow files) and the *worker* (runs batches). They
-share only the thread-safe event queue and the journal.
+Threads: watchdog's (handlers only enqueue), the *pump* (:mod:`wwiseflowd.daemon.pump`: owns the
+rules' run-time state and the batcher; also supervises observers, rescans and re-reads workflow
+files) and the *worker* (runs batches through :mod:`wwiseflowd.daemon.batches`). They share only
+the thread-safe event queue and the journal.
 """
 
 from __future__ import annotations
 
-import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,27 +20,21 @@ from loguru import logger
 
 from wwiseflowd.config import Settings
 from wwiseflowd.daemon.batches import BatchProcessor
+from wwiseflowd.daemon.health import daemon_status
+from wwiseflowd.daemon.pump import WORKFLOWS_KEY, Pump
 from wwiseflowd.daemon.rule_state import RuleState
-from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
+from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.retention import RetentionWorker
-from wwiseflowd.store.journal import ACTIVE_STATES, DropRecord, FileState, Journal
-from wwiseflowd.watch.batcher import Batcher
-from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, NotRegularFile
-from wwiseflowd.watch.observer import ObserverSupervisor, WatchSpec
-from wwiseflowd.watch.stability import ReadyFile
+from wwiseflowd.store.journal import FileState, Journal
+from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S
+from wwiseflowd.watch.observer import WatchSpec
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
-#: the observer key of the workflows directory (no rule may use it as its name)
-WORKFLOWS_KEY = "(workflows)"
-_SCAN = Path("\0scan")
-#: the event-queue key prefix of "a file of this rule was settled" (sent by the worker thread)
-_SETTLED = "\0settled:"
-#: a workflow file is compiled once it has been left alone this long (editors save in steps)
-WORKFLOW_QUIET_S = 0.25
+__all__ = ["WORKFLOWS_KEY", "Daemon", "DaemonTiming"]
 
 
 @dataclass
@@ -84,17 +77,11 @@ class Daemon:
         _separate_nested(self.rules.values())
         #: per-rule run-time state, owned by the pump thread
         timeout = self.timing.read_timeout_s
-        self.states = {rid: RuleState.for_rule(r, read_timeout_s=timeout) for rid, r in self.rules.items()}
+        checks = engine.registry.file_checks
+        self.states = {rid: RuleState.for_rule(r, read_timeout_s=timeout, checks=checks)
+                       for rid, r in self.rules.items()}
         self.library = WorkflowLibrary(settings.paths.workflows_dir, engine.compile, self._publish)
-        self._events: queue.Queue[tuple[str, Path, bool]] = queue.Queue()
-        self.supervisor = ObserverSupervisor(self._events_put)
-        self.supervisor.on_started = lambda key: self._events_put(key, _SCAN, True)
         self._watch_workflows = watch_workflows
-        self.batcher: Batcher[int] = Batcher(
-            1.0,
-            windows={rid: r.config.batch_window_ms / 1000 for rid, r in self.rules.items()},
-            limits={rid: r.config.batch_max_files for rid, r in self.rules.items()},
-        )
         self.processor = BatchProcessor(
             self.journal,
             engine,
@@ -104,9 +91,21 @@ class Daemon:
             retry_base_s=self.timing.retry_base_s,
             retry_max_s=self.timing.retry_max_s,
         )
-        self.processor.on_settled = self._settled
         self._stop = threading.Event()
         self._work_ready = threading.Event()
+        self.pump = Pump(
+            self.rules,
+            self.states,
+            self.journal,
+            self.library,
+            self.processor,
+            housekeeping_s=self.timing.housekeeping_s,
+            wake_worker=self._work_ready.set,
+            publish=self._publish,
+            heartbeat=heartbeat,
+        )
+        self.supervisor = self.pump.supervisor
+        self.processor.on_settled = self.pump.settled
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
         #: [retention] applied in the background (wwiseflowd/retention.py)
@@ -118,6 +117,7 @@ class Daemon:
         """Compile workflows, recover the journal, start observers, the pump and the worker."""
         self._started_at = utc_now_iso()
         self.library.load_builtin()
+        self.library.load_shipped(self.engine.registry.workflows)
         self.settings.paths.workflows_dir.mkdir(parents=True, exist_ok=True)
         self.library.sync()
         self._recover()
@@ -135,7 +135,7 @@ class Daemon:
         if self._watch_workflows:
             self.supervisor.add(WatchSpec(WORKFLOWS_KEY, self.settings.paths.workflows_dir, recursive=False))
         self.supervisor.start()
-        for name, target in (("wwiseflowd-pump", self._pump), ("wwiseflowd-worker", self._work)):
+        for name, target in (("wwiseflowd-pump", self.pump.run), ("wwiseflowd-worker", self._work)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -148,7 +148,8 @@ class Daemon:
             return
         logger.info("Stopping: finishing the batch in flight, flushing the journal")
         self._stop.set()
-        self._events_put(WORKFLOWS_KEY, _SCAN, True)  # wake the pump
+        self.pump.stop.set()
+        self.pump.wake()
         self._work_ready.set()
         self.retention.stop()
         self.supervisor.stop()
@@ -183,7 +184,7 @@ class Daemon:
         ]
         if stale:
             self.journal.forget(stale)
-        for record in self.journal.active():
+        for record in self.journal.active():  # before the pump thread starts: no race on its state
             state = self.states.get(record.rule)
             if state is not None and record.state in (FileState.QUEUED, FileState.IMPORTING):
                 state.inflight.add(record.rel_path)
@@ -191,214 +192,6 @@ class Daemon:
         if waiting:
             logger.info("Resuming {} unfinished batch(es) from the journal", len(waiting))
             self._work_ready.set()
-
-    # -- the pump ----------------------------------------------------------------------------------
-
-    def _events_put(self, key: str, path: Path, is_dir: bool) -> None:
-        self._events.put((key, path, is_dir))
-
-    def _pump(self) -> None:
-        next_housekeeping = time.monotonic() + self.timing.housekeeping_s
-        while not self._stop.is_set():
-            timeout = max(0.0, min(self._next_deadline(), next_housekeeping) - time.monotonic())
-            items: list[tuple[str, Path, bool]] = []
-            try:
-                items.append(self._events.get(timeout=timeout))
-                while len(items) < 50_000:
-                    items.append(self._events.get_nowait())
-            except queue.Empty:
-                pass
-            if self._stop.is_set():
-                break
-            try:
-                self._take_events(items)
-                self._decide()
-                if time.monotonic() >= next_housekeeping:
-                    self._housekeeping()
-                    next_housekeeping = time.monotonic() + self.timing.housekeeping_s
-            except Exception:
-                logger.opt(exception=True).error("Drop-folder pump error (continuing)")
-        self._flush_open_batches()
-
-    def _next_deadline(self) -> float:
-        deadlines = [d for d in (s.tracker.next_deadline() for s in self.states.values()) if d is not None]
-        batch_deadline = self.batcher.next_deadline()
-        if batch_deadline is not None:
-            deadlines.append(batch_deadline)
-        return min(deadlines, default=float("inf"))
-
-    def _take_events(self, items: list[tuple[str, Path, bool]]) -> None:
-        touched: dict[str, set[Path]] = {}
-        for key, path, is_dir in items:
-            if key == WORKFLOWS_KEY:
-                if path != _SCAN:
-                    self.library.sync(quiet_s=WORKFLOW_QUIET_S)
-                continue
-            if key.startswith(_SETTLED):
-                self._after_settled(key[len(_SETTLED) :], path, replaced=is_dir)
-                continue
-            rule = self.rules.get(key)
-            if rule is None:
-                continue
-            if path == _SCAN:
-                self._rescan(rule)
-                continue
-            if is_dir:
-                touched.setdefault(key, set()).update(rule.filter.scan(path))
-            elif rule.filter.accepts(path):
-                touched.setdefault(key, set()).add(path)
-        for key, paths in touched.items():
-            self._track(self.rules[key], paths)
-
-    def _track(self, rule: DropRule, paths: set[Path]) -> None:
-        state = self.states[rule.id]
-        fresh = []
-        for path in paths:
-            rel = rule.relative(path)
-            if rel in state.inflight:
-                continue  # already queued or importing
-            state.tracker.touch(path)
-            if rel not in state.seen_ids and path in state.tracker:  # gone again already: nothing to record
-                fresh.append((str(path), rel, rule.config.target))
-        if fresh:
-            state.seen_ids.update(self.journal.record_seen(rule.id, fresh))
-
-    def _rescan(self, rule: DropRule) -> None:
-        """Feed every candidate the journal has not finished with to the tracker."""
-        unsettled = self.journal.unsettled(rule.id)
-        if unsettled:
-            logger.info("Finishing the move/delete of {} file(s) interrupted by a stop", len(unsettled))
-            self.processor.settle(rule, unsettled)
-        known = self.journal.known_files(rule.id)
-        todo = set()
-        for path, rel in rule.filter.scan_rel():
-            record = known.get(rel)
-            if record is not None:
-                if record.state in (FileState.QUEUED, FileState.IMPORTING):
-                    continue
-                if record.state in (FileState.DONE, FileState.FAILED):
-                    try:
-                        st = os.stat(path)
-                    except OSError:
-                        continue
-                    if (st.st_size, st.st_mtime_ns) == (record.size, record.mtime_ns):
-                        continue  # left in place after it was handled
-                elif rel in self.states[rule.id].seen_ids:
-                    continue  # being tracked already
-            todo.add(Path(path))
-        self.states[rule.id].next_rescan = time.monotonic() + rule.config.rescan_interval_s
-        if todo:
-            logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
-            self._track(rule, todo)
-
-    def _decide(self) -> None:
-        for rule in self.rules.values():
-            state = self.states[rule.id]
-            ready, vanished = state.tracker.poll()
-            gone = [
-                state.seen_ids.pop(rule.relative(p)) for p in vanished if rule.relative(p) in state.seen_ids
-            ]
-            if gone:
-                self.journal.forget(gone)
-            for item in ready:
-                self._ready(rule, item)
-        due = self.batcher.due(hold=self._hold, release=self._nothing_settling)
-        for rule_id, ids in due:
-            batch_id = self.journal.create_batch(rule_id, ids)
-            logger.info("Batch {} of {}: {} file(s) queued", batch_id, rule_id, len(ids))
-            self._publish(
-                {
-                    "type": "batch.queued",
-                    "rule": rule_id,
-                    "batchId": batch_id,
-                    "files": len(ids),
-                    "executionId": None,
-                }
-            )
-            self._work_ready.set()
-
-    def _nothing_settling(self, rule_id: str) -> bool:
-        # no other file of the rule is being written or checked: no more of this burst is coming
-        return len(self.states[rule_id].tracker) == 0
-
-    def _hold(self, rule_id: str) -> bool:
-        tracker = self.states[rule_id].tracker
-        # keep a quiet batch open while more files of the same burst are still settling
-        return tracker.recently_active(tracker.settle_s + 0.5)
-
-    def _ready(self, rule: DropRule, item: ReadyFile) -> None:
-        state = self.states[rule.id]
-        state.last_progress = time.monotonic()
-        rel = rule.relative(item.path)
-        file_id = state.seen_ids.pop(rel, None)
-        if file_id is None:
-            file_id = self.journal.record_seen(rule.id, [(str(item.path), rel, rule.config.target)])[rel]
-        try:
-            digest: str | None = state.reader.call(lambda: sha256_file(item.path), rel)
-        except NotRegularFile:
-            digest = None  # a pipe or device: its probe already failed it; it is never opened
-        except OSError as exc:
-            logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror or exc)
-            state.seen_ids[rel] = file_id
-            state.tracker.touch(item.path)
-            return
-        self.journal.mark_stable(
-            file_id,
-            size=item.size,
-            mtime_ns=item.mtime_ns,
-            sha256=digest,
-            valid=item.valid,
-            reason=item.reason or None,
-        )
-        previous = self.journal.find_done(rule.id, rel, rule.config.target)
-        if item.valid and previous is not None and previous.sha256 == digest:
-            self.journal.mark_done(
-                file_id,
-                object_ids=previous.object_ids,
-                object_path=previous.object_path,
-                note=f"already imported (same content) by {previous.execution_id}; nothing to do",
-            )
-            logger.info("{} has the same content as already imported; not importing it again", rel)
-            record = self.journal.file(file_id)
-            if record is not None:
-                self.processor.settle(rule, [record])
-            return
-        state.inflight.add(rel)
-        self.batcher.add(rule.id, file_id)
-
-    def _flush_open_batches(self) -> None:
-        """On stop, stable files waiting in an open batch are queued in the journal for next time."""
-        for rule_id, ids in self.batcher.due(flush=True):
-            self.journal.create_batch(rule_id, ids)
-
-    def _housekeeping(self) -> None:
-        for key in self.supervisor.check():
-            logger.info("Watching {} again", key)
-        now = time.monotonic()
-        for rule in self.rules.values():
-            if now >= self.states[rule.id].next_rescan:
-                self._rescan(rule)
-        changed = self.library.sync(quiet_s=WORKFLOW_QUIET_S)
-        if changed:
-            logger.debug("{} workflow file(s) recompiled", len(changed))
-        if self.heartbeat is not None:
-            self.heartbeat()
-
-    def _settled(self, rule: DropRule, record: DropRecord) -> None:
-        """Called on the worker thread: hand the news to the pump, which owns the rule's state."""
-        replaced = replaced_since(Path(record.path), record)
-        self._events_put(_SETTLED + rule.id, Path(record.rel_path), replaced)  # the is_dir slot carries it
-
-    def _after_settled(self, rule_id: str, rel: Path, *, replaced: bool) -> None:
-        rule, state = self.rules.get(rule_id), self.states.get(rule_id)
-        if rule is None or state is None:
-            return
-        state.inflight.discard(rel.as_posix())
-        state.last_progress = time.monotonic()
-        path = rule.folder / rel
-        if replaced and rule.filter.accepts(path):
-            # written over while in flight: its events were ignored then, so look at it again now
-            self._track(rule, {path})
 
     # -- the worker --------------------------------------------------------------------------------
 
@@ -436,43 +229,20 @@ class Daemon:
             logger.opt(exception=True).debug("Publishing {} failed", event.get("type"))
 
     def status(self) -> dict[str, Any]:
-        """What the daemon is doing: rules with queue depth, batches, failures, watchers, workflows, Wwise."""
-        counts = self.journal.counts_by_rule()
-        watchers = {w["key"]: w for w in self.supervisor.status()}
-        by_folder = {w["root"]: w for w in watchers.values()}
-        rules = []
-        for rule in self.rules.values():
-            c = counts.get(rule.id, {})
-            rules.append(
-                {
-                    "rule": rule.id,
-                    "folder": str(rule.folder),
-                    "target": rule.config.target,
-                    "workflow": rule.config.workflow,
-                    "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
-                    "states": c,
-                    "settling": len(self.states[rule.id].tracker),
-                    "waiting": self.states[rule.id].waiting(rule.folder),
-                    "watcher": watchers.get(rule.id),
-                }
-            )
-        try:
-            backends = self.engine.health()["backends"]
-        except Exception as exc:
-            backends = {"engine": {"connected": False, "lastError": str(exc)}}
-        return {
-            "running": True,
-            "pid": os.getpid(),
-            "startedAt": self._started_at,
-            "pumpAlive": self._threads[0].is_alive() if self._threads else False,
-            "workerAlive": self._threads[1].is_alive() if len(self._threads) > 1 else False,
-            "backends": backends,
-            "rules": rules,
-            "watchers": by_folder,
-            "batches": [b.as_dict() for b in self.journal.recent_batches(20)],
-            "failures": [f.as_dict() for f in self.journal.recent_failures(20)],
-            "workflows": self.library.status(),
-        }
+        """What the daemon is doing: rules with queue depth and waiting files, batches, failures,
+        watchers, workflows, Wwise, and ``problems`` (what /health reports as degraded)."""
+        return daemon_status(self)
+
+    @property
+    def threads_alive(self) -> tuple[bool, bool]:
+        """(pump alive, worker alive)."""
+        alive = [t.is_alive() for t in self._threads] + [False, False]
+        return alive[0], alive[1]
+
+    @property
+    def started_at(self) -> str | None:
+        """When :meth:`start` ran (ISO, UTC)."""
+        return self._started_at
 
 
 def _separate_nested(rules: Iterable[DropRule]) -> None:

@@ -7,14 +7,20 @@ worker thread tells the pump that a file was settled through the pump's event qu
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loguru import logger
+
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.watch.fileio import DEFAULT_READ_TIMEOUT_S, ReadTimeout, TimedReader
 from wwiseflowd.watch.stability import StabilityTracker
-from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
+from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_file
+
+#: a file still settling after this long is named in the log (with its reason) once
+LONG_WAIT_S = 10.0
 
 
 @dataclass
@@ -30,15 +36,22 @@ class RuleState:
     next_rescan: float = 0.0
     #: monotonic time the rule's queue last moved (a file became ready, a batch was queued or settled)
     last_progress: float = field(default_factory=time.monotonic)
+    #: files the last periodic rescan found that the watcher never reported (a stuck watcher)
+    missed: list[str] = field(default_factory=list)
+    _announced: set[Path] = field(default_factory=set)
 
     @classmethod
-    def for_rule(cls, rule: DropRule, *, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S) -> RuleState:
-        """A fresh state for ``rule``: its probe and hash reads give up after ``read_timeout_s``."""
+    def for_rule(
+        cls, rule: DropRule, *, read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
+        checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None,
+    ) -> RuleState:
+        """A fresh state for ``rule``: its probe and hash reads give up after ``read_timeout_s``;
+        ``checks`` are the plugins' completeness checks by file suffix (WAV check otherwise)."""
         reader = TimedReader(read_timeout_s, name=f"wwiseflowd-read-{rule.id}")
         tracker = StabilityTracker(
             rule.config.settle_ms / 1000,
             incomplete_timeout_s=rule.config.incomplete_timeout_s,
-            probe=lambda path: timed_probe(reader, path),
+            probe=lambda path: timed_probe(reader, path, checks),
         )
         return cls(tracker=tracker, reader=reader)
 
@@ -49,11 +62,35 @@ class RuleState:
             for path, reason, waited in self.tracker.waiting()
         ]
 
+    def note_rescan(self, found: set[Path], *, missed_after_s: float) -> None:
+        """Remember which files a periodic rescan found that are too old to be news to the watcher."""
+        now = time.time()
+        missed = []
+        for path in found:
+            try:
+                age = now - path.stat().st_mtime
+            except OSError:
+                continue
+            if age > missed_after_s:
+                missed.append(path.name)
+        self.missed = sorted(missed)
 
-def timed_probe(reader: TimedReader, path: Path) -> WaveProbe:
-    """:func:`probe_wave` through ``reader``: a read that hangs makes the file wait, not the rule."""
+    def log_long_waits(self, folder: Path, after_s: float = LONG_WAIT_S) -> None:
+        """Say once, per file, that a file has been waiting a while, and why."""
+        waiting = self.tracker.waiting()
+        self._announced &= {path for path, _reason, _waited in waiting}
+        for path, reason, waited in waiting:
+            if waited >= after_s and path not in self._announced:
+                self._announced.add(path)
+                logger.info("{} has waited {:.0f} s: {}", _rel(path, folder), waited, reason)
+
+
+def timed_probe(
+    reader: TimedReader, path: Path, checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None
+) -> WaveProbe:
+    """:func:`probe_file` through ``reader``: a read that hangs makes the file wait, not the rule."""
     try:
-        return reader.call(lambda: probe_wave(path), path.name)
+        return reader.call(lambda: probe_file(path, checks), path.name)
     except ReadTimeout as exc:
         return WaveProbe(
             WaveVerdict.INCOMPLETE,

@@ -118,19 +118,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         status = _with_doors(daemon.status, doors)
         api = _start_api(engine, settings, status, doors)
         doors.start()
-        instance.write_runtime(
-            pid=os.getpid(),
-            version=__version__,
-            startedAt=utc_now_iso(),
-            stateDir=str(settings.paths.state_dir),
-            config=str(options.config_path) if options.config_path else None,
-            apiUrl=getattr(api, "url", None),
-            waapiUrl=settings.wwise.url,
-            simulate=options.simulate,
-            simProject=str(sim.project_dir) if sim is not None else None,
-            folders=[str(rule.folder) for rule in daemon.rules.values()],
-            frontDoors=doors.addresses(),
-        )
+        _write_runtime(instance, settings, options, daemon, api, sim, front_doors=doors.addresses())
         summary = f"watching {len(daemon.rules)} folder(s)" + (f", REST at {api.url}" if api else "")
         summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
         notifier.ready(summary)
@@ -141,24 +129,56 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         return 0
     finally:
         started = time.monotonic()
-        for what, close in (
-            ("front doors", getattr(doors, "stop", None)),
-            ("REST server", getattr(api, "stop", None)),
-            ("watchers", getattr(daemon, "stop", None)),
-            ("engine", getattr(engine, "close", None)),
-            ("emulator", getattr(sim, "stop", None)),
-        ):
-            if close is None:
-                continue
-            try:
-                close()
-            except Exception:
-                logger.opt(exception=True).error("Stopping the {} failed", what)
+        _close_all(
+            ("front doors", doors, "stop"),
+            ("REST server", api, "stop"),
+            ("watchers", daemon, "stop"),
+            ("engine", engine, "close"),
+            ("emulator", sim, "stop"),
+        )
         instance.release()
         notifier.close()
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler)
         logger.info("Stopped cleanly in {:.1f} s", time.monotonic() - started)
+
+
+def _write_runtime(
+    instance: Instance,
+    settings: Settings,
+    options: RunOptions,
+    daemon: Daemon,
+    api: Any,
+    sim: Any,
+    *,
+    front_doors: dict[str, Any],
+) -> None:
+    """``runtime.json``: how ``status``, ``exec`` and MCP find this daemon."""
+    instance.write_runtime(
+        pid=os.getpid(),
+        version=__version__,
+        startedAt=utc_now_iso(),
+        stateDir=str(settings.paths.state_dir),
+        config=str(options.config_path) if options.config_path else None,
+        apiUrl=getattr(api, "url", None),
+        waapiUrl=settings.wwise.url,
+        simulate=options.simulate,
+        simProject=str(sim.project_dir) if sim is not None else None,
+        folders=[str(rule.folder) for rule in daemon.rules.values()],
+        frontDoors=front_doors,
+    )
+
+
+def _close_all(*parts: tuple[str, Any, str]) -> None:
+    """Stop each started part in order; one that fails is logged and the rest still stop."""
+    for what, part, method in parts:
+        close = getattr(part, method, None)
+        if close is None:
+            continue
+        try:
+            close()
+        except Exception:
+            logger.opt(exception=True).error("Stopping the {} failed", what)
 
 
 def _with_doors(status: Callable[[], dict[str, Any]], doors: FrontDoors) -> Callable[[], dict[str, Any]]:

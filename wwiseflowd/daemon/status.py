@@ -8,9 +8,10 @@ daemon everything comes from the journal.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from wwiseflowd.config import Settings
+from wwiseflowd.config import Settings, WatchConfig
 from wwiseflowd.daemon.instance import is_locked, pid_alive, read_runtime
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.store.journal import ACTIVE_STATES, JOURNAL_FILENAME, Journal
@@ -34,7 +35,7 @@ def _live_health(runtime: dict[str, Any], settings: Settings, timeout: float) ->
 
 
 def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any]:
-    """The status dict: ``{running, pid, apiUrl, wwise, rules, watchers, batches, failures, source}``."""
+    """The status dict: ``{running, pid, apiUrl, backends, rules, watchers, batches, failures, source}``."""
     state_dir = settings.paths.state_dir
     runtime = read_runtime(state_dir) or {}
     pid = int(runtime.get("pid") or 0)
@@ -51,42 +52,47 @@ def collect_status(settings: Settings, *, timeout: float = 3.0) -> dict[str, Any
         "watchers": {},
     }
     health = _live_health(runtime, settings, timeout) if running else None
-    counts: dict[str, dict[str, int]] = {}
-    batches: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    if (state_dir / JOURNAL_FILENAME).exists():
-        journal = Journal.in_state_dir(state_dir)
-        try:
-            counts = journal.counts_by_rule()
-            batches = [b.as_dict() for b in journal.recent_batches(10)]
-            failures = [f.as_dict() for f in journal.recent_failures(10)]
-        finally:
-            journal.close()
-    rules: list[dict[str, Any]] = []
+    counts, out["batches"], out["failures"] = _from_journal(state_dir)
     if health is not None:
         out["source"] = "daemon"
         out["backends"] = health.get("backends")
         out["watchers"] = health.get("watchers") or {}
         out["workflowsInError"] = health.get("workflowsInError") or []
-        rules = [dict(r) for r in health.get("queues") or []]
+        out["problems"] = health.get("problems") or []
+        out["rules"] = [dict(r) for r in health.get("queues") or []]
     else:
-        for config in settings.watch:
-            rule = DropRule.from_config(config)
-            c = counts.get(rule.id, {})
-            rules.append(
-                {
-                    "rule": rule.id,
-                    "folder": str(rule.folder),
-                    "target": config.target,
-                    "workflow": config.workflow,
-                    "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
-                    "states": c,
-                }
-            )
-    out["rules"] = rules
-    out["batches"] = batches
-    out["failures"] = failures
+        out["rules"] = [_configured_rule(config, counts) for config in settings.watch]
     return out
+
+
+def _from_journal(
+    state_dir: Path,
+) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(counts by rule, recent batches, recent failures) from the journal, empty without one."""
+    if not (state_dir / JOURNAL_FILENAME).exists():
+        return {}, [], []
+    journal = Journal.in_state_dir(state_dir)
+    try:
+        return (
+            journal.counts_by_rule(),
+            [b.as_dict() for b in journal.recent_batches(10)],
+            [f.as_dict() for f in journal.recent_failures(10)],
+        )
+    finally:
+        journal.close()
+
+
+def _configured_rule(config: WatchConfig, counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    rule = DropRule.from_config(config)
+    c = counts.get(rule.id, {})
+    return {
+        "rule": rule.id,
+        "folder": str(rule.folder),
+        "target": config.target,
+        "workflow": config.workflow,
+        "queueDepth": sum(c.get(s.value, 0) for s in ACTIVE_STATES),
+        "states": c,
+    }
 
 
 def _backend_line(name: str, state: dict[str, Any]) -> str:
@@ -103,46 +109,60 @@ def _backend_line(name: str, state: dict[str, Any]) -> str:
 
 def format_status(status: dict[str, Any]) -> str:
     """Human-readable lines for the terminal."""
-    lines = []
-    if status["running"]:
-        api = f", REST {status['apiUrl']}" if status.get("apiUrl") else ", REST off"
-        sim = ", simulating Wwise" if status.get("simulate") else ""
-        lines.append(f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})")
-    else:
-        lines.append(f"daemon: not running (state dir {status['stateDir']}); showing the journal")
-    backends = status.get("backends")
-    if isinstance(backends, dict):
-        lines += [_backend_line(name, state) for name, state in backends.items() if isinstance(state, dict)]
-    elif status["running"]:
-        lines.append("backends: unknown (REST is off or did not answer)")
-    lines.append("rules:")
+    lines = [_daemon_line(status), *_backend_lines(status), "rules:"]
     if not status["rules"]:
         lines.append("  (none: add a [[watch]] section to the config)")
-    watchers = status.get("watchers") or {}
     for rule in status["rules"]:
-        states = rule.get("states") or {}
-        watcher = watchers.get(rule.get("folder")) or rule.get("watcher")
-        alive = ""
-        if isinstance(watcher, dict):
-            alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
-        done, failed = states.get("done", 0), states.get("failed", 0)
-        lines.append(
-            f"  {rule.get('rule')}: {rule.get('folder')} -> {rule.get('target')}  "
-            f"queue {rule.get('queueDepth', 0)} (done {done}, failed {failed}){alive}"
-        )
+        lines += _rule_lines(rule, status.get("watchers") or {})
     if status["batches"]:
         lines.append("recent batches:")
-        for b in status["batches"]:
-            error = f"  [{b['code']}] {b['error']}" if b.get("state") == "waiting" and b.get("error") else ""
-            lines.append(
-                f"  #{b['id']} {b['rule']} {b['state']}: {b['files']} file(s), {b['imported']} imported, "
-                f"{b['failed']} failed, {b['skipped']} already there  "
-                f"{b.get('finishedAt') or b.get('createdAt')}{error}"
-            )
+        lines += [_batch_line(b) for b in status["batches"]]
     if status["failures"]:
         lines.append("recent failures:")
-        for f in status["failures"]:
-            lines.append(f"  {f['relPath']} [{f['code']}] {f['error']}")
-    for w in status.get("workflowsInError") or []:
-        lines.append(f"workflow file in error: {w.get('file')} ({w.get('id')})")
+        lines += [f"  {f['relPath']} [{f['code']}] {f['error']}" for f in status["failures"]]
+    lines += [f"problem: {problem}" for problem in status.get("problems") or []]
+    lines += [
+        f"workflow file in error: {w.get('file')} ({w.get('id')})"
+        for w in status.get("workflowsInError") or []
+    ]
     return "\n".join(lines)
+
+
+def _daemon_line(status: dict[str, Any]) -> str:
+    if not status["running"]:
+        return f"daemon: not running (state dir {status['stateDir']}); showing the journal"
+    api = f", REST {status['apiUrl']}" if status.get("apiUrl") else ", REST off"
+    sim = ", simulating Wwise" if status.get("simulate") else ""
+    return f"daemon: running (pid {status['pid']}, since {status.get('startedAt')}{api}{sim})"
+
+
+def _backend_lines(status: dict[str, Any]) -> list[str]:
+    backends = status.get("backends")
+    if isinstance(backends, dict):
+        return [_backend_line(name, state) for name, state in backends.items() if isinstance(state, dict)]
+    return ["backends: unknown (REST is off or did not answer)"] if status["running"] else []
+
+
+def _rule_lines(rule: dict[str, Any], watchers: dict[str, Any]) -> list[str]:
+    states = rule.get("states") or {}
+    watcher = watchers.get(str(rule.get("folder"))) or rule.get("watcher")
+    alive = ""
+    if isinstance(watcher, dict):
+        alive = f", watcher {watcher.get('mode')} {'alive' if watcher.get('alive') else 'DOWN'}"
+    done, failed = states.get("done", 0), states.get("failed", 0)
+    lines = [
+        f"  {rule.get('rule')}: {rule.get('folder')} -> {rule.get('target')}  "
+        f"queue {rule.get('queueDepth', 0)} (done {done}, failed {failed}){alive}"
+    ]
+    for waiting in rule.get("waiting") or []:
+        lines.append(f"    waiting {waiting['waitingS']:.0f} s: {waiting['file']} ({waiting['reason']})")
+    return lines
+
+
+def _batch_line(b: dict[str, Any]) -> str:
+    error = f"  [{b['code']}] {b['error']}" if b.get("state") == "waiting" and b.get("error") else ""
+    return (
+        f"  #{b['id']} {b['rule']} {b['state']}: {b['files']} file(s), {b['imported']} imported, "
+        f"{b['failed']} failed, {b['skipped']} already there  "
+        f"{b.get('finishedAt') or b.get('createdAt')}{error}"
+    )

@@ -8,6 +8,7 @@ header is damaged, is *invalid* and fails with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +32,13 @@ class WaveProbe:
     verdict: WaveVerdict
     reason: str = ""
     data_bytes: int = 0
+
+
+def probe_file(path: Path, checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None) -> WaveProbe:
+    """The check a plugin registered for ``path``'s suffix (hook ``register_file_checks``), else
+    :func:`probe_wave`."""
+    check = (checks or {}).get(path.suffix.lower())
+    return check(path) if check is not None else probe_wave(path)
 
 
 def probe_wave(path: Path) -> WaveProbe:

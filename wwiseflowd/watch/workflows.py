@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -76,6 +76,8 @@ class WorkflowLibrary:
         self.publish = publish
         self._by_file: dict[Path, WorkflowEntry] = {}
         self._builtin: WorkflowEntry | None = None
+        #: workflows shipped by plugins (hook register_workflows), by id
+        self._shipped: dict[str, WorkflowEntry] = {}
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -86,6 +88,14 @@ class WorkflowLibrary:
         self._compile_into(entry, path)
         self._builtin = entry
         return entry
+
+    def load_shipped(self, paths: Mapping[str, Path]) -> list[WorkflowEntry]:
+        """Compile the workflows plugins ship (``{id: path}``); listed and looked up like the built-in."""
+        for workflow_id, path in paths.items():
+            entry = WorkflowEntry(id=workflow_id, file=str(path), ok=False, builtin=True)
+            self._compile_into(entry, path)
+            self._shipped[workflow_id] = entry
+        return list(self._shipped.values())
 
     def sync(self, *, quiet_s: float = 0.0) -> list[WorkflowEntry]:
         """Compile new and changed files, forget deleted ones; return the entries that changed.
@@ -175,12 +185,14 @@ class WorkflowLibrary:
                 return entry
         if self._builtin is not None and self._builtin.id == workflow_id and self._builtin.plan is not None:
             return self._builtin
-        return None
+        shipped = self._shipped.get(workflow_id)
+        return shipped if shipped is not None and shipped.plan is not None else None
 
     def entries(self) -> list[WorkflowEntry]:
         """Every known workflow, the built-in first."""
         builtin = [self._builtin] if self._builtin is not None else []
-        return builtin + [self._by_file[p] for p in sorted(self._by_file)]
+        shipped = [self._shipped[k] for k in sorted(self._shipped)]
+        return builtin + shipped + [self._by_file[p] for p in sorted(self._by_file)]
 
     def status(self) -> list[dict[str, Any]]:
         """``[{id, file, ok, errors, updatedAt, ...}]``."""

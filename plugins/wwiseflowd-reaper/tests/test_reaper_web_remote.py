@@ -85,7 +85,10 @@ def test_an_online_render_triggers_action_42230_and_waits_for_the_files(
     assert server.state.actions == ["42230"] and server.state.renders == 1
     assert [t.path.name for t in targets] == ["Door_Open.wav", "Hit_01.wav"]
     assert all(t.path.is_file() for t in targets)
-    assert backend.stats()["renders"] == 1 and backend.health()["mode"] == "web"
+    assert backend.stats()["render_online"]["count"] == 1
+    assert backend.health()["connected"] is False, "not probed yet: health never touches the network"
+    assert backend.connect().ok
+    assert backend.health()["mode"] == "web" and backend.health()["connected"] is True
 
 
 def test_an_online_render_that_never_comes_fails_after_the_timeout(
@@ -116,3 +119,13 @@ def test_the_console_script_without_a_known_flag_prints_usage(sim_exe: Path) -> 
     done = subprocess.run([sys.executable, "-m", "wwiseflowd_reaper.sim.cli", "-renderproject", "/nope.rpp"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 1 and "/nope.rpp: the file does not exist" in done.stderr
+
+
+def test_a_web_url_on_the_wwise_port_makes_health_say_so(waapi_sim: Emulator, tmp_path: Path) -> None:
+    port = waapi_sim.url.rsplit(":", 1)[1].split("/")[0]
+    backend = ReaperBackend(ReaperConfig(web_url=f"http://127.0.0.1:{port}"), tmp_path / "state")
+    failed = backend.connect()
+    assert not failed.ok and failed.code == "REAPER_UNAVAILABLE"
+    health = backend.health()
+    assert health["connected"] is False and health["webRemote"]["owner"] == "waapi"
+    assert "both default to port 8080" in health["lastError"]

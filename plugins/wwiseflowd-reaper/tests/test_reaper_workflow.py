@@ -131,6 +131,15 @@ def test_an_unsupported_template_is_refused_before_anything_is_imported(
     assert "<Actor-Mixer>SFX is not supported" in (result.error or "")
 
 
-def test_the_reaper_backend_reports_health_without_core_naming_it(engine: Engine, sim_exe: Path) -> None:
-    health = engine.health()["backends"]
-    assert health["reaper"] == {"ok": True, "mode": "offline", "executable": str(sim_exe), "webUrl": None}
+def test_the_reaper_backend_reports_health_and_stats_without_core_naming_it(
+    engine: Engine, sim_exe: Path, make_project: Callable[..., Path],
+) -> None:
+    from wwiseflowd.api.metrics import backend_call_counts
+
+    health = engine.health(probe=True)["backends"]
+    # offline: no "connected" key, so a set-up without REAPER never looks degraded
+    assert health["reaper"] == {"mode": "offline", "executable": str(sim_exe), "webUrl": None}
+    assert engine.execute(workflow(), {"project": str(make_project(["A"]))}).ok
+    calls = backend_call_counts(engine)
+    assert calls[("reaper", "render")]["count"] == 1 and calls[("reaper", "render")]["errors"] == 0
+    assert calls[("reaper", "read")]["count"] >= 1

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from wwiseflowd import hookimpl
+from wwiseflowd.watch.wavecheck import WaveProbe
 from wwiseflowd_reaper.backend import NAME, RESOURCE, ReaperBackend
 from wwiseflowd_reaper.commands import COMMANDS
+from wwiseflowd_reaper.drops import DROP_WORKFLOW_ID, SUFFIX, check_project_file
 from wwiseflowd_reaper.nodes import register_all
 from wwiseflowd_reaper.settings import SECTION, ReaperConfig
 
@@ -31,9 +33,9 @@ __version__ = "0.1.0"
 WORKFLOW_ID = "reaper-to-wwise"
 
 
-def workflow_path() -> Path:
-    """The built-in ``reaper-to-wwise`` workflow document shipped in this package."""
-    return Path(str(resources.files("wwiseflowd_reaper").joinpath("workflows", f"{WORKFLOW_ID}.json")))
+def workflow_path(workflow_id: str = WORKFLOW_ID) -> Path:
+    """A workflow document shipped in this package (``reaper-to-wwise`` by default)."""
+    return Path(str(resources.files("wwiseflowd_reaper").joinpath("workflows", f"{workflow_id}.json")))
 
 
 class ReaperBackendFactory:
@@ -66,8 +68,15 @@ def register_config_sections(register: Callable[[str, type[ReaperConfig]], None]
 
 @hookimpl
 def register_workflows(register: Callable[[Path], None]) -> None:
-    """The built-in ``reaper-to-wwise`` workflow."""
+    """The built-in workflows ``reaper-to-wwise`` and ``reaper-drop`` (for ``*.rpp`` drop rules)."""
     register(workflow_path())
+    register(workflow_path(DROP_WORKFLOW_ID))
+
+
+@hookimpl
+def register_file_checks(register: Callable[[str, Callable[[Path], WaveProbe]], None]) -> None:
+    """Drop folders watching ``*.rpp`` take a project once it parses to its end."""
+    register(SUFFIX, check_project_file)
 
 
 @hookimpl

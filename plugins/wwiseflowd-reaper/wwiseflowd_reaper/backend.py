@@ -1,25 +1,29 @@
 """The ``reaper`` backend: reads projects, renders regions offline or through the web remote.
 
-One instance per engine (created lazily by the factory the plugin registers). It implements the
-optional backend abilities core code loops over (``identity``, ``health``, ``stats``, ``close``); it
-has no undo groups: a render changes files, not a project.
+One instance per engine (created lazily by the factory the plugin registers). It has the optional
+backend abilities core code loops over (:mod:`wwiseflowd.backends`: ``identity``, ``connect``,
+``health``, ``stats``, ``close``), so it shows in ``/health``, ``wwiseflowd status`` and
+``/metrics`` without core code naming it. It has no undo groups: a render changes files, not a
+project.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wwiseflowd.results import ErrorCode
+from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd_reaper.errors import ReaperFailure
 from wwiseflowd_reaper.offline import plan, render_offline, verify
 from wwiseflowd_reaper.plan import RenderTarget, output_folder, regions_in_bounds
 from wwiseflowd_reaper.project import ReaperProject, read_project
 from wwiseflowd_reaper.rppfile import ProjectReadError
 from wwiseflowd_reaper.settings import ReaperConfig, find_executable, reaper_config, unavailable_message
-from wwiseflowd_reaper.webremote import WebRemote, probe
+from wwiseflowd_reaper.webremote import PortProbe, WebRemote, probe
 
 NAME = "reaper"
 RESOURCE = "reaper"
@@ -33,59 +37,90 @@ class ReaperBackend:
         self.config = config
         self.state_dir = state_dir
         self._lock = threading.Lock()
-        self.counters: dict[str, float] = {"renders": 0, "renderFailures": 0, "filesRendered": 0,
-                                           "projectsRead": 0, "lastRenderSeconds": 0.0}
+        #: per operation: {"count", "errors", "total_ms"} (wwiseflowd.backends.ReportsCallStats)
+        self._calls: dict[str, dict[str, float]] = {}
+        #: the last web remote probe (connect); health never touches the network
+        self._web: PortProbe | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReaperBackend:
         """From ``[reaper]`` and the state dir of ``settings``."""
         return cls(reaper_config(settings), Path(settings.paths.state_dir))
 
-    # -- optional backend abilities ---------------------------------------------------------------
+    # -- optional backend abilities (wwiseflowd.backends) -----------------------------------------
 
     def identity(self) -> str:
         """Part of every memo key of REAPER steps: the same renders are the same work."""
         return NAME
 
+    def connect(self) -> Result:
+        """With ``[reaper] web_url``: probe the web remote (says who answers when it is not REAPER)."""
+        if not self.config.web_url:
+            return Result.success({"mode": "offline"})
+        found = probe(self.config.web_url, timeout=2.0)
+        with self._lock:
+            self._web = found
+        if found.owner == "reaper":
+            return Result.success({"mode": "web", "detail": found.detail})
+        return Result.failure(ErrorCode.REAPER_UNAVAILABLE, found.detail)
+
     def health(self) -> dict[str, Any]:
-        """``{ok, mode, executable, webUrl, webRemote}``; never raises; probes the web remote briefly."""
+        """``{mode, executable, webUrl, ...}`` from what is known; never touches the network.
+
+        ``connected`` is reported only with a web remote configured (an offline REAPER has no
+        connection, and a Wwise-only set-up must not look degraded because REAPER is absent).
+        """
         exe = find_executable(self.config)
-        report: dict[str, Any] = {"ok": exe is not None, "mode": "offline", "executable": str(exe) if exe
-                                  else None, "webUrl": self.config.web_url}
+        report: dict[str, Any] = {"mode": "offline", "executable": str(exe) if exe else None,
+                                  "webUrl": self.config.web_url}
         if exe is None:
             report["error"] = unavailable_message(self.config)
         if self.config.web_url:
-            found = probe(self.config.web_url, timeout=0.5)
-            report["webRemote"] = {"owner": found.owner, "detail": found.detail}
-            if found.owner == "reaper":
-                report["mode"], report["ok"] = "web", True
+            with self._lock:
+                found = self._web
+            report["url"] = self.config.web_url
+            report["connected"] = found is not None and found.owner == "reaper"
+            if found is not None:
+                report["webRemote"] = {"owner": found.owner, "detail": found.detail}
+                if found.owner != "reaper":
+                    report["lastError"] = found.detail
+            if report["connected"]:
+                report["mode"] = "web"
         return report
 
-    def stats(self) -> dict[str, float]:
-        """Counters for /metrics and status."""
+    def stats(self) -> dict[str, dict[str, float]]:
+        """Calls by operation (read, render, render_online, web): ``{"count", "errors", "total_ms"}``."""
         with self._lock:
-            return dict(self.counters)
+            return {op: dict(entry) for op, entry in sorted(self._calls.items())}
 
     def close(self) -> None:
         """Nothing to release: no connection is kept open."""
 
-    # -- work -------------------------------------------------------------------------------------
+    @contextmanager
+    def _timed(self, operation: str) -> Iterator[None]:
+        started = time.perf_counter()
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            with self._lock:
+                entry = self._calls.setdefault(operation, {"count": 0, "errors": 0, "total_ms": 0.0})
+                entry["count"] += 1
+                entry["errors"] += failed
+                entry["total_ms"] = round(entry["total_ms"] + (time.perf_counter() - started) * 1000, 3)
 
-    def _count(self, **deltas: float) -> None:
-        with self._lock:
-            for key, value in deltas.items():
-                self.counters[key] = value if key.startswith("last") else self.counters.get(key, 0) + value
+    # -- work -------------------------------------------------------------------------------------
 
     def read(self, path: str | Path) -> ReaperProject:
         """The typed project; INVALID_INPUT/FILE_NOT_FOUND naming file and line when unreadable."""
-        try:
-            project = read_project(path)
-        except ProjectReadError as exc:
-            missing = "does not exist" in exc.problem
-            raise ReaperFailure(ErrorCode.FILE_NOT_FOUND if missing else ErrorCode.INVALID_INPUT,
-                                str(exc)) from None
-        self._count(projectsRead=1)
-        return project
+        with self._timed("read"):
+            try:
+                return read_project(path)
+            except ProjectReadError as exc:
+                missing = "does not exist" in exc.problem
+                raise ReaperFailure(ErrorCode.FILE_NOT_FOUND if missing else ErrorCode.INVALID_INPUT,
+                                    str(exc)) from None
 
     def web(self) -> WebRemote:
         """The web remote client; REAPER_UNAVAILABLE when ``[reaper] web_url`` is not set."""
@@ -106,12 +141,8 @@ class ReaperBackend:
         exe = find_executable(self.config)
         if exe is None:
             raise ReaperFailure(ErrorCode.REAPER_UNAVAILABLE, unavailable_message(self.config))
-        try:
-            targets, took = render_offline(project, names, folder, exe, self.config.render_timeout_s)
-        except ReaperFailure:
-            self._count(renderFailures=1)
-            raise
-        self._count(renders=1, filesRendered=len(targets), lastRenderSeconds=round(took, 3))
+        with self._timed("render"):
+            targets, _took = render_offline(project, names, folder, exe, self.config.render_timeout_s)
         return targets
 
     def render_online(self, project: ReaperProject, timeout_s: float | None = None) -> list[RenderTarget]:
@@ -121,18 +152,19 @@ class ReaperBackend:
         which is what REAPER renders with once the project is saved.
         """
         remote = self.web()
-        live = project.model_copy(update={"regions": remote.regions()})
+        with self._timed("web"):
+            live = project.model_copy(update={"regions": remote.regions()})
         regions = regions_in_bounds(live)
         if not regions:
             raise ReaperFailure(ErrorCode.INVALID_INPUT, f"{Path(project.path).name} renders "
                                 f"{project.render.bounds!r}, not regions: set the render bounds to regions "
                                 "in REAPER's render dialog and save, or render offline")
         targets = plan(live, regions, output_folder(live))
-        started = time.time()
-        remote.render()
-        self._wait(targets, started, timeout_s or self.config.render_timeout_s)
-        verify(targets, live.render.effectiveSampleRate, live.render.channels)
-        self._count(renders=1, filesRendered=len(targets), lastRenderSeconds=round(time.time() - started, 3))
+        with self._timed("render_online"):
+            started = time.time()
+            remote.render()
+            self._wait(targets, started, timeout_s or self.config.render_timeout_s)
+            verify(targets, live.render.effectiveSampleRate, live.render.channels)
         return targets
 
     def _wait(self, targets: list[RenderTarget], since: float, timeout_s: float) -> None:
@@ -153,7 +185,6 @@ class ReaperBackend:
                 return
             time.sleep(POLL_S)
         missing = [t.region.name for t in targets if t.path not in sizes]
-        self._count(renderFailures=1)
         not_written = f"; not written: {', '.join(missing[:10])}" if missing else ""
         raise ReaperFailure(ErrorCode.RENDER_FAILED,
                             f"REAPER did not finish the render within {timeout_s:.0f} s{not_written}")

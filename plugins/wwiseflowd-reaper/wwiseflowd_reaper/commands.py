@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wwiseflowd.registry import CommandContext
 from wwiseflowd.results import ErrorCode, Result
@@ -24,17 +24,43 @@ from wwiseflowd_reaper.project import ReaperProject
 
 PROJECT_FIELD = Field(description="Absolute path of the REAPER project (.rpp).",
                       examples=["/projects/Footsteps/Footsteps.rpp"])
+#: the same, optional (``projects`` may name them instead)
+OPTIONAL_PROJECT = Field(None, description="Absolute path of the REAPER project (.rpp); or give projects.",
+                         examples=["/projects/Footsteps/Footsteps.rpp"])
+
+
+ProjectRef = str | dict[str, Any]
+
+
+def project_paths(project: str | None, projects: list[ProjectRef] | None) -> list[str]:
+    """The project paths of ``project`` and ``projects`` (paths, or drop entries ``{path, ...}``)."""
+    out = [project] if project else []
+    for entry in projects or []:
+        path = entry if isinstance(entry, str) else entry.get("path")
+        if not isinstance(path, str) or not path:
+            raise ValueError(f"a project entry must be a path or {{path: ...}}, got {entry!r}")
+        out.append(path)
+    if not out:
+        raise ValueError("give project (a .rpp path) or projects (a list of them)")
+    return out
 
 
 class RenderRegionsInput(BaseModel):
-    """Render regions of a project to WAV files."""
+    """Render regions of one project (or several, from a drop folder) to WAV files."""
 
     model_config = ConfigDict(extra="forbid")
 
-    project: str = PROJECT_FIELD
+    project: str | None = OPTIONAL_PROJECT
+    projects: list[ProjectRef] | None = Field(
+        None, description="Several projects: paths, or drop-folder entries {path, relativeDir, sha256}.")
     regions: list[str] | None = Field(None, description="Region names to render; all regions when absent.")
     outputDir: str | None = Field(None, description="Folder for the WAV files (default: [reaper] output_dir "
                                   "or reaper-renders/<project> under the state dir).")
+
+    @model_validator(mode="after")
+    def _some_project(self) -> RenderRegionsInput:
+        project_paths(self.project, self.projects)
+        return self
     online: bool = Field(False, description="Render in the running REAPER through its web remote (action "
                          "42230, the project's own render settings) instead of offline.")
     onlyChanged: bool = Field(False, description="Render only the regions whose name, bounds or media "
@@ -84,9 +110,27 @@ def _backend(ctx: CommandContext) -> ReaperBackend:
 
 
 def render_regions(data: RenderRegionsInput, ctx: CommandContext) -> Result:
-    """Render the regions; ``files: [{file, path, region, start, end, relativeDir}]``."""
+    """Render the regions of each project; ``files: [{file, path, region, start, end, relativeDir}]``."""
+    paths = project_paths(data.project, data.projects)
+    if len(paths) == 1:
+        return _render_one(data, paths[0], ctx)
+    if data.online or data.outputDir:
+        raise ReaperFailure(ErrorCode.INVALID_INPUT, "several projects render offline, each into its own "
+                            "folder: leave online and outputDir unset")
+    merged: dict[str, Any] = {"files": [], "skipped": [], "projects": [], "mode": "offline"}
+    for path in paths:
+        one = _render_one(data, path, ctx)
+        if not one.ok:
+            return one
+        merged["files"] += one.data["files"]
+        merged["skipped"] += one.data["skipped"]
+        merged["projects"].append({k: v for k, v in one.data.items() if k not in ("files", "skipped")})
+    return Result.success(merged)
+
+
+def _render_one(data: RenderRegionsInput, project_file: str, ctx: CommandContext) -> Result:
     backend = _backend(ctx)
-    project_path = Path(data.project)
+    project_path = Path(project_file)
     _allowed(project_path, ctx, "project")
     project = backend.read(project_path)
     if data.online:
@@ -96,6 +140,7 @@ def render_regions(data: RenderRegionsInput, ctx: CommandContext) -> Result:
                                 "them")
         targets = backend.render_online(project)
         folder = targets[0].path.parent if targets else Path(project.folder)
+        skipped: list[str] = []
     else:
         folder = Path(data.outputDir) if data.outputDir else backend.default_output(project)
         _allowed(folder, ctx, "output folder")

@@ -11,12 +11,12 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import Result
 from wwiseflowd_reaper.backend import RESOURCE
-from wwiseflowd_reaper.commands import PROJECT_FIELD
+from wwiseflowd_reaper.commands import OPTIONAL_PROJECT, PROJECT_FIELD, ProjectRef, project_paths
 from wwiseflowd_reaper.wwise_template import WwiseLayoutInput, run_layout
 
 
@@ -29,17 +29,24 @@ class ReaperProjectInput(BaseModel):
 
 
 class ReaperRenderInput(BaseModel):
-    """Render regions of a REAPER project."""
+    """Render regions of a REAPER project (or of several, from a drop folder)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    project: str = PROJECT_FIELD
+    project: str | None = OPTIONAL_PROJECT
+    projects: list[ProjectRef] | None = Field(
+        None, description="Several projects: paths, or drop-folder entries {path, relativeDir, sha256}.")
     regions: list[str] | None = Field(None, description="Region names; all regions when absent.")
     outputDir: str | None = Field(None, description="Folder for the WAV files (default: under the state "
                                   "dir).")
     online: bool = Field(False, description="Render in the running REAPER (web remote) instead of offline.")
     onlyChanged: bool = Field(False, description="Render only regions whose name, bounds or media changed "
                               "since the last render of this project into this folder.")
+
+    @model_validator(mode="after")
+    def _some_project(self) -> ReaperRenderInput:
+        project_paths(self.project, self.projects)
+        return self
 
 
 def _stamp(paths: Iterable[str]) -> dict[str, list[int] | None]:
@@ -60,7 +67,7 @@ def run_project(data: ReaperProjectInput, ctx: NodeContext) -> Result:
 
 def run_render(data: ReaperRenderInput, ctx: NodeContext) -> Result:
     """``reaper_render_regions``, with the project's and the files' size/mtime kept for ``verify``."""
-    before = _stamp([data.project])
+    before = _stamp(project_paths(data.project, data.projects))
     result = ctx.command("reaper_render_regions", data.model_dump(mode="json"))
     if not result.ok or not isinstance(result.data, dict):
         return result
@@ -97,7 +104,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         "by the render pattern) and check each file; outputs files [{file, region, start, end}], ready "
         "for audioImport. Fails with RENDER_FAILED naming the region when a file is missing or short.",
         inputs=ReaperRenderInput,
-        outputs=("files", "outputDir", "skipped", "mode"),
+        outputs=("files", "outputDir", "skipped", "mode", "projects"),
         run=run_render,
         verify=verify_render,
         resource=RESOURCE,

@@ -21,7 +21,9 @@ router = APIRouter(tags=["health"])
 )
 def get_health(engine: EngineDep, ops: OpsDep, status: StatusDep) -> Health:
     """Always 200 while the API answers; ``status`` is ``degraded`` and ``problems`` says why when
-    a backend is unreachable, a watcher died or a workflow file does not compile."""
+    a backend is unreachable, a watcher died or misses files, a rule's queue stopped moving, the
+    pump stopped turning or a workflow file does not compile. ``queues[].waiting`` names every file
+    still settling with why and for how long."""
     backends = engine.health(probe=True)["backends"]
     daemon = status() if status is not None else {}
     in_error = [w for w in ops.list_workflows().data if not w.get("ok", True)]
@@ -39,6 +41,7 @@ def get_health(engine: EngineDep, ops: OpsDep, status: StatusDep) -> Health:
         if daemon.get(f"{thread}Alive") is False:
             problems.append(f"The daemon's {thread} thread has stopped; restart wwiseflowd (see its log).")
     problems += [f"Workflow file {w.get('file')} does not compile." for w in in_error]
+    problems += [p for p in daemon.get("problems") or [] if isinstance(p, str)]  # stalled queues...
     doors = dict(daemon.get("frontDoors") or {})
     problems += [f"Front door {name} is {door.get('state')}: {door.get('error')}."
                  for name, door in doors.items()

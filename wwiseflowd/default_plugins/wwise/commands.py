@@ -146,6 +146,10 @@ class AudioImportInput(_Input):
     chunkSize: int | None = Field(
         None, ge=1, le=10_000, description="Files per import call (default: [wwise] import_chunk_size)."
     )
+    allowEmpty: bool = Field(
+        False, description="Batch mode: an empty files list succeeds and imports nothing (e.g. after a "
+        "render in which nothing changed) instead of failing with INVALID_INPUT.",
+    )
 
     @field_validator("variationPattern")
     @classmethod
@@ -393,6 +397,10 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
     Both modes share one pipeline: check the bus and event parent, plan the import items, import
     and verify them (adapter), then route, set properties and create events in batched calls.
     """
+    if inp.allowEmpty and inp.files == []:
+        return Result.success({"objectId": None, "objectPath": None, "objects": [], "files": [], "failed": [],
+                               "objectIds": [], "topLevel": [], "topLevelIds": [], "events": [],
+                               "targetPath": inp.targetPath})
     adapter = _adapter(ctx)
     # pre-flight the bus and event parent too: failing after the import would leave half a job
     bus_id = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, InvalidStateError
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -57,6 +58,12 @@ class _Job:
 
 
 _STOP = object()
+
+
+#: how often a waiting call checks that the connection is still there, and how long a call may
+#: wait for its answer once the connection is gone (waapi-client fails most such calls itself)
+_POLL_S = 0.1
+_LOST_GRACE_S = 0.5
 
 
 class Session:
@@ -105,11 +112,24 @@ class Session:
             raise Unavailable(f"the WAAPI session with {self.url} is closed")
         job = _Job(uri, args, options)
         self._jobs.put(job)
-        try:
-            return job.future.result(timeout=timeout)
-        except FutureTimeout:
-            self.abandon()
-            raise CallTimeout(f"{uri} got no answer from {self.url} within {timeout:g} s") from None
+        deadline = time.monotonic() + timeout
+        lost_since: float | None = None
+        while True:
+            try:
+                return job.future.result(timeout=max(0.0, min(_POLL_S, deadline - time.monotonic())))
+            except FutureTimeout:
+                pass
+            now = time.monotonic()
+            if now >= deadline:
+                self.abandon()
+                raise CallTimeout(f"{uri} got no answer from {self.url} within {timeout:g} s")
+            # waapi-client may leave a call pending for ever when the transport drops under it
+            client = self._client
+            if client is not None and not client.is_connected():
+                lost_since = lost_since or now
+                if now - lost_since >= _LOST_GRACE_S:
+                    self.abandon()
+                    raise Unavailable(f"the connection to {self.url} was lost during {uri}")
 
     def close(self, timeout: float = 2.0) -> None:
         """Leave the session politely; abandon it if the server does not answer GOODBYE in time."""

@@ -1,0 +1,75 @@
+"""The daemon's status tells the truth: waiting files with their reason, stalled queues, a watcher
+that stopped reporting files. Real observers, real files, the emulator over a socket."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from .conftest import DaemonHarness, sounds, wait_until
+from .wavs import wav_bytes, write_wav
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_incomplete_file_is_named_in_status_with_its_reason_and_how_long_it_waited(
+    harness: DaemonHarness,
+) -> None:
+    daemon = harness.start()
+    harness.drop.mkdir(parents=True, exist_ok=True)
+    full = wav_bytes(4000, seed=1)
+    (harness.drop / "Render.wav").write_bytes(full[: len(full) // 2])  # a render still in progress
+
+    def waiting() -> list[dict[str, object]]:
+        return [w for w in daemon.status()["rules"][0]["waiting"] if float(w["waitingS"]) > 0.5]  # type: ignore[arg-type]
+
+    [entry] = wait_until(waiting)
+    assert entry["file"] == "Render.wav" and str(entry["reason"]).startswith("incomplete")
+    assert daemon.status()["problems"] == []  # an unfinished render is not a problem
+
+
+def test_a_batch_waiting_for_a_missing_workflow_is_a_health_problem(harness: DaemonHarness) -> None:
+    daemon = harness.start(workflow="no-such-workflow")
+    write_wav(harness.drop / "Hit.wav")
+
+    def problems() -> list[str]:
+        return [p for p in daemon.status()["problems"] if "no-such-workflow" in p]
+
+    [problem] = wait_until(problems)
+    assert "CONFIG_ERROR" in problem and "1 file(s)" in problem
+
+
+@pytest.mark.slow
+def test_a_watcher_that_stops_reporting_files_is_named_and_the_rescan_imports_them(
+    harness: DaemonHarness,
+) -> None:
+    # a polling watcher that polls once an hour is alive but reports nothing: a stuck watcher
+    daemon = harness.start(polling=True, poll_interval_s=3600, rescan_interval_s=1)
+    harness.drop.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)  # the start-up scan is over
+    path = write_wav(harness.drop / "Missed.wav", seed=3)
+    old = time.time() - 3600
+    os.utime(path, (old, old))  # copied with its original date: not news by the time a rescan sees it
+
+    def problem() -> list[str]:
+        return [p for p in daemon.status()["problems"] if "did not report" in p]
+
+    [text] = wait_until(problem, timeout=20)
+    assert "Missed.wav" in text
+    wait_until(lambda: [n for n, _ in sounds(harness.sim)] == ["Missed"], timeout=20)
+
+
+def test_wwise_coming_back_is_seen_by_the_next_health_probe(harness: DaemonHarness) -> None:
+    engine = harness.start().engine
+
+    def wwise_connected() -> bool:
+        return bool(engine.health(probe=True)["backends"]["wwise"].get("connected"))
+
+    wait_until(wwise_connected)
+    harness.sim.stop()
+    wait_until(lambda: not wwise_connected())
+    assert engine.health()["backends"]["wwise"]["lastError"]  # it tried, and failed
+    harness.sim.restart()
+    wait_until(wwise_connected, timeout=10)  # not a stale "unreachable" until the next batch
