@@ -79,6 +79,11 @@ class StoreConfig(_Section):
     key_prefix: str = Field(
         default="wwiseflowd", min_length=1, description="Prefix of every Redis key (one per fleet)."
     )
+    memo_scope: Literal["host", "fleet"] = Field(
+        default="host",
+        description='Who shares memo entries on Redis: daemons on one host, or the whole "fleet" '
+                    "(only when every daemon drives the same Wwise project copy).",
+    )
 
     @model_validator(mode="after")
     def _redis_needs_url(self) -> StoreConfig:

@@ -123,3 +123,24 @@ def test_many_threads_share_one_store(store: Store) -> None:
         thread.join()
     assert errors == []
     assert len(store.ledger_list(limit=1000)) == 100
+
+
+def test_on_redis_the_memo_is_shared_per_host_unless_the_fleet_shares_one_wwise(
+    redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wwiseflowd.store.redis_store import RedisStore, connect
+
+    prefix = redis_server.prefix()
+    here = RedisStore(connect(redis_server.url), prefix=prefix)
+    same_host = RedisStore(connect(redis_server.url), prefix=prefix)
+    monkeypatch.setattr("socket.gethostname", lambda: "agent-b")
+    other_host = RedisStore(connect(redis_server.url), prefix=prefix)
+    fleet_a = RedisStore(connect(redis_server.url), prefix=prefix, memo_scope="fleet")
+    monkeypatch.undo()
+    fleet_b = RedisStore(connect(redis_server.url), prefix=prefix, memo_scope="fleet")
+    here.memo_put_many([MemoEntry("k", "t", 1)])
+    fleet_a.memo_put_many([MemoEntry("f", "t", 2)])
+    assert same_host.memo_get("k") is not None and other_host.memo_get("k") is None
+    assert fleet_b.memo_get("f") is not None and here.memo_get("f") is None
+    for store in (here, same_host, other_host, fleet_a, fleet_b):
+        store.close()

@@ -79,7 +79,8 @@ def open_store(settings: Any) -> Store:
         from wwiseflowd.store.redis_store import RedisStore, connect
 
         ca_file = str(config.ca_file) if config.ca_file else None
-        return RedisStore(connect(config.url, config.password, ca_file), prefix=config.key_prefix)
+        return RedisStore(connect(config.url, config.password, ca_file), prefix=config.key_prefix,
+                          memo_scope=config.memo_scope)
     from wwiseflowd.store.sqlite import SQLiteStore
 
     return SQLiteStore(settings.store_path)

@@ -2,8 +2,8 @@
 
 Keys (``P`` is ``[store] key_prefix``), all plain strings and sorted sets so ``redis-cli`` can read them:
 
-- ``P:memo:<idemKey>``: ``[node_type, data, created_at]`` as JSON; ``P:memo:created`` scores each
-  idemKey by its creation time (ms) for pruning.
+- ``P:memo@<host>:<idemKey>``: ``[node_type, data, created_at]`` as JSON (``P:memo:`` with
+  ``memo_scope = "fleet"``); ``P:memo@<host>:created`` scores each idemKey by creation time (ms).
 - ``P:exec:<id>``: the execution result as JSON (with ``status``); ``P:exec:<id>:summary`` the
   columns :meth:`ledger_list` returns; ``P:execs`` and ``P:execs:<status>`` order ids newest first;
   ``P:exec:owners`` maps an id to ``host pid`` of the process that recorded it.
@@ -88,10 +88,13 @@ def connect(url: str, password: str | None = None, ca_file: str | None = None) -
 class RedisStore:
     """The memo and the run ledger in Redis; safe to share between threads and daemons."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "wwiseflowd") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = "wwiseflowd", memo_scope: str = "host") -> None:
         self.client = client
         self.prefix = prefix
         self.host = socket.gethostname()
+        # an idemKey names the Wwise by project id and WAAPI url, and ws://127.0.0.1 is a different
+        # Wwise on every host: by default only daemons on one host share memo entries
+        self.memo = "memo" if memo_scope == "fleet" else f"memo@{self.host}"
         self._tiebreak = itertools.count()
 
     def _k(self, *parts: str) -> str:
@@ -101,7 +104,7 @@ class RedisStore:
 
     def memo_get(self, key: str) -> MemoEntry | None:
         """The memo entry for ``key``, or None."""
-        text = self.client.get(self._k("memo", key))
+        text = self.client.get(self._k(self.memo, key))
         if text is None:
             return None
         node_type, data, created_at = json.loads(str(text))
@@ -114,8 +117,8 @@ class RedisStore:
         count = 0
         for entry in entries:
             created = entry.created_at or now
-            pipe.set(self._k("memo", entry.key), _dumps([entry.node_type, entry.data, created]))
-            pipe.zadd(self._k("memo", "created"), {entry.key: iso_ms(created)})
+            pipe.set(self._k(self.memo, entry.key), _dumps([entry.node_type, entry.data, created]))
+            pipe.zadd(self._k(self.memo, "created"), {entry.key: iso_ms(created)})
             count += 1
         if count:
             pipe.execute()
@@ -126,8 +129,8 @@ class RedisStore:
         if not keys:
             return 0
         pipe = self.client.pipeline(transaction=True)
-        pipe.delete(*(self._k("memo", key) for key in keys))
-        pipe.zrem(self._k("memo", "created"), *keys)
+        pipe.delete(*(self._k(self.memo, key) for key in keys))
+        pipe.zrem(self._k(self.memo, "created"), *keys)
         removed, _ = pipe.execute()
         return int(removed)
 
@@ -223,7 +226,7 @@ class RedisStore:
         cutoff = iso_ms(before)
         counts = {"memo": 0, "ledger": 0}
         if memo:
-            created = self.client.zrangebyscore(self._k("memo", "created"), "-inf", f"({cutoff}")
+            created = self.client.zrangebyscore(self._k(self.memo, "created"), "-inf", f"({cutoff}")
             keys = [str(k) for k in created]
             counts["memo"] = len(keys)
             if keys and not dry_run:
