@@ -58,6 +58,11 @@ class ExecuteRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_.:-]{1,100}$",
         description="Choose the run's id (e.g. to follow GET /events?executionId= from before it starts).",
     )
+    project: str | None = Field(
+        None,
+        pattern=r"^[^\x00-\x1f]{1,200}$",
+        description="Queue the run for the fleet's daemons serving this project (docs/fleet.md).",
+    )
 
 
 class ExecutionAccepted(BaseModel):

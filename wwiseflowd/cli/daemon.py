@@ -57,16 +57,43 @@ def run_cmd(state: CliState, config_path: Path | None, simulate: bool, sim_laten
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--fleet", "fleet", is_flag=True, help="Every daemon sharing the Redis store (as GET /fleet).")
 @click.pass_obj
-def status_cmd(state: CliState, as_json: bool) -> None:
+def status_cmd(state: CliState, as_json: bool, fleet: bool) -> None:
     """Queue depth per rule, recent batches, failures and the Wwise connection."""
     from wwiseflowd.daemon.status import collect_status, format_status
 
+    if fleet:
+        _fleet_status(state, as_json)
+        return
     status = collect_status(state.settings)
     if as_json:
         echo_json(status)
     else:
         click.echo(format_status(status))
+
+
+def _fleet_status(state: CliState, as_json: bool) -> None:
+    """``status --fleet``: read from Redis, so it works on any machine of the fleet."""
+    if state.settings.store.backend != "redis":
+        fail('status --fleet needs [store] backend = "redis" and its url (docs/fleet.md)')
+    from wwiseflowd.fleet.plugin import fleet_view
+    from wwiseflowd.store.redis_store import StoreUnavailable
+
+    try:
+        view = fleet_view(state.settings)
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(view)
+        return
+    for daemon in view["daemons"]:
+        beat = "alive" if daemon["alive"] else "SILENT"
+        click.echo(f"{daemon['id']}  pid {daemon['pid']}  {beat} (last beat {daemon['heartbeatAt']})  "
+                   f"serves {', '.join(daemon['serves']) or '-'}  running {len(daemon['running'])}  "
+                   f"queued {daemon['queueDepth']}")
+    if not view["daemons"]:
+        click.echo("No daemon has joined this fleet.")
 
 
 @click.group("service")

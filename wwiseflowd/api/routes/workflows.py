@@ -84,7 +84,7 @@ async def execute_workflow(
     document, options = unpack(body)
     run = RunRequest(
         document=document, inputs=options.inputs, force=options.force, rollback=options.rollback,
-        execution_id=options.executionId, source="rest",
+        execution_id=options.executionId, source="rest", project=options.project,
     )
     started = await run_in_threadpool(ops.start, run)
     if not started.ok:
@@ -97,7 +97,10 @@ async def execute_workflow(
             eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
         )
         return json_response(accepted, 202)
-    execution = await ops.wait_async(execution_id)
+    if options.project is not None:  # queued for the fleet: another daemon may run it
+        execution = await run_in_threadpool(ops.wait_queued, execution_id)
+    else:
+        execution = await ops.wait_async(execution_id)
     if execution is None:
         raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
     return json_response(execution)
