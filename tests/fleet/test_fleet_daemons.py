@@ -105,6 +105,7 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        if self.proc is not None:
             self.log.close()
         self.sim.close()
 
@@ -162,7 +163,7 @@ def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
 def test_a_daemon_killed_mid_run_loses_its_lease_and_the_other_takes_the_run_over(
     fleet: Callable[..., Daemon],
 ) -> None:
-    a, b = fleet("agent-a", latency_ms=400), fleet("agent-b", latency_ms=400)
+    a, b = fleet("agent-a", latency_ms=800), fleet("agent-b", latency_ms=800)
     execution_id = submit(a.api, "Survivor")
 
     def holder() -> str | None:
