@@ -77,7 +77,7 @@ def _fleet_status(state: CliState, as_json: bool) -> None:
     """``status --fleet``: read from Redis, so it works on any machine of the fleet."""
     if state.settings.store.backend != "redis":
         fail('status --fleet needs [store] backend = "redis" and its url (docs/fleet.md)')
-    from wwiseflowd.fleet.plugin import fleet_view
+    from wwiseflowd.fleet.door import fleet_view
     from wwiseflowd.store.redis_store import StoreUnavailable
 
     try:

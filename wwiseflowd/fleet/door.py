@@ -1,18 +1,16 @@
-"""The built-in ``fleet`` plugin: declares ``[fleet]`` and, in a daemon whose store is Redis, runs the
-work-queue worker as a front door (started before READY, health-checked, stopped first on SIGTERM)
-and adds ``GET /fleet`` to the REST app.
+"""The daemon's fleet front door: the work-queue worker (a server door: started before READY,
+health-checked, stopped first on SIGTERM) and ``GET /fleet`` (a route door); ``[fleet]``'s model.
+
+The built-in plugin :mod:`wwiseflowd.default_plugins.fleet` declares both.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from wwiseflowd.hookspecs import hookimpl
 
 
 class FleetConfig(BaseModel):
@@ -104,21 +102,3 @@ def fleet_view(settings: Any) -> dict[str, Any]:
     from wwiseflowd.fleet.connection import fleet_queue, fleet_roster
 
     return fleet_roster(settings).view(fleet_queue(settings))
-
-
-@hookimpl
-def register_config_sections(register: Callable[[str, type[BaseModel]], None]) -> None:
-    """``[fleet]``."""
-    register("fleet", FleetConfig)
-
-
-@hookimpl
-def register_front_doors(register: Callable[[str, Any], None]) -> None:
-    """The fleet worker, only in a daemon whose store is Redis."""
-
-    def factory(service: Any, settings: Any) -> FleetDoor | None:
-        if settings.store.backend != "redis":
-            return None
-        return FleetDoor(service.engine, settings)
-
-    register("fleet", factory)
