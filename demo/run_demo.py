@@ -22,7 +22,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DROP = HERE / "drop"
+REAPER_DROP = HERE / "reaper"
+#: the REAPER stand-in of plugins/wwiseflowd-reaper (not REAPER), when that plugin is installed
+REAPER_SIM = Path(sys.executable).parent / "wwiseflowd-reaper-sim"
 STATE = HERE / "state"
+EXAMPLES = HERE.parent / "config" / "workflows"
+#: the README's REST example body: four-node.json with its input made absolute
+REQUEST = STATE / "four-node.request.json"
 TARGET = "\\\\Actor-Mixer Hierarchy\\\\Default Work Unit\\\\Demo"
 
 
@@ -52,18 +58,54 @@ def write_config() -> Path:
                 f"plugins_dir = {json.dumps(str(STATE / 'plugins'))}",
                 "[server]",
                 f"port = {port}",
+                "# requests may read the drop folder and the example WAVs the README's REST example sends",
+                f"allowed_roots = [{json.dumps(str(DROP))}, {json.dumps(str(EXAMPLES / 'assets'))}]",
                 "[[watch]]",
                 f"folder = {json.dumps(str(DROP))}",
                 'name = "demo"',
                 f'target = "{TARGET}"',
                 "settle_ms = 1000",
                 "create_events = true",
+                *reaper_lines(),
                 "",
             ]
         ),
         encoding="utf-8",
     )
+    write_request()
     return config
+
+
+def write_request() -> Path:
+    """``demo/state/four-node.request.json``: the body for ``POST /workflows/execute``.
+
+    Paths sent to the daemon must be absolute (a relative one is refused with INVALID_INPUT), so the
+    example WAV is named by its absolute path here, for this clone.
+    """
+    document = json.loads((EXAMPLES / "four-node.json").read_text(encoding="utf-8"))
+    body = {"workflow": document, "inputs": {"file": str(EXAMPLES / "assets" / "Footstep_01.wav")}}
+    REQUEST.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+    return REQUEST
+
+
+def reaper_lines() -> list[str]:
+    """With wwiseflowd-reaper installed: renders by its stand-in, and a drop rule on demo/reaper/*.rpp."""
+    if not REAPER_SIM.exists():
+        return []
+    REAPER_DROP.mkdir(parents=True, exist_ok=True)
+    return [
+        "[reaper]",
+        f"executable = {json.dumps(str(REAPER_SIM))}",
+        "[[watch]]",
+        f"folder = {json.dumps(str(REAPER_DROP))}",
+        'name = "reaper"',
+        'patterns = ["*.rpp", "*.RPP"]',
+        'workflow = "reaper-drop"',
+        f'target = "{TARGET}\\\\REAPER"',
+        'on_success = "leave"',
+        'on_failure = "leave"',
+        "settle_ms = 1000",
+    ]
 
 
 def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
@@ -86,9 +128,13 @@ def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
         " wwiseflowd demo is running (Wwise is simulated by the built-in emulator)",
         f"   drop WAV files into:  {DROP}",
         f"   sample WAVs:          {python} {HERE / 'make_wavs.py'}",
+        *([f"   a REAPER project:     {python} {HERE / 'make_reaper_project.py'}  (rendered by the "
+           f"stand-in, NOT REAPER, from {REAPER_DROP})"] if REAPER_SIM.exists() else []),
         f"   emulator project:     {info.get('simProject')}  (saved after each batch)",
         f"   REST API:             {info.get('apiUrl') or 'off'}",
         f"   status:               {python} -m wwiseflowd --config {STATE / 'demo.toml'} status",
+        f"   REST example:         curl -s {info.get('apiUrl') or 'localhost:8765'}/workflows/execute "
+        f"-H 'Content-Type: application/json' -d @{REQUEST}",
         "   stop:                 Ctrl+C",
         "=" * 72,
         "",

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from wwiseflowd import logs
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -21,3 +23,11 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             mp.setenv(var, str(home / var.lower()))
         mp.setenv("XDG_CONFIG_DIRS", str(home / "site-config"))
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _logs_through_pytest_capture() -> None:
+    """loguru's default sink is the stderr of import time, which pytest cannot capture, and it logs
+    DEBUG: install the CLI's sinks instead (INFO, written to whatever sys.stderr is at the time), so
+    websockets/loguru lines show only in a failing test's report."""
+    logs.configure("INFO")

@@ -213,6 +213,7 @@ class _Compiler:
         self.errors: list[CompileError] = []
         self._required_cache: dict[str, tuple[str, ...]] = {}
         self._handle_edges: list[tuple[int, dict[str, Any]]] = []
+        self._edge_cycles_found: dict[str, int] = {}
 
     def error(
         self, code: ErrorCode, message: str, node_id: str | None = None, field: str | None = None,
@@ -461,16 +462,22 @@ class _Compiler:
                 wired.add((target.id, field_name))
 
     def _auto_wire(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
-        """On an edge A->B, a required input of B left empty takes A's output of the same name."""
+        """On an edge A->B, a required input of B left empty takes A's output of the same name.
+
+        Required means required by the input model, or by the mode the node's other inputs chose
+        (:attr:`NodeSpec.modes`). An edge that closes a cycle wires nothing: the cycle is the error.
+        """
+        cyclic = self._edge_cycles_found = self._edge_cycles(nodes)
         for node in nodes.values():
             if node.spec is None or not node.preds:
                 continue
-            for field_name in self._required(node.spec):
+            for field_name in (*self._required(node.spec), *_mode_required(node.spec, node.data)):
                 if not is_empty(node.data.get(field_name)):
                     continue
                 sources = [
                     src for src in sorted(node.preds, key=lambda d: nodes[d].index)
                     if nodes[src].spec is not None and field_name in nodes[src].spec.outputs  # type: ignore[union-attr]
+                    and not _same_cycle(cyclic, src, node.id)
                 ]
                 if len(sources) == 1:
                     node.set(field_name, from_ref(sources[0], field_name))
@@ -483,6 +490,25 @@ class _Compiler:
                         f"\"{from_ref(sources[0], field_name)}\".",
                         node.id, field_name, candidates=sources,
                     )
+
+    def _edge_cycles(self, nodes: dict[str, _Node]) -> dict[str, int]:
+        """Node id -> cycle number, for nodes on a cycle of edges; empty (and cheap) for a DAG."""
+        remaining = {node_id: len(node.preds) for node_id, node in nodes.items()}
+        ready = [node_id for node_id, count in remaining.items() if count == 0]
+        while ready:
+            for nxt in nodes[ready.pop()].succs:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    ready.append(nxt)
+        stuck = [node_id for node_id, count in remaining.items() if count > 0]
+        if not stuck:
+            return {}
+        succs = {node_id: nodes[node_id].succs for node_id in stuck}
+        return {
+            member: number
+            for number, component in enumerate(_cycles(stuck, succs))
+            for member in component
+        }
 
     def _required(self, spec: NodeSpec) -> tuple[str, ...]:
         required = self._required_cache.get(spec.type)
@@ -551,6 +577,8 @@ class _Compiler:
                 node.id, field_name,
             )
             return
+        if _same_cycle(self._edge_cycles_found, node.id, source.id):
+            return  # the edges already form a cycle, which is the error reported
         if self._reaches(node.id, source.id, nodes):
             self.error(
                 ErrorCode.INVALID_REFERENCE,
@@ -627,53 +655,16 @@ class _Compiler:
     def _report_cycles(
         self, stuck: list[str], nodes: dict[str, _Node], succs: dict[str, list[str]]
     ) -> None:
-        """One CYCLE_DETECTED per strongly connected component (Tarjan, iterative)."""
-        stuck_set = set(stuck)
-        index: dict[str, int] = {}
-        low: dict[str, int] = {}
-        on_stack: set[str] = set()
-        stack: list[str] = []
-        counter = 0
-        for root in stuck:
-            if root in index:
-                continue
-            work = [(root, 0)]
-            while work:
-                node_id, i = work.pop()
-                if i == 0:
-                    index[node_id] = low[node_id] = counter
-                    counter += 1
-                    stack.append(node_id)
-                    on_stack.add(node_id)
-                children = [c for c in succs[node_id] if c in stuck_set]
-                if i < len(children):
-                    work.append((node_id, i + 1))
-                    child = children[i]
-                    if child not in index:
-                        work.append((child, 0))
-                    elif child in on_stack:
-                        low[node_id] = min(low[node_id], index[child])
-                    continue
-                if low[node_id] == index[node_id]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node_id:
-                            break
-                    if len(component) > 1:
-                        component.sort(key=lambda n: nodes[n].index)
-                        path = " -> ".join([*component, component[0]])
-                        self.error(
-                            ErrorCode.CYCLE_DETECTED,
-                            f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
-                            f"remove one of the edges or references between them.",
-                            component[0], None, nodes=component,
-                        )
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node_id])
+        """One CYCLE_DETECTED per strongly connected component."""
+        for component in _cycles(stuck, succs):
+            component.sort(key=lambda n: nodes[n].index)
+            path = " -> ".join([*component, component[0]])
+            self.error(
+                ErrorCode.CYCLE_DETECTED,
+                f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
+                f"remove one of the edges or references between them.",
+                component[0], None, nodes=component,
+            )
 
     # -- validation ---------------------------------------------------------------------------------
 
@@ -690,6 +681,8 @@ class _Compiler:
                     continue  # references and wired inputs are judged after resolution
                 if loc and (node.id, loc[0]) in flagged:
                     continue  # one problem per field: wiring already reported this one
+                if not loc and any(flagged_id == node.id for flagged_id, _ in flagged):
+                    continue  # a whole-node problem (a mode half set) follows from that wiring error
                 field_name = ".".join(str(p) for p in loc) or None
                 if err["type"] == "missing":
                     message = (
@@ -704,6 +697,62 @@ class _Compiler:
                     )
                 self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
 
+
+def _mode_required(spec: NodeSpec, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The empty inputs of the modes ``data`` chose: a group with any input set needs all of it."""
+    needed: list[str] = []
+    for group in spec.modes:
+        if any(not is_empty(data.get(name)) for name in group):
+            needed += [name for name in group if is_empty(data.get(name))]
+    return tuple(needed)
+
+
+def _same_cycle(cyclic: Mapping[str, int], a: str, b: str) -> bool:
+    number = cyclic.get(a)
+    return number is not None and number == cyclic.get(b)
+
+
+def _cycles(stuck: list[str], succs: Mapping[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node among ``stuck`` (Tarjan, iterative)."""
+    stuck_set = set(stuck)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in stuck:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node_id, i = work.pop()
+            if i == 0:
+                index[node_id] = low[node_id] = len(index)
+                stack.append(node_id)
+                on_stack.add(node_id)
+            children = [c for c in succs[node_id] if c in stuck_set]
+            if i < len(children):
+                work.append((node_id, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node_id] = min(low[node_id], index[child])
+                continue
+            if low[node_id] == index[node_id]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node_id:
+                        break
+                if len(component) > 1:
+                    found.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node_id])
+    return found
 
 def _literal_problems(spec: NodeSpec, data: dict[str, Any], ref_fields: Sequence[str]) -> list[Any] | None:  # noqa: E501
     """Pydantic's errors for the inputs that hold no reference (those are judged at run time)."""

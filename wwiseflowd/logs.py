@@ -86,14 +86,16 @@ def configure(
     json_file: Path | None = None,
     rotation: str = "20 MB",
     retention: str = "14 days",
+    console_level: str | None = None,
 ) -> None:
-    """Install the sinks. ``json_file`` is set only by the daemon (one writer per file)."""
+    """Install the sinks. ``json_file`` is set only by the daemon (one writer per file);
+    ``console_level`` raises the terminal's level alone (the daemon's progress display says the rest)."""
     debug = level in ("TRACE", "DEBUG")
     logger.remove()
     logger.configure(patcher=_extra_text)
     logger.add(
         _CurrentStderr(),
-        level=level,
+        level=console_level or level,
         format=CONSOLE_FORMAT,
         colorize=None,
         backtrace=debug,

@@ -59,15 +59,8 @@ from pydantic import BaseModel
 
 from wwiseflowd import __version__, hookspecs
 from wwiseflowd.config import Settings, section_problems
-from wwiseflowd.registry import (
-    BackendFactory,
-    CommandHandler,
-    CommandSpec,
-    DuplicateRegistrationError,
-    FrontDoorFactory,
-    NodeSpec,
-    Registry,
-)
+from wwiseflowd.registration import registration_steps
+from wwiseflowd.registry import DuplicateRegistrationError, Registry
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 ENV_LOAD = "WWISEFLOWD_LOAD_PLUGINS"
@@ -82,8 +75,6 @@ Source = Literal["builtin", "entry point", "directory", "registered"]
 Status = Literal["loaded", "failed", "blocked", "not allowed"]
 
 _SOURCE_ORDER: dict[str, int] = {"builtin": 0, "entry point": 1, "directory": 2, "registered": 3}
-_NODE_TYPE = re.compile(r"^[a-z][A-Za-z0-9]*$")
-_COMMAND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 
@@ -447,86 +438,12 @@ class Plugins:
                     self._fail(info, str(exc), exc)
 
     def registry(self) -> Registry:
-        """Build (once) the registry of node types, commands and backends from all plugins."""
+        """Build (once) the registry of node types, commands, backends ... from all plugins."""
         if self._registry is not None:
             return self._registry
         registry = Registry()
-
-        def node_register(stage: Callable[[Any], None]) -> Callable[[NodeSpec], None]:
-            def register(spec: NodeSpec) -> None:
-                if not isinstance(spec, NodeSpec):
-                    raise TypeError(f"register() expects a NodeSpec, got {type(spec).__name__}")
-                stage(spec)
-
-            return register
-
-        def add_node(spec: NodeSpec, plugin: str) -> None:
-            _check_node_spec(spec)
-            registry.add_node_type(spec, plugin)
-
-        def command_register(stage: Callable[[Any], None]) -> Callable[..., None]:
-            def register(
-                name: str,
-                handler: CommandHandler,
-                input_model: type[BaseModel],
-                description: str = "",
-                read_only: bool = False,
-            ) -> None:
-                if not callable(handler):
-                    raise TypeError(f"command {name!r}: handler must be callable")
-                stage(CommandSpec(name, handler, input_model, description, read_only))
-
-            return register
-
-        def add_command(spec: CommandSpec, plugin: str) -> None:
-            _check_command_spec(spec)
-            registry.add_command(spec, plugin)
-
-        def backend_register(stage: Callable[[Any], None]) -> Callable[[str, BackendFactory], None]:
-            def register(name: str, factory: BackendFactory) -> None:
-                if not isinstance(name, str) or not callable(factory):
-                    raise TypeError("register(name, factory) expects a str and a callable")
-                stage((name, factory))
-
-            return register
-
-        def add_backend(record: tuple[str, BackendFactory], plugin: str) -> None:
-            registry.add_backend(record[0], record[1], plugin)
-
-        def add_front_door(record: tuple[str, FrontDoorFactory], plugin: str) -> None:
-            registry.add_front_door(record[0], record[1], plugin)
-
-        def pair_register(stage: Callable[[Any], None]) -> Callable[..., None]:
-            def register(*args: Any) -> None:
-                stage(args)
-
-            return register
-
-        def add_section(record: tuple[Any, ...], plugin: str) -> None:
-            if len(record) != 2 or not isinstance(record[0], str):
-                raise ValueError("register_config_sections: call register(name, model)")
-            core = [n for n in Settings.model_fields if n != "plugin_tables"]
-            registry.add_config_section(record[0], record[1], plugin, core)
-
-        def add_workflow(record: tuple[Any, ...], plugin: str) -> None:
-            if len(record) != 1:
-                raise ValueError("register_workflows: call register(path)")
-            registry.add_workflow(Path(record[0]), plugin)
-
-        def add_file_check(record: tuple[Any, ...], plugin: str) -> None:
-            if len(record) != 2:
-                raise ValueError("register_file_checks: call register(suffix, check)")
-            registry.add_file_check(record[0], record[1], plugin)
-
-        self._collect("register_node_types", node_register, add_node)
-        self._collect("register_bus_commands", command_register, add_command)
-        self._collect("register_commands", command_register, add_command)  # the deprecated name
-        self._collect("register_backends", backend_register, add_backend)
-        # same shape as a backend: (name, factory)
-        self._collect("register_front_doors", backend_register, add_front_door)
-        self._collect("register_config_sections", pair_register, add_section)
-        self._collect("register_workflows", pair_register, add_workflow)
-        self._collect("register_file_checks", pair_register, add_file_check)
+        for hook_name, make_register, apply in registration_steps(registry):
+            self._collect(hook_name, make_register, apply)
         self._registry = registry
         return registry
 
@@ -618,29 +535,6 @@ class _StagingGroup(click.Group):
         if name is not None and name != cmd.name:
             cmd.name = name
         self._stage(cmd)
-
-
-def _check_node_spec(spec: NodeSpec) -> None:
-    """Refuse a node type that would break the catalog or the compiler for everyone."""
-    if not _NODE_TYPE.match(spec.type):
-        raise ValueError(f"node type {spec.type!r} is not camelCase (e.g. 'audioCheck'); rename it")
-    model: Any = spec.inputs
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise ValueError(f"node type {spec.type!r}: inputs must be a pydantic model class")
-    if not callable(spec.run):
-        raise ValueError(f"node type {spec.type!r}: run must be callable")
-    try:
-        model.model_json_schema()
-    except Exception as exc:
-        raise ValueError(f"node type {spec.type!r}: its inputs model has no JSON schema "
-                         f"({_short_error(exc)}); use JSON-compatible field types") from exc
-
-
-def _check_command_spec(spec: CommandSpec) -> None:
-    if not _COMMAND_NAME.match(spec.name):
-        raise ValueError(f"command {spec.name!r} is not snake_case (e.g. 'create_sound'); rename it")
-    if not (isinstance(spec.input_model, type) and issubclass(spec.input_model, BaseModel)):
-        raise ValueError(f"command {spec.name!r}: input_model must be a pydantic model class")
 
 
 def _module_from_path(path: Path) -> ModuleType:

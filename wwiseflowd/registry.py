@@ -66,6 +66,9 @@ class NodeSpec:
         result is stale (e.g. the object was deleted in Wwise) and the node runs again.
     :param read_only: True when running it changes nothing (queries, checks).
     :param resource: steps naming the same resource (``"waapi"``) never run at the same time.
+    :param modes: groups of inputs used together, one group per way of using the node
+        (``("objectId", "filePath")`` or ``("files", "targetPath")``). A node that sets any input of a
+        group has chosen that mode: the group's empty inputs count as required, so auto-wiring fills them.
     """
 
     type: str
@@ -77,10 +80,12 @@ class NodeSpec:
     verify: VerifyFn | None = None
     read_only: bool = False
     resource: str | None = None
+    modes: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         # a list is the natural thing to write; keep the spec hashable and immutable anyway
         object.__setattr__(self, "outputs", tuple(self.outputs))
+        object.__setattr__(self, "modes", tuple(tuple(group) for group in self.modes))
 
     def catalog_entry(self, plugin: str | None = None) -> dict[str, Any]:
         """The JSON-able description shown by ``wwiseflowd nodes`` and ``GET /nodes``."""

@@ -33,7 +33,8 @@ _FMT = struct.Struct("<HHIIHH")
 _LARGE_FORMS = (b"RF64", b"BW64")  # sizes of 0xFFFFFFFF are looked up in the ds64 chunk
 _PLACEHOLDERS = (0, 0xFFFFFFFF)  # what streaming writers put in the data size until they finish
 _MAX_CHUNKS = 4096  # a real WAV has a handful; a garbage file must not make us walk forever
-_AGAIN = "wait for the copy to finish, or export it again"
+#: the advice closing every "still being written" message (see :func:`gave_up_reason`)
+AGAIN = "wait for the copy to finish, or export it again"
 
 
 class WavError(Exception):
@@ -168,6 +169,16 @@ def read_wav(path: str | os.PathLike[str], *, require_complete: bool = False) ->
     return info
 
 
+def gave_up_reason(reason: str, path: Path, waited_s: float) -> str:
+    """An "incomplete" ``reason`` restated once waiting is over: the file's name (it is about to move
+    to ``failed/``) and what to do now, instead of the old path and advice to wait."""
+    detail = reason.replace(str(path), path.name).removesuffix(f"; {AGAIN}.")
+    return (
+        f"{detail}; it stayed like that for {waited_s:g} s, so it is treated as broken: "
+        "export or copy it again."
+    )
+
+
 def _invalid(message: str) -> WavError:
     return WavError(ErrorCode.INVALID_AUDIO, message)
 
@@ -180,11 +191,11 @@ def _incomplete_data(info: WavInfo) -> WavError:
     if info.data_declared is None:
         return _cut_short(
             f"{info.path} declares no audio data yet ({info.data_bytes} bytes written after the "
-            f"header; still being written?); {_AGAIN}."
+            f"header; still being written?); {AGAIN}."
         )
     return _cut_short(
         f"{info.path} is incomplete (truncated): its data chunk declares {info.data_declared} bytes "
-        f"but only {info.data_bytes} are on disk (still being copied?); {_AGAIN}."
+        f"but only {info.data_bytes} are on disk (still being copied?); {AGAIN}."
     )
 
 
@@ -192,9 +203,9 @@ def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
     head = fh.read(12)
     if len(head) < 12:
         if size == 0:
-            raise _cut_short(f"{file} is empty (0 bytes); {_AGAIN}.")
+            raise _cut_short(f"{file} is empty (0 bytes); {AGAIN}.")
         if any(magic.startswith(head[:4]) for magic in (b"RIFF", *_LARGE_FORMS)):
-            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {_AGAIN}.")
+            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {AGAIN}.")
     form, _riff_size, wave = struct.unpack("<4sI4s", head.ljust(12, b"\0"))
     if form not in (b"RIFF", *_LARGE_FORMS) or wave != b"WAVE":
         raise _invalid(
@@ -211,7 +222,7 @@ def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
             missing = "fmt" if fmt is None else "data"
             raise _cut_short(
                 f"{file} has no {missing} chunk (it ends after {size} bytes: cut short or still "
-                f"being copied?); {_AGAIN}."
+                f"being copied?); {AGAIN}."
             )
         chunk_id, chunk_size = _CHUNK_HEADER.unpack(header)
         body = pos + _CHUNK_HEADER.size
@@ -226,7 +237,7 @@ def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
                     f"the file is damaged, export it again."
                 )
             if body + chunk_size > size:
-                raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {_AGAIN}.")
+                raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {AGAIN}.")
             fmt = _parse_fmt(file, fh.read(chunk_size))
         elif chunk_id == b"data":
             if fmt is None:

@@ -24,6 +24,7 @@ class Api:
     settings: Settings
     audio: Path
     http: httpx.Client
+    server: ApiServer | None = None
 
 
 def four_node_workflow(wav: Path, name: str = "Footstep_01") -> dict[str, Any]:
@@ -80,7 +81,7 @@ def serving(settings: Settings, status: Any = None) -> Iterator[Api]:
         url = server.start()
         headers = {"Authorization": f"Bearer {settings.server.token}"} if settings.server.token else {}
         with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
-            yield Api(url, engine, settings, settings.server.allowed_roots[0], http)
+            yield Api(url, engine, settings, settings.server.allowed_roots[0], http, server)
     finally:
         server.stop()
         engine.close()

@@ -206,6 +206,16 @@ def test_a_bus_command_failure_answers_with_its_code_and_status(api: Api) -> Non
     assert response.json()["code"] == "OBJECT_NOT_FOUND"
 
 
+def test_the_seeds_post_wwise_create_is_create_sound(api: Api) -> None:
+    wu = "\\Actor-Mixer Hierarchy\\Default Work Unit"
+    response = api.http.post("/wwise/create", json={"name": "SeedForm", "parentPath": wu})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["path"] == wu + "\\SeedForm"
+    same = api.http.post("/wwise/create", json={"name": "X", "parentPath": wu + "\\Nowhere"})
+    assert (same.status_code, same.json()["code"]) == (404, "OBJECT_NOT_FOUND")
+
+
 def test_an_unknown_command_is_a_404_and_the_command_list_has_schemas(api: Api) -> None:
     assert api.http.post("/wwise/no_such_command", json={}).json()["code"] == "NOT_FOUND"
 

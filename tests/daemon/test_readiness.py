@@ -127,6 +127,9 @@ def test_tracker_keeps_waiting_for_a_stalled_writer_then_gives_up_as_invalid(tmp
     clock.advance(2.0)
     ready, _ = tracker.poll()
     assert ready and ready[0].verdict is WaveVerdict.INVALID and "truncated" in ready[0].reason
+    # the sentence goes into failed/a.wav.error.json: the file's name, no old path, no advice to wait
+    assert str(path) not in ready[0].reason and ready[0].reason.startswith("a.wav is incomplete")
+    assert "wait for the copy" not in ready[0].reason and "export or copy it again" in ready[0].reason
 
 
 def test_tracker_reports_vanished_files(tmp_path: Path) -> None:

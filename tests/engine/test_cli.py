@@ -96,6 +96,13 @@ def test_exec_exits_1_when_a_node_fails_and_says_where(cli: Any, tmp_path: Path)
     assert "ok a (emit)" in result.stderr and "FAILED b (fail)" in result.stderr
 
 
+def test_exec_names_a_node_level_error_by_its_node_alone(cli: Any, tmp_path: Path) -> None:
+    document = flow(node("a", "emit"), node("b", "emit"), edges=[("a", "b"), ("b", "a")])
+    result = cli("exec", write_flow(tmp_path, document), "--local")
+    assert result.exit_code == 1
+    assert "[CYCLE_DETECTED] a: " in result.output and "None" not in result.output
+
+
 def test_exec_passes_inputs_and_force(cli: Any, tmp_path: Path) -> None:
     path = write_flow(tmp_path, flow(node("a", "useObject", objectId="$input:obj", label="$input:n"),
                                      inputs={"obj": {"type": "string"}, "n": {"type": "string"}}))

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from wwiseflowd.audit import AuditFilter, AuditTrail
 from wwiseflowd.cli import main
 from wwiseflowd.config import RetentionConfig
+from wwiseflowd.plugins import Plugins
 from wwiseflowd.results import Result
 from wwiseflowd.retention import prune
 from wwiseflowd.store import MemoEntry
@@ -159,3 +160,22 @@ def test_prune_cli_reports_a_dry_run_as_json(state: Path, tmp_path: Path) -> Non
     assert report["dryRun"] and len(report["auditFiles"]) == 1
     assert "Removed: 1 audit file(s)" in cli("prune").stdout
     assert cli("audit", "verify").exit_code == 0
+
+
+def test_the_daemon_worker_prunes_in_the_background_and_stops(tmp_path: Path) -> None:
+    from wwiseflowd.config import settings_for_tests
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.retention import RetentionWorker
+
+    settings = settings_for_tests(tmp_path, retention={"audit_days": 30, "interval_s": 10})
+    with Engine(settings, Plugins().load(entry_points=False)) as engine:
+        log_on(engine.audit_trail, (datetime.now(UTC) - NOW).days + 400)
+        engine.audit_trail.log.clock = lambda: datetime.now(UTC)
+        engine.command("echo_nothing", {})  # today's line (an unknown command is audited too)
+        worker = RetentionWorker(settings.retention, engine, None, first_delay_s=0.01).start()
+        deadline = time.monotonic() + 10
+        while len(list(engine.audit_trail.directory.glob("*.jsonl"))) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker.stop()
+        assert len(list(engine.audit_trail.directory.glob("*.jsonl"))) == 1
+        assert not worker._thread.is_alive() and engine.audit_trail.verify().ok

@@ -171,3 +171,9 @@ def test_real_subprocess_console_script_and_python_dash_m(config_with_broken_plu
                            capture_output=True, text=True, timeout=60)
     assert nodes.returncode == 0, nodes.stderr
     assert "audioCheck" in {entry["type"] for entry in json.loads(nodes.stdout)}
+
+
+def test_config_check_of_a_missing_file_does_not_blame_config(tmp_path: Path) -> None:
+    result = run("config", "check", str(tmp_path / "missing.toml"))
+    assert result.exit_code == 2
+    assert "file not found" in result.stderr and "--config" not in result.stderr

@@ -123,6 +123,7 @@ def test_query_waql_returns_rows_and_explains_a_bad_query(engine: Engine) -> Non
     assert rows.ok and rows.data["count"] == 1 and rows.data["objects"][0]["name"] == "Footstep_A"
     bad = engine.command("query_waql", {"waql": "$ from tpye Sound"})
     assert bad.code == ErrorCode.INVALID_INPUT and "from tpye" in (bad.error or "")
+    assert (bad.error or "").count("rejected") == 1, bad.error  # said once, not "rejected ...: rejected"
 
 
 def test_create_event_makes_one_play_event_per_target(engine: Engine, waapi_sim: Emulator) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -104,3 +106,32 @@ def test_nothing_listening_gives_unavailable_and_backs_off() -> None:
 def test_a_malformed_url_is_unavailable_not_a_crash() -> None:
     result = WaapiAdapter("not a url", connect_timeout=1).connect()
     assert result.code == ErrorCode.WAAPI_UNAVAILABLE
+
+
+def test_the_retry_clause_is_said_once_however_many_calls_failed() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    adapter = WaapiAdapter(f"ws://127.0.0.1:{port}/waapi", connect_timeout=2, reconnect_max_delay=5)
+    adapter.connect()
+    for _ in range(7):
+        last = adapter.get_object("\\Events")
+    assert (last.error or "").count("next attempt in") == 1, last.error
+    assert (last.error or "").count("not reachable") == 1
+    assert "next attempt" not in (adapter.health()["lastError"] or "")
+
+
+def test_a_refused_connection_prints_nothing_outside_the_log() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (
+        "from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter\n"
+        f"print(WaapiAdapter('ws://127.0.0.1:{port}/waapi', connect_timeout=2).connect().code)\n"
+    )
+    # a process of its own: waapi-client writes to the stderr it saw at import, out of pytest's reach
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "WAAPI_UNAVAILABLE", done.stderr
+    stray = [line for line in done.stderr.splitlines()
+             if "ConnectionRefusedError" in line and "DEBUG" not in line]
+    assert stray == []  # at most loguru's debug line (its default sink), never the bare repr

@@ -22,10 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wwiseflowd import __version__
 from wwiseflowd.api.deps import require_token
+from wwiseflowd.api.editor import ASSETS_PREFIX, EditorPages, assets_app
 from wwiseflowd.api.errors import ApiError, result_response
 from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.routes import ROUTERS
-from wwiseflowd.api.security import BodySizeLimit
+from wwiseflowd.api.security import BodySizeLimit, SessionStore
 from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import PathGuard
@@ -80,15 +81,19 @@ def create_app(
     app.state.guard = PathGuard.from_settings(settings)
     #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
     app.state.operations = None
+    #: editor sign-in: one-time login tokens and session cookies (see security.SessionStore)
+    app.state.sessions = SessionStore()
     app.state.metrics = ApiMetrics(status)
     #: set when the server stops, so open event streams end
     app.state.stopping = threading.Event()
 
     for router in ROUTERS:
         app.include_router(router)
+    app.mount(ASSETS_PREFIX, assets_app(), name="editor-assets")
     _install_error_handlers(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(EditorPages)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -13,13 +13,22 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wwiseflowd.api.errors import ApiError
-from wwiseflowd.api.security import token_matches
+from wwiseflowd.api.security import (
+    CSRF_COOKIE,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    SessionStore,
+    token_matches,
+)
 from wwiseflowd.config import Settings
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import LocalOperations
 from wwiseflowd.results import ErrorCode
 
 StatusFn = Callable[[], dict[str, Any]]
+
+#: reachable without credentials: the editor's page and its sign-in
+PUBLIC_PATHS = frozenset({"/", "/auth/session", "/auth/login", "/auth/logout"})
 
 #: documents bearer auth in OpenAPI; the check itself is :func:`require_token`
 bearer_scheme = HTTPBearer(auto_error=False, description="[server] token from wwiseflowd.toml, when set.")
@@ -59,17 +68,29 @@ async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> None:
-    """401 UNAUTHORIZED unless ``[server] token`` is unset or the request carries it as a bearer token."""
+    """401 UNAUTHORIZED unless ``[server] token`` is unset, the request carries it as a bearer token,
+    or it comes from a signed-in editor session (with its CSRF header when it changes something)."""
     token = request.app.state.settings.server.token
-    if not token:
+    if not token or request.url.path in PUBLIC_PATHS:
         return
-    if not token_matches(request.headers.get("authorization"), token):
+    if token_matches(request.headers.get("authorization"), token):
+        return
+    sessions: SessionStore = request.app.state.sessions
+    session = request.cookies.get(SESSION_COOKIE)
+    if sessions.check(session, request.headers.get(CSRF_HEADER), request.method):
+        return
+    if sessions.known(session):
         raise ApiError.of(
             ErrorCode.UNAUTHORIZED,
-            "Missing or wrong bearer token: send 'Authorization: Bearer <token>' with the [server] token "
-            "from wwiseflowd.toml (the daemon's runtime.json holds it too).",
-            headers={"WWW-Authenticate": "Bearer"},
+            f"The editor session's CSRF header is missing or wrong: send '{CSRF_HEADER}' with the value of "
+            f"the {CSRF_COOKIE} cookie on every request that changes something.",
         )
+    raise ApiError.of(
+        ErrorCode.UNAUTHORIZED,
+        "Missing or wrong bearer token: send 'Authorization: Bearer <token>' with the [server] token "
+        "from wwiseflowd.toml (the daemon's runtime.json holds it too).",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -142,6 +142,25 @@ class WorkflowFileDetail(WorkflowFile):
     """A workflow file with its document (null when the file is not valid JSON)."""
 
     document: dict[str, Any] | None = None
+    version: str | None = Field(
+        default=None, description="sha256 of the file's bytes; send it back when saving (conflict detection)."
+    )
+
+
+class SaveWorkflowRequest(BaseModel):
+    """``PUT /workflows/{id}``: the document, and the version of the file it was edited from."""
+
+    document: dict[str, Any]
+    version: str | None = Field(
+        default=None,
+        description='The version GET /workflows/{id} gave; null to create a new file only; "*" to overwrite.',
+    )
+
+
+class WorkflowIdRequest(BaseModel):
+    """The id (and file name) of a renamed or duplicated workflow."""
+
+    newId: str = Field(min_length=1, max_length=100)
 
 
 class Health(BaseModel):

@@ -83,7 +83,16 @@ class ApiServer:
         host, port = self._bound_address(server)
         self.url = f"http://{host}:{port}"
         logger.info("REST API listening on {}", self.url)
+        logger.info("Web editor: {}", self.editor_url())
         return self.url
+
+    def editor_url(self) -> str:
+        """The editor's address; with a token set, it carries a fresh one-time login token (as
+        Jupyter's), which the page exchanges for a session cookie."""
+        base = f"{self.url}/"
+        if not self.settings.server.token:
+            return base
+        return f"{base}?token={self.app.state.sessions.issue_login_token()}"
 
     def _bound_address(self, server: uvicorn.Server) -> tuple[str, int]:
         for srv in server.servers:

@@ -97,8 +97,10 @@ class AuditTrail:
 
     def verify(self) -> VerifyReport:
         """Check the chain, the blobs, and the lines the index recorded (see :func:`verify`)."""
-        expected = self.index.expected_hashes()  # before sync: what was there when last indexed
-        return verify(self.directory, self.blobs, expected)
+        expected = self.index.expected_hashes()  # what was there when last indexed
+        report = verify(self.directory, self.blobs, expected)
+        self.index.sync()  # record the lines seen now, so a later removal shows too
+        return report
 
     def export(self, out: Path, since: datetime | None = None, until: datetime | None = None) -> ExportReport:
         """Write the entries of a time range, verbatim, plus their blobs, as one JSONL file.

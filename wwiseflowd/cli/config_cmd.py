@@ -80,6 +80,8 @@ def show(state: CliState, as_json: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def check(file: Path) -> None:
     """Validate FILE; exit 0 when valid, 2 with each problem (file:line: dotted.key: ...) when not."""
+    if not file.exists():  # named here as an argument, not by --config: say so plainly
+        fail(f"{file}: file not found; check the path (config check FILE takes the file to check)", code=2)
     try:
         loaded = load_config(file)
     except ConfigError as exc:

@@ -26,26 +26,48 @@ from wwiseflowd.cli import CliState, echo_json, fail
     show_default=True,
     help="With --simulate: delay each emulated WAAPI call (to feel a real Wwise).",
 )
+@click.option(
+    "--progress",
+    type=click.Choice(["auto", "text", "json", "off"]),
+    default="auto",
+    show_default=True,
+    help="What the daemon is doing, on stdout: files seen, settling, waiting, imported, failed. "
+    "auto = text on a terminal, JSON lines otherwise.",
+)
 @click.pass_obj
-def run_cmd(state: CliState, config_path: Path | None, simulate: bool, sim_latency_ms: float) -> None:
+def run_cmd(
+    state: CliState, config_path: Path | None, simulate: bool, sim_latency_ms: float, progress: str
+) -> None:
     """The daemon, in the foreground: drop folders, workflow files, REST. Stop with Ctrl+C or SIGTERM."""
     from wwiseflowd import logs
     from wwiseflowd.daemon import AlreadyRunning, RunOptions, run_daemon
+    from wwiseflowd.progress import resolve_mode
 
     if config_path is not None:
         state.config_path = config_path
     settings = state.settings
-    if settings.logging.json_file:
+    # on a terminal the progress lines say what INFO logs would, so the console shows warnings and up
+    # (unless -v/--log-level asked otherwise); the JSON log file keeps the configured level
+    on_terminal = resolve_mode(progress, sys.stdout) == "text"  # type: ignore[arg-type]
+    quiet = on_terminal and not state.level_from_flags and state.log_level in ("INFO", "SUCCESS")
+    console_level = "WARNING" if quiet else None
+    if settings.logging.json_file or console_level:
         logs.configure(
             state.log_level,
-            json_file=settings.paths.logs_dir / "wwiseflowd.jsonl",
+            json_file=settings.paths.logs_dir / "wwiseflowd.jsonl" if settings.logging.json_file else None,
             rotation=settings.logging.rotation,
             retention=settings.logging.retention,
+            console_level=console_level,
         )
     try:
         code = run_daemon(
             settings,
-            RunOptions(simulate=simulate, config_path=state.loaded.source, sim_latency_ms=sim_latency_ms),
+            RunOptions(
+                simulate=simulate,
+                config_path=state.loaded.source,
+                sim_latency_ms=sim_latency_ms,
+                progress=progress,
+            ),
         )
     except AlreadyRunning as exc:
         fail(str(exc), code=3)

@@ -75,14 +75,19 @@ def _progress_line(event: dict[str, Any]) -> str | None:
     return None
 
 
+def error_place(err: dict[str, Any]) -> str:
+    """Where a compile error is: ``node.field``, the node alone, the field alone, or ``-``."""
+    parts = [str(part) for part in (err.get("nodeId"), err.get("field")) if part]
+    return ".".join(parts) or "-"
+
+
 def _summary(result: dict[str, Any]) -> list[str]:
     lines = [f"{'OK' if result['ok'] else 'FAILED'}  {result['workflowId']}  {result['executionId']}  "
              f"{result['durationMs']:.0f} ms"]
     if not result["ok"]:
         lines.append(f"  {result.get('code')}: {result.get('error')}")
         for err in result.get("errors") or []:
-            where = f"{err['nodeId']}.{err['field']}" if err.get("nodeId") else (err.get("field") or "-")
-            lines.append(f"    [{err['code']}] {where}: {err['message']}")
+            lines.append(f"    [{err['code']}] {error_place(err)}: {err['message']}")
         if result.get("rolledBack"):
             lines.append("  The run was rolled back: the project is as it was before.")
     return lines
@@ -191,8 +196,7 @@ def _fail_result(result: Result, as_json: bool) -> None:
     lines = [f"{result.code}: {result.error}"]
     errors = result.data.get("errors") if isinstance(result.data, dict) else None
     for err in errors or []:
-        where = f"{err['nodeId']}.{err['field']}" if err.get("nodeId") else (err.get("field") or "-")
-        lines.append(f"    [{err['code']}] {where}: {err['message']}")
+        lines.append(f"    [{err['code']}] {error_place(err)}: {err['message']}")
     fail("\n".join(lines))
 
 

@@ -244,13 +244,13 @@ class BatchProcessor:
             }
         )
         logger.info(
-            "Batch {} of {}: {} imported, {} failed, {} already there (execution {})",
+            "Batch {} of {}: {} imported, {} failed, {} already there{}",
             ctx.batch.id,
             ctx.rule.id,
             finished.imported,
             finished.failed,
             finished.skipped,
-            ctx.execution_id,
+            f" (execution {ctx.execution_id})" if ctx.execution_id else " (no run: nothing was importable)",
         )
         return None
 

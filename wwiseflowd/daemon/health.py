@@ -64,6 +64,9 @@ def daemon_status(daemon: Daemon) -> dict[str, Any]:
         "watchers": {w["root"]: w for w in watchers.values()},
         "batches": [b.as_dict() for b in daemon.journal.recent_batches(20)],
         "failures": [f.as_dict() for f in daemon.journal.recent_failures(20)],
+        # the editor's drop-folder page: the latest files whatever their state, and unfinished batches
+        "files": [f.as_dict() for f in daemon.journal.recent_files(50)],
+        "waitingBatches": [b.as_dict() for b in waiting],
         "workflows": daemon.library.status(),
         "problems": problems,
     }

@@ -125,18 +125,37 @@ class DropRule:
         if replaced_since(source, record):
             return REPLACED_NOTE
         action = self.config.on_success
+        self._forget_failure(record)
         try:
             if action == "delete":
                 source.unlink()
+                self._prune_empty_dirs(source.parent)
                 return "deleted after import"
             if action == "move":
                 dest = _free_destination(self.processed_root / record.rel_path, record.sha256)
                 _move(source, dest)
+                self._prune_empty_dirs(source.parent)
                 return f"moved to {dest}"
         except OSError as exc:
             logger.warning("Could not {} {} after import: {}", action, source, exc)
             return f"could not {action} it: {exc.strerror or exc}"
         return None
+
+    def _forget_failure(self, record: DropRecord) -> None:
+        """An earlier failure of this file was fixed: its ``.error.json`` would now say something false."""
+        for stale in (Path(record.path), self.failed_root / record.rel_path):
+            stale.with_name(stale.name + ".error.json").unlink(missing_ok=True)
+
+    def _prune_empty_dirs(self, folder: Path) -> None:
+        """Remove sub-folders of the drop folder that moving files out of left empty (never the
+        drop folder itself; a folder something was just written into is not empty and stays)."""
+        root = self.folder
+        while folder != root and folder.is_relative_to(root):
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
 
     def after_failure(
         self, record: DropRecord, *, code: str, reason: str, execution_id: str | None
@@ -159,6 +178,7 @@ class DropRule:
             if self.config.on_failure == "move" and source.exists():
                 dest = _free_destination(self.failed_root / record.rel_path, None)
                 _move(source, dest)
+                self._prune_empty_dirs(source.parent)
             else:
                 dest = source
             dest.with_name(dest.name + ".error.json").write_text(

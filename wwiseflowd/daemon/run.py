@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,8 @@ class RunOptions:
     stop_event: threading.Event | None = None
     timing: DaemonTiming | None = None
     sim_latency_ms: float = 0.0
+    #: progress lines on stdout (wwiseflowd.progress): auto = text on a terminal, else JSON lines
+    progress: str = "off"
 
 
 def _start_emulator(settings: Settings, latency_ms: float) -> Any:
@@ -67,6 +70,20 @@ def _start_api(
     doors.add_routes(server.app)
     server.start()
     return server
+
+
+def _start_progress(mode: str, daemon: Daemon, engine: Any) -> Any:
+    """The terminal's progress display, fed by the daemon's status and events (None when off)."""
+    from wwiseflowd.progress import ProgressFeed, resolve_mode
+
+    resolved = resolve_mode(mode, sys.stdout)  # type: ignore[arg-type]
+    if resolved == "off":
+        return None
+
+    def files_of(batch_id: int) -> list[dict[str, Any]]:
+        return [record.as_dict() for record in daemon.journal.batch_files(batch_id)]
+
+    return ProgressFeed(daemon.status, files_of, engine.events, sys.stdout, resolved).start()
 
 
 def _install_signals(stop: threading.Event) -> dict[int, Any]:
@@ -102,6 +119,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     engine: Any = None
     daemon: Daemon | None = None
     api: Any = None
+    progress: Any = None
     doors: FrontDoors | None = None
     try:
         if options.simulate:
@@ -118,6 +136,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         status = _with_doors(daemon.status, doors)
         api = _start_api(engine, settings, status, doors)
         doors.start()
+        progress = _start_progress(options.progress, daemon, engine)
         _write_runtime(instance, settings, options, daemon, api, sim, front_doors=doors.addresses())
         summary = f"watching {len(daemon.rules)} folder(s)" + (f", REST at {api.url}" if api else "")
         summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
@@ -130,6 +149,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     finally:
         started = time.monotonic()
         _close_all(
+            ("progress display", progress, "stop"),
             ("front doors", doors, "stop"),
             ("REST server", api, "stop"),
             ("watchers", daemon, "stop"),

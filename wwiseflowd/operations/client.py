@@ -97,6 +97,23 @@ class DaemonClient:
         """GET /workflows/{id}."""
         return self._data("GET", f"/workflows/{quote(workflow_id)}")
 
+    def save_workflow(self, workflow_id: str, document: dict[str, Any], version: str | None) -> Result:
+        """PUT /workflows/{id}."""
+        body = {"document": document, "version": version}
+        return self._data("PUT", f"/workflows/{quote(workflow_id)}", json=body)
+
+    def rename_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """POST /workflows/{id}/rename."""
+        return self._data("POST", f"/workflows/{quote(workflow_id)}/rename", json={"newId": new_id})
+
+    def duplicate_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """POST /workflows/{id}/duplicate."""
+        return self._data("POST", f"/workflows/{quote(workflow_id)}/duplicate", json={"newId": new_id})
+
+    def delete_workflow(self, workflow_id: str) -> Result:
+        """DELETE /workflows/{id}."""
+        return self._result("DELETE", f"/workflows/{quote(workflow_id)}")
+
     def start(self, request: RunRequest) -> Result:
         """POST /workflows/execute?async=true."""
         accepted = self._data("POST", "/workflows/execute", params={"async": "true"}, json=_body(request))

@@ -78,8 +78,10 @@ class PathGuard:
 
     ``allowed_roots`` from ``[server]``; when that list is empty, the drop folders of the
     ``[[watch]]`` rules are the roots; when there are none either, no file path is accepted.
-    Paths are resolved (symlinks, ``..``, ``~``) before the check; relative paths resolve against
-    the daemon's working directory, so send absolute paths.
+    Paths are resolved (symlinks, ``..``, ``~``) before the check. A relative path is refused
+    (INVALID_INPUT): a document sent to the daemon has no folder of its own, and the daemon's
+    working directory is an accident of how it was started. ``wwiseflowd exec`` makes a file's
+    paths absolute (from the current directory, defaults from the file's folder) before sending.
     """
 
     def __init__(self, roots: Iterable[Path]) -> None:
@@ -94,6 +96,13 @@ class PathGuard:
     def check_path(self, value: str, where: str) -> Result:
         """Ok (data: the resolved path) when ``value`` lies under an allowed root; FORBIDDEN or
         INVALID_INPUT otherwise."""
+        if not _is_absolute(value):
+            return Result.failure(
+                ErrorCode.INVALID_INPUT,
+                f"{where}: {value!r} is a relative path, and a document sent to the daemon has no "
+                f"folder to resolve it from. Send an absolute path (for a workflow input: "
+                f'"inputs": {{"<name>": "/abs/path/file.wav"}}), or run the file with wwiseflowd exec.',
+            )
         try:
             resolved = Path(value).expanduser().resolve()
         except (OSError, ValueError, RuntimeError):

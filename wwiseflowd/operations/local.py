@@ -12,9 +12,10 @@ from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
 from wwiseflowd.events import Subscription
 from wwiseflowd.operations.guard import PathGuard
-from wwiseflowd.operations.library import scan_workflow_files
+from wwiseflowd.operations.library import describe_workflow_file, scan_workflow_files
 from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.operations.protocol import EventSink, RunRequest
+from wwiseflowd.operations.workflow_store import WorkflowStore, file_version
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import ExecutionResult, new_execution_id
 from wwiseflowd.store import ExecutionStatus
@@ -84,12 +85,44 @@ class LocalOperations:
             if "document" not in entry:
                 read = read_workflow_file(Path(entry["file"]))
                 entry = {**entry, "document": read.data if read.ok else None}
-            return Result.success(entry)
+            # the version a later save names, so a file changed on disk meanwhile is a conflict
+            return Result.success({**entry, "version": file_version(Path(entry["file"]))})
+        # a file saved a moment ago may not have reached the daemon's watcher yet
+        on_disk = self._store().find(workflow_id)
+        if on_disk is not None:
+            described = describe_workflow_file(self.engine, on_disk)
+            return Result.success({**described, "version": file_version(on_disk)})
         return Result.failure(
             ErrorCode.NOT_FOUND,
             f"No workflow file has id {workflow_id!r} in {self.engine.settings.paths.workflows_dir}; "
             f"listing the workflows shows the ids.",
         )
+
+    def save_workflow(self, workflow_id: str, document: dict[str, Any], version: str | None) -> Result:
+        """Write a workflow file (CONFLICT when ``version`` is not the one on disk; see WorkflowStore)."""
+        return self._described(self._store().save(workflow_id, document, version))
+
+    def rename_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """Give a workflow file a new id and file name."""
+        return self._described(self._store().rename(workflow_id, new_id))
+
+    def duplicate_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """Copy a workflow file under a new id."""
+        return self._described(self._store().duplicate(workflow_id, new_id))
+
+    def delete_workflow(self, workflow_id: str) -> Result:
+        """Delete a workflow file."""
+        return self._store().delete(workflow_id)
+
+    def _store(self) -> WorkflowStore:
+        return WorkflowStore(self.engine.settings.paths.workflows_dir)
+
+    def _described(self, written: Result) -> Result:
+        """A written file as get_workflow shows it (compiled now; the watcher may not have seen it yet)."""
+        if not written.ok:
+            return written
+        described = describe_workflow_file(self.engine, Path(written.data["file"]))
+        return Result.success({**described, "version": written.data["version"]})
 
     def _workflow_entries(self) -> list[dict[str, Any]]:
         if self.status is not None:

@@ -92,6 +92,23 @@ class Operations(Protocol):
         """One workflow file with its ``document``; NOT_FOUND when no file has that id."""
         ...
 
+    def save_workflow(self, workflow_id: str, document: dict[str, Any], version: str | None) -> Result:
+        """Write a workflow file; ``version`` None creates only, ``"*"`` overwrites, else must match
+        the file's (CONFLICT when it changed on disk). ``data`` as get_workflow, with ``version``."""
+        ...
+
+    def rename_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """Give a workflow file a new id and file name; CONFLICT when ``new_id`` is taken."""
+        ...
+
+    def duplicate_workflow(self, workflow_id: str, new_id: str) -> Result:
+        """Copy a workflow file under ``new_id``; CONFLICT when it is taken."""
+        ...
+
+    def delete_workflow(self, workflow_id: str) -> Result:
+        """Delete a workflow file; NOT_FOUND when no file has that id."""
+        ...
+
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """One bus command (``create_sound`` ...), after the path check."""
         ...

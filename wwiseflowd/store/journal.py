@@ -583,10 +583,17 @@ class Journal:
         return self._batches("ORDER BY id DESC LIMIT ?", (limit,))
 
     def recent_failures(self, limit: int = 20) -> list[DropRecord]:
-        """Newest failed files first."""
+        """Newest failed files first; a failure a later import of the same file fixed is not listed."""
         return self._files(
-            "WHERE state = ? ORDER BY updated_at DESC LIMIT ?", (FileState.FAILED.value, limit)
+            "WHERE state = ? AND NOT EXISTS (SELECT 1 FROM drop_files AS fixed WHERE fixed.rule = "
+            "drop_files.rule AND fixed.rel_path = drop_files.rel_path AND fixed.state = ? AND "
+            "fixed.updated_at >= drop_files.updated_at) ORDER BY updated_at DESC LIMIT ?",
+            (FileState.FAILED.value, FileState.DONE.value, limit),
         )
+
+    def recent_files(self, limit: int = 50) -> list[DropRecord]:
+        """Most recently changed files first, whatever their state (the editor's drop-folder page)."""
+        return self._files("ORDER BY updated_at DESC, id DESC LIMIT ?", (limit,))
 
     def waiting_batches(self) -> list[BatchRecord]:
         """Batches not finished yet, oldest first."""

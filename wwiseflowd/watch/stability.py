@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
+from wwiseflowd.wav import gave_up_reason
 
 Clock = Callable[[], float]
 
@@ -143,9 +144,7 @@ class StabilityTracker:
                     entry.reason = f"incomplete: {probe.reason}"
                     continue
                 probe = WaveProbe(
-                    WaveVerdict.INVALID,
-                    f"{probe.reason} (unchanged for {self.incomplete_timeout_s:g} s, so it is "
-                    f"treated as broken)",
+                    WaveVerdict.INVALID, gave_up_reason(probe.reason, path, self.incomplete_timeout_s)
                 )
             del self._pending[path]
             ready.append(ReadyFile(path, stat[0], stat[1], probe.verdict, probe.reason))

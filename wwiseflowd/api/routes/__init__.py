@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from wwiseflowd.api.routes import audit, events, executions, health, metrics, nodes, workflows, wwise
+from wwiseflowd.api.routes import (
+    audit,
+    auth,
+    drops,
+    editor,
+    events,
+    executions,
+    health,
+    metrics,
+    nodes,
+    workflow_files,
+    workflows,
+    wwise,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     workflows.router,
@@ -15,4 +28,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     metrics.router,
     audit.router,
+    workflow_files.router,
+    drops.router,
+    auth.router,
+    editor.router,
 )

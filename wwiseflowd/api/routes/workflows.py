@@ -82,9 +82,11 @@ async def execute_workflow(
     The request waits on the event loop, not on a threadpool thread, so long runs never starve
     the routes that answer at once (health, events, metrics)."""
     document, options = unpack(body)
+    # the editor says who it is, so the execution history can tell its runs apart
+    source = "editor" if request.headers.get("x-wwiseflowd-source") == "editor" else "rest"
     run = RunRequest(
         document=document, inputs=options.inputs, force=options.force, rollback=options.rollback,
-        execution_id=options.executionId, source="rest", project=options.project,
+        execution_id=options.executionId, source=source, project=options.project,
     )
     started = await run_in_threadpool(ops.start, run)
     if not started.ok:

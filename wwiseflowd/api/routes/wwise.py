@@ -37,6 +37,25 @@ def list_commands(engine: EngineDep) -> list[Command]:
     ]
 
 
+#: the seed's REST forms, kept working: alias -> bus command
+COMMAND_ALIASES: dict[str, str] = {"create": "create_sound"}
+
+
+@router.post(
+    "/create",
+    operation_id="createSoundAlias",
+    response_model=Result,
+    summary="Alias of POST /wwise/create_sound (the seed's form)",
+    include_in_schema=False,  # a compatibility spelling, documented in docs/rest.md; one operation in OpenAPI
+)
+def create_alias(
+    ops: OpsDep,
+    payload: Annotated[dict[str, Any], Body(description="The create_sound input (see GET /wwise).")] = {},  # noqa: B006
+) -> Response:
+    """Exactly ``POST /wwise/create_sound``."""
+    return result_response(ops.command(COMMAND_ALIASES["create"], payload))
+
+
 @router.post(
     "/{command}",
     operation_id="runCommand",

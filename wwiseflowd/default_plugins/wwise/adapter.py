@@ -269,7 +269,7 @@ class WaapiAdapter:
             try:
                 self._ensure_session()
             except Unavailable as exc:
-                return self._unavailable(str(exc))
+                return self._unavailable(exc)
             return Result.success(self._info.model_dump())
 
     def close(self) -> None:
@@ -471,7 +471,10 @@ class WaapiAdapter:
         result = self._call(OBJECT_GET, {"waql": text}, {"return": list(fields)})
         if not result.ok:
             if result.code == ErrorCode.INVALID_INPUT:
-                return Result.failure(result.code, f"Wwise rejected the WAQL query {text!r}: {result.error}")
+                # Wwise's own words, not _failure's sentence about the arguments (said once, not twice)
+                reason = (result.data or {}).get("message") or result.error
+                return Result.failure(result.code, f"Wwise rejected the WAQL query {text!r}: {reason}",
+                                      data=result.data)
             return result
         return Result.success(result.data.get("return") or [])
 
@@ -959,7 +962,7 @@ class WaapiAdapter:
                 self._drop_session()
                 if attempt + 1 < attempts:
                     continue
-                return self._unavailable(str(exc))
+                return self._unavailable(exc)
             except CallTimeout as exc:
                 self._drop_session()
                 self._last_error = str(exc)
@@ -982,10 +985,7 @@ class WaapiAdapter:
             self._drop_session()
         now = time.monotonic()
         if now < self._next_attempt:
-            raise Unavailable(
-                f"{self._last_error or 'the last attempt failed'}; next attempt in "
-                f"{self._next_attempt - now:.1f} s"
-            )
+            raise _BackingOff(self._last_error or "the last attempt failed", self._next_attempt - now)
         try:
             session = Session.open(self.url, self.connect_timeout)
             self._read_info(session)
@@ -1063,12 +1063,14 @@ class WaapiAdapter:
 
     # -- failures ----------------------------------------------------------------------------------
 
-    def _unavailable(self, reason: str) -> Result:
-        self._last_error = reason
+    def _unavailable(self, exc: Unavailable) -> Result:
+        # the reason is stored bare: a retry clause kept in it would be repeated by every later message
+        reason = self._last_error = str(exc)
+        when = f" (next attempt in {exc.retry_in:.1f} s)" if isinstance(exc, _BackingOff) else ""
         return Result.failure(
             ErrorCode.WAAPI_UNAVAILABLE,
-            f"Wwise is not reachable at {self.url}: {reason}. Start Wwise Authoring with WAAPI enabled "
-            "(User Preferences > Enable Wwise Authoring API) or fix [wwise] url.",
+            f"Wwise is not reachable at {self.url}: {reason}{when}. Start Wwise Authoring with WAAPI "
+            "enabled (User Preferences > Enable Wwise Authoring API) or fix [wwise] url.",
         )
 
     def _busy(self, uri: str) -> Result:
@@ -1101,7 +1103,17 @@ class WaapiAdapter:
             sentence = f"Wwise rejected the arguments of {uri}: {message}"
         else:
             sentence = f"Wwise reported {exc.uri} for {uri}: {message}"
-        return Result.failure(code, sentence, data={"uri": exc.uri, "details": exc.kwargs.get("details")})
+        return Result.failure(
+            code, sentence, data={"uri": exc.uri, "details": exc.kwargs.get("details"), "message": message}
+        )
+
+
+class _BackingOff(Unavailable):
+    """Not even tried: the last connection attempt failed ``retry_in`` seconds before the next is due."""
+
+    def __init__(self, reason: str, retry_in: float) -> None:
+        super().__init__(reason)
+        self.retry_in = retry_in
 
 
 class _Acquire:

@@ -25,6 +25,23 @@ from typing import Any
 
 from loguru import logger
 from waapi import CannotConnectToWaapiException, PerCallbackThreadExecutor, WaapiClient, WaapiRequestFailed
+from waapi.wamp import ak_autobahn
+
+
+class _WaapiStderr:
+    """waapi-client prints a failed connection (``ConnectionRefusedError(111, ...)``) straight to
+    stderr, outside the log format; the Result we return already says it, so it goes to the debug log."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.debug("waapi-client: {}", text.strip())
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+
+ak_autobahn.stderr = _WaapiStderr()  # the module bound sys.stderr at import: replace that name
 
 
 class SessionError(Exception):

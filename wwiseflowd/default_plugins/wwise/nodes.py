@@ -169,6 +169,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=run_audio_import,
         verify=audio_import_verify,
         resource=RESOURCE,
+        modes=(("objectId", "filePath"), ("files", "targetPath")),
     ),
     NodeSpec(
         type="setOutputBus",

@@ -1,0 +1,63 @@
+"""Drops the files recorded in docs/demo-session.md into a running ``make demo``.
+
+    .venv/bin/python demo/drop_scenario.py
+
+A burst of 40 WAVs, then a WAV whose writer stalls half-way for ~15 s before finishing it (the
+daemon waits, saying for how long), and a file that is not a WAV at all (it fails, with the reason
+in failed/<name>.error.json).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+import time
+import wave
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DROP = HERE / "drop"
+RATE = 48_000
+
+
+def wav_bytes(seconds: float, pitch: float) -> bytes:
+    """A mono 16-bit WAV in memory."""
+    frames = b"".join(
+        struct.pack("<h", int(12000 * math.sin(2 * math.pi * pitch * i / RATE) * math.exp(-i / RATE * 8)))
+        for i in range(int(RATE * seconds))
+    )
+    tmp = HERE / "state" / "scenario.tmp.wav"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(tmp), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(frames)
+    data = tmp.read_bytes()
+    tmp.unlink()
+    return data
+
+
+def main() -> int:
+    burst = DROP / "Burst"
+    burst.mkdir(parents=True, exist_ok=True)
+    for i in range(40):
+        (burst / f"Impact_Metal_{i + 1:02d}.wav").write_bytes(wav_bytes(0.05, 200 + 20 * i))
+    print("dropped a burst of 40 WAVs into", burst)
+    time.sleep(6)
+    stalled = DROP / "Music_Stinger.wav"
+    data = wav_bytes(0.5, 440)
+    with stalled.open("wb") as out:
+        out.write(data[: len(data) // 2])  # the writer stalls half-way...
+        out.flush()
+        (DROP / "Notes.wav").write_bytes(b"This is a text file saved with the wrong extension.\n" * 20)
+        print("wrote half of", stalled, "and a file that is not a WAV")
+        time.sleep(15)
+        out.write(data[len(data) // 2 :])  # ...and finishes
+    print("finished", stalled)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

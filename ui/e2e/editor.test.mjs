@@ -1,0 +1,175 @@
+// Browser tests of the web editor: Debian's chromium driven by playwright-core against a real daemon
+// (emulator, engine, drop folder, REST) that tests/ui/test_editor_browser.py starts and describes in
+// WF_* environment variables. Steps run in order and share one page, as a sound designer would.
+import assert from "node:assert/strict";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, afterEach, before, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through pytest (tests/ui)`);
+  return value;
+};
+const URL = env("WF_URL");
+const SHOTS = process.env.WF_SCREENSHOTS || "";
+const WAIT = { timeout: Number(process.env.WF_WAIT_MS || 15_000) };
+const FLOW_ID = "editor-four-node";
+
+let browser;
+let page;
+const pageErrors = [];
+
+const node = (id) => page.locator(`[data-node-id="${id}"]`);
+const shot = async (name) => { if (SHOTS) await page.screenshot({ path: join(SHOTS, name) }); };
+
+async function dropFromPalette(type, x, y) {
+  const pane = page.locator(".react-flow__pane");
+  await page.locator(`.palette-item[data-node-type="${type}"]`).dragTo(pane, { targetPosition: { x, y } });
+}
+
+async function connect(sourceId, output, targetId, input) {
+  const from = node(sourceId).locator(output === "__order" ? ".react-flow__handle-bottom" : `[data-output="${output}"] .react-flow__handle`);
+  const to = node(targetId).locator(input === "__order" ? ".react-flow__handle-top" : `[data-field="${input}"] .react-flow__handle`);
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function fill(nodeId, values) {
+  await node(nodeId).locator(".wf-node-title").click();
+  await page.locator(`[data-inspector-node="${nodeId}"]`).waitFor(WAIT);
+  for (const [field, value] of Object.entries(values)) {
+    await page.locator(`[data-inspector-node="${nodeId}"] #root_${field}`).fill(value);
+  }
+}
+
+async function statuses(ids) {
+  return Promise.all(ids.map((id) => node(id).getAttribute("data-status")));
+}
+
+async function waitStatuses(ids, wanted) {
+  await page.waitForFunction(
+    ([ids, wanted]) => ids.every((id) => wanted.includes(document.querySelector(`[data-node-id="${id}"]`)?.getAttribute("data-status"))),
+    [ids, wanted], WAIT,
+  );
+}
+
+const NODES = ["createSound1", "audioImport1", "setOutputBus1", "projectSave1"];
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: env("WF_CHROMIUM"), args: ["--no-sandbox"] });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("dialog", (dialog) => dialog.dismiss());
+});
+
+let step = 0;
+afterEach(async () => {
+  // WF_TRACE=<dir>: the page after each step, to see where a failing run went wrong
+  step += 1;
+  if (process.env.WF_TRACE) await page?.screenshot({ path: join(process.env.WF_TRACE, `editor-step-${step}.png`) }).catch(() => {});
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test("the palette lists every node type GET /nodes returns", async () => {
+  await page.goto(URL);
+  await page.locator(".palette-item").first().waitFor(WAIT);
+  const types = await (await page.request.get(`${URL}/nodes`)).json();
+  for (const info of types) {
+    assert.equal(await page.locator(`.palette-item[data-node-type="${info.type}"]`).count(), 1, info.type);
+  }
+  await page.locator(".palette-search").fill("import");
+  assert.equal(await page.locator(".palette-item").count(), types.filter((t) => `${t.type} ${t.title} ${t.description}`.toLowerCase().includes("import")).length);
+  await page.locator(".palette-search").fill("");
+});
+
+test("building the four-node workflow by drag and connect; validation errors appear and disappear", async () => {
+  await dropFromPalette("createSound", 30, 150);
+  await node("createSound1").waitFor(WAIT);
+  // a createSound without name and parent is an error, shown on the node with its code and field
+  await node("createSound1").locator("[data-error-code]").first().waitFor(WAIT);
+  assert.equal(await node("createSound1").locator("[data-error-code]").first().getAttribute("data-error-code"), "INVALID_INPUT");
+  assert.ok(await node("createSound1").locator(".field-error").count() >= 1);
+  await dropFromPalette("audioImport", 300, 10);
+  await dropFromPalette("setOutputBus", 300, 460);
+  await dropFromPalette("projectSave", 600, 300);
+  for (const id of NODES) await node(id).waitFor(WAIT);
+  await fill("createSound1", { name: "EditorFootstep", parentPath: env("WF_TARGET") });
+  await connect("createSound1", "objectId", "audioImport1", "objectId");
+  await connect("createSound1", "objectId", "setOutputBus1", "objectId");
+  await fill("audioImport1", { filePath: env("WF_WAV") });
+  await fill("setOutputBus1", { busPath: env("WF_BUS") });
+  await connect("audioImport1", "__order", "projectSave1", "__order");
+  await connect("setOutputBus1", "__order", "projectSave1", "__order");
+  await page.waitForFunction(() => document.querySelectorAll("[data-node-id] [data-error-code]").length === 0, null, WAIT);
+  assert.equal(await page.locator(".react-flow__edge").count(), 4);
+  await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+  await shot("editor-build.png");
+});
+
+test("save writes the workflow file; a file changed on disk meanwhile is a conflict", async () => {
+  await page.locator(".workflow-id").fill(FLOW_ID);
+  await page.locator("button.save").click();
+  await page.locator('[data-message="ok"]').waitFor(WAIT);
+  assert.match(page.url(), new RegExp(`\\?workflow=${FLOW_ID}$`));
+  const file = join(env("WF_WORKFLOWS"), `${FLOW_ID}.json`);
+  const saved = JSON.parse(readFileSync(file, "utf8"));
+  assert.deepEqual(saved.nodes.map((n) => n.type), ["createSound", "audioImport", "setOutputBus", "projectSave"]);
+  assert.equal(saved.nodes[1].data.objectId, "$from:createSound1:$output:objectId");
+  assert.ok(saved.nodes.every((n) => Number.isFinite(n.position.x)));
+  // someone edits the file by hand; the editor's save is refused (the confirm to overwrite is dismissed)
+  writeFileSync(file, JSON.stringify({ ...saved, name: "edited by hand" }, null, 2));
+  await page.locator("button.save").click();
+  await page.locator('[data-message="error"]').waitFor(WAIT);
+  assert.match(await page.locator('[data-message="error"]').textContent(), /changed on disk/);
+  assert.equal(JSON.parse(readFileSync(file, "utf8")).name, "edited by hand");
+});
+
+test("/?workflow=<id> opens the file; running it turns every node ok, re-running shows cached", async () => {
+  await page.goto(`${URL}/?workflow=${FLOW_ID}`);
+  for (const id of NODES) await node(id).waitFor(WAIT);
+  assert.deepEqual(await statuses(NODES), ["idle", "idle", "idle", "idle"]);
+  await page.locator("button.run").click();
+  await waitStatuses(NODES, ["ok"]);
+  await page.locator('.run-summary[data-run-status="succeeded"]').waitFor(WAIT);
+  await shot("editor-run.png");
+  await page.locator("button.run").click();
+  await page.waitForFunction(() => document.querySelector(".run-summary")?.getAttribute("data-run-status") === "running" || true);
+  await waitStatuses(["createSound1", "audioImport1", "setOutputBus1"], ["cached"]);
+  await page.locator('.run-summary[data-run-status="succeeded"]').waitFor(WAIT);
+});
+
+test("the execution history lists the runs; opening one shows its graph coloured by its results", async () => {
+  await page.goto(`${URL}/executions`);
+  const rows = page.locator("tr[data-execution-id]");
+  await rows.first().waitFor(WAIT);
+  assert.equal(await rows.first().locator("td").nth(3).textContent(), "editor");
+  await page.locator("select").nth(1).selectOption("editor");
+  await rows.first().locator("a").click();
+  await page.waitForURL(/\/executions\/exec_/);
+  for (const id of NODES) await node(id).waitFor(WAIT);
+  await waitStatuses(["createSound1", "audioImport1", "setOutputBus1"], ["cached"]);
+  await shot("editor-execution.png");
+});
+
+test("a WAV dropped into the drop folder appears on the drop-folder page", async () => {
+  await page.goto(`${URL}/drops`);
+  await page.locator("table.rules tr[data-path]").first().waitFor(WAIT);
+  copyFileSync(env("WF_WAV"), join(env("WF_DROP"), "Dropped_Footstep.wav"));
+  await page.locator('table.files tr[data-path="Dropped_Footstep.wav"][data-state="done"]').waitFor(WAIT);
+  await page.locator("table.batches tr").nth(1).waitFor(WAIT);
+  await shot("editor-drops.png");
+});
+
+test("no uncaught errors in the page", () => {
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,98 @@
+// Executions: the history list with filters, and one execution's graph coloured by its node results.
+import { Background, Controls, ReactFlow, ReactFlowProvider, applyNodeChanges, type Node, type NodeChange } from "@xyflow/react";
+import { useEffect, useMemo, useState } from "react";
+import { api } from "./api";
+import { GraphContext } from "./context";
+import { nodeTypes } from "./FlowNode";
+import { toFlowEdges, toFlowNodes, typeMap } from "./flow";
+import { formatMs, stateOfResult, type ExecutionResult } from "./status";
+import { wiresOf, type NodeTypeInfo, type WorkflowDoc } from "./workflow";
+
+const SOURCES = ["", "editor", "rest", "cli", "daemon", "mcp"];
+const STATUSES = ["", "running", "succeeded", "failed", "cancelled"];
+
+export function ExecutionList() {
+  const [items, setItems] = useState<ExecutionResult[]>([]);
+  const [status, setStatus] = useState("");
+  const [source, setSource] = useState("");
+  const [workflow, setWorkflow] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const query = new URLSearchParams({ limit: "200", ...(status ? { status } : {}) });
+    api.executions(query.toString()).then((page) => setItems(page.items)).catch((e) => setError(String(e.message)));
+  }, [status]);
+  const shown = items.filter((item) => (!source || item.source === source) && (!workflow || item.workflowId.includes(workflow)));
+  return (
+    <div className="page">
+      <h2>Executions</h2>
+      <div className="filters">
+        <label>status <select value={status} onChange={(e) => setStatus(e.target.value)}>{STATUSES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
+        <label>source <select value={source} onChange={(e) => setSource(e.target.value)}>{SOURCES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
+        <label>workflow <input value={workflow} onChange={(e) => setWorkflow(e.target.value)} /></label>
+      </div>
+      {error && <p className="message error">{error}</p>}
+      <table className="executions">
+        <thead><tr><th>execution</th><th>workflow</th><th>status</th><th>source</th><th>duration</th><th>started</th></tr></thead>
+        <tbody>
+          {shown.map((item) => (
+            <tr key={item.executionId} data-execution-id={item.executionId} data-status={item.status}>
+              <td><a href={`/executions/${item.executionId}`}>{item.executionId}</a></td>
+              <td>{item.workflowId}</td><td className={`status-${item.status}`}>{item.status}</td>
+              <td>{item.source}</td><td>{formatMs(item.durationMs)}</td><td>{item.startedAt}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length === 0 && <p className="muted">No executions match.</p>}
+    </div>
+  );
+}
+
+/** The executed workflow's document when it is a workflow file; else the nodes in plan order. */
+async function graphOf(result: ExecutionResult): Promise<WorkflowDoc> {
+  const file = await api.workflow(result.workflowId).catch(() => null);
+  const ids = new Set(result.results.map((r) => r.node));
+  if (file?.document && file.document.nodes.every((n) => ids.has(n.id))) return file.document;
+  return {
+    id: result.workflowId,
+    nodes: result.results.map((r, i) => ({ id: r.node, type: r.type, position: { x: i * 300, y: 0 }, data: {} })),
+  };
+}
+
+export function ExecutionView({ id, types }: { id: string; types: NodeTypeInfo[] }) {
+  const [result, setResult] = useState<ExecutionResult | null>(null);
+  const [doc, setDoc] = useState<WorkflowDoc | null>(null);
+  const [nodes, setNodes] = useState<Node[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const byType = useMemo(() => typeMap(types), [types]);
+  useEffect(() => {
+    api.execution(id).then(async (found) => {
+      setResult(found);
+      const graph = await graphOf(found);
+      setDoc(graph);
+      setNodes(toFlowNodes(graph));
+    }).catch((e) => setError(String(e.message)));
+  }, [id]);
+  const edges = useMemo(() => (doc ? toFlowEdges(wiresOf(doc, byType), new Set()) : []), [doc, byType]);
+  const context = useMemo(() => ({ types: byType, problems: new Map(), run: result ? stateOfResult(result) : {} }), [byType, result]);
+  if (error) return <div className="page"><p className="message error">{error}</p></div>;
+  if (!result) return <div className="page"><p className="muted">Loading {id}…</p></div>;
+  return (
+    <GraphContext.Provider value={context}>
+      <div className="page execution" data-execution-id={result.executionId} data-status={result.status}>
+        <h2>{result.executionId} <small>{result.workflowId} · {result.status} · {result.source} · {formatMs(result.durationMs)}</small></h2>
+        {result.error && <p className="message error">{result.code}: {result.error}</p>}
+        {doc && <a href={`/?workflow=${encodeURIComponent(doc.id ?? "")}`}>open the workflow file</a>}
+        <div className="canvas execution-canvas">
+          <ReactFlowProvider>
+            <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView nodesConnectable={false}
+              onNodesChange={(changes: NodeChange[]) => setNodes((current) => applyNodeChanges(changes, current))}
+              proOptions={{ hideAttribution: true }}>
+              <Background /><Controls />
+            </ReactFlow>
+          </ReactFlowProvider>
+        </div>
+      </div>
+    </GraphContext.Provider>
+  );
+}

@@ -1,0 +1,92 @@
+// The selected node's form, generated from its input JSON schema by react-jsonschema-form.
+// Fields holding references are wires: they are listed (with an unwire button) instead of edited.
+import Form from "@rjsf/core";
+import type { RJSFSchema } from "@rjsf/utils";
+import validator from "@rjsf/validator-ajv8";
+import { INPUTS_NODE_ID, formPlaceholders, formSchema, refsIn, type DocNode, type Json, type NodeTypeInfo, type Problem, type WorkflowDoc } from "./workflow";
+
+interface Props {
+  node: DocNode;
+  info: NodeTypeInfo | undefined;
+  problems: Problem[];
+  onChange: (data: Record<string, Json>) => void;
+}
+
+function wiredFields(data: Record<string, Json>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => refsIn(value).length > 0));
+}
+
+function describeWire(value: Json): string {
+  return refsIn(value)
+    .map((ref) => (ref.source === INPUTS_NODE_ID ? `input ${ref.output}` : `${ref.source}.${ref.output}`))
+    .join(", ");
+}
+
+export function Inspector({ node, info, problems, onChange }: Props) {
+  const data = node.data ?? {};
+  const wired = wiredFields(data);
+  const schema = formSchema(info?.inputs ?? {}, Object.keys(wired)) as RJSFSchema;
+  const literal = Object.fromEntries(Object.entries(data).filter(([field]) => !(field in wired)));
+  return (
+    <div className="inspector" data-inspector-node={node.id}>
+      <h3>{node.id} <small>{info?.title ?? node.type}</small></h3>
+      {info?.description && <p className="muted">{info.description}</p>}
+      {problems.map((problem, index) => (
+        <div key={index} className="error-badge" data-error-code={problem.code}>
+          <b>{problem.code}</b> {problem.field ? `${problem.field}: ` : ""}{problem.message}
+        </div>
+      ))}
+      {Object.keys(wired).length > 0 && (
+        <ul className="wired">
+          {Object.entries(wired).map(([field, value]) => (
+            <li key={field} data-wired-field={field}>
+              <b>{field}</b> ← {describeWire(value)}
+              <button type="button" onClick={() => {
+                const next = { ...data };
+                delete next[field];
+                onChange(next);
+              }}>unwire</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Form
+        key={node.id}
+        schema={schema}
+        formData={literal}
+        validator={validator}
+        noHtml5Validate
+        showErrorList={false}
+        uiSchema={{ ...formPlaceholders(info?.inputs ?? {}), "ui:submitButtonOptions": { norender: true } }}
+        experimental_defaultFormStateBehavior={{ emptyObjectFields: "skipDefaults" }}
+        onChange={(event) => onChange({ ...wired, ...clean(event.formData as Record<string, Json>) })}
+      />
+    </div>
+  );
+}
+
+/** Drop the keys a form leaves undefined, so the saved document has only what the user set. */
+function clean(values: Record<string, Json> | undefined): Record<string, Json> {
+  return Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => value !== undefined));
+}
+
+export function WorkflowForm({ doc, onChange }: { doc: WorkflowDoc; onChange: (doc: WorkflowDoc) => void }) {
+  return (
+    <div className="inspector">
+      <h3>Workflow</h3>
+      <label>Name <input value={doc.name ?? ""} onChange={(e) => onChange({ ...doc, name: e.target.value || undefined })} /></label>
+      <label>Inputs (JSON: name → {"{type, default, format}"})
+        <textarea key={JSON.stringify(doc.inputs ?? {})} rows={6} defaultValue={JSON.stringify(doc.inputs ?? {}, null, 1)}
+          onBlur={(e) => {
+            try {
+              const parsed = JSON.parse(e.target.value || "{}");
+              onChange({ ...doc, inputs: Object.keys(parsed).length ? parsed : undefined });
+            } catch {
+              e.target.classList.add("field-error");
+            }
+          }} />
+      </label>
+      <p className="muted">Select a node to edit its inputs; drag from an output to an input to wire them.</p>
+    </div>
+  );
+}
