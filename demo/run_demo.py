@@ -132,6 +132,7 @@ def _banner_when_ready(proc: subprocess.Popen[bytes]) -> None:
            f"stand-in, NOT REAPER, from {REAPER_DROP})"] if REAPER_SIM.exists() else []),
         f"   emulator project:     {info.get('simProject')}  (saved after each batch)",
         f"   REST API:             {info.get('apiUrl') or 'off'}",
+        *([f"   web editor:           {info['apiUrl']}/  (docs/editor.md)"] if info.get("apiUrl") else []),
         f"   status:               {python} -m wwiseflowd --config {STATE / 'demo.toml'} status",
         f"   REST example:         curl -s {info.get('apiUrl') or 'localhost:8765'}/workflows/execute "
         f"-H 'Content-Type: application/json' -d @{REQUEST}",

@@ -19,7 +19,9 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         for name in list(os.environ):
             if name.startswith("WWISEFLOWD_"):
                 mp.delenv(name)
-        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        xdg = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR")
+        for var in xdg:
+            (home / var.lower()).mkdir(mode=0o700)  # platformdirs ignores a runtime dir open to others
             mp.setenv(var, str(home / var.lower()))
         mp.setenv("XDG_CONFIG_DIRS", str(home / "site-config"))
         yield

@@ -9,7 +9,13 @@ checked with ``isinstance``). A backend with none of them still works for its ow
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+import threading
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from wwiseflowd.results import ErrorCode, Result
+
+if TYPE_CHECKING:
+    from wwiseflowd.bus import BackendPool
 
 
 @runtime_checkable
@@ -90,7 +96,50 @@ def health_of(backend: object) -> dict[str, Any]:
     return {"created": True}
 
 
+def connect_once(name: str, backend: Connects) -> Result:
+    """``backend.connect()`` as a Result (a raise becomes BACKEND_UNAVAILABLE)."""
+    try:
+        result = backend.connect()
+    except Exception as exc:
+        return Result.failure(ErrorCode.BACKEND_UNAVAILABLE, f"Backend {name!r} cannot connect: {exc}.")
+    return result if isinstance(result, Result) else Result.success(result)
+
+
+def connect_all(pool: BackendPool) -> dict[str, Result]:
+    """Connect every registered backend that connects lazily."""
+    return {name: connect_once(name, backend) for name, backend in pool.having(Connects)}
+
+
+#: how long ``backend_health(probe=True)`` waits for a reconnection attempt before reporting
+PROBE_WAIT_S = 1.0
+
+
+def backend_health(pool: BackendPool, *, probe: bool = False) -> dict[str, dict[str, Any]]:
+    """Every registered backend's health by name (``{"connected": False, "lastError"}`` for one
+    that cannot start). ``probe``: first try to connect each that is not connected, waiting at most
+    :data:`PROBE_WAIT_S` per backend."""
+    if probe:
+        for name, backend in pool.having(Connects):
+            if isinstance(backend, ReportsHealth) and not backend.health().get("connected"):
+                # also after a failure: an old "unreachable" must not outlive the application's
+                # return (the backend's own back-off decides whether an attempt is due)
+                attempt = threading.Thread(target=connect_once, args=(name, backend),
+                                           name="wwiseflowd-probe", daemon=True)
+                attempt.start()
+                attempt.join(PROBE_WAIT_S)
+    report: dict[str, dict[str, Any]] = {}
+    for name in pool.registry.backends:
+        try:
+            report[name] = health_of(pool.get(name))
+        except Exception as exc:
+            report[name] = {"connected": False, "lastError": str(exc)}
+    return report
+
+
 __all__ = [
+    "backend_health",
+    "connect_all",
+    "connect_once",
     "Closes",
     "Connects",
     "Identifies",

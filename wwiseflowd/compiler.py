@@ -13,7 +13,6 @@ import dataclasses
 import difflib
 import gc
 import hashlib
-import heapq
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,12 +20,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+# the reference syntax lives with the document format; re-exported here for the compiler's callers
+from wwiseflowd.documents import Ref, iter_refs, parse_ref
+from wwiseflowd.ready_queue import ReadyQueue, cycles
 from wwiseflowd.registry import NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.wiring import Wiring, inputs_model, same_cycle
+from wwiseflowd.wiring import names as _names
 
-FROM_PREFIX = "$from:"
-OUTPUT_MARK = ":$output:"
-INPUT_PREFIX = "$input:"
 DEFAULT_WORKFLOW_ID = "workflow"
 _NO_FIELDS: tuple[str, ...] = ()  # shared by the many nodes without references
 #: JSON types a declared workflow input may have (``{"inputs": {"file": {"type": "string"}}}``)
@@ -64,64 +65,12 @@ def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanS
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A reference found in a node's data: ``$from:<node>:$output:<field>`` or ``$input:<name>``."""
-
-    kind: str  # "from" or "input"
-    target: str  # node id for "from", input name for "input"
-    output: str = ""
-
-
-def parse_ref(value: Any) -> Ref | None:
-    """The reference ``value`` spells, or None when it is a plain value."""
-    if not isinstance(value, str) or not value.startswith("$"):
-        return None
-    if value.startswith(FROM_PREFIX):
-        node, sep, output = value[len(FROM_PREFIX) :].rpartition(OUTPUT_MARK)
-        if sep:
-            return Ref("from", node, output)
-        return Ref("from", value[len(FROM_PREFIX) :], "")  # malformed: reported by the compiler
-    if value.startswith(INPUT_PREFIX):
-        return Ref("input", value[len(INPUT_PREFIX) :])
-    return None
-
-
-def iter_refs(value: Any) -> Iterator[Ref]:
-    """Every reference inside ``value`` (strings, lists and dicts, recursively)."""
-    if isinstance(value, str):
-        ref = parse_ref(value)
-        if ref is not None:
-            yield ref
-    elif isinstance(value, list):
-        for item in value:
-            yield from iter_refs(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from iter_refs(item)
-
-
-def from_ref(node_id: str, output: str) -> str:
-    """The reference string for output ``output`` of node ``node_id``."""
-    return f"{FROM_PREFIX}{node_id}{OUTPUT_MARK}{output}"
-
-
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON (sorted keys, no spaces): the input of every hash."""
     return _CANONICAL.encode(value)
-
-
-def inputs_model(spec: NodeSpec) -> type[BaseModel]:
-    """The node type's input model."""
-    return spec.inputs
-
-
-def is_empty(value: Any) -> bool:
-    """True for values auto-wiring may fill: absent, null or the empty string."""
-    return value is None or value == ""
 
 
 @dataclass
@@ -176,6 +125,33 @@ class CompileFailed(Exception):
         self.errors = errors
 
 
+def check_plan(raw: Mapping[str, Any], registry: Registry) -> Plan | Result:
+    """A plan dict a previous compile returned, checked again (fields, hash, node types, order)."""
+    try:
+        plan = Plan.model_validate(raw)
+    except ValidationError as exc:
+        return Result.failure(ErrorCode.INVALID_INPUT,
+                              f"This plan is not valid ({exc.error_count()} problem(s), first: "
+                              f"{exc.errors()[0]['msg']}); compile the workflow again.")
+    if plan_hash(plan.workflowId, plan.inputs, plan.steps) != plan.hash:
+        return Result.failure(ErrorCode.INVALID_INPUT,
+                              "The plan's hash does not match its steps (was it edited?); compile the "
+                              "workflow again.")
+    seen: set[str] = set()
+    for step in plan.steps:
+        if step.type not in registry.node_types:
+            return Result.failure(ErrorCode.UNKNOWN_NODE_TYPE,
+                                  f"Plan step {step.nodeId!r} has type {step.type!r}, which no loaded "
+                                  f"plugin provides; see wwiseflowd plugins.")
+        missing = [d for d in step.deps if d not in seen]
+        if missing:
+            return Result.failure(ErrorCode.INVALID_INPUT,
+                                  f"Plan step {step.nodeId!r} depends on {missing[0]!r}, which does "
+                                  f"not come before it; compile the workflow again.")
+        seen.add(step.nodeId)
+    return plan
+
+
 def compile_workflow(document: Any, registry: Registry) -> Result:
     """Compile ``document``: ``Result(ok, data=plan dict)`` or ``Result(not ok, data={"errors"})``."""
     try:
@@ -211,7 +187,6 @@ class _Compiler:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.errors: list[CompileError] = []
-        self._required_cache: dict[str, tuple[str, ...]] = {}
         self._handle_edges: list[tuple[int, dict[str, Any]]] = []
         self._edge_cycles_found: dict[str, int] = {}
 
@@ -235,9 +210,10 @@ class _Compiler:
         declared = self._declared_inputs(document.get("inputs"))
         nodes = self._nodes(document.get("nodes"))
         self._edges(document.get("edges", []), nodes)
-        wired: set[tuple[str, str]] = set()  # (node id, input) filled by a handle or auto-wiring
-        self._wire_handles(nodes, wired)
-        self._auto_wire(nodes, wired)
+        wiring = Wiring(self.error)
+        wiring.handles(self._handle_edges, nodes)
+        self._edge_cycles_found = _edge_cycles(nodes)
+        wiring.auto(nodes, self._edge_cycles_found)
         ref_deps = self._check_refs(nodes, declared)
         steps = self._order(nodes, ref_deps)
         self._validate(nodes)
@@ -376,147 +352,14 @@ class _Compiler:
                 nodes[source].succs.append(target)  # the common case, kept cheap: once per edge
                 nodes[target].preds.append(source)
                 continue
-            where = f"edges[{index}]"
-            bad = False
-            for end, value in (("source", source), ("target", target)):
-                if not isinstance(value, str) or value not in nodes:
-                    other = target if end == "source" else source
-                    self.error(
-                        ErrorCode.INVALID_REFERENCE,
-                        f"Edge {item.get('id', where)!r} has {end} {value!r}, which is not a node of "
-                        f"this workflow.",
-                        other if isinstance(other, str) and other in nodes else None,
-                        f"{where}.{end}",
-                    )
-                    bad = True
-            if bad:
-                continue
-            assert isinstance(source, str) and isinstance(target, str)
-            if source == target:
-                self.error(
-                    ErrorCode.CYCLE_DETECTED,
-                    f"Edge {item.get('id', where)!r} connects node {source!r} to itself (a cycle).",
-                    source, f"{where}.target", nodes=[source],
-                )
-                continue
+            for code, message, node_id, field, extra in _edge_problems(index, item, nodes):
+                self.error(code, message, node_id, field, **extra)
         for node in nodes.values():
             # a repeated edge counts once; per node, so no set of all edge pairs is ever built
             if len(node.preds) > 1:
                 node.preds = list(dict.fromkeys(node.preds))
             if len(node.succs) > 1:
                 node.succs = list(dict.fromkeys(node.succs))
-
-    # -- wiring -------------------------------------------------------------------------------------
-
-    def _wire_handles(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
-        """Edges with sourceHandle/targetHandle wire that output into that input."""
-        for index, item in self._handle_edges:
-            out_handle, in_handle = item.get("sourceHandle"), item.get("targetHandle")
-            if not out_handle and not in_handle:
-                continue
-            source_id, target_id = item.get("source"), item.get("target")
-            source = nodes.get(source_id) if isinstance(source_id, str) else None
-            target = nodes.get(target_id) if isinstance(target_id, str) else None
-            if source is None or target is None or source is target:
-                continue
-            output = str(out_handle or in_handle)
-            field_name = str(in_handle or out_handle)
-            where = f"edges[{index}]"
-            ok = True
-            if source.spec is not None and output not in source.spec.outputs:
-                self.error(
-                    ErrorCode.INVALID_REFERENCE,
-                    f"Edge {item.get('id', where)!r}: node {source.id!r} ({source.type}) has no output "
-                    f"{output!r}; its outputs are {_names(source.spec.outputs)}.",
-                    target.id, f"{where}.sourceHandle",
-                )
-                ok = False
-            if target.spec is not None and field_name not in inputs_model(target.spec).model_fields:
-                self.error(
-                    ErrorCode.INVALID_REFERENCE,
-                    f"Edge {item.get('id', where)!r}: node {target.id!r} ({target.type}) has no input "
-                    f"{field_name!r}; its inputs are {_names(inputs_model(target.spec).model_fields)}.",
-                    target.id, f"{where}.targetHandle",
-                )
-                ok = False
-            if not ok:
-                continue
-            ref = from_ref(source.id, output)
-            current = target.data.get(field_name)
-            if (target.id, field_name) in wired and current != ref:
-                self.error(
-                    ErrorCode.AMBIGUOUS_WIRING,
-                    f"Node {target.id!r}: input {field_name!r} is wired from more than one edge "
-                    f"({current} and {ref}); keep one.",
-                    target.id, field_name,
-                )
-            elif not is_empty(current) and current != ref:
-                self.error(
-                    ErrorCode.AMBIGUOUS_WIRING,
-                    f"Node {target.id!r}: input {field_name!r} has a value ({current!r}) and is also "
-                    f"wired from {source.id!r}.{output}; remove one of them.",
-                    target.id, field_name,
-                )
-            else:
-                target.set(field_name, ref)
-                wired.add((target.id, field_name))
-
-    def _auto_wire(self, nodes: dict[str, _Node], wired: set[tuple[str, str]]) -> None:
-        """On an edge A->B, a required input of B left empty takes A's output of the same name.
-
-        Required means required by the input model, or by the mode the node's other inputs chose
-        (:attr:`NodeSpec.modes`). An edge that closes a cycle wires nothing: the cycle is the error.
-        """
-        cyclic = self._edge_cycles_found = self._edge_cycles(nodes)
-        for node in nodes.values():
-            if node.spec is None or not node.preds:
-                continue
-            for field_name in (*self._required(node.spec), *_mode_required(node.spec, node.data)):
-                if not is_empty(node.data.get(field_name)):
-                    continue
-                sources = [
-                    src for src in sorted(node.preds, key=lambda d: nodes[d].index)
-                    if nodes[src].spec is not None and field_name in nodes[src].spec.outputs  # type: ignore[union-attr]
-                    and not _same_cycle(cyclic, src, node.id)
-                ]
-                if len(sources) == 1:
-                    node.set(field_name, from_ref(sources[0], field_name))
-                    wired.add((node.id, field_name))
-                elif len(sources) > 1:
-                    self.error(
-                        ErrorCode.AMBIGUOUS_WIRING,
-                        f"Node {node.id!r}: input {field_name!r} could come from any of "
-                        f"{', '.join(repr(s) for s in sources)}; set it explicitly, e.g. "
-                        f"\"{from_ref(sources[0], field_name)}\".",
-                        node.id, field_name, candidates=sources,
-                    )
-
-    def _edge_cycles(self, nodes: dict[str, _Node]) -> dict[str, int]:
-        """Node id -> cycle number, for nodes on a cycle of edges; empty (and cheap) for a DAG."""
-        remaining = {node_id: len(node.preds) for node_id, node in nodes.items()}
-        ready = [node_id for node_id, count in remaining.items() if count == 0]
-        while ready:
-            for nxt in nodes[ready.pop()].succs:
-                remaining[nxt] -= 1
-                if remaining[nxt] == 0:
-                    ready.append(nxt)
-        stuck = [node_id for node_id, count in remaining.items() if count > 0]
-        if not stuck:
-            return {}
-        succs = {node_id: nodes[node_id].succs for node_id in stuck}
-        return {
-            member: number
-            for number, component in enumerate(_cycles(stuck, succs))
-            for member in component
-        }
-
-    def _required(self, spec: NodeSpec) -> tuple[str, ...]:
-        required = self._required_cache.get(spec.type)
-        if required is None:
-            fields = inputs_model(spec).model_fields
-            required = tuple(name for name, info in fields.items() if info.is_required())
-            self._required_cache[spec.type] = required
-        return required
 
     def _check_refs(
         self, nodes: dict[str, _Node], declared: dict[str, dict[str, Any]] | None
@@ -577,7 +420,7 @@ class _Compiler:
                 node.id, field_name,
             )
             return
-        if _same_cycle(self._edge_cycles_found, node.id, source.id):
+        if same_cycle(self._edge_cycles_found, node.id, source.id):
             return  # the edges already form a cycle, which is the error reported
         if self._reaches(node.id, source.id, nodes):
             self.error(
@@ -610,61 +453,47 @@ class _Compiler:
     # -- ordering -----------------------------------------------------------------------------------
 
     def _order(self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]) -> list[PlanStep]:
-        """The plan's steps by Kahn's algorithm, ties by document position; leftovers are cycles.
+        """The plan's steps by Kahn's algorithm (the runner's :class:`ReadyQueue`, one at a time:
+        ties by document position); steps that never become ready sit on or behind cycles.
 
         Works on integer positions (dict order is document order) because it runs over every edge.
         """
         ids = list(nodes)
         pos = {node_id: k for k, node_id in enumerate(ids)}
         dep_pos: list[list[int]] = []
-        succs: list[list[int]] = [[] for _ in ids]
-        for k, node in enumerate(nodes.values()):
+        for node in nodes.values():
             mine = [pos[d] for d in node.preds]
             extra = ref_deps.get(node.id)
             if extra:
                 mine += [pos[d] for d in extra if pos[d] not in mine]
             mine.sort()  # edge order must not change the plan
             dep_pos.append(mine)
-            for d in mine:
-                succs[d].append(k)
-        remaining = [len(d) for d in dep_pos]
-        ready = [k for k, count in enumerate(remaining) if count == 0]  # already a heap: sorted
+        queue = ReadyQueue(dep_pos)
+        queue.prepare()
         level = [0] * len(ids)
-        done = [False] * len(ids)
         order: list[int] = []
-        while ready:
-            k = heapq.heappop(ready)
+        while ready := queue.get_ready(1):
+            k = ready[0]
             order.append(k)
-            done[k] = True
-            mine = dep_pos[k]
-            if mine:
-                level[k] = max(level[d] for d in mine) + 1
-            for nxt in succs[k]:
-                remaining[nxt] -= 1
-                if remaining[nxt] == 0:
-                    heapq.heappush(ready, nxt)
+            if dep_pos[k]:
+                level[k] = max(level[d] for d in dep_pos[k]) + 1
+            queue.done(k)
         if len(order) < len(ids):
-            succ_ids = {ids[k]: [ids[j] for j in succs[k]] for k in range(len(ids))}
-            self._report_cycles([ids[k] for k in range(len(ids)) if not done[k]], nodes, succ_ids)
+            succs = {ids[k]: [ids[j] for j in queue.successors(k)] for k in range(len(ids))}
+            for component in cycles([ids[k] for k in queue.never_ready()], succs):
+                component.sort(key=lambda n: nodes[n].index)
+                path = " -> ".join([*component, component[0]])
+                self.error(
+                    ErrorCode.CYCLE_DETECTED,
+                    f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
+                    f"remove one of the edges or references between them.",
+                    component[0], None, nodes=component,
+                )
         node_list = list(nodes.values())
         return [
             PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
             for k in order
         ]
-
-    def _report_cycles(
-        self, stuck: list[str], nodes: dict[str, _Node], succs: dict[str, list[str]]
-    ) -> None:
-        """One CYCLE_DETECTED per strongly connected component."""
-        for component in _cycles(stuck, succs):
-            component.sort(key=lambda n: nodes[n].index)
-            path = " -> ".join([*component, component[0]])
-            self.error(
-                ErrorCode.CYCLE_DETECTED,
-                f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
-                f"remove one of the edges or references between them.",
-                component[0], None, nodes=component,
-            )
 
     # -- validation ---------------------------------------------------------------------------------
 
@@ -698,61 +527,41 @@ class _Compiler:
                 self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
 
 
-def _mode_required(spec: NodeSpec, data: Mapping[str, Any]) -> tuple[str, ...]:
-    """The empty inputs of the modes ``data`` chose: a group with any input set needs all of it."""
-    needed: list[str] = []
-    for group in spec.modes:
-        if any(not is_empty(data.get(name)) for name in group):
-            needed += [name for name in group if is_empty(data.get(name))]
-    return tuple(needed)
+def _edge_cycles(nodes: dict[str, _Node]) -> dict[str, int]:
+    """Node id -> cycle number, for nodes on a cycle of edges; empty (and cheap) for a DAG."""
+    remaining = {node_id: len(node.preds) for node_id, node in nodes.items()}
+    ready = [node_id for node_id, count in remaining.items() if count == 0]
+    while ready:
+        for nxt in nodes[ready.pop()].succs:
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                ready.append(nxt)
+    stuck = [node_id for node_id, count in remaining.items() if count > 0]
+    if not stuck:
+        return {}
+    succs = {node_id: nodes[node_id].succs for node_id in stuck}
+    return {member: number for number, component in enumerate(cycles(stuck, succs)) for member in component}
 
 
-def _same_cycle(cyclic: Mapping[str, int], a: str, b: str) -> bool:
-    number = cyclic.get(a)
-    return number is not None and number == cyclic.get(b)
+def _edge_problems(
+    index: int, item: dict[str, Any], nodes: dict[str, _Node]
+) -> Iterator[tuple[ErrorCode, str, str | None, str, dict[str, Any]]]:
+    """Why edge ``index`` links nothing: an end that is not a node, or a node linked to itself."""
+    source, target = item.get("source"), item.get("target")
+    where = f"edges[{index}]"
+    name = item.get("id", where)
+    bad = False
+    for end, value in (("source", source), ("target", target)):
+        if not isinstance(value, str) or value not in nodes:
+            other = target if end == "source" else source
+            yield (ErrorCode.INVALID_REFERENCE,
+                   f"Edge {name!r} has {end} {value!r}, which is not a node of this workflow.",
+                   other if isinstance(other, str) and other in nodes else None, f"{where}.{end}", {})
+            bad = True
+    if not bad and source == target:
+        yield (ErrorCode.CYCLE_DETECTED, f"Edge {name!r} connects node {source!r} to itself (a cycle).",
+               str(source), f"{where}.target", {"nodes": [source]})
 
-
-def _cycles(stuck: list[str], succs: Mapping[str, list[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one node among ``stuck`` (Tarjan, iterative)."""
-    stuck_set = set(stuck)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[list[str]] = []
-    for root in stuck:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node_id, i = work.pop()
-            if i == 0:
-                index[node_id] = low[node_id] = len(index)
-                stack.append(node_id)
-                on_stack.add(node_id)
-            children = [c for c in succs[node_id] if c in stuck_set]
-            if i < len(children):
-                work.append((node_id, i + 1))
-                child = children[i]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node_id] = min(low[node_id], index[child])
-                continue
-            if low[node_id] == index[node_id]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node_id:
-                        break
-                if len(component) > 1:
-                    found.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node_id])
-    return found
 
 def _literal_problems(spec: NodeSpec, data: dict[str, Any], ref_fields: Sequence[str]) -> list[Any] | None:  # noqa: E501
     """Pydantic's errors for the inputs that hold no reference (those are judged at run time)."""
@@ -775,11 +584,6 @@ def _has_ref(value: Any) -> bool:
     if isinstance(value, list | dict):
         return next(iter_refs(value), None) is not None
     return False
-
-
-def _names(names: Any) -> str:
-    listed = ", ".join(repr(n) for n in names)
-    return listed or "none"
 
 
 def _short(value: Any) -> str:

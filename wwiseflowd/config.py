@@ -203,11 +203,23 @@ class WatchConfig(_Section):
     event_target: str = "\\Events\\Default Work Unit"
     save_after_batch: bool = True
     provenance_notes: bool = True
+    dry_run: bool = Field(
+        False, description="Run the workflow on a read-only copy of dry_run_project and log what it would "
+        "change (report in <state_dir>/dry-runs/); Wwise is not touched."
+    )
+    dry_run_project: Path | None = Field(None, description="The .wproj (or its folder) dry runs use.")
 
     @field_validator("folder", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @model_validator(mode="after")
+    def _dry_run_needs_a_project(self) -> WatchConfig:
+        if self.dry_run and self.dry_run_project is None:
+            raise ValueError("dry_run = true needs dry_run_project: the Wwise project (.wproj or its folder) "
+                             "to try the rule's workflow on")
+        return self
 
 
 class Settings(_Section):

@@ -1,16 +1,19 @@
-"""The workflow document format's one home: reading a file, the id default, declared inputs.
+"""The workflow document format's one home: reading a file, the id default, declared inputs and
+the reference syntax.
 
 A workflow document is JSON ``{id?, name?, inputs?, nodes: [...], edges: [...]}`` (React Flow
 shape). Every front door and the daemon's workflow library read files through
 :func:`read_workflow_file`, so the size limit and the id default (the file name) are the same
-everywhere. Declared inputs are :class:`InputSpec`; the reference syntax (``$input:``,
-``$from:``) is parsed by :func:`wwiseflowd.compiler.parse_ref`.
+everywhere. Declared inputs are :class:`InputSpec` (:func:`declared_inputs`,
+:func:`check_inputs`). References (``$from:<node>:$output:<field>``, ``$input:<name>``) are
+parsed by :func:`parse_ref` and resolved by the pure function :func:`resolve_refs`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +25,18 @@ from wwiseflowd.results import ErrorCode, Result
 MAX_FILE_BYTES = 5 * 1024 * 1024
 #: a declared input with this ``format`` holds a file path
 PATH_FORMAT = "path"
+FROM_PREFIX = "$from:"
+OUTPUT_MARK = ":$output:"
+INPUT_PREFIX = "$input:"
+#: the Python types of each JSON type a declared input may have
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
 
 InputType = Literal["string", "number", "integer", "boolean", "array", "object"]
 
@@ -61,6 +76,130 @@ def declared_inputs(document: Any) -> dict[str, InputSpec]:
             except ValueError:
                 continue
     return specs
+
+
+def check_inputs(declared: Mapping[str, Mapping[str, Any]] | None, inputs: dict[str, Any]) -> list[str]:
+    """Apply declared defaults to ``inputs`` (in place); every missing, unknown or mistyped input
+    as a phrase (``input 'n' is required``). Nothing is checked when nothing is declared."""
+    if declared is None:
+        return []
+    problems = []
+    for name, raw in declared.items():
+        try:
+            spec = InputSpec.model_validate(dict(raw))
+        except ValueError:  # the compiler reported it; judge what can be judged
+            spec = InputSpec.model_construct(**dict(raw))
+        if name not in inputs:
+            if spec.has_default:
+                inputs[name] = spec.default
+            elif spec.required:
+                problems.append(f"input {name!r} is required")
+            continue
+        value = inputs[name]
+        kinds = JSON_TYPES.get(spec.type or "")
+        if kinds and (not isinstance(value, kinds) or (spec.type != "boolean" and isinstance(value, bool))):
+            problems.append(f"input {name!r} must be of type {spec.type}, got {type(value).__name__}")
+    problems += [
+        f"input {name!r} is not declared (declared: {', '.join(declared) or 'none'})"
+        for name in inputs
+        if name not in declared
+    ]
+    return problems
+
+
+# -- references ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference found in a node's data: ``$from:<node>:$output:<field>`` or ``$input:<name>``."""
+
+    kind: str  # "from" or "input"
+    target: str  # node id for "from", input name for "input"
+    output: str = ""
+
+
+def parse_ref(value: Any) -> Ref | None:
+    """The reference ``value`` spells, or None when it is a plain value."""
+    if not isinstance(value, str) or not value.startswith("$"):
+        return None
+    if value.startswith(FROM_PREFIX):
+        node, sep, output = value[len(FROM_PREFIX) :].rpartition(OUTPUT_MARK)
+        if sep:
+            return Ref("from", node, output)
+        return Ref("from", value[len(FROM_PREFIX) :], "")  # malformed: reported by the compiler
+    if value.startswith(INPUT_PREFIX):
+        return Ref("input", value[len(INPUT_PREFIX) :])
+    return None
+
+
+def iter_refs(value: Any) -> Iterator[Ref]:
+    """Every reference inside ``value`` (strings, lists and dicts, recursively)."""
+    if isinstance(value, str):
+        ref = parse_ref(value)
+        if ref is not None:
+            yield ref
+    elif isinstance(value, list):
+        for item in value:
+            yield from iter_refs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_refs(item)
+
+
+def from_ref(node_id: str, output: str) -> str:
+    """The reference string for output ``output`` of node ``node_id``."""
+    return f"{FROM_PREFIX}{node_id}{OUTPUT_MARK}{output}"
+
+
+class ReferenceProblem(Exception):
+    """A reference that cannot be resolved: ``code`` (an ErrorCode) and a sentence."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def resolve_refs(
+    value: Any, inputs: Mapping[str, Any], outputs: Mapping[str, Any], node_id: str, key: str
+) -> Any:
+    """``value`` with every reference replaced: ``$input:`` from ``inputs``, ``$from:`` from the
+    ``outputs`` of nodes that ran. Raises :class:`ReferenceProblem` naming node and input key."""
+    if isinstance(value, str):
+        ref = parse_ref(value) if value.startswith("$") else None
+        return value if ref is None else _resolved(ref, inputs, outputs, node_id, key)
+    if isinstance(value, list):
+        return [resolve_refs(item, inputs, outputs, node_id, key) for item in value]
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, inputs, outputs, node_id, key) for k, v in value.items()}
+    return value
+
+
+def _resolved(ref: Ref, inputs: Mapping[str, Any], outputs: Mapping[str, Any], node_id: str, key: str) -> Any:
+    if ref.kind == "input":
+        if ref.target not in inputs:
+            raise ReferenceProblem(
+                ErrorCode.INVALID_INPUT,
+                f"Node {node_id!r}: input {key!r} needs workflow input {ref.target!r}, which was not "
+                f"given; pass it (CLI: --input {ref.target}=..., REST: \"inputs\").",
+            )
+        return inputs[ref.target]
+    if ref.target not in outputs:
+        raise ReferenceProblem(
+            ErrorCode.INVALID_REFERENCE,
+            f"Node {node_id!r}: input {key!r} refers to node {ref.target!r}, which has not run; is the "
+            f"plan out of date?",
+        )
+    output = outputs[ref.target]
+    if not isinstance(output, Mapping) or ref.output not in output:
+        keys = ", ".join(map(str, output)) if isinstance(output, Mapping) else "nothing"
+        raise ReferenceProblem(
+            ErrorCode.INVALID_REFERENCE,
+            f"Node {node_id!r}: input {key!r} wants output {ref.output!r} of node {ref.target!r}, which "
+            f"returned {keys}.",
+        )
+    return output[ref.output]
 
 
 def workflow_id(path: Path, document: Mapping[str, Any] | None) -> str:
@@ -130,10 +269,20 @@ def file_problem(result: Result) -> dict[str, Any]:
 
 
 __all__ = [
+    "FROM_PREFIX",
+    "INPUT_PREFIX",
     "MAX_FILE_BYTES",
+    "OUTPUT_MARK",
     "PATH_FORMAT",
     "InputSpec",
+    "Ref",
+    "ReferenceProblem",
+    "check_inputs",
     "declared_inputs",
+    "from_ref",
+    "iter_refs",
+    "parse_ref",
+    "resolve_refs",
     "file_problem",
     "find_workflow",
     "read_workflow_file",

@@ -17,12 +17,11 @@ from types import TracebackType
 from typing import Any
 
 from loguru import logger
-from pydantic import ValidationError
 
 from wwiseflowd.audit import AuditTrail
-from wwiseflowd.backends import Connects, ReportsHealth, health_of
+from wwiseflowd.backends import backend_health, connect_all
 from wwiseflowd.bus import BackendPool, CommandBus
-from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, compile_plan, errors_result, plan_hash
+from wwiseflowd.compiler import CompileFailed, Plan, canonical_json, check_plan, compile_plan, errors_result
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
 from wwiseflowd.pids import pid_alive
@@ -38,10 +37,6 @@ PLAN_CACHE_SIZE = 256
 RECENT_RESULTS = 128
 #: seconds close() waits for running executions after cancelling them
 CLOSE_WAIT_S = 10.0
-
-
-#: how long ``health(probe=True)`` waits for a reconnection attempt before reporting what it knows
-PROBE_WAIT_S = 1.0
 
 
 @dataclass
@@ -177,36 +172,11 @@ class Engine:
             return document_or_plan
         is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
         if is_plan and "nodes" not in document_or_plan:
-            return self._check_plan(document_or_plan)
+            return check_plan(document_or_plan, self.registry)
         try:
             return self._compile(document_or_plan)
         except CompileFailed as exc:
             return errors_result(exc.errors)
-
-    def _check_plan(self, raw: Mapping[str, Any]) -> Plan | Result:
-        try:
-            plan = Plan.model_validate(raw)
-        except ValidationError as exc:
-            return Result.failure(ErrorCode.INVALID_INPUT,
-                                  f"This plan is not valid ({exc.error_count()} problem(s), first: "
-                                  f"{exc.errors()[0]['msg']}); compile the workflow again.")
-        if plan_hash(plan.workflowId, plan.inputs, plan.steps) != plan.hash:
-            return Result.failure(ErrorCode.INVALID_INPUT,
-                                  "The plan's hash does not match its steps (was it edited?); compile the "
-                                  "workflow again.")
-        seen: set[str] = set()
-        for step in plan.steps:
-            if step.type not in self.registry.node_types:
-                return Result.failure(ErrorCode.UNKNOWN_NODE_TYPE,
-                                      f"Plan step {step.nodeId!r} has type {step.type!r}, which no loaded "
-                                      f"plugin provides; see wwiseflowd plugins.")
-            missing = [d for d in step.deps if d not in seen]
-            if missing:
-                return Result.failure(ErrorCode.INVALID_INPUT,
-                                      f"Plan step {step.nodeId!r} depends on {missing[0]!r}, which does "
-                                      f"not come before it; compile the workflow again.")
-            seen.add(step.nodeId)
-        return plan
 
     # -- executions ---------------------------------------------------------------------------------
 
@@ -399,22 +369,6 @@ class Engine:
         raises. ``probe``: first connect each backend that never tried (a lazy backend's "not
         connected" would otherwise say nothing about the application)."""
         self._ready()
-        if probe:
-            for name, backend in self.backends.having(Connects):
-                if isinstance(backend, ReportsHealth) and not backend.health().get("connected"):
-                    # also after a failure: an old "unreachable" must not outlive the application's
-                    # return (the backend's own back-off decides whether an attempt is due)
-                    attempt = threading.Thread(
-                        target=self._connect, args=(name, backend), name="wwiseflowd-probe", daemon=True
-                    )
-                    attempt.start()
-                    attempt.join(PROBE_WAIT_S)
-        backends: dict[str, Any] = {}
-        for name in self.registry.backends:
-            try:
-                backends[name] = health_of(self.backends.get(name))
-            except Exception as exc:
-                backends[name] = {"connected": False, "lastError": str(exc)}
         return {
             "engine": {
                 "running": len(self._active),
@@ -422,20 +376,13 @@ class Engine:
                 "commands": len(self.registry.commands),
                 "pluginErrors": self.plugins.errors,
             },
-            "backends": backends,
+            "backends": backend_health(self.backends, probe=probe),
         }
 
     def connect_backends(self) -> dict[str, Result]:
         """Connect every backend that connects lazily (the daemon does at start-up); never raises."""
         self._ready()
-        return {name: self._connect(name, backend) for name, backend in self.backends.having(Connects)}
-
-    def _connect(self, name: str, backend: Connects) -> Result:
-        try:
-            result = backend.connect()
-        except Exception as exc:
-            result = Result.failure(ErrorCode.BACKEND_UNAVAILABLE, f"Backend {name!r} cannot connect: {exc}.")
-        return result if isinstance(result, Result) else Result.success(result)
+        return connect_all(self.backends)
 
 
 __all__ = ["Engine", "ExecutionResult"]

@@ -14,17 +14,29 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.from_thread
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import Field
+from mcp.server.mcpserver.tools.base import Tool
+from pydantic import BaseModel, Field
 
 from wwiseflowd import __version__
+from wwiseflowd.mcp_tools import (
+    ADDITIVE,
+    OVERWRITES,
+    READ_ONLY,
+    REIMPORTS,
+    bus_tool,
+    checked_async_tool,
+    checked_tool,
+    tool_result,
+)
 from wwiseflowd.operations import Operations, RunRequest, open_operations
+from wwiseflowd.plugins import load_plugins
+from wwiseflowd.registry import CommandSpec, Registry
 from wwiseflowd.results import Result
 
 if TYPE_CHECKING:
@@ -38,22 +50,6 @@ File paths must lie under the folders the user allowed ([server] allowed_roots).
 
 
 # -- the MCP server ------------------------------------------------------------------------------
-
-
-def tool_result(result: Result) -> CallToolResult:
-    """A Result as a tool result: data as JSON, or an error result ``"CODE: sentence"``."""
-    if result.ok:
-        data = result.data
-        structured = data if isinstance(data, dict) else {"result": data}
-        return CallToolResult(
-            content=[TextContent(type="text", text=json.dumps(data, default=str))],
-            structured_content=structured,
-        )
-    return CallToolResult(
-        content=[TextContent(type="text", text=f"{result.code}: {result.error}")],
-        structured_content=result.model_dump(mode="json"),
-        is_error=True,
-    )
 
 
 @dataclass
@@ -87,46 +83,19 @@ class _Progress:
             self.report(self.done, self.total, _node_message(event))
 
 
-def _hints(*, read_only: bool = False, destructive: bool = False, idempotent: bool = True) -> ToolAnnotations:
-    # every tool acts on the configured Wwise project only: never open-world
-    return ToolAnnotations(
-        read_only_hint=read_only,
-        destructive_hint=destructive,
-        idempotent_hint=idempotent,
-        open_world_hint=False,
-    )
-
-
-#: inspects, changes nothing
-READ_ONLY = _hints(read_only=True)
-#: adds objects or saves; a repeat changes nothing more
-ADDITIVE = _hints()
-#: overwrites values or audio; a repeat with the same arguments changes nothing more
-OVERWRITES = _hints(destructive=True)
-#: overwrites, and a repeat imports again
-REIMPORTS = _hints(destructive=True, idempotent=False)
-
-WorkflowArg = Annotated[
-    dict[str, Any],
-    Field(description="A workflow document: {id, nodes: [{id, type, data}], edges: [{source, target}]}."),
-]
-InputsArg = Annotated[
-    dict[str, Any] | None,
-    Field(description="Values for the workflow's $input:<name> references, e.g. files."),
-]
-ObjectIdArg = Annotated[str, Field(description="The Wwise object's GUID ({...}) or its path.")]
-
-
 def open_mcp_operations(settings: Settings) -> Operations:
     """The running daemon's client, else an engine of this process (guarded; audited as ``mcp``)."""
     return open_operations(settings, source="mcp")
 
 
 def build_server(
-    settings: Settings, ops_factory: Callable[[Settings], Operations] = open_mcp_operations
+    settings: Settings,
+    ops_factory: Callable[[Settings], Operations] = open_mcp_operations,
+    registry: Registry | None = None,
 ) -> MCPServer[Any]:
     """The MCP server with every tool and resource; the operations open in its lifespan (the running
-    daemon's client when there is one, else an engine of this process)."""
+    daemon's client when there is one, else an engine of this process). The bus-command tools
+    come from ``registry`` (default: the plugins of ``settings``)."""
     holder = _OpsHolder()
 
     @asynccontextmanager
@@ -140,149 +109,11 @@ def build_server(
             if ops is not None:
                 await anyio.to_thread.run_sync(ops.close)
 
+    commands = (registry if registry is not None else load_plugins(settings).registry()).commands
     mcp: MCPServer[Any] = MCPServer(
-        "wwiseflowd", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan, log_level="WARNING"
+        "wwiseflowd", version=__version__, instructions=INSTRUCTIONS, lifespan=lifespan, log_level="WARNING",
+        tools=[*_core_tools(holder), *_bus_tools(holder, commands)],
     )
-
-    @mcp.tool(annotations=READ_ONLY)
-    def list_node_types() -> CallToolResult:
-        """List the node types a workflow can use, with the JSON schema of each node's data and its
-        outputs (what $from:<nodeId>:$output:<field> may reference)."""
-        catalog = holder.get().catalog()
-        return tool_result(Result.success({"nodeTypes": catalog.data}) if catalog.ok else catalog)
-
-    @mcp.tool(annotations=READ_ONLY)
-    def validate_workflow(workflow: WorkflowArg, inputs: InputsArg = None) -> CallToolResult:
-        """Compile a workflow without running it. Returns the plan (steps in run order) or every
-        problem found, each with nodeId, field, code and message."""
-        return tool_result(holder.get().validate(workflow, inputs or {}))
-
-    @mcp.tool(annotations=OVERWRITES)
-    async def execute_workflow(
-        workflow: WorkflowArg,
-        ctx: Context,
-        inputs: InputsArg = None,
-        force: Annotated[
-            bool, Field(description="Ignore the idempotency memo and run every node again.")
-        ] = False,
-    ) -> CallToolResult:
-        """Run a workflow against the Wwise project, reporting progress per node. The run is one
-        undo group: if a node fails, every change of the run is undone. Re-running the same workflow
-        with the same inputs changes nothing (results come from the idempotency memo)."""
-
-        def report(done: int, total: int, message: str) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
-
-        ops = holder.get()
-        request = RunRequest(document=workflow, inputs=inputs or {}, force=force, source="mcp")
-        outcome = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
-        return tool_result(outcome)
-
-    @mcp.tool(annotations=READ_ONLY)
-    def get_execution(
-        execution_id: Annotated[str, Field(description="The executionId an execution returned.")],
-    ) -> CallToolResult:
-        """Get one execution's result: ok, which node it stopped at, each node's outcome."""
-        return tool_result(holder.get().get_execution(execution_id))
-
-    @mcp.tool(annotations=READ_ONLY)
-    def list_executions(
-        limit: Annotated[int, Field(ge=1, le=200)] = 20, offset: Annotated[int, Field(ge=0)] = 0
-    ) -> CallToolResult:
-        """List recent executions (newest first) from the run ledger."""
-        return tool_result(holder.get().list_executions(limit, offset))
-
-    @mcp.tool(annotations=READ_ONLY)
-    def list_workflows() -> CallToolResult:
-        """List the saved workflow files with their ids and whether each compiles."""
-        listed = holder.get().list_workflows()
-        return tool_result(Result.success({"workflows": listed.data}) if listed.ok else listed)
-
-    @mcp.tool(annotations=READ_ONLY)
-    def query_wwise(
-        waql: Annotated[
-            str,
-            Field(
-                description='A WAQL query, e.g. $ "\\Actor-Mixer Hierarchy" select descendants '
-                'where type = "Sound"'
-            ),
-        ],
-        return_fields: Annotated[
-            list[str] | None,
-            Field(description="Accessors to return per object (default: id, name, path, type), e.g. Volume."),
-        ] = None,
-    ) -> CallToolResult:
-        """Query the Wwise project with WAQL (read-only). Returns the matching objects."""
-        payload: dict[str, Any] = {"waql": waql}
-        if return_fields:
-            payload["returnFields"] = return_fields
-        return tool_result(holder.get().command("query_waql", payload))
-
-    @mcp.tool(annotations=REIMPORTS)
-    def import_audio(
-        files: Annotated[
-            list[str], Field(description="Absolute paths of WAV files, under the allowed folders.")
-        ],
-        target_path: Annotated[
-            str, Field(description="Wwise parent path, e.g. \\Actor-Mixer Hierarchy\\Default Work Unit\\SFX")
-        ],
-    ) -> CallToolResult:
-        """Import audio files into Wwise as Sounds under target_path (one Sound per file; an existing
-        Sound of the same name gets the new audio)."""
-        return tool_result(holder.get().command("audio_import", {"files": files, "targetPath": target_path}))
-
-    @mcp.tool(annotations=ADDITIVE)
-    def create_sound(
-        name: Annotated[str, Field(description="Name of the new Sound.")],
-        parent_path: Annotated[
-            str, Field(description="Wwise parent path, e.g. \\Actor-Mixer Hierarchy\\Default Work Unit")
-        ],
-        on_name_conflict: Annotated[
-            str, Field(description="merge (default: reuse the existing object), rename, replace or fail.")
-        ] = "merge",
-    ) -> CallToolResult:
-        """Create a Sound object under parent_path. Returns its objectId, name and path."""
-        payload = {"name": name, "parentPath": parent_path, "onNameConflict": on_name_conflict}
-        return tool_result(holder.get().command("create_sound", payload))
-
-    @mcp.tool(annotations=OVERWRITES)
-    def set_output_bus(
-        object_id: ObjectIdArg,
-        bus_path: Annotated[str, Field(description="Bus path, e.g. \\Master-Mixer Hierarchy\\...\\SFX")],
-    ) -> CallToolResult:
-        """Route an object's output to a bus (overrides the parent's routing)."""
-        return tool_result(
-            holder.get().command("set_output_bus", {"objectId": object_id, "busPath": bus_path})
-        )
-
-    @mcp.tool(annotations=OVERWRITES)
-    def set_property(
-        object_id: ObjectIdArg,
-        property: Annotated[str, Field(description="Property name as Wwise spells it, e.g. Volume, Pitch.")],
-        value: Annotated[float | int | bool | str, Field(description="The new value.")],
-    ) -> CallToolResult:
-        """Set one property of a Wwise object (the old value is replaced)."""
-        payload = {"objectId": object_id, "property": property, "value": value}
-        return tool_result(holder.get().command("set_property", payload))
-
-    @mcp.tool(annotations=ADDITIVE)
-    def save_project() -> CallToolResult:
-        """Save the Wwise project to disk."""
-        return tool_result(holder.get().command("project_save", {}))
-
-    @mcp.tool(annotations=REIMPORTS)
-    def replay_execution(
-        execution_id: Annotated[str, Field(description="The recorded execution, e.g. exec_0123abcd.")],
-        dry_run: Annotated[
-            bool, Field(description="Only check and list the commands with remapped ids; change nothing.")
-        ] = True,
-        allow_changed_audio: Annotated[
-            bool, Field(description="Import source files even if they changed since the recorded run.")
-        ] = False,
-    ) -> CallToolResult:
-        """Re-apply the changes a recorded execution made (from the audit log) to the open project, in
-        one undo group. Every precondition is checked first; by default only a dry run."""
-        return tool_result(holder.get().replay(execution_id, dry_run, allow_changed_audio))
 
     @mcp.resource("wwiseflowd://nodes", name="node-catalog", mime_type="application/json")
     async def node_catalog() -> str:
@@ -302,6 +133,118 @@ def build_server(
     return mcp
 
 
+class _Workflow(BaseModel):
+    workflow: dict[str, Any] = Field(
+        description="A workflow document: {id, nodes: [{id, type, data}], edges: [{source, target}]}."
+    )
+    inputs: dict[str, Any] | None = Field(
+        None, description="Values for the workflow's $input:<name> references, e.g. files."
+    )
+
+
+class _Run(_Workflow):
+    force: bool = Field(False, description="Ignore the idempotency memo and run every node again.")
+
+
+class _Execution(BaseModel):
+    execution_id: str = Field(description="The executionId an execution returned.")
+
+
+class _Page(BaseModel):
+    limit: int = Field(20, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class _Replay(BaseModel):
+    execution_id: str = Field(description="The recorded execution, e.g. exec_0123abcd.")
+    dry_run: bool = Field(
+        True, description="Only check and list the commands with remapped ids; change nothing."
+    )
+    allow_changed_audio: bool = Field(
+        False, description="Import source files even if they changed since the recorded run."
+    )
+
+
+class _Nothing(BaseModel):
+    pass
+
+
+def _core_tools(holder: _OpsHolder) -> list[Tool]:
+    """The tools over the service layer (workflows, executions, replay)."""
+
+    def node_types(_: Any) -> Result:
+        catalog = holder.get().catalog()
+        return Result.success({"nodeTypes": catalog.data}) if catalog.ok else catalog
+
+    def workflows(_: Any) -> Result:
+        listed = holder.get().list_workflows()
+        return Result.success({"workflows": listed.data}) if listed.ok else listed
+
+    async def execute(args: _Run, ctx: Context) -> Result:
+        def report(done: int, total: int, message: str) -> None:
+            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
+
+        ops = holder.get()
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
+        return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
+
+    return [
+        checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
+                     "List the node types a workflow can use, with the JSON schema of each node's data "
+                     "and its outputs (what $from:<nodeId>:$output:<field> may reference)."),
+        checked_tool("validate_workflow", _Workflow,
+                     lambda a: holder.get().validate(a.workflow, a.inputs or {}), READ_ONLY,
+                     "Compile a workflow without running it. Returns the plan (steps in run order) or "
+                     "every problem found, each with nodeId, field, code and message."),
+        checked_async_tool("execute_workflow", _Run, execute, OVERWRITES,
+                           "Run a workflow against the Wwise project, reporting progress per node. The "
+                           "run is one undo group: if a node fails, every change of the run is undone. "
+                           "Re-running the same workflow with the same inputs changes nothing (results "
+                           "come from the idempotency memo)."),
+        checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
+                     READ_ONLY,
+                     "Get one execution's result: ok, which node it stopped at, each node's outcome."),
+        checked_tool("list_executions", _Page, lambda a: holder.get().list_executions(a.limit, a.offset),
+                     READ_ONLY, "List recent executions (newest first) from the run ledger."),
+        checked_tool("list_workflows", _Nothing, workflows, READ_ONLY,
+                     "List the saved workflow files with their ids and whether each compiles."),
+        checked_tool("replay_execution", _Replay,
+                     lambda a: holder.get().replay(a.execution_id, a.dry_run, a.allow_changed_audio),
+                     REIMPORTS, "Re-apply the changes a recorded execution made (from the audit log) to "
+                     "the open project, in one undo group. Every precondition is checked first; by "
+                     "default only a dry run."),
+    ]
+
+
+#: (tool, bus command, hints, description); the tool's arguments are the command's own
+BUS_TOOLS: tuple[tuple[str, str, Any, str], ...] = (
+    ("query_wwise", "query_waql", READ_ONLY,
+     'Query the Wwise project with WAQL (read-only), e.g. waql: $ "\\Actor-Mixer Hierarchy" select '
+     'descendants where type = "Sound"; returnFields: accessors per object (default id, name, path, '
+     "type), e.g. Volume. Returns the matching objects."),
+    ("import_audio", "audio_import", REIMPORTS,
+     "Import audio files (absolute paths under the allowed folders) into Wwise as Sounds under "
+     "targetPath (one Sound per file; an existing Sound of the same name gets the new audio)."),
+    ("create_sound", "create_sound", ADDITIVE,
+     "Create a Sound object under parentPath. Returns its objectId, name and path."),
+    ("set_output_bus", "set_output_bus", OVERWRITES,
+     "Route an object's output to a bus (overrides the parent's routing)."),
+    ("set_property", "set_property", OVERWRITES,
+     "Set one property of a Wwise object (the old value is replaced)."),
+    ("save_project", "project_save", ADDITIVE, "Save the Wwise project to disk."),
+)
+
+
+def _bus_tools(holder: _OpsHolder, commands: dict[str, CommandSpec]) -> list[Tool]:
+    """A tool per entry of :data:`BUS_TOOLS` whose command a loaded plugin provides."""
+    return [
+        bus_tool(tool, commands[command], lambda name, payload: holder.get().command(name, payload),
+                 hints, description)
+        for tool, command, hints, description in BUS_TOOLS
+        if command in commands
+    ]
+
+
 def _resource(result: Result) -> str:
     """A resource's JSON text; a failure is raised (the SDK turns it into an error response)."""
     if not result.ok:
@@ -314,4 +257,4 @@ def serve_stdio(settings: Settings) -> None:
     build_server(settings).run()
 
 
-__all__ = ["build_server", "serve_stdio", "tool_result"]
+__all__ = ["BUS_TOOLS", "build_server", "serve_stdio", "tool_result"]

@@ -157,3 +157,14 @@ def test_a_one_time_login_token_becomes_an_httponly_strict_session_cookie(secure
         reused = other.post("/auth/login", json={"token": otp})
         assert reused.status_code == 401 and "already used" in reused.json()["error"]
         assert other.post("/auth/login", json={"token": TOKEN}).status_code == 200
+
+
+def test_file_browsing_lists_only_the_allowed_roots_and_their_audio(api: Api, wav: Path) -> None:
+    (api.audio / "notes.txt").write_text("not audio")
+    roots = api.http.get("/files").json()
+    assert [entry["path"] for entry in roots["entries"]] == [str(api.audio.resolve())]
+    listed = api.http.get("/files", params={"path": str(api.audio)}).json()
+    assert [entry["name"] for entry in listed["entries"]] == ["Footstep_01.wav"]
+    assert listed["parent"] is None  # the root's parent is outside the roots
+    outside = api.http.get("/files", params={"path": str(api.audio / "..")})
+    assert outside.status_code == 403 and outside.json()["code"] == "FORBIDDEN"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -59,3 +60,24 @@ def test_a_project_run_without_a_fleet_is_refused_with_what_to_configure(tmp_pat
         answer = client.post("/workflows/execute", params={"async": "true"}, json=body)
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "INVALID_INPUT" and '[store] backend = "redis"' in answer.json()["error"]
+
+
+def test_a_daemon_serves_its_connected_projects_name_by_default(tmp_path: Path, waapi_sim: Any) -> None:
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.fleet.door import FleetDoor
+
+    settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url})
+    with Engine(settings) as engine:
+        door = FleetDoor(engine, settings)
+        serves = wait_for(door.serves)
+    assert serves == [Path(str(waapi_sim.project_dir)).name]
+
+
+def wait_for(probe: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    return probe()

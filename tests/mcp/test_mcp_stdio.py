@@ -134,12 +134,12 @@ def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
         assert fetched.structured_content["ok"] is True
 
         found = await client.call_tool(
-            "query_wwise", {"waql": f'$ "{DEFAULT_TARGET}\\Door_Open"', "return_fields": ["name", "type"]}
+            "query_wwise", {"waql": f'$ "{DEFAULT_TARGET}\\Door_Open"', "returnFields": ["name", "type"]}
         )
         assert found.structured_content["objects"] == [{"name": "Door_Open", "type": "Sound"}]
 
         forbidden = await client.call_tool(
-            "import_audio", {"files": [str(outside)], "target_path": DEFAULT_TARGET}
+            "import_audio", {"files": [str(outside)], "targetPath": DEFAULT_TARGET}
         )
         assert forbidden.is_error
         assert forbidden.content[0].text.startswith("FORBIDDEN: ")
@@ -152,9 +152,21 @@ def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
         assert broken.structured_content["data"]["errors"][0]["nodeId"] == "a"
 
         missing = await client.call_tool(
-            "set_property", {"object_id": "\\Nope", "property": "Volume", "value": -3}
+            "set_property", {"objectId": "\\Nope", "property": "Volume", "value": -3}
         )
         assert missing.is_error and missing.structured_content["code"] == "OBJECT_NOT_FOUND"
+
+        # a bus command's tool takes the command's own arguments and schema ...
+        imports = tools["import_audio"].input_schema["properties"]
+        assert {"files", "targetPath", "objectId", "filePath"} <= set(imports)
+        assert tools["set_property"].input_schema["required"] == ["objectId", "property", "value"]
+        # ... and a wrong argument is the uniform Result, not an SDK validation message
+        wrong = await client.call_tool("set_property", {"object_id": "\\Nope", "property": "Volume"})
+        assert wrong.is_error and wrong.structured_content["code"] == "INVALID_INPUT"
+        assert wrong.content[0].text.startswith("INVALID_INPUT: ") and "objectId" in wrong.content[0].text
+        bad_limit = await client.call_tool("list_executions", {"limit": 0})
+        assert bad_limit.structured_content["code"] == "INVALID_INPUT"
+        assert "limit" in bad_limit.content[0].text
 
         catalog = await client.read_resource("wwiseflowd://nodes")
         assert "createSound" in {entry["type"] for entry in json.loads(catalog.contents[0].text)}
@@ -197,7 +209,7 @@ def test_mcp_forwards_to_a_running_daemon_instead_of_opening_its_own_engine(
                 assert ledger is not None and ledger.ok and ledger.source == "rest"
 
                 forbidden = await client.call_tool(
-                    "import_audio", {"files": ["/etc/hosts"], "target_path": DEFAULT_TARGET}
+                    "import_audio", {"files": ["/etc/hosts"], "targetPath": DEFAULT_TARGET}
                 )
                 assert forbidden.is_error and forbidden.structured_content["code"] == "FORBIDDEN"
 

@@ -73,13 +73,15 @@ def test_each_project_is_served_as_the_wwise_version_that_saved_it(
     functions = client.call("ak.wwise.waapi.getFunctions")["functions"]
     assert sorted(functions) == sorted(catalogue.functions(version))
     assert sorted(client.call("ak.wwise.waapi.getTopics")["topics"]) == sorted(catalogue.topics(version))
-    rows = client.call("ak.wwise.core.object.get", {"waql": '$ from project'} if version != "2019.2" else
-                       {"from": {"ofType": ["WorkUnit"]}})["return"]
-    if version != "2019.2":  # every object of the XML is there (plus the Project and category roots)
-        roots = len([d for d in sim.project_dir.iterdir() if d.is_dir() and any(d.rglob("*.wwu"))])
-        assert len(rows) == _xml_object_count(sim.project_dir) + roots + 1
-    else:
-        assert len(rows) == len(list(sim.project_dir.rglob("*.wwu")))
+    # every object of the XML tree is there, plus the Project and one root per category folder
+    roots = len([d for d in sim.project_dir.iterdir() if d.is_dir() and any(d.rglob("*.wwu"))])
+    expected = _xml_object_count(sim.project_dir) + roots + 1
+    with sim.locked_project() as project:
+        assert len(project) == expected
+    if version != "2019.2":  # and WAQL sees them all (2019.2 has no WAQL)
+        assert len(client.call("ak.wwise.core.object.get", {"waql": "$ from project"})["return"]) == expected
+    units = client.call("ak.wwise.core.object.get", {"from": {"ofType": ["WorkUnit"]}})["return"]
+    assert len(units) == len(list(sim.project_dir.rglob("*.wwu")))
 
 
 @pytest.mark.parametrize("served", ["2025.1"], indirect=True)

@@ -44,7 +44,7 @@ def run_node_tests(script: str, env: dict[str, str]) -> None:
 
 def test_editor_builds_runs_saves_and_shows_history_and_drops_in_chromium(tmp_path: Path) -> None:
     with editor_daemon(tmp_path) as daemon:
-        wav = write_wav(daemon.audio / "Footstep_01.wav")
+        wav = write_wav(daemon.audio / "Footstep_01.wav").resolve()
         run_node_tests(
             "e2e/editor.test.mjs",
             {

@@ -3,7 +3,7 @@
 // WF_* environment variables. Steps run in order and share one page, as a sound designer would.
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { chromium } from "playwright-core";
 
@@ -106,7 +106,13 @@ test("building the four-node workflow by drag and connect; validation errors app
   await fill("createSound1", { name: "EditorFootstep", parentPath: env("WF_TARGET") });
   await connect("createSound1", "objectId", "audioImport1", "objectId");
   await connect("createSound1", "objectId", "setOutputBus1", "objectId");
-  await fill("audioImport1", { filePath: env("WF_WAV") });
+  // the file comes from the picker, which lists only the allowed roots
+  await node("audioImport1").locator(".wf-node-title").click();
+  const inspector = page.locator('[data-inspector-node="audioImport1"]');
+  await inspector.locator("button.browse").first().click();
+  await inspector.locator(`button.dir[data-path="${dirname(env("WF_WAV"))}"]`).click();
+  await inspector.locator(`button.file[data-path="${env("WF_WAV")}"]`).click();
+  assert.equal(await inspector.locator("#root_filePath").inputValue(), env("WF_WAV"));
   await fill("setOutputBus1", { busPath: env("WF_BUS") });
   await connect("audioImport1", "__order", "projectSave1", "__order");
   await connect("setOutputBus1", "__order", "projectSave1", "__order");

@@ -3,6 +3,7 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
+import { pathUi, widgets } from "./PathPicker";
 import { INPUTS_NODE_ID, formPlaceholders, formSchema, refsIn, type DocNode, type Json, type NodeTypeInfo, type Problem, type WorkflowDoc } from "./workflow";
 
 interface Props {
@@ -57,12 +58,23 @@ export function Inspector({ node, info, problems, onChange }: Props) {
         validator={validator}
         noHtml5Validate
         showErrorList={false}
-        uiSchema={{ ...formPlaceholders(info?.inputs ?? {}), "ui:submitButtonOptions": { norender: true } }}
+        widgets={widgets}
+        uiSchema={{
+          ...merge(formPlaceholders(info?.inputs ?? {}), pathUi(info?.inputs.properties ?? {})),
+          "ui:submitButtonOptions": { norender: true },
+        }}
         experimental_defaultFormStateBehavior={{ emptyObjectFields: "skipDefaults" }}
         onChange={(event) => onChange({ ...wired, ...clean(event.formData as Record<string, Json>) })}
       />
     </div>
   );
+}
+
+/** Per-field uiSchema entries of both, merged field by field. */
+function merge(a: Record<string, object>, b: Record<string, object>): Record<string, object> {
+  const out: Record<string, object> = { ...a };
+  for (const [field, entry] of Object.entries(b)) out[field] = { ...(out[field] ?? {}), ...entry };
+  return out;
 }
 
 /** Drop the keys a form leaves undefined, so the saved document has only what the user set. */

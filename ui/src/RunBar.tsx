@@ -2,6 +2,7 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
+import { pathUi, widgets } from "./PathPicker";
 import { useState } from "react";
 import type { RunControl } from "./hooks";
 import { formatMs } from "./status";
@@ -11,7 +12,10 @@ function inputsSchema(doc: WorkflowDoc): RJSFSchema {
   const properties: Record<string, RJSFSchema> = {};
   const required: string[] = [];
   for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
-    properties[name] = { type: (spec.type as RJSFSchema["type"]) ?? "string", description: spec.description, default: spec.default as never };
+    properties[name] = {
+      type: (spec.type as RJSFSchema["type"]) ?? "string", description: spec.description, default: spec.default as never,
+      ...(spec.format ? { format: spec.format } : {}),
+    };
     if (spec.required ?? spec.default === undefined) required.push(name);
   }
   return { type: "object", properties, required };
@@ -28,7 +32,8 @@ export function RunBar({ doc, control, problems }: { doc: WorkflowDoc; control: 
       <h3>Run</h3>
       {declared && (
         <Form schema={inputsSchema(doc)} formData={inputs} validator={validator} noHtml5Validate showErrorList={false}
-          uiSchema={{ "ui:submitButtonOptions": { norender: true } }} onChange={(e) => setInputs(e.formData ?? {})} />
+          widgets={widgets} uiSchema={{ ...pathUi(inputsSchema(doc).properties as Record<string, Record<string, unknown>>),
+            "ui:submitButtonOptions": { norender: true } }} onChange={(e) => setInputs(e.formData ?? {})} />
       )}
       <label><input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> force (ignore the memo)</label>
       <label>rollback on failure

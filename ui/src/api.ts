@@ -60,7 +60,16 @@ export interface ExecutionPage {
   nextOffset: number | null;
 }
 
+export interface FolderListing {
+  path: string | null;
+  parent: string | null;
+  entries: { name: string; path: string; dir: boolean }[];
+  truncated: boolean;
+}
+
 export const api = {
+  files: (path: string | null) =>
+    request<FolderListing>("GET", path ? `/files?path=${encodeURIComponent(path)}` : "/files"),
   nodes: () => request<NodeTypeInfo[]>("GET", "/nodes"),
   validate: (doc: WorkflowDoc, signal?: AbortSignal) => validate(doc, signal),
   workflows: () => request<WorkflowFile[]>("GET", "/workflows"),

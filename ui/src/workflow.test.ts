@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { csrfToken } from "./api";
+import { pathUi } from "./PathPicker";
 import { inputNames, nodesInView, toFlowNodes, withHidden } from "./flow";
 import { parseRoute } from "./router";
 import { applyEvent, stateOfResult, type ExecutionResult } from "./status";
@@ -173,5 +174,17 @@ describe("big graphs", () => {
     const shown = withHidden(nodes, new Set(inView));
     expect(shown.map((n) => Boolean(n.hidden))).toEqual([false, false, true]);
     expect(withHidden(nodes, null)).toBe(nodes);
+  });
+});
+
+describe("file pickers", () => {
+  it("go on string fields typed as paths or named like one, not on Wwise object paths", () => {
+    const ui = pathUi({
+      filePath: { anyOf: [{ type: "string" }, { type: "null" }] },
+      source: { type: "string", format: "path" },
+      parentPath: { type: "string" },
+      files: { type: "array" },
+    });
+    expect(Object.keys(ui)).toEqual(["filePath", "source"]);
   });
 });

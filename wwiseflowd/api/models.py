@@ -58,10 +58,18 @@ class ExecuteRequest(BaseModel):
         pattern=r"^[A-Za-z0-9_.:-]{1,100}$",
         description="Choose the run's id (e.g. to follow GET /events?executionId= from before it starts).",
     )
+    dryRun: bool = Field(
+        False,
+        description="Run against a read-only in-memory copy of `project` and answer what the run would "
+        "change (`changes`); the project's files are never written. Waits for the run (no async).",
+    )
     project: str | None = Field(
         None,
-        pattern=r"^[^\x00-\x1f]{1,200}$",
-        description="Queue the run for the fleet's daemons serving this project (docs/fleet.md).",
+        description="With dryRun: the Wwise project (.wproj or its folder), under [server] allowed_roots. "
+        "Without: queue the run for the fleet's daemons serving this project name (docs/fleet.md).",
+    )
+    wwiseVersion: str | None = Field(
+        None, description="With dryRun: emulate this Wwise version instead of the one that saved the project."
     )
 
 

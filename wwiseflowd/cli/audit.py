@@ -41,10 +41,11 @@ def _trail(state: CliState) -> Any:
 @click.option("--source", type=click.Choice(SOURCES), help="Only commands from this front door.")
 @click.option("--limit", type=int, default=1000, show_default=True, help="At most this many entries.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of entries (full payloads and results).")
+@click.option("--local", is_flag=True, help="Read this config's audit trail even when a daemon is running.")
 @click.pass_context
 def audit_group(
     ctx: click.Context, execution_id: str | None, since: str | None, until: str | None, command: str | None,
-    object_ref: str | None, code: str | None, source: str | None, limit: int, as_json: bool,
+    object_ref: str | None, code: str | None, source: str | None, limit: int, as_json: bool, local: bool,
 ) -> None:
     """Show the audit log: every bus command run, with its full payload and result."""
     if ctx.invoked_subcommand is not None:
@@ -58,7 +59,7 @@ def audit_group(
         command=command, object=object_ref, code=code, source=source, limit=max(1, limit),
     )
     # through the running daemon when there is one (one service layer), else read here
-    with cli_operations(state, state.settings, local=False, simulate=False) as ops:
+    with cli_operations(state, state.settings, local=local, simulate=False) as ops:
         found = ops.audit(query)
     if not found.ok:
         fail(f"{found.code}: {found.error}")

@@ -79,16 +79,28 @@ def run_cmd(
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--local", is_flag=True,
+              help="Only this config's state dir (default: also the machine's running daemon).")
 @click.option("--fleet", "fleet", is_flag=True, help="Every daemon sharing the Redis store (as GET /fleet).")
 @click.pass_obj
-def status_cmd(state: CliState, as_json: bool, fleet: bool) -> None:
-    """Queue depth per rule, recent batches, failures and the Wwise connection."""
+def status_cmd(state: CliState, as_json: bool, local: bool, fleet: bool) -> None:
+    """Queue depth per rule, recent batches, failures and each backend's connection.
+
+    Without a config file, and no daemon on the default state dir, it reports the machine's
+    running daemon (e.g. the one ``make demo`` started); ``--local`` only looks at this config."""
+    from wwiseflowd.daemon.instance import read_machine_pointer
     from wwiseflowd.daemon.status import collect_status, format_status
 
     if fleet:
         _fleet_status(state, as_json)
         return
-    status = collect_status(state.settings)
+    settings = state.settings
+    status = collect_status(settings)
+    pointer = None if local or status["running"] or state.loaded.source else read_machine_pointer()
+    if pointer is not None and pointer.get("stateDir"):
+        elsewhere = settings.model_copy(deep=True)
+        elsewhere.paths.state_dir = Path(str(pointer["stateDir"]))
+        status = collect_status(elsewhere)
     if as_json:
         echo_json(status)
     else:

@@ -16,9 +16,10 @@ from wwiseflowd.cli import fail
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port (Wwise's default WAAPI port is 8080; 0 picks a free one).")
-@click.option("--project", "project_dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--project", "project_dir", type=click.Path(path_type=Path),
               help="Project directory: loads the emulator project saved there, else the Wwise project "
-                   "(.wproj) in it, else creates one named after it. Default: ./WwiseProject.")
+                   "(.wproj) in it, else creates one named after it; or a .wproj file. "
+                   "Default: ./WwiseProject.")
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0),
               help="Delay added to every call (model a busy Wwise).")
 @click.option("--call-log", type=click.Path(path_type=Path, dir_okay=False),

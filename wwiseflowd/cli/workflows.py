@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from wwiseflowd import junit
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.compiler import compile_workflow
 from wwiseflowd.config import Settings
@@ -18,6 +19,7 @@ from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, find_w
 from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest, connect_daemon
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import new_execution_id
+from wwiseflowd.sim.dryrun import ChangeReport, DryRunOutcome, render_text, run_dry
 
 
 def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str, Any] | Result:
@@ -114,10 +116,20 @@ def resolve_flow(state: CliState, flow: Path) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print the full execution result as JSON.")
 @click.option("--local", is_flag=True,
               help="Run in this process even when a daemon is running (default: the daemon runs it).")
+@click.option("--project", "dry_project", type=click.Path(path_type=Path, exists=True),
+              help="Dry run: run against an in-memory copy of this Wwise project (.wproj or its folder) "
+                   "and print what the run would change; the project's files are never written.")
+@click.option("--dry-run", is_flag=True, help="Same as --simulate with --project (needs --project).")
+@click.option("--wwise-version", help="With --project: emulate this Wwise version instead of the .wproj's.")
+@click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="With --project: also write the change report as JSON to this file.")
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a JUnit XML report (one test case: this workflow) to this file.")
 @click.pass_obj
 def exec_cmd(
     state: CliState, flow: Path, url: str | None, simulate: bool, input_pairs: tuple[str, ...],
-    force: bool, no_rollback: bool, as_json: bool, local: bool,
+    force: bool, no_rollback: bool, as_json: bool, local: bool, dry_project: Path | None, dry_run: bool,
+    wwise_version: str | None, report_file: Path | None, junit_file: Path | None,
 ) -> None:
     """Compile and run the workflow FLOW once; exit 0 when it succeeded, 1 when not.
 
@@ -125,7 +137,8 @@ def exec_cmd(
     built-in (``auto-import``, ``reaper-to-wwise`` from wwiseflowd-reaper, ...).
 
     With a daemon running (``wwiseflowd run``), the daemon runs it: one engine, one WAAPI
-    connection, one run ledger. ``--local``, ``--simulate`` and ``--url`` run it in this process."""
+    connection, one run ledger. ``--local``, ``--simulate``, ``--project`` and ``--url`` run it in
+    this process. ``--project`` (a dry run) also prints what the run would change in that project."""
     from wwiseflowd import logs
 
     settings = state.settings.model_copy(deep=True)
@@ -139,26 +152,55 @@ def exec_cmd(
         return
     if url:
         settings.wwise.url = url
+    if dry_run and dry_project is None:
+        fail("--dry-run needs --project path/to/Game.wproj (the Wwise project to try the workflow on).",
+             code=2)
     request = RunRequest(document=read.data, inputs=inputs, force=force,
                          rollback=False if no_rollback else None, execution_id=new_execution_id())
     show = _progress_printer(not as_json or sys.stderr.isatty())
-    with cli_operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
-        try:
-            outcome = ops.run(request, show)
-        except KeyboardInterrupt:
-            click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
-            ops.cancel(str(request.execution_id))
-            outcome = ops.wait(str(request.execution_id))
+    changes: ChangeReport | None = None
+    if dry_project is not None:
+        outcome, changes = _dry_run(state, settings, request, dry_project, wwise_version, show)
+    else:
+        with cli_operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
+            try:
+                outcome = ops.run(request, show)
+            except KeyboardInterrupt:
+                click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
+                ops.cancel(str(request.execution_id))
+                outcome = ops.wait(str(request.execution_id))
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
+    if junit_file is not None:
+        junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
+            flow.name, "dry-run" if changes is not None else "exec", execution or outcome.model_dump(),
+            seconds=(execution or {}).get("durationMs", 0) / 1000,
+            output=render_text(changes) if changes is not None else "")])
     if execution is None:  # it never started: the document or a path was refused
         _fail_result(outcome, as_json)
         return
+    if report_file is not None and changes is not None:
+        report_file.write_text(changes.model_dump_json(indent=2), encoding="utf-8")
     if as_json:
-        echo_json(execution)
+        echo_json({**execution, "changes": changes.model_dump()} if changes is not None else execution)
     else:
         for line in _summary(execution):
             click.echo(line)
+        if changes is not None:
+            click.echo(render_text(changes))
     sys.exit(0 if outcome.ok else 1)
+
+
+def _dry_run(state: CliState, settings: Settings, request: RunRequest, project: Path, version: str | None,
+             show: EventSink | None) -> DryRunOutcome:
+    """The run on a read-only copy of ``project``, or exit 2 with the loader's sentence."""
+    from wwiseflowd.sim.persistence import ProjectFileError
+
+    click.echo(f"Dry run on {project} (in memory; the project's files are not written).", err=True)
+    try:
+        return run_dry(settings, state.plugins, request, project, version, show)
+    except (ProjectFileError, ValueError) as exc:
+        fail(str(exc), code=2)
+        raise  # fail() exits; this keeps the type checker informed
 
 
 @contextlib.contextmanager
@@ -167,7 +209,8 @@ def cli_operations(
 ) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
     against an emulator, its project in ``project_dir`` or under the state dir)."""
-    client = None if local else connect_daemon(settings)
+    # without a config file, the machine's daemon (e.g. make demo's) counts as "the running daemon"
+    client = None if local else connect_daemon(settings, machine=state.loaded.source is None)
     if client is not None:
         click.echo(f"Running on the wwiseflowd {client.where} (--local runs it here).", err=True)
         with contextlib.closing(client):
@@ -201,15 +244,23 @@ def _fail_result(result: Result, as_json: bool) -> None:
 
 
 @click.command("validate")
-@click.argument("flow", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("flows", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--junit", "junit_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a JUnit XML report (one test case per workflow file) to this file.")
 @click.pass_obj
-def validate_cmd(state: CliState, flow: Path) -> None:
-    """Compile FLOW (a file or a workflow id) without running it; print the plan (exit 0) or every
-    error (exit 1) as JSON."""
-    read = read_workflow_file(resolve_flow(state, flow))
-    result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
-    echo_json(result.model_dump())
-    sys.exit(0 if result.ok else 1)
+def validate_cmd(state: CliState, flows: tuple[Path, ...], junit_file: Path | None) -> None:
+    """Compile each FLOW (a file or a workflow id) without running it; print the plan (exit 0) or
+    every error (exit 1) as JSON (one object for one FLOW, a list for several)."""
+    results = []
+    for flow in flows:
+        read = read_workflow_file(resolve_flow(state, flow))
+        result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
+        results.append(result.model_dump())
+    if junit_file is not None:
+        cases = [junit.case_from_result(f.name, "validate", r) for f, r in zip(flows, results, strict=True)]
+        junit.write(junit_file, "wwiseflowd validate", cases)
+    echo_json(results[0] if len(results) == 1 else results)
+    sys.exit(0 if all(r["ok"] for r in results) else 1)
 
 
 commands = [exec_cmd, validate_cmd]

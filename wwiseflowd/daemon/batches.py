@@ -296,7 +296,11 @@ class BatchProcessor:
         inputs = ctx.rule.workflow_inputs(files, chunk_size=self.chunk_size, declared=plan.get("inputs"))
         self.current_execution = execution_id
         try:
-            result = self.engine.execute(plan, inputs, force=True, execution_id=execution_id, source="watch")
+            if ctx.rule.config.dry_run:
+                result = self._execute_dry(ctx.rule, plan, inputs, execution_id)
+            else:
+                result = self.engine.execute(plan, inputs, force=True, execution_id=execution_id,
+                                             source="watch")
         except Exception as exc:  # the engine promises not to raise; never lose the batch if it does
             logger.opt(exception=True).error("Engine raised while running batch: {}", exc)
             return RunOutcome(True, ErrorCode.INTERNAL.value, f"internal error: {exc}", {})
@@ -304,6 +308,23 @@ class BatchProcessor:
             self.current_execution = None
         execution = result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
         return interpret(execution, files)
+
+    def _execute_dry(self, rule: DropRule, plan: dict[str, Any], inputs: dict[str, Any],
+                     execution_id: str) -> Any:
+        """``dry_run = true``: the run on a read-only copy of the rule's project; the change report
+        is logged and written to ``<state_dir>/dry-runs/<execution id>.json``."""
+        from wwiseflowd.sim.dryrun import execute_dry, render_text
+
+        project = rule.config.dry_run_project
+        if project is None:
+            raise ValueError(f"Rule {rule.id!r} has dry_run = true but no dry_run_project.")
+        settings, plugins = self.engine.settings, self.engine.plugins
+        result, changes = execute_dry(settings, plugins, plan, inputs, project, execution_id)
+        folder = Path(settings.paths.state_dir) / "dry-runs"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{execution_id}.json").write_text(changes.model_dump_json(indent=2), encoding="utf-8")
+        logger.info("Dry run of rule {}:\n{}", rule.id, render_text(changes))
+        return result
 
     def _record(
         self, files: list[DropRecord], outcome: RunOutcome, execution_id: str | None, *, rerun: bool

@@ -3,7 +3,9 @@
 The lock is ``filelock``'s OS-level lock (``flock`` / ``LockFileEx``), so the kernel frees it when
 the process dies, even on ``kill -9``; there is no stale PID file to clean up. ``runtime.json``
 (pid, REST address, version, start time) tells ``wwiseflowd status`` and the MCP proxy where the
-running daemon is; it is written atomically and removed on a clean stop.
+running daemon is; it is written atomically and removed on a clean stop. A copy naming the state
+dir also goes to the user's runtime dir (:func:`machine_pointer_path`), so a command run without
+a config file (``wwiseflowd status`` next to ``make demo``) finds the machine's daemon too.
 """
 
 from __future__ import annotations
@@ -13,14 +15,33 @@ import os
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 from filelock import FileLock, Timeout
 
 from wwiseflowd.pids import pid_alive
 
 LOCK_FILENAME = "wwiseflowd.lock"
 RUNTIME_FILENAME = "runtime.json"
+MACHINE_POINTER_FILENAME = "daemon.json"
 
-__all__ = ["AlreadyRunning", "is_locked", "pid_alive", "read_runtime"]
+__all__ = ["AlreadyRunning", "is_locked", "machine_pointer_path", "pid_alive", "read_machine_pointer",
+           "read_runtime"]
+
+
+def machine_pointer_path() -> Path:
+    """Where the last started daemon of this user says where it is (``stateDir`` + runtime facts)."""
+    return Path(platformdirs.user_runtime_dir("wwiseflowd")) / MACHINE_POINTER_FILENAME
+
+
+def read_machine_pointer() -> dict[str, Any] | None:
+    """The machine's running daemon (its runtime facts plus ``stateDir``), or None when none runs."""
+    try:
+        data = json.loads(machine_pointer_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("pid"), int) or not pid_alive(data["pid"]):
+        return None
+    return data
 
 
 class AlreadyRunning(Exception):
@@ -80,6 +101,13 @@ class Instance:
         self.runtime.update(facts)
         path = self.state_dir / RUNTIME_FILENAME
         tmp = path.with_suffix(".json.tmp")
+        try:  # first: whoever sees runtime.json finds the pointer too
+            pointer = machine_pointer_path()
+            pointer.parent.mkdir(parents=True, exist_ok=True)
+            pointer.write_text(json.dumps({**self.runtime, "stateDir": str(self.state_dir)}, default=str),
+                               encoding="utf-8")
+        except OSError:
+            pass  # no runtime dir: commands without a config file will not find this daemon
         tmp.write_text(json.dumps(self.runtime, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, path)
 
@@ -88,6 +116,9 @@ class Instance:
         if self._lock.is_locked:
             try:
                 (self.state_dir / RUNTIME_FILENAME).unlink(missing_ok=True)
+                pointer = read_machine_pointer()
+                if pointer is not None and pointer.get("pid") == os.getpid():
+                    machine_pointer_path().unlink(missing_ok=True)
             except OSError:
                 pass
             self._lock.release()

@@ -53,7 +53,7 @@ class FleetDoor:
         """``[fleet] serves``, or the connected project's name (its .wproj file's stem)."""
         if self.config.serves is not None:
             return list(self.config.serves)
-        backends = self.engine.health().get("backends", {})
+        backends = self.engine.health(probe=True).get("backends", {})
         paths = [b.get("project") for b in backends.values() if isinstance(b, dict) and b.get("project")]
         return [Path(str(path)).stem for path in paths[:1]]
 
@@ -78,7 +78,8 @@ class FleetDoor:
         self.stop()
         daemon_id = self.config.daemon_id or default_daemon_id(self.settings)
         self.worker = FleetWorker(self.engine, fleet_queue(self.settings), fleet_roster(self.settings),
-                                  daemon_id=daemon_id, serves=self.serves(), lease_s=self.config.lease_s)
+                                  daemon_id=daemon_id, serves=self.serves(), lease_s=self.config.lease_s,
+                                  resolve_serves=self.serves)
         self.worker.start()
         return f"{daemon_id} serving {', '.join(self.worker.serves) or 'nothing'}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -30,13 +31,15 @@ class FleetWorker:
 
     def __init__(
         self, engine: Engine, queue: WorkQueue, roster: Roster, *, daemon_id: str, serves: list[str],
-        lease_s: float,
+        lease_s: float, resolve_serves: Callable[[], list[str]] | None = None,
     ) -> None:
         self.engine = engine
         self.queue = queue
         self.roster = roster
         self.daemon_id = daemon_id
         self.serves = serves
+        #: asked again while ``serves`` is empty (the default waits for Wwise to say its project)
+        self.resolve_serves = resolve_serves
         self.lease_s = lease_s
         self.running: dict[str, Job] = {}
         self.taken = 0
@@ -76,6 +79,11 @@ class FleetWorker:
     def _take_loop(self) -> None:
         lease_ms = int(self.lease_s * 1000)
         while not self._stop.is_set():
+            if not self.serves:
+                self.serves = self.resolve_serves() if self.resolve_serves is not None else []
+                if not self.serves:
+                    self._stop.wait(1.0)
+                    continue
             try:
                 job = (self.queue.reclaim(self.daemon_id, self.serves, lease_ms)
                        or self.queue.take(self.daemon_id, self.serves, BLOCK_MS))

@@ -16,7 +16,7 @@ import httpx
 from loguru import logger
 
 from wwiseflowd.audit.index import AuditFilter
-from wwiseflowd.daemon.instance import read_runtime
+from wwiseflowd.daemon.instance import read_machine_pointer, read_runtime
 from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.operations.protocol import EventSink, Operations, RunRequest
 from wwiseflowd.pids import pid_alive
@@ -113,6 +113,10 @@ class DaemonClient:
     def delete_workflow(self, workflow_id: str) -> Result:
         """DELETE /workflows/{id}."""
         return self._result("DELETE", f"/workflows/{quote(workflow_id)}")
+
+    def browse_files(self, path: str | None = None) -> Result:
+        """GET /files."""
+        return self._data("GET", "/files", params={"path": path} if path else {})
 
     def start(self, request: RunRequest) -> Result:
         """POST /workflows/execute?async=true."""
@@ -288,10 +292,13 @@ def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
 # -- finding a daemon ----------------------------------------------------------------------------
 
 
-def find_daemon(settings: Settings) -> dict[str, Any] | None:
+def find_daemon(settings: Settings, *, machine: bool = False) -> dict[str, Any] | None:
     """The running daemon's ``runtime.json`` (written by ``wwiseflowd run``) when it has a REST URL
-    and its process is alive; None otherwise."""
+    and its process is alive; None otherwise. ``machine``: when none runs on this state dir, the
+    machine's daemon (the user's runtime dir says where; for commands run without a config file)."""
     runtime = read_runtime(settings.paths.state_dir)
+    if runtime is None and machine:
+        runtime = read_machine_pointer()
     if runtime is None or not runtime.get("apiUrl"):
         return None
     pid = runtime.get("pid")
@@ -301,9 +308,10 @@ def find_daemon(settings: Settings) -> dict[str, Any] | None:
     return runtime
 
 
-def connect_daemon(settings: Settings) -> DaemonClient | None:
-    """A client of the running daemon when there is one and its REST API answers; None otherwise."""
-    runtime = find_daemon(settings)
+def connect_daemon(settings: Settings, *, machine: bool = False) -> DaemonClient | None:
+    """A client of the running daemon when there is one and its REST API answers; None otherwise
+    (``machine``: see :func:`find_daemon`)."""
+    runtime = find_daemon(settings, machine=machine)
     if runtime is None:
         return None
     # the daemon reads the same config, so its token is ours too (runtime.json never holds it)

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from wwiseflowd.compiler import FROM_PREFIX, INPUT_PREFIX
-from wwiseflowd.documents import declared_inputs
+from wwiseflowd.documents import FROM_PREFIX, INPUT_PREFIX, declared_inputs
 from wwiseflowd.results import ErrorCode, Result
 
 if TYPE_CHECKING:

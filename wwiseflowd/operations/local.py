@@ -11,6 +11,7 @@ import anyio
 from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
 from wwiseflowd.events import Subscription
+from wwiseflowd.operations.browse import browse
 from wwiseflowd.operations.guard import PathGuard
 from wwiseflowd.operations.library import describe_workflow_file, scan_workflow_files
 from wwiseflowd.operations.outcome import execution_outcome
@@ -113,6 +114,12 @@ class LocalOperations:
     def delete_workflow(self, workflow_id: str) -> Result:
         """Delete a workflow file."""
         return self._store().delete(workflow_id)
+
+    def browse_files(self, path: str | None = None) -> Result:
+        """Folders and audio files under the allowed roots, for file pickers (FORBIDDEN elsewhere)."""
+        if self.guard is None:
+            return Result.failure(ErrorCode.FORBIDDEN, "Browsing needs the path guard of a front door.")
+        return browse(self.guard, path)
 
     def _store(self) -> WorkflowStore:
         return WorkflowStore(self.engine.settings.paths.workflows_dir)

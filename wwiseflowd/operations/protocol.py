@@ -109,6 +109,10 @@ class Operations(Protocol):
         """Delete a workflow file; NOT_FOUND when no file has that id."""
         ...
 
+    def browse_files(self, path: str | None = None) -> Result:
+        """A folder's sub-folders and audio files (or the roots), only under the allowed roots."""
+        ...
+
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """One bus command (``create_sound`` ...), after the path check."""
         ...

@@ -365,6 +365,8 @@ class Importer:
         if audio.path is not None and dest.exists() and dest.samefile(audio.path):
             self.files.append(str(dest))  # importing the Originals copy itself: nothing to copy
             return relative
+        if self.project.read_only:  # a dry run notes where the file would go and copies nothing
+            return self._plan_copy(audio, dest, relative)
         trash = self.project.directory / ".wsim-undo"
         backup: Path | None = None
         try:
@@ -392,6 +394,23 @@ class Importer:
 
         self.project.record_external(undo, redo)
         self.files.append(str(dest))
+        return relative
+
+    def _plan_copy(self, audio: _Audio, dest: Path, relative: str) -> str:
+        planned = self.project.planned_files
+        key = str(dest)
+        previous = planned.get(key)
+        source = str(audio.path) if audio.path is not None else f"{audio.name} (base64)"
+        planned[key] = source
+
+        def undo() -> None:
+            if previous is None:
+                planned.pop(key, None)
+            else:
+                planned[key] = previous
+
+        self.project.record_external(undo, lambda: planned.__setitem__(key, source))
+        self.files.append(key)
         return relative
 
     def _event(self, spec: str, target: WwiseObject) -> None:

@@ -144,6 +144,10 @@ class Project:
             {"id": new_guid(), "name": "English(US)"}, {"id": new_guid(), "name": "SFX"},
         ]
         self.platforms: list[dict[str, Any]] = [{"id": new_guid(), "name": "Windows", "baseName": "Windows"}]
+        #: a dry run: nothing is written under ``directory`` (no save, no Originals copy)
+        self.read_only = False
+        #: read-only imports: Originals path a file would be copied to -> the file it came from
+        self.planned_files: dict[str, str] = {}
         self._rng = random.Random()
 
     # -- construction ------------------------------------------------------------------------------

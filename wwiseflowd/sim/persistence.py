@@ -100,9 +100,16 @@ def to_dict(project: Project) -> dict[str, Any]:
 
 
 def save(project: Project) -> Path:
-    """Write the project atomically to ``<dir>/<name>.wsim.json``; returns the path."""
-    project.directory.mkdir(parents=True, exist_ok=True)
+    """Write the project atomically to ``<dir>/<name>.wsim.json``; returns the path.
+
+    A read-only project (a dry run on a studio's project) is not written: the path is returned and
+    the Work Units count as saved, as if Wwise had saved them.
+    """
     target = project.directory / f"{project.name}{SUFFIX}"
+    if project.read_only:
+        project.dirty_workunits.clear()
+        return target
+    project.directory.mkdir(parents=True, exist_ok=True)
     data = json.dumps(to_dict(project), separators=(",", ":"))
     fd, tmp = tempfile.mkstemp(prefix=f".{project.name}.", suffix=".tmp", dir=project.directory)
     try:

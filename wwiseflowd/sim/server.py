@@ -159,7 +159,7 @@ class Emulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, project_dir: Path | str | None = None,
                  latency_ms: float = 0, call_log: Path | str | None = None,
-                 version: WwiseVersion | str | None = None) -> None:
+                 version: WwiseVersion | str | None = None, read_only: bool = False) -> None:
         self.host = host
         self.port = port
         self._temp_dir: Path | None = None
@@ -171,6 +171,8 @@ class Emulator:
         self.call_log_path = Path(call_log) if call_log is not None else None
         #: the version asked for; None = the one that saved a loaded Wwise project (else 2024.1)
         self.requested_version = parse_version(version) if isinstance(version, str) else version
+        #: dry run: the project folder is never written (see sim/dryrun.py)
+        self.read_only = read_only
         self.faults = Faults()
         #: one dict per call: {time, session, uri, argBytes, durationMs, error}
         self.calls: list[dict[str, Any]] = []
@@ -205,6 +207,7 @@ class Emulator:
         """The live project model (hold :attr:`lock` while touching it from another thread)."""
         if self._waapi is None:
             self._waapi = Waapi(persistence.open_or_create(self.project_dir, self.requested_version))
+            self._waapi.project.read_only = self.read_only
             self._waapi.project.observer = self._publisher
             self._publisher.project = self._waapi.project
         return self._waapi.project

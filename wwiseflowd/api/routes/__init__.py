@@ -11,6 +11,7 @@ from wwiseflowd.api.routes import (
     editor,
     events,
     executions,
+    files,
     health,
     metrics,
     nodes,
@@ -31,5 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     workflow_files.router,
     drops.router,
     auth.router,
+    files.router,
     editor.router,
 )
