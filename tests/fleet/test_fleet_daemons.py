@@ -1,7 +1,8 @@
 """Two real daemon processes, each with its own emulator, sharing one real redis-server.
 
 Runs submitted for project GameA through one daemon's REST API are executed exactly once across
-the fleet; a daemon killed with -9 mid-run loses its lease and the other one takes the run over.
+the fleet; a daemon killed with -9 mid-run loses its lease and the other one takes the run over;
+a Redis that goes away shows in /health, submissions are refused, and the daemon recovers.
 """
 
 from __future__ import annotations
@@ -180,3 +181,36 @@ def test_a_daemon_killed_mid_run_loses_its_lease_and_the_other_takes_the_run_ove
     view = httpx.get(f"{survivor.api}/fleet", timeout=30).json()
     dead = next(d for d in view["daemons"] if d["id"] == victim.name)
     assert dead["alive"] is False and view["projects"]["GameA"] == {"waiting": 0, "running": 0}
+
+
+def health(api: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{api}/health", timeout=30).json())
+
+
+def test_redis_going_away_degrades_health_refuses_submissions_and_recovers(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    own = RedisServer().start()  # not the session's server: this test stops it
+    again = RedisServer(port=own.port, password=own.password)
+    daemon = Daemon(tmp_path, own, "down", "agent-a", latency_ms=0).start()
+    try:
+        assert health(daemon.api)["frontDoors"]["fleet"]["state"] == "up"
+        own.stop()
+        degraded = wait_until(lambda: [p for p in health(daemon.api)["problems"] if "fleet" in p], timeout=60)
+        assert "Redis" in degraded[0] and "does not answer" in degraded[0]
+        body = {"workflow": {"id": "w", "nodes": [{"id": "s", "type": "projectSave", "data": {}}]},
+                "project": "GameA"}
+        refused = httpx.post(f"{daemon.api}/workflows/execute", params={"async": "true"}, json=body,
+                             timeout=60)
+        assert refused.status_code == 503 and refused.json()["code"] == "BACKEND_UNAVAILABLE"
+        assert "nothing was queued" in refused.json()["error"]
+        again.start()
+        wait_until(lambda: health(daemon.api)["frontDoors"]["fleet"]["state"] == "up", timeout=60)
+        execution_id = submit(daemon.api, "AfterRestart")
+        wait_until(lambda: httpx.get(f"{daemon.api}/executions/{execution_id}", timeout=30).json()
+                   .get("status") == "succeeded", timeout=60)
+        assert daemon.sounds() == ["AfterRestart"]
+    finally:
+        daemon.stop()
+        own.stop()
+        again.stop()

@@ -84,11 +84,17 @@ class FleetDoor:
         return f"{daemon_id} serving {', '.join(self.worker.serves) or 'nothing'}"
 
     def health(self) -> dict[str, Any]:
-        """ok while both worker loops run; the last Redis error if any."""
+        """ok while both worker loops run and Redis answers; not ok makes the daemon restart the door
+        (every few seconds: the reconnection back-off) and ``/health`` report the error."""
         worker = self.worker
         if worker is None:
             return {"ok": False, "error": "not started"}
-        return {"ok": worker.alive(), "error": worker.last_error, "serves": worker.serves,
+        error = worker.last_error
+        if error is not None:
+            where = str(self.settings.store.url).split("@")[-1]
+            error = (f"the fleet's Redis at {where} does not answer ({error}); queued runs wait there and "
+                     f"this daemon reconnects by itself")
+        return {"ok": worker.alive() and error is None, "error": error, "serves": worker.serves,
                 "running": sorted(worker.running), "taken": worker.taken}
 
     def stop(self) -> None:
