@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean ui chromium screenshots
+.PHONY: demo test lint bench venv clean ui chromium screenshots redis-server
 
 # wwiseflowd-grpc's install generates its gRPC code from the .proto (its hatch_build.py)
 GRPC := plugins/wwiseflowd-grpc
@@ -45,8 +45,15 @@ chromium:
 demo: $(STAMP) ui
 	$(BIN)/python demo/run_demo.py
 
+## Debian's redis-server for the Redis store and fleet tests (installed as root when missing;
+## elsewhere those tests skip and say why, except under CI=true where they fail)
+redis-server:
+	@command -v redis-server >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } \
+		|| echo "redis-server is missing and cannot be installed here: the Redis tests will skip"
+
 ## The whole test suite, plus ruff and mypy
-test: $(STAMP) ui chromium
+test: $(STAMP) ui chromium redis-server
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

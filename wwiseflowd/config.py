@@ -63,10 +63,39 @@ class ServerConfig(_Section):
 
 
 class StoreConfig(_Section):
-    """The embedded store holding the idempotency memo, the run ledger and the drop journal."""
+    """The store holding the idempotency memo and the run ledger (the drop journal stays in SQLite).
 
-    backend: Literal["sqlite"] = "sqlite"
+    ``backend = "sqlite"`` (one machine) keeps them in ``filename`` under the state dir;
+    ``backend = "redis"`` keeps them in the Redis at ``url`` so several daemons share them
+    (docs/fleet.md).
+    """
+
+    backend: Literal["sqlite", "redis"] = "sqlite"
     filename: str = "wwiseflowd.sqlite3"
+    url: str | None = Field(
+        default=None,
+        description='Redis URL when backend = "redis": redis://host:6379/0, rediss:// for TLS.',
+    )
+    password: str | None = Field(default=None, description="Redis password (instead of one in the url).")
+    ca_file: Path | None = Field(default=None, description="rediss://: CA bundle that signed the server.")
+    key_prefix: str = Field(
+        default="wwiseflowd", min_length=1, description="Prefix of every Redis key (one per fleet)."
+    )
+    memo_scope: Literal["host", "fleet"] = Field(
+        default="host",
+        description='Who shares memo entries on Redis: daemons on one host, or the whole "fleet" '
+                    "(only when every daemon drives the same Wwise project copy).",
+    )
+
+    @model_validator(mode="after")
+    def _redis_needs_url(self) -> StoreConfig:
+        if self.backend == "redis":
+            if not self.url:
+                raise ValueError('backend = "redis" needs url = "redis://host:6379/0" (rediss:// for TLS)')
+            if self.url.split("://", 1)[0] not in ("redis", "rediss", "unix"):
+                where = self.url.split("@")[-1]
+                raise ValueError(f"url {where!r} is not a redis://, rediss:// or unix:// URL")
+        return self
 
 
 class PathsConfig(_Section):

@@ -69,7 +69,7 @@ ENV_STRICT = "WWISEFLOWD_STRICT_PLUGINS"
 ENV_TRACE = "WWISEFLOWD_TRACE_PLUGINS"
 
 #: Built-in behaviour, written as ordinary plugins.
-DEFAULT_PLUGINS: tuple[str, ...] = ("wwiseflowd.default_plugins.wwise",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("wwiseflowd.default_plugins.wwise", "wwiseflowd.default_plugins.fleet")
 
 Source = Literal["builtin", "entry point", "directory", "registered"]
 Status = Literal["loaded", "failed", "blocked", "not allowed"]

@@ -1,7 +1,8 @@
 """pytest plugin shipped to plugin authors (``pytest11`` entry point): fixtures for wwiseflowd.
 
 ``waapi_sim`` yields a running :class:`wwiseflowd.sim.Emulator` on a free port with a fresh
-project in the test's ``tmp_path``; ``waapi_client`` a real waapi-client connected to it::
+project in the test's ``tmp_path``; ``waapi_client`` a real waapi-client connected to it;
+``redis_server`` one real ``redis-server`` per test session (:class:`RedisServer`)::
 
     def test_my_node(waapi_sim, waapi_client):
         waapi_client.call("ak.wwise.core.object.create", {...})
@@ -11,7 +12,15 @@ project in the test's ``tmp_path``; ``waapi_client`` a real waapi-client connect
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,3 +74,97 @@ def waapi_client(waapi_sim: Emulator) -> Iterator[Any]:
         yield client
     finally:
         client.disconnect()
+
+
+@dataclass
+class RedisServer:
+    """A real ``redis-server`` process on a free loopback port, with a password, in a temp dir.
+
+    Each test uses its own key prefix (:meth:`prefix`) instead of flushing, so tests sharing the
+    one server per session cannot see each other's keys.
+    """
+
+    port: int = 0
+    password: str = field(default_factory=lambda: uuid.uuid4().hex)
+    process: subprocess.Popen[bytes] | None = None
+    workdir: str = ""
+
+    @property
+    def url(self) -> str:
+        """``redis://:password@127.0.0.1:port/0``."""
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    @staticmethod
+    def prefix() -> str:
+        """A fresh key prefix for one test."""
+        return f"wft-{uuid.uuid4().hex[:12]}"
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        """Start the server (no persistence) and wait until it answers PING."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server")
+        if not self.port:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+        self.workdir = self.workdir or tempfile.mkdtemp(prefix="wwiseflowd-redis-")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--requirepass", self.password,
+             "--save", "", "--appendonly", "no", "--dir", self.workdir, "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            try:
+                if self._answers_ping():
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise TimeoutError(f"redis-server did not answer on port {self.port} within {timeout} s")
+
+    def _answers_ping(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+            conn.sendall(f"AUTH {self.password}\r\nPING\r\n".encode())
+            answer = b""
+            while b"PONG" not in answer and b"-" not in answer:
+                chunk = conn.recv(64)
+                if not chunk:
+                    break
+                answer += chunk
+            return b"PONG" in answer
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and remove its directory."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server for the test session (Debian's package; ``make test`` installs it).
+
+    Skips with the reason when the binary is missing, except under ``CI=true``, where a missing
+    server is a failure: CI must not pass by skipping every Redis test.
+    """
+    if shutil.which("redis-server") is None:
+        reason = ("redis-server is not installed (Debian: apt-get install redis-server; `make test` "
+                  "does it as root)")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

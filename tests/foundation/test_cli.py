@@ -37,7 +37,7 @@ def test_plugins_lists_builtins_entry_points_and_a_broken_plugin_with_its_error(
     result = run("--config", str(config_with_broken_plugin), "plugins")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "wwise 0.1.0  (builtin, wwiseflowd.default_plugins.wwise)"
+    assert "wwise 0.1.0  (builtin, wwiseflowd.default_plugins.wwise)" in lines
     assert "audiocheck 0.1.0  (entry point, wwiseflowd-audiocheck)" in lines
     broken = config_with_broken_plugin.parent / "plugins" / "broken.py"
     assert f"broken  (directory, {broken})  [FAILED]" in lines

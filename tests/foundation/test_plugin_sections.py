@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from wwiseflowd import hookimpl
 from wwiseflowd.config import ConfigError, parse_settings, settings_for_tests
+from wwiseflowd.fleet.door import FleetConfig  # the built-in fleet plugin's section
 from wwiseflowd.plugins import Plugins
 
 
@@ -36,7 +37,7 @@ def _loaded(plugin: object, name: str = "greeter") -> Plugins:
 
 def test_hook_register_config_sections_validates_the_plugin_table_against_its_model(tmp_path: Path) -> None:
     plugins = _loaded(SectionPlugin())
-    assert plugins.registry().config_sections == {"greet": GreetConfig}
+    assert plugins.registry().config_sections == {"greet": GreetConfig, "fleet": FleetConfig}
     good = settings_for_tests(tmp_path, greet={"greeting": "hi"})
     assert good.plugin_section("greet") == {"greeting": "hi"}
     assert plugins.check_config(good) == []
@@ -56,11 +57,11 @@ def test_a_table_no_plugin_declares_is_reported_and_a_typo_of_a_core_section_sta
     plugins = _loaded(SectionPlugin())
     orphan = settings_for_tests(tmp_path, grpc={"port": 1})
     assert plugins.check_config(orphan) == [
-        "config section [grpc] is not declared by any loaded plugin (plugin sections: greet)"
+        "config section [grpc] is not declared by any loaded plugin (plugin sections: fleet, greet)"
     ]
     assert plugins.check_config(settings_for_tests(tmp_path, greeet={})) == [
         "config section [greeet] is not declared by any loaded plugin (did you mean [greet]? "
-        "plugin sections: greet)"
+        "plugin sections: fleet, greet)"
     ]
     with pytest.raises(ConfigError, match="wwsie"):
         parse_settings({"wwsie": {"url": "ws://x"}}, "<test>")

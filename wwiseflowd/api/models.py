@@ -65,7 +65,8 @@ class ExecuteRequest(BaseModel):
     )
     project: str | None = Field(
         None,
-        description="With dryRun: the Wwise project (.wproj or its folder), under [server] allowed_roots.",
+        description="With dryRun: the Wwise project (.wproj or its folder), under [server] allowed_roots. "
+        "Without: queue the run for the fleet's daemons serving this project name (docs/fleet.md).",
     )
     wwiseVersion: str | None = Field(
         None, description="With dryRun: emulate this Wwise version instead of the one that saved the project."

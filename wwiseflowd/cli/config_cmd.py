@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ SECRET_KEYS = frozenset({"server.token"})
 
 #: a key whose last part contains one of these is a secret too (plugin sections: web_password ...)
 SECRET_WORDS = ("password", "token", "secret")
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]+@")
 
 
 def _masked(flat: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +27,10 @@ def _masked(flat: dict[str, Any]) -> dict[str, Any]:
         last = key.rsplit(".", 1)[-1].lower()
         return key in SECRET_KEYS or any(word in last for word in SECRET_WORDS)
 
-    return {k: ("********" if secret(k) and v is not None else v) for k, v in flat.items()}
+    def hidden(value: Any) -> Any:  # a password written in a URL (redis://:pw@host) is a secret too
+        return _URL_PASSWORD.sub(r"\1********@", value) if isinstance(value, str) else value
+
+    return {k: ("********" if secret(k) and v is not None else hidden(v)) for k, v in flat.items()}
 
 
 @click.group("config")

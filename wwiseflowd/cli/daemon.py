@@ -81,8 +81,9 @@ def run_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--local", is_flag=True,
               help="Only this config's state dir (default: also the machine's running daemon).")
+@click.option("--fleet", "fleet", is_flag=True, help="Every daemon sharing the Redis store (as GET /fleet).")
 @click.pass_obj
-def status_cmd(state: CliState, as_json: bool, local: bool) -> None:
+def status_cmd(state: CliState, as_json: bool, local: bool, fleet: bool) -> None:
     """Queue depth per rule, recent batches, failures and each backend's connection.
 
     Without a config file, and no daemon on the default state dir, it reports the machine's
@@ -90,6 +91,9 @@ def status_cmd(state: CliState, as_json: bool, local: bool) -> None:
     from wwiseflowd.daemon.instance import read_machine_pointer
     from wwiseflowd.daemon.status import collect_status, format_status
 
+    if fleet:
+        _fleet_status(state, as_json)
+        return
     settings = state.settings
     status = collect_status(settings)
     pointer = None if local or status["running"] or state.loaded.source else read_machine_pointer()
@@ -101,6 +105,29 @@ def status_cmd(state: CliState, as_json: bool, local: bool) -> None:
         echo_json(status)
     else:
         click.echo(format_status(status))
+
+
+def _fleet_status(state: CliState, as_json: bool) -> None:
+    """``status --fleet``: read from Redis, so it works on any machine of the fleet."""
+    if state.settings.store.backend != "redis":
+        fail('status --fleet needs [store] backend = "redis" and its url (docs/fleet.md)')
+    from wwiseflowd.fleet.door import fleet_view
+    from wwiseflowd.store.redis_store import StoreUnavailable
+
+    try:
+        view = fleet_view(state.settings)
+    except StoreUnavailable as exc:
+        fail(str(exc))
+    if as_json:
+        echo_json(view)
+        return
+    for daemon in view["daemons"]:
+        beat = "alive" if daemon["alive"] else "SILENT"
+        click.echo(f"{daemon['id']}  pid {daemon['pid']}  {beat} (last beat {daemon['heartbeatAt']})  "
+                   f"serves {', '.join(daemon['serves']) or '-'}  running {len(daemon['running'])}  "
+                   f"queued {daemon['queueDepth']}")
+    if not view["daemons"]:
+        click.echo("No daemon has joined this fleet.")
 
 
 @click.group("service")

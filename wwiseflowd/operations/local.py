@@ -148,6 +148,8 @@ class LocalOperations:
             return Result.failure(
                 ErrorCode.CONFLICT, f"Execution id {wanted!r} is taken; choose another or omit it."
             )
+        if request.project is not None:
+            return self._queue_for_project(request, wanted or new_execution_id())
         try:
             execution_id = self.engine.submit(
                 compiled.data, request.inputs, force=request.force, rollback=request.rollback,
@@ -158,6 +160,21 @@ class LocalOperations:
         except RuntimeError:  # the engine is shutting down
             return Result.failure(ErrorCode.WAAPI_UNAVAILABLE, "The engine is shutting down; retry later.")
         return Result.success({"executionId": execution_id})
+
+    def _queue_for_project(self, request: RunRequest, execution_id: str) -> Result:
+        """Hand the run to the fleet's work queue (any daemon serving the project takes it)."""
+        from wwiseflowd.fleet.submit import submit_for_project
+
+        payload = request.model_dump(mode="json", exclude={"project", "execution_id"})
+        return submit_for_project(self.engine.settings, execution_id, payload, str(request.project))
+
+    def wait_queued(self, execution_id: str, timeout: float = 3600.0) -> ExecutionResult | None:
+        """A queued run's result once whichever daemon took it finished; None on timeout."""
+        from wwiseflowd.fleet.submit import wait_for_project_run
+
+        if not wait_for_project_run(self.engine.settings, execution_id, timeout):
+            return None
+        return self.engine.get_execution(execution_id)
 
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
         """Start and follow a run; its outcome. Events are subscribed to before the run starts."""

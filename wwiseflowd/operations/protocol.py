@@ -37,6 +37,8 @@ class RunRequest(BaseModel):
     execution_id: str | None = None
     #: which front door asked (kept in the run ledger): cli, rest, mcp, editor, watch ...
     source: str = "cli"
+    #: run it on whichever daemon of the fleet serves this project (docs/fleet.md); None = here
+    project: str | None = None
 
 
 class Operations(Protocol):

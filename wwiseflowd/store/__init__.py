@@ -1,8 +1,8 @@
 """The embedded store: the idempotency memo and the run ledger (the drop journal is ``journal.py``).
 
 :class:`Store` is the small interface the engine uses; :class:`~wwiseflowd.store.sqlite.SQLiteStore`
-implements it in one SQLite file under the state dir. A Redis store for several daemons would
-implement the same eight methods.
+implements it in one SQLite file under the state dir; :class:`~wwiseflowd.store.redis_store.RedisStore`
+implements the same methods in Redis for a fleet of daemons (``[store] backend = "redis"``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,17 @@ class Store(Protocol):
 
 
 def open_store(settings: Any) -> Store:
-    """The store configured in ``settings.store`` (a :class:`~wwiseflowd.config.Settings`)."""
+    """The store configured in ``settings.store`` (a :class:`~wwiseflowd.config.Settings`).
+
+    Redis: raises :class:`~wwiseflowd.store.redis_store.StoreUnavailable` when it does not answer.
+    """
+    config = settings.store
+    if config.backend == "redis":
+        from wwiseflowd.store.redis_store import RedisStore, connect
+
+        ca_file = str(config.ca_file) if config.ca_file else None
+        return RedisStore(connect(config.url, config.password, ca_file), prefix=config.key_prefix,
+                          memo_scope=config.memo_scope)
     from wwiseflowd.store.sqlite import SQLiteStore
 
     return SQLiteStore(settings.store_path)

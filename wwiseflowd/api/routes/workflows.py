@@ -88,6 +88,7 @@ async def execute_workflow(
     run = RunRequest(
         document=document, inputs=options.inputs, force=options.force, rollback=options.rollback,
         execution_id=options.executionId, source=source,
+        project=None if options.dryRun else options.project,  # dryRun: a project path, not a fleet name
     )
     if options.dryRun:
         return await run_in_threadpool(dry_run_response, ops, run, options)
@@ -102,7 +103,10 @@ async def execute_workflow(
             eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
         )
         return json_response(accepted, 202)
-    execution = await ops.wait_async(execution_id)
+    if options.project is not None:  # queued for the fleet: another daemon may run it
+        execution = await run_in_threadpool(ops.wait_queued, execution_id)
+    else:
+        execution = await ops.wait_async(execution_id)
     if execution is None:
         raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
     return json_response(execution)

@@ -1,0 +1,83 @@
+"""The work queue's delivery and lease rules on a real redis-server (no daemon processes)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from wwiseflowd.api.app import create_app
+from wwiseflowd.config import settings_for_tests
+from wwiseflowd.fleet.queue import WorkQueue
+from wwiseflowd.store.redis_store import connect
+from wwiseflowd.testing import RedisServer
+
+
+@pytest.fixture
+def queue(redis_server: RedisServer) -> WorkQueue:
+    return WorkQueue(connect(redis_server.url), redis_server.prefix())
+
+
+def test_each_entry_goes_to_one_daemon_and_counts_as_running_until_finished(queue: WorkQueue) -> None:
+    queue.submit("GameA", "e1", {"document": {}})
+    queue.submit("GameA", "e2", {"document": {}})
+    assert queue.depth("GameA") == {"waiting": 2, "running": 0}
+    first = queue.take("d1", ["GameA", "GameB"], 100)
+    second = queue.take("d2", ["GameA"], 100)
+    assert first is not None and second is not None
+    assert {first.execution_id, second.execution_id} == {"e1", "e2"}
+    assert queue.take("d3", ["GameA"], 50) is None
+    assert queue.depth("GameA") == {"waiting": 0, "running": 2}
+    assert queue.finish("d1", first) and queue.wait_done(first.execution_id, 0.1)
+    assert not queue.wait_done(second.execution_id, 0.05)
+    assert queue.depth("GameA") == {"waiting": 0, "running": 1}
+
+
+def test_a_silent_holder_loses_the_entry_and_can_neither_renew_nor_finish_it(queue: WorkQueue) -> None:
+    queue.submit("GameA", "e1", {"document": {"id": "w"}})
+    held = queue.take("dead", ["GameA"], 100)
+    assert held is not None
+    assert queue.reclaim("alive", ["GameA"], 10_000) is None  # the lease still runs
+    time.sleep(0.3)
+    assert queue.renew("dead", held)  # a renewal resets the idle time ...
+    assert queue.reclaim("alive", ["GameA"], 250) is None
+    time.sleep(0.3)  # ... and without one the entry is taken over
+    taken = queue.reclaim("alive", ["GameA"], 250)
+    assert taken is not None and taken.reclaimed and taken.request == {"document": {"id": "w"}}
+    assert not queue.renew("dead", held) and not queue.finish("dead", held)
+    assert queue.finish("alive", taken)
+    assert queue.depth("GameA") == {"waiting": 0, "running": 0}
+
+
+def test_a_project_run_without_a_fleet_is_refused_with_what_to_configure(tmp_path: Path) -> None:
+    settings = settings_for_tests(tmp_path)
+    body = {"workflow": {"id": "w", "nodes": [{"id": "a", "type": "projectSave", "data": {}}]},
+            "project": "GameA"}
+    with TestClient(create_app(settings=settings)) as client:
+        answer = client.post("/workflows/execute", params={"async": "true"}, json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "INVALID_INPUT" and '[store] backend = "redis"' in answer.json()["error"]
+
+
+def test_a_daemon_serves_its_connected_projects_name_by_default(tmp_path: Path, waapi_sim: Any) -> None:
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.fleet.door import FleetDoor
+
+    settings = settings_for_tests(tmp_path, wwise={"url": waapi_sim.url})
+    with Engine(settings) as engine:
+        door = FleetDoor(engine, settings)
+        serves = wait_for(door.serves)
+    assert serves == [Path(str(waapi_sim.project_dir)).name]
+
+
+def wait_for(probe: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    return probe()

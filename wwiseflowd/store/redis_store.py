@@ -1,0 +1,253 @@
+"""Redis implementation of :class:`~wwiseflowd.store.Store`: the memo and the ledger shared by a fleet.
+
+Keys (``P`` is ``[store] key_prefix``), all plain strings and sorted sets so ``redis-cli`` can read them:
+
+- ``P:memo@<host>:<idemKey>``: ``[node_type, data, created_at]`` as JSON (``P:memo:`` with
+  ``memo_scope = "fleet"``); ``P:memo@<host>:created`` scores each idemKey by creation time (ms).
+- ``P:exec:<id>``: the execution result as JSON (with ``status``); ``P:exec:<id>:summary`` the
+  columns :meth:`ledger_list` returns; ``P:execs`` and ``P:execs:<status>`` order ids newest first;
+  ``P:exec:owners`` maps an id to ``host pid`` of the process that recorded it.
+
+Every multi-key write is one MULTI/EXEC transaction, so a reader never sees half of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from wwiseflowd.events import utc_now_iso
+from wwiseflowd.store import ExecutionStatus, MemoEntry
+
+STATUSES: tuple[ExecutionStatus, ...] = ("running", "succeeded", "failed", "cancelled")
+SUMMARY_FIELDS = ("executionId", "workflowId", "status", "ok", "source", "startedAt", "durationMs", "stopAt")
+INTERRUPTED_MESSAGE = (
+    "The process running this execution stopped before it finished (crash or kill). Changes it had "
+    "made may still be in the Wwise project: check it, then run the workflow again."
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured Redis does not answer; the message says where and what to check."""
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def iso_ms(text: str | None) -> int:
+    """Milliseconds since the epoch of an ISO-8601 time (``...Z`` accepted); 0 when missing or bad."""
+    if not text:
+        return 0
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return 0
+
+
+def connect(url: str, password: str | None = None, ca_file: str | None = None) -> redis.Redis:
+    """A thread-safe client (pooled connections, retries with backoff) that has answered PING."""
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": 10.0,
+        "socket_connect_timeout": 5.0,
+        "health_check_interval": 30,
+        "retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=3),
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+    }
+    if password:
+        options["password"] = password
+    if ca_file and url.startswith("rediss://"):
+        options["ssl_ca_certs"] = ca_file
+    client = redis.Redis.from_url(url, **options)
+    where = url.split("@")[-1]
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        client.close()
+        raise StoreUnavailable(
+            f"Redis at {where} refused the password ({exc}): set [store] password or the url's"
+        ) from exc
+    except redis.RedisError as exc:
+        client.close()
+        raise StoreUnavailable(
+            f"Redis at {where} does not answer ({exc}): start it, or fix [store] url"
+        ) from exc
+    return client
+
+
+class RedisStore:
+    """The memo and the run ledger in Redis; safe to share between threads and daemons."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "wwiseflowd", memo_scope: str = "host") -> None:
+        self.client = client
+        self.prefix = prefix
+        self.host = socket.gethostname()
+        # an idemKey names the Wwise by project id and WAAPI url, and ws://127.0.0.1 is a different
+        # Wwise on every host: by default only daemons on one host share memo entries
+        self.memo = "memo" if memo_scope == "fleet" else f"memo@{self.host}"
+        self._tiebreak = itertools.count()
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # -- memo ----------------------------------------------------------------------------------
+
+    def memo_get(self, key: str) -> MemoEntry | None:
+        """The memo entry for ``key``, or None."""
+        text = self.client.get(self._k(self.memo, key))
+        if text is None:
+            return None
+        node_type, data, created_at = json.loads(str(text))
+        return MemoEntry(key=key, node_type=node_type, data=data, created_at=created_at)
+
+    def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
+        """Insert or replace entries in one MULTI/EXEC transaction."""
+        now = utc_now_iso()
+        pipe = self.client.pipeline(transaction=True)
+        count = 0
+        for entry in entries:
+            created = entry.created_at or now
+            pipe.set(self._k(self.memo, entry.key), _dumps([entry.node_type, entry.data, created]))
+            pipe.zadd(self._k(self.memo, "created"), {entry.key: iso_ms(created)})
+            count += 1
+        if count:
+            pipe.execute()
+
+    def memo_delete(self, keys: Iterable[str]) -> int:
+        """Forget entries; returns how many existed."""
+        keys = list(keys)
+        if not keys:
+            return 0
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(*(self._k(self.memo, key) for key in keys))
+        pipe.zrem(self._k(self.memo, "created"), *keys)
+        removed, _ = pipe.execute()
+        return int(removed)
+
+    # -- ledger ---------------------------------------------------------------------------------
+
+    def ledger_record(self, execution: dict[str, Any], status: ExecutionStatus) -> None:
+        """Insert or update the execution ``execution["executionId"]`` (one transaction)."""
+        execution_id = str(execution["executionId"])
+        # newest first like SQLite's rowid: the last one recorded wins a tie on startedAt
+        score = iso_ms(execution.get("startedAt")) * 1000 + next(self._tiebreak) % 1000
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(self._k("exec", "owners"), execution_id, f"{self.host} {os.getpid()}")
+        pipe.zadd(self._k("execs"), {execution_id: score})
+        self._queue_record(pipe, execution, status, score)
+        pipe.execute()
+
+    def _queue_record(
+        self, pipe: Any, execution: dict[str, Any], status: ExecutionStatus, score: float
+    ) -> None:
+        """Queue the writes of one execution's result, summary and status index on ``pipe``."""
+        execution_id = str(execution["executionId"])
+        summary = {name: execution.get(name) for name in SUMMARY_FIELDS}
+        summary.update(executionId=execution_id, status=status,
+                       ok=None if status == "running" else bool(execution.get("ok")))
+        pipe.set(self._k("exec", execution_id), _dumps({**execution, "status": status}))
+        pipe.set(self._k("exec", execution_id, "summary"), _dumps(summary))
+        for other in STATUSES:
+            if other != status:
+                pipe.zrem(self._k("execs", other), execution_id)
+        pipe.zadd(self._k("execs", status), {execution_id: score})
+
+    def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
+        """The stored execution result (with ``status``), or None."""
+        text = self.client.get(self._k("exec", execution_id))
+        return None if text is None else dict(json.loads(str(text)))
+
+    def ledger_list(
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+    ) -> list[dict[str, Any]]:
+        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ..."""
+        if limit <= 0:
+            return []
+        index = self._k("execs", status) if status else self._k("execs")
+        start = max(0, offset)
+        ids = self.client.zrevrange(index, start, start + limit - 1)
+        if not ids:
+            return []
+        texts = self.client.mget([self._k("exec", str(i), "summary") for i in ids])
+        return [json.loads(str(text)) for text in texts if text is not None]
+
+    def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
+        """Mark ``running`` executions recorded on this host by a process that is gone as failed
+        (INTERRUPTED); their ids. Another host's runs are left to their own daemon (docs/fleet.md)."""
+        running = [str(i) for i in self.client.zrange(self._k("execs", "running"), 0, -1)]
+        if not running:
+            return []
+        owners = self.client.hmget(self._k("exec", "owners"), running)
+        settled = []
+        for execution_id, owner in zip(running, owners, strict=True):
+            host, _, pid_text = str(owner or "").rpartition(" ")
+            if host != self.host or not pid_text.isdigit():
+                continue
+            pid = int(pid_text)
+            if pid == os.getpid() or alive(pid):
+                continue
+            if self._settle(execution_id):
+                settled.append(execution_id)
+        return settled
+
+    def _settle(self, execution_id: str) -> bool:
+        """Record one running execution as interrupted, unless it finished meanwhile (WATCH)."""
+        key = self._k("exec", execution_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                text = pipe.get(key)
+                if text is None or json.loads(text).get("status") != "running":
+                    return False
+                failed = {**json.loads(text), "ok": False, "code": "INTERRUPTED",
+                          "error": INTERRUPTED_MESSAGE}
+                score = pipe.zscore(self._k("execs"), execution_id) or 0
+                pipe.multi()
+                self._queue_record(pipe, failed, "failed", score)
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        return True
+
+    # -- retention ------------------------------------------------------------------------------
+
+    def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
+        """Forget memo entries created, and finished executions started, before ``before``."""
+        cutoff = iso_ms(before)
+        counts = {"memo": 0, "ledger": 0}
+        if memo:
+            created = self.client.zrangebyscore(self._k(self.memo, "created"), "-inf", f"({cutoff}")
+            keys = [str(k) for k in created]
+            counts["memo"] = len(keys)
+            if keys and not dry_run:
+                self.memo_delete(keys)
+        if ledger:
+            ids = [str(i) for i in self.client.zrangebyscore(self._k("execs"), "-inf", f"({cutoff * 1000}")]
+            scores = self.client.zmscore(self._k("execs", "running"), ids) if ids else []
+            finished = [i for i, score in zip(ids, scores, strict=True) if score is None]
+            counts["ledger"] = len(finished)
+            if finished and not dry_run:
+                self._forget(finished)
+        return counts
+
+    def _forget(self, ids: list[str]) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(*(self._k("exec", i) for i in ids), *(self._k("exec", i, "summary") for i in ids))
+        pipe.hdel(self._k("exec", "owners"), *ids)
+        for index in (self._k("execs"), *(self._k("execs", s) for s in STATUSES)):
+            pipe.zrem(index, *ids)
+        pipe.execute()
+
+    def close(self) -> None:
+        """Close the connections (further calls fail)."""
+        self.client.close()
