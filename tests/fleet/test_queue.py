@@ -56,7 +56,7 @@ def test_a_project_run_without_a_fleet_is_refused_with_what_to_configure(tmp_pat
     settings = settings_for_tests(tmp_path)
     body = {"workflow": {"id": "w", "nodes": [{"id": "a", "type": "projectSave", "data": {}}]},
             "project": "GameA"}
-    with TestClient(create_app(settings=settings)) as client:
+    with TestClient(create_app(settings=settings), base_url="http://127.0.0.1") as client:
         answer = client.post("/workflows/execute", params={"async": "true"}, json=body)
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "INVALID_INPUT" and '[store] backend = "redis"' in answer.json()["error"]
