@@ -28,7 +28,8 @@ class Api:
 
 
 def four_node_workflow(wav: Path, name: str = "Footstep_01") -> dict[str, Any]:
-    """The four-node workflow of docs/workflows.md: createSound -> audioImport -> setOutputBus -> projectSave."""
+    """The four-node workflow of docs/workflows.md:
+    createSound -> audioImport -> setOutputBus -> projectSave."""
     return {
         "id": "import-one",
         "name": "Import one sound",
