@@ -74,3 +74,30 @@ def test_a_failed_replay_precondition_is_a_404_naming_the_object(
         body = refused.json()
         assert body["code"] == "OBJECT_NOT_FOUND" and DEFAULT_BUS in body["error"]
         assert body["data"]["problems"][0]["object"] == DEFAULT_BUS and body["data"]["steps"] == []
+
+
+def test_the_daemon_client_replays_and_pages_the_audit_over_rest(
+    tmp_path: Path, wav: Path, waapi_sim: Any
+) -> None:
+    from wwiseflowd.audit import AuditFilter
+    from wwiseflowd.operations import DaemonClient
+
+    execution_id = record(tmp_path, wav)
+    with serving(make_settings(tmp_path, waapi_sim.url)) as api:
+        client = DaemonClient(api.url)
+        try:
+            assert client.replay(execution_id, dry_run=True).data["dryRun"] is True
+            done = client.replay(execution_id)
+            assert done.ok and len(done.data["steps"]) == 4, done
+            # 8 entries (4 recorded, 4 replayed) fetched 3 per page through the client
+            import wwiseflowd.operations.client as client_module
+
+            client_module.AUDIT_PAGE, saved = 3, client_module.AUDIT_PAGE
+            try:
+                items = client.audit(AuditFilter(limit=100)).data["items"]
+            finally:
+                client_module.AUDIT_PAGE = saved
+            assert [e["executionId"] for e in items].count(execution_id) == 4 and len(items) == 8
+            assert client.verify_audit().data["ok"] is True
+        finally:
+            client.close()

@@ -147,3 +147,17 @@ def test_replay_into_a_simulated_project_folder(recorded: tuple[Settings, str, P
     assert result.exit_code == 0, result.output
     [saved] = project.glob("*.wsim.json")
     assert "Footstep_01" in saved.read_text()
+
+
+def test_an_execution_still_running_is_not_replayed(
+    recorded: tuple[Settings, str, Path], target: Emulator
+) -> None:
+    settings, execution_id, _ = recorded
+    replay_settings = settings.model_copy(deep=True)
+    replay_settings.wwise.url = target.url
+    with Engine(replay_settings) as engine:
+        row = {"executionId": execution_id, "workflowId": "four-node", "ok": False, "results": [],
+               "startedAt": "2026-12-02T00:00:00.000Z"}
+        engine.store.ledger_record(row, "running")
+        result = replay_execution(engine, execution_id)
+    assert result.code == "CONFLICT" and "still running" in (result.error or "")

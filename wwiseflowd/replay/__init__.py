@@ -68,6 +68,9 @@ def _refusal(engine: Engine, execution_id: str, entries: list[dict[str, Any]]) -
                               f"The audit log has no command of execution {execution_id!r} (was it pruned? "
                               f"see wwiseflowd audit).")
     recorded = engine.get_execution(execution_id)
+    if recorded is not None and recorded.status == "running":
+        return Result.failure(ErrorCode.CONFLICT,
+                              f"Execution {execution_id} is still running; replay it once it has finished.")
     if recorded is not None and recorded.rolledBack:
         return Result.failure(ErrorCode.ROLLED_BACK,
                               f"Execution {execution_id} was rolled back, so there is nothing to replay.")
