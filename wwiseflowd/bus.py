@@ -196,16 +196,18 @@ class CommandBus:
         execution_id: str | None = None,
         node_id: str | None = None,
         source: str | None = None,
+        record: bool = True,
     ) -> Result:
         """Validate ``payload`` against the command's input model and run its handler.
 
         ``source`` is the front door that asked (cli, rest, mcp, editor, watch/daemon, replay); it
-        is recorded in the audit log.
+        is recorded in the audit log. ``record=False`` keeps a run's pre-flight lookups out of the
+        audit log: they change nothing and are not part of what the run did.
         """
         started = time.perf_counter()
         raw: Any = payload.model_dump() if isinstance(payload, BaseModel) else (payload or {})
         result = self._run(name, raw, execution_id, node_id)
-        if self.audit is not None:
+        if self.audit is not None and record:
             self.audit.append(
                 command=name,
                 payload=raw,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,9 @@ class NodeContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     #: the workflow's inputs (``$input:<name>`` values), for nodes that want them all
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    #: during pre-flight only: ``(type, literal data)`` of the plan's steps before this one, so a
+    #: check can tell an object an earlier step will create from one that is missing
+    earlier: Sequence[tuple[str, Mapping[str, Any]]] = ()
 
     @property
     def log(self) -> Any:
@@ -50,6 +53,7 @@ class NodeContext:
 
 RunFn = Callable[[Any, NodeContext], Result]
 VerifyFn = Callable[[Any, NodeContext], bool]
+PreflightFn = Callable[[Mapping[str, Any], NodeContext], Result]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class NodeSpec:
         result is stale (e.g. the object was deleted in Wwise) and the node runs again.
     :param read_only: True when running it changes nothing (queries, checks).
     :param resource: steps naming the same resource (``"waapi"``) never run at the same time.
+    :param preflight: optional ``preflight(literal_data, ctx) -> Result``, called for every step
+        before the run's first node runs (read-only: look things up, change nothing); a failure stops
+        the run before anything changed. ``literal_data`` has ``$input`` values filled in and
+        ``$from`` references left out (they are not known yet).
     :param modes: groups of inputs used together, one group per way of using the node
         (``("objectId", "filePath")`` or ``("files", "targetPath")``). A node that sets any input of a
         group has chosen that mode: the group's empty inputs count as required, so auto-wiring fills them.
@@ -81,6 +89,7 @@ class NodeSpec:
     read_only: bool = False
     resource: str | None = None
     modes: tuple[tuple[str, ...], ...] = ()
+    preflight: PreflightFn | None = None
 
     def __post_init__(self) -> None:
         # a list is the natural thing to write; keep the spec hashable and immutable anyway

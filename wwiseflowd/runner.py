@@ -19,7 +19,7 @@ import hashlib
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,7 @@ from wwiseflowd.executions import (
     failure_sentence,
     new_execution_id,
 )
+from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
@@ -268,6 +269,9 @@ class _Run:
             return self._finish(Result.failure(
                 ErrorCode.INVALID_INPUT,
                 f"Workflow {self.plan.workflowId!r} cannot start: {'; '.join(problems)}."))
+        problem = self._preflight()
+        if problem is not None:
+            return self._finish(problem)
         self.queue.prepare()
         self.pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix=f"run-{self.execution_id}")
         try:
@@ -280,6 +284,36 @@ class _Run:
             # abandoned (timed-out) steps keep their thread; do not wait for them
             self.pool.shutdown(wait=False, cancel_futures=True)
         return self._finish(None)
+
+    def _preflight(self) -> Result | None:
+        """Every step checked before the first runs (files, and each node type's own check); the
+        step that would have failed carries the problem and is where the run stopped."""
+        steps = [(step.nodeId, step.type, step.data) for step in self.steps]
+
+        def context(node_id: str, earlier: Sequence[tuple[str, Mapping[str, Any]]]) -> NodeContext:
+            return NodeContext(
+                execution_id=self.execution_id,
+                workflow_id=self.plan.workflowId,
+                node_id=node_id,
+                settings=self.settings,
+                command=lambda name, payload: self.runner.bus.execute(
+                    name, payload, execution_id=self.execution_id, node_id=node_id, source=self.source,
+                    record=False,
+                ),
+                inputs=self.inputs,
+                earlier=earlier,
+            )
+
+        started = time.perf_counter()
+        problem = check_plan(steps, self.specs, self.inputs, context)
+        if problem is None:
+            return None
+        node_id = problem.data.get("nodeId") if isinstance(problem.data, dict) else None
+        if node_id in self.index:
+            i = self.index[node_id]
+            self.report.record(i, self.report.node_result(i, problem, started))
+            self.report.stop_at = node_id
+        return problem
 
     def _supervise(self) -> None:
         """Wait for the workers; enforce step deadlines and cancellation."""

@@ -94,17 +94,19 @@ def test_running_it_again_is_fully_cached_and_makes_no_mutating_call(
     assert new <= READS, f"mutating calls on a cached re-run: {new - READS}"
 
 
-def test_a_missing_file_stops_at_the_import_and_leaves_the_project_as_it_was(
+def test_a_missing_file_is_found_before_the_first_node_and_nothing_changes(
     engine: Engine, waapi_sim: Emulator, tmp_path: Path
 ) -> None:
     before = tree(waapi_sim)
     result = engine.execute(four_node(), inputs(tmp_path / "missing.wav"))
-    assert (result.ok, result.stopped, result.stopAt, result.rolledBack) == (False, True, "import", True)
+    assert (result.ok, result.stopped, result.stopAt, result.rolledBack) == (False, True, "import", False)
     by_node = {r.node: r for r in result.results}
     assert by_node["import"].code == "FILE_NOT_FOUND" and "missing.wav" in (by_node["import"].error or "")
-    assert by_node["save"].skipped
+    assert result.code == "FILE_NOT_FOUND" and "before its first node" in (result.error or "")
+    assert by_node["create"].skipped and by_node["save"].skipped  # pre-flight: not even createSound ran
     assert tree(waapi_sim) == before
-    assert "ak.wwise.core.undo.cancelGroup" in [c["uri"] for c in settled_calls(waapi_sim)]
+    uris = [c["uri"] for c in settled_calls(waapi_sim)]
+    assert "ak.wwise.core.undo.beginGroup" not in uris and "ak.wwise.core.object.create" not in uris
     # after fixing the input, the run goes through: nothing from the failed run was memoised
     fixed = engine.execute(four_node(), inputs(ASSET))
     assert fixed.ok and not any(r.cached for r in fixed.results)

@@ -46,7 +46,7 @@ def sims(tmp_path: Path) -> Iterator[tuple[Emulator, Emulator]]:
 def record(tmp_path: Path, sim: Emulator) -> tuple[Settings, str, str]:
     """Run the four-node workflow, then let the daemon import a drop batch; (settings, exec ids)."""
     drop = tmp_path / "drop"
-    settings = daemon_settings(tmp_path, sim.url, [rule(drop, on_success="leave", properties={"Volume": -3})])
+    settings = daemon_settings(tmp_path, sim.url, [rule(drop, properties={"Volume": -3})])
     audio = tmp_path / "renders" / "Footstep_01.wav"
     audio.parent.mkdir()
     audio.write_bytes(ASSET.read_bytes())
@@ -59,6 +59,8 @@ def record(tmp_path: Path, sim: Emulator) -> tuple[Settings, str, str]:
                 write_wav(drop / "Foley" / f"Footstep_Concrete_{i:02d}.wav", seed=i)
             write_wav(drop / "UI" / "Click.wav", seed=9)
             wait_until(lambda: daemon.journal.counts_by_rule().get("sfx", {}).get("done", 0) >= 4, timeout=30)
+            # imported files move to processed/: the replay finds them there through the drop journal
+            wait_until(lambda: len(list((drop / "processed").rglob("*.wav"))) == 4, timeout=30)
             [batch] = [b for b in daemon.journal.recent_batches() if b.execution_id]
         finally:
             daemon.stop()
@@ -105,6 +107,8 @@ def test_replay_rebuilds_a_workflow_run_and_a_drop_batch_object_by_object(
     for execution_id in (four_node, batch):
         replayed = cli(settings, tmp_path, "replay", execution_id, "--url", target.url, "--json")
         assert replayed.exit_code == 0, replayed.output
+    imported = json.loads(replayed.stdout)["data"]["steps"][0]["payload"]["files"]
+    assert all("processed" in Path(f["path"]).parts for f in imported)  # found where the daemon moved them
     recorded, rebuilt = objects(source), objects(target)
     assert sorted(recorded) == sorted(rebuilt)
     for path, facts in recorded.items():

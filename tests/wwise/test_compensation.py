@@ -77,7 +77,10 @@ def test_changed_values_are_restored_and_created_objects_deleted(engine: Engine,
         waapi_sim.faults.clear()
         if broken.ok:
             break
-        assert broken.rolledBack, (drop_after, broken.error)
+        # dropped before any node changed something (pre-flight lookups, opening the undo group):
+        # nothing to undo; otherwise the run is rolled back
+        changed = any(r.ok and not r.cached for r in broken.results)
+        assert broken.rolledBack or not changed, (drop_after, broken.error)
         assert _tree(waapi_sim, values=False) == before, drop_after
         assert _volume(engine, target) == volume, drop_after
     assert broken is not None and broken.ok  # late enough, the run completes

@@ -129,12 +129,12 @@ def test_a_wav_changed_at_the_same_path_is_imported_again_in_place(
     assert original.read_bytes() == Path(path).read_bytes()
 
 
-def test_a_missing_file_stops_at_the_import_and_rolls_the_project_back(
+def test_a_missing_file_stops_the_run_before_its_first_node(
     engine: Engine, waapi_sim: Emulator, tmp_path: Path
 ) -> None:
     before = waapi_sim.snapshot()
     result = engine.execute(four_node_case(str(tmp_path / "missing.wav")))
-    assert not result.ok and result.stopAt == "n2" and result.rolledBack
+    assert not result.ok and result.stopAt == "n2" and not result.rolledBack  # nothing to roll back
     failed = next(r for r in result.results if r.node == "n2")
     assert failed.code == "FILE_NOT_FOUND" and "missing.wav" in (failed.error or "")
     with waapi_sim.locked_project() as project:

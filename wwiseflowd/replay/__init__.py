@@ -48,6 +48,7 @@ def replay_execution(
     problems = _unknown_commands(engine, steps) or check_all(
         steps, ids, _lookup(engine), allow_changed_audio=allow_changed_audio,
         creates_missing=lambda name: creating_fields(_input_model(engine, name)),
+        relocate=_relocator(engine),
     )
     report = ReplayReport(ok=not problems, executionId=execution_id, dryRun=dry_run, problems=problems)
     if problems:
@@ -111,6 +112,26 @@ def _planned(step: RecordedStep, ids: IdMap) -> StepReport:
 
     return StepReport(index=step.index, command=step.command, node=step.node,
                       payload=ids.remap(step.payload, placeholder))
+
+
+def _relocator(engine: Engine) -> Any:
+    """Finds a source file the daemon moved to processed/ after importing it (the drop journal's note)."""
+    from pathlib import Path
+
+    from wwiseflowd.store.journal import JOURNAL_FILENAME, Journal
+
+    path = Path(engine.settings.paths.state_dir) / JOURNAL_FILENAME
+
+    def relocate(file: str, digest: str | None) -> str | None:
+        if not path.is_file():
+            return None
+        journal = Journal(path)
+        try:
+            return journal.moved_to(file, digest)
+        finally:
+            journal.close()
+
+    return relocate
 
 
 def _mutating(engine: Engine, name: str) -> bool | None:

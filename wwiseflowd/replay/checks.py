@@ -25,6 +25,8 @@ from wwiseflowd.results import ErrorCode, Result
 Lookup = Callable[[str], Result]
 #: the key under which a command records the source files it read, ``{path: sha256}``
 SOURCE_KEY = "sourceSha256"
+#: ``relocate(path, sha256) -> path now`` for a recorded file no longer at its path (or None)
+Relocate = Callable[[str, str | None], str | None]
 
 
 class Problem(BaseModel):
@@ -40,6 +42,7 @@ class Problem(BaseModel):
 def check_all(
     steps: list[RecordedStep], ids: IdMap, lookup: Lookup, *,
     creates_missing: Callable[[str], set[str]], allow_changed_audio: bool,
+    relocate: Relocate = lambda path, digest: None,
 ) -> list[Problem]:
     """Every problem, in step order; resolves pre-existing ids into ``ids.mapping`` on the way."""
     lookup = _cached(lookup)
@@ -48,7 +51,7 @@ def check_all(
     for step in steps:
         problems += _external_ids(step, ids, lookup)
         problems += _paths(step, ids, lookup, created_paths, creates_missing(step.command))
-        problems += _sources(step, allow_changed_audio)
+        problems += _sources(step, ids, relocate, allow_changed_audio)
         created_paths |= _created_paths(step, ids)
     return problems
 
@@ -118,11 +121,14 @@ def _created_paths(step: RecordedStep, ids: IdMap) -> set[str]:
             if index == step.index and g in ids.path_of}
 
 
-def _sources(step: RecordedStep, allow_changed_audio: bool) -> list[Problem]:
+def _sources(step: RecordedStep, ids: IdMap, relocate: Relocate, allow_changed_audio: bool) -> list[Problem]:
     recorded = step.result.get(SOURCE_KEY) if isinstance(step.result, dict) else None
     problems = []
     for file, digest in (recorded or {}).items():
         path = Path(file)
+        moved = None if path.is_file() else relocate(file, digest)
+        if moved is not None and Path(moved).is_file():
+            ids.files[file], path = moved, Path(moved)  # the payload names the file where it is now
         if not path.is_file():
             problems.append(Problem(
                 code=ErrorCode.FILE_NOT_FOUND, step=step.index, command=step.command, object=file,

@@ -97,6 +97,8 @@ class IdMap:
     path_of: dict[str, str] = field(default_factory=dict)
     #: original GUID -> GUID in the target project
     mapping: dict[str, str] = field(default_factory=dict)
+    #: recorded source file -> where it is now (the daemon moved it to processed/)
+    files: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_steps(cls, steps: list[RecordedStep]) -> IdMap:
@@ -146,7 +148,7 @@ class IdMap:
             return [self.remap(v, placeholder) for v in payload]
         guid = guid_of(payload)
         if guid is None:
-            return payload
+            return self.files.get(payload, payload) if isinstance(payload, str) else payload
         if guid in self.mapping:
             return self.mapping[guid]
         return placeholder(guid) if placeholder is not None and guid in self.produced else payload

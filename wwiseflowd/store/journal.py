@@ -631,3 +631,13 @@ class Journal:
                 db.executemany("DELETE FROM drop_files WHERE id = ?", [(i,) for i in doomed])
                 db.executemany("DELETE FROM batches WHERE id = ?", [(b,) for b in batches])
         return {"files": len(doomed), "batches": len(batches)}
+
+    def moved_to(self, path: str, sha256: str | None = None) -> str | None:
+        """Where the daemon moved the imported file ``path`` (with that content), if it did (replay)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT note FROM drop_files WHERE path = ? AND (? IS NULL OR sha256 = ?) "
+                "AND note LIKE 'moved to %' ORDER BY id DESC LIMIT 1",
+                (path, sha256, sha256),
+            ).fetchone()
+        return str(row[0])[len("moved to "):] if row else None

@@ -43,6 +43,7 @@ def engine(waapi_sim: Emulator, tmp_path: Path, sim_exe: Path) -> Iterator[Engin
         tmp_path,
         wwise={"url": waapi_sim.url, "connect_timeout": 5, "call_timeout": 5, "reconnect_max_delay": 0.5},
         reaper={"executable": str(sim_exe), "render_timeout_s": 60},
+        engine={"retry_base_ms": 50, "retry_max_ms": 200},
     )
     with Engine(settings, reaper_plugins()) as running:
         yield running
@@ -110,6 +111,10 @@ def test_a_truncated_render_fails_naming_the_region_and_rolls_back(
     assert result.stopAt == "render" and result.code == "RENDER_FAILED"
     assert result.error is not None and "region 'UI_Hover'" in result.error
     assert children(waapi_sim, WU) == before, "nothing was imported"
+    # the check fails in the render step, before the run's first change in Wwise: no undo group was
+    # opened, so there is nothing to undo (a failure after the import would cancel the group)
+    assert not result.rolledBack
+    assert not [u for u in calls(waapi_sim) if u in UNDO]
 
 
 def test_a_template_puts_the_sounds_in_virtual_folders(
@@ -143,3 +148,14 @@ def test_the_reaper_backend_reports_health_and_stats_without_core_naming_it(
     calls = backend_call_counts(engine)
     assert calls[("reaper", "render")]["count"] == 1 and calls[("reaper", "render")]["errors"] == 0
     assert calls[("reaper", "read")]["count"] >= 1
+
+
+def test_a_failure_after_the_import_undoes_the_imported_sounds(
+    engine: Engine, waapi_sim: Emulator, make_project: Callable[..., Path],
+) -> None:
+    before = children(waapi_sim, WU)
+    waapi_sim.faults.fail("ak.wwise.core.project.save")
+    result = engine.execute(workflow(), {"project": str(make_project())})
+    assert not result.ok and result.stopAt == "save" and result.rolledBack
+    assert children(waapi_sim, WU) == before, "the ten Sounds and the Random Container were undone"
+    assert UNDO[2] in calls(waapi_sim)

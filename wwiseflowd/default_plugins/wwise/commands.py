@@ -398,9 +398,7 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
     and verify them (adapter), then route, set properties and create events in batched calls.
     """
     if inp.allowEmpty and inp.files == []:
-        return Result.success({"objectId": None, "objectPath": None, "objects": [], "files": [], "failed": [],
-                               "objectIds": [], "topLevel": [], "topLevelIds": [], "events": [],
-                               "targetPath": inp.targetPath})
+        return _nothing_imported(inp)
     adapter = _adapter(ctx)
     # pre-flight the bus and event parent too: failing after the import would leave half a job
     bus_id = None
@@ -529,6 +527,13 @@ def _plan_single(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str
             return existing
         conflicts = _apply_conflicts([item], {r["path"].lower() for r in existing.data}, inp.onNameConflict)
     return Result.success(_Plan([item], conflicts, target.path, target.path))
+
+
+def _nothing_imported(inp: AudioImportInput) -> Result:
+    """The output of an empty batch with ``allowEmpty`` (a render in which nothing changed)."""
+    return Result.success({"objectId": None, "objectPath": None, "objects": [], "files": [], "failed": [],
+                           "objectIds": [], "topLevel": [], "topLevelIds": [], "events": [],
+                           "targetPath": inp.targetPath})
 
 
 def _plan_batch(adapter: WaapiAdapter, inp: AudioImportInput, execution_id: str | None) -> Result:

@@ -26,6 +26,7 @@ from wwiseflowd.default_plugins.wwise.commands import (
     SetPropertyInput,
     SetReferenceInput,
 )
+from wwiseflowd.default_plugins.wwise.preflight import objects_named
 from wwiseflowd.registry import NodeContext, NodeSpec, RunFn, VerifyFn
 from wwiseflowd.results import Result
 
@@ -133,6 +134,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=via("create_sound"),
         verify=objects_exist("objectId"),
         resource=RESOURCE,
+        preflight=objects_named(("parentPath", "parent")),
     ),
     NodeSpec(
         type="createObject",
@@ -144,6 +146,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=via("create_object"),
         verify=objects_exist("objectId"),
         resource=RESOURCE,
+        preflight=objects_named(("parentPath", "parent")),
     ),
     NodeSpec(
         type="audioImport",
@@ -169,6 +172,9 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=run_audio_import,
         verify=audio_import_verify,
         resource=RESOURCE,
+        preflight=objects_named(
+            ("objectId", "import target"), ("targetPath", "targetPath"), ("outputBus", "output bus")
+        ),
         modes=(("objectId", "filePath"), ("files", "targetPath")),
     ),
     NodeSpec(
@@ -179,6 +185,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         outputs=("objectId", "objectIds", "busPath"),
         run=via("set_output_bus"),
         resource=RESOURCE,
+        preflight=objects_named(("objectId", "object"), ("busPath", "bus")),
     ),
     NodeSpec(
         type="setProperty",
@@ -188,6 +195,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         outputs=("objectId", "property", "value"),
         run=via("set_property"),
         resource=RESOURCE,
+        preflight=objects_named(("objectId", "object")),
     ),
     NodeSpec(
         type="setReference",
@@ -198,6 +206,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         outputs=("objectId", "reference", "value"),
         run=via("set_reference"),
         resource=RESOURCE,
+        preflight=objects_named(("objectId", "object")),
     ),
     NodeSpec(
         type="queryWaql",
