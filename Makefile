@@ -35,7 +35,7 @@ ui: $(UI_OUT)
 
 ## The editor's screenshots in docs/ (editor-*.png), taken by its browser tests
 screenshots: $(STAMP) ui chromium
-	WWISEFLOWD_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/python -m pytest tests/ui/test_editor_browser.py -q
+	EDITOR_SCREENSHOTS_DIR=$(CURDIR)/docs $(BIN)/python -m pytest tests/ui/test_editor_browser.py -q
 
 ## Debian's chromium for the browser tests (apt-get when missing and root, as on CI)
 chromium:

@@ -56,7 +56,7 @@ def test_editor_builds_runs_saves_and_shows_history_and_drops_in_chromium(tmp_pa
                 "WF_DROP": str(daemon.drop),
                 "WF_WORKFLOWS": str(daemon.workflows),
                 # `make screenshots` refreshes docs/editor-*.png; otherwise they stay in the test's folder
-                "WF_SCREENSHOTS": os.environ.get("WWISEFLOWD_SCREENSHOTS_DIR") or str(tmp_path),
+                "WF_SCREENSHOTS": os.environ.get("EDITOR_SCREENSHOTS_DIR") or str(tmp_path),
             },
         )
 
