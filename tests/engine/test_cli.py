@@ -127,6 +127,7 @@ def test_audit_shows_the_commands_of_an_execution(cli: Any, tmp_path: Path) -> N
     assert (entry["command"], entry["node"], entry["payload"]) == ("echo", "s", {"text": "hi"})
     text = cli("audit").stdout
     assert "echo" in text and execution["executionId"] in text
+    assert '    payload: {"text": "hi"}' in text and '    result: {"text": "hi"}' in text
     assert cli("audit", "--execution", "exec_nobody", "--json").stdout.strip() == "[]"
 
 

@@ -148,8 +148,10 @@ test("/?workflow=<id> opens the file; running it turns every node ok, re-running
   await waitStatuses(NODES, ["ok"]);
   await page.locator('.run-summary[data-run-status="succeeded"]').waitFor(WAIT);
   await shot("editor-run.png");
+  const first = await page.locator(".run-summary a").textContent();
   await page.locator("button.run").click();
-  await page.waitForFunction(() => document.querySelector(".run-summary")?.getAttribute("data-run-status") === "running" || true);
+  // a second execution, whose memoised steps report cached
+  await page.waitForFunction((id) => document.querySelector(".run-summary a")?.textContent !== id, first, WAIT);
   await waitStatuses(["createSound1", "audioImport1", "setOutputBus1"], ["cached"]);
   await page.locator('.run-summary[data-run-status="succeeded"]').waitFor(WAIT);
 });

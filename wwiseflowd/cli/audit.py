@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -71,13 +72,23 @@ def audit_group(
         click.echo(entry_line(entry))
 
 
+#: payloads and results longer than this are cut in the text view (``--json`` has them whole)
+SHOWN_CHARS = 240
+
+
 def entry_line(entry: dict[str, Any]) -> str:
-    """One entry as a line of text: time, command, source, execution/node, duration, outcome."""
+    """One entry as text: time, command, source, execution/node, duration, outcome; then the payload
+    and the result's data on indented lines (cut at :data:`SHOWN_CHARS`)."""
     result = entry.get("result") or {}
     status = "ok" if result.get("ok") else f"{result.get('code')}: {result.get('error')}"
     where = f" {entry['executionId']}/{entry.get('node')}" if entry.get("executionId") else ""
-    return (f"{entry.get('time')} {entry.get('command')} [{entry.get('source')}]{where} "
-            f"{float(entry.get('durationMs') or 0):.1f} ms  {status}")
+    lines = [f"{entry.get('time')} {entry.get('command')} [{entry.get('source')}]{where} "
+             f"{float(entry.get('durationMs') or 0):.1f} ms  {status}"]
+    for label, value in (("payload", entry.get("payload")), ("result", result.get("data"))):
+        if value not in (None, {}, []):
+            text = json.dumps(value, ensure_ascii=False, default=str)
+            lines.append(f"    {label}: {text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + ' ...'}")
+    return "\n".join(lines)
 
 
 @audit_group.command("verify")

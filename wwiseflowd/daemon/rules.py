@@ -166,7 +166,7 @@ class DropRule:
             "file": Path(record.rel_path).name,
             "relPath": record.rel_path,
             "code": code,
-            "reason": reason,
+            "reason": reason.replace(record.path, record.rel_path),  # the file is about to move away
             "time": _now_iso(),
             "executionId": execution_id,
             "rule": self.id,
