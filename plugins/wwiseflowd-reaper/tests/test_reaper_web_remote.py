@@ -129,3 +129,13 @@ def test_a_web_url_on_the_wwise_port_makes_health_say_so(waapi_sim: Emulator, tm
     health = backend.health()
     assert health["connected"] is False and health["webRemote"]["owner"] == "waapi"
     assert "both default to port 8080" in health["lastError"]
+
+
+def test_reaper_answering_on_the_wwise_url_is_named_in_health(server: SimWebServer, tmp_path: Path) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    backend = ReaperBackend(ReaperConfig(), tmp_path / "state", wwise_url=f"ws://127.0.0.1:{port}/waapi")
+    assert "portClash" not in backend.health()
+    assert backend.connect().ok  # offline mode: nothing of its own to connect
+    clash = backend.health()["portClash"]
+    assert clash.startswith(f"[wwise] url ws://127.0.0.1:{port}/waapi is answered by REAPER's web remote")
+    assert "both default to port 8080" in clash

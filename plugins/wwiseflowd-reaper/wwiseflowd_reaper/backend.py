@@ -33,9 +33,13 @@ POLL_S = 0.05
 class ReaperBackend:
     """REAPER as wwiseflowd sees it: projects on disk, an executable, maybe a running web remote."""
 
-    def __init__(self, config: ReaperConfig, state_dir: Path) -> None:
+    def __init__(self, config: ReaperConfig, state_dir: Path, wwise_url: str | None = None) -> None:
         self.config = config
         self.state_dir = state_dir
+        #: ``[wwise] url``: checked once for REAPER's web remote answering there (port 8080 clash)
+        self.wwise_url = wwise_url
+        self._clash: str | None = None
+        self._clash_checked = False
         self._lock = threading.Lock()
         #: per operation: {"count", "errors", "total_ms"} (wwiseflowd.backends.ReportsCallStats)
         self._calls: dict[str, dict[str, float]] = {}
@@ -45,7 +49,8 @@ class ReaperBackend:
     @classmethod
     def from_settings(cls, settings: Any) -> ReaperBackend:
         """From ``[reaper]`` and the state dir of ``settings``."""
-        return cls(reaper_config(settings), Path(settings.paths.state_dir))
+        wwise = getattr(settings, "wwise", None)
+        return cls(reaper_config(settings), Path(settings.paths.state_dir), getattr(wwise, "url", None))
 
     # -- optional backend abilities (wwiseflowd.backends) -----------------------------------------
 
@@ -54,7 +59,12 @@ class ReaperBackend:
         return NAME
 
     def connect(self) -> Result:
-        """With ``[reaper] web_url``: probe the web remote (says who answers when it is not REAPER)."""
+        """With ``[reaper] web_url``: probe the web remote (says who answers when it is not REAPER).
+
+        Once per backend, also ask ``[wwise] url``'s port: when REAPER's web remote answers there,
+        Wwise's connection fails for that reason, and health says so (``portClash``).
+        """
+        self._check_wwise_port()
         if not self.config.web_url:
             return Result.success({"mode": "offline"})
         found = probe(self.config.web_url, timeout=2.0)
@@ -63,6 +73,19 @@ class ReaperBackend:
         if found.owner == "reaper":
             return Result.success({"mode": "web", "detail": found.detail})
         return Result.failure(ErrorCode.REAPER_UNAVAILABLE, found.detail)
+
+    def _check_wwise_port(self) -> None:
+        with self._lock:
+            if self._clash_checked or not self.wwise_url:
+                return
+            self._clash_checked = True
+        url = self.wwise_url.replace("wss://", "https://").replace("ws://", "http://")
+        found = probe(url, timeout=1.0, try_waapi=False)  # only "is it REAPER?": leave Wwise alone
+        if found.owner == "reaper":
+            with self._lock:
+                self._clash = (f"[wwise] url {self.wwise_url} is answered by {found.detail}, not by "
+                               "Wwise's WAAPI: both default to port 8080; give REAPER's web remote another "
+                               "port (Preferences > Control/OSC/web) and set [reaper] web_url to it")
 
     def health(self) -> dict[str, Any]:
         """``{mode, executable, webUrl, ...}`` from what is known; never touches the network.
@@ -75,6 +98,9 @@ class ReaperBackend:
                                   "webUrl": self.config.web_url}
         if exe is None:
             report["error"] = unavailable_message(self.config)
+        with self._lock:
+            if self._clash:
+                report["portClash"] = self._clash
         if self.config.web_url:
             with self._lock:
                 found = self._web

@@ -56,8 +56,8 @@ def _get(url: str, path: str, headers: dict[str, str], timeout: float) -> tuple[
         conn.close()
 
 
-def probe(url: str, timeout: float = 2.0) -> PortProbe:
-    """Ask ``url`` for ``/_/TRANSPORT``, then try a WAAPI WebSocket handshake."""
+def probe(url: str, timeout: float = 2.0, *, try_waapi: bool = True) -> PortProbe:
+    """Ask ``url`` for ``/_/TRANSPORT``, then (``try_waapi``) try a WAAPI WebSocket handshake."""
     host, port = _host_port(url)
     try:
         status, body, headers = _get(url, "/_/TRANSPORT", {}, timeout)
@@ -69,7 +69,7 @@ def probe(url: str, timeout: float = 2.0) -> PortProbe:
         return PortProbe("reaper", f"REAPER's web remote on {host}:{port} (asks for a user and password)")
     if status == 200 and body.startswith("TRANSPORT\t"):
         return PortProbe("reaper", f"REAPER's web remote on {host}:{port}")
-    if _is_waapi(host, port, timeout):
+    if try_waapi and _is_waapi(host, port, timeout):
         return PortProbe("waapi", f"Wwise's WAAPI (WebSocket) answers on {host}:{port}, not REAPER's web "
                          "remote; both default to port 8080: give REAPER's web remote another port "
                          "(e.g. 8081) and set [reaper] web_url to it")
