@@ -79,14 +79,29 @@ def test_verify_names_the_file_and_line_of_an_edited_line(trail: AuditTrail, cli
     assert "line 4" not in result.stderr  # the chain goes on from the claimed hash: no cascade
 
 
+def test_a_line_rewritten_by_a_json_tool_is_named_alone(trail: AuditTrail, cli: Any) -> None:
+    write(trail)
+    path = day_file(trail)
+    lines = path.read_text().splitlines(keepends=True)
+    entry = json.loads(lines[1])
+    entry["result"]["ok"] = True
+    lines[1] = json.dumps(entry) + "\n"  # json.dumps spells it with spaces
+    path.write_text("".join(lines))
+    result = cli("audit", "verify")
+    assert result.exit_code == 1 and f"{path.name} line 2: this line was modified" in result.stderr
+    assert "line 3" not in result.stderr
+
+
 def test_verify_names_the_line_after_a_removed_one(trail: AuditTrail, cli: Any) -> None:
     write(trail)
     path = day_file(trail)
     lines = path.read_bytes().splitlines(keepends=True)
+    trail.index.sync()  # indexed or not, one problem is reported, at the removed line's number
     path.write_bytes(b"".join(lines[:1] + lines[2:]))
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert f"{path.name} line 2: the line before this one is missing" in result.stderr
+    assert "FAILED: 1 problem(s)" in result.stderr, result.stderr
 
 
 def test_verify_catches_reordered_lines(trail: AuditTrail, cli: Any) -> None:
