@@ -32,15 +32,20 @@ def connect_client(url: str) -> Any:
     Works around two waapi-client 0.8.1 traits (docs/waapi-notes.md): a client adopts the calling
     thread's event loop, and each client writes its loop into the process-global
     ``txaio.config.loop``, which makes an earlier live client hang. A fresh loop per client and
-    resetting that global keep several clients in one process independent. Call it outside any
-    running asyncio loop, and ``disconnect()`` the client when done.
+    resetting that global keep several clients in one process independent. A call cut by a dropped
+    connection returns None instead of racing waapi-client into a hang (the daemon's own session
+    has the same guard). Call it outside any running asyncio loop, and ``disconnect()`` the client
+    when done.
     """
     import txaio
     from waapi import PerCallbackThreadExecutor, WaapiClient
 
+    from wwiseflowd.default_plugins.wwise.connection import release_callers_on_loop_end
+
     asyncio.set_event_loop(asyncio.new_event_loop())
     client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
     txaio.config.loop = None  # type: ignore[attr-defined]
+    release_callers_on_loop_end(client)
     return client
 
 

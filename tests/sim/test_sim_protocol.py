@@ -13,7 +13,7 @@ from waapi import WaapiClient
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
-from tests.sim.waapi_calls import WU, connect, error_of, get
+from tests.sim.waapi_calls import WU, connect, disconnected, drop_beats_the_caller, error_of, get
 from wwiseflowd.sim import Emulator
 
 pytestmark = pytest.mark.integration
@@ -147,7 +147,7 @@ def test_drop_after_fault_drops_the_connection_once(sim: Emulator) -> None:
         sim.faults.drop_after = 2
         assert client.call("ak.wwise.core.ping") and client.call("ak.wwise.core.ping")
         assert client.call("ak.wwise.core.ping") is None  # the connection is gone
-        assert not client.is_connected()
+        assert disconnected(client)
     finally:
         client.disconnect()
     again = connect(sim.url)  # the fault cleared itself: reconnecting works
@@ -155,6 +155,21 @@ def test_drop_after_fault_drops_the_connection_once(sim: Emulator) -> None:
         assert again.call("ak.wwise.core.ping") == {"isAvailable": True}
     finally:
         again.disconnect()
+
+
+def test_a_call_cut_by_a_drop_returns_even_when_the_drop_beats_the_caller(sim: Emulator) -> None:
+    client = connect(sim.url)
+    drop_beats_the_caller(client)  # waapi-client alone would wait for ever in this order
+    sim.faults.drop_after = 0
+    answers: list[Any] = []
+    caller = threading.Thread(target=lambda: answers.append(client.call("ak.wwise.core.ping")), daemon=True)
+    caller.start()
+    caller.join(10)
+    try:
+        assert not caller.is_alive() and answers == [None]
+        assert disconnected(client)
+    finally:
+        client.disconnect()
 
 
 def test_drop_connections_and_restart_on_the_same_port(sim: Emulator) -> None:

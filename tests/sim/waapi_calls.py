@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -19,6 +20,30 @@ def connect(url: str) -> WaapiClient:
     """A real waapi-client connection, built by the shipped test helper (so it is exercised too)."""
     client: WaapiClient = connect_client(url)
     return client
+
+
+def disconnected(client: WaapiClient, timeout: float = 5.0) -> bool:
+    """Wait until waapi-client's loop thread has ended: a call cut by a drop can return a moment
+    before that thread is gone, so ``is_connected()`` read at once may still say True."""
+    deadline = time.monotonic() + timeout
+    while client.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not client.is_connected()
+
+
+def drop_beats_the_caller(client: WaapiClient) -> None:
+    """Force the order a loaded machine produces when a call is cut by a dropped connection:
+    waapi-client's loop thread ends before the calling thread registers the future it waits on
+    (the caller is held between handing the call to the loop and ``set_caller_future``)."""
+    decoupler = client._decoupler
+    register = decoupler.set_caller_future
+
+    def late(future: Any) -> None:
+        if future is not None:
+            client._client_thread.join(5)
+        register(future)
+
+    decoupler.set_caller_future = late
 
 
 def wav_bytes(frames: int = 100, rate: int = 48000) -> bytes:

@@ -11,8 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.sim.waapi_calls import drop_beats_the_caller
 from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
 from wwiseflowd.results import ErrorCode
+from wwiseflowd.sim import Emulator
 
 
 def _non_daemon_threads() -> list[threading.Thread]:
@@ -135,3 +137,18 @@ def test_a_refused_connection_prints_nothing_outside_the_log() -> None:
     stray = [line for line in done.stderr.splitlines()
              if "ConnectionRefusedError" in line and "DEBUG" not in line]
     assert stray == []  # at most loguru's debug line (its default sink), never the bare repr
+
+
+def test_a_call_cut_by_a_drop_that_beats_the_caller_is_unavailable_and_frees_its_thread(
+    adapter: WaapiAdapter, waapi_sim: Emulator
+) -> None:
+    assert adapter.connect().ok
+    session = adapter._session
+    assert session is not None and session._client is not None
+    drop_beats_the_caller(session._client)  # waapi-client alone would block this session's thread for ever
+    waapi_sim.faults.drop_after = 0
+    result = adapter.save()
+    assert result.code == ErrorCode.WAAPI_UNAVAILABLE and waapi_sim.url in (result.error or "")
+    session._thread.join(5)
+    assert not session._thread.is_alive()  # the owner thread was released, not leaked
+    assert adapter.save().ok

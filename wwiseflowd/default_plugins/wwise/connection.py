@@ -205,7 +205,7 @@ class Session:
         if self._abandoned.is_set():  # the deadline passed; abandon() already stopped the loop
             _join_loop_thread(client)
             return
-        _tolerate_late_unblock(client)
+        release_callers_on_loop_end(client)
         self._client = client
         self._ready.set_result(None)
         self._serve(client)
@@ -266,26 +266,41 @@ def _cancel_and_stop(loop: asyncio.AbstractEventLoop) -> None:
     loop.stop()
 
 
-def _tolerate_late_unblock(client: WaapiClient) -> None:
-    """Make waapi-client's end-of-thread ``unblock_caller`` ignore an already finished call.
+def release_callers_on_loop_end(client: WaapiClient) -> None:
+    """Make sure every blocked ``client.call`` returns once waapi-client's loop thread has ended.
 
-    Its loop thread, on exit, completes the caller's pending future; when the loop ends right after
-    a call finished (a normal disconnect), that future is already done and the thread dies with
-    InvalidStateError. Completing only unfinished futures removes the race and changes nothing else.
+    waapi-client 0.8.1 waits for a call with no timeout, on a future it registers with
+    ``set_caller_future`` only *after* it has handed the call to its loop; the loop thread, on exit
+    (the server dropped the connection), completes whichever future is registered at that moment
+    (``unblock_caller``). When the drop wins that race, which a loaded machine makes likely, nothing
+    completes the caller's future and the call hangs for ever. Here the loop's exit is remembered
+    and a future registered after it is completed at once (the call returns None, waapi-client's
+    "the session is gone"). The loop thread also no longer dies with InvalidStateError when a call
+    finished just before it ended (a normal disconnect).
     """
     decoupler = getattr(client, "_decoupler", None)
     if decoupler is None:
         return
+    ended = threading.Event()
 
-    def unblock_caller() -> None:
-        future = getattr(decoupler, "_future", None)
+    def release(future: Future[Any] | None) -> None:
         if future is not None and not future.done():
             try:
                 future.set_result(None)
-            except InvalidStateError:
+            except InvalidStateError:  # the call finished meanwhile
                 pass
 
+    def unblock_caller() -> None:
+        ended.set()  # before reading the future: a caller registering now sees ``ended`` instead
+        release(getattr(decoupler, "_future", None))
+
+    def set_caller_future(future: Future[Any] | None) -> None:
+        decoupler._future = future
+        if ended.is_set():
+            release(future)
+
     decoupler.unblock_caller = unblock_caller
+    decoupler.set_caller_future = set_caller_future
 
 
 def _join_loop_thread(client: WaapiClient, timeout: float = 2.0) -> None:
