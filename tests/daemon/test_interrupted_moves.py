@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wwiseflowd.store.journal import FileState
+from wwiseflowd.store.journal import DropRecord, FileState
 
 from .conftest import DaemonHarness, import_calls, wait_until
 from .wavs import write_wav
@@ -39,9 +39,13 @@ def test_a_move_interrupted_after_its_link_is_finished_when_the_daemon_starts_ag
 
     daemon = harness.start()
     wait_until(lambda: not (harness.drop / "Hit.wav").exists())
+
+    def settled_hit() -> list[DropRecord]:  # the journal records the move just after the unlink
+        return [r for r in daemon.journal.latest_by_rel("sfx").values() if r.rel_path == "Hit.wav" and r.note]
+
+    [record] = wait_until(settled_hit)
     assert (processed / "Hit.wav").exists() and not (processed / "Hit (2).wav").exists()
     assert import_calls(harness.sim) == calls  # finished, not imported again
-    [record] = [r for r in daemon.journal.latest_by_rel("sfx").values() if r.rel_path == "Hit.wav"]
     assert record.state is FileState.DONE and "moved to" in (record.note or "")
 
 
