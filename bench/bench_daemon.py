@@ -49,13 +49,10 @@ SINGLE_RUNS = 5
 
 
 def wav_bytes(frames: int, seed: int) -> bytes:
-    """A mono 16-bit PCM WAV (48 kHz)."""
-    import struct
+    """A mono 16-bit PCM WAV (48 kHz), samples set by ``seed`` (the one writer, wwiseflowd.wav)."""
+    from wwiseflowd.wav import wav_bytes as write
 
-    data = bytes(((i * 31 + seed * 7) % 251) for i in range(frames * 2))
-    fmt = struct.pack("<HHIIHH", 1, 1, 48_000, 96_000, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    return write(frames, seed=seed)
 
 
 class Finished:

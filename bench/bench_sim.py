@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import struct
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from wwiseflowd import logs
 from wwiseflowd.sim import Emulator, persistence
 from wwiseflowd.sim.model import Project
+from wwiseflowd.wav import wav_bytes
 
 ROUND_TRIPS = 3000
 IMPORT_FILES = 1000
@@ -101,10 +101,7 @@ def round_trips(url: str) -> float:
 
 
 def wav(frames: int = 4800) -> bytes:
-    data = b"\x00\x00" * frames
-    fmt = struct.pack("<HHIIHH", 1, 1, 48000, 96000, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    return wav_bytes(frames)
 
 
 def bench_round_trips() -> None:

@@ -492,8 +492,7 @@ class _Compiler:
         queue.prepare()
         level = [0] * len(ids)
         order: list[int] = []
-        while ready := queue.get_ready(1):
-            k = ready[0]
+        while (k := queue.take()) is not None:
             order.append(k)
             if dep_pos[k]:
                 level[k] = max(level[d] for d in dep_pos[k]) + 1

@@ -20,6 +20,7 @@ class ReadyQueue:
     def __init__(self, deps: Sequence[Sequence[int]], resources: Sequence[str | None] | None = None) -> None:
         self._deps = deps
         self._resources: Sequence[str | None] = resources if resources is not None else [None] * len(deps)
+        self._any_resource = any(r is not None for r in self._resources)
         self._succs: list[list[int]] = [[] for _ in deps]
         for k, mine in enumerate(deps):
             for d in mine:
@@ -54,13 +55,21 @@ class ReadyQueue:
             raise ValueError("prepare() must be called first")
         taken: list[int] = []
         while limit is None or len(taken) < limit:
-            k = self._take()
+            k = self.take()
             if k is None:
                 break
             taken.append(k)
         return taken
 
-    def _take(self) -> int | None:
+    def take(self) -> int | None:
+        """The one lowest ready step that may start now (it is out until :meth:`done`), or None:
+        ``get_ready(1)`` without the list, for callers that take steps one by one."""
+        if not self._waiting:  # no resources (the compiler): the lowest free step
+            if not self._free:
+                return None
+            self._ready_count -= 1
+            self._out += 1
+            return heapq.heappop(self._free)
         best = self._free[0] if self._free else None
         best_resource: str | None = None
         for resource, heap in self._waiting.items():
@@ -79,15 +88,21 @@ class ReadyQueue:
 
     def done(self, *nodes: int) -> None:
         """Mark steps that were handed out as finished: free their resource, ready their dependents."""
+        remaining, succs = self._remaining, self._succs
         for k in nodes:
             self._out -= 1
-            resource = self._resources[k]
-            if resource is not None:
-                self._held.discard(resource)
-            for nxt in self._succs[k]:
-                self._remaining[nxt] -= 1
-                if self._remaining[nxt] == 0:
-                    self._push(nxt)
+            if self._any_resource:
+                resource = self._resources[k]
+                if resource is not None:
+                    self._held.discard(resource)
+            for nxt in succs[k]:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    if self._any_resource:
+                        self._push(nxt)
+                    else:  # the compiler's hot path: one heap, no resources
+                        heapq.heappush(self._free, nxt)
+                        self._ready_count += 1
 
     def is_active(self) -> bool:
         """True while a step is ready or out (graphlib's ``is_active``)."""

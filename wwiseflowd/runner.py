@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -220,6 +221,23 @@ class _Report:
         return execution
 
 
+def _preflight_context(
+    run: _Run, node_id: str, earlier: Sequence[tuple[str, Mapping[str, Any]]]
+) -> NodeContext:
+    """What a node type's pre-flight check gets: lookups through the bus, kept out of the audit log."""
+    return NodeContext(
+        execution_id=run.execution_id,
+        workflow_id=run.plan.workflowId,
+        node_id=node_id,
+        settings=run.settings,
+        command=lambda name, payload: run.runner.bus.execute(
+            name, payload, execution_id=run.execution_id, node_id=node_id, source=run.source, record=False,
+        ),
+        inputs=run.inputs,
+        earlier=earlier,
+    )
+
+
 class _Run:
     """State of one execution. Everything below ``lock`` is shared between worker threads."""
 
@@ -289,21 +307,7 @@ class _Run:
         """Every step checked before the first runs (files, and each node type's own check); the
         step that would have failed carries the problem and is where the run stopped."""
         steps = [(step.nodeId, step.type, step.data) for step in self.steps]
-
-        def context(node_id: str, earlier: Sequence[tuple[str, Mapping[str, Any]]]) -> NodeContext:
-            return NodeContext(
-                execution_id=self.execution_id,
-                workflow_id=self.plan.workflowId,
-                node_id=node_id,
-                settings=self.settings,
-                command=lambda name, payload: self.runner.bus.execute(
-                    name, payload, execution_id=self.execution_id, node_id=node_id, source=self.source,
-                    record=False,
-                ),
-                inputs=self.inputs,
-                earlier=earlier,
-            )
-
+        context = partial(_preflight_context, self)
         started = time.perf_counter()
         problem = check_plan(steps, self.specs, self.inputs, context)
         if problem is None:

@@ -2,7 +2,9 @@
 
 ``waapi_sim`` yields a running :class:`wwiseflowd.sim.Emulator` on a free port with a fresh
 project in the test's ``tmp_path``; ``waapi_client`` a real waapi-client connected to it;
-``redis_server`` one real ``redis-server`` per test session (:class:`RedisServer`)::
+``redis_server`` one real ``redis-server`` per test session (:class:`RedisServer`);
+``wav_file(name, frames=..., seed=...)`` writes a real 16-bit PCM WAV under ``tmp_path`` (the
+one WAV writer, :func:`wwiseflowd.wav.write_wav`, also importable from here)::
 
     def test_my_node(waapi_sim, waapi_client):
         waapi_client.call("ak.wwise.core.object.create", {...})
@@ -19,12 +21,15 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from wwiseflowd.wav import wav_bytes as wav_bytes  # the one WAV writer, for tests
+from wwiseflowd.wav import write_wav as write_wav
 
 if TYPE_CHECKING:
     from wwiseflowd.sim import Emulator
@@ -51,6 +56,17 @@ def connect_client(url: str) -> Any:
     txaio.config.loop = None  # type: ignore[attr-defined]
     release_callers_on_loop_end(client)
     return client
+
+
+@pytest.fixture
+def wav_file(tmp_path: Path) -> Callable[..., Path]:
+    """``wav_file("drop/A.wav", frames=800, sample_rate=8000, channels=1, seed=None)``: a WAV
+    under ``tmp_path`` (silent, or a deterministic pattern per ``seed``)."""
+
+    def write(name: str, frames: int = 480, **options: Any) -> Path:
+        return write_wav(tmp_path / name, frames, **options)
+
+    return write
 
 
 @pytest.fixture

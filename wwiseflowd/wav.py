@@ -299,6 +299,34 @@ def _parse_fmt(file: Path, body: bytes) -> tuple[int, int, int, int, int, int, i
     return tag, channels, rate, byte_rate, block_align, bits, valid_bits, sub
 
 
+def wav_bytes(
+    frames: int = 480, *, sample_rate: int = 48_000, channels: int = 1, seed: int | None = None
+) -> bytes:
+    """A complete 16-bit PCM WAV file: silent, or with ``seed`` a deterministic non-silent pattern
+    (another seed, other samples and another content hash). The one WAV writer of the tests, the
+    benches and the demo (``wwiseflowd.testing`` re-exports it with a ``wav_file`` fixture)."""
+    if seed is None:
+        data = bytes(frames * channels * 2)
+    else:
+        samples = (((i * 97 + seed * 31) % 2000) - 1000 for i in range(frames * channels))
+        data = b"".join(struct.pack("<h", sample) for sample in samples)
+    block = channels * 2
+    fmt = struct.pack("<HHIIHH", WAVE_FORMAT_PCM, channels, sample_rate, sample_rate * block, block, 16)
+    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
+
+
+def write_wav(
+    path: str | os.PathLike[str], frames: int = 480, *, sample_rate: int = 48_000, channels: int = 1,
+    seed: int | None = None,
+) -> Path:
+    """Write :func:`wav_bytes` to ``path`` (parent folders created); the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(wav_bytes(frames, sample_rate=sample_rate, channels=channels, seed=seed))
+    return out
+
+
 def iter_blocks(info: WavInfo, frames_per_block: int = 1 << 16) -> Iterator[bytes]:
     """Yield the data chunk in blocks of whole frames (bounded memory for long files)."""
     block_bytes = frames_per_block * info.frame_bytes

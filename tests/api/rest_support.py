@@ -1,4 +1,4 @@
-"""Helpers for the REST tests: the design's workflow, settings in a temp dir, a served engine."""
+"""Helpers for the REST tests: the four-node workflow, settings in a temp dir, a served engine."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ class Api:
 
 
 def four_node_workflow(wav: Path, name: str = "Footstep_01") -> dict[str, Any]:
-    """DESIGN.md's workflow: createSound -> audioImport -> setOutputBus -> projectSave."""
+    """The four-node workflow of docs/workflows.md:
+    createSound -> audioImport -> setOutputBus -> projectSave."""
     return {
         "id": "import-one",
         "name": "Import one sound",

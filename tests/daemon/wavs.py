@@ -1,29 +1,24 @@
-"""Writing small WAV files for the daemon tests (real RIFF/WAVE bytes, written the way tools do)."""
+"""Small WAV files for the daemon tests (the one writer, wwiseflowd.testing, at 8 kHz with a pattern),
+and writing one slowly, the way a render does."""
 
 from __future__ import annotations
 
-import struct
 import time
 from pathlib import Path
+
+from wwiseflowd import testing
 
 RATE = 8000
 
 
 def wav_bytes(frames: int = 800, *, seed: int = 0) -> bytes:
-    """A mono 16-bit PCM WAV; ``seed`` changes the samples (and so the content hash)."""
-    data = b"".join(struct.pack("<h", ((i * 97 + seed * 31) % 2000) - 1000) for i in range(frames))
-    fmt = struct.pack("<HHIIHH", 1, 1, RATE, RATE * 2, 2, 16)
-    body = (
-        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    )
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    """A mono 16-bit PCM WAV at 8 kHz; ``seed`` changes the samples (and so the content hash)."""
+    return testing.wav_bytes(frames, sample_rate=RATE, seed=seed)
 
 
 def write_wav(path: Path, frames: int = 800, *, seed: int = 0) -> Path:
     """Write a complete WAV at ``path`` (parents created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(wav_bytes(frames, seed=seed))
-    return path
+    return testing.write_wav(path, frames, sample_rate=RATE, seed=seed)
 
 
 def write_slowly(path: Path, content: bytes, *, chunks: int, seconds: float) -> None:

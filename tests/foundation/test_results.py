@@ -1,4 +1,4 @@
-"""The Result DTO keeps DESIGN.md's invariants."""
+"""The Result DTO keeps its invariants (docs/plugins.md, "Result and error codes")."""
 
 from __future__ import annotations
 

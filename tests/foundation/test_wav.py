@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,15 @@ def test_iter_blocks_streams_whole_frames_of_the_data_chunk(tmp_path: Path) -> N
     info = read_wav(write(tmp_path / "a.wav", content))
     blocks = list(iter_blocks(info, frames_per_block=2))
     assert [len(b) for b in blocks] == [8, 8, 4] and b"".join(blocks) == samples
+
+
+def test_the_wav_file_fixture_writes_real_pcm_whose_content_follows_the_seed(wav_file: Any) -> None:
+    from wwiseflowd.wav import read_wav
+
+    silent = wav_file("a/Silent.wav", 4800, sample_rate=8000, channels=2)
+    one, two = wav_file("One.wav", 100, seed=1), wav_file("Two.wav", 100, seed=2)
+
+    info = read_wav(silent, require_complete=True)
+    assert (info.sample_rate, info.channels, info.bits_per_sample) == (8000, 2, 16)
+    assert set(silent.read_bytes()[44:]) == {0}
+    assert one.read_bytes() != two.read_bytes() and len(one.read_bytes()) == len(two.read_bytes())

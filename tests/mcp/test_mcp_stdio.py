@@ -72,7 +72,7 @@ FOUR_NODE = Path(__file__).resolve().parents[2] / "config" / "workflows" / "four
 
 
 def workflow() -> dict[str, Any]:
-    """DESIGN.md's four-node case, as shipped in config/workflows/four-node.json."""
+    """The four-node case of docs/workflows.md, as shipped in config/workflows/four-node.json."""
     return dict(json.loads(FOUR_NODE.read_text(encoding="utf-8")))
 
 

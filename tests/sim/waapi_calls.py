@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import struct
 import time
 from typing import Any
 
 import pytest
 from waapi import WaapiClient, WaapiRequestFailed
 
+from wwiseflowd import testing
 from wwiseflowd.testing import connect_client
 
 WU = "\\Actor-Mixer Hierarchy\\Default Work Unit"
@@ -47,13 +47,8 @@ def drop_beats_the_caller(client: WaapiClient) -> None:
 
 
 def wav_bytes(frames: int = 100, rate: int = 48000) -> bytes:
-    """A small valid 16-bit mono PCM WAV."""
-    data = b"\x00\x01" * frames
-    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
-    body = (
-        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    )
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    """A small valid 16-bit mono PCM WAV (the one writer, wwiseflowd.testing)."""
+    return testing.wav_bytes(frames, sample_rate=rate, seed=0)
 
 
 def error_of(

@@ -43,7 +43,8 @@ def test_every_node_type_has_a_form_ready_schema_on_the_waapi_resource(engine: E
 
 
 def four_node_case(file_path: str, bus: str = MASTER) -> dict[str, Any]:
-    """DESIGN.md's case: createSound -> audioImport, createSound -> setOutputBus -> projectSave."""
+    """The four-node case of docs/workflows.md:
+    createSound -> audioImport, createSound -> setOutputBus -> projectSave."""
     return {
         "id": "four-node",
         "name": "Four node case",

@@ -92,6 +92,11 @@ def create_app(
     app.mount(ASSETS_PREFIX, assets_app(), name="editor-assets")
     _install_error_handlers(app)
 
+    _install_middleware(app, settings)
+    return app
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodySizeLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(EditorPages)
     app.add_middleware(DocsNeedToken, token=settings.server.token)
@@ -103,7 +108,6 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    return app
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -35,7 +35,7 @@ class WorkflowEdge(_Loose):
 
 
 class WorkflowDocument(_Loose):
-    """A workflow document (React Flow compatible JSON), as in DESIGN.md."""
+    """A workflow document (React Flow compatible JSON), as in docs/workflows.md."""
 
     id: str | None = Field(None, description="Workflow id (file name stem for watched files).")
     name: str | None = None

@@ -162,13 +162,8 @@ def exec_cmd(
     if dry_project is not None:
         outcome, changes = _dry_run(state, settings, request, dry_project, wwise_version, show)
     else:
-        with cli_operations(state, settings, local=local or simulate or bool(url), simulate=simulate) as ops:
-            try:
-                outcome = ops.run(request, show)
-            except KeyboardInterrupt:
-                click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
-                ops.cancel(str(request.execution_id))
-                outcome = ops.wait(str(request.execution_id))
+        local = local or simulate or bool(url)
+        outcome = _run(state, settings, request, show, local=local, simulate=simulate)
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
     if junit_file is not None:
         junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
@@ -188,6 +183,18 @@ def exec_cmd(
         if changes is not None:
             click.echo(render_text(changes))
     sys.exit(0 if outcome.ok else 1)
+
+
+def _run(state: CliState, settings: Settings, request: RunRequest, show: EventSink | None, *,
+         local: bool, simulate: bool) -> Result:
+    """The run through the service layer; Ctrl+C cancels it and waits for its outcome."""
+    with cli_operations(state, settings, local=local, simulate=simulate) as ops:
+        try:
+            return ops.run(request, show)
+        except KeyboardInterrupt:
+            click.echo("Cancelling (Ctrl+C again to abandon)...", err=True)
+            ops.cancel(str(request.execution_id))
+            return ops.wait(str(request.execution_id))
 
 
 def _dry_run(state: CliState, settings: Settings, request: RunRequest, project: Path, version: str | None,

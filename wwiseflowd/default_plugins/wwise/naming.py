@@ -1,6 +1,6 @@
 """Wwise 2025.1 renamed three category roots and the Actor-Mixer type; this is the one translation.
 
-wwiseflowd speaks the classic (2019.1-2024.1) names everywhere (DESIGN.md, ``config.py`` defaults,
+wwiseflowd speaks the classic (2019.1-2024.1) names everywhere (docs/workflows.md, ``config.py`` defaults,
 workflow documents). Inputs may use either spelling; the adapter sends the connected version's
 spelling and translates what Wwise returns back to the classic one, so workflows, idempotency keys
 and downstream ``$from`` references are the same whichever Wwise version runs them.

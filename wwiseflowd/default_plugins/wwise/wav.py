@@ -9,11 +9,10 @@ imports, and its ``data`` chunk is all on disk (a half-copied file is not). The 
 from __future__ import annotations
 
 import os
-import struct
 from pathlib import Path
 
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.wav import WavError, WavInfo, read_wav
+from wwiseflowd.wav import WavError, WavInfo, read_wav, write_wav  # write_wav: the one WAV writer
 
 __all__ = ["WavError", "WavInfo", "check_wav", "inspect_wav", "write_wav"]
 
@@ -59,21 +58,3 @@ def check_wav(path: str | os.PathLike[str]) -> Result:
             "duration_s": info.duration_s,
         }
     )
-
-
-def write_wav(
-    path: str | os.PathLike[str],
-    frames: int = 480,
-    *,
-    sample_rate: int = 48_000,
-    channels: int = 1,
-) -> Path:
-    """Write a small silent 16-bit PCM WAV (used by tests, the bench and the demo)."""
-    data = bytes(frames * channels * 2)
-    block = channels * 2
-    fmt = struct.pack("<HHIIHH", 1, channels, sample_rate, sample_rate * block, block, 16)
-    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks)
-    return out
