@@ -47,12 +47,12 @@ def connect_client(url: str) -> Any:
     when done.
     """
     import txaio
-    from waapi import PerCallbackThreadExecutor, WaapiClient
+    from waapi import PerCallbackThreadExecutor
 
-    from wwiseflowd.default_plugins.wwise.connection import release_callers_on_loop_end
+    from wwiseflowd.default_plugins.wwise.connection import OwnedWaapiClient, release_callers_on_loop_end
 
     asyncio.set_event_loop(asyncio.new_event_loop())
-    client = WaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+    client = OwnedWaapiClient(url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
     txaio.config.loop = None  # type: ignore[attr-defined]
     release_callers_on_loop_end(client)
     return client

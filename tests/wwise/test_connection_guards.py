@@ -152,3 +152,21 @@ def test_a_call_cut_by_a_drop_that_beats_the_caller_is_unavailable_and_frees_its
     session._thread.join(5)
     assert not session._thread.is_alive()  # the owner thread was released, not leaked
     assert adapter.save().ok
+
+
+def test_a_collected_client_asks_its_loop_to_stop_without_waiting_for_it(waapi_sim: Emulator) -> None:
+    """waapi-client's own finaliser waits for its loop thread, which deadlocks when the collector
+    runs it inside a logging call the loop thread is waiting on; ours only asks the loop to stop."""
+    from wwiseflowd.testing import connect_client
+
+    client = connect_client(waapi_sim.url)
+    release = threading.Event()
+    client._loop.call_soon_threadsafe(release.wait, 10)  # the loop is stuck, as behind a held log lock
+    finaliser = threading.Thread(target=client.__del__, daemon=True)
+    finaliser.start()
+    finaliser.join(2)
+    waited = finaliser.is_alive()
+    release.set()
+    client._client_thread.join(5)
+    assert not waited, "the finaliser waited for a busy loop thread"
+    assert not client._client_thread.is_alive(), "the loop thread did not stop after the finaliser asked"

@@ -191,10 +191,10 @@ class Session:
     def _own(self) -> None:
         # Build the instance first and run __init__ separately, so abandon() can reach its loop
         # while the constructor is still blocked waiting for the handshake.
-        client = WaapiClient.__new__(WaapiClient)
+        client = OwnedWaapiClient.__new__(OwnedWaapiClient)
         self._constructing = client
         try:
-            client.__init__(self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)
+            client.__init__(self.url, allow_exception=True, callback_executor=PerCallbackThreadExecutor)  # type: ignore[misc]
         except CannotConnectToWaapiException:
             _join_loop_thread(client)
             self._fail_ready(Unavailable(f"cannot connect to WAAPI at {self.url} (is Wwise running?)"))
@@ -257,6 +257,27 @@ class Session:
             job.future.set_exception(Unavailable(f"the connection to {self.url} was lost"))
             return
         job.future.set_result(result)
+
+
+class OwnedWaapiClient(WaapiClient):
+    """A ``WaapiClient`` whose garbage collection never blocks.
+
+    waapi-client's own ``__del__`` calls ``disconnect()``, which waits for its loop thread. The
+    collector can run that finaliser on any thread at any allocation, including inside a logging
+    call that holds the log sink's lock; when the loop thread then logs, both wait for ever (seen as
+    a test run that hung). Every owner here disconnects or abandons its client explicitly, so a
+    collected client only asks its loop to stop, without waiting.
+    """
+
+    def __del__(self) -> None:
+        loop = getattr(self, "_loop", None)
+        thread = getattr(self, "_client_thread", None)
+        if loop is None or thread is None or not thread.is_alive() or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(_cancel_and_stop, loop)
+        except RuntimeError:  # the loop closed meanwhile
+            pass
 
 
 def _cancel_and_stop(loop: asyncio.AbstractEventLoop) -> None:
