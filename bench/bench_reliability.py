@@ -432,7 +432,21 @@ def _client(url: str, stop_load: threading.Event, stats: Counter[str]) -> None:
         while not stop_load.is_set():
             for response in (http.get("/health"), http.post("/workflows/validate", json=doc)):
                 stats["requests"] += 1
-                stats["5xx"] += int(response.status_code >= 500)
+                if _wwise_away(response):  # the soak kills Wwise on purpose: a documented retry-later
+                    stats["503WwiseAway"] += 1
+                else:
+                    stats["5xx"] += int(response.status_code >= 500)
+
+
+def _wwise_away(response: Any) -> bool:
+    """A 503 carrying WAAPI_UNAVAILABLE / WAAPI_TIMEOUT: the documented answer while Wwise is down."""
+    if response.status_code != 503:
+        return False
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        return False
+    return code in ("WAAPI_UNAVAILABLE", "WAAPI_TIMEOUT", "BACKEND_UNAVAILABLE")
 
 
 PARTS: dict[str, Callable[[], dict[str, Any]]] = {

@@ -8,6 +8,7 @@ a watcher that misses files, and every file still waiting with why and for how l
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,21 @@ _TRANSIENT = {c.value for c in TRANSIENT_CODES}
 def daemon_status(daemon: Daemon) -> dict[str, Any]:
     """The status dict of a running daemon (see the module docstring)."""
     if daemon.stopping:  # its journal may be closed already: say so instead of failing
-        return {"running": False, "pid": os.getpid(), "rules": [], "watchers": {}, "batches": [],
-                "failures": [], "workflows": [], "problems": ["The daemon is stopping."]}
+        return _stopping_status()
+    try:
+        return _running_status(daemon)
+    except sqlite3.ProgrammingError:  # the journal closed while we read it: the daemon began to stop
+        if daemon.stopping:
+            return _stopping_status()
+        raise
+
+
+def _stopping_status() -> dict[str, Any]:
+    return {"running": False, "pid": os.getpid(), "rules": [], "watchers": {}, "batches": [],
+            "failures": [], "workflows": [], "problems": ["The daemon is stopping."]}
+
+
+def _running_status(daemon: Daemon) -> dict[str, Any]:
     counts = daemon.journal.counts_by_rule()
     watchers = {w["key"]: w for w in daemon.supervisor.status()}
     waiting = daemon.journal.waiting_batches()
