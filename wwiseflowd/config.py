@@ -210,6 +210,11 @@ class WatchConfig(_Section):
         "change (report in <state_dir>/dry-runs/); Wwise is not touched."
     )
     dry_run_project: Path | None = Field(None, description="The .wproj (or its folder) dry runs use.")
+    shared: bool = Field(
+        False, description="Several daemons watch this folder (a network share): each file is claimed in the "
+        "fleet's Redis and imported by one of them (needs [store] backend = \"redis\" and the same name on "
+        "every daemon; docs/fleet.md)."
+    )
 
     @field_validator("folder", mode="after")
     @classmethod
@@ -221,6 +226,9 @@ class WatchConfig(_Section):
         if self.dry_run and self.dry_run_project is None:
             raise ValueError("dry_run = true needs dry_run_project: the Wwise project (.wproj or its folder) "
                              "to try the rule's workflow on")
+        if self.shared and not self.name:
+            raise ValueError("shared = true needs a name, the same on every daemon watching the folder: "
+                             "the claims in Redis are keyed by it, not by the folder's local path")
         return self
 
 
@@ -257,6 +265,14 @@ class Settings(_Section):
         rest = {key: value for key, value in data.items() if key not in tables}
         rest["plugin_tables"] = {**(data.get("plugin_tables") or {}), **tables}
         return rest
+
+    @model_validator(mode="after")
+    def _shared_folders_need_redis(self) -> Settings:
+        shared = [w.name or str(w.folder) for w in self.watch if w.shared]
+        if shared and self.store.backend != "redis":
+            raise ValueError(f"[[watch]] {', '.join(shared)}: shared = true needs the fleet's Redis to claim "
+                             f'files in: set [store] backend = "redis" and url, or remove shared = true')
+        return self
 
     #: the plugin sections validated by ``Plugins.check_config`` (see :meth:`section`)
     _sections: dict[str, BaseModel] = PrivateAttr(default_factory=dict)

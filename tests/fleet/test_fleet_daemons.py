@@ -8,134 +8,24 @@ a Redis that goes away shows in /health, submissions are refused, and the daemon
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from wwiseflowd.sim import Emulator
 from wwiseflowd.testing import RedisServer
+
+from .daemons import Daemon, statuses, submit, wait_until
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.slow,
     pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
 ]
-
-WORKFLOW = {
-    "id": "fleet-sound",
-    "inputs": {"name": {"type": "string"}},
-    "nodes": [
-        {"id": "create", "type": "createSound",
-         "data": {"name": "$input:name", "parentPath": "\\Actor-Mixer Hierarchy\\Default Work Unit"}},
-        {"id": "save", "type": "projectSave", "data": {}},
-    ],
-    "edges": [{"id": "create-save", "source": "create", "target": "save"}],
-}
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-class Daemon:
-    """One ``wwiseflowd run`` process with its own emulator and state dir."""
-
-    def __init__(self, root: Path, redis: RedisServer, prefix: str, name: str, latency_ms: float) -> None:
-        self.root = root / name
-        self.name = name
-        self.root.mkdir(parents=True)
-        self.sim = Emulator(port=0, project_dir=self.root / "WwiseProject", latency_ms=latency_ms).start()
-        self.config = self.root / "wwiseflowd.toml"
-        self.config.write_text("\n".join([
-            "[paths]", f'state_dir = "{self.root / "state"}"', f'logs_dir = "{self.root / "logs"}"',
-            f'workflows_dir = "{self.root / "workflows"}"', f'plugins_dir = "{self.root / "plugins"}"',
-            "[server]", "port = 0",
-            "[wwise]", f'url = "{self.sim.url}"',
-            "[store]", 'backend = "redis"', f'url = "{redis.url}"', f'key_prefix = "{prefix}"',
-            "[fleet]", 'serves = ["GameA"]', f'daemon_id = "{name}"', "lease_s = 1.0",
-        ]) + "\n")
-        self.proc: subprocess.Popen[str] | None = None
-
-    def start(self) -> Daemon:
-        self.log = (self.root / "daemon.log").open("w")
-        command = [sys.executable, "-m", "wwiseflowd", "--config", str(self.config), "run"]
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        wait_until(self.runtime, timeout=90)
-        return self
-
-    def runtime(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads((self.root / "state" / "runtime.json").read_text()))
-        except (OSError, ValueError):
-            return None
-
-    @property
-    def api(self) -> str:
-        runtime = self.runtime()
-        assert runtime is not None
-        return str(runtime["apiUrl"])
-
-    def sounds(self) -> list[str]:
-        with self.sim.lock:
-            return [o.name for o in self.sim.project.objects_of_type("Sound")]
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        if self.proc is not None:
-            self.log.close()
-        self.sim.close()
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, redis_server: RedisServer) -> Iterator[Callable[..., Daemon]]:
-    prefix = redis_server.prefix()
-    started: list[Daemon] = []
-
-    def make(name: str, latency_ms: float = 0.0) -> Daemon:
-        daemon = Daemon(tmp_path, redis_server, prefix, name, latency_ms)
-        started.append(daemon)
-        return daemon.start()
-
-    yield make
-    for daemon in started:
-        daemon.stop()
-
-
-def submit(api: str, name: str) -> str:
-    body = {"workflow": WORKFLOW, "inputs": {"name": name}, "project": "GameA"}
-    answer = httpx.post(f"{api}/workflows/execute", params={"async": "true"}, json=body, timeout=30)
-    assert answer.status_code == 202, answer.text
-    return str(answer.json()["executionId"])
-
-
-def statuses(api: str, ids: list[str]) -> dict[str, str]:
-    items = httpx.get(f"{api}/executions", params={"limit": 500}, timeout=30).json()["items"]
-    return {i["executionId"]: i["status"] for i in items if i["executionId"] in ids}
 
 
 def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(

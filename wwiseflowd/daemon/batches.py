@@ -6,6 +6,7 @@ The steps, in order (:attr:`BatchProcessor.steps`):
 
 1. ``check_rule``       the batch's rule is still configured (else its files fail with CONFIG_ERROR)
 2. ``check_workflow``   the rule's workflow compiled (else the batch waits, files untouched)
+2b. ``claim_files``     shared folders only: files another daemon holds or finished leave the batch
 3. ``reconcile``        files a crash left in flight that did reach Wwise are marked done (by identity)
 4. ``drop_missing``     files removed from the drop folder meanwhile fail with FILE_NOT_FOUND
 5. ``import_files``     the workflow runs once (a second time without files that failed alone)
@@ -34,6 +35,7 @@ from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowEntry, WorkflowLibrary
 
 if TYPE_CHECKING:
+    from wwiseflowd.daemon.shared import SharedFolders
     from wwiseflowd.engine import Engine
 
 __all__ = ["BatchContext", "BatchProcessor", "FileOutcome", "RunOutcome", "interpret"]
@@ -92,9 +94,12 @@ class BatchProcessor:
         #: the batch being run (for /health: a rule whose batch runs is not stalled)
         self.current_batch: BatchRecord | None = None
         self.on_settled: Callable[[DropRule, DropRecord], None] | None = None
+        #: claims of the rules with ``shared = true`` (the daemon sets it when there are such rules)
+        self.shared: SharedFolders | None = None
         self.steps: list[Step] = [
             self.check_rule,
             self.check_workflow,
+            self.claim_files,
             self.reconcile,
             self.drop_missing,
             self.import_files,
@@ -115,6 +120,8 @@ class BatchProcessor:
                     break
         finally:
             self.current_batch = None
+            if self.shared is not None:
+                self.shared.after_batch(ctx)
         return ctx
 
     # -- the steps ---------------------------------------------------------------------------------
@@ -142,6 +149,22 @@ class BatchProcessor:
             f"Workflow {ctx.rule.config.workflow!r} of rule {ctx.rule.id!r} is not available (missing, "
             f"or it never compiled); add or fix it in the workflows directory. The files wait.",
         )
+
+    def claim_files(self, ctx: BatchContext) -> str | None:
+        """A shared folder's files are claimed in the fleet's Redis; the batch waits while it is away."""
+        assert ctx.rule is not None
+        if self.shared is None or not ctx.rule.config.shared:
+            return None
+        try:
+            self.shared.claim(ctx)
+        except Exception as exc:
+            return self._wait(
+                ctx.batch, ErrorCode.BACKEND_UNAVAILABLE.value,
+                f"The fleet's Redis, where the daemons watching the shared folder claim its files, did not "
+                f"answer ({type(exc).__name__}: {exc}). The files wait in the drop folder and this daemon's "
+                f"journal; nothing is lost.",
+            )
+        return None
 
     def reconcile(self, ctx: BatchContext) -> str | None:
         """Files a crash left ``importing`` that reached the project are done, not imported again."""

@@ -32,6 +32,7 @@ from wwiseflowd.watch.observer import WatchSpec
 from wwiseflowd.watch.workflows import WorkflowLibrary
 
 if TYPE_CHECKING:
+    from wwiseflowd.daemon.shared import SharedFolders
     from wwiseflowd.engine import Engine
 
 __all__ = ["WORKFLOWS_KEY", "Daemon", "DaemonTiming"]
@@ -106,10 +107,22 @@ class Daemon:
         )
         self.supervisor = self.pump.supervisor
         self.processor.on_settled = self.pump.settled
+        self.processor.shared = self._shared_folders()
         self._threads: list[threading.Thread] = []
         self._started_at: str | None = None
         #: [retention] applied in the background (wwiseflowd/retention.py)
         self.retention = RetentionWorker(settings.retention, engine, self.journal)
+
+    def _shared_folders(self) -> SharedFolders | None:
+        """Claims in the fleet's Redis when a rule has ``shared = true`` (docs/fleet.md)."""
+        if not any(rule.config.shared for rule in self.rules.values()):
+            return None  # (config validation makes sure a shared rule has the fleet's Redis)
+        from wwiseflowd.daemon.shared import SharedFolders
+        from wwiseflowd.fleet.claims import drop_claims
+
+        folders = SharedFolders(drop_claims(self.settings), self.journal)
+        folders.on_released = self.pump.released
+        return folders
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -140,6 +153,8 @@ class Daemon:
             thread.start()
             self._threads.append(thread)
         self.retention.start()
+        if self.processor.shared is not None:
+            self.processor.shared.claims.start()
         return self
 
     def stop(self) -> None:
@@ -165,6 +180,8 @@ class Daemon:
                 )
                 self.engine.cancel(current)
                 worker.join(15)
+        if self.processor.shared is not None:
+            self.processor.shared.claims.stop()
         for state in self.states.values():
             state.reader.close()
         self.journal.close()

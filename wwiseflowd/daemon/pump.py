@@ -41,7 +41,8 @@ class PumpEvent(NamedTuple):
 
     key: str  # a rule id, or WORKFLOWS_KEY
     path: Path
-    kind: str  # "file", "dir", "scan", "settled", "replaced" (settled, and written over meanwhile)
+    kind: str  # "file", "dir", "scan", "settled", "replaced" (settled, and written over meanwhile),
+    # "elsewhere" (a shared folder's file another daemon holds or finished)
 
 
 class Pump:
@@ -75,6 +76,7 @@ class Pump:
         #: monotonic time of the pump's last turn (for /health: a pump that stopped turning is stuck)
         self.last_turn = time.monotonic()
         self._events: queue.Queue[PumpEvent] = queue.Queue()
+        self._elsewhere_stat: dict[tuple[str, str], tuple[int | None, int | None]] = {}
 
     # -- what other threads call ------------------------------------------------------------------
 
@@ -86,6 +88,11 @@ class Pump:
         """The worker moved or failed ``record``'s file: tell the pump, which owns the rule's state."""
         kind = "replaced" if replaced_since(Path(record.path), record) else "settled"
         self._events.put(PumpEvent(rule.id, Path(record.rel_path), kind))
+
+    def released(self, rule: DropRule, record: DropRecord) -> None:
+        """A shared folder's file was left to another daemon: the pump watches its claim from now on."""
+        self._elsewhere_stat[(rule.id, record.rel_path)] = (record.size, record.mtime_ns)
+        self._events.put(PumpEvent(rule.id, Path(record.rel_path), "elsewhere"))
 
     def wake(self) -> None:
         """Make a waiting pump turn now (on stop)."""
@@ -141,6 +148,11 @@ class Pump:
                 continue
             if kind in ("settled", "replaced"):
                 self._after_settled(rule, path, replaced=kind == "replaced")
+            elif kind == "elsewhere":
+                state = self.states[rule.id]
+                state.inflight.discard(path.as_posix())
+                size, mtime_ns = self._elsewhere_stat.pop((rule.id, path.as_posix()), (None, None))
+                state.elsewhere[path.as_posix()] = (rule.folder / path, size, mtime_ns)
             elif kind == "scan":
                 self._rescan(rule)
             elif kind == "dir":
@@ -157,6 +169,7 @@ class Pump:
             rel = rule.relative(path)
             if rel in state.inflight:
                 continue  # already queued or importing
+            state.elsewhere.pop(rel, None)  # written or removed again: look at it afresh
             state.tracker.touch(path)
             if rel not in state.seen_ids and path in state.tracker:  # gone again already: nothing to record
                 fresh.append((str(path), rel, rule.config.target))
@@ -194,7 +207,10 @@ class Pump:
         known = self.journal.known_files(rule.id)
         seen = self.states[rule.id].seen_ids
         todo = set()
+        elsewhere = self.states[rule.id].elsewhere
         for path, rel in rule.filter.scan_rel():
+            if rel in elsewhere:
+                continue  # another daemon's: :meth:`_recheck_elsewhere` watches its claim
             record = known.get(rel)
             if record is not None:
                 if record.state in (FileState.QUEUED, FileState.IMPORTING):
@@ -283,6 +299,33 @@ class Pump:
             self.processor.settle(rule, [record])
         return True
 
+    def _recheck_elsewhere(self, rule: DropRule) -> None:
+        """Files left to another daemon come back when they changed or their claim lapsed (its holder
+        died or gave it up); files gone (moved to processed/) are forgotten."""
+        state = self.states[rule.id]
+        back: set[Path] = set()
+        for rel, (path, size, mtime_ns) in list(state.elsewhere.items()):
+            try:
+                st = path.stat()
+            except OSError:
+                del state.elsewhere[rel]
+                continue
+            if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+                back.add(path)
+        shared = self.processor.shared
+        if shared is not None:
+            try:
+                free = shared.claims.free(rule.id, sorted(state.elsewhere))
+                back.update(state.elsewhere[rel][0] for rel in free)
+            except Exception as exc:  # Redis away: look again at the next housekeeping
+                logger.debug("Cannot check the claims of {}: {}", rule.id, exc)
+        if back:
+            logger.info("{} file(s) of shared folder {} are free again (their daemon stopped or gave them "
+                        "up, or they changed); taking them", len(back), rule.id)
+            for path in back:
+                state.elsewhere.pop(rule.relative(path), None)
+            self._track(rule, back)
+
     def _flush_open_batches(self) -> None:
         """On stop, stable files waiting in an open batch are queued in the journal for next time."""
         for rule_id, ids in self.batcher.due(flush=True):
@@ -296,6 +339,8 @@ class Pump:
             state = self.states[rule.id]
             if now >= state.next_rescan:
                 self._rescan(rule, periodic=True)
+            if state.elsewhere:
+                self._recheck_elsewhere(rule)
             state.log_long_waits(rule.folder)
         changed = self.library.sync(quiet_s=WORKFLOW_QUIET_S)
         if changed:

@@ -38,6 +38,8 @@ class RuleState:
     last_progress: float = field(default_factory=time.monotonic)
     #: files the last periodic rescan found that the watcher never reported (a stuck watcher)
     missed: list[str] = field(default_factory=list)
+    #: shared folders: relative path -> (path, size, mtime_ns) of files left to another daemon
+    elsewhere: dict[str, tuple[Path, int | None, int | None]] = field(default_factory=dict)
     _announced: set[Path] = field(default_factory=set)
 
     @classmethod

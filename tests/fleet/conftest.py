@@ -1,0 +1,27 @@
+"""The ``fleet`` fixture: start real daemon processes on the session's redis-server, stop them after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from wwiseflowd.testing import RedisServer
+
+from .daemons import Daemon
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, redis_server: RedisServer) -> Iterator[Callable[..., Daemon]]:
+    prefix = redis_server.prefix()
+    started: list[Daemon] = []
+
+    def make(name: str, latency_ms: float = 0.0, extra: tuple[str, ...] = ()) -> Daemon:
+        daemon = Daemon(tmp_path, redis_server, prefix, name, latency_ms, extra)
+        started.append(daemon)
+        return daemon.start()
+
+    yield make
+    for daemon in started:
+        daemon.stop()
