@@ -37,7 +37,7 @@ from wwiseflowd.plugins import Plugins, load_plugins
 from wwiseflowd.registry import Registry
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import ExecutionResult, RunControl, Runner, new_execution_id
-from wwiseflowd.store import ExecutionStatus, Store, open_store
+from wwiseflowd.store import ExecutionStatus, Store, StoreUnavailable, open_store
 
 #: how many compiled plans the engine keeps, keyed by the document's hash
 PLAN_CACHE_SIZE = 256
@@ -281,6 +281,15 @@ class Engine:
         try:
             return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
+        except StoreUnavailable as exc:  # a fleet's Redis went away: transient, say so (drops wait)
+            logger.error("Execution {} stopped: {}", control.execution_id, exc)
+            return ExecutionResult(
+                ok=False, executionId=control.execution_id, workflowId=plan.workflowId, status="failed",
+                error=f"{exc}. The run was stopped and is not in the shared run ledger; steps it had already "
+                      f"applied, if any, may be in the Wwise project. Run it again once the store answers "
+                      f"(GET /health says when); dropped files wait and are retried by themselves.",
+                code=ErrorCode.BACKEND_UNAVAILABLE, startedAt=utc_now_iso(), source=source,
+            )
         except Exception as exc:  # e.g. the store's disk is full: still answer with a result
             logger.opt(exception=exc).error("Execution {} failed inside the engine", control.execution_id)
             return ExecutionResult(

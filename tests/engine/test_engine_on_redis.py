@@ -14,7 +14,7 @@ from wwiseflowd.config import ConfigError, settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
 from wwiseflowd.store import open_store
-from wwiseflowd.store.redis_store import RedisStore, StoreUnavailable
+from wwiseflowd.store.redis_store import RedisStore, StoreUnavailable, connect
 from wwiseflowd.testing import RedisServer
 
 
@@ -69,3 +69,42 @@ def test_config_show_never_prints_the_redis_password(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "s3cret" not in result.output and "other" not in result.output
     assert "rediss://:********@redis.studio:6380/0" in json.dumps(json.loads(result.output))
+
+
+def test_a_run_left_running_by_a_process_on_another_host_is_settled_once_its_lease_lapses(
+    redis_server: RedisServer,
+) -> None:
+    prefix = redis_server.prefix()
+    elsewhere = RedisStore(connect(redis_server.url), prefix)
+    elsewhere.owner = "build-9 4242"  # a process on another host, as its records name it
+    here = RedisStore(connect(redis_server.url), prefix)
+    try:
+        for execution_id in ("exec_lapsed", "exec_alive"):
+            elsewhere.ledger_record({"executionId": execution_id, "startedAt": "2026-12-02T06:00:00Z"},
+                                    "running")
+        assert here.ledger_settle_orphans(lambda pid: False) == []  # its lease is alive
+        here.client.delete(f"{prefix}:proc:build-9 4242")  # ... until it stops renewing it (killed host)
+        elsewhere.owner = "build-9 4343"  # another process there records exec_alive again: alive
+        elsewhere.ledger_record({"executionId": "exec_alive", "startedAt": "2026-12-02T06:00:00Z"}, "running")
+        assert here.ledger_settle_orphans(lambda pid: False) == ["exec_lapsed"]
+        settled = here.ledger_get("exec_lapsed")
+        assert settled is not None and settled["status"] == "failed" and settled["code"] == "INTERRUPTED"
+        assert (here.ledger_get("exec_alive") or {})["status"] == "running"
+    finally:
+        elsewhere.close()
+        here.close()
+
+
+def test_a_run_whose_redis_went_away_fails_backend_unavailable_with_a_sentence(
+    tmp_path: Path, nodes: TestNodes,
+) -> None:
+    own = RedisServer().start()
+    try:
+        with redis_engine(tmp_path, nodes, own.url, own.prefix()) as engine:
+            own.stop()
+            result = engine.execute(flow(node("a", "emit", value=1)))
+    finally:
+        own.stop()
+    assert not result.ok and result.code == "BACKEND_UNAVAILABLE"
+    assert "does not answer" in str(result.error) and "Run it again once the store answers" in str(result.error)
+    assert nodes.calls.get("a", 0) == 0  # the run stopped before its first step

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +19,15 @@ from loguru import logger
 
 from wwiseflowd.fleet.queue import Job, WorkQueue
 from wwiseflowd.fleet.roster import Roster
+from wwiseflowd.pids import pid_alive
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
 #: how long one XREADGROUP blocks before the loop looks at stop and reclaims again (ms)
 BLOCK_MS = 500
+#: how often a daemon settles the fleet's orphaned runs (their process's lease lapsed), in seconds
+SWEEP_S = 10.0
 
 
 class FleetWorker:
@@ -98,8 +102,12 @@ class FleetWorker:
 
     def _lease_loop(self) -> None:
         period = max(self.lease_s / 3, 0.05)
+        next_sweep = time.monotonic()
         while not self._stop.wait(period):
             try:
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_S
+                    self._sweep()
                 self.roster.beat(self.info(), self.lease_s)
                 for job in list(self.running.values()):
                     if not self.queue.renew(self.daemon_id, job):
@@ -110,13 +118,21 @@ class FleetWorker:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("Could not renew the fleet lease: {}", self.last_error)
 
+    def _sweep(self) -> None:
+        """Settle runs whose process died (on any host) as INTERRUPTED: runs started without a
+        project have no queue entry to be taken over, and would otherwise stay ``running``."""
+        for execution_id in self.engine.store.ledger_settle_orphans(pid_alive):
+            logger.warning("Execution {} was interrupted (its process stopped renewing its lease); marked "
+                           "failed", execution_id)
+
     # -- one execution ---------------------------------------------------------------------------------
 
     def _execute(self, job: Job) -> None:
         """Run ``job`` unless the ledger says it already finished; acknowledge it either way."""
         self.taken += 1
         stored = self.engine.store.ledger_get(job.execution_id)
-        if stored is not None and stored.get("status") != "running":
+        # INTERRUPTED: the orphan sweep settled the dead daemon's attempt; the queue still owes the run
+        if stored is not None and stored.get("status") != "running" and stored.get("code") != "INTERRUPTED":
             logger.info("Execution {} already finished ({}); acknowledging it", job.execution_id,
                         stored.get("status"))
             self.queue.finish(self.daemon_id, job)

@@ -15,6 +15,10 @@ from typing import Any, Literal, Protocol
 ExecutionStatus = Literal["running", "succeeded", "failed", "cancelled"]
 
 
+class StoreUnavailable(RuntimeError):
+    """The store does not answer (a fleet's Redis that is down); the message says where and what to check."""
+
+
 @dataclass(slots=True)
 class MemoEntry:
     """One memoised node run: the output ``data`` of a successful, non-read-only step."""
@@ -72,7 +76,7 @@ class Store(Protocol):
 def open_store(settings: Any) -> Store:
     """The store configured in ``settings.store`` (a :class:`~wwiseflowd.config.Settings`).
 
-    Redis: raises :class:`~wwiseflowd.store.redis_store.StoreUnavailable` when it does not answer.
+    Redis: raises :class:`StoreUnavailable` when it does not answer.
     """
     config = settings.store
     if config.backend == "redis":
@@ -86,4 +90,4 @@ def open_store(settings: Any) -> Store:
     return SQLiteStore(settings.store_path)
 
 
-__all__ = ["ExecutionStatus", "MemoEntry", "Store", "open_store"]
+__all__ = ["ExecutionStatus", "MemoEntry", "Store", "StoreUnavailable", "open_store"]

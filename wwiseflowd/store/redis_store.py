@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -26,18 +27,19 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.store import ExecutionStatus, MemoEntry
+from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable
 
+__all__ = ["RedisStore", "StoreUnavailable", "connect"]
+
+#: a process that records runs keeps ``P:proc:<host> <pid>`` for this long, renewed every third of it;
+#: a ``running`` execution whose process key is gone is settled as interrupted by any daemon's sweep
+PROC_TTL_S = 30
 STATUSES: tuple[ExecutionStatus, ...] = ("running", "succeeded", "failed", "cancelled")
 SUMMARY_FIELDS = ("executionId", "workflowId", "status", "ok", "source", "startedAt", "durationMs", "stopAt")
 INTERRUPTED_MESSAGE = (
     "The process running this execution stopped before it finished (crash or kill). Changes it had "
     "made may still be in the Wwise project: check it, then run the workflow again."
 )
-
-
-class StoreUnavailable(RuntimeError):
-    """The configured Redis does not answer; the message says where and what to check."""
 
 
 def _dumps(value: Any) -> str:
@@ -96,6 +98,11 @@ class RedisStore:
         # Wwise on every host: by default only daemons on one host share memo entries
         self.memo = "memo" if memo_scope == "fleet" else f"memo@{self.host}"
         self._tiebreak = itertools.count()
+        self.owner = f"{self.host} {os.getpid()}"
+        self._beat: threading.Thread | None = None
+        self._closed = threading.Event()
+        kwargs = client.connection_pool.connection_kwargs
+        self.where = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -142,10 +149,25 @@ class RedisStore:
         # newest first like SQLite's rowid: the last one recorded wins a tie on startedAt
         score = iso_ms(execution.get("startedAt")) * 1000 + next(self._tiebreak) % 1000
         pipe = self.client.pipeline(transaction=True)
-        pipe.hset(self._k("exec", "owners"), execution_id, f"{self.host} {os.getpid()}")
+        pipe.hset(self._k("exec", "owners"), execution_id, self.owner)
+        pipe.set(self._k("proc", self.owner), "1", ex=PROC_TTL_S)
         pipe.zadd(self._k("execs"), {execution_id: score})
         self._queue_record(pipe, execution, status, score)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"The run ledger's Redis at {self.where} does not answer ({exc})") from exc
+        if status == "running" and self._beat is None:
+            self._beat = threading.Thread(target=self._keep_alive, name="wwiseflowd-store-lease", daemon=True)
+            self._beat.start()
+
+    def _keep_alive(self) -> None:
+        """Renew this process's key while it lives: its running executions are not orphans."""
+        while not self._closed.wait(PROC_TTL_S / 3):
+            try:
+                self.client.set(self._k("proc", self.owner), "1", ex=PROC_TTL_S)
+            except redis.RedisError:
+                continue  # Redis away: the key lapses; a final ledger_record puts things right
 
     def _queue_record(
         self, pipe: Any, execution: dict[str, Any], status: ExecutionStatus, score: float
@@ -182,32 +204,37 @@ class RedisStore:
         return [json.loads(str(text)) for text in texts if text is not None]
 
     def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
-        """Mark ``running`` executions recorded on this host by a process that is gone as failed
-        (INTERRUPTED); their ids. Another host's runs are left to their own daemon (docs/fleet.md)."""
+        """Mark ``running`` executions whose process is gone as failed (INTERRUPTED); their ids.
+        On this host a process is gone when ``alive(pid)`` says so; on another host when its process
+        key (renewed every ``PROC_TTL_S / 3``) lapsed: the lease of runs started without a project."""
         running = [str(i) for i in self.client.zrange(self._k("execs", "running"), 0, -1)]
         if not running:
             return []
-        owners = self.client.hmget(self._k("exec", "owners"), running)
+        owners = [str(o or "") for o in self.client.hmget(self._k("exec", "owners"), running)]
+        beats = self.client.mget([self._k("proc", owner) for owner in owners])
         settled = []
-        for execution_id, owner in zip(running, owners, strict=True):
-            host, _, pid_text = str(owner or "").rpartition(" ")
-            if host != self.host or not pid_text.isdigit():
+        for execution_id, owner, beat in zip(running, owners, beats, strict=True):
+            host, _, pid_text = owner.rpartition(" ")
+            if host == self.host and pid_text.isdigit():
+                if int(pid_text) == os.getpid() or alive(int(pid_text)):
+                    continue
+            elif beat is not None or not owner:
                 continue
-            pid = int(pid_text)
-            if pid == os.getpid() or alive(pid):
-                continue
-            if self._settle(execution_id):
+            if self._settle(execution_id, owner):
                 settled.append(execution_id)
         return settled
 
-    def _settle(self, execution_id: str) -> bool:
-        """Record one running execution as interrupted, unless it finished meanwhile (WATCH)."""
+    def _settle(self, execution_id: str, owner: str) -> bool:
+        """Record one running execution of ``owner`` as interrupted, unless it finished or another
+        process took it over meanwhile (WATCH: every record of it rewrites the watched key)."""
         key = self._k("exec", execution_id)
         with self.client.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)
                 text = pipe.get(key)
                 if text is None or json.loads(text).get("status") != "running":
+                    return False
+                if str(pipe.hget(self._k("exec", "owners"), execution_id) or "") != owner:
                     return False
                 failed = {**json.loads(text), "ok": False, "code": "INTERRUPTED",
                           "error": INTERRUPTED_MESSAGE}
@@ -250,4 +277,5 @@ class RedisStore:
 
     def close(self) -> None:
         """Close the connections (further calls fail)."""
+        self._closed.set()
         self.client.close()
