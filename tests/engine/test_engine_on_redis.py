@@ -106,5 +106,6 @@ def test_a_run_whose_redis_went_away_fails_backend_unavailable_with_a_sentence(
     finally:
         own.stop()
     assert not result.ok and result.code == "BACKEND_UNAVAILABLE"
-    assert "does not answer" in str(result.error) and "Run it again once the store answers" in str(result.error)
+    error = str(result.error)
+    assert "does not answer" in error and "Run it again once the store answers" in error
     assert nodes.calls.get("a", 0) == 0  # the run stopped before its first step

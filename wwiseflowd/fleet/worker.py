@@ -20,6 +20,7 @@ from loguru import logger
 from wwiseflowd.fleet.queue import Job, WorkQueue
 from wwiseflowd.fleet.roster import Roster
 from wwiseflowd.pids import pid_alive
+from wwiseflowd.results import ErrorCode
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
@@ -142,15 +143,27 @@ class FleetWorker:
                            job.execution_id, job.project)
         request = job.request
         self.running[job.execution_id] = job
+        code = None
         try:
-            self.engine.submit(request["document"], request.get("inputs") or {},
-                               force=bool(request.get("force")), rollback=request.get("rollback"),
-                               execution_id=job.execution_id, source=str(request.get("source") or "fleet"),
-                               background=False)
+            result = self.engine.execute(request["document"], request.get("inputs") or {},
+                                         force=bool(request.get("force")), rollback=request.get("rollback"),
+                                         execution_id=job.execution_id,
+                                         source=str(request.get("source") or "fleet"))
+            code = result.code
         except Exception as exc:
             logger.opt(exception=exc).error("Execution {} could not run here", job.execution_id)
         finally:
             self.running.pop(job.execution_id, None)
-        if not self.queue.finish(self.daemon_id, job):
-            logger.warning("Execution {} was taken over while it ran here; the other daemon finishes it",
+        if code == ErrorCode.BACKEND_UNAVAILABLE:
+            # its result could not be recorded (Redis away): not finished; the entry goes idle and the
+            # run is taken again after the lease (by any daemon), like after a crash
+            logger.warning("Execution {} stopped because Redis did not answer; it runs again after the lease",
                            job.execution_id)
+            return
+        try:
+            if not self.queue.finish(self.daemon_id, job):
+                logger.warning("Execution {} was taken over while it ran here; the other daemon finishes it",
+                               job.execution_id)
+        except Exception as exc:  # Redis away: the entry stays pending; its next holder finds it finished
+            logger.warning("Could not acknowledge execution {} ({}); it is acknowledged after the lease",
+                           job.execution_id, exc)
