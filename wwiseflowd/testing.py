@@ -104,6 +104,10 @@ class RedisServer:
     password: str = field(default_factory=lambda: uuid.uuid4().hex)
     process: subprocess.Popen[bytes] | None = None
     workdir: str = ""
+    #: keep an append-only file, so :meth:`restart` finds the data again (a production-like Redis)
+    appendonly: bool = False
+    #: extra ``redis-server`` arguments (TLS ports and certificates, ...)
+    extra_args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -127,7 +131,8 @@ class RedisServer:
         self.workdir = self.workdir or tempfile.mkdtemp(prefix="wwiseflowd-redis-")
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--requirepass", self.password,
-             "--save", "", "--appendonly", "no", "--dir", self.workdir, "--daemonize", "no"],
+             "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--dir", self.workdir,
+             "--daemonize", "no", *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
@@ -155,6 +160,17 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and remove its directory."""
+        self._terminate()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def restart(self, down_s: float = 0.0) -> RedisServer:
+        """Stop the server (SIGTERM: it writes its append-only file), stay down ``down_s``, start it
+        again on the same port and directory."""
+        self._terminate()
+        time.sleep(down_s)
+        return self.start()
+
+    def _terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -163,7 +179,6 @@ class RedisServer:
                 self.process.kill()
                 self.process.wait(5)
         self.process = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

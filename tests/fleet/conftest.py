@@ -17,10 +17,10 @@ def fleet(tmp_path: Path, redis_server: RedisServer) -> Iterator[Callable[..., D
     prefix = redis_server.prefix()
     started: list[Daemon] = []
 
-    def make(name: str, latency_ms: float = 0.0, extra: tuple[str, ...] = ()) -> Daemon:
+    def make(name: str, latency_ms: float = 0.0, extra: tuple[str, ...] = (), wait: bool = True) -> Daemon:
         daemon = Daemon(tmp_path, redis_server, prefix, name, latency_ms, extra)
         started.append(daemon)
-        return daemon.start()
+        return daemon.start(wait=wait)
 
     yield make
     for daemon in started:

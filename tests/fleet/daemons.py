@@ -61,12 +61,19 @@ class Daemon:
         ]) + "\n")
         self.proc: subprocess.Popen[str] | None = None
 
-    def start(self) -> Daemon:
-        self.log = (self.root / "daemon.log").open("w")
+    def start(self, wait: bool = True) -> Daemon:
+        """Start (again, after a kill: same emulator, state dir and daemon id); wait until it is ready."""
+        self.log = (self.root / "daemon.log").open("a")
         command = [sys.executable, "-m", "wwiseflowd", "--config", str(self.config), "run"]
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        wait_until(self.runtime, timeout=90)
+        if wait:
+            wait_until(self.ready, timeout=90)
         return self
+
+    def ready(self) -> bool:
+        """Its runtime file names this process (a killed one leaves its own behind)."""
+        runtime = self.runtime()
+        return runtime is not None and self.proc is not None and runtime.get("pid") == self.proc.pid
 
     def runtime(self) -> dict[str, Any] | None:
         try:
@@ -88,6 +95,7 @@ class Daemon:
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
+        self.log.close()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
