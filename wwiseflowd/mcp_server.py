@@ -144,6 +144,8 @@ class _Workflow(BaseModel):
 
 class _Run(_Workflow):
     force: bool = Field(False, description="Ignore the idempotency memo and run every node again.")
+    project: str | None = Field(None, description="Run it on whichever daemon of the fleet serves this Wwise "
+                                "project (by name; needs the fleet's Redis); omit to run it here.")
 
 
 class _Execution(BaseModel):
@@ -185,7 +187,8 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
             anyio.from_thread.run(ctx.report_progress, done, total or None, message)
 
         ops = holder.get()
-        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp",
+                             project=args.project)
         return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
 
     return [

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 from wwiseflowd.testing import RedisServer
 
-from .daemons import Daemon, statuses, submit, wait_until
+from .daemons import WORKFLOW, Daemon, statuses, submit, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -49,6 +52,34 @@ def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
     assert all({"id", "pid", "host", "serves", "heartbeatAt", "running", "queueDepth"} <= d.keys()
                for d in view["daemons"])
     assert view["projects"]["GameA"] == {"waiting": 0, "running": 0}
+    # the CLI and the MCP tool submit for a project the same way (through daemon a's REST API)
+    flow = a.root / "fleet-sound.json"
+    flow.write_text(json.dumps(WORKFLOW), encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "wwiseflowd", "--config", str(a.config), "exec", str(flow),
+                          "--input", "name=ByCli", "--project-name", "GameA", "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert json.loads(cli.stdout)["status"] == "succeeded"
+    by_mcp = {"workflow": WORKFLOW, "inputs": {"name": "ByMcp"}, "project": "GameA"}
+    assert mcp_execute(a.config, by_mcp)["ok"]
+    assert sorted(a.sounds() + b.sounds()) == sorted([*names, "ByCli", "ByMcp"])
+
+
+def mcp_execute(config: Path, arguments: dict[str, Any]) -> dict[str, Any]:
+    """``execute_workflow`` through the official MCP client and ``wwiseflowd mcp`` over stdio."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "wwiseflowd", "--config", str(config),
+                                                                 "mcp"])
+    answer: dict[str, Any] = {}
+
+    async def main() -> None:
+        with anyio.fail_after(120):
+            async with Client(params, read_timeout_seconds=110) as client:
+                executed = await client.call_tool("execute_workflow", arguments)
+                assert not executed.is_error, executed.content
+                answer.update(executed.structured_content or {})
+
+    anyio.run(main)
+    return answer
 
 
 def test_a_daemon_killed_mid_run_loses_its_lease_and_the_other_takes_the_run_over(

@@ -120,6 +120,8 @@ def resolve_flow(state: CliState, flow: Path) -> Path:
               help="Dry run: run against an in-memory copy of this Wwise project (.wproj or its folder) "
                    "and print what the run would change; the project's files are never written.")
 @click.option("--dry-run", is_flag=True, help="Same as --simulate with --project (needs --project).")
+@click.option("--project-name", help="Queue it for whichever daemon of the fleet serves this project "
+              "([fleet] serves; needs [store] backend = \"redis\"; docs/fleet.md) and wait for its result.")
 @click.option("--wwise-version", help="With --project: emulate this Wwise version instead of the .wproj's.")
 @click.option("--report", "report_file", type=click.Path(path_type=Path, dir_okay=False),
               help="With --project: also write the change report as JSON to this file.")
@@ -129,7 +131,7 @@ def resolve_flow(state: CliState, flow: Path) -> Path:
 def exec_cmd(
     state: CliState, flow: Path, url: str | None, simulate: bool, input_pairs: tuple[str, ...],
     force: bool, no_rollback: bool, as_json: bool, local: bool, dry_project: Path | None, dry_run: bool,
-    wwise_version: str | None, report_file: Path | None, junit_file: Path | None,
+    project_name: str | None, wwise_version: str | None, report_file: Path | None, junit_file: Path | None,
 ) -> None:
     """Compile and run the workflow FLOW once; exit 0 when it succeeded, 1 when not.
 
@@ -156,7 +158,8 @@ def exec_cmd(
         fail("--dry-run needs --project path/to/Game.wproj (the Wwise project to try the workflow on).",
              code=2)
     request = RunRequest(document=read.data, inputs=inputs, force=force,
-                         rollback=False if no_rollback else None, execution_id=new_execution_id())
+                         rollback=False if no_rollback else None, execution_id=new_execution_id(),
+                         project=project_name)
     show = _progress_printer(not as_json or sys.stderr.isatty())
     changes: ChangeReport | None = None
     if dry_project is not None:

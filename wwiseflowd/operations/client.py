@@ -126,9 +126,13 @@ class DaemonClient:
         return Result.success({"executionId": accepted.data.get("executionId")})
 
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
-        """Follow /events for a fresh execution id, then start the run with that id."""
+        """Follow /events for a fresh execution id, then start the run with that id. A run for a
+        fleet's project waits in one POST instead (another daemon runs it: no events here)."""
         execution_id = request.execution_id or new_execution_id()
         request = request.model_copy(update={"execution_id": execution_id})
+        if request.project is not None:
+            finished = self._data("POST", "/workflows/execute", json=_body(request), timeout=None)
+            return execution_outcome(finished.data) if finished.ok else finished
         def begin() -> Result | None:
             started = self.start(request)
             return None if started.ok else started
@@ -239,6 +243,8 @@ def _body(request: RunRequest) -> dict[str, Any]:
         body["rollback"] = request.rollback
     if request.execution_id is not None:
         body["executionId"] = request.execution_id
+    if request.project is not None:
+        body["project"] = request.project
     return body
 
 

@@ -179,6 +179,16 @@ class LocalOperations:
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
         """Start and follow a run; its outcome. Events are subscribed to before the run starts."""
         execution_id = request.execution_id or new_execution_id()
+        if request.project is not None:  # another daemon of the fleet may run it: no events here
+            started = self.start(request.model_copy(update={"execution_id": execution_id}))
+            if not started.ok:
+                return started
+            finished = self.wait_queued(execution_id)
+            if finished is None:
+                return Result.failure(ErrorCode.TIMEOUT, f"Execution {execution_id} is still queued or "
+                                      f"running in the fleet; ask for it again later.",
+                                      {"executionId": execution_id})
+            return execution_outcome(finished)
         with self._subscribe(execution_id) as subscription:
             started = self.start(request.model_copy(update={"execution_id": execution_id}))
             if not started.ok:
