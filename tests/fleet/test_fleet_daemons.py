@@ -63,6 +63,8 @@ def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
     by_mcp = {"workflow": WORKFLOW, "inputs": {"name": "ByMcp"}, "project": "GameA"}
     assert mcp_execute(a.config, by_mcp)["ok"]
     assert sorted(a.sounds() + b.sounds()) == sorted([*names, "ByCli", "ByMcp"])
+    metrics = httpx.get(f"{b.api}/metrics", timeout=30).text
+    assert 'wwiseflowd_executions_total{daemon="agent-b",status="succeeded"}' in metrics
 
 
 def mcp_execute(config: Path, arguments: dict[str, Any]) -> dict[str, Any]:

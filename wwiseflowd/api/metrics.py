@@ -117,6 +117,8 @@ class ApiMetrics:
             registry=self.registry,
         )
         self._engine: Engine | None = None
+        #: labels added to every sample (a fleet's daemon sets ``{"daemon": <its id>}``)
+        self.labels: dict[str, str] = {}
         self.registry.register(_ScrapeTimeCollector(lambda: self._engine, status))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -158,8 +160,28 @@ class ApiMetrics:
         self._engine = None
 
     def render(self) -> bytes:
-        """The Prometheus text exposition."""
-        return generate_latest(self.registry)
+        """The Prometheus text exposition (every sample with :attr:`labels`)."""
+        text = generate_latest(self.registry)
+        return with_labels(text, self.labels) if self.labels else text
+
+
+def with_labels(exposition: bytes, labels: dict[str, str]) -> bytes:
+    """``exposition`` with ``labels`` added to every sample line (comments are left alone)."""
+    escaped = ",".join(
+        f'{name}="{value.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+        for name, value in labels.items()
+    )
+    lines = []
+    for line in exposition.decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, brace, rest = line.partition("{")
+            if brace:
+                line = f"{name}{{{escaped},{rest}"
+            else:
+                metric, _, value = line.partition(" ")
+                line = f"{metric}{{{escaped}}} {value}"
+        lines.append(line)
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def execution_status(event: dict[str, Any]) -> str:

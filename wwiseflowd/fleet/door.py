@@ -57,6 +57,10 @@ class FleetDoor:
         paths = [b.get("project") for b in backends.values() if isinstance(b, dict) and b.get("project")]
         return [Path(str(path)).stem for path in paths[:1]]
 
+    def daemon_id(self) -> str:
+        """``[fleet] daemon_id``, or host:state dir."""
+        return self.config.daemon_id or default_daemon_id(self.settings)
+
     def add_routes(self, app: Any) -> None:
         """``GET /fleet``: every daemon, what it serves, its heartbeat and queue depth."""
         from fastapi import APIRouter
@@ -69,6 +73,9 @@ class FleetDoor:
             return await run_in_threadpool(fleet_view, self.settings)
 
         app.include_router(router)
+        metrics = getattr(app.state, "metrics", None)
+        if metrics is not None:  # a fleet's scrapes tell the daemons apart
+            metrics.labels["daemon"] = self.daemon_id()
 
     def start(self) -> str:
         """Join the fleet and start taking runs; the address shown in the daemon's status."""
@@ -76,7 +83,7 @@ class FleetDoor:
         from wwiseflowd.fleet.worker import FleetWorker
 
         self.stop()
-        daemon_id = self.config.daemon_id or default_daemon_id(self.settings)
+        daemon_id = self.daemon_id()
         self.worker = FleetWorker(self.engine, fleet_queue(self.settings), fleet_roster(self.settings),
                                   daemon_id=daemon_id, serves=self.serves(), lease_s=self.config.lease_s,
                                   resolve_serves=self.serves)
