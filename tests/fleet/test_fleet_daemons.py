@@ -63,8 +63,30 @@ def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
     by_mcp = {"workflow": WORKFLOW, "inputs": {"name": "ByMcp"}, "project": "GameA"}
     assert mcp_execute(a.config, by_mcp)["ok"]
     assert sorted(a.sounds() + b.sounds()) == sorted([*names, "ByCli", "ByMcp"])
+    followed = follow_fleet_events(b.api, a.api, "Followed")
+    assert [e["type"] for e in followed][0] == "run.started" and followed[-1]["type"] == "run.finished"
+    assert "node.finished" in {e["type"] for e in followed} and followed[-1]["ok"] is True
+    assert {e["daemon"] for e in followed} <= {"agent-a", "agent-b"}
     metrics = httpx.get(f"{b.api}/metrics", timeout=30).text
     assert 'wwiseflowd_executions_total{daemon="agent-b",status="succeeded"}' in metrics
+
+
+def follow_fleet_events(follow_on: str, submit_to: str, name: str) -> list[dict[str, Any]]:
+    """Follow ``GET /fleet/events`` of one daemon for a run queued through another (either may run it)."""
+    execution_id = f"exec_followed_{name.lower()}"
+    events: list[dict[str, Any]] = []
+    with httpx.stream("GET", f"{follow_on}/fleet/events", params={"executionId": execution_id},
+                      timeout=httpx.Timeout(10, read=60)) as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith(":")  # subscribed: now the run may start
+        body = {"workflow": WORKFLOW, "inputs": {"name": name}, "project": "GameA",
+                "executionId": execution_id}
+        assert httpx.post(f"{submit_to}/workflows/execute", params={"async": "true"}, json=body,
+                          timeout=30).status_code == 202
+        for line in lines:
+            if line.startswith("data:"):
+                events.append(json.loads(line.removeprefix("data:")))
+    return events
 
 
 def mcp_execute(config: Path, arguments: dict[str, Any]) -> dict[str, Any]:

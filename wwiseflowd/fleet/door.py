@@ -48,6 +48,7 @@ class FleetDoor:
         self.settings = settings
         self.config = fleet_settings(settings)
         self.worker: Any = None
+        self.forwarder: Any = None
 
     def serves(self) -> list[str]:
         """``[fleet] serves``, or the connected project's name (its .wproj file's stem)."""
@@ -62,9 +63,12 @@ class FleetDoor:
         return self.config.daemon_id or default_daemon_id(self.settings)
 
     def add_routes(self, app: Any) -> None:
-        """``GET /fleet``: every daemon, what it serves, its heartbeat and queue depth."""
+        """``GET /fleet``: every daemon, what it serves, its heartbeat and queue depth;
+        ``GET /fleet/events``: every daemon's execution events (server-sent events)."""
         from fastapi import APIRouter
         from fastapi.concurrency import run_in_threadpool
+
+        from wwiseflowd.fleet.routes import add_fleet_events
 
         router = APIRouter(tags=["fleet"])
 
@@ -72,6 +76,7 @@ class FleetDoor:
         async def get_fleet() -> dict[str, Any]:
             return await run_in_threadpool(fleet_view, self.settings)
 
+        add_fleet_events(router, self.settings)
         app.include_router(router)
         metrics = getattr(app.state, "metrics", None)
         if metrics is not None:  # a fleet's scrapes tell the daemons apart
@@ -79,7 +84,8 @@ class FleetDoor:
 
     def start(self) -> str:
         """Join the fleet and start taking runs; the address shown in the daemon's status."""
-        from wwiseflowd.fleet.connection import fleet_queue, fleet_roster
+        from wwiseflowd.fleet.connection import fleet_client, fleet_queue, fleet_roster
+        from wwiseflowd.fleet.events import EventForwarder
         from wwiseflowd.fleet.worker import FleetWorker
 
         self.stop()
@@ -88,6 +94,9 @@ class FleetDoor:
                                   daemon_id=daemon_id, serves=self.serves(), lease_s=self.config.lease_s,
                                   resolve_serves=self.serves)
         self.worker.start()
+        prefix = self.settings.store.key_prefix
+        self.forwarder = EventForwarder(fleet_client(self.settings), prefix, daemon_id)
+        self.forwarder.start(self.engine)
         return f"{daemon_id} serving {', '.join(self.worker.serves) or 'nothing'}"
 
     def health(self) -> dict[str, Any]:
@@ -109,6 +118,9 @@ class FleetDoor:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        if self.forwarder is not None:
+            self.forwarder.stop()
+            self.forwarder = None
 
 
 def fleet_view(settings: Any) -> dict[str, Any]:

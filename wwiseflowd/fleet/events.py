@@ -1,0 +1,85 @@
+"""Execution events of the whole fleet: each daemon appends its engine's events to one capped Redis
+Stream, ``P:fleet:events``; ``GET /fleet/events`` on any daemon streams them (server-sent events).
+
+A daemon's own ``GET /events`` stays local (its in-process hub: metrics, the editor and the run
+followers rely on seeing only this daemon's runs there); the fleet view is a separate stream, so a
+queued run can be followed from whichever daemon accepted it, wherever it runs. The entry id is the
+SSE ``id``: a client that reconnects with ``Last-Event-ID`` resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+import redis
+from loguru import logger
+
+if TYPE_CHECKING:
+    from wwiseflowd.engine import Engine
+
+#: entries kept in the stream (trimmed approximately, the cheap way Redis offers)
+MAXLEN = 10_000
+
+
+def stream_key(prefix: str) -> str:
+    """The fleet's event stream."""
+    return f"{prefix}:fleet:events"
+
+
+class EventForwarder:
+    """Appends this daemon's engine events (with ``daemon``) to the fleet's stream, on a thread."""
+
+    def __init__(self, client: redis.Redis, prefix: str, daemon_id: str) -> None:
+        self.client = client
+        self.key = stream_key(prefix)
+        self.daemon_id = daemon_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, engine: Engine) -> None:
+        """Follow ``engine.events`` until :meth:`stop`."""
+        subscription = engine.events.subscribe()
+
+        def forward() -> None:
+            try:
+                while not self._stop.is_set():
+                    first = subscription.get(0.25)
+                    if first is not None:
+                        self._append([first, *subscription.drain()])
+            finally:
+                subscription.close()
+
+        self._thread = threading.Thread(target=forward, name="wwiseflowd-fleet-events", daemon=True)
+        self._thread.start()
+
+    def _append(self, events: list[dict[str, Any]]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            fields = {"event": json.dumps({**event, "daemon": self.daemon_id}, default=str)}
+            pipe.xadd(self.key, fields, maxlen=MAXLEN, approximate=True)  # type: ignore[arg-type]
+        try:
+            pipe.execute()
+        except redis.RedisError as exc:  # Redis away: the fleet view misses these; the local /events has them
+            logger.debug("Could not forward {} event(s) to the fleet: {}", len(events), exc)
+
+    def stop(self) -> None:
+        """Stop forwarding."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+
+
+def latest_id(client: redis.Redis, prefix: str) -> str:
+    """The id of the newest event (``"0-0"`` when none): read after it to see only what comes next."""
+    last: Any = client.xrevrange(stream_key(prefix), count=1)
+    return str(last[0][0]) if last else "0-0"
+
+
+def read_events(client: redis.Redis, prefix: str, after: str) -> list[tuple[str, dict[str, Any]]]:
+    """Events after entry id ``after``, oldest first (up to 500; none when there are no newer ones)."""
+    answer: Any = client.xread({stream_key(prefix): after}, count=500)
+    pairs = answer.items() if isinstance(answer, dict) else (answer or [])
+    return [(str(entry_id), json.loads(fields["event"])) for _stream, entries in pairs
+            for entry_id, fields in entries]
