@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Final
 
+from wwiseflowd.sim import rules
 from wwiseflowd.sim.classes import FORBIDDEN_NAME_CHARS, IMPORT_TOKENS
 from wwiseflowd.sim.errors import WaapiError, invalid_arguments
 from wwiseflowd.sim.model import WwiseObject
@@ -284,8 +285,8 @@ class Importer:
             elif existing is not None:
                 node = existing
             else:
-                p.check_child(node, type_name)
-                node = self._create(node, type_name, p.check_name(name, type_name), extra)
+                rules.check_child(p, node, type_name)
+                node = self._create(node, type_name, rules.check_name(p, name, type_name), extra)
         if sound is None and explicit_source is None and audio is not None:
             raise ItemError(f"objectPath {path!r} must end with a Sound to receive {audio.name}.")
         target = sound or node
@@ -314,12 +315,12 @@ class Importer:
     def _leaf_sound(self, parent: WwiseObject, name: str, existing: WwiseObject | None, operation: str,
                     extra: dict[str, Any]) -> WwiseObject:
         p = self.project
-        p.check_child(parent, "Sound")
+        rules.check_child(p, parent, "Sound")
         if existing is not None and existing.type != "Sound":
             raise ItemError(f"'{existing.path}' is a {existing.type}; cannot import a Sound with that name.")
         if existing is None:
             self.created_sound = True
-            return self._create(parent, "Sound", p.check_name(name, "Sound"), extra)
+            return self._create(parent, "Sound", rules.check_name(p, name, "Sound"), extra)
         if operation == "useExisting":
             self.objects.append(existing)
             return existing
@@ -333,7 +334,7 @@ class Importer:
             self.created_sound = True
             return sound
         self.created_sound = True  # createNew: a new Sound with a free name
-        return self._create(parent, "Sound", p.unique_name(parent, name, "Sound"), extra)
+        return self._create(parent, "Sound", rules.unique_name(p, parent, name, "Sound"), extra)
 
     def _source(self, sound: WwiseObject, name: str, audio: _Audio | None, item: dict[str, Any],
                 language: str) -> WwiseObject:
@@ -342,8 +343,8 @@ class Importer:
             raise ItemError(f"<AudioFileSource>{name} needs an audioFile or audioFileBase64.")
         source = sound.child_named(name)
         if source is None or source.type != "AudioFileSource":
-            source = p.create(sound, "AudioFileSource", p.unique_name(sound, p.check_name(name, "Sound"),
-                                                                      "AudioFileSource"))
+            free = rules.unique_name(p, sound, rules.check_name(p, name, "Sound"), "AudioFileSource")
+            source = p.create(sound, "AudioFileSource", free)
         relative = self._copy(audio, item.get("originalsSubFolder", ""), language)
         old = source.audio_file
 
@@ -439,8 +440,8 @@ class Importer:
                 raise ItemError(f"event {spec!r}: '{node.path}\\{name}' does not exist.")
             else:
                 type_name = "Event" if last else ("WorkUnit" if token == "work unit" else "Folder")
-                p.check_child(node, type_name)
-                node = p.create(node, type_name, p.check_name(name, type_name))
+                rules.check_child(p, node, type_name)
+                node = p.create(node, type_name, rules.check_name(p, name, type_name))
         if node.type != "Event":
             raise ItemError(f"event {spec!r} names a {node.type}, not an Event.")
         act = p.create(node, "Action", "")

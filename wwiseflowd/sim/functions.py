@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from wwiseflowd.sim import catalogue, persistence
+from wwiseflowd.sim import accessors, catalogue, persistence, rules
 from wwiseflowd.sim.errors import (
     INVALID_OPTIONS,
     INVALID_PROCEDURE,
@@ -212,7 +212,7 @@ class Waapi:
         for accessor in returns:
             for part in accessor.split("."):
                 try:
-                    self.project._check_known(part)
+                    accessors.check_known(self.project, part)
                 except NotEmulatedAccessorError:
                     raise not_emulated_accessor(accessor) from None
                 except UnknownAccessorError:
@@ -338,12 +338,12 @@ class Waapi:
     def create_tree(self, parent: WwiseObject, spec: dict[str, Any], conflict: str) -> dict[str, Any]:
         """Create (or merge into) one object and its ``children``; returns ``{id, name, children?}``."""
         p = self.project
-        type_name = p.canonical_type(spec.get("type"))
-        name = p.check_name(spec.get("name"), type_name)
+        type_name = rules.canonical_type(p, spec.get("type"))
+        name = rules.check_name(p, spec.get("name"), type_name)
         if not p.classes[type_name].creatable:
             raise invalid_arguments(f"Objects of type {type_name} are plug-ins and cannot be created with "
                                     "object.create.", type=type_name)
-        p.check_child(parent, type_name)
+        rules.check_child(p, parent, type_name)
         if type_name == "WorkUnit" and conflict == "replace":
             raise invalid_arguments("onNameConflict replace is not allowed for Work Units; "
                                     "use fail, merge or "
@@ -355,7 +355,7 @@ class Waapi:
             elsewhere = None
         if sibling is not None or elsewhere is not None:
             if conflict == "rename":
-                name = p.unique_name(parent, name, type_name)
+                name = rules.unique_name(p, parent, name, type_name)
             elif elsewhere is not None:
                 raise invalid_arguments(f"A {type_name} named '{name}' already exists at {elsewhere.path}; "
                                         f"{type_name} names must be unique in the project.",
@@ -608,7 +608,7 @@ class Waapi:
         if obj.parent is None or obj.parent is p.root or (obj.type == "WorkUnit" and obj.name ==
                                                           "Default Work Unit"):
             raise invalid_arguments(f"{obj.type} '{obj.path}' cannot be renamed.", object=obj.id)
-        p.check_name(name, obj.type)
+        rules.check_name(p, name, obj.type)
         if name == obj.name:
             return
         clash = obj.parent.child_named(name)
@@ -619,7 +619,7 @@ class Waapi:
             elsewhere = None
         if clash is not None or elsewhere is not None:
             if conflict == "rename":
-                name = p.unique_name(obj.parent, name, obj.type)
+                name = rules.unique_name(p, obj.parent, name, obj.type)
             else:
                 where = (clash or elsewhere).path  # type: ignore[union-attr]
                 raise invalid_arguments(f"Cannot rename '{obj.path}' to '{name}': "
@@ -655,7 +655,7 @@ class Waapi:
                 if conflict == "replace":
                     p.delete(clash)
                 else:
-                    p.rename(obj, p.unique_name(parent, obj.name, obj.type))
+                    p.rename(obj, rules.unique_name(p, parent, obj.name, obj.type))
             p.move(obj, parent)
         return self.row(obj, self.check_returns(returns))
 
@@ -671,7 +671,7 @@ class Waapi:
             if node is obj:
                 raise invalid_arguments(f"Cannot {verb} '{obj.path}' into itself or one of its descendants.")
             node = node.parent
-        self.project.check_child(parent, obj.type)
+        rules.check_child(self.project, parent, obj.type)
         return obj, parent
 
     def copy(self, session: Session, args: Args, returns: Returns) -> Reply:
@@ -684,7 +684,7 @@ class Waapi:
         if clash is not None or elsewhere is not None:
             conflict = args.get("onNameConflict", "fail")
             if conflict == "rename":
-                name = p.unique_name(parent, name, obj.type)
+                name = rules.unique_name(p, parent, name, obj.type)
             elif conflict == "replace" and clash is not None and elsewhere in (None, clash):
                 p.delete(clash)
             else:
@@ -709,7 +709,7 @@ class Waapi:
             # globally named children (busses under a bus) need a fresh name in the same project
             child_name = child.name
             if p.is_global(child.type):
-                child_name = p.unique_name(copied, child.name, child.type)
+                child_name = rules.unique_name(p, copied, child.name, child.type)
             self._copy_tree(child, copied, child_name)
         return copied
 

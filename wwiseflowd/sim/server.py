@@ -25,7 +25,7 @@ from loguru import logger
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from wwiseflowd.sim import catalogue, persistence
+from wwiseflowd.sim import accessors, catalogue, persistence
 from wwiseflowd.sim.classes import WwiseVersion, parse_version
 from wwiseflowd.sim.errors import (
     INVALID_ARGUMENTS,
@@ -522,7 +522,7 @@ class Emulator:
             try:
                 for accessor in returns:
                     for part in accessor.split("."):
-                        self.project._check_known(part)
+                        accessors.check_known(self.project, part)
             except UnknownAccessorError as exc:
                 raise WaapiError(INVALID_OPTIONS, f"Accessor '{exc}' in options.return is unknown.",
                                  {"topicUri": topic}) from None
