@@ -23,7 +23,8 @@ from wwiseflowd.sim.model import WwiseObject
 from wwiseflowd.sim.schemas import check_item
 
 if TYPE_CHECKING:
-    from wwiseflowd.sim.functions import Waapi
+    from wwiseflowd.sim.calls.types import Args, Handler, Reply, Returns
+    from wwiseflowd.sim.functions import Session, Waapi
 
 _ITEM_ARGS: Final[dict[str, Any]] = {
     "objectPath": "string", "audioFile": "string", "audioFileBase64": "string", "importLanguage": "string",
@@ -447,3 +448,20 @@ class Importer:
         act = p.create(node, "Action", "")
         p.set_property(act, "ActionType", action_type)
         p.set_reference(act, "Target", target)
+
+
+def audio_import(waapi: Waapi, session: Session, args: Args, returns: Returns) -> Reply:
+    """ak.wwise.core.audio.import."""
+    return Importer(waapi).run(args, returns)
+
+
+def audio_import_tab_delimited(waapi: Waapi, session: Session, args: Args, returns: Returns) -> Reply:
+    """ak.wwise.core.audio.importTabDelimited."""
+    return Importer(waapi).run_tab_delimited(args, returns)
+
+
+#: the WAAPI functions this module answers
+HANDLERS: Final[dict[str, Handler]] = {
+    "ak.wwise.core.audio.import": audio_import,
+    "ak.wwise.core.audio.importTabDelimited": audio_import_tab_delimited,
+}
