@@ -59,7 +59,7 @@ test: $(STAMP) ui chromium redis-server
 	$(BIN)/python -m pytest
 
 ## Benchmarks: figures for docs/benchmarks.md
-bench: $(STAMP) ui chromium
+bench: $(STAMP) ui chromium redis-server
 	$(BIN)/python -m bench
 
 clean:
