@@ -36,6 +36,8 @@ class FileState(StrEnum):
     IMPORTING = "importing"
     DONE = "done"
     FAILED = "failed"
+    #: a ``dry_run = true`` rule ran it on a copy of a project; the file stays, nothing was imported
+    PREVIEWED = "previewed"
 
 
 #: states of a file the daemon still has to finish
@@ -470,6 +472,18 @@ class Journal:
                 [(FileState.FAILED.value, code, error, execution_id, now, i) for i, code, error in entries],
             )
 
+    def mark_previewed(self, file_ids: Iterable[int]) -> None:
+        """Done or failed files of a dry-run rule become ``previewed`` (settled, left in place): what
+        the run would have said stays (code, error, object path), yet no later run counts them as
+        imported, so the same file is imported for real once the rule stops being a dry run."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE drop_files SET state = ?, settled = 1, updated_at = ? "
+                "WHERE id = ? AND state IN (?, ?)",
+                [(FileState.PREVIEWED.value, self.clock(), i, FileState.DONE.value, FileState.FAILED.value)
+                 for i in file_ids],
+            )
+
     def set_note(self, file_id: int, note: str) -> None:
         """Add a short remark (e.g. where the file was moved) after any earlier one."""
         self.set_notes([(file_id, note)])
@@ -621,8 +635,8 @@ class Journal:
         finished = (BatchState.DONE.value, BatchState.FAILED.value)
         with self._tx() as db:
             rows = db.execute(
-                "SELECT id, path FROM drop_files WHERE state IN (?, ?) AND settled = 1 AND updated_at < ?",
-                (FileState.DONE.value, FileState.FAILED.value, before),
+                "SELECT id, path FROM drop_files WHERE state IN (?, ?, ?) AND settled = 1 AND updated_at < ?",
+                (FileState.DONE.value, FileState.FAILED.value, FileState.PREVIEWED.value, before),
             ).fetchall()
             doomed = {file_id for file_id, path in rows if not still_there(path)}
             members: dict[int, set[int | None]] = {}
