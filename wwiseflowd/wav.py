@@ -200,18 +200,8 @@ def _incomplete_data(info: WavInfo) -> WavError:
 
 
 def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
-    head = fh.read(12)
-    if len(head) < 12:
-        if size == 0:
-            raise _cut_short(f"{file} is empty (0 bytes); {AGAIN}.")
-        if any(magic.startswith(head[:4]) for magic in (b"RIFF", *_LARGE_FORMS)):
-            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {AGAIN}.")
-    form, _riff_size, wave = struct.unpack("<4sI4s", head.ljust(12, b"\0"))
-    if form not in (b"RIFF", *_LARGE_FORMS) or wave != b"WAVE":
-        raise _invalid(
-            f"{file} is not a WAV file (no RIFF/WAVE header: it starts with {head[:4]!r}); "
-            f"export it again as a .wav file."
-        )
+    """Walk the chunks of an open file: the RIFF form, ``ds64`` (RF64/BW64), ``fmt `` and ``data``."""
+    form = _read_form(file, fh, size)
     ds64_data: int | None = None
     fmt: tuple[int, ...] | None = None
     pos = 12
@@ -231,48 +221,74 @@ def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
             if len(ds64) >= 16:
                 ds64_data = struct.unpack("<Q", ds64[8:16])[0]
         elif chunk_id == b"fmt ":
-            if chunk_size < _FMT.size:
-                raise _invalid(
-                    f"{file} has a malformed fmt chunk ({chunk_size} bytes, at least 16 expected); "
-                    f"the file is damaged, export it again."
-                )
-            if body + chunk_size > size:
-                raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {AGAIN}.")
-            fmt = _parse_fmt(file, fh.read(chunk_size))
+            fmt = _read_fmt_chunk(file, fh, chunk_size, body, size)
         elif chunk_id == b"data":
             if fmt is None:
                 raise _invalid(
                     f"{file} has no fmt chunk before its audio data; the file is damaged, "
                     f"export it again."
                 )
-            declared: int | None = chunk_size
-            if form in _LARGE_FORMS and chunk_size == 0xFFFFFFFF:
-                declared = ds64_data
-            if declared in _PLACEHOLDERS:
-                declared = None
-            available = size - body
-            tag, channels, rate, byte_rate, block_align, bits, valid_bits, sub = fmt
-            return WavInfo(
-                path=file,
-                form=form.decode("ascii"),
-                format_tag=tag,
-                sample_format=sub,
-                channels=channels,
-                sample_rate=rate,
-                byte_rate=byte_rate,
-                block_align=block_align,
-                bits_per_sample=bits,
-                valid_bits=valid_bits,
-                data_offset=body,
-                data_declared=declared,
-                data_bytes=available if declared is None else min(declared, available),
-            )
+            declared = ds64_data if form in _LARGE_FORMS and chunk_size == 0xFFFFFFFF else chunk_size
+            return _info(file, form, fmt, body, declared, size - body)
         elif not chunk_id.isascii():
             raise _invalid(
                 f"{file} has a corrupt chunk list at byte {pos}; the file is damaged, export it again."
             )
         pos = body + chunk_size + (chunk_size & 1)  # chunks are word-aligned
     raise _invalid(f"{file} has too many chunks to be a WAV file; export it again.")
+
+
+def _read_form(file: Path, fh: BinaryIO, size: int) -> bytes:
+    """The RIFF form (``RIFF``, ``RF64``, ``BW64``) of a file that starts as a WAVE file, or why not."""
+    head = fh.read(12)
+    if len(head) < 12:
+        if size == 0:
+            raise _cut_short(f"{file} is empty (0 bytes); {AGAIN}.")
+        if any(magic.startswith(head[:4]) for magic in (b"RIFF", *_LARGE_FORMS)):
+            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {AGAIN}.")
+    form, _riff_size, wave = struct.unpack("<4sI4s", head.ljust(12, b"\0"))
+    if form not in (b"RIFF", *_LARGE_FORMS) or wave != b"WAVE":
+        raise _invalid(
+            f"{file} is not a WAV file (no RIFF/WAVE header: it starts with {head[:4]!r}); "
+            f"export it again as a .wav file."
+        )
+    return bytes(form)
+
+
+def _read_fmt_chunk(file: Path, fh: BinaryIO, chunk_size: int, body: int, size: int) -> tuple[int, ...]:
+    """The ``fmt `` chunk whose body starts at ``body`` (the file is positioned there)."""
+    if chunk_size < _FMT.size:
+        raise _invalid(
+            f"{file} has a malformed fmt chunk ({chunk_size} bytes, at least 16 expected); "
+            f"the file is damaged, export it again."
+        )
+    if body + chunk_size > size:
+        raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {AGAIN}.")
+    return _parse_fmt(file, fh.read(chunk_size))
+
+
+def _info(
+    file: Path, form: bytes, fmt: tuple[int, ...], body: int, declared: int | None, available: int
+) -> WavInfo:
+    """The WavInfo of a data chunk at ``body`` declaring ``declared`` bytes, ``available`` on disk."""
+    if declared in _PLACEHOLDERS:
+        declared = None
+    tag, channels, rate, byte_rate, block_align, bits, valid_bits, sub = fmt
+    return WavInfo(
+        path=file,
+        form=form.decode("ascii"),
+        format_tag=tag,
+        sample_format=sub,
+        channels=channels,
+        sample_rate=rate,
+        byte_rate=byte_rate,
+        block_align=block_align,
+        bits_per_sample=bits,
+        valid_bits=valid_bits,
+        data_offset=body,
+        data_declared=declared,
+        data_bytes=available if declared is None else min(declared, available),
+    )
 
 
 def _parse_fmt(file: Path, body: bytes) -> tuple[int, int, int, int, int, int, int, int]:
