@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET
 from wwiseflowd.daemon.rules import sha256_file
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter, wwise_name
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
 from wwiseflowd.default_plugins.wwise.batch import (
     DEFAULT_VARIATION_PATTERN,
     BatchFile,
@@ -29,6 +29,7 @@ from wwiseflowd.default_plugins.wwise.batch import (
     plan_batch,
     provenance_note,
 )
+from wwiseflowd.default_plugins.wwise.models import ImportItem, ObjectInfo, wwise_name
 from wwiseflowd.registry import CommandContext
 from wwiseflowd.results import ErrorCode, Result
 
