@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
-from wwiseflowd.config import DEFAULT_WAAPI_URL
 from wwiseflowd.default_plugins.wwise.models import (
     ImportItem,
     ImportMode,
@@ -48,25 +47,6 @@ class WaapiAdapter(ObjectWrites):
     raises. Also implements the runner's transaction protocol (``identity``, ``begin_group``,
     ``end_group``, ``cancel_group``).
     """
-
-    def __init__(
-        self,
-        url: str = DEFAULT_WAAPI_URL,
-        *,
-        connect_timeout: float = 5.0,
-        call_timeout: float = 60.0,
-        reconnect_max_delay: float = 30.0,
-        import_chunk_size: int = 100,
-        compensation_wait_s: float = 10.0,
-    ) -> None:
-        super().__init__(
-            url,
-            connect_timeout=connect_timeout,
-            call_timeout=call_timeout,
-            reconnect_max_delay=reconnect_max_delay,
-            compensation_wait_s=compensation_wait_s,
-        )
-        self.import_chunk_size = import_chunk_size
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WaapiAdapter:

@@ -67,12 +67,15 @@ class WaapiLink:
         connect_timeout: float = 5.0,
         call_timeout: float = 60.0,
         reconnect_max_delay: float = 30.0,
+        import_chunk_size: int = 100,
         compensation_wait_s: float = 10.0,
     ) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
         self.call_timeout = call_timeout
         self.reconnect_max_delay = reconnect_max_delay
+        #: items per call that takes a list (``audio.import``, ``object.set``): ``[wwise] import_chunk_size``
+        self.import_chunk_size = import_chunk_size
         #: how long undoing a run by compensation waits for Wwise to come back after a lost connection
         self.compensation_wait_s = compensation_wait_s
         self._lock = threading.RLock()

@@ -23,9 +23,6 @@ from wwiseflowd.results import ErrorCode, Result
 class ObjectWrites(ObjectReads):
     """The write operations of the Wwise backend; many edits go in one ``object.set`` from 2022.1."""
 
-    #: edits per ``object.set`` call (``[wwise] import_chunk_size``)
-    import_chunk_size: int = 100
-
     def create_object(
         self,
         parent: str,

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from wwiseflowd.store.doctor import StateFileCorrupt
+from wwiseflowd.store.doctor import open_state_file
 from wwiseflowd.store.journal.records import BatchRecord, DropRecord
 
 SCHEMA = """
@@ -70,30 +70,20 @@ BATCH_COLUMNS = (
 )
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(drop_files)")}
+    if "settled" not in columns:  # journals from before settling was recorded: all were settled
+        db.execute("ALTER TABLE drop_files ADD COLUMN settled INTEGER NOT NULL DEFAULT 1")
+
+
 class JournalDb:
     """The journal's SQLite file: one connection behind a lock, each method one transaction."""
 
     def __init__(self, path: Path | str, *, clock: Any = time.time) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise StateFileCorrupt(self.path, exc) from None
-
-    def _migrate(self) -> None:
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(drop_files)")}
-        if "settled" not in columns:  # journals from before settling was recorded: all were settled
-            self._db.execute("ALTER TABLE drop_files ADD COLUMN settled INTEGER NOT NULL DEFAULT 1")
+        self._db = open_state_file(self.path, SCHEMA, _migrate)
 
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close."""
