@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fleet.daemons import Daemon
 from wwiseflowd.testing import RedisServer
-
-from .daemons import Daemon
 
 
 @pytest.fixture

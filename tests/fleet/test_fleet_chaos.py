@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.fleet.daemons import Daemon, submit, wait_until
 from wwiseflowd.store.redis_store import RedisStore, connect
 from wwiseflowd.testing import RedisServer
-
-from .daemons import Daemon, submit, wait_until
 
 pytestmark = [
     pytest.mark.integration,

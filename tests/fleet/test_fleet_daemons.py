@@ -20,9 +20,8 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from tests.fleet.daemons import WORKFLOW, Daemon, statuses, submit, wait_until
 from wwiseflowd.testing import RedisServer
-
-from .daemons import WORKFLOW, Daemon, statuses, submit, wait_until
 
 pytestmark = [
     pytest.mark.integration,

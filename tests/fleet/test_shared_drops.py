@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fleet.daemons import Daemon, wait_until
 from wwiseflowd.store.redis_store import connect
 from wwiseflowd.testing import RedisServer, write_wav
-
-from .daemons import Daemon, wait_until
 
 pytestmark = [
     pytest.mark.integration,
