@@ -223,6 +223,7 @@ test("declaring a workflow input in its form: a wrong default is explained, a ri
   await page.locator("#decl_0_default").fill("2.5");
   await page.locator("#decl_0_default__error").waitFor(WAIT);
   assert.match(await page.locator("#decl_0_default__error").textContent(), /whole number/);
+  await shot("editor-inputs.png");
   await page.locator("#decl_0_name").fill("");
   await page.locator("#decl_0_name__error").waitFor(WAIT);
   await page.locator("#decl_0_name").fill("take");

@@ -7,7 +7,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { GraphContext } from "./context";
 import { FileBar } from "./FileBar";
-import { record, redo, shortcut, startHistory, typingIn, undo } from "./history";
+import { record, redo, shortcut, startHistory, typingIn, undo, type History } from "./history";
 import { nodeTypes } from "./FlowNode";
 import { nodesInView, toFlowEdges, toFlowNodes, typeMap, withHidden } from "./flow";
 import { useRun, useValidation } from "./hooks";
@@ -40,6 +40,12 @@ export function Editor(props: Props) {
 
 function EditorInner({ types, initialId }: Props) {
   const [history, setHistory] = useState(() => startHistory<WorkflowDoc>(EMPTY_DOC));
+  // the latest history, ahead of rendering: edits in quick succession (two drops) build on each other
+  const historyRef = useRef(history);
+  const commit = useCallback((next: History<WorkflowDoc>) => {
+    historyRef.current = next;
+    setHistory(next);
+  }, []);
   const doc = history.present;
   const [saved, setSaved] = useState<WorkflowDoc>(EMPTY_DOC);
   const dirty = doc !== saved;
@@ -57,15 +63,14 @@ function EditorInner({ types, initialId }: Props) {
 
   /** Change the document as one undo step; edits of one `kind` in quick succession merge. */
   const edit = useCallback((change: (doc: WorkflowDoc) => WorkflowDoc, kind = "") => {
-    setHistory((current) => {
-      const next = change(current.present);
-      // a form re-announcing what it shows is no edit (and no undo step)
-      return next === current.present || sameDoc(next, current.present) ? current : record(current, next, kind);
-    });
-  }, []);
+    const current = historyRef.current;
+    const next = change(current.present);
+    // a form re-announcing what it shows is no edit (and no undo step)
+    if (next !== current.present && !sameDoc(next, current.present)) commit(record(current, next, kind));
+  }, [commit]);
   const step = useCallback((direction: "undo" | "redo") => {
-    setHistory((current) => (direction === "undo" ? undo(current) : redo(current)));
-  }, []);
+    commit(direction === "undo" ? undo(historyRef.current) : redo(historyRef.current));
+  }, [commit]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const wanted = shortcut(event);
@@ -77,7 +82,7 @@ function EditorInner({ types, initialId }: Props) {
     return () => window.removeEventListener("keydown", onKey);
   }, [step]);
   const load = useCallback((next: WorkflowDoc) => {
-    setHistory(startHistory(next));
+    commit(startHistory(next));
     setSaved(next);
     setNodes(toFlowNodes(next));
     runControl.reset();
@@ -143,12 +148,12 @@ function EditorInner({ types, initialId }: Props) {
 
   const add = useCallback((type: string, position?: { x: number; y: number }) => {
     const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-    const [next, id] = addNode(doc, type, at);
+    const [next, id] = addNode(historyRef.current.present, type, at);
     edit(() => next);
     setRevealed((shownIds) => (shownIds === null ? null : new Set([...shownIds, id])));
     setNodes((previous) => [...previous.map((n) => ({ ...n, selected: false })),
       ...toFlowNodes(next, previous).filter((n) => n.id === id).map((n) => ({ ...n, selected: true }))]);
-  }, [doc, edit, flow]);
+  }, [edit, flow]);
 
   const onDrop = useCallback((event: DragEvent) => {
     event.preventDefault();
