@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from rest_support import make_settings, serving
 
+from tests.api.rest_support import make_settings, serving
 from wwiseflowd.api.sessions import SESSIONS_FILE, SessionStore
 
 TOKEN = "session-test-token"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rest_support import Api, four_node_workflow
-
+from tests.api.rest_support import Api, four_node_workflow
 from wwiseflowd.default_plugins.wwise.wav import write_wav
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep, OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
-from wwiseflowd.api.models import ExecutionDocument, ExecutionPage, ExecutionSummary, ReplayRequest
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
+from wwiseflowd.api.models import ExecutionDocument, ExecutionPage, ReplayRequest
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
@@ -42,15 +42,9 @@ def list_executions(
     ] = None,
 ) -> ExecutionPage:
     """Paged with ``limit`` and ``offset`` after filtering; ``nextOffset`` is null on the last page."""
-    listed = ops.list_executions(limit, offset, status, source=source or None, workflow=workflow or None)
-    if not listed.ok:
-        raise ApiError(listed)
-    return ExecutionPage(
-        items=[ExecutionSummary.model_validate(row) for row in listed.data["items"]],
-        limit=limit,
-        offset=offset,
-        nextOffset=listed.data["nextOffset"],
-    )
+    listed = succeeded(ops.list_executions(limit, offset, status, source=source or None,
+                                           workflow=workflow or None))
+    return ExecutionPage.model_validate({**listed.data, "limit": limit, "offset": offset})
 
 
 def _unknown(execution_id: str) -> ApiError:
@@ -86,10 +80,7 @@ def get_execution(execution_id: str, engine: EngineDep) -> Response:
 def get_execution_document(execution_id: str, ops: OpsDep) -> ExecutionDocument:
     """``{documentKey, document}``: the content-addressed copy kept with the run, so any run (of a
     file since changed, or of a document never saved) can be drawn; 404 when none was kept."""
-    kept = ops.get_execution_document(execution_id)
-    if not kept.ok:
-        raise ApiError(kept)
-    return ExecutionDocument.model_validate(kept.data)
+    return ExecutionDocument.model_validate(succeeded(ops.get_execution_document(execution_id)).data)
 
 
 @router.post(
@@ -101,10 +92,7 @@ def get_execution_document(execution_id: str, ops: OpsDep) -> ExecutionDocument:
 )
 def cancel_execution(execution_id: str, ops: OpsDep) -> Result:
     """Nodes not yet started are skipped; with rollback on, the run's Wwise changes are undone."""
-    cancelled = ops.cancel(execution_id)
-    if not cancelled.ok:
-        raise ApiError(cancelled)
-    return cancelled
+    return succeeded(ops.cancel(execution_id))
 
 
 @router.post(
