@@ -313,23 +313,9 @@ class Engine:
         try:
             return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
-        except StoreUnavailable as exc:  # a fleet's Redis went away: transient, say so (drops wait)
-            logger.error("Execution {} stopped: {}", control.execution_id, exc)
-            return ExecutionResult(
-                ok=False, executionId=control.execution_id, workflowId=plan.workflowId, status="failed",
-                error=f"{exc}. The run was stopped and is not in the shared run ledger; steps it had already "
-                      f"applied, if any, may be in the Wwise project. Run it again once the store answers "
-                      f"(GET /health says when); dropped files wait and are retried by themselves.",
-                code=ErrorCode.BACKEND_UNAVAILABLE, startedAt=utc_now_iso(), source=source,
-            )
-        except Exception as exc:  # e.g. the store's disk is full: still answer with a result
-            logger.opt(exception=exc).error("Execution {} failed inside the engine", control.execution_id)
-            return ExecutionResult(
-                ok=False, executionId=control.execution_id, workflowId=plan.workflowId, status="failed",
-                error=f"The engine failed while running this workflow ({type(exc).__name__}: {exc}); "
-                      f"check the state directory ({self.settings.paths.state_dir}) and the log.",
-                code=ErrorCode.INTERNAL, startedAt=utc_now_iso(), source=source,
-            )
+        except Exception as exc:  # the store's disk is full, a fleet's Redis went away: still a result
+            return _engine_failure(exc, control.execution_id, plan.workflowId, source,
+                                   self.settings.paths.state_dir)
 
     def _not_started(
         self, problem: Result, control: RunControl, document: Any, source: str
@@ -439,4 +425,24 @@ class Engine:
         return connect_all(self.backends)
 
 
+def _engine_failure(exc: Exception, execution_id: str, workflow_id: str, source: str,
+                    state_dir: Any) -> ExecutionResult:
+    """The result of a run the engine itself failed: BACKEND_UNAVAILABLE (transient: drops wait and
+    retry) when the store stopped answering, INTERNAL otherwise."""
+    if isinstance(exc, StoreUnavailable):
+        logger.error("Execution {} stopped: {}", execution_id, exc)
+        code = ErrorCode.BACKEND_UNAVAILABLE
+        error = (f"{exc}. The run was stopped and is not in the shared run ledger; steps it had already "
+                 f"applied, if any, may be in the Wwise project. Run it again once the store answers "
+                 f"(GET /health says when); dropped files wait and are retried by themselves.")
+    else:
+        logger.opt(exception=exc).error("Execution {} failed inside the engine", execution_id)
+        code = ErrorCode.INTERNAL
+        error = (f"The engine failed while running this workflow ({type(exc).__name__}: {exc}); "
+                 f"check the state directory ({state_dir}) and the log.")
+    return ExecutionResult(ok=False, executionId=execution_id, workflowId=workflow_id, status="failed",
+                           error=error, code=code, startedAt=utc_now_iso(), source=source)
+
+
 __all__ = ["Engine", "ExecutionResult"]
+
