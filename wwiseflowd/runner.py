@@ -78,7 +78,7 @@ class RunControl:
         return None if run is None else run.report.snapshot()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Running:
     started: float
     deadline: float
@@ -262,8 +262,9 @@ class _Run:
         self.steps = plan.steps
         self.specs: list[NodeSpec | None] = [runner.registry.node_types.get(s.type) for s in self.steps]
         self.index = {s.nodeId: i for i, s in enumerate(self.steps)}
-        deps = [[self.index[d] for d in s.deps] for s in self.steps]
-        self.queue = ReadyQueue(deps, [spec.resource if spec else None for spec in self.specs])
+        #: each step's dependencies as positions (the queue's input; the dirty check reads it too)
+        self.deps = [[self.index[d] for d in s.deps] for s in self.steps]
+        self.queue = ReadyQueue(self.deps, [spec.resource if spec else None for spec in self.specs])
         self.report = _Report(runner, plan, self.execution_id, source)
         self.groups = RunGroups(runner.backends.group_lock)
 
@@ -403,7 +404,7 @@ class _Run:
                 self.outputs[result.node] = result.data
                 spec = self.specs[i]
                 changed = not result.cached and spec is not None and not spec.read_only
-                self.dirty[i] = changed or any(self.dirty[self.index[d]] for d in self.steps[i].deps)
+                self.dirty[i] = changed or any(self.dirty[d] for d in self.deps[i])
             else:
                 self._stop(i)
             taken = self._take(self.max_parallel)
@@ -448,7 +449,7 @@ class _Run:
         model = self._inputs(step.nodeId, spec, step.data)
         backend_name = self._backend_name(spec.resource)
         with self.lock:
-            fresh_upstream = any(self.dirty[self.index[d]] for d in step.deps)
+            fresh_upstream = any(self.dirty[d] for d in self.deps[i])
         while True:
             running.attempts += 1
             key: str | None = None
@@ -484,10 +485,10 @@ class _Run:
 
     def _run_node(self, spec: NodeSpec, model: BaseModel, ctx: NodeContext) -> Result:
         """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
-        plugin = self.runner.registry.plugin_of("node type", spec.type)
         try:
             result = spec.run(model, ctx)
         except Exception as exc:
+            plugin = self.runner.registry.plugin_of("node type", spec.type)
             logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
             return Result.failure(
                 ErrorCode.INTERNAL,
@@ -495,6 +496,7 @@ class _Run:
                 f"in plugin {plugin}; the run was stopped.",
             )
         if not isinstance(result, Result):
+            plugin = self.runner.registry.plugin_of("node type", spec.type)
             return Result.failure(
                 ErrorCode.INTERNAL,
                 f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
