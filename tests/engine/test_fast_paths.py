@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from wwiseflowd import hookimpl
 from wwiseflowd.compiler import canonical_json
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.documents import MAX_NESTING, nesting_depth
@@ -121,3 +122,59 @@ def test_preflight_shows_each_check_exactly_the_steps_before_it(tmp_path: Path) 
 
     assert check_plan(steps, [spec] * 4, {}, context) is None
     assert seen == [[("probe", {"name": f"s{j}"}) for j in range(i)] for i in range(4)]
+
+
+def reference_order(document: dict[str, Any]) -> list[tuple[str, int]]:
+    """Kahn's algorithm the slow way: repeatedly take the first node (document order) whose
+    dependencies (edges and ``$from`` references) are all taken; its level is one more than theirs."""
+    ids = [n["id"] for n in document["nodes"]]
+    deps: dict[str, set[str]] = {i: set() for i in ids}
+    for edge in document["edges"]:
+        deps[edge["target"]].add(edge["source"])
+    for n in document["nodes"]:
+        for value in n["data"].values():
+            if isinstance(value, str) and value.startswith("$from:"):
+                deps[n["id"]].add(value.split(":")[1])
+    taken: dict[str, int] = {}
+    while len(taken) < len(ids):
+        ready = next(i for i in ids if i not in taken and deps[i] <= taken.keys())
+        taken[ready] = max((taken[d] + 1 for d in deps[ready]), default=0)
+    return list(taken.items())
+
+
+def random_dag(rng: random.Random, size: int, shuffled: bool) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [{"id": f"n{i}", "type": "noop", "data": {"index": i}} for i in range(size)]
+    edges: list[dict[str, str]] = []
+    for i in range(1, size):
+        for source in {rng.randrange(i) for _ in range(rng.randrange(3))}:
+            edges.append({"id": f"e{len(edges)}", "source": f"n{source}", "target": f"n{i}"})
+        if rng.random() < 0.2:  # a reference without an edge adds a dependency too
+            nodes[i]["data"]["value"] = f"$from:n{rng.randrange(i)}:$output:value"
+    edges += edges[: len(edges) // 10]  # repeated edges count once
+    if shuffled:
+        rng.shuffle(nodes)
+        rng.shuffle(edges)
+    return {"id": "random", "nodes": nodes, "edges": edges}
+
+
+def test_the_plan_order_is_kahns_with_ties_by_document_order_in_or_out_of_order(tmp_path: Path) -> None:
+    from wwiseflowd.compiler import compile_plan
+    from wwiseflowd.plugins import Plugins
+
+    class Noop(BaseModel):
+        index: int
+        value: Any = None
+
+    class Nodes:
+        @hookimpl
+        def register_node_types(self, register: Any) -> None:
+            register(NodeSpec(type="noop", title="No-op", description="Nothing.", inputs=Noop,
+                              outputs=("value",), run=lambda data, ctx: Result.success({"value": 1})))
+
+    plugins = Plugins()
+    plugins.register(Nodes(), "noop")
+    rng = random.Random(7)
+    for trial in range(60):
+        document = random_dag(rng, rng.randrange(1, 40), shuffled=trial % 2 == 1)
+        plan = compile_plan(document, plugins.registry())
+        assert [(s.nodeId, s.level) for s in plan.steps] == reference_order(document)
