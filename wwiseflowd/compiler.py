@@ -204,9 +204,12 @@ def check_nesting(document: Any) -> None:
     )])
 
 
-def compile_plan(document: Any, registry: Registry) -> Plan:
-    """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems."""
-    check_nesting(document)
+def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = False) -> Plan:
+    """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems.
+
+    ``nesting_checked``: the caller ran :func:`check_nesting` on this very document already."""
+    if not nesting_checked:
+        check_nesting(document)
     # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
     was_enabled = gc.isenabled()
     gc.disable()

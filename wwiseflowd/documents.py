@@ -305,8 +305,10 @@ def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
     """
     level = [value]
     depth = 0
+    leaves = _LEAVES
     while level:
         below: list[Any] = []
+        push = below.append
         found = False
         for item in level:
             kind = type(item)
@@ -317,7 +319,9 @@ def nesting_depth(value: Any, limit: int = MAX_NESTING) -> int:
             else:
                 continue
             found = True
-            below += [child for child in children if type(child) not in _LEAVES]
+            for child in children:  # a plain loop: most containers hold a few values
+                if type(child) not in leaves:
+                    push(child)
         if not found:
             break
         depth += 1
