@@ -73,9 +73,12 @@ class RunControl:
         self.wake.set()
 
     def snapshot(self) -> ExecutionResult | None:
-        """The results so far (status ``running``), or None before the run started."""
+        """The results so far (status ``running``), the final result once the run recorded it, or
+        None before the run started."""
         run = self._run
-        return None if run is None else run.report.snapshot()
+        if run is None:
+            return None
+        return run.report.final or run.report.snapshot()
 
 
 @dataclass(slots=True)
@@ -147,6 +150,9 @@ class _Report:
         self.lock = threading.Lock()
         self.results: list[NodeResult | None] = [None] * len(plan.steps)
         self.stop_at: str | None = None
+        #: the final result, set once it is in the ledger and before run.finished is published: a
+        #: client that reads the execution when it sees run.finished gets it, not a running snapshot
+        self.final: ExecutionResult | None = None
 
     def publish(self, event: dict[str, Any]) -> None:
         """Publish ``event`` when anyone listens."""
@@ -209,6 +215,7 @@ class _Report:
         }).explained()  # model_copy skips validators
         as_dict = execution.model_dump(mode="json")
         self.runner.store.ledger_record(as_dict, status)
+        self.final = execution
         facts = {"executionId": self.execution_id, "workflowId": self.plan.workflowId, "ok": ok,
                  "status": status, "stopAt": execution.stopAt, "rolledBack": closed.rolled_back}
         self.publish({"type": "run.finished", **facts, "code": code, "durationMs": execution.durationMs})

@@ -12,12 +12,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine_testnodes import flow, node
 from pydantic import BaseModel
 
 from wwiseflowd import hookimpl
 from wwiseflowd.compiler import canonical_json
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.documents import MAX_NESTING, nesting_depth
+from wwiseflowd.engine import Engine
 from wwiseflowd.preflight import check_plan
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import Result
@@ -178,3 +180,23 @@ def test_the_plan_order_is_kahns_with_ties_by_document_order_in_or_out_of_order(
         document = random_dag(rng, rng.randrange(1, 40), shuffled=trial % 2 == 1)
         plan = compile_plan(document, plugins.registry())
         assert [(s.nodeId, s.level) for s in plan.steps] == reference_order(document)
+
+
+def test_whoever_hears_run_finished_can_read_the_final_result(engine: Engine) -> None:
+    """Event streams now answer at once, so a client reads the execution the moment run.finished
+    arrives: the engine must already give the final result then, not a running snapshot."""
+    seen: list[tuple[str, bool]] = []
+    execution_id = "exec_heard_finished"
+
+    def on_event() -> None:  # called on the runner's thread right after each event is queued
+        for event in subscription.drain():
+            if event["type"] == "run.finished":
+                read = engine.get_execution(execution_id)
+                assert read is not None
+                seen.append((read.status, read.ok))
+
+    subscription = engine.events.subscribe(wake=on_event,
+                                           accept=lambda e: e.get("executionId") == execution_id)
+    with subscription:
+        result = engine.execute(flow(node("a", "emit", value="1")), execution_id=execution_id)
+    assert result.ok and seen == [("succeeded", True)]
