@@ -1,11 +1,12 @@
 """MCP ``execute_workflow`` forwarded to the running daemon vs REST ``POST /workflows/execute``.
 
-``python -m bench mcp``. The daemon side is one engine on the in-process WAAPI emulator served by
-the real ApiServer (uvicorn on loopback), with a ``runtime.json`` naming it, as a running daemon
-leaves. The MCP side is the official MCP client (``mcp.Client``) spawning ``wwiseflowd mcp`` over
-stdio; that process finds the daemon and forwards the tool to its REST API (follow ``/events``,
-start the run, report progress, read the result). The baseline is the same workflow over REST
-from one keep-alive httpx client, in the same run. The workflow is one ``queryWaql`` node run
+``python -m bench mcp``. Three processes, as in use: the daemon side (one engine on the WAAPI
+emulator, served by the real ApiServer on loopback, with the ``runtime.json`` a running daemon
+leaves), the MCP server (``wwiseflowd mcp``, spawned over stdio by the official MCP client, which
+finds the daemon and forwards the tool to its REST API: follow ``/events``, start the run, report
+progress, read the result) and this one, the host, driving both. The baseline is the same
+workflow over REST from one keep-alive httpx client in this process, in the same run; the MCP
+calls run with a progress callback (one notification per node) and without. The workflow is one ``queryWaql`` node run
 with ``force`` (no memo), so every call really runs: compile, submit, one WAAPI call, the ledger.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,11 +27,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from bench.bench_api import percentile
-from wwiseflowd.api import ApiServer
-from wwiseflowd.config import load_config
-from wwiseflowd.engine import Engine
 from wwiseflowd.logs import configure
-from wwiseflowd.sim import Emulator
 
 RUNS = 100
 WARMUP = 10
@@ -50,6 +48,33 @@ def write_config(folder: Path, waapi_url: str) -> Path:
     return path
 
 
+#: the daemon side, in a process of its own: prints its config file and REST URL, serves until stdin closes
+DAEMON = """
+import json, os, sys
+from pathlib import Path
+from bench.bench_mcp import write_config
+from wwiseflowd.api import ApiServer
+from wwiseflowd.config import load_config
+from wwiseflowd.engine import Engine
+from wwiseflowd.logs import configure
+from wwiseflowd.sim import Emulator
+configure("WARNING")
+with Emulator(port=0) as sim:
+    config = write_config(Path(sys.argv[1]), sim.url)
+    settings = load_config(config).settings
+    with Engine(settings) as engine:
+        server = ApiServer(engine, settings)
+        url = server.start()
+        runtime = settings.paths.state_dir / "runtime.json"
+        runtime.write_text(json.dumps({"pid": os.getpid(), "apiUrl": url, "version": "bench"}))
+        print(json.dumps({"config": str(config), "url": url}), flush=True)
+        sys.stdin.read()
+        sources = {row.get("source") for row in engine.list_executions(limit=5)}
+        print(json.dumps({"sources": sorted(map(str, sources))}), flush=True)
+        server.stop()
+"""
+
+
 def over_rest(url: str) -> list[float]:
     """Milliseconds per ``POST /workflows/execute`` (waits for the run)."""
     out: list[float] = []
@@ -64,7 +89,7 @@ def over_rest(url: str) -> list[float]:
     return out
 
 
-def over_mcp(config: Path) -> tuple[list[float], float]:
+def over_mcp(config: Path, with_progress: bool) -> tuple[list[float], float]:
     """Milliseconds per ``execute_workflow`` tool call, and the seconds to spawn and initialize."""
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "wwiseflowd", "--config", str(config), "mcp"],
@@ -83,7 +108,7 @@ def over_mcp(config: Path) -> tuple[list[float], float]:
             for i in range(WARMUP + RUNS):
                 start = time.perf_counter()
                 called = await client.call_tool("execute_workflow", {"workflow": WORKFLOW, "force": True},
-                                                progress_callback=on_progress)
+                                                progress_callback=on_progress if with_progress else None)
                 elapsed = (time.perf_counter() - start) * 1000
                 assert not called.is_error, called.content
                 if i >= WARMUP:
@@ -91,35 +116,36 @@ def over_mcp(config: Path) -> tuple[list[float], float]:
         return ready
 
     ready = anyio.run(main)
-    assert len(progress) == WARMUP + RUNS, "one progress notification per run (one node)"
+    assert len(progress) == (WARMUP + RUNS if with_progress else 0), "one progress notification per run"
     return out, ready
 
 
 def main() -> None:
     configure("WARNING")
-    with TemporaryDirectory() as tmp, Emulator(port=0) as sim:
-        config = write_config(Path(tmp), sim.url)
-        settings = load_config(config).settings
-        with Engine(settings) as engine:
-            server = ApiServer(engine, settings)
-            url = server.start()
-            runtime = settings.paths.state_dir / "runtime.json"  # what a running daemon leaves
-            runtime.write_text(json.dumps({"pid": os.getpid(), "apiUrl": url, "version": "bench"}))
-            try:
-                rest = over_rest(url)
-                mcp, ready = over_mcp(config)
-                sources = {row.get("source") for row in engine.list_executions(limit=5)}
-            finally:
-                server.stop()
+    root = Path(__file__).resolve().parents[1]
+    with TemporaryDirectory() as tmp:
+        daemon = subprocess.Popen([sys.executable, "-c", DAEMON, tmp], cwd=root, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert daemon.stdin is not None and daemon.stdout is not None
+        try:
+            started = json.loads(daemon.stdout.readline())
+            rest = over_rest(started["url"])
+            mcp, ready = over_mcp(Path(started["config"]), with_progress=True)
+            quiet, _ = over_mcp(Path(started["config"]), with_progress=False)
+            daemon.stdin.close()
+            sources = set(json.loads(daemon.stdout.readline())["sources"])
+        finally:
+            daemon.wait(timeout=30)
     assert sources == {"rest"}, f"the MCP calls were not forwarded to the daemon: {sources}"
     print(f"execute a 1-node workflow (queryWaql, force), {RUNS} calls each after {WARMUP} warm-up; "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"  REST POST /workflows/execute          p50 {percentile(rest, 50):7.2f} ms   "
-          f"p99 {percentile(rest, 99):7.2f} ms")
-    print(f"  MCP execute_workflow (stdio -> REST)  p50 {percentile(mcp, 50):7.2f} ms   "
-          f"p99 {percentile(mcp, 99):7.2f} ms")
-    print(f"  MCP / REST                            p50 x{percentile(mcp, 50) / percentile(rest, 50):.2f}   "
-          f"(target <= x2; spawning and initializing the MCP server took {ready:.2f} s, once)")
+    ways = (("REST POST /workflows/execute", rest), ("MCP execute_workflow, progress", mcp),
+            ("MCP execute_workflow, no progress", quiet))
+    for label, values in ways:
+        print(f"  {label:<36} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
+              f"p50 x{percentile(values, 50) / percentile(rest, 50):.2f}")
+    print(f"  MCP (with progress) / REST: p50 x{percentile(mcp, 50) / percentile(rest, 50):.2f} (target <= x2; "
+          f"spawning and initializing the MCP server took {ready:.2f} s, once)")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from wwiseflowd.api.deps import EngineDep
 from wwiseflowd.api.errors import error_responses
+from wwiseflowd.engine import Engine
 from wwiseflowd.events import LoopWakeup
 
 router = APIRouter(tags=["events"])
@@ -62,6 +63,8 @@ async def stream_events(
                 await wakeup.wait(POLL_S)
                 continue
             for event in events:
+                if execution_id is not None and event.get("type") == "run.finished":
+                    event = with_execution(engine, execution_id, event)
                 if wanted is None or event.get("type") in wanted:
                     sequence += 1
                     yield ServerSentEvent(
@@ -71,3 +74,12 @@ async def stream_events(
                     return
     finally:
         subscription.close()
+
+
+def with_execution(engine: Engine, execution_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A followed run's ``run.finished`` with its final result as ``execution`` (the engine has it
+    once run.finished is out), so a client that follows one run needs no ``GET /executions/{id}``."""
+    final = engine.get_execution(execution_id)
+    if final is None or final.status == "running":
+        return event
+    return {**event, "execution": final.model_dump(mode="json")}
