@@ -6,8 +6,9 @@ leaves), the MCP server (``wwiseflowd mcp``, spawned over stdio by the official 
 finds the daemon and forwards the tool to its REST API: follow ``/events``, start the run, report
 progress, read the result) and this one, the host, driving both. The baseline is the same
 workflow over REST from one keep-alive httpx client in this process, in the same run; the MCP
-calls run with a progress callback (one notification per node) and without. The workflow is one ``queryWaql`` node run
-with ``force`` (no memo), so every call really runs: compile, submit, one WAAPI call, the ledger.
+calls run with a progress callback (one notification per node) and without. The workflow is one
+``queryWaql`` node run with ``force`` (no memo), so every call really runs: compile, submit, one
+WAAPI call, the ledger.
 """
 
 from __future__ import annotations
@@ -107,8 +108,12 @@ def over_mcp(config: Path, with_progress: bool) -> tuple[list[float], float]:
             ready = time.perf_counter() - began
             for i in range(WARMUP + RUNS):
                 start = time.perf_counter()
-                called = await client.call_tool("execute_workflow", {"workflow": WORKFLOW, "force": True},
-                                                progress_callback=on_progress if with_progress else None)
+                arguments = {"workflow": WORKFLOW, "force": True}
+                if with_progress:
+                    called = await client.call_tool("execute_workflow", arguments,
+                                                    progress_callback=on_progress)
+                else:
+                    called = await client.call_tool("execute_workflow", arguments)
                 elapsed = (time.perf_counter() - start) * 1000
                 assert not called.is_error, called.content
                 if i >= WARMUP:
@@ -144,8 +149,9 @@ def main() -> None:
     for label, values in ways:
         print(f"  {label:<36} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
               f"p50 x{percentile(values, 50) / percentile(rest, 50):.2f}")
-    print(f"  MCP (with progress) / REST: p50 x{percentile(mcp, 50) / percentile(rest, 50):.2f} (target <= x2; "
-          f"spawning and initializing the MCP server took {ready:.2f} s, once)")
+    ratio = percentile(mcp, 50) / percentile(rest, 50)
+    print(f"  MCP (with progress) / REST: p50 x{ratio:.2f} (target <= x2; spawning and initializing the "
+          f"MCP server took {ready:.2f} s, once)")
 
 
 if __name__ == "__main__":
