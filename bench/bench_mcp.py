@@ -97,10 +97,10 @@ def over_mcp(config: Path, with_progress: bool) -> tuple[list[float], float]:
         env={**os.environ, "WWISEFLOWD_LOAD_PLUGINS": ""},
     )
     out: list[float] = []
-    progress: list[float] = []
+    reported: list[float] = []
 
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append(done)
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        reported.append(progress)
 
     async def main() -> float:
         began = time.perf_counter()
@@ -121,7 +121,7 @@ def over_mcp(config: Path, with_progress: bool) -> tuple[list[float], float]:
         return ready
 
     ready = anyio.run(main)
-    assert len(progress) == (WARMUP + RUNS if with_progress else 0), "one progress notification per run"
+    assert len(reported) == (WARMUP + RUNS if with_progress else 0), "one progress notification per run"
     return out, ready
 
 
