@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_support import Api
-
+from tests.api.rest_support import Api
 from wwiseflowd.api.routes.workflows import INLINE_COMPILE_ITEMS
 from wwiseflowd.config import DEFAULT_TARGET
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine_testnodes import flow, node
 from pydantic import BaseModel
 
+from tests.engine.engine_testnodes import flow, node
 from wwiseflowd import hookimpl
 from wwiseflowd.compiler import canonical_json
 from wwiseflowd.config import settings_for_tests
