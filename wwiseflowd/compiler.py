@@ -260,7 +260,7 @@ class _Compiler:
         self._edge_cycles_found = {} if self._forward else _edge_cycles(nodes)
         wiring.auto(nodes, self._edge_cycles_found)
         ref_deps = self._check_refs(nodes, declared)
-        steps = self._order(nodes, ref_deps)
+        steps = plan_order(nodes, ref_deps, self._edge_deps, self._forward, self.error)
         self._validate(nodes)
         if self.errors:
             raise CompileFailed(self.errors)
@@ -510,64 +510,6 @@ class _Compiler:
 
     # -- ordering -----------------------------------------------------------------------------------
 
-    def _order(self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]) -> list[PlanStep]:
-        """The plan's steps: Kahn's algorithm with ties by document position (the runner's
-        :class:`ReadyQueue`, one at a time); steps that never become ready sit on or behind cycles.
-
-        When every dependency points back in document order (most documents), that order is what
-        Kahn's algorithm would give, and the steps are taken as they are. Works on integer
-        positions (dict order is document order) because it runs over every edge.
-        """
-        ids = list(nodes)
-        dep_pos, forward = self._edge_deps, self._forward
-        if ref_deps:
-            pos = {node_id: k for k, node_id in enumerate(ids)}
-            dep_pos = list(dep_pos)
-            for node_id, extra in ref_deps.items():
-                k = pos[node_id]
-                added = [pos[d] for d in extra if pos[d] not in dep_pos[k]]
-                if added:
-                    dep_pos[k] = sorted([*dep_pos[k], *added])  # edge order must not change the plan
-                    forward = forward and max(added) < k
-        level = [0] * len(ids)
-        if forward:
-            order: Sequence[int] = range(len(ids))
-            for k, mine in enumerate(dep_pos):
-                if mine:
-                    level[k] = max([level[d] for d in mine]) + 1
-        else:
-            order = self._kahn(ids, dep_pos, level, nodes)
-        node_list = list(nodes.values())
-        return [
-            PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
-            for k in order
-        ]
-
-    def _kahn(
-        self, ids: list[str], dep_pos: list[list[int]], level: list[int], nodes: dict[str, _Node]
-    ) -> list[int]:
-        """Kahn's order over positions (filling ``level``); reports the cycles it cannot order."""
-        queue = ReadyQueue(dep_pos)
-        queue.prepare()
-        order: list[int] = []
-        while (k := queue.take()) is not None:
-            order.append(k)
-            if dep_pos[k]:
-                level[k] = max(level[d] for d in dep_pos[k]) + 1
-            queue.done(k)
-        if len(order) < len(ids):
-            succs = {ids[k]: [ids[j] for j in queue.successors(k)] for k in range(len(ids))}
-            for component in cycles([ids[k] for k in queue.never_ready()], succs):
-                component.sort(key=lambda n: nodes[n].index)
-                path = " -> ".join([*component, component[0]])
-                self.error(
-                    ErrorCode.CYCLE_DETECTED,
-                    f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
-                    f"remove one of the edges or references between them.",
-                    component[0], None, nodes=component,
-                )
-        return order
-
     # -- validation ---------------------------------------------------------------------------------
 
     def _validate(self, nodes: dict[str, _Node]) -> None:
@@ -598,6 +540,71 @@ class _Compiler:
                         f"{err['msg']} (got {_short(err.get('input'))})."
                     )
                 self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+
+
+def plan_order(
+    nodes: dict[str, _Node], ref_deps: dict[str, list[str]], edge_deps: list[list[int]], forward: bool,
+    error: Any,
+) -> list[PlanStep]:
+    """The plan's steps: Kahn's algorithm with ties by document position (the runner's
+    :class:`ReadyQueue`, one at a time); steps that never become ready sit on or behind cycles,
+    reported through ``error``.
+
+    ``edge_deps`` are each node's edge predecessors as sorted positions; ``forward`` says they all
+    point back in document order. Then (most documents) that order is what Kahn's algorithm would
+    give, and the steps are taken as they are, unless a reference adds a dependency forward.
+    Works on integer positions (dict order is document order) because it runs over every edge.
+    """
+    ids = list(nodes)
+    dep_pos = edge_deps
+    if ref_deps:
+        pos = {node_id: k for k, node_id in enumerate(ids)}
+        dep_pos = list(dep_pos)
+        for node_id, extra in ref_deps.items():
+            k = pos[node_id]
+            added = [pos[d] for d in extra if pos[d] not in dep_pos[k]]
+            if added:
+                dep_pos[k] = sorted([*dep_pos[k], *added])  # edge order must not change the plan
+                forward = forward and max(added) < k
+    level = [0] * len(ids)
+    if forward:
+        order: Sequence[int] = range(len(ids))
+        for k, mine in enumerate(dep_pos):
+            if mine:
+                level[k] = max([level[d] for d in mine]) + 1
+    else:
+        order = _kahn(ids, dep_pos, level, nodes, error)
+    node_list = list(nodes.values())
+    return [
+        PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
+        for k in order
+    ]
+
+
+def _kahn(
+    ids: list[str], dep_pos: list[list[int]], level: list[int], nodes: dict[str, _Node], error: Any
+) -> list[int]:
+    """Kahn's order over positions (filling ``level``); reports the cycles it cannot order."""
+    queue = ReadyQueue(dep_pos)
+    queue.prepare()
+    order: list[int] = []
+    while (k := queue.take()) is not None:
+        order.append(k)
+        if dep_pos[k]:
+            level[k] = max(level[d] for d in dep_pos[k]) + 1
+        queue.done(k)
+    if len(order) < len(ids):
+        succs = {ids[k]: [ids[j] for j in queue.successors(k)] for k in range(len(ids))}
+        for component in cycles([ids[k] for k in queue.never_ready()], succs):
+            component.sort(key=lambda n: nodes[n].index)
+            path = " -> ".join([*component, component[0]])
+            error(
+                ErrorCode.CYCLE_DETECTED,
+                f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
+                f"remove one of the edges or references between them.",
+                component[0], None, nodes=component,
+            )
+    return order
 
 
 def _unique(items: list[_T]) -> list[_T]:

@@ -228,6 +228,13 @@ class _Report:
         return execution
 
 
+def backoff(settings: Settings, attempt: int) -> float:
+    """Seconds before try ``attempt + 1``: exponential, with "equal jitter" (never zero, never in step)."""
+    cfg = settings.engine
+    ceiling = min(cfg.retry_max_ms, cfg.retry_base_ms * 2 ** (attempt - 1)) / 1000
+    return random.uniform(ceiling / 2, ceiling)
+
+
 def _preflight_context(
     run: _Run, node_id: str, earlier: Sequence[tuple[str, Mapping[str, Any]]]
 ) -> NodeContext:
@@ -467,7 +474,7 @@ class _Run:
                 result = Result.failure(exc.code, exc.message)
             if result.ok or not result.transient or running.attempts > self.retries:
                 return result, key, cached
-            delay = self._backoff(running.attempts)
+            delay = backoff(self.settings, running.attempts)
             if time.perf_counter() + delay >= running.deadline or running.cancel.wait(delay):
                 return result, key, cached
 
@@ -537,11 +544,6 @@ class _Run:
         except ValidationError as exc:
             raise StepFailure(ErrorCode.INVALID_INPUT,
                               validation_sentence(exc, f"node {node_id!r} ({spec.type})")) from None
-
-    def _backoff(self, attempt: int) -> float:
-        cfg = self.settings.engine
-        ceiling = min(cfg.retry_max_ms, cfg.retry_base_ms * 2 ** (attempt - 1)) / 1000
-        return random.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never in lockstep
 
     # -- backends and identity ------------------------------------------------------------------------
 
