@@ -8,7 +8,9 @@ values, reverse order, notes, wildcards, non-ASCII names, and after every kind o
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,12 @@ def test_from_search_on_names_the_fast_index_cannot_read_falls_back_to_a_scan(tm
 def test_search_finds_the_project_itself_and_names_checked_as_wwise_does(project: Project) -> None:
     assert run_query(project, 'from search "game"')[0] is project.root
     assert rules.check_name(project, "Gun_Fire", "Sound") == "Gun_Fire"
+
+
+def test_a_dropped_project_takes_its_search_index_with_it(tmp_path: Path) -> None:
+    project = Project.new("Gone", tmp_path)
+    assert run_query(project, 'from search "gone"') == [project.root]
+    ref = weakref.ref(project)
+    del project
+    gc.collect()
+    assert ref() is None

@@ -270,6 +270,7 @@ class Project(ProjectTree):
     def _set_notes(self, obj: WwiseObject, notes: str) -> None:
         old = obj.notes
         obj.notes = notes
+        self.notes_generation += 1
         self._touch(obj)
         self._notify("object.notesChanged", object=obj, oldNotes=old, newNotes=notes)
 

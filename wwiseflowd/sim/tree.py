@@ -35,6 +35,8 @@ class ProjectTree:
         #: bumped by every change to the tree or a name: caches of the tree (WAQL's search index)
         #: key on it, so change objects through the model's primitives, not their attributes
         self.generation = 0
+        #: bumped by every change of notes (the search index re-reads which objects have notes)
+        self.notes_generation = 0
         self._register(self.root)
         self.languages: list[dict[str, Any]] = [
             {"id": new_guid(), "name": "English(US)"}, {"id": new_guid(), "name": "SFX"},

@@ -45,7 +45,7 @@ from wwiseflowd.sim.waql.nodes import (
 )
 from wwiseflowd.sim.waql.ordering import order
 from wwiseflowd.sim.waql.parser import parse
-from wwiseflowd.sim.waql.search import name_index, word_matcher
+from wwiseflowd.sim.waql.search import search, word_matcher
 
 Objects = list[WwiseObject]
 Predicate = Callable[[WwiseObject], bool]
@@ -100,7 +100,7 @@ class _Run:
                 typed.extend(project.objects_of_type(self.type_name(name, position)))
             return typed
         if isinstance(source, SearchSource):
-            return name_index(project).search(source.text.value)
+            return search(project, source.text.value)
         assert isinstance(source, ProjectSource)
         return list(project.iter_objects())
 

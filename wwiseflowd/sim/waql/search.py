@@ -8,8 +8,8 @@ Scanning 100,000 names with the word pattern costs ~200 ms (its look-behind turn
 engine's literal search), so ``from search`` first finds the names that contain a literal piece of
 one word with ``str.find`` over one lower-cased text of all names, then runs the exact matcher on
 those candidates only. The index is cached per project and rebuilt when
-:attr:`~wwiseflowd.sim.tree.ProjectTree.generation` moves (any change to the tree or a name);
-notes are read as they are at each search.
+:attr:`~wwiseflowd.sim.tree.ProjectTree.generation` moves (any change to the tree or a name); its
+list of objects with notes is re-read when ``notes_generation`` moves.
 """
 
 from __future__ import annotations
@@ -63,18 +63,28 @@ class NameIndex:
         text = "\n".join(map(_NAME, self.objects))
         usable = text.isascii() and text.count("\n") == len(self.objects) - 1
         self.names: str | None = text.lower() if usable else None
+        self._notes_generation = -1
+        self._with_notes: list[int] = []
 
-    def search(self, text: str) -> list[WwiseObject]:
-        """The objects whose name, or else notes, match every word of ``text``, in document order."""
+    def search(self, text: str, notes_generation: int) -> list[WwiseObject]:
+        """The objects whose name, or else notes, match every word of ``text``, in document order
+        (``notes_generation``: the project's, to know whether notes changed since the last search)."""
         matches = word_matcher(text)
         objects = self.objects
         piece = _literal_piece(text)
         if self.names is None or piece is None:
             return [o for o in objects if matches(o.name) or (o.notes and matches(o.notes))]
         found = {i for i in self._lines_containing(piece) if matches(objects[i].name)}
-        with_notes = compress(count(), map(_NOTES, objects))  # positions of the objects with notes
+        with_notes = self._objects_with_notes(notes_generation)
         found.update(i for i in with_notes if matches(objects[i].notes))
         return [objects[i] for i in sorted(found)]
+
+    def _objects_with_notes(self, notes_generation: int) -> list[int]:
+        """Positions (in ``objects``) of the objects that have notes, re-read after notes changed."""
+        if notes_generation != self._notes_generation:
+            self._with_notes = list(compress(count(), map(_NOTES, self.objects)))
+            self._notes_generation = notes_generation
+        return self._with_notes
 
     def _lines_containing(self, piece: str) -> list[int]:
         """Lines of ``names`` that contain ``piece`` (which holds no line break), each once."""
@@ -94,6 +104,11 @@ class NameIndex:
         return lines
 
 
+def search(project: ProjectTree, text: str) -> list[WwiseObject]:
+    """``from search "text"``: objects whose name, or else notes, match every word, in document order."""
+    return name_index(project).search(text, project.notes_generation)
+
+
 def name_index(project: ProjectTree) -> NameIndex:
     """The project's current name index (built on first use, rebuilt after any change)."""
     index = _INDEXES.get(project)
@@ -111,4 +126,4 @@ def _literal_piece(text: str) -> str | None:
     return max(pieces, key=len).lower()
 
 
-__all__ = ["NameIndex", "name_index", "word_matcher"]
+__all__ = ["NameIndex", "name_index", "search", "word_matcher"]
