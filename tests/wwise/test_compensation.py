@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.wwise.conftest import MASTER, WU
+from tests.wwise.conftest import MASTER, WU, settled_calls
 from tests.wwise.test_nodes import four_node_case
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
@@ -97,3 +97,53 @@ def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
     broken = engine.execute(four_node_case(wav("Sound1.wav")))
     assert not broken.ok and not broken.rolledBack
     assert "could not be reached again" in json.dumps(broken.model_dump())
+
+
+
+def _chunked_import(files: list[str], target: str, chunk: int) -> dict[str, Any]:
+    """One batch import of ``files`` into a ``target`` that does not exist yet, ``chunk`` files per call."""
+    return {
+        "id": "chunked-import",
+        "nodes": [
+            {"id": "import", "type": "audioImport",
+             "data": {"files": [{"path": f, "relativeDir": ""} for f in files], "targetPath": target,
+                      "chunkSize": chunk}},
+        ],
+        "edges": [],
+    }
+
+
+def test_a_chunked_import_into_a_new_folder_is_rolled_back_when_the_connection_drops_between_chunks(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav(f"Chunk_{i}.wav") for i in range(5)]
+    engine.backend("wwise").connect()
+    before = _tree(waapi_sim)
+    imports_before_a_drop = []
+    for drop_after in range(4, 20):  # interrupt the run at every call in turn
+        start = len(settled_calls(waapi_sim))
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Fresh\\Deeper", 2))
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        assert broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, (drop_after, broken.model_dump())
+        calls = settled_calls(waapi_sim)[start:]
+        imports_before_a_drop.append(sum(c["uri"] == "ak.wwise.core.audio.import" for c in calls))
+    # the Sounds of the chunks imported before the drop (the folders with them) were deleted again
+    assert max(imports_before_a_drop) >= 2, imports_before_a_drop
+
+
+def test_the_record_before_an_import_looks_each_missing_folder_up_once_not_once_per_file(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav(f"Many_{i}.wav") for i in range(12)]
+    engine.backend("wwise").connect()
+    start = len(settled_calls(waapi_sim))
+    done = engine.execute(_chunked_import(files, WU + "\\Fresh\\Deeper", 6))
+    assert done.ok, done.error
+    calls = settled_calls(waapi_sim)[start:]
+    missing = [c for c in calls if c["uri"] == "ak.wwise.core.object.get" and c["error"]]
+    # the target (pre-flight), then Fresh\Deeper and Fresh before the first chunk: never once per file
+    assert len(missing) <= 3, [c["uri"] for c in calls]

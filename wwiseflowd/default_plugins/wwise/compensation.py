@@ -64,6 +64,9 @@ class ChangeLog:
         self.unrecoverable: list[str] = []
         self.saved = False
         self._restored_keys: set[tuple[str, str]] = set()
+        #: paths missing when an ancestor's scope was recorded: whatever appears below them is new
+        #: to that scope, so they need no scope (nor look-up) of their own for the rest of the run
+        self._covered: set[str] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
 
@@ -119,7 +122,7 @@ class ChangeLog:
             self._remember(str(rows[0].get("id")), fields, call)
 
     def _scope(self, designator: str, call: Call) -> bool:
-        if designator in self.scopes:
+        if designator in self.scopes or designator in self._covered:
             return True
         ids = _descendant_ids(designator, call)
         if ids is None:
@@ -132,9 +135,14 @@ class ChangeLog:
         segments = [s for s in object_path.split("\\") if s][:-1]
         while segments and segments[-1].startswith("<"):
             segments.pop()
+        missing: list[str] = []
         while segments:
-            if self._scope("\\" + "\\".join(segments), call):
+            designator = "\\" + "\\".join(segments)
+            if self._scope(designator, call):
+                # one look-up per missing folder, not per file of a 1,000-file import
+                self._covered.update(missing)
                 return
+            missing.append(designator)
             segments.pop()
         self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
 
