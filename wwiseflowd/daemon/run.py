@@ -83,7 +83,7 @@ def _start_progress(mode: str, daemon: Daemon, engine: Any) -> Any:
     def files_of(batch_id: int) -> list[dict[str, Any]]:
         return [record.as_dict() for record in daemon.journal.batch_files(batch_id)]
 
-    return ProgressFeed(daemon.status, files_of, engine.events, sys.stdout, resolved).start()
+    return ProgressFeed(daemon.progress_status, files_of, engine.events, sys.stdout, resolved).start()
 
 
 def _install_signals(stop: threading.Event) -> dict[int, Any]:
