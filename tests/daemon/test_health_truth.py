@@ -54,7 +54,8 @@ def test_the_progress_snapshot_names_the_same_waiting_files_and_batches_as_the_s
     (harness.drop / "Render.wav").write_bytes(full[: len(full) // 2])  # still being rendered
     write_wav(harness.drop / "Hit.wav")  # complete: its batch waits for the missing workflow
     light = daemon.progress_status
-    wait_until(lambda: light()["batches"] and light()["rules"][0]["waiting"])
+    waits = lambda: [b for b in light()["batches"] if b["state"] == "waiting"]  # noqa: E731
+    wait_until(lambda: waits() and light()["rules"][0]["waiting"])
     snapshot, status = light(), daemon.status()
     assert [w["file"] for w in snapshot["rules"][0]["waiting"]] == ["Render.wav"]
     assert snapshot["rules"][0]["folder"] == status["rules"][0]["folder"]
