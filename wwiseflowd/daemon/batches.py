@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from wwiseflowd.daemon.reconcile import Reconciler
-from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.daemon.rules import DropRule, ErrorReports
 from wwiseflowd.daemon.run_outcome import FileOutcome, RunOutcome, interpret
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.results import ErrorCode
@@ -261,8 +261,9 @@ class BatchProcessor:
         # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
         level = "INFO" if len(records) <= 20 else "DEBUG"
         notes: list[tuple[int, str]] = []
+        reports = ErrorReports()
         for record in records:
-            note = self._settle_one(rule, record, level)
+            note = self._settle_one(rule, record, level, reports)
             if note:
                 notes.append((record.id, note))
             if record.state in (FileState.DONE, FileState.FAILED) and self.on_settled is not None:
@@ -270,10 +271,12 @@ class BatchProcessor:
         self.journal.set_notes(notes)
         self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
 
-    def _settle_one(self, rule: DropRule, record: DropRecord, level: str) -> str | None:
+    def _settle_one(
+        self, rule: DropRule, record: DropRecord, level: str, reports: ErrorReports
+    ) -> str | None:
         if record.state is FileState.DONE:
             logger.log(level, "Imported {} -> {}", record.rel_path, record.object_path or rule.config.target)
-            return rule.after_success(record)
+            return rule.after_success(record, reports)
         if record.state is FileState.FAILED:
             logger.error("{} failed ({}): {}", record.rel_path, record.code, record.error)
             return rule.after_failure(
