@@ -100,14 +100,16 @@ def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
 
 
 
-def _chunked_import(files: list[str], target: str, chunk: int) -> dict[str, Any]:
-    """One batch import of ``files`` into a ``target`` that does not exist yet, ``chunk`` files per call."""
+def _chunked_import(files: list[str], target: str, chunk: int, folders: int = 0) -> dict[str, Any]:
+    """One batch import of ``files`` into ``target``, ``chunk`` files per call; with ``folders``,
+    the files come from that many sub-folders in turn (mirrored under the target)."""
+    entries = [{"path": f, "relativeDir": f"Sub{i % folders}" if folders else ""}
+               for i, f in enumerate(files)]
     return {
         "id": "chunked-import",
         "nodes": [
             {"id": "import", "type": "audioImport",
-             "data": {"files": [{"path": f, "relativeDir": ""} for f in files], "targetPath": target,
-                      "chunkSize": chunk}},
+             "data": {"files": entries, "targetPath": target, "chunkSize": chunk}},
         ],
         "edges": [],
     }
@@ -147,3 +149,24 @@ def test_the_record_before_an_import_looks_each_missing_folder_up_once_not_once_
     missing = [c for c in calls if c["uri"] == "ak.wwise.core.object.get" and c["error"]]
     # the target (pre-flight), then Fresh\Deeper and Fresh before the first chunk: never once per file
     assert len(missing) <= 3, [c["uri"] for c in calls]
+
+
+def test_an_import_into_existing_mirrored_folders_is_rolled_back_and_recorded_with_few_look_ups(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    first = [wav(f"Old_{i}.wav", sub="a") for i in range(8)]
+    assert engine.execute(_chunked_import(first, WU + "\\Mirror", 4, folders=4)).ok  # the folders exist now
+    files = [wav(f"New_{i}.wav", sub="b") for i in range(8)]
+    before = _tree(waapi_sim)
+    for drop_after in range(4, 7):  # interrupt the second import at its look-ups and both chunks
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Mirror", 4, folders=4))
+        waapi_sim.faults.clear()
+        assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, drop_after
+    start = len(settled_calls(waapi_sim))
+    assert engine.execute(_chunked_import(files, WU + "\\Mirror", 4, folders=4)).ok
+    calls = settled_calls(waapi_sim)[start:]
+    looked_up = [c for c in calls if c["uri"] == "ak.wwise.core.object.get"]
+    # pre-flight, target, its Sounds, one record for the chunks' common parent, the read-back
+    assert len(looked_up) <= 5, [c["uri"] for c in calls]
