@@ -7,10 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
+from tests.daemon.conftest import DaemonHarness, sounds, wait_until
+from tests.daemon.wavs import write_wav
 from tests.sim.test_dry_run import tree_digest
-
-from .conftest import DaemonHarness, sounds, wait_until
-from .wavs import write_wav
 
 GODOT = Path(__file__).resolve().parents[1] / "data/wwise-projects/godot-demo-2019.2"
 

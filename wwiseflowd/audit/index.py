@@ -9,7 +9,6 @@ indexed is caught by ``wwiseflowd audit verify``, which compares the files with 
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from pydantic import BaseModel, Field
 from wwiseflowd.audit.blobs import BlobStore
 from wwiseflowd.audit.chain import audit_files, claimed_hash, iter_raw
 from wwiseflowd.audit.reader import parse, resolve
+from wwiseflowd.store.doctor import open_state_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_entries (
@@ -105,12 +105,8 @@ class AuditIndex:
     def __init__(self, db_path: Path, directory: Path, blobs: BlobStore) -> None:
         self.directory = Path(directory)
         self.blobs = blobs
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_state_file(Path(db_path), SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
