@@ -167,13 +167,7 @@ def exec_cmd(
         outcome = _run(state, settings, request, show, local=local, simulate=simulate)
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
     if junit_file is not None:
-        from wwiseflowd import junit
-        from wwiseflowd.sim.dryrun import render_text
-
-        junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
-            flow.name, "dry-run" if changes is not None else "exec", execution or outcome.model_dump(),
-            seconds=(execution or {}).get("durationMs", 0) / 1000,
-            output=render_text(changes) if changes is not None else "")])
+        _exec_junit(junit_file, flow.name, execution or outcome.model_dump(), changes)
     if execution is None:  # it never started: the document or a path was refused
         _fail_result(outcome, as_json)
         return
@@ -189,6 +183,17 @@ def exec_cmd(
 
             click.echo(render_text(changes))
     sys.exit(0 if outcome.ok else 1)
+
+
+def _exec_junit(path: Path, name: str, execution: dict[str, Any], changes: ChangeReport | None) -> None:
+    """The exec's JUnit report: one test case, the dry run's change report as its output."""
+    from wwiseflowd import junit
+    from wwiseflowd.sim.dryrun import render_text
+
+    junit.write(path, "wwiseflowd exec", [junit.case_from_result(
+        name, "dry-run" if changes is not None else "exec", execution,
+        seconds=execution.get("durationMs", 0) / 1000,
+        output=render_text(changes) if changes is not None else "")])
 
 
 def _run(state: CliState, settings: Settings, request: RunRequest, show: EventSink | None, *,

@@ -219,12 +219,13 @@ class BatchProcessor:
         ]
         if entries:
             self.journal.mark_failed_many(entries, execution_id=ctx.execution_id)
+            ctx.files = self.journal.batch_files(ctx.batch.id)
         return None
 
     def settle_batch(self, ctx: BatchContext) -> str | None:
         """Move, delete or leave each finished file; failed ones go to failed/ with a report."""
         assert ctx.rule is not None
-        self.settle(ctx.rule, self.journal.batch_files(ctx.batch.id))
+        self.settle(ctx.rule, ctx.files)  # as the steps before left them (each re-reads what it changed)
         return None
 
     def finish(self, ctx: BatchContext) -> str | None:
