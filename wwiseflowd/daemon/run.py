@@ -142,7 +142,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
         notifier.ready(summary)
         logger.info("wwiseflowd {} ready: {}", __version__, summary)
-        while not stop.wait(0.5):
+        while not stop.wait(1.0):  # a signal's stop.set() ends the wait at once
             doors.supervise()
         notifier.stopping()
         return 0
