@@ -147,8 +147,8 @@ def test_the_record_before_an_import_looks_each_missing_folder_up_once_not_once_
     assert done.ok, done.error
     calls = settled_calls(waapi_sim)[start:]
     missing = [c for c in calls if c["uri"] == "ak.wwise.core.object.get" and c["error"]]
-    # the target (pre-flight), then Fresh\Deeper and Fresh before the first chunk: never once per file
-    assert len(missing) <= 3, [c["uri"] for c in calls]
+    # the target Fresh\Deeper (once: the record knows it is missing), then Fresh: never once per file
+    assert len(missing) == 2, [c["uri"] for c in calls]
 
 
 def test_an_import_into_existing_mirrored_folders_is_rolled_back_and_recorded_with_few_look_ups(

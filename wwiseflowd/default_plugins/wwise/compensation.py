@@ -67,11 +67,19 @@ class ChangeLog:
         #: paths missing when an ancestor's scope was recorded: whatever appears below them is new
         #: to that scope, so they need no scope (nor look-up) of their own for the rest of the run
         self._covered: set[str] = set()
+        #: paths a look-up of this group found missing since the last write (see WaapiLink)
+        self.missing: set[str] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
 
     def before(self, uri: str, args: dict[str, Any], call: Call) -> None:
         """Record what ``uri`` with ``args`` is about to change."""
+        try:
+            self._record(uri, args, call)
+        finally:
+            self.missing.clear()  # the write may create what was missing
+
+    def _record(self, uri: str, args: dict[str, Any], call: Call) -> None:
         if uri == OBJECT_CREATE:
             if not self._scope(str(args.get("parent")), call):
                 self.unrecoverable.append(f"what is under {args.get('parent')} could not be read first")
@@ -133,6 +141,8 @@ class ChangeLog:
     def _scope(self, designator: str, call: Call) -> bool:
         if self._is_covered(designator):
             return True
+        if designator in self.missing:
+            return False
         ids = _descendant_ids(designator, call)
         if ids is None:
             return False
