@@ -146,6 +146,13 @@ class _Run(_Workflow):
     force: bool = Field(False, description="Ignore the idempotency memo and run every node again.")
 
 
+class _DryRun(_Workflow):
+    project: str = Field(description="The Wwise project to try the workflow on: its .wproj or folder, "
+                                     "under the allowed folders. Only an in-memory copy is changed.")
+    wwise_version: str | None = Field(
+        None, description="Emulate this Wwise version (e.g. 2023.1) instead of the one that saved it.")
+
+
 class _Execution(BaseModel):
     execution_id: str = Field(description="The executionId an execution returned.")
 
@@ -188,6 +195,15 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
         return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
 
+    async def dry_run(args: _DryRun, ctx: Context) -> Result:
+        def report(done: int, total: int, message: str) -> None:
+            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
+
+        ops = holder.get()
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
+                             dry_run_project=args.project, wwise_version=args.wwise_version)
+        return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
+
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
                      "List the node types a workflow can use, with the JSON schema of each node's data "
@@ -201,6 +217,11 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                            "run is one undo group: if a node fails, every change of the run is undone. "
                            "Re-running the same workflow with the same inputs changes nothing (results "
                            "come from the idempotency memo)."),
+        checked_async_tool("dry_run_workflow", _DryRun, dry_run, READ_ONLY,
+                           "Try a workflow on an in-memory copy of a Wwise project (its own Wwise "
+                           "version) without touching Wwise or the project's files. Returns the "
+                           "execution result with `changes`: objects created, renamed, moved, deleted, "
+                           "properties and references set, audio imported with its Originals path."),
         checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
                      READ_ONLY,
                      "Get one execution's result: ok, which node it stopped at, each node's outcome."),

@@ -8,12 +8,13 @@ generated/2021.1, 2022.1, 2024.1 and 2025.1.
 from __future__ import annotations
 
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waapi import WaapiClient
+from waapi import WaapiClient, WaapiRequestFailed
 
 from tests.sim.waapi_calls import connect, error_of
 from wwiseflowd.sim import Emulator, catalogue
@@ -180,3 +181,29 @@ def test_return_fields_answer_or_fail_loudly(served: tuple[Emulator, WaapiClient
     assert err.uri == "ak.wwise.emulator.not_emulated" and err.kwargs["details"]["accessor"] == "duration"
     queries = client.call("ak.wwise.core.object.get", {"waql": "$ from type Query"})["return"]
     assert queries, "Query objects are queryable by type"
+
+
+def test_a_stopping_emulator_closes_its_project_for_its_subscribers(tmp_path: Path) -> None:
+    heard: list[str] = []
+    with Emulator(port=0, project_dir=tmp_path / "WwiseProject") as sim:
+        client = connect(sim.url)
+        try:
+            for topic in ("ak.wwise.core.project.preClosed", "ak.wwise.core.project.postClosed"):
+                client.subscribe(topic, lambda topic=topic, **kwargs: heard.append(topic.rsplit(".", 1)[1]))
+            sim.stop()
+            deadline = time.monotonic() + 10
+            while len(heard) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            client.disconnect()
+    assert heard == ["preClosed", "postClosed"]
+
+
+def test_a_topic_the_emulator_does_not_model_takes_the_options_wwise_checks(waapi: WaapiClient) -> None:
+    # transport.stateChanged is real but never published here; its options are Wwise's schema, unknown
+    # to the emulator, so they are accepted instead of refusing a client that Wwise would accept
+    handler = waapi.subscribe("ak.wwise.core.transport.stateChanged", lambda **kwargs: None, {"transport": 1})
+    assert handler is not None and handler.unsubscribe()
+    with pytest.raises(WaapiRequestFailed) as refused:  # a modelled topic still checks its options
+        waapi.subscribe("ak.wwise.core.object.nameChanged", lambda **kwargs: None, {"transport": 1})
+    assert refused.value.kwargs["details"]["argumentName"] == "transport"

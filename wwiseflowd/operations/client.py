@@ -239,6 +239,8 @@ def _body(request: RunRequest) -> dict[str, Any]:
         body["rollback"] = request.rollback
     if request.execution_id is not None:
         body["executionId"] = request.execution_id
+    if request.dry_run_project is not None:
+        body |= {"dryRun": True, "project": request.dry_run_project, "wwiseVersion": request.wwise_version}
     return body
 
 
