@@ -74,3 +74,21 @@ def test_a_project_the_emulator_cannot_load_is_refused_with_the_loaders_sentence
         "workflow": four_node_workflow(wav), "dryRun": True, "project": str(broken)})
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "INVALID_INPUT" and "Broken.wproj" in refused.json()["error"]
+
+
+def test_the_daemon_client_forwards_a_dry_run_and_follows_it_to_its_changes(
+    api: Api, wav: Path, tmp_path: Path
+) -> None:
+    from wwiseflowd.operations import DaemonClient, RunRequest
+
+    copy = tmp_path / "audio" / "Game"
+    shutil.copytree(GODOT, copy)
+    events: list[str] = []
+    client = DaemonClient(api.url)
+    try:
+        outcome = client.run(RunRequest(document=four_node_workflow(wav), dry_run_project=str(copy)),
+                             lambda event: events.append(str(event.get("type"))))
+    finally:
+        client.close()
+    assert outcome.ok, outcome
+    assert outcome.data["changes"]["wwiseVersion"] == "2019.2" and "run.finished" in events
