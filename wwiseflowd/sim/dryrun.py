@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
+from wwiseflowd.events import EventHub
 from wwiseflowd.results import Result
 from wwiseflowd.sim.model import Project
 
@@ -244,6 +245,35 @@ class DryRun:
         self.close()
 
 
+class _HoldRunFinished(EventHub):
+    """The hub a dry run's Runner publishes to: every event goes on to the engine's hub at once,
+    except ``run.finished``, held until the change report is in the result and the run ledger (a
+    follower asks for the execution when it sees run.finished, and must find the changes)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        super().__init__()
+        self.hub = hub
+        self.held: list[dict[str, Any]] = []
+
+    @property
+    def subscriber_count(self) -> int:
+        """The engine hub's subscribers (the Runner builds events only when someone listens)."""
+        return self.hub.subscriber_count
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Forward ``event``, or hold it when it is ``run.finished``."""
+        if event.get("type") == "run.finished":
+            self.held.append(event)
+        else:
+            self.hub.publish(event)
+
+    def release(self) -> None:
+        """Publish the held events (the result is complete now)."""
+        held, self.held = self.held, []
+        for event in held:
+            self.hub.publish(event)
+
+
 class DryRunner:
     """Runs a plan on a read-only copy of a project, in place of the engine's runner
     (``Engine.submit(..., runner=...)``): a dry run takes the engine's own run path (its execution
@@ -274,9 +304,10 @@ class DryRunner:
         settings = engine.settings.model_copy(deep=True)
         settings.wwise.url = self.dry.url
         backends = BackendPool(engine.registry, settings)
+        events = _HoldRunFinished(engine.events)
         try:
             bus = CommandBus(engine.registry, settings, backends)
-            runner = Runner(engine.registry, settings, engine.store, bus, backends, engine.events)
+            runner = Runner(engine.registry, settings, engine.store, bus, backends, events)
             result = runner.run(plan, inputs, force=True, rollback=rollback, source=source, control=control)
             result = result.model_copy(update={"changes": self.dry.report().model_dump(mode="json")})
             engine.store.ledger_record(result.model_dump(mode="json"), result.status)
@@ -284,6 +315,7 @@ class DryRunner:
         finally:
             backends.close()
             self.close()
+            events.release()
 
     def close(self) -> None:
         """Stop the emulator (also when the run never started)."""
