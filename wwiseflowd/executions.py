@@ -54,6 +54,9 @@ class ExecutionResult(BaseModel):
     startedAt: str
     durationMs: float = 0.0
     source: str = "cli"
+    #: content address of the workflow document this run compiled (GET /executions/{id}/document);
+    #: None for a run of a compiled plan
+    documentKey: str | None = None
     #: a dry run's change report (docs/emulator.md): what the run would change in the real project;
     #: absent for a real run
     changes: dict[str, Any] | None = Field(None, exclude_if=lambda value: value is None)
