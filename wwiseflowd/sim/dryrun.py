@@ -311,6 +311,8 @@ class DryRunner:
             result = runner.run(plan, inputs, force=True, rollback=rollback, source=source, control=control)
             result = result.model_copy(update={"changes": self.dry.report().model_dump(mode="json")})
             engine.store.ledger_record(result.model_dump(mode="json"), result.status)
+            if control is not None:
+                control.amend_final(result)
             return result
         finally:
             backends.close()
