@@ -204,3 +204,19 @@ def test_a_topic_the_emulator_does_not_model_takes_the_options_wwise_checks(waap
     with pytest.raises(WaapiRequestFailed) as refused:  # a modelled topic still checks its options
         waapi.subscribe("ak.wwise.core.object.nameChanged", lambda **kwargs: None, {"transport": 1})
     assert refused.value.kwargs["details"]["argumentName"] == "transport"
+
+
+@pytest.mark.parametrize("served", ["2021.1", "2024.1"], indirect=True)
+def test_the_original_file_accessor_is_named_as_the_version_names_it(
+    served: tuple[Emulator, WaapiClient],
+) -> None:
+    sim, client = served
+    renamed = sim.version.year >= 2022  # 2022.1 migration notes: originalWavFilePath -> originalFilePath
+    current, old = ("originalFilePath", "originalWavFilePath") if renamed else (
+        "originalWavFilePath", "originalFilePath")
+    rows = client.call("ak.wwise.core.object.get", {"waql": "$ from type Sound take 1"},
+                       options={"return": ["name", current]})["return"]
+    assert rows and set(rows[0]) <= {"name", current}
+    err = error_of(client, "ak.wwise.core.object.get", {"waql": "$ from type Sound take 1"},
+                   {"return": ["name", old]})
+    assert err.uri == "ak.wwise.invalid_options" and old in err.kwargs["message"]
