@@ -220,9 +220,8 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
-    async def execute(args: _Run, ctx: Context) -> Result:
+    async def run(request: RunRequest, ctx: Context) -> Result:
         ops = holder.get()
-        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
         relay = _ProgressRelay(ctx)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(relay.pump)
@@ -232,14 +231,14 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                 relay.finish()
         return result
 
-    async def dry_run(args: _DryRun, ctx: Context) -> Result:
-        def report(done: int, total: int, message: str) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
+    async def execute(args: _Run, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
+        return await run(request, ctx)
 
-        ops = holder.get()
+    async def dry_run(args: _DryRun, ctx: Context) -> Result:
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
                              dry_run_project=args.project, wwise_version=args.wwise_version)
-        return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
+        return await run(request, ctx)
 
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
