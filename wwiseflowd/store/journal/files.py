@@ -187,6 +187,18 @@ class FileSteps(JournalDb):
                 [(FileState.FAILED.value, code, error, execution_id, now, i) for i, code, error in entries],
             )
 
+    def mark_previewed(self, file_ids: Iterable[int]) -> None:
+        """Done or failed files of a dry-run rule become ``previewed`` (settled, left in place): what
+        the run would have said stays (code, error, object path), yet no later run counts them as
+        imported, so the same file is imported for real once the rule stops being a dry run."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE drop_files SET state = ?, settled = 1, updated_at = ? "
+                "WHERE id = ? AND state IN (?, ?)",
+                [(FileState.PREVIEWED.value, self.clock(), i, FileState.DONE.value, FileState.FAILED.value)
+                 for i in file_ids],
+            )
+
     def set_note(self, file_id: int, note: str) -> None:
         """Add a short remark (e.g. where the file was moved) after any earlier one."""
         self.set_notes([(file_id, note)])

@@ -18,6 +18,8 @@ class FileState(StrEnum):
     IMPORTING = "importing"
     DONE = "done"
     FAILED = "failed"
+    #: a ``dry_run = true`` rule ran it on a copy of a project; the file stays, nothing was imported
+    PREVIEWED = "previewed"
 
 
 #: states of a file the daemon still has to finish

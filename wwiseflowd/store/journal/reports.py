@@ -60,8 +60,8 @@ class Reports(JournalDb):
         finished = (BatchState.DONE.value, BatchState.FAILED.value)
         with self._tx() as db:
             rows = db.execute(
-                "SELECT id, path FROM drop_files WHERE state IN (?, ?) AND settled = 1 AND updated_at < ?",
-                (FileState.DONE.value, FileState.FAILED.value, before),
+                "SELECT id, path FROM drop_files WHERE state IN (?, ?, ?) AND settled = 1 AND updated_at < ?",
+                (FileState.DONE.value, FileState.FAILED.value, FileState.PREVIEWED.value, before),
             ).fetchall()
             doomed = {file_id for file_id, path in rows if not still_there(path)}
             members: dict[int, set[int | None]] = {}
