@@ -29,6 +29,7 @@ from wwiseflowd.compiler import (
     check_plan,
     compile_plan,
     errors_result,
+    inputs_too_deep,
 )
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -181,6 +182,10 @@ class Engine:
             return document_or_plan
         is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
         if is_plan and "nodes" not in document_or_plan:
+            try:
+                check_nesting(document_or_plan)  # check_plan recurses over the steps' data
+            except CompileFailed as exc:
+                return errors_result(exc.errors)
             return check_plan(document_or_plan, self.registry)
         try:
             return self._compile(document_or_plan)
@@ -278,6 +283,9 @@ class Engine:
                                      f"Workflow inputs must be an object of name -> value, got "
                                      f"{type(inputs).__name__}.")
             return self._not_started(problem, control.execution_id, document_or_plan, source)
+        too_deep = inputs_too_deep(inputs)
+        if too_deep is not None:
+            return self._not_started(too_deep, control.execution_id, document_or_plan, source)
         try:
             return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
