@@ -14,12 +14,14 @@ Checked for every step, with ``$input`` values filled in (``$from`` values are n
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.watch.fileio import NotRegularFile, open_regular
 
 INPUT_PREFIX = "$input:"
 #: a value preflight cannot know (a ``$from`` reference, or a string interpolating one)
@@ -97,12 +99,12 @@ def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
             continue
         folder = key.lower() in ("folder", "directory")
         if isinstance(value, str):
-            problem = _unusable(value, folder)
+            problem = file_problem(value, folder)
             if problem:
                 return Result.failure(ErrorCode.FILE_NOT_FOUND, f"input {key!r}: {problem}")
         elif isinstance(value, list) and value:
             paths = [_item_path(item, FILE_ITEM_KEYS) for item in value]
-            problems = [_unusable(p, folder) if p is not None else None for p in paths]
+            problems = [file_problem(p, folder) if p is not None else None for p in paths]
             if all(problems):
                 listed = "; ".join(str(p) for p in problems[:3]) + (" ..." if len(problems) > 3 else "")
                 return Result.failure(
@@ -121,13 +123,31 @@ def _item_path(item: Any, keys: frozenset[str]) -> str | None:
     return None
 
 
-def _unusable(value: str, folder: bool) -> str | None:
-    """Why the file (or folder) ``value`` cannot be used, or None."""
+def file_problem(value: str, folder: bool = False) -> str | None:
+    """Why the file (or folder) ``value`` cannot be used, or None.
+
+    A file is really opened (non-blocking, and only when it is a regular file: see
+    :func:`~wwiseflowd.watch.fileio.open_regular`), so whatever would stop the node from reading it
+    (permissions, a pipe or socket named like a WAV, a dangling link) is found here, for root too.
+    """
     path = Path(value).expanduser()
-    if not path.exists():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
         return f"{value} does not exist; check the path (was it moved or renamed?)"
-    if not folder and path.is_dir():
+    except OSError as exc:  # e.g. a folder on the way that cannot be entered
+        return f"{value} cannot be read ({exc.strerror or exc}); fix the permissions of its folder"
+    if folder:
+        return None if is_dir and os.access(path, os.R_OK | os.X_OK) else (
+            f"{value} is not a folder that can be read; check the path and its permissions")
+    if is_dir:
         return f"{value} is a folder, not a file"
-    if not os.access(path, os.R_OK):
+    try:
+        open_regular(path).close()
+    except NotRegularFile as exc:
+        return f"{exc}; point the node at a real file"
+    except PermissionError:
         return f"{value} cannot be read (permission denied); fix its permissions"
+    except OSError as exc:
+        return f"{value} cannot be read ({exc.strerror or exc})"
     return None

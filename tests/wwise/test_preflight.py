@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ import pytest
 
 from tests.wwise.conftest import MASTER, WU, settled_calls
 from tests.wwise.test_nodes import four_node_case
+from wwiseflowd.default_plugins.wwise.wav import write_wav
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
 
@@ -50,15 +54,54 @@ def test_a_missing_parent_is_reported_but_one_an_earlier_step_creates_is_not(
     assert engine.execute(flow(WU)).ok  # b's parent does not exist yet, but a creates it
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: permissions cannot be tested")
+def _unreadable(kind: str, tmp_path: Path, wav: Callable[..., str]) -> tuple[Path, str]:
+    """A ``*.wav`` the run cannot read, for root too, and the words its sentence must hold."""
+    path = tmp_path / "audio" / f"Locked_{kind}.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "socket":  # exists, but open() fails with ENXIO whoever asks
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+        return path, "is a socket, not a regular file"
+    if kind == "fifo":  # opening it for reading would wait for a writer
+        os.mkfifo(path)
+        return path, "named pipe (FIFO), not a regular file"
+    if kind == "dangling link":  # a render target that was moved away
+        path.symlink_to(tmp_path / "gone" / "render.wav")
+        return path, "does not exist"
+    Path(wav(path.name)).chmod(0)
+    return path, "cannot be read (permission denied)"
+
+
+@pytest.mark.parametrize("kind", ["socket", "fifo", "dangling link", "permissions"])
 def test_an_unreadable_file_is_reported_before_anything_changes(
-    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str], tmp_path: Path, kind: str
 ) -> None:
-    path = Path(wav("Locked.wav"))
-    path.chmod(0)
+    if kind == "permissions" and os.geteuid() == 0:
+        pytest.skip("root reads a mode-000 file; covered as root by the next test (without DAC override)")
+    path, words = _unreadable(kind, tmp_path, wav)
     result = engine.execute(four_node_case(str(path)))
-    assert result.code == "FILE_NOT_FOUND" and "cannot be read" in (result.error or "")
+    assert result.code == "FILE_NOT_FOUND" and words in (result.error or ""), result.error
+    assert "before its first node" in (result.error or "")
     assert mutating_calls(waapi_sim) == set()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as any other user the permissions case above runs")
+def test_a_file_its_user_may_not_read_is_refused_even_when_run_as_root(tmp_path: Path) -> None:
+    """As root, the check runs in a child without the capabilities that let root read any file
+    (util-linux's setpriv): what a daemon meets when it may not read a render."""
+    locked, fine = write_wav(tmp_path / "Locked.wav"), write_wav(tmp_path / "Fine.wav")
+    locked.chmod(0)
+    code = ("import sys; from wwiseflowd.preflight import file_problem; "
+            "print(file_problem(sys.argv[1])); print(file_problem(sys.argv[2]))")
+    child = subprocess.run(
+        ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search",
+         sys.executable, "-c", code, str(locked), str(fine)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert child.returncode == 0, child.stderr
+    locked_answer, fine_answer = child.stdout.splitlines()
+    assert "cannot be read (permission denied)" in locked_answer and fine_answer == "None"
 
 
 def test_a_batch_with_one_missing_file_still_imports_the_others(
