@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wwiseflowd.sim import persistence
+from wwiseflowd.sim import persistence, rules
 from wwiseflowd.sim.classes import class_table, parse_version
 from wwiseflowd.sim.classgen import extract
 from wwiseflowd.sim.errors import WaapiError
@@ -114,9 +114,9 @@ def test_wwise_2025_project_uses_the_new_names(tmp_path: Path) -> None:
     project = Project.new("New", tmp_path / "New", parse_version("2025.1"))
     containers = project.find("\\Containers\\Default Work Unit")
     assert containers is not None and project.find("Bus:Main Audio Bus") is not None
-    assert project.canonical_type("ActorMixer") == "PropertyContainer"
-    project.check_child(containers, "PropertyContainer")
-    project.check_child(containers, "MusicSegment")  # the Interactive Music Hierarchy merged in
+    assert rules.canonical_type(project, "ActorMixer") == "PropertyContainer"
+    rules.check_child(project, containers, "PropertyContainer")
+    rules.check_child(project, containers, "MusicSegment")  # the Interactive Music Hierarchy merged in
     # old root names are aliases of the new ones, as in Wwise 2025.1
     assert project.find("\\Interactive Music Hierarchy") is project.find("\\Containers")
     assert project.find("\\Actor-Mixer Hierarchy\\Default Work Unit") is containers

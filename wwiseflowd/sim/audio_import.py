@@ -7,22 +7,21 @@ rolled back and the other items still import.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import re
-import shutil
-import uuid
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Final
 
-from wwiseflowd.sim.classes import FORBIDDEN_NAME_CHARS, IMPORT_TOKENS
+from wwiseflowd.sim import rules
+from wwiseflowd.sim.classes import IMPORT_TOKENS
 from wwiseflowd.sim.errors import WaapiError, invalid_arguments
+from wwiseflowd.sim.import_files import Audio, ItemError, copy_to_originals, name_from_file, read_audio
 from wwiseflowd.sim.model import WwiseObject
 from wwiseflowd.sim.schemas import check_item
 
 if TYPE_CHECKING:
-    from wwiseflowd.sim.functions import Waapi
+    from wwiseflowd.sim.calls.types import Args, Handler, Reply, Returns
+    from wwiseflowd.sim.functions import Session, Waapi
 
 _ITEM_ARGS: Final[dict[str, Any]] = {
     "objectPath": "string", "audioFile": "string", "audioFileBase64": "string", "importLanguage": "string",
@@ -34,7 +33,6 @@ _SET_IMPORT_FILE_ARGS: Final[dict[str, Any]] = {
     "language": "string", "objectType": "string",
 }
 _TOKEN: Final = re.compile(r"^<([^>]*)>(.*)$")
-_BASE64: Final = re.compile(r"^([^|]+\.wav)\|(.*)$", re.IGNORECASE | re.DOTALL)
 _ACTIONS: Final = {"play": 1, "stop": 2, "stopall": 3, "pause": 7, "resume": 9, "break": 34, "seek": 36}
 #: Tab-delimited column headers (Wwise's Audio File Importer) -> import item keys
 _TSV_COLUMNS: Final = {
@@ -42,42 +40,6 @@ _TSV_COLUMNS: Final = {
     "audio source notes": "audioSourceNotes", "event": "event", "dialogue event": "dialogueEvent",
     "switch assignation": "switchAssignation", "originals sub folder": "originalsSubFolder",
 }
-
-
-class ItemError(Exception):
-    """One import item failed; becomes a log entry with severity Error."""
-
-
-class _Audio:
-    """The audio of one import item: a file on disk or decoded base64 bytes."""
-
-    def __init__(self, name: str, path: Path | None = None, data: bytes | None = None) -> None:
-        self.name = name
-        self.path = path
-        self.data = data
-
-    @property
-    def stem(self) -> str:
-        """The object name the file gives its AudioFileSource (``a.b.wav`` -> ``a_b``)."""
-        return name_from_file(PurePosixPath(self.name).stem)
-
-    def write_to(self, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if self.data is not None:
-            dest.write_bytes(self.data)
-        else:
-            assert self.path is not None
-            shutil.copyfile(self.path, dest)
-
-
-def name_from_file(stem: str) -> str:
-    """A file name made a valid object name: characters names refuse become ``_`` (as Wwise does)."""
-    cleaned = "".join("_" if ch in FORBIDDEN_NAME_CHARS else ch for ch in stem).strip()
-    return cleaned or "_"
-
-
-def _is_wav(head: bytes) -> bool:
-    return len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE"
 
 
 class Importer:
@@ -194,35 +156,9 @@ class Importer:
             message = exc.message if isinstance(exc, WaapiError) else str(exc)
             self.log.append({"severity": "Error", "message": message, "index": index})
 
-    def _audio(self, item: dict[str, Any]) -> _Audio | None:
-        if "audioFileBase64" in item:
-            match = _BASE64.match(item["audioFileBase64"])
-            if match is None:
-                raise ItemError("audioFileBase64 must look like '<name>.wav|<base64 data>'.")
-            try:
-                data = base64.b64decode(match.group(2), validate=True)
-            except (binascii.Error, ValueError):
-                raise ItemError(f"audioFileBase64 for {match.group(1)} is not valid base64.") from None
-            if not _is_wav(data[:12]):
-                raise ItemError(f"Not a valid WAV file: {match.group(1)} (audioFileBase64).")
-            return _Audio(PureWindowsPath(match.group(1)).name, data=data)
-        if "audioFile" in item:
-            path = Path(item["audioFile"])
-            if not path.is_file():
-                raise ItemError(f"File not found: {path}. Check the path and that the emulator can read it.")
-            try:
-                with path.open("rb") as fh:
-                    head = fh.read(12)
-            except OSError as exc:
-                raise ItemError(f"Can't open source file {path}: {exc.strerror}.") from None
-            if not _is_wav(head):
-                raise ItemError(f"Not a valid WAV file: {path}.")
-            return _Audio(path.name, path=path)
-        return None
-
     def _import(self, index: int, item: dict[str, Any], operation: str) -> None:
         p = self.project
-        audio = self._audio(item)
+        audio = read_audio(item)
         language = item.get("importLanguage", "SFX")
         if language != "SFX" and language not in {lang["name"] for lang in p.languages}:
             raise ItemError(f"importLanguage {language!r} is not a language of the project.")
@@ -230,62 +166,7 @@ class Importer:
         segments = [s for s in path.split("\\") if s]
         if not segments:
             raise ItemError("objectPath is empty.")
-        if path.startswith("\\"):
-            node = p.root
-        else:
-            location = item.get("importLocation")
-            if location is None:
-                raise ItemError(f"objectPath {path!r} is relative; give an absolute path or importLocation.")
-            found = p.find(location)
-            if found is None:
-                raise ItemError(f"importLocation {location} is unknown.")
-            node = found
-        leaf_type_token = item.get("objectType")
-        sound: WwiseObject | None = None
-        explicit_source: WwiseObject | None = None
-        for k, segment in enumerate(segments):
-            match = _TOKEN.match(segment)
-            token, name = (match.group(1).strip().lower(), match.group(2)) if match else (None, segment)
-            last = k == len(segments) - 1
-            if token is None and last and leaf_type_token:
-                token = leaf_type_token.strip().strip("<>").lower()
-            if token is not None and token not in IMPORT_TOKENS:
-                raise ItemError(f"<{token}> in objectPath {path!r} is not an import type; "
-                                "use e.g. <Sound SFX>, "
-                                "<Random Container>, <Actor-Mixer>, <Virtual Folder>.")
-            existing = node.child_named(name)
-            if node is p.root:
-                if existing is None:
-                    raise ItemError(f"objectPath {path!r}: there is no category '\\{name}'.")
-                node = existing
-                continue
-            if node.parent is p.root and token != "work unit" and existing is None:
-                raise ItemError(f"objectPath {path!r}: Work Unit '{name}' does not exist in '{node.path}'; "
-                                "create it first or use <Work Unit>.")
-            if token is not None:
-                type_name, extra = IMPORT_TOKENS[token]
-                if type_name == "ActorMixer" and p.version.is_2025:
-                    type_name = "PropertyContainer"
-            elif last and (audio is not None or existing is None or existing.type == "Sound"):
-                type_name, extra = "Sound", {}
-            else:
-                type_name, extra = (existing.type if existing is not None else "Folder"), {}
-            if type_name == "Sound" and language != "SFX":
-                extra = {**extra, "IsVoice": True}
-            if type_name == "AudioFileSource":
-                if node.type != "Sound" or not last:
-                    raise ItemError(f"objectPath {path!r}: <AudioFileSource> must be the last segment, "
-                                    "under a "
-                                    "Sound.")
-                explicit_source = self._source(node, name, audio, item, language)
-                continue
-            if last and type_name == "Sound":
-                node = sound = self._leaf_sound(node, name, existing, operation, extra)
-            elif existing is not None:
-                node = existing
-            else:
-                p.check_child(node, type_name)
-                node = self._create(node, type_name, p.check_name(name, type_name), extra)
+        node, sound, explicit_source = self._walk(self._start(item, path), segments, item, audio, operation)
         if sound is None and explicit_source is None and audio is not None:
             raise ItemError(f"objectPath {path!r} must end with a Sound to receive {audio.name}.")
         target = sound or node
@@ -304,6 +185,78 @@ class Importer:
                 self.log.append({"severity": "Warning", "index": index,
                                  "message": f"{unsupported} is not emulated; the value was ignored."})
 
+    def _start(self, item: dict[str, Any], path: str) -> WwiseObject:
+        """Where the objectPath starts: the Project for an absolute path, else importLocation."""
+        if path.startswith("\\"):
+            return self.project.root
+        location = item.get("importLocation")
+        if location is None:
+            raise ItemError(f"objectPath {path!r} is relative; give an absolute path or importLocation.")
+        found = self.project.find(location)
+        if found is None:
+            raise ItemError(f"importLocation {location} is unknown.")
+        return found
+
+    def _walk(self, node: WwiseObject, segments: list[str], item: dict[str, Any], audio: Audio | None,
+              operation: str) -> tuple[WwiseObject, WwiseObject | None, WwiseObject | None]:
+        """Follow the objectPath, creating what is missing; returns (last node, leaf Sound, explicit
+        ``<AudioFileSource>``)."""
+        p = self.project
+        path: str = item["objectPath"]
+        language = item.get("importLanguage", "SFX")
+        leaf_type_token = item.get("objectType")
+        sound: WwiseObject | None = None
+        explicit_source: WwiseObject | None = None
+        for k, segment in enumerate(segments):
+            token, name = _split_token(segment)
+            last = k == len(segments) - 1
+            if token is None and last and leaf_type_token:
+                token = leaf_type_token.strip().strip("<>").lower()
+            if token is not None and token not in IMPORT_TOKENS:
+                raise ItemError(f"<{token}> in objectPath {path!r} is not an import type; "
+                                "use e.g. <Sound SFX>, "
+                                "<Random Container>, <Actor-Mixer>, <Virtual Folder>.")
+            existing = node.child_named(name)
+            if node is p.root:
+                if existing is None:
+                    raise ItemError(f"objectPath {path!r}: there is no category '\\{name}'.")
+                node = existing
+                continue
+            if node.parent is p.root and token != "work unit" and existing is None:
+                raise ItemError(f"objectPath {path!r}: Work Unit '{name}' does not exist in '{node.path}'; "
+                                "create it first or use <Work Unit>.")
+            type_name, extra = self._segment_type(token, last, audio, existing, language)
+            if type_name == "AudioFileSource":
+                if node.type != "Sound" or not last:
+                    raise ItemError(f"objectPath {path!r}: <AudioFileSource> must be the last segment, "
+                                    "under a "
+                                    "Sound.")
+                explicit_source = self._source(node, name, audio, item, language)
+                continue
+            if last and type_name == "Sound":
+                node = sound = self._leaf_sound(node, name, existing, operation, extra)
+            elif existing is not None:
+                node = existing
+            else:
+                rules.check_child(p, node, type_name)
+                node = self._create(node, type_name, rules.check_name(p, name, type_name), extra)
+        return node, sound, explicit_source
+
+    def _segment_type(self, token: str | None, last: bool, audio: Audio | None, existing: WwiseObject | None,
+                      language: str) -> tuple[str, dict[str, Any]]:
+        """The type (and preset properties) one objectPath segment stands for."""
+        if token is not None:
+            type_name, extra = IMPORT_TOKENS[token]
+            if type_name == "ActorMixer" and self.project.version.is_2025:
+                type_name = "PropertyContainer"
+        elif last and (audio is not None or existing is None or existing.type == "Sound"):
+            type_name, extra = "Sound", {}
+        else:
+            type_name, extra = (existing.type if existing is not None else "Folder"), {}
+        if type_name == "Sound" and language != "SFX":
+            extra = {**extra, "IsVoice": True}
+        return type_name, extra
+
     def _create(self, parent: WwiseObject, type_name: str, name: str, extra: dict[str, Any]) -> WwiseObject:
         obj = self.project.create(parent, type_name, name)
         for prop, value in extra.items():
@@ -314,12 +267,12 @@ class Importer:
     def _leaf_sound(self, parent: WwiseObject, name: str, existing: WwiseObject | None, operation: str,
                     extra: dict[str, Any]) -> WwiseObject:
         p = self.project
-        p.check_child(parent, "Sound")
+        rules.check_child(p, parent, "Sound")
         if existing is not None and existing.type != "Sound":
             raise ItemError(f"'{existing.path}' is a {existing.type}; cannot import a Sound with that name.")
         if existing is None:
             self.created_sound = True
-            return self._create(parent, "Sound", p.check_name(name, "Sound"), extra)
+            return self._create(parent, "Sound", rules.check_name(p, name, "Sound"), extra)
         if operation == "useExisting":
             self.objects.append(existing)
             return existing
@@ -333,18 +286,20 @@ class Importer:
             self.created_sound = True
             return sound
         self.created_sound = True  # createNew: a new Sound with a free name
-        return self._create(parent, "Sound", p.unique_name(parent, name, "Sound"), extra)
+        return self._create(parent, "Sound", rules.unique_name(p, parent, name, "Sound"), extra)
 
-    def _source(self, sound: WwiseObject, name: str, audio: _Audio | None, item: dict[str, Any],
+    def _source(self, sound: WwiseObject, name: str, audio: Audio | None, item: dict[str, Any],
                 language: str) -> WwiseObject:
         p = self.project
         if audio is None:
             raise ItemError(f"<AudioFileSource>{name} needs an audioFile or audioFileBase64.")
         source = sound.child_named(name)
         if source is None or source.type != "AudioFileSource":
-            source = p.create(sound, "AudioFileSource", p.unique_name(sound, p.check_name(name, "Sound"),
-                                                                      "AudioFileSource"))
-        relative = self._copy(audio, item.get("originalsSubFolder", ""), language)
+            free = rules.unique_name(p, sound, rules.check_name(p, name, "Sound"), "AudioFileSource")
+            source = p.create(sound, "AudioFileSource", free)
+        subfolder = item.get("originalsSubFolder", "")
+        relative, written = copy_to_originals(self.project, audio, subfolder, language)
+        self.files.append(written)
         old = source.audio_file
 
         def set_file(value: str | None, obj: WwiseObject = source) -> None:
@@ -355,63 +310,6 @@ class Importer:
         if "audioSourceNotes" in item:
             p.set_notes(source, item["audioSourceNotes"])
         return source
-
-    def _copy(self, audio: _Audio, subfolder: str, language: str) -> str:
-        """Copy into Originals; journaled through a trash folder so undo can take it back."""
-        parts = [s for s in re.split(r"[\\/]", subfolder) if s and s not in (".", "..")]
-        base = ["SFX"] if language == "SFX" else ["Voices", language]
-        relative = "/".join([*base, *parts, audio.name])
-        dest = self.project.originals_dir() / relative
-        if audio.path is not None and dest.exists() and dest.samefile(audio.path):
-            self.files.append(str(dest))  # importing the Originals copy itself: nothing to copy
-            return relative
-        if self.project.read_only:  # a dry run notes where the file would go and copies nothing
-            return self._plan_copy(audio, dest, relative)
-        trash = self.project.directory / ".wsim-undo"
-        backup: Path | None = None
-        try:
-            if dest.exists():
-                trash.mkdir(parents=True, exist_ok=True)
-                backup = trash / uuid.uuid4().hex
-                shutil.copyfile(dest, backup)
-            audio.write_to(dest)
-        except OSError as exc:  # Wwise's own wording for this failure
-            raise ItemError(f"Error copying the file to the originals folder ({dest}): "
-                            f"{exc.strerror or exc}.") from None
-        stash = trash / uuid.uuid4().hex
-
-        def undo() -> None:
-            trash.mkdir(parents=True, exist_ok=True)
-            if dest.exists():
-                shutil.move(dest, stash)
-            if backup is not None:
-                shutil.copyfile(backup, dest)
-
-        def redo() -> None:
-            if stash.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(stash, dest)
-
-        self.project.record_external(undo, redo)
-        self.files.append(str(dest))
-        return relative
-
-    def _plan_copy(self, audio: _Audio, dest: Path, relative: str) -> str:
-        planned = self.project.planned_files
-        key = str(dest)
-        previous = planned.get(key)
-        source = str(audio.path) if audio.path is not None else f"{audio.name} (base64)"
-        planned[key] = source
-
-        def undo() -> None:
-            if previous is None:
-                planned.pop(key, None)
-            else:
-                planned[key] = previous
-
-        self.project.record_external(undo, lambda: planned.__setitem__(key, source))
-        self.files.append(key)
-        return relative
 
     def _event(self, spec: str, target: WwiseObject) -> None:
         """``\\Events\\Default Work Unit\\Play_X@Play``: an Event with one Action on ``target``."""
@@ -429,8 +327,7 @@ class Importer:
                             "\\Events\\Default Work Unit\\Play_X@Play.")
         node = p.root
         for k, segment in enumerate(segments):
-            match = _TOKEN.match(segment)
-            token, name = (match.group(1).strip().lower(), match.group(2)) if match else (None, segment)
+            token, name = _split_token(segment)
             existing = node.child_named(name)
             last = k == len(segments) - 1
             if existing is not None:
@@ -439,10 +336,33 @@ class Importer:
                 raise ItemError(f"event {spec!r}: '{node.path}\\{name}' does not exist.")
             else:
                 type_name = "Event" if last else ("WorkUnit" if token == "work unit" else "Folder")
-                p.check_child(node, type_name)
-                node = p.create(node, type_name, p.check_name(name, type_name))
+                rules.check_child(p, node, type_name)
+                node = p.create(node, type_name, rules.check_name(p, name, type_name))
         if node.type != "Event":
             raise ItemError(f"event {spec!r} names a {node.type}, not an Event.")
         act = p.create(node, "Action", "")
         p.set_property(act, "ActionType", action_type)
         p.set_reference(act, "Target", target)
+
+
+
+def _split_token(segment: str) -> tuple[str | None, str]:
+    """``<Random Container>Name`` -> ("random container", "Name"); no token -> (None, segment)."""
+    match = _TOKEN.match(segment)
+    return (match.group(1).strip().lower(), match.group(2)) if match else (None, segment)
+
+def audio_import(waapi: Waapi, session: Session, args: Args, returns: Returns) -> Reply:
+    """ak.wwise.core.audio.import."""
+    return Importer(waapi).run(args, returns)
+
+
+def audio_import_tab_delimited(waapi: Waapi, session: Session, args: Args, returns: Returns) -> Reply:
+    """ak.wwise.core.audio.importTabDelimited."""
+    return Importer(waapi).run_tab_delimited(args, returns)
+
+
+#: the WAAPI functions this module answers
+HANDLERS: Final[dict[str, Handler]] = {
+    "ak.wwise.core.audio.import": audio_import,
+    "ak.wwise.core.audio.importTabDelimited": audio_import_tab_delimited,
+}

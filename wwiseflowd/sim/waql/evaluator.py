@@ -13,6 +13,7 @@ from functools import cache, reduce
 from operator import attrgetter
 from typing import Any
 
+from wwiseflowd.sim import accessors
 from wwiseflowd.sim.classes import class_table, type_lookup
 from wwiseflowd.sim.model import MISSING, NotEmulatedAccessorError, Project, UnknownAccessorError, WwiseObject
 from wwiseflowd.sim.waql.errors import ObjectNotFoundError, WaqlError
@@ -240,7 +241,7 @@ class _Run:
         text = accessor.text
         for segment in accessor.segments:
             try:
-                self.project._check_known(segment)
+                accessors.check_known(self.project, segment)
             except NotEmulatedAccessorError:
                 raise
             except UnknownAccessorError as exc:
