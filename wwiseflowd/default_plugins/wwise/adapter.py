@@ -243,6 +243,8 @@ class WaapiAdapter:
         self._last_error: str | None = None
         self._group_depth = 0
         self._group_lost = False
+        #: counts the sessions opened; a change between two calls means Wwise may have restarted
+        self._generation = 0
         #: what the open undo group changed, for compensation when the group itself is lost
         self._changes: ChangeLog | None = None
 
@@ -818,6 +820,7 @@ class WaapiAdapter:
         rejected: dict[int, str] = {}
         unattributed: dict[int, str] = {}  # errors Wwise logged without naming the file
         size = chunk_size or self.import_chunk_size
+        generation: int | None = None  # the session the first chunk was imported in
         for start in range(0, len(ready), size):
             chunk = ready[start : start + size]
             while chunk:
@@ -827,6 +830,7 @@ class WaapiAdapter:
                     {"return": list(OBJECT_FIELDS)},
                 )
                 if result.ok:
+                    generation = self._generation if generation is None else generation
                     by_index, general = _log_errors(result.data.get("log") or [], chunk)
                     rejected.update(by_index)
                     unattributed.update(dict.fromkeys(chunk, "; ".join(general)) if general else {})
@@ -849,6 +853,13 @@ class WaapiAdapter:
         verified = self._verify_import(items, ready, rejected, unattributed, verify_root)
         if not verified.ok:
             return verified
+        if generation is not None and generation != self._generation:
+            return Result.failure(  # read back from another session: not a verdict on these files
+                ErrorCode.WAAPI_UNAVAILABLE,
+                "The connection to Wwise dropped during the import (Wwise may have restarted), so the "
+                "read-back cannot tell which files arrived; try again: files already in the project are "
+                "recognised by their provenance notes.",
+            )
         outcomes.update(verified.data["outcomes"])
         return Result.success(
             {
@@ -998,6 +1009,7 @@ class WaapiAdapter:
         self._next_attempt = 0.0
         self._last_error = None
         self._session = session
+        self._generation += 1  # a new session: possibly a Wwise that restarted and lost unsaved work
         logger.info(
             "Connected to Wwise {} at {} (project {})",
             self._info.version,
