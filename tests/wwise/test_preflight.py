@@ -115,3 +115,56 @@ def test_a_batch_with_one_missing_file_still_imports_the_others(
     doc["nodes"][0]["data"]["files"] = [str(tmp_path / "Gone.wav")]
     none_there = engine.execute({**doc, "id": "batch2"})
     assert none_there.code == "FILE_NOT_FOUND" and "none of its 1 file(s)" in (none_there.error or "")
+
+
+def test_a_missing_event_target_or_referenced_object_stops_the_run_before_anything_changes(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    def flow(last: dict[str, Any]) -> dict[str, Any]:
+        return {"id": "late-failure", "nodes": [
+            {"id": "a", "type": "createSound", "data": {"parentPath": WU, "name": "Early"}}, last,
+        ], "edges": [{"id": "e", "source": "a", "target": last["id"]}]}
+
+    event = flow({"id": "ev", "type": "createEvent", "data": {"objectId": [WU + "\\Nope"]}})
+    reference = flow({"id": "ref", "type": "setReference", "data": {
+        "objectId": "$from:a:$output:objectId", "reference": "Attenuation",
+        "value": "\\Attenuations\\Default Work Unit\\Nope"}})
+    for document, node in ((event, "ev"), (reference, "ref")):
+        result = engine.execute(document)
+        error = result.error or ""
+        assert (result.code, result.stopAt, result.rolledBack) == ("OBJECT_NOT_FOUND", node, False), error
+        assert "Nope does not exist" in error and "before its first node" in error
+    assert mutating_calls(waapi_sim) == set()
+
+
+def test_values_from_earlier_steps_are_predicted_so_later_checks_still_run(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    def flow(bus: str) -> dict[str, Any]:
+        return {"id": "chain", "nodes": [
+            {"id": "mixer", "type": "createObject",
+             "data": {"parentPath": WU, "type": "ActorMixer", "name": "Mx"}},
+            {"id": "sound", "type": "createSound",
+             "data": {"parentPath": "$from:mixer:$output:path", "name": "S"}},
+            {"id": "route", "type": "setOutputBus", "data": {"objectId": "$from:sound:$output:objectId",
+                                                            "busPath": bus}},
+        ], "edges": [{"id": "e1", "source": "mixer", "target": "sound"},
+                     {"id": "e2", "source": "sound", "target": "route"}]}
+
+    typo = engine.execute(flow(MASTER + "_Typo"))
+    assert (typo.code, typo.stopAt) == ("OBJECT_NOT_FOUND", "route"), typo.error
+    assert mutating_calls(waapi_sim) == set()  # the mixer and the sound were never created
+    assert engine.execute(flow(MASTER)).ok  # predicted paths are not mistaken for missing objects
+
+
+def test_a_workflow_input_of_the_wrong_kind_fails_before_the_first_node(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    document = {"id": "named", "inputs": {"second": {"type": "string"}}, "nodes": [
+        {"id": "a", "type": "createSound", "data": {"parentPath": WU, "name": "First"}},
+        {"id": "b", "type": "createSound", "data": {"parentPath": WU, "name": "$input:second"}},
+    ], "edges": [{"id": "e", "source": "a", "target": "b"}]}
+    result = engine.execute(document, {"second": ""})
+    assert (result.code, result.stopAt) == ("INVALID_INPUT", "b"), result.error
+    assert "input 'name'" in (result.error or "") and "before its first node" in (result.error or "")
+    assert mutating_calls(waapi_sim) == set()
