@@ -97,3 +97,25 @@ def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
     broken = engine.execute(four_node_case(wav("Sound1.wav")))
     assert not broken.ok and not broken.rolledBack
     assert "could not be reached again" in json.dumps(broken.model_dump())
+
+
+def test_a_platform_specific_value_is_restored_for_its_platform(engine: Engine, waapi_sim: Emulator) -> None:
+    created = engine.command("create_object", {"parentPath": WU, "type": "ActorMixer", "name": "PerPlatform"})
+    assert created.ok, created.error
+    target = WU + "\\PerPlatform"
+    engine.backend("wwise").connect()
+    volume = _volume(engine, target)
+    document = _edit_then_create(target)
+    document["nodes"][0]["data"]["platform"] = "Windows"
+    rolled_back = 0
+    for drop_after in range(3, 14):
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(document)
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        changed = any(r.ok and not r.cached for r in broken.results)
+        assert broken.rolledBack or not changed, (drop_after, broken.error)  # was always false before
+        rolled_back += broken.rolledBack
+        assert _volume(engine, target) == volume, drop_after
+    assert rolled_back, "no drop landed after the platform value was set"

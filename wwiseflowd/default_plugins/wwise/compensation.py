@@ -39,6 +39,7 @@ class _Restore:
     value: Any
     kind: str  # "property", "reference" or "notes"
     object_id: str  # the GUID read back with the value
+    platform: str | None = None  # a platform-specific (unlinked) value: read and restored for it
 
 
 @dataclass
@@ -63,7 +64,7 @@ class ChangeLog:
         self.restores: list[_Restore] = []
         self.unrecoverable: list[str] = []
         self.saved = False
-        self._restored_keys: set[tuple[str, str]] = set()
+        self._restored_keys: set[tuple[str, str, str | None]] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
 
@@ -85,13 +86,11 @@ class ChangeLog:
                 if entry.get("children"):
                     self._scope(target, call)
                 fields = {k: _kind_of(k, v) for k, v in entry.items() if k.startswith("@") or k == "notes"}
-                self._remember(target, fields, call)
+                self._remember(target, fields, call, args.get("platform"))
         elif uri in (SET_PROPERTY, SET_REFERENCE):
             name = args.get("property") or args.get("reference")
-            if args.get("platform"):
-                self.unrecoverable.append(f"{name} of {args.get('object')} on platform {args['platform']}")
             kind = "property" if uri == SET_PROPERTY else "reference"
-            self._remember(str(args.get("object")), {f"@{name}": kind}, call)
+            self._remember(str(args.get("object")), {f"@{name}": kind}, call, args.get("platform"))
         elif uri == SET_NOTES:
             self._remember(str(args.get("object")), {"notes": "notes"}, call)
         elif uri == OBJECT_DELETE:
@@ -138,18 +137,20 @@ class ChangeLog:
             segments.pop()
         self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
 
-    def _remember(self, designator: str, fields: dict[str, str], call: Call) -> None:
-        fresh = {f: k for f, k in fields.items() if (designator, f) not in self._restored_keys}
+    def _remember(self, designator: str, fields: dict[str, str], call: Call, platform: Any = None) -> None:
+        """Keep the current values of ``fields`` (for ``platform`` when the write is for one)."""
+        platform = str(platform) if platform else None
+        fresh = {f: k for f, k in fields.items() if (designator, f, platform) not in self._restored_keys}
         if not fresh:
             return
-        row = _read(designator, list(fresh), call)
+        row = _read(designator, list(fresh), call, platform)
         if row is None:
             return  # not there yet: created by this run, so it is deleted rather than restored
         for name, declared in fresh.items():
-            self._restored_keys.add((designator, name))
+            self._restored_keys.add((designator, name, platform))
             old = row.get(name)
             kind = "reference" if isinstance(old, dict) else declared
-            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id"))))
+            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id")), platform))
 
     # -- compensating (after reconnecting) -------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class ChangeLog:
             if result.ok:
                 report.restored += 1
             else:
-                report.problems.append(f"{restore.field} of {restore.object} ({result.error})")
+                report.problems.append(f"{restore.field} of {restore.object}{_on(restore)} ({result.error})")
         for rows in new.values():
             _delete_top_most(rows, call, report)
         if self.saved:
@@ -187,9 +188,10 @@ class ChangeLog:
             if now != before:
                 report.problems.append(f"{scope} does not read back as before the run")
         for restore in restores:
-            row = _read(restore.object, [restore.field], call)
+            row = _read(restore.object, [restore.field], call, restore.platform)
             if row is None or _comparable(row.get(restore.field)) != _comparable(restore.value):
-                report.problems.append(f"{restore.field} of {restore.object} does not read back as before")
+                report.problems.append(
+                    f"{restore.field} of {restore.object}{_on(restore)} does not read back as before")
 
 
 def _delete_top_most(rows: list[dict[str, Any]], call: Call, report: CompensationReport) -> None:
@@ -218,8 +220,15 @@ def _descendant_ids(designator: str, call: Call) -> set[str] | None:
     return None if rows is None else {str(r.get("id")) for r in rows}
 
 
-def _read(designator: str, fields: list[str], call: Call) -> dict[str, Any] | None:
-    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, {"return": ["id", *fields]})
+def _on(restore: _Restore) -> str:
+    return f" on platform {restore.platform}" if restore.platform else ""
+
+
+def _read(
+    designator: str, fields: list[str], call: Call, platform: str | None = None
+) -> dict[str, Any] | None:
+    options: dict[str, Any] = {"return": ["id", *fields], **({"platform": platform} if platform else {})}
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, options)
     rows = (result.data or {}).get("return") or [] if result.ok else []
     return rows[0] if rows and isinstance(rows[0], dict) else None
 
@@ -241,7 +250,10 @@ def _write_back(restore: _Restore, call: Call) -> Result:
     if restore.kind == "notes":
         return call(SET_NOTES, {"object": restore.object, "value": restore.value or ""}, None)
     name = restore.field.lstrip("@")
+    platform = {"platform": restore.platform} if restore.platform else {}
     if restore.kind == "reference":
         value = restore.value.get("id") if isinstance(restore.value, dict) else None
-        return call(SET_REFERENCE, {"object": restore.object, "reference": name, "value": value}, None)
-    return call(SET_PROPERTY, {"object": restore.object, "property": name, "value": restore.value}, None)
+        refs = {"object": restore.object, "reference": name, "value": value, **platform}
+        return call(SET_REFERENCE, refs, None)
+    args = {"object": restore.object, "property": name, "value": restore.value, **platform}
+    return call(SET_PROPERTY, args, None)
