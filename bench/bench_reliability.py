@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -183,7 +184,8 @@ def kill_phase(calls: list[dict[str, Any]]) -> str:
 
 
 def in_flight(state: Path, rule: str = "drop") -> list[str]:
-    """Names (stems) of the files the journal had queued or importing: what a kill interrupts."""
+    """Names (stems) of the files the journal had importing (their batch had started): what a kill
+    interrupts."""
     if not (state / "drops.sqlite3").exists():
         return []
     journal = Journal(state / "drops.sqlite3")
@@ -191,7 +193,11 @@ def in_flight(state: Path, rule: str = "drop") -> list[str]:
         records = journal.active(rule)
     finally:
         journal.close()
-    return [Path(r.rel_path).stem for r in records if r.state in ("queued", "importing")]
+    return [Path(r.rel_path).stem for r in records if r.state == "importing"]
+
+
+def _reached_wwise(sim: Emulator, since: str) -> bool:
+    return bool(_calls_since(sim, since))
 
 
 def _calls_since(sim: Emulator, since: str) -> list[dict[str, Any]]:
@@ -218,12 +224,14 @@ def per_phase(kill_points: list[dict[str, Any]], sounds: list[str], drop: Path) 
 
 
 def crash_burst(
-    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 2.5, latency_ms: float = 20.0
+    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 2.5, latency_ms: float = 60.0
 ) -> dict[str, Any]:
     """Kill the daemon ``kills`` times at random moments during a burst; then let it finish.
 
-    Each kill point is classified (:func:`kill_phase`) with the files it interrupted; ``phases``
-    gives the outcome of those files per phase once the daemon finished.
+    One kill in four comes at a random moment after the start (mostly start-up on a loaded machine),
+    the others at a random moment after the process made its first WAAPI call, so kills land in
+    every phase. Each kill point is classified (:func:`kill_phase`) with the files it interrupted;
+    ``phases`` gives the outcome of those files per phase once the daemon finished.
     """
     from datetime import UTC, datetime
 
@@ -240,7 +248,9 @@ def crash_burst(
                     break
                 started = datetime.now(UTC).isoformat(timespec="milliseconds")
                 proc = spawn(["--config", str(config), "run"])
-                delay = rng.uniform(0.3, max_delay_s)
+                if len(kill_points) % 4:  # three in four: a random moment after it reached Wwise
+                    wait_for(partial(_reached_wwise, sim, started), timeout=20, interval=0.05)
+                delay = rng.uniform(0.05 if len(kill_points) % 4 else 0.3, max_delay_s)
                 time.sleep(delay)
                 stop(proc, signal.SIGKILL)
                 phase, interrupted = kill_phase(_calls_since(sim, started)), in_flight(root / "state")
@@ -412,7 +422,8 @@ def _thread_kinds() -> Counter[str]:
     def kind(thread: threading.Thread) -> str:
         name = re.sub(r"[0-9a-f]{8,}|\d+", "#", thread.name)
         target = getattr(thread, "_target", None)  # unnamed threads: say what they run
-        return f"{name} ({getattr(target, '__qualname__', target)})" if name.startswith("Thread-") else name
+        what = getattr(target, "__qualname__", None) or type(thread).__qualname__
+        return f"{name} ({what})" if name.startswith("Thread-") else name
 
     return Counter(kind(t) for t in threading.enumerate())
 
@@ -488,7 +499,10 @@ def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: in
             stop_load.set()
             for thread in load:
                 thread.join(10)
-            result = verdict(expected, project_sound_names(sim), root / "drop")
+            sounds = project_sound_names(sim)
+            result: dict[str, Any] = {**verdict(expected, sounds, root / "drop")}
+            if result["lost"]:
+                result["lostFiles"] = journal_rows(root / "state", sorted(set(expected) - set(sounds))[:3])
             server.stop()
             holder["daemon"].stop()
             engine.close()
@@ -535,6 +549,18 @@ def drain_report(state: Path, total: int, window_s: float, stall_s: float = 30.0
         "verdict": "stuck" if now - last_progress > stall_s else "slow (still moving at the cut-off)",
         "sinceLastProgressS": round(now - last_progress, 1), "progress": trace[-5:], **leftover(state),
     }
+
+
+def journal_rows(state: Path, stems: list[str], rule: str = "drop") -> list[dict[str, Any]]:
+    """What the journal says about the files named ``stems`` (for a loss: how it was counted done)."""
+    journal = Journal(state / "drops.sqlite3")
+    try:
+        rows = journal.latest_by_rel(rule)
+    finally:
+        journal.close()
+    keep = ("relPath", "state", "executionId", "objectPath", "note", "attempts", "code", "error")
+    return [{k: v for k, v in r.as_dict().items() if k in keep} for rel, r in sorted(rows.items())
+            if Path(rel).stem in stems]
 
 
 def leftover(state: Path, rule: str = "drop") -> dict[str, Any]:
