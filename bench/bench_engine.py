@@ -15,7 +15,6 @@ import random
 import statistics
 import tempfile
 import time
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from wwiseflowd.compiler import compile_plan
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
+from wwiseflowd.wav import write_wav
 
 
 class NoopIn(BaseModel):
@@ -133,17 +133,14 @@ def bench_runner(plugins: Plugins, state: Path) -> None:
           f"best of 3 (median {statistics.median(cached):.1f})")
 
 
-def write_wav(path: Path, seconds: float, freq: float) -> None:
+def write_tone(path: Path, seconds: float, freq: float) -> None:
+    """A stereo 16-bit sine at -6 dBFS (numpy renders it; the one WAV writer lays out the file)."""
     import numpy as np
 
     rate = 48_000
     t = np.arange(int(rate * seconds)) / rate
     tone = (0.5 * np.sin(2 * np.pi * freq * t) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.repeat(tone, 2).tobytes())
+    write_wav(path, sample_rate=rate, channels=2, data=np.repeat(tone, 2).tobytes())
 
 
 def diamond(kind: str, files: list[Path]) -> dict[str, Any]:
@@ -175,7 +172,7 @@ def bench_diamond(plugins: Plugins, state: Path) -> None:
     folder.mkdir()
     files = [folder / f"branch{i}.wav" for i in range(8)]
     for i, path in enumerate(files):
-        write_wav(path, seconds=4 + i, freq=220 + 40 * i)
+        write_tone(path, seconds=4 + i, freq=220 + 40 * i)
     print(f"diamond: start -> 8 independent branches -> join, {os.cpu_count()} CPU(s); branch times "
           "measured alone (max_parallel=1), wall time with max_parallel=8")
     for kind in kinds:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.watch.fileio import NotRegularFile, open_regular
@@ -32,6 +32,8 @@ _CHUNK_HEADER = struct.Struct("<4sI")
 _FMT = struct.Struct("<HHIIHH")
 _LARGE_FORMS = (b"RF64", b"BW64")  # sizes of 0xFFFFFFFF are looked up in the ds64 chunk
 _PLACEHOLDERS = (0, 0xFFFFFFFF)  # what streaming writers put in the data size until they finish
+#: the rest of the SubFormat GUID of WAVE_FORMAT_EXTENSIBLE files, after the format tag
+_KSDATAFORMAT_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 _MAX_CHUNKS = 4096  # a real WAV has a handful; a garbage file must not make us walk forever
 #: the advice closing every "still being written" message (see :func:`gave_up_reason`)
 AGAIN = "wait for the copy to finish, or export it again"
@@ -200,18 +202,8 @@ def _incomplete_data(info: WavInfo) -> WavError:
 
 
 def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
-    head = fh.read(12)
-    if len(head) < 12:
-        if size == 0:
-            raise _cut_short(f"{file} is empty (0 bytes); {AGAIN}.")
-        if any(magic.startswith(head[:4]) for magic in (b"RIFF", *_LARGE_FORMS)):
-            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {AGAIN}.")
-    form, _riff_size, wave = struct.unpack("<4sI4s", head.ljust(12, b"\0"))
-    if form not in (b"RIFF", *_LARGE_FORMS) or wave != b"WAVE":
-        raise _invalid(
-            f"{file} is not a WAV file (no RIFF/WAVE header: it starts with {head[:4]!r}); "
-            f"export it again as a .wav file."
-        )
+    """Walk the chunks of an open file: the RIFF form, ``ds64`` (RF64/BW64), ``fmt `` and ``data``."""
+    form = _read_form(file, fh, size)
     ds64_data: int | None = None
     fmt: tuple[int, ...] | None = None
     pos = 12
@@ -231,48 +223,74 @@ def _parse(file: Path, fh: BinaryIO, size: int) -> WavInfo:
             if len(ds64) >= 16:
                 ds64_data = struct.unpack("<Q", ds64[8:16])[0]
         elif chunk_id == b"fmt ":
-            if chunk_size < _FMT.size:
-                raise _invalid(
-                    f"{file} has a malformed fmt chunk ({chunk_size} bytes, at least 16 expected); "
-                    f"the file is damaged, export it again."
-                )
-            if body + chunk_size > size:
-                raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {AGAIN}.")
-            fmt = _parse_fmt(file, fh.read(chunk_size))
+            fmt = _read_fmt_chunk(file, fh, chunk_size, body, size)
         elif chunk_id == b"data":
             if fmt is None:
                 raise _invalid(
                     f"{file} has no fmt chunk before its audio data; the file is damaged, "
                     f"export it again."
                 )
-            declared: int | None = chunk_size
-            if form in _LARGE_FORMS and chunk_size == 0xFFFFFFFF:
-                declared = ds64_data
-            if declared in _PLACEHOLDERS:
-                declared = None
-            available = size - body
-            tag, channels, rate, byte_rate, block_align, bits, valid_bits, sub = fmt
-            return WavInfo(
-                path=file,
-                form=form.decode("ascii"),
-                format_tag=tag,
-                sample_format=sub,
-                channels=channels,
-                sample_rate=rate,
-                byte_rate=byte_rate,
-                block_align=block_align,
-                bits_per_sample=bits,
-                valid_bits=valid_bits,
-                data_offset=body,
-                data_declared=declared,
-                data_bytes=available if declared is None else min(declared, available),
-            )
+            declared = ds64_data if form in _LARGE_FORMS and chunk_size == 0xFFFFFFFF else chunk_size
+            return _info(file, form, fmt, body, declared, size - body)
         elif not chunk_id.isascii():
             raise _invalid(
                 f"{file} has a corrupt chunk list at byte {pos}; the file is damaged, export it again."
             )
         pos = body + chunk_size + (chunk_size & 1)  # chunks are word-aligned
     raise _invalid(f"{file} has too many chunks to be a WAV file; export it again.")
+
+
+def _read_form(file: Path, fh: BinaryIO, size: int) -> bytes:
+    """The RIFF form (``RIFF``, ``RF64``, ``BW64``) of a file that starts as a WAVE file, or why not."""
+    head = fh.read(12)
+    if len(head) < 12:
+        if size == 0:
+            raise _cut_short(f"{file} is empty (0 bytes); {AGAIN}.")
+        if any(magic.startswith(head[:4]) for magic in (b"RIFF", *_LARGE_FORMS)):
+            raise _cut_short(f"{file} is too short to be a WAV file ({size} bytes); {AGAIN}.")
+    form, _riff_size, wave = struct.unpack("<4sI4s", head.ljust(12, b"\0"))
+    if form not in (b"RIFF", *_LARGE_FORMS) or wave != b"WAVE":
+        raise _invalid(
+            f"{file} is not a WAV file (no RIFF/WAVE header: it starts with {head[:4]!r}); "
+            f"export it again as a .wav file."
+        )
+    return bytes(form)
+
+
+def _read_fmt_chunk(file: Path, fh: BinaryIO, chunk_size: int, body: int, size: int) -> tuple[int, ...]:
+    """The ``fmt `` chunk whose body starts at ``body`` (the file is positioned there)."""
+    if chunk_size < _FMT.size:
+        raise _invalid(
+            f"{file} has a malformed fmt chunk ({chunk_size} bytes, at least 16 expected); "
+            f"the file is damaged, export it again."
+        )
+    if body + chunk_size > size:
+        raise _cut_short(f"{file} ends inside its fmt chunk (cut short?); {AGAIN}.")
+    return _parse_fmt(file, fh.read(chunk_size))
+
+
+def _info(
+    file: Path, form: bytes, fmt: tuple[int, ...], body: int, declared: int | None, available: int
+) -> WavInfo:
+    """The WavInfo of a data chunk at ``body`` declaring ``declared`` bytes, ``available`` on disk."""
+    if declared in _PLACEHOLDERS:
+        declared = None
+    tag, channels, rate, byte_rate, block_align, bits, valid_bits, sub = fmt
+    return WavInfo(
+        path=file,
+        form=form.decode("ascii"),
+        format_tag=tag,
+        sample_format=sub,
+        channels=channels,
+        sample_rate=rate,
+        byte_rate=byte_rate,
+        block_align=block_align,
+        bits_per_sample=bits,
+        valid_bits=valid_bits,
+        data_offset=body,
+        data_declared=declared,
+        data_bytes=available if declared is None else min(declared, available),
+    )
 
 
 def _parse_fmt(file: Path, body: bytes) -> tuple[int, int, int, int, int, int, int, int]:
@@ -300,30 +318,81 @@ def _parse_fmt(file: Path, body: bytes) -> tuple[int, int, int, int, int, int, i
 
 
 def wav_bytes(
-    frames: int = 480, *, sample_rate: int = 48_000, channels: int = 1, seed: int | None = None
-) -> bytes:
-    """A complete 16-bit PCM WAV file: silent, or with ``seed`` a deterministic non-silent pattern
-    (another seed, other samples and another content hash). The one WAV writer of the tests, the
-    benches and the demo (``wwiseflowd.testing`` re-exports it with a ``wav_file`` fixture)."""
-    if seed is None:
-        data = bytes(frames * channels * 2)
-    else:
-        samples = (((i * 97 + seed * 31) % 2000) - 1000 for i in range(frames * channels))
-        data = b"".join(struct.pack("<h", sample) for sample in samples)
-    block = channels * 2
-    fmt = struct.pack("<HHIIHH", WAVE_FORMAT_PCM, channels, sample_rate, sample_rate * block, block, 16)
-    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
-
-
-def write_wav(
-    path: str | os.PathLike[str], frames: int = 480, *, sample_rate: int = 48_000, channels: int = 1,
+    frames: int = 480,
+    *,
+    sample_rate: int = 48_000,
+    channels: int = 1,
     seed: int | None = None,
-) -> Path:
-    """Write :func:`wav_bytes` to ``path`` (parent folders created); the path."""
+    samples: Sequence[float] | None = None,
+    data: bytes | None = None,
+    bits: int = 16,
+    kind: SampleKind = "int",
+    extensible: bool = False,
+    chunks: Sequence[tuple[bytes, bytes]] = (),
+) -> bytes:
+    """A complete WAV file: the one WAV writer of the tests, the benches and the demo
+    (``wwiseflowd.testing`` re-exports it with a ``wav_file`` fixture).
+
+    The audio is the first given of: ``data`` (frames already encoded, e.g. by numpy), ``samples``
+    (interleaved, -1..1, clipped; encoded as ``bits``-bit ``kind``), ``seed`` (a deterministic
+    non-silent 16-bit pattern: another seed, other samples and another content hash), else
+    ``frames`` frames of silence. ``extensible`` writes a WAVE_FORMAT_EXTENSIBLE ``fmt `` chunk;
+    ``chunks`` (``(id, body)``, e.g. ``(b"LIST", b"INFO")``) go between ``fmt `` and ``data``, padded
+    to even sizes as RIFF wants.
+    """
+    if data is None:
+        data = _audio(frames * channels, seed, samples, bits, kind)
+    fmt = _fmt_body(channels, sample_rate, bits, kind, extensible)
+    body = b"".join(_chunk(cid, payload) for cid, payload in [(b"fmt ", fmt), *chunks, (b"data", data)])
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body
+
+
+def _audio(count: int, seed: int | None, samples: Sequence[float] | None, bits: int, kind: str) -> bytes:
+    """``count`` encoded samples: ``samples``, the 16-bit pattern of ``seed``, or silence."""
+    if samples is not None:
+        return _encode(samples, bits, kind)
+    if seed is not None:
+        if (bits, kind) != (16, "int"):
+            raise ValueError("a seeded WAV is 16-bit PCM")
+        pattern = (((i * 97 + seed * 31) % 2000) - 1000 for i in range(count))
+        return struct.pack(f"<{count}h", *pattern)
+    return (b"\x80" if (bits, kind) == (8, "int") else bytes(bits // 8)) * count
+
+
+def _encode(samples: Sequence[float], bits: int, kind: str) -> bytes:
+    """Samples in -1..1 as a WAV file stores them (8-bit unsigned, 16-32-bit signed, float 32/64)."""
+    if kind == "float":
+        return struct.pack(f"<{len(samples)}{'f' if bits == 32 else 'd'}", *samples)
+    if bits == 8:
+        return bytes(max(0, min(255, round(x * 128) + 128)) for x in samples)
+    full = 2 ** (bits - 1)
+    clipped = [max(-full, min(full - 1, round(x * full))) for x in samples]
+    if bits in (16, 32):
+        return struct.pack(f"<{len(clipped)}{'h' if bits == 16 else 'i'}", *clipped)
+    return b"".join(value.to_bytes(bits // 8, "little", signed=True) for value in clipped)
+
+
+def _fmt_body(channels: int, rate: int, bits: int, kind: str, extensible: bool) -> bytes:
+    """The ``fmt `` chunk's body: PCM or IEEE float, plain or WAVE_FORMAT_EXTENSIBLE."""
+    block = channels * bits // 8
+    tag = WAVE_FORMAT_IEEE_FLOAT if kind == "float" else WAVE_FORMAT_PCM
+    if not extensible:
+        return struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
+    # cbSize 22, every bit valid, no channel mask, then the SubFormat GUID (the tag first)
+    head = struct.pack("<HHIIHH", WAVE_FORMAT_EXTENSIBLE, channels, rate, rate * block, block, bits)
+    return head + struct.pack("<HHIH", 22, bits, 0, tag) + _KSDATAFORMAT_TAIL
+
+
+def _chunk(chunk_id: bytes, payload: bytes) -> bytes:
+    """One RIFF chunk, padded to an even size."""
+    return chunk_id + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) & 1)
+
+
+def write_wav(path: str | os.PathLike[str], frames: int = 480, **options: Any) -> Path:
+    """Write :func:`wav_bytes` (same ``options``) to ``path`` (parent folders created); the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(wav_bytes(frames, sample_rate=sample_rate, channels=channels, seed=seed))
+    out.write_bytes(wav_bytes(frames, **options))
     return out
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_support import Api, make_settings, serving
 
+from tests.api.rest_support import Api, make_settings, serving
 from wwiseflowd.default_plugins.wwise.wav import write_wav
 
 

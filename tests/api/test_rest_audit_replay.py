@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_support import four_node_workflow, make_settings, serving
 
+from tests.api.rest_support import four_node_workflow, make_settings, serving
 from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET
 from wwiseflowd.sim import Emulator
 

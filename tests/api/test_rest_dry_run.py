@@ -6,8 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from rest_support import Api, four_node_workflow
-
+from tests.api.rest_support import Api, four_node_workflow
 from tests.sim.test_dry_run import tree_digest
 from wwiseflowd.config import DEFAULT_TARGET
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_support import make_settings, serving
 
+from tests.api.rest_support import make_settings, serving
 from wwiseflowd.api.security import json_nesting_exceeds
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.documents import MAX_NESTING

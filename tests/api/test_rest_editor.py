@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_support import Api, four_node_workflow, make_settings, serving
 
+from tests.api.rest_support import Api, four_node_workflow, make_settings, serving
 from wwiseflowd.api.editor import editor_built
 
 TOKEN = "editor-test-token"

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
-from rest_support import Api, four_node_workflow, make_settings, serving
 
+from tests.api.rest_support import Api, four_node_workflow, make_settings, serving
 from wwiseflowd.config import DEFAULT_TARGET
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_support import Api, four_node_workflow, make_settings, serving
 
+from tests.api.rest_support import Api, four_node_workflow, make_settings, serving
 from wwiseflowd.api import ApiServer, ApiServerError
 from wwiseflowd.api.security import PathGuard, is_file_key, is_loopback, token_matches
 from wwiseflowd.config import DEFAULT_TARGET, settings_for_tests

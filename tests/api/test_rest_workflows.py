@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rest_support import Api, four_node_workflow
-
+from tests.api.rest_support import Api, four_node_workflow
 from wwiseflowd.config import DEFAULT_TARGET
 
 
@@ -235,8 +234,7 @@ def test_nodes_lists_the_catalog_with_input_schemas(api: Api) -> None:
 
 
 def test_a_running_execution_can_be_cancelled_and_its_changes_are_undone(tmp_path: Path) -> None:
-    from rest_support import make_settings, serving
-
+    from tests.api.rest_support import make_settings, serving
     from wwiseflowd.sim import Emulator
 
     nodes = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DaemonHarness, wait_until
-from .wavs import write_wav
+from tests.daemon.conftest import DaemonHarness, wait_until
+from tests.daemon.wavs import write_wav
 
 pytestmark = pytest.mark.integration
 

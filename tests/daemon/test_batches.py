@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.daemon.wavs import write_wav
 from wwiseflowd.config import WatchConfig
 from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rules import DropRule
@@ -17,8 +18,6 @@ from wwiseflowd.events import EventHub
 from wwiseflowd.results import Result
 from wwiseflowd.store.journal import FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowEntry
-
-from .wavs import write_wav
 
 
 class ScriptedEngine:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.conftest import TARGET, DaemonHarness, import_calls, sounds, wait_until
+from tests.daemon.wavs import wav_bytes, write_slowly, write_wav
 from wwiseflowd.sim import Emulator
 from wwiseflowd.store.journal import BatchState, FileState
-
-from .conftest import TARGET, DaemonHarness, import_calls, sounds, wait_until
-from .wavs import wav_bytes, write_slowly, write_wav
 
 pytestmark = pytest.mark.integration
 
@@ -229,7 +228,7 @@ def test_a_nested_drop_folder_belongs_to_its_own_rule_only(harness: DaemonHarnes
 def test_a_stop_during_a_long_batch_leaves_it_queued_and_the_next_start_imports_each_file_once(
     harness: DaemonHarness, sim: Emulator
 ) -> None:
-    from .conftest import FAST
+    from tests.daemon.conftest import FAST
 
     sim.latency_ms = 100
     impatient = FAST.__class__(**{**FAST.__dict__, "stop_grace_s": 0.2})

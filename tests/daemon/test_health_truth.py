@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
+from tests.daemon.conftest import DaemonHarness, daemon_settings, sounds, wait_until
+from tests.daemon.wavs import wav_bytes, write_wav
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
-
-from .conftest import DaemonHarness, daemon_settings, sounds, wait_until
-from .wavs import wav_bytes, write_wav
 
 pytestmark = pytest.mark.integration
 

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.conftest import DaemonHarness, sounds, wait_until
+from tests.daemon.wavs import write_wav
 from wwiseflowd.watch.fileio import NotRegularFile, ReadTimeout, TimedReader, open_regular
 from wwiseflowd.watch.wavecheck import WaveVerdict, probe_wave
-
-from .conftest import DaemonHarness, sounds, wait_until
-from .wavs import write_wav
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and unix sockets")
 

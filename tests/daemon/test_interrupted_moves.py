@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.conftest import DaemonHarness, import_calls, wait_until
+from tests.daemon.wavs import write_wav
 from wwiseflowd.store.journal import DropRecord, FileState
-
-from .conftest import DaemonHarness, import_calls, wait_until
-from .wavs import write_wav
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,8 @@ import queue
 import time
 from pathlib import Path
 
+from tests.daemon.wavs import write_wav
 from wwiseflowd.watch.observer import EnqueueHandler, ObserverSupervisor, WatchSpec
-
-from .wavs import write_wav
 
 
 def _wait_for(q: queue.Queue[tuple[str, Path, bool]], path: Path, timeout: float = 5.0) -> bool:

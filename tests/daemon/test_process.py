@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
+from tests.daemon.conftest import TARGET, import_calls, sounds, wait_until
+from tests.daemon.wavs import write_wav
 from wwiseflowd.daemon.instance import AlreadyRunning, Instance
 from wwiseflowd.sim import Emulator
 from wwiseflowd.store.journal import FileState, Journal
-
-from .conftest import TARGET, import_calls, sounds, wait_until
-from .wavs import write_wav
 
 pytestmark = [
     pytest.mark.integration,

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.daemon.wavs import write_wav
 from wwiseflowd.progress import Presenter, render_json, render_text
-
-from .wavs import write_wav
 
 
 def snapshot(*waiting: tuple[str, str, float], batches: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.wavs import wav_bytes, write_wav
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.filters import DropFilter
 from wwiseflowd.watch.stability import StabilityTracker
 from wwiseflowd.watch.wavecheck import WaveVerdict, probe_wave
-
-from .wavs import wav_bytes, write_wav
 
 
 class FakeClock:

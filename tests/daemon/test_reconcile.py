@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemon.conftest import TARGET, daemon_settings, import_calls, sounds
+from tests.daemon.wavs import write_wav
 from wwiseflowd.config import WatchConfig
 from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.reconcile import Provenance, identifies, parse_provenance
@@ -20,9 +22,6 @@ from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
 from wwiseflowd.store.journal import DropRecord, FileState, Journal
 from wwiseflowd.watch.workflows import WorkflowLibrary
-
-from .conftest import TARGET, daemon_settings, import_calls, sounds
-from .wavs import write_wav
 
 N = 50
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_testnodes import TestNodes
 
+from tests.engine.engine_testnodes import TestNodes
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins

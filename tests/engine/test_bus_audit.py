@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from engine_testnodes import TestNodes, flow, node
 
+from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.audit import AuditFilter, AuditTrail, parse_since
 from wwiseflowd.engine import Engine
 from wwiseflowd.events import EventHub

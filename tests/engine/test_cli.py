@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from engine_testnodes import flow, node
 
+from tests.engine.engine_testnodes import flow, node
 from wwiseflowd.cli import main
 
 HERE = Path(__file__).parent

@@ -7,8 +7,8 @@ import random
 from typing import Any
 
 import pytest
-from engine_testnodes import TestNodes, flow, node
 
+from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.compiler import compile_workflow
 from wwiseflowd.plugins import Plugins
 from wwiseflowd.registry import Registry

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from engine_testnodes import TestNodes, flow, node
 
+from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.cli import main
 from wwiseflowd.config import ConfigError, settings_for_tests
 from wwiseflowd.engine import Engine

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_testnodes import TestNodes, flow, node
 from loguru import logger
 
+from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.api.metrics import execution_status
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.documents import MAX_NESTING

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from foundation.pluginkit import node_spec
+from tests.foundation.pluginkit import node_spec
 from wwiseflowd import NodeSpec, hookimpl
 from wwiseflowd.plugins import Plugins
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from foundation.pluginkit import NODE_PLUGIN_SOURCE, NoInputs, node_spec
+from tests.foundation.pluginkit import NODE_PLUGIN_SOURCE, NoInputs, node_spec
 from wwiseflowd import NodeSpec, Result, hookimpl
 from wwiseflowd.hookspecs import WwiseflowdSpecs
 from wwiseflowd.plugins import PluginError, Plugins, load_plugins

@@ -197,3 +197,35 @@ def test_the_wav_file_fixture_writes_real_pcm_whose_content_follows_the_seed(wav
     assert (info.sample_rate, info.channels, info.bits_per_sample) == (8000, 2, 16)
     assert set(silent.read_bytes()[44:]) == {0}
     assert one.read_bytes() != two.read_bytes() and len(one.read_bytes()) == len(two.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("bits", "kind", "extensible", "sample_format"),
+    [(8, "int", False, 1), (24, "int", False, 1), (32, "float", False, 3), (24, "int", True, 1),
+     (64, "float", True, 3)],
+)
+def test_the_writer_encodes_samples_the_reader_reads_back(
+    tmp_path: Path, bits: int, kind: Any, extensible: bool, sample_format: int
+) -> None:
+    from wwiseflowd.wav import write_wav
+
+    samples = [0.0, 0.5, -0.5, 1.5, -1.5]  # the last two are clipped (int) or kept (float)
+    path = write_wav(tmp_path / "x.wav", samples=samples, channels=1, sample_rate=44_100, bits=bits,
+                     kind=kind, extensible=extensible, chunks=[(b"LIST", b"INFO!")])
+    info = read_wav(path, require_complete=True)
+    assert (info.bits_per_sample, info.sample_format, info.extensible) == (bits, sample_format, extensible)
+    assert (info.kind, info.frames, info.sample_rate) == (kind, 5, 44_100)
+    data = b"".join(iter_blocks(info))
+    if (bits, kind) == (24, "int"):
+        top = 2**23
+        assert [int.from_bytes(data[i:i + 3], "little", signed=True) for i in range(0, 15, 3)] == [
+            0, top // 2, -top // 2, top - 1, -top]
+
+
+def test_the_writer_pads_odd_chunks_and_keeps_silence_silent_for_8_bit(tmp_path: Path) -> None:
+    from wwiseflowd.wav import wav_bytes
+
+    content = wav_bytes(3, bits=8, chunks=[(b"LIST", b"odd")])
+    assert len(content) % 2 == 0 and content.endswith(b"\x80\x80\x80\x00")
+    info = read_wav(write(tmp_path / "s.wav", content), require_complete=True)
+    assert (info.frames, info.kind) == (3, "int")

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from editor_support import CHROMIUM, TARGET, editor_daemon
 
+from tests.ui.editor_support import CHROMIUM, TARGET, editor_daemon
 from wwiseflowd.api.editor import editor_built
 from wwiseflowd.config import DEFAULT_BUS
 from wwiseflowd.default_plugins.wwise.wav import write_wav

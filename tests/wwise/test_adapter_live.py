@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.wwise.conftest import WU, calls_to, emulated, settled_calls
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.default_plugins.wwise.models import ImportItem, ObjectInfo
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.sim import Emulator
 

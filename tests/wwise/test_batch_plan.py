@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from wwiseflowd.default_plugins.wwise.adapter import wwise_name
 from wwiseflowd.default_plugins.wwise.batch import (
     BatchFile,
     compile_pattern,
     plan_batch,
     provenance_note,
 )
+from wwiseflowd.default_plugins.wwise.models import wwise_name
 
 T = "\\Actor-Mixer Hierarchy\\Default Work Unit\\SFX"
 

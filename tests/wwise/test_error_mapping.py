@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wwiseflowd.default_plugins.wwise.adapter import error_code
+from wwiseflowd.default_plugins.wwise.errors import error_code
 from wwiseflowd.results import ErrorCode
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.wwise.conftest import MASTER, WU, calls_to, emulated, settled_calls
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, WaapiAdapter
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
+from wwiseflowd.default_plugins.wwise.models import ImportItem
 from wwiseflowd.engine import Engine
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator

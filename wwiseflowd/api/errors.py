@@ -71,6 +71,13 @@ class ApiError(Exception):
         return cls(Result.failure(code, error, data), **kwargs)
 
 
+def succeeded(result: Result) -> Result:
+    """``result`` when it succeeded; else raises the ApiError that answers with its code and sentence."""
+    if not result.ok:
+        raise ApiError(result)
+    return result
+
+
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """``model`` serialized by pydantic straight to JSON bytes (no second validation pass)."""
     return Response(

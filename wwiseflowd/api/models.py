@@ -95,6 +95,17 @@ class ExecutionSummary(_Loose):
     stopAt: str | None = None
 
 
+def page(rows: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    """The fields of a page from ``rows`` fetched with ``limit + 1``: the extra row only says that
+    another page exists (``nextOffset``, null on the last page)."""
+    return {
+        "items": rows[:limit],
+        "limit": limit,
+        "offset": offset,
+        "nextOffset": offset + limit if len(rows) > limit else None,
+    }
+
+
 class ExecutionPage(BaseModel):
     """One page of the run ledger, newest first."""
 

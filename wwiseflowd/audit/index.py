@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from wwiseflowd.audit.blobs import BlobStore
 from wwiseflowd.audit.chain import audit_files, claimed_hash, iter_raw
 from wwiseflowd.audit.reader import parse, resolve
-from wwiseflowd.store.doctor import StateFileCorrupt
+from wwiseflowd.store.doctor import StateFileCorrupt, open_state_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_entries (
@@ -108,16 +108,8 @@ class AuditIndex:
         self.directory = Path(directory)
         self.blobs = blobs
         self.db_path = Path(db_path)
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(db_path), check_same_thread=False, isolation_level=None, timeout=10.0)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:  # like the journal and the store: a sentence, not a traceback
-            self._db.close()
-            raise StateFileCorrupt(Path(db_path), exc) from None
+        self._db = open_state_file(self.db_path, SCHEMA)  # not a database: StateFileCorrupt
 
     @contextmanager
     def _damage_named(self) -> Iterator[None]:

@@ -147,7 +147,7 @@ class BatchProcessor:
         """Files a crash left ``importing`` that reached the project are done, not imported again."""
         assert ctx.rule is not None
         in_flight = [f for f in ctx.files if f.state is FileState.IMPORTING]
-        if not in_flight:
+        if not in_flight or ctx.rule.config.dry_run:  # a dry run never reached Wwise: it runs again
             return None
         found = self.reconciler.find(ctx.rule, in_flight)
         if not found.ok:
@@ -231,18 +231,20 @@ class BatchProcessor:
         """Close the batch, publish ``batch.finished`` and log its summary."""
         assert ctx.rule is not None
         finished = self.journal.finish_batch(ctx.batch.id)
-        self._publish(
-            {
-                "type": "batch.finished",
-                "rule": ctx.rule.id,
-                "batchId": ctx.batch.id,
-                "files": finished.files,
-                "executionId": ctx.execution_id,
-                "imported": finished.imported,
-                "failed": finished.failed,
-                "skipped": finished.skipped,
-            }
-        )
+        event = {
+            "type": "batch.finished",
+            "rule": ctx.rule.id,
+            "batchId": ctx.batch.id,
+            "files": finished.files,
+            "executionId": ctx.execution_id,
+            "imported": finished.imported,
+            "failed": finished.failed,
+            "skipped": finished.skipped,
+        }
+        if ctx.rule.config.dry_run:  # nothing imported: how many files the dry run looked at, left in place
+            files = self.journal.batch_files(ctx.batch.id)
+            event |= {"dryRun": True, "previewed": sum(f.state is FileState.PREVIEWED for f in files)}
+        self._publish(event)
         logger.info(
             "Batch {} of {}: {} imported, {} failed, {} already there{}",
             ctx.batch.id,
@@ -260,6 +262,9 @@ class BatchProcessor:
         """Move/delete/leave each finished file and write ``.error.json`` for failures."""
         # name each file in the log for human-sized batches; a 1,000-file burst gets its summary line
         level = "INFO" if len(records) <= 20 else "DEBUG"
+        if rule.config.dry_run:
+            self._settle_dry(rule, records, level)
+            return
         notes: list[tuple[int, str]] = []
         for record in records:
             note = self._settle_one(rule, record, level)
@@ -269,6 +274,22 @@ class BatchProcessor:
                 self.on_settled(rule, record)
         self.journal.set_notes(notes)
         self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
+
+    def _settle_dry(self, rule: DropRule, records: list[DropRecord], level: str) -> None:
+        """A dry-run rule consumes nothing: each file stays where it is, ``previewed`` in the journal
+        (not ``done``), so the real run imports it once the rule stops being a dry run."""
+        finished = [r for r in records if r.state in (FileState.DONE, FileState.FAILED)]
+        for record in finished:
+            if record.state is FileState.DONE:
+                logger.log(level, "Dry run: {} would be imported -> {}; left in place", record.rel_path,
+                           record.object_path or rule.config.target)
+            else:
+                logger.warning("Dry run: {} would fail ({}): {}; left in place", record.rel_path, record.code,
+                               record.error)
+        self.journal.mark_previewed(r.id for r in finished)
+        for record in finished:
+            if self.on_settled is not None:
+                self.on_settled(rule, record)
 
     def _settle_one(self, rule: DropRule, record: DropRecord, level: str) -> str | None:
         if record.state is FileState.DONE:

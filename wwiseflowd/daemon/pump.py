@@ -202,6 +202,9 @@ class Pump:
                 if record.state in (FileState.DONE, FileState.FAILED):
                     if _same_stat(path, record.size, record.mtime_ns):
                         continue  # left in place after it was handled
+                elif record.state is FileState.PREVIEWED:
+                    if rule.config.dry_run and _same_stat(path, record.size, record.mtime_ns):
+                        continue  # dry-run already; a real rule imports it now
                 elif rel in seen:
                     continue  # being tracked already
             todo.add(Path(path))

@@ -1,14 +1,15 @@
 """The real WAAPI catalogue of each emulated Wwise version: every function and topic Wwise offers.
 
 ``waapi_catalogue.json`` holds, per version, the function and topic URIs and where the list came
-from (live ``getFunctions``/``getTopics`` output for 2024.1 and 2025.1, the SDK documentation index
-for 2019.2 and 2022.1; docs/waapi-notes.md, "The WAAPI catalogue"). A URI in the catalogue that the
-emulator does not implement answers a *not emulated* error; a URI outside it is *unknown*, as in
-Wwise.
+from: live ``getFunctions``/``getTopics`` output for 2021.1, 2023.1, 2024.1 and 2025.1, the SDK
+documentation index for 2019.2 and 2022.1 (docs/waapi-notes.md, "The WAAPI catalogue"). A URI in
+the catalogue that the emulator does not implement answers a *not emulated* error; a URI outside
+it is *unknown*, as in Wwise.
 
-Documentation-derived lists miss a few entries (``ak.wwise.core.ping`` is absent from both), so a
-function the emulator implements and the 2024.1 live list holds is kept for older versions unless
-its first version is documented (``FunctionSpec.since``, e.g. ``object.set`` in 2022.1).
+Documentation-derived lists miss a few entries, so a function the emulator implements is added to
+them when the live lists on both sides of the version hold it (the next one only, for the oldest)
+and its documented first version is not later (``FunctionSpec.since``, e.g. ``object.set`` in
+2022.1). A live list is taken as it is.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
-
-_LIVE_REFERENCE: Final = "2024.1"
+from typing import Any
 
 
 @cache
@@ -38,24 +37,35 @@ def source(version: str) -> str:
     return text
 
 
+def from_documentation(version: str) -> bool:
+    """True when ``version``'s list was extracted from the SDK documentation, not from a live Wwise."""
+    return version in _document()["documentationDerived"]
+
+
 def _key(version: str) -> tuple[int, int]:
     year, major = version.split(".")[:2]
     return int(year), int(major)
 
 
+def _live_neighbours(version: str) -> list[str]:
+    """The nearest earlier and later versions whose lists are live output (one or two)."""
+    live = [v for v in versions() if not from_documentation(v)]
+    earlier = [v for v in live if _key(v) < _key(version)]
+    later = [v for v in live if _key(v) > _key(version)]
+    return earlier[-1:] + later[:1]
+
+
 @cache
 def functions(version: str) -> frozenset[str]:
-    """The function URIs Wwise ``version`` offers.
-
-    Functions the emulator implements that the live 2024.1 list holds are added to older,
-    documentation-derived lists unless their documented first version is later.
-    """
+    """The function URIs Wwise ``version`` offers (see the module docstring for derived lists)."""
     from wwiseflowd.sim.schemas import FUNCTIONS
 
     doc = _document()["versions"]
     listed = set(doc[version]["functions"])
-    live = set(doc[_LIVE_REFERENCE]["functions"])
-    listed |= {uri for uri, spec in FUNCTIONS.items() if uri in live and spec.since <= _key(version)}
+    if from_documentation(version):
+        neighbours = [set(doc[v]["functions"]) for v in _live_neighbours(version)]
+        listed |= {uri for uri, spec in FUNCTIONS.items()
+                   if spec.since <= _key(version) and all(uri in live for live in neighbours)}
     return frozenset(listed)
 
 
@@ -65,4 +75,4 @@ def topics(version: str) -> frozenset[str]:
     return frozenset(_document()["versions"][version]["topics"])
 
 
-__all__ = ["functions", "source", "topics", "versions"]
+__all__ = ["from_documentation", "functions", "source", "topics", "versions"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,26 @@ class StateFileCorrupt(RuntimeError):
             f"start again. Nothing dropped is lost: the drop journal is rebuilt by a rescan, and files "
             f"already in the Wwise project are recognised by their provenance notes."
         )
+
+
+def open_state_file(
+    path: Path, schema: str, migrate: Callable[[sqlite3.Connection], None] | None = None
+) -> sqlite3.Connection:
+    """A state file's connection: WAL with ``synchronous=NORMAL``, autocommit (each statement commits
+    unless wrapped in an explicit transaction), shareable between threads (callers hold a lock), the
+    ``schema`` created and ``migrate`` run. A file that is not a database raises StateFileCorrupt."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10.0)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(schema)
+        if migrate is not None:
+            migrate(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateFileCorrupt(path, exc) from None
+    return db
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.store import ExecutionStatus, MemoEntry
-from wwiseflowd.store.doctor import StateFileCorrupt
+from wwiseflowd.store.doctor import open_state_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS memo (
@@ -41,27 +41,19 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(executions)")}
+    if "pid" not in columns:  # ledgers written before the owner's pid was kept
+        db.execute("ALTER TABLE executions ADD COLUMN pid INTEGER")
+
+
 class SQLiteStore:
     """The memo and the run ledger in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        # autocommit mode: each statement commits unless wrapped in an explicit transaction
-        self._db = sqlite3.connect(
-            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(executions)")}
-            if "pid" not in columns:  # ledgers written before the owner's pid was kept
-                self._db.execute("ALTER TABLE executions ADD COLUMN pid INTEGER")
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise StateFileCorrupt(self.path, exc) from None
+        self._db = open_state_file(self.path, SCHEMA, _migrate)
 
     # -- memo ----------------------------------------------------------------------------------
 

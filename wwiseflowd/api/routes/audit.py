@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from wwiseflowd.api.deps import OpsDep
 from wwiseflowd.api.errors import error_responses
-from wwiseflowd.api.models import AuditPage
+from wwiseflowd.api.models import AuditPage, page
 from wwiseflowd.audit import AuditFilter
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -42,8 +42,7 @@ def query_audit(
     query = AuditFilter(since=since, until=until, execution_id=execution, command=command, object=object,
                         code=code, source=source, limit=limit + 1, offset=offset)
     rows = ops.audit(query).data["items"]
-    return AuditPage(items=rows[:limit], limit=limit, offset=offset,
-                     nextOffset=offset + limit if len(rows) > limit else None)
+    return AuditPage.model_validate(page(rows, limit, offset))
 
 
 @router.get(

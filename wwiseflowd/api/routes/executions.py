@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep, OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
-from wwiseflowd.api.models import ExecutionPage, ExecutionSummary, ReplayRequest
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
+from wwiseflowd.api.models import ExecutionPage, ReplayRequest, page
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
@@ -35,12 +35,7 @@ def list_executions(
     """Paged with ``limit`` and ``offset``; ``nextOffset`` is null on the last page."""
     # one extra row tells whether another page exists
     rows = engine.list_executions(limit=limit + 1, offset=offset, status=status)
-    return ExecutionPage(
-        items=[ExecutionSummary.model_validate(row) for row in rows[:limit]],
-        limit=limit,
-        offset=offset,
-        nextOffset=offset + limit if len(rows) > limit else None,
-    )
+    return ExecutionPage.model_validate(page(rows, limit, offset))
 
 
 def _unknown(execution_id: str) -> ApiError:
@@ -75,10 +70,7 @@ def get_execution(execution_id: str, engine: EngineDep) -> Response:
 )
 def cancel_execution(execution_id: str, ops: OpsDep) -> Result:
     """Nodes not yet started are skipped; with rollback on, the run's Wwise changes are undone."""
-    cancelled = ops.cancel(execution_id)
-    if not cancelled.ok:
-        raise ApiError(cancelled)
-    return cancelled
+    return succeeded(ops.cancel(execution_id))
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from wwiseflowd.api.deps import OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses
+from wwiseflowd.api.errors import error_responses, succeeded
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -23,8 +23,5 @@ def browse_files(
     path: Annotated[str | None, Query(max_length=4096, description="A folder; omit for the roots.")] = None,
 ) -> dict[str, Any]:
     """``{path, parent, entries: [{name, path, dir}], truncated}``; 403 outside the allowed roots."""
-    listed = ops.browse_files(path)
-    if not listed.ok:
-        raise ApiError(listed)
-    data: dict[str, Any] = listed.data
+    data: dict[str, Any] = succeeded(ops.browse_files(path)).data
     return data

@@ -12,17 +12,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from wwiseflowd.api.deps import OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses, result_response
+from wwiseflowd.api.errors import error_responses, result_response, succeeded
 from wwiseflowd.api.models import SaveWorkflowRequest, WorkflowFileDetail, WorkflowIdRequest
 from wwiseflowd.results import Result
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
-
-
-def _data(result: Result) -> Any:
-    if not result.ok:
-        raise ApiError(result)
-    return result.data
 
 
 @router.put(
@@ -36,7 +30,7 @@ def save_workflow(workflow_id: str, body: SaveWorkflowRequest, ops: OpsDep) -> A
     """Writes ``<workflows_dir>/<id>.json`` (or the file already holding that id); the document's
     ``id`` becomes ``workflow_id``. A document that does not compile is saved too (a draft); its
     ``errors`` say why."""
-    return _data(ops.save_workflow(workflow_id, body.document, body.version))
+    return succeeded(ops.save_workflow(workflow_id, body.document, body.version)).data
 
 
 @router.post(
@@ -48,7 +42,7 @@ def save_workflow(workflow_id: str, body: SaveWorkflowRequest, ops: OpsDep) -> A
 )
 def rename_workflow(workflow_id: str, body: WorkflowIdRequest, ops: OpsDep) -> Any:
     """409 CONFLICT when ``newId`` is taken."""
-    return _data(ops.rename_workflow(workflow_id, body.newId))
+    return succeeded(ops.rename_workflow(workflow_id, body.newId)).data
 
 
 @router.post(
@@ -60,7 +54,7 @@ def rename_workflow(workflow_id: str, body: WorkflowIdRequest, ops: OpsDep) -> A
 )
 def duplicate_workflow(workflow_id: str, body: WorkflowIdRequest, ops: OpsDep) -> Any:
     """409 CONFLICT when ``newId`` is taken."""
-    return _data(ops.duplicate_workflow(workflow_id, body.newId))
+    return succeeded(ops.duplicate_workflow(workflow_id, body.newId)).data
 
 
 @router.delete(
@@ -72,7 +66,4 @@ def duplicate_workflow(workflow_id: str, body: WorkflowIdRequest, ops: OpsDep) -
 )
 def delete_workflow(workflow_id: str, ops: OpsDep) -> Response:
     """404 NOT_FOUND when no file has this id."""
-    deleted = ops.delete_workflow(workflow_id)
-    if not deleted.ok:
-        raise ApiError(deleted)
-    return result_response(deleted)
+    return result_response(succeeded(ops.delete_workflow(workflow_id)))

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import Discriminator, Tag
 
 from wwiseflowd.api.deps import OpsDep
-from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response
+from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
 from wwiseflowd.api.models import (
     ExecuteRequest,
     ExecutionAccepted,
@@ -56,7 +56,7 @@ def unpack(body: WorkflowBody) -> tuple[dict[str, Any], ExecuteRequest]:
 def validate_workflow(body: WorkflowBody, ops: OpsDep) -> Response:
     """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
     document, options = unpack(body)
-    return _answer(ops.validate(document, options.inputs))
+    return result_response(succeeded(ops.validate(document, options.inputs)))
 
 
 @router.post(
@@ -92,9 +92,7 @@ async def execute_workflow(
     )
     if options.dryRun:
         return await run_in_threadpool(dry_run_response, ops, run, options)
-    started = await run_in_threadpool(ops.start, run)
-    if not started.ok:
-        raise ApiError(started)
+    started = succeeded(await run_in_threadpool(ops.start, run))
     execution_id = str(started.data["executionId"])
     if run_async:
         accepted = ExecutionAccepted(
@@ -137,12 +135,6 @@ def dry_run_response(ops: OpsDep, run: RunRequest, options: ExecuteRequest) -> R
     return Response(json.dumps(body, default=str), media_type="application/json")
 
 
-def _answer(result: Result) -> Response:
-    if not result.ok:
-        raise ApiError(result)
-    return result_response(result)
-
-
 @router.get(
     "",
     operation_id="listWorkflows",
@@ -164,7 +156,4 @@ def list_workflows(ops: OpsDep) -> Any:
 )
 def get_workflow(workflow_id: str, ops: OpsDep) -> Any:
     """404 NOT_FOUND when no watched file has this id."""
-    found = ops.get_workflow(workflow_id)
-    if not found.ok:
-        raise ApiError(found)
-    return found.data
+    return succeeded(ops.get_workflow(workflow_id)).data

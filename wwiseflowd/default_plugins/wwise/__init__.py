@@ -1,7 +1,8 @@
 """The built-in Wwise plugin: the locked WAAPI adapter (backend ``wwise``), its bus commands and node types.
 
 An ordinary plugin (listed in ``wwiseflowd.plugins.DEFAULT_PLUGINS``): ``adapter.py`` is the only
-code that talks WAAPI, ``commands.py`` holds the bus commands, ``nodes.py`` the node types.
+code that talks WAAPI (built on ``link.py``, ``reads.py`` and ``writes.py``), ``commands.py`` holds
+the bus commands, ``nodes.py`` the node types.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, wwise_name
+from wwiseflowd.default_plugins.wwise.models import ImportItem, wwise_name
 
 DEFAULT_VARIATION_PATTERN = r"^(?P<base>.+?)[_ -](?P<index>\d{1,3})$"
 

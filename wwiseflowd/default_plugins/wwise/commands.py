@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from wwiseflowd.config import DEFAULT_BUS, DEFAULT_TARGET
 from wwiseflowd.daemon.rules import sha256_file
-from wwiseflowd.default_plugins.wwise.adapter import ImportItem, ObjectInfo, WaapiAdapter, wwise_name
+from wwiseflowd.default_plugins.wwise.adapter import WaapiAdapter
 from wwiseflowd.default_plugins.wwise.batch import (
     DEFAULT_VARIATION_PATTERN,
     BatchFile,
@@ -29,6 +29,7 @@ from wwiseflowd.default_plugins.wwise.batch import (
     plan_batch,
     provenance_note,
 )
+from wwiseflowd.default_plugins.wwise.models import ImportItem, ObjectInfo, wwise_name
 from wwiseflowd.registry import CommandContext
 from wwiseflowd.results import ErrorCode, Result
 
@@ -400,17 +401,9 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
     if inp.allowEmpty and inp.files == []:
         return _nothing_imported(inp)
     adapter = _adapter(ctx)
-    # pre-flight the bus and event parent too: failing after the import would leave half a job
-    bus_id = None
-    if inp.outputBus:
-        bus = adapter.resolve_bus(inp.outputBus)
-        if not bus.ok:
-            return bus
-        bus_id = bus.data["id"]
-    if inp.createEvents:
-        events_parent = adapter.get_object(inp.eventTarget, what="event target")
-        if not events_parent.ok:
-            return events_parent
+    checked = _check_bus_and_event_target(adapter, inp)
+    if not checked.ok:
+        return checked
     single = inp.filePath is not None
     planned = (
         _plan_single(adapter, inp, ctx.execution_id)
@@ -420,43 +413,17 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
     if not planned.ok:
         return planned
     plan: _Plan = planned.data
-    todo = [i for i in range(len(plan.items)) if i not in plan.conflicts]
-    result = adapter.import_audio(
-        [plan.items[i] for i in todo], verify_root=plan.verify_root, chunk_size=inp.chunkSize
-    )
-    if not result.ok:
-        return result
-    outcomes: list[dict[str, Any]] = [{} for _ in plan.items]
-    for index, outcome in zip(todo, result.data["outcomes"], strict=True):
-        outcomes[index] = outcome
-    for index, outcome in plan.conflicts.items():
-        outcomes[index] = outcome
-    sounds = result.data["sounds"]
+    imported = _import_plan(adapter, plan, inp.chunkSize)
+    if not imported.ok:
+        return imported
+    outcomes, sounds = imported.data["files"], imported.data["sounds"]
     failed = [o for o in outcomes if not o["ok"]]
     if not sounds:
-        if single:
-            return Result.failure(
-                failed[0]["code"], failed[0]["error"], data={"files": outcomes, "failed": failed}
-            )
-        reasons = "; ".join(f"{o['file']}: {o['error']}" for o in failed[:5])
-        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        return Result.failure(
-            ErrorCode.IMPORT_FAILED,
-            f"No file of the batch was imported. {reasons}{more}",
-            data={"files": outcomes, "failed": failed},
-        )
-    top = _top_level(plan.items, outcomes, sounds, result.data["containers"])
-    edits = _edits(top, sounds, bus_id, inp.properties)
-    if edits:
-        applied = adapter.set_objects(edits, chunk_size=inp.chunkSize)
-        if not applied.ok:
-            return applied
-    events: list[dict[str, Any]] = []
-    if inp.createEvents:
-        created = adapter.create_events([ObjectInfo.model_validate(t) for t in top], inp.eventTarget)
-        if not created.ok:
-            return created
-        events = created.data
+        return _none_imported(single, outcomes, failed)
+    top = _top_level(plan.items, outcomes, sounds, imported.data["containers"])
+    finished = _route_and_announce(adapter, inp, top, sounds, checked.data)
+    if not finished.ok:
+        return finished
     return Result.success(
         {
             "objectId": sounds[0]["id"] if single else None,
@@ -467,12 +434,79 @@ def audio_import(inp: AudioImportInput, ctx: CommandContext) -> Result:
             "objectIds": [o["id"] for o in sounds],
             "topLevel": top,
             "topLevelIds": [t["id"] for t in top],
-            "events": events,
+            "events": finished.data,
             "targetPath": plan.target_path,
             # what replay checks before importing these files again (docs/replay.md)
             "sourceSha256": _source_hashes(inp, outcomes),
         }
     )
+
+
+def _check_bus_and_event_target(adapter: WaapiAdapter, inp: AudioImportInput) -> Result:
+    """Pre-flight the bus and event parent (failing after the import would leave half a job);
+    data: the bus id or None."""
+    bus_id = None
+    if inp.outputBus:
+        bus = adapter.resolve_bus(inp.outputBus)
+        if not bus.ok:
+            return bus
+        bus_id = bus.data["id"]
+    if inp.createEvents:
+        events_parent = adapter.get_object(inp.eventTarget, what="event target")
+        if not events_parent.ok:
+            return events_parent
+    return Result.success(bus_id)
+
+
+def _import_plan(adapter: WaapiAdapter, plan: _Plan, chunk_size: int | None) -> Result:
+    """Import the planned items but the name conflicts; data: ``files`` (one outcome per planned
+    item, conflicts included), ``sounds`` and ``containers`` as the adapter read them back."""
+    todo = [i for i in range(len(plan.items)) if i not in plan.conflicts]
+    result = adapter.import_audio(
+        [plan.items[i] for i in todo], verify_root=plan.verify_root, chunk_size=chunk_size
+    )
+    if not result.ok:
+        return result
+    outcomes: list[dict[str, Any]] = [{} for _ in plan.items]
+    for index, outcome in zip(todo, result.data["outcomes"], strict=True):
+        outcomes[index] = outcome
+    for index, conflict in plan.conflicts.items():
+        outcomes[index] = conflict
+    return Result.success(
+        {"files": outcomes, "sounds": result.data["sounds"], "containers": result.data["containers"]}
+    )
+
+
+def _none_imported(single: bool, outcomes: list[dict[str, Any]], failed: list[dict[str, Any]]) -> Result:
+    """The failure of an import that brought no file in: the file's own, or the batch's first reasons."""
+    if single:
+        first = failed[0]
+        return Result.failure(first["code"], first["error"], data={"files": outcomes, "failed": failed})
+    reasons = "; ".join(f"{o['file']}: {o['error']}" for o in failed[:5])
+    more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
+    return Result.failure(
+        ErrorCode.IMPORT_FAILED,
+        f"No file of the batch was imported. {reasons}{more}",
+        data={"files": outcomes, "failed": failed},
+    )
+
+
+def _route_and_announce(
+    adapter: WaapiAdapter,
+    inp: AudioImportInput,
+    top: list[dict[str, Any]],
+    sounds: list[dict[str, Any]],
+    bus_id: str | None,
+) -> Result:
+    """Route to the bus and set properties (batched), then create the Play events; data: the events."""
+    edits = _edits(top, sounds, bus_id, inp.properties)
+    if edits:
+        applied = adapter.set_objects(edits, chunk_size=inp.chunkSize)
+        if not applied.ok:
+            return applied
+    if not inp.createEvents:
+        return Result.success([])
+    return adapter.create_events([ObjectInfo.model_validate(t) for t in top], inp.eventTarget)
 
 
 def _source_hashes(inp: AudioImportInput, outcomes: list[dict[str, Any]]) -> dict[str, str | None]:

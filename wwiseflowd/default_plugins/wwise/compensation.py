@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wwiseflowd.default_plugins.wwise.adapter import (
+from wwiseflowd.default_plugins.wwise.uris import (
     AUDIO_IMPORT,
     OBJECT_CREATE,
     OBJECT_DELETE,

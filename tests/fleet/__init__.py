@@ -1,0 +1,1 @@
+"""Tests of wwiseflowd; helpers are imported by their full path (``tests.<dir>.<module>``)."""
