@@ -55,6 +55,34 @@ class _Active:
     result: ExecutionResult | None = None
 
 
+def document_key(document: Any) -> str | None:
+    """The content address of a workflow document (sha256 of its canonical JSON); None when it is
+    not JSON-able or nests too deep to hash (the compiler reports both)."""
+    try:
+        check_nesting(document)  # canonical_json recurses
+    except CompileFailed:
+        return None
+    return _content_hash(document)
+
+
+def _content_hash(document: Any) -> str | None:
+    try:
+        return hashlib.sha256(canonical_json(document).encode()).hexdigest()
+    except (TypeError, ValueError):
+        return None
+
+
+def keep_document(store: Store, document: Any, key: str | None, control: RunControl) -> None:
+    """Store a run's workflow document under its content address, so the run can be drawn later."""
+    if key is None or not isinstance(document, Mapping):
+        return  # a plan, or nothing drawable
+    try:
+        store.document_put(key, dict(document))
+        control.document_key = key
+    except Exception as exc:  # drawing a run later is not worth failing it now
+        logger.warning("Could not keep the workflow document of {}: {}", control.execution_id, exc)
+
+
 class Engine:
     """Compile and run workflows, run bus commands, report executions and health."""
 
@@ -157,40 +185,42 @@ class Engine:
         return Result.success(plan.model_dump())
 
     def _compile(self, document: Any) -> Plan:
+        return self._compile_keyed(document)[0]
+
+    def _compile_keyed(self, document: Any) -> tuple[Plan, str | None]:
+        """The plan and the document's content address (which also keys the plan cache)."""
         check_nesting(document)  # before hashing: canonical_json recurses
-        try:
-            key = hashlib.sha256(canonical_json(document).encode()).hexdigest()
-        except (TypeError, ValueError):
-            key = None  # not JSON-able: the compiler reports it
+        key = _content_hash(document)
         if key is not None:
             with self._lock:
                 cached = self._plans.get(key)
                 if cached is not None:
                     self._plans.move_to_end(key)
-                    return cached
+                    return cached, key
         plan = compile_plan(document, self.registry)
         if key is not None:
             with self._lock:
                 self._plans[key] = plan
                 while len(self._plans) > PLAN_CACHE_SIZE:
                     self._plans.popitem(last=False)
-        return plan
+        return plan, key
 
-    def _plan_of(self, document_or_plan: Any) -> Plan | Result:
-        """A Plan from a workflow document or from a plan dict (re-checked); a Result on errors."""
+    def _plan_of(self, document_or_plan: Any) -> tuple[Plan | Result, str | None]:
+        """A Plan from a workflow document or from a plan dict (re-checked), a Result on errors; and
+        the document's content address (None for a plan, or a document nested too deep to hash)."""
         if isinstance(document_or_plan, Plan):
-            return document_or_plan
+            return document_or_plan, None
         is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
         if is_plan and "nodes" not in document_or_plan:
             try:
                 check_nesting(document_or_plan)  # check_plan recurses over the steps' data
             except CompileFailed as exc:
-                return errors_result(exc.errors)
-            return check_plan(document_or_plan, self.registry)
+                return errors_result(exc.errors), None
+            return check_plan(document_or_plan, self.registry), None
         try:
-            return self._compile(document_or_plan)
+            return self._compile_keyed(document_or_plan)
         except CompileFailed as exc:
-            return errors_result(exc.errors)
+            return errors_result(exc.errors), document_key(document_or_plan)
 
     # -- executions ---------------------------------------------------------------------------------
 
@@ -271,21 +301,23 @@ class Engine:
         self, document_or_plan: Any, inputs: Mapping[str, Any] | None, control: RunControl,
         force: bool, rollback: bool | None, source: str,
     ) -> ExecutionResult:
+        key: str | None = None
         try:
-            plan = self._plan_of(document_or_plan)
+            plan, key = self._plan_of(document_or_plan)
         except Exception as exc:  # the compiler must never take a front door down
             logger.opt(exception=exc).error("Compiling failed")
             plan = Result.failure(ErrorCode.INTERNAL, f"Compiling the workflow failed unexpectedly: {exc}.")
+        keep_document(self.store, document_or_plan, key, control)
         if isinstance(plan, Result):
-            return self._not_started(plan, control.execution_id, document_or_plan, source)
+            return self._not_started(plan, control, document_or_plan, source)
         if inputs is not None and not isinstance(inputs, Mapping):
             problem = Result.failure(ErrorCode.INVALID_INPUT,
                                      f"Workflow inputs must be an object of name -> value, got "
                                      f"{type(inputs).__name__}.")
-            return self._not_started(problem, control.execution_id, document_or_plan, source)
+            return self._not_started(problem, control, document_or_plan, source)
         too_deep = inputs_too_deep(inputs)
         if too_deep is not None:
-            return self._not_started(too_deep, control.execution_id, document_or_plan, source)
+            return self._not_started(too_deep, control, document_or_plan, source)
         try:
             return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
@@ -299,13 +331,15 @@ class Engine:
             )
 
     def _not_started(
-        self, problem: Result, execution_id: str, document: Any, source: str
+        self, problem: Result, control: RunControl, document: Any, source: str
     ) -> ExecutionResult:
+        execution_id = control.execution_id
         workflow_id = document.get("id") if isinstance(document, Mapping) else None
         errors = problem.data.get("errors") if isinstance(problem.data, dict) else None
         result = ExecutionResult(
             ok=False, executionId=execution_id, workflowId=str(workflow_id or "workflow"), status="failed",
             error=problem.error, code=problem.code, errors=errors, startedAt=utc_now_iso(), source=source,
+            documentKey=control.document_key,
         )
         try:
             self.store.ledger_record(result.model_dump(mode="json"), "failed")
@@ -341,11 +375,13 @@ class Engine:
         return None if stored is None else ExecutionResult.model_validate(stored)
 
     def list_executions(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Execution summaries from the run ledger, newest first."""
+        """Execution summaries from the run ledger, newest first (filters: Store.ledger_list)."""
         self._ready()
-        return self.store.ledger_list(limit=limit, offset=offset, status=status)
+        return self.store.ledger_list(limit=limit, offset=offset, status=status, source=source,
+                                      workflow=workflow)
 
     def cancel(self, execution_id: str) -> bool:
         """Cancel a running execution; False when it is not running."""

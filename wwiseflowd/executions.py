@@ -54,6 +54,9 @@ class ExecutionResult(BaseModel):
     startedAt: str
     durationMs: float = 0.0
     source: str = "cli"
+    #: content address of the workflow document this run compiled (GET /executions/{id}/document);
+    #: None for a run of a compiled plan
+    documentKey: str | None = None
 
     @model_validator(mode="after")
     def _failure_explained(self) -> ExecutionResult:

@@ -61,8 +61,10 @@ def idem_key(node_type: str, inputs: Any, identity: str) -> str:
 class RunControl:
     """Handle on one execution: cancel it, or read its live results while it runs."""
 
-    def __init__(self, execution_id: str) -> None:
+    def __init__(self, execution_id: str, document_key: str | None = None) -> None:
         self.execution_id = execution_id
+        #: content address of the workflow document in the store (so any run can be drawn again)
+        self.document_key = document_key
         self.cancelled = threading.Event()
         self.wake = threading.Event()
         self._run: _Run | None = None
@@ -137,11 +139,14 @@ class Runner:
 class _Report:
     """One run as the world sees it: its results so far, events, log lines and run-ledger rows."""
 
-    def __init__(self, runner: Runner, plan: Plan, execution_id: str, source: str) -> None:
+    def __init__(
+        self, runner: Runner, plan: Plan, execution_id: str, source: str, document_key: str | None = None
+    ) -> None:
         self.runner = runner
         self.plan = plan
         self.execution_id = execution_id
         self.source = source
+        self.document_key = document_key
         self.started_at = utc_now_iso()
         self.t0 = time.perf_counter()
         self.lock = threading.Lock()
@@ -159,7 +164,8 @@ class _Report:
                  "nodeCount": len(self.plan.steps), "source": self.source}
         self.publish({"type": "run.started", **facts})
         logger.info("workflow.execution.start", **facts)
-        running = {**facts, "ok": False, "status": "running", "startedAt": self.started_at, "results": []}
+        running = {**facts, "ok": False, "status": "running", "startedAt": self.started_at, "results": [],
+                   "documentKey": self.document_key}
         self.runner.store.ledger_record(running, "running")
 
     def node_result(self, i: int, result: Result, started: float, *, key: str | None = None,
@@ -193,6 +199,7 @@ class _Report:
             ok=False, executionId=self.execution_id, workflowId=self.plan.workflowId, status=status,
             stopped=stop_at is not None, stopAt=stop_at, results=results, startedAt=self.started_at,
             durationMs=round((time.perf_counter() - self.t0) * 1000, 3), source=self.source,
+            documentKey=self.document_key,
         )
 
     def finished(self, ok: bool, cancelled: bool, problem: Result | None, closed: Closed) -> ExecutionResult:
@@ -264,7 +271,7 @@ class _Run:
         self.index = {s.nodeId: i for i, s in enumerate(self.steps)}
         deps = [[self.index[d] for d in s.deps] for s in self.steps]
         self.queue = ReadyQueue(deps, [spec.resource if spec else None for spec in self.specs])
-        self.report = _Report(runner, plan, self.execution_id, source)
+        self.report = _Report(runner, plan, self.execution_id, source, control.document_key)
         self.groups = RunGroups(runner.backends.group_lock)
 
         self.lock = self.report.lock

@@ -65,8 +65,8 @@ def test_every_operation_has_an_id_tags_a_success_schema_and_result_errors(tmp_p
 
     # 13 for workflows, executions, events, nodes, wwise, health, metrics; + GET /audit,
     # GET /audit/verify, POST /executions/{id}/replay; + 8 for the editor (workflow file writes,
-    # drops, sign-in, file browsing)
-    assert len(operations) == 25
+    # drops, sign-in, file browsing); + GET /executions/{id}/document, GET /schemas/workflow-input
+    assert len(operations) == 27
     assert len({op["operationId"] for _, _, op in operations}) == len(operations)
     for path, method, op in operations:
         assert op["tags"], (path, method)

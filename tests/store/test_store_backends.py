@@ -55,6 +55,34 @@ def test_the_ledger_lists_newest_first_with_paging_and_a_status_filter(store: St
     assert store.ledger_list(offset=50) == []
 
 
+def test_the_ledger_filters_by_source_and_workflow_substring_before_paging(store: Store) -> None:
+    for n in range(1, 10):
+        source = "editor" if n % 2 else "daemon"
+        workflow = "Footsteps-import" if n % 3 == 0 else "dialogue"
+        store.ledger_record(execution(f"e{n}", f"2026-11-0{n}T00:00:00.000Z", source=source,
+                                      workflowId=workflow), "failed" if n == 9 else "succeeded")
+    ids = lambda **query: [r["executionId"] for r in store.ledger_list(**query)]  # noqa: E731
+    assert ids(source="editor") == ["e9", "e7", "e5", "e3", "e1"]
+    assert ids(source="editor", limit=2, offset=1) == ["e7", "e5"]
+    assert ids(workflow="FOOTSTEP") == ["e9", "e6", "e3"]
+    assert ids(workflow="step", source="daemon") == ["e6"]
+    assert ids(workflow="step", status="succeeded") == ["e6", "e3"]
+    assert ids(source="mcp") == [] and ids(source="editor", offset=5) == []
+
+
+def test_a_document_is_kept_under_its_key_and_pruned_unless_a_running_run_uses_it(store: Store) -> None:
+    document = {"id": "wf", "nodes": [{"id": "a", "type": "t", "position": {"x": 1, "y": 2}}], "edges": []}
+    store.document_put("k-running", document)
+    store.document_put("k-old", {"nodes": []})
+    store.document_put("k-running", {"nodes": ["ignored: a key names one content"]})
+    assert store.document_get("k-running") == document and store.document_get("nope") is None
+    store.ledger_record(execution("e_run", "2026-01-01T00:00:00.000Z", documentKey="k-running"), "running")
+    later = "2999-01-01T00:00:00.000Z"
+    assert store.prune(later, memo=False, ledger=True, dry_run=True)["documents"] == 1
+    assert store.prune(later, memo=False, ledger=True)["documents"] == 1
+    assert store.document_get("k-old") is None and store.document_get("k-running") == document
+
+
 def test_pruning_forgets_old_memo_and_finished_runs_but_never_running_ones(store: Store) -> None:
     store.memo_put_many([MemoEntry("old", "t", 1, created_at="2026-01-01T00:00:00.000Z"),
                          MemoEntry("new", "t", 2, created_at="2026-12-01T00:00:00.000Z")])
@@ -62,10 +90,11 @@ def test_pruning_forgets_old_memo_and_finished_runs_but_never_running_ones(store
     store.ledger_record(execution("e_running", "2026-01-01T00:00:00.000Z"), "running")
     store.ledger_record(execution("e_new", "2026-12-01T00:00:00.000Z"), "failed")
     before = "2026-06-01T00:00:00.000Z"
-    assert store.prune(before, memo=True, ledger=True, dry_run=True) == {"memo": 1, "ledger": 1}
+    counts = store.prune(before, memo=True, ledger=True, dry_run=True)
+    assert counts == {"memo": 1, "ledger": 1, "documents": 0}
     assert store.memo_get("old") is not None
-    assert store.prune(before, memo=False, ledger=True) == {"memo": 0, "ledger": 1}
-    assert store.prune(before, memo=True, ledger=True) == {"memo": 1, "ledger": 0}
+    assert store.prune(before, memo=False, ledger=True) == {"memo": 0, "ledger": 1, "documents": 0}
+    assert store.prune(before, memo=True, ledger=True) == {"memo": 1, "ledger": 0, "documents": 0}
     assert store.memo_get("old") is None and store.memo_get("new") is not None
     assert store.ledger_get("e_done") is None
     assert {r["executionId"] for r in store.ledger_list()} == {"e_running", "e_new"}

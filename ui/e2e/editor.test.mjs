@@ -122,6 +122,28 @@ test("building the four-node workflow by drag and connect; validation errors app
   await shot("editor-build.png");
 });
 
+test("undo and redo: Ctrl+Z takes back the last wire, Ctrl+Shift+Z puts it back; a deleted node returns with its wires", async () => {
+  const edges = () => page.locator(".react-flow__edge").count();
+  await page.keyboard.press("Control+z");
+  await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 3, null, WAIT);
+  await page.keyboard.press("Control+Shift+z");
+  await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 4, null, WAIT);
+  await node("projectSave1").locator(".wf-node-title").click();
+  await page.keyboard.press("Delete");
+  await node("projectSave1").waitFor({ state: "detached", ...WAIT });
+  assert.equal(await edges(), 2);
+  await page.keyboard.press("Control+z");
+  await node("projectSave1").waitFor(WAIT);
+  await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 4, null, WAIT);
+  // the toolbar buttons do the same
+  await page.locator("button.redo").click();
+  await node("projectSave1").waitFor({ state: "detached", ...WAIT });
+  await page.locator("button.undo").click();
+  await node("projectSave1").waitFor(WAIT);
+  assert.equal(await page.locator("button.redo").isDisabled(), false);
+  await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+});
+
 test("save writes the workflow file; a file changed on disk meanwhile is a conflict", async () => {
   await page.locator(".workflow-id").fill(FLOW_ID);
   await page.locator("button.save").click();
@@ -156,12 +178,25 @@ test("/?workflow=<id> opens the file; running it turns every node ok, re-running
   await page.locator('.run-summary[data-run-status="succeeded"]').waitFor(WAIT);
 });
 
-test("the execution history lists the runs; opening one shows its graph coloured by its results", async () => {
+test("the execution history lists the runs, filtered by the server; opening one shows its graph coloured by its results", async () => {
+  // a run from another front door, which the source filter leaves out
+  await page.request.post(`${URL}/workflows/execute`, { data: { workflow: { id: "other-door", nodes: [{ id: "s", type: "projectSave" }] } } });
   await page.goto(`${URL}/executions`);
   const rows = page.locator("tr[data-execution-id]");
   await rows.first().waitFor(WAIT);
-  assert.equal(await rows.first().locator("td").nth(3).textContent(), "editor");
-  await page.locator("select").nth(1).selectOption("editor");
+  const listed = async () => page.locator("tr[data-execution-id] td:nth-child(2)").allTextContents();
+  assert.equal(await rows.first().locator("td").nth(1).textContent(), "other-door");
+  await page.locator("select.filter-source").selectOption("editor");
+  await page.waitForFunction(() => [...document.querySelectorAll("tr[data-execution-id] td:nth-child(4)")].every((td) => td.textContent === "editor")
+    && document.querySelectorAll("tr[data-execution-id]").length === 2, null, WAIT);
+  await page.locator("input.filter-workflow").fill("FOUR");
+  await page.waitForFunction(() => document.querySelectorAll("tr[data-execution-id]").length === 2, null, WAIT);
+  assert.deepEqual(await listed(), [FLOW_ID, FLOW_ID]);
+  await page.locator("input.filter-workflow").fill("no-such-workflow");
+  await page.locator("tr[data-execution-id]").first().waitFor({ state: "detached", ...WAIT });
+  assert.equal(await page.locator("button.older").isDisabled(), true);
+  await page.locator("input.filter-workflow").fill("four");
+  await rows.first().waitFor(WAIT);
   await rows.first().locator("a").click();
   await page.waitForURL(/\/executions\/exec_/);
   for (const id of NODES) await node(id).waitFor(WAIT);
@@ -169,9 +204,57 @@ test("the execution history lists the runs; opening one shows its graph coloured
   await shot("editor-execution.png");
 });
 
-test("a WAV dropped into the drop folder appears on the drop-folder page", async () => {
+test("a run of a workflow never saved is drawn with its wires, from the document kept with the run", async () => {
+  const saved = JSON.parse(readFileSync(join(env("WF_WORKFLOWS"), `${FLOW_ID}.json`), "utf8"));
+  const unsaved = { ...saved, id: "never-saved", nodes: saved.nodes.map((n) => ({ ...n, position: { x: n.position.x + 40, y: n.position.y } })) };
+  const answer = await page.request.post(`${URL}/workflows/execute`, { data: { workflow: unsaved }, headers: { "X-Wwiseflowd-Source": "editor" } });
+  const { executionId } = await answer.json();
+  await page.goto(`${URL}/executions/${executionId}`);
+  for (const id of NODES) await node(id).waitFor(WAIT);
+  await waitStatuses(NODES, ["ok", "cached"]);
+  await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 4, null, WAIT);
+});
+
+test("declaring a workflow input in its form: a wrong default is explained, a right one offers the input", async () => {
+  await page.goto(URL);
+  await page.locator(".inputs-form .btn-add").click();
+  await page.locator("#decl_0_name").fill("take");
+  await page.locator("#decl_0_type").selectOption("integer");
+  await page.locator("#decl_0_default").fill("2.5");
+  await page.locator("#decl_0_default__error").waitFor(WAIT);
+  assert.match(await page.locator("#decl_0_default__error").textContent(), /whole number/);
+  await shot("editor-inputs.png");
+  await page.locator("#decl_0_name").fill("");
+  await page.locator("#decl_0_name__error").waitFor(WAIT);
+  await page.locator("#decl_0_name").fill("take");
+  await page.locator("#decl_0_default").fill("2");
+  await page.locator("#decl_0_default__error").waitFor({ state: "detached", ...WAIT });
+  // the declared input is a wire source on the canvas and a field of the run form
+  await page.locator(`[data-node-id="__inputs__"] [data-output="take"]`).waitFor(WAIT);
+  assert.equal(await page.locator("#run_take").inputValue(), "2");
+  await page.locator("#run_take").fill("2.5");
+  await page.locator("#run_take__error").waitFor(WAIT);
+  assert.equal(await page.locator("button.run").isDisabled(), true);
+  // Ctrl+Z outside a text field undoes the declaration
+  await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+  await page.keyboard.press("Control+z");
+  await page.locator(`[data-node-id="__inputs__"] [data-output="take"]`).waitFor({ state: "detached", ...WAIT });
+});
+
+test("a WAV dropped into the drop folder appears on the drop-folder page; an incomplete one waits with its reason", async () => {
   await page.goto(`${URL}/drops`);
   await page.locator("table.rules tr[data-path]").first().waitFor(WAIT);
+  // half a WAV whose header announces the whole: it waits, and the page says why and for how long
+  const whole = readFileSync(env("WF_WAV"));
+  const slow = join(env("WF_DROP"), "Slow_Copy.wav");
+  writeFileSync(slow, whole.subarray(0, Math.floor(whole.length / 2)));
+  const waiting = page.locator('table.waiting-files tr[data-waiting-file="Slow_Copy.wav"][data-reason="incomplete"]');
+  await waiting.waitFor(WAIT);
+  assert.match(await waiting.locator(".age").textContent(), /\d s$/);
+  await shot("editor-drops-waiting.png");
+  writeFileSync(slow, whole);
+  await page.locator('table.files tr[data-path="Slow_Copy.wav"][data-state="done"]').waitFor(WAIT);
+  await waiting.waitFor({ state: "detached", ...WAIT });
   copyFileSync(env("WF_WAV"), join(env("WF_DROP"), "Dropped_Footstep.wav"));
   await page.locator('table.files tr[data-path="Dropped_Footstep.wav"][data-state="done"]').waitFor(WAIT);
   await page.locator("table.batches tr").nth(1).waitFor(WAIT);

@@ -2,8 +2,7 @@
 // recent batches and failures. Refreshed on batch events from GET /events and every two seconds.
 import { useCallback, useEffect, useState } from "react";
 import { api, followEvents } from "./api";
-
-type Row = Record<string, unknown>;
+import { formatAge, waitingFiles, type Row } from "./dropStatus";
 
 interface DropStatus {
   rules?: Row[];
@@ -32,6 +31,25 @@ function Table({ rows, columns, name }: { rows: Row[] | undefined; columns: stri
   );
 }
 
+/** Files not yet imported because they are still settling or incomplete: why, and for how long. */
+function WaitingTable({ rules }: { rules: Row[] | undefined }) {
+  const files = waitingFiles(rules);
+  if (files.length === 0) return <p className="muted" data-empty="waiting-files">No file is waiting.</p>;
+  return (
+    <table className="waiting-files">
+      <thead><tr><th>file</th><th>rule</th><th>why it waits</th><th>waiting for</th></tr></thead>
+      <tbody>
+        {files.map((file) => (
+          <tr key={`${file.rule}/${file.file}`} data-waiting-file={file.file} data-reason={file.reason.split(":")[0]}>
+            <td>{file.file}</td><td>{file.rule}</td><td className="reason">{file.reason}</td>
+            <td className="age">{formatAge(file.waitingS)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function DropsPage() {
   const [status, setStatus] = useState<DropStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -50,7 +68,9 @@ export function DropsPage() {
       {error && <p className="message error">{error}</p>}
       {status && status.running === false && <p className="muted">No daemon: drop folders are watched by <code>wwiseflowd run</code>.</p>}
       <h3>Rules</h3>
-      <Table name="rules" rows={status?.rules} columns={["rule", "folder", "target", "workflow", "queueDepth", "settling", "waiting", "states"]} />
+      <Table name="rules" rows={status?.rules} columns={["rule", "folder", "target", "workflow", "queueDepth", "settling", "states"]} />
+      <h3>Waiting files</h3>
+      <WaitingTable rules={status?.rules} />
       <h3>Files</h3>
       <Table name="files" rows={status?.files} columns={["relPath", "rule", "state", "note", "code", "error", "objectPath", "updatedAt"]} />
       <h3>Waiting batches</h3>

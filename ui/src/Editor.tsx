@@ -7,6 +7,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { GraphContext } from "./context";
 import { FileBar } from "./FileBar";
+import { record, redo, shortcut, startHistory, typingIn, undo, type History } from "./history";
 import { nodeTypes } from "./FlowNode";
 import { nodesInView, toFlowEdges, toFlowNodes, typeMap, withHidden } from "./flow";
 import { useRun, useValidation } from "./hooks";
@@ -15,7 +16,7 @@ import { DRAG_MIME, Palette } from "./Palette";
 import { RunBar } from "./RunBar";
 import {
   INPUTS_NODE_ID, addNode, connect, disconnect, moveNode, problemsByNode, removeNodes, updateData, wiresOf,
-  type NodeTypeInfo, type WorkflowDoc,
+  sameDoc, type NodeTypeInfo, type WorkflowDoc,
 } from "./workflow";
 
 /** from this many nodes on, React Flow draws only the visible ones */
@@ -38,10 +39,18 @@ export function Editor(props: Props) {
 }
 
 function EditorInner({ types, initialId }: Props) {
-  const [doc, setDoc] = useState<WorkflowDoc>(EMPTY_DOC);
+  const [history, setHistory] = useState(() => startHistory<WorkflowDoc>(EMPTY_DOC));
+  // the latest history, ahead of rendering: edits in quick succession (two drops) build on each other
+  const historyRef = useRef(history);
+  const commit = useCallback((next: History<WorkflowDoc>) => {
+    historyRef.current = next;
+    setHistory(next);
+  }, []);
+  const doc = history.present;
+  const [saved, setSaved] = useState<WorkflowDoc>(EMPTY_DOC);
+  const dirty = doc !== saved;
   const [nodes, setNodes] = useState<Node[]>([]);
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
-  const [dirty, setDirty] = useState(false);
   const byType = useMemo(() => typeMap(types), [types]);
   const { problems } = useValidation(doc.nodes.length > 0 ? doc : null);
   const runControl = useRun();
@@ -52,14 +61,30 @@ function EditorInner({ types, initialId }: Props) {
     width: canvasRef.current?.clientWidth ?? window.innerWidth, height: canvasRef.current?.clientHeight ?? window.innerHeight,
   }), []);
 
-  const edit = useCallback((change: (doc: WorkflowDoc) => WorkflowDoc) => {
-    setDoc((current) => change(current));
-    setDirty(true);
-  }, []);
+  /** Change the document as one undo step; edits of one `kind` in quick succession merge. */
+  const edit = useCallback((change: (doc: WorkflowDoc) => WorkflowDoc, kind = "") => {
+    const current = historyRef.current;
+    const next = change(current.present);
+    // a form re-announcing what it shows is no edit (and no undo step)
+    if (next !== current.present && !sameDoc(next, current.present)) commit(record(current, next, kind));
+  }, [commit]);
+  const step = useCallback((direction: "undo" | "redo") => {
+    commit(direction === "undo" ? undo(historyRef.current) : redo(historyRef.current));
+  }, [commit]);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const wanted = shortcut(event);
+      if (!wanted || typingIn(event.target)) return;
+      event.preventDefault();
+      step(wanted);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [step]);
   const load = useCallback((next: WorkflowDoc) => {
-    setDoc(next);
+    commit(startHistory(next));
+    setSaved(next);
     setNodes(toFlowNodes(next));
-    setDirty(false);
     runControl.reset();
     if (next.nodes.length > BIG_GRAPH) {
       // a big graph opens on its first node at a readable zoom, and only the nodes on screen are
@@ -98,7 +123,7 @@ function EditorInner({ types, initialId }: Props) {
           if (change.type === "position" && change.position) next = moveNode(next, change.id, change.position);
         }
         return removed.size ? removeNodes(next, removed) : next;
-      });
+      }, removed.size ? "delete" : "");
     }
   }, [edit]);
 
@@ -112,7 +137,8 @@ function EditorInner({ types, initialId }: Props) {
     });
     const removed = changes.filter((c) => c.type === "remove").map((c) => c.id);
     if (removed.length) {
-      edit((current) => wiresOf(current, byType).filter((w) => removed.includes(w.id)).reduce(disconnect, current));
+      // deleting a node removes its wires too: one undo step ("delete") for both
+      edit((current) => wiresOf(current, byType).filter((w) => removed.includes(w.id)).reduce(disconnect, current), "delete");
     }
   }, [edit, byType]);
 
@@ -122,13 +148,11 @@ function EditorInner({ types, initialId }: Props) {
 
   const add = useCallback((type: string, position?: { x: number; y: number }) => {
     const at = position ?? flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 });
-    edit((current) => {
-      const [next, id] = addNode(current, type, at);
-      setRevealed((shownIds) => (shownIds === null ? null : new Set([...shownIds, id])));
-      setNodes((previous) => [...previous.map((n) => ({ ...n, selected: false })),
-        ...toFlowNodes(next, previous).filter((n) => n.id === id).map((n) => ({ ...n, selected: true }))]);
-      return next;
-    });
+    const [next, id] = addNode(historyRef.current.present, type, at);
+    edit(() => next);
+    setRevealed((shownIds) => (shownIds === null ? null : new Set([...shownIds, id])));
+    setNodes((previous) => [...previous.map((n) => ({ ...n, selected: false })),
+      ...toFlowNodes(next, previous).filter((n) => n.id === id).map((n) => ({ ...n, selected: true }))]);
   }, [edit, flow]);
 
   const onDrop = useCallback((event: DragEvent) => {
@@ -143,8 +167,8 @@ function EditorInner({ types, initialId }: Props) {
 
   return (
     <GraphContext.Provider value={context}>
-      <FileBar doc={doc} dirty={dirty} initialId={initialId} onLoad={load} onSaved={() => setDirty(false)}
-        onRename={(id) => setDoc((current) => ({ ...current, id }))} />
+      <FileBar doc={doc} dirty={dirty} initialId={initialId} onLoad={load} onSaved={setSaved}
+        onRename={(id) => edit((current) => ({ ...current, id }), "id")} />
       <div className="editor">
         <aside className="sidebar-left"><Palette types={types} onAdd={(type) => add(type)} /></aside>
         <main className="canvas" ref={canvasRef} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "move"; }} onDrop={onDrop}>
@@ -155,6 +179,12 @@ function EditorInner({ types, initialId }: Props) {
             <Controls />
             <MiniMap pannable zoomable />
           </ReactFlow>
+          <div className="history-buttons">
+            <button type="button" className="undo" title="Undo (Ctrl+Z)" disabled={history.past.length === 0}
+              onClick={() => step("undo")}>↶ Undo</button>
+            <button type="button" className="redo" title="Redo (Ctrl+Shift+Z)" disabled={history.future.length === 0}
+              onClick={() => step("redo")}>↷ Redo</button>
+          </div>
           {general.length > 0 && (
             <div className="general-errors">
               {general.map((p, i) => <div key={i} className="error-badge" data-error-code={p.code}><b>{p.code}</b> {p.message}</div>)}
@@ -166,9 +196,9 @@ function EditorInner({ types, initialId }: Props) {
           {selectedDoc ? (
             <Inspector node={selectedDoc} info={byType.get(selectedDoc.type)} problems={grouped.get(selectedDoc.id) ?? []}
               onChange={(data) => edit((current) => updateData({ ...current, nodes: current.nodes.map((n) =>
-                n.id === selectedDoc.id ? { ...n, data: {} } : n) }, selectedDoc.id, data))} />
+                n.id === selectedDoc.id ? { ...n, data: {} } : n) }, selectedDoc.id, data), `form:${selectedDoc.id}`)} />
           ) : (
-            <WorkflowForm doc={doc} onChange={(next) => edit(() => next)} />
+            <WorkflowForm doc={doc} problems={problems} onChange={(next, kind) => edit(() => next, kind)} />
           )}
         </aside>
       </div>

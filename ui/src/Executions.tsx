@@ -1,40 +1,47 @@
 // Executions: the history list with filters, and one execution's graph coloured by its node results.
 import { Background, Controls, ReactFlow, ReactFlowProvider, applyNodeChanges, type Node, type NodeChange } from "@xyflow/react";
 import { useEffect, useMemo, useState } from "react";
-import { api } from "./api";
+import { PAGE_SIZE, api, executionsQuery, type ExecutionFilters, type ExecutionPage } from "./api";
 import { GraphContext } from "./context";
 import { nodeTypes } from "./FlowNode";
 import { toFlowEdges, toFlowNodes, typeMap } from "./flow";
 import { formatMs, stateOfResult, type ExecutionResult } from "./status";
-import { wiresOf, type NodeTypeInfo, type WorkflowDoc } from "./workflow";
+import { serialise, wiresOf, type NodeTypeInfo, type WorkflowDoc } from "./workflow";
 
 const SOURCES = ["", "editor", "rest", "cli", "daemon", "mcp"];
 const STATUSES = ["", "running", "succeeded", "failed", "cancelled"];
 
 export function ExecutionList() {
-  const [items, setItems] = useState<ExecutionResult[]>([]);
-  const [status, setStatus] = useState("");
-  const [source, setSource] = useState("");
-  const [workflow, setWorkflow] = useState("");
+  const [page, setPage] = useState<ExecutionPage | null>(null);
+  const [filters, setFilters] = useState<ExecutionFilters>({ status: "", source: "", workflow: "" });
+  const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const query = new URLSearchParams({ limit: "200", ...(status ? { status } : {}) });
-    api.executions(query.toString()).then((page) => setItems(page.items)).catch((e) => setError(String(e.message)));
-  }, [status]);
-  const shown = items.filter((item) => (!source || item.source === source) && (!workflow || item.workflowId.includes(workflow)));
+    // the server filters and pages; typing in the workflow box asks once it pauses
+    const timer = window.setTimeout(() => {
+      api.executions(executionsQuery(filters, offset)).then((found) => { setPage(found); setError(null); })
+        .catch((e) => setError(String(e.message)));
+    }, filters.workflow ? 250 : 0);
+    return () => window.clearTimeout(timer);
+  }, [filters, offset]);
+  const filter = (name: keyof ExecutionFilters) => (value: string) => {
+    setFilters((current) => ({ ...current, [name]: value }));
+    setOffset(0);
+  };
+  const items = page?.items ?? [];
   return (
     <div className="page">
       <h2>Executions</h2>
       <div className="filters">
-        <label>status <select value={status} onChange={(e) => setStatus(e.target.value)}>{STATUSES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
-        <label>source <select value={source} onChange={(e) => setSource(e.target.value)}>{SOURCES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
-        <label>workflow <input value={workflow} onChange={(e) => setWorkflow(e.target.value)} /></label>
+        <label>status <select className="filter-status" value={filters.status} onChange={(e) => filter("status")(e.target.value)}>{STATUSES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
+        <label>source <select className="filter-source" value={filters.source} onChange={(e) => filter("source")(e.target.value)}>{SOURCES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
+        <label>workflow <input className="filter-workflow" value={filters.workflow} onChange={(e) => filter("workflow")(e.target.value)} /></label>
       </div>
       {error && <p className="message error">{error}</p>}
-      <table className="executions">
+      <table className="executions" data-offset={offset}>
         <thead><tr><th>execution</th><th>workflow</th><th>status</th><th>source</th><th>duration</th><th>started</th></tr></thead>
         <tbody>
-          {shown.map((item) => (
+          {items.map((item) => (
             <tr key={item.executionId} data-execution-id={item.executionId} data-status={item.status}>
               <td><a href={`/executions/${item.executionId}`}>{item.executionId}</a></td>
               <td>{item.workflowId}</td><td className={`status-${item.status}`}>{item.status}</td>
@@ -43,13 +50,21 @@ export function ExecutionList() {
           ))}
         </tbody>
       </table>
-      {shown.length === 0 && <p className="muted">No executions match.</p>}
+      {page && items.length === 0 && <p className="muted">No executions match.</p>}
+      <div className="pager">
+        <button type="button" className="newer" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>← Newer</button>
+        <span className="muted">{items.length ? `${offset + 1}–${offset + items.length}` : ""}</span>
+        <button type="button" className="older" disabled={page?.nextOffset == null} onClick={() => page?.nextOffset != null && setOffset(page.nextOffset)}>Older →</button>
+      </div>
     </div>
   );
 }
 
-/** The executed workflow's document when it is a workflow file; else the nodes in plan order. */
+/** The document the run compiled (kept with it); for runs recorded before that, the workflow file
+ * when its node ids match, else the result's nodes in a row. */
 async function graphOf(result: ExecutionResult): Promise<WorkflowDoc> {
+  const kept = await api.executionDocument(result.executionId).catch(() => null);
+  if (kept) return kept.document;
   const file = await api.workflow(result.workflowId).catch(() => null);
   const ids = new Set(result.results.map((r) => r.node));
   if (file?.document && file.document.nodes.every((n) => ids.has(n.id))) return file.document;
@@ -83,6 +98,7 @@ export function ExecutionView({ id, types }: { id: string; types: NodeTypeInfo[]
         <h2>{result.executionId} <small>{result.workflowId} · {result.status} · {result.source} · {formatMs(result.durationMs)}</small></h2>
         {result.error && <p className="message error">{result.code}: {result.error}</p>}
         {doc && <a href={`/?workflow=${encodeURIComponent(doc.id ?? "")}`}>open the workflow file</a>}
+        {doc && <button type="button" className="copy-run-json" onClick={() => navigator.clipboard?.writeText(serialise(doc))}>Copy the run's JSON</button>}
         <div className="canvas execution-canvas">
           <ReactFlowProvider>
             <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView nodesConnectable={false}

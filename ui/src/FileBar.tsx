@@ -10,7 +10,8 @@ interface Props {
   dirty: boolean;
   initialId: string | null;
   onLoad: (doc: WorkflowDoc) => void;
-  onSaved: () => void;
+  /** the document as it was written (what "unsaved changes" compares with) */
+  onSaved: (doc: WorkflowDoc) => void;
   onRename: (id: string) => void;
 }
 
@@ -53,10 +54,11 @@ export function FileBar({ doc, dirty, initialId, onLoad, onSaved, onRename }: Pr
     const id = doc.id || "untitled";
     if (!ID_RE.test(id)) return fail(new Error(`"${id}" cannot be a file name: use letters, digits, - _ .`));
     try {
-      const saved = await api.save(id, doc, overwrite ? "*" : id === openId ? version : null);
+      const written = doc;
+      const saved = await api.save(id, written, overwrite ? "*" : id === openId ? version : null);
       setOpenId(saved.id);
       setVersion(saved.version ?? null);
-      onSaved();
+      onSaved(written);
       setMessage({ text: `Saved ${saved.file}`, kind: "ok" });
       navigate(`/?workflow=${encodeURIComponent(saved.id)}`, true);
       void refresh();

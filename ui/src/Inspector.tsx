@@ -3,6 +3,7 @@
 import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
+import { InputsForm } from "./InputsForm";
 import { pathUi, widgets } from "./PathPicker";
 import { INPUTS_NODE_ID, formPlaceholders, formSchema, refsIn, type DocNode, type Json, type NodeTypeInfo, type Problem, type WorkflowDoc } from "./workflow";
 
@@ -82,22 +83,21 @@ function clean(values: Record<string, Json> | undefined): Record<string, Json> {
   return Object.fromEntries(Object.entries(values ?? {}).filter(([, value]) => value !== undefined));
 }
 
-export function WorkflowForm({ doc, onChange }: { doc: WorkflowDoc; onChange: (doc: WorkflowDoc) => void }) {
+interface WorkflowFormProps {
+  doc: WorkflowDoc;
+  problems: Problem[];
+  onChange: (doc: WorkflowDoc, kind: string) => void;
+}
+
+/** The workflow's own fields: its name and its declared inputs. */
+export function WorkflowForm({ doc, problems, onChange }: WorkflowFormProps) {
   return (
     <div className="inspector">
       <h3>Workflow</h3>
-      <label>Name <input value={doc.name ?? ""} onChange={(e) => onChange({ ...doc, name: e.target.value || undefined })} /></label>
-      <label>Inputs (JSON: name → {"{type, default, format}"})
-        <textarea key={JSON.stringify(doc.inputs ?? {})} rows={6} defaultValue={JSON.stringify(doc.inputs ?? {}, null, 1)}
-          onBlur={(e) => {
-            try {
-              const parsed = JSON.parse(e.target.value || "{}");
-              onChange({ ...doc, inputs: Object.keys(parsed).length ? parsed : undefined });
-            } catch {
-              e.target.classList.add("field-error");
-            }
-          }} />
-      </label>
+      <label>Name <input className="workflow-name" value={doc.name ?? ""}
+        onChange={(e) => onChange({ ...doc, name: e.target.value || undefined }, "name")} /></label>
+      <InputsForm inputs={doc.inputs} problems={problems}
+        onChange={(inputs) => onChange({ ...doc, inputs }, "inputs")} />
       <p className="muted">Select a node to edit its inputs; drag from an output to an input to wire them.</p>
     </div>
   );

@@ -3,7 +3,7 @@ import Form from "@rjsf/core";
 import type { RJSFSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { pathUi, widgets } from "./PathPicker";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import type { RunControl } from "./hooks";
 import { formatMs } from "./status";
 import type { Problem, WorkflowDoc } from "./workflow";
@@ -27,12 +27,15 @@ export function RunBar({ doc, control, problems }: { doc: WorkflowDoc; control: 
   const [rollback, setRollback] = useState<"default" | "yes" | "no">("default");
   const running = control.executionId !== null && control.result === null && control.error === null;
   const declared = Object.keys(doc.inputs ?? {}).length > 0;
+  const schema = useMemo(() => inputsSchema(doc), [doc]);
+  // the run form's own messages say what is missing; the run waits until there is nothing to say
+  const inputErrors = useMemo(() => (declared ? validator.validateFormData(inputs, schema).errors.length : 0), [declared, inputs, schema]);
   return (
     <div className="runbar">
       <h3>Run</h3>
       {declared && (
-        <Form schema={inputsSchema(doc)} formData={inputs} validator={validator} noHtml5Validate showErrorList={false}
-          widgets={widgets} uiSchema={{ ...pathUi(inputsSchema(doc).properties as Record<string, Record<string, unknown>>),
+        <Form schema={schema} formData={inputs} validator={validator} noHtml5Validate showErrorList={false} liveValidate
+          idPrefix="run" widgets={widgets} uiSchema={{ ...pathUi(schema.properties as Record<string, Record<string, unknown>>),
             "ui:submitButtonOptions": { norender: true } }} onChange={(e) => setInputs(e.formData ?? {})} />
       )}
       <label><input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} /> force (ignore the memo)</label>
@@ -42,7 +45,7 @@ export function RunBar({ doc, control, problems }: { doc: WorkflowDoc; control: 
         </select>
       </label>
       <div className="buttons">
-        <button type="button" className="run" disabled={running || doc.nodes.length === 0 || problems.length > 0}
+        <button type="button" className="run" disabled={running || doc.nodes.length === 0 || problems.length > 0 || inputErrors > 0}
           onClick={() => void control.start(doc, { inputs, force, rollback: rollback === "default" ? null : rollback === "yes" })}>Run</button>
         <button type="button" className="cancel" disabled={!running} onClick={() => void control.cancel()}>Cancel</button>
       </div>

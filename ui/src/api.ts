@@ -60,6 +60,21 @@ export interface ExecutionPage {
   nextOffset: number | null;
 }
 
+export interface ExecutionFilters {
+  status: string;
+  source: string;
+  workflow: string;
+}
+
+export const PAGE_SIZE = 50;
+
+/** The GET /executions query for one page of the filtered history (empty filters are left out). */
+export function executionsQuery(filters: ExecutionFilters, offset: number, limit = PAGE_SIZE): string {
+  const query = new URLSearchParams({ limit: String(limit), offset: String(offset) });
+  for (const [name, value] of Object.entries(filters)) if (value.trim()) query.set(name, value.trim());
+  return query.toString();
+}
+
 export interface FolderListing {
   path: string | null;
   parent: string | null;
@@ -71,6 +86,7 @@ export const api = {
   files: (path: string | null) =>
     request<FolderListing>("GET", path ? `/files?path=${encodeURIComponent(path)}` : "/files"),
   nodes: () => request<NodeTypeInfo[]>("GET", "/nodes"),
+  inputSchema: () => request<Record<string, unknown>>("GET", "/schemas/workflow-input"),
   validate: (doc: WorkflowDoc, signal?: AbortSignal) => validate(doc, signal),
   workflows: () => request<WorkflowFile[]>("GET", "/workflows"),
   workflow: (id: string) => request<WorkflowFileDetail>("GET", `/workflows/${encodeURIComponent(id)}`),
@@ -84,6 +100,8 @@ export const api = {
   execute: (body: Record<string, unknown>) =>
     request<{ executionId: string }>("POST", "/workflows/execute?async=true", body),
   execution: (id: string) => request<ExecutionResult>("GET", `/executions/${encodeURIComponent(id)}`),
+  executionDocument: (id: string) =>
+    request<{ documentKey: string; document: WorkflowDoc }>("GET", `/executions/${encodeURIComponent(id)}/document`),
   executions: (query: string) => request<ExecutionPage>("GET", `/executions?${query}`),
   cancel: (id: string) => request<ResultBody>("POST", `/executions/${encodeURIComponent(id)}/cancel`),
   drops: () => request<Record<string, unknown>>("GET", "/drops"),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csrfToken } from "./api";
+import { csrfToken, executionsQuery } from "./api";
 import { pathUi } from "./PathPicker";
 import { inputNames, nodesInView, toFlowNodes, withHidden } from "./flow";
 import { parseRoute } from "./router";
@@ -186,5 +186,12 @@ describe("file pickers", () => {
       files: { type: "array" },
     });
     expect(Object.keys(ui)).toEqual(["filePath", "source"]);
+  });
+});
+
+describe("execution history query", () => {
+  it("asks the server for one filtered page, leaving empty filters out", () => {
+    expect(executionsQuery({ status: "", source: "editor", workflow: " foot " }, 50)).toBe("limit=50&offset=50&source=editor&workflow=foot");
+    expect(executionsQuery({ status: "failed", source: "", workflow: "" }, 0, 10)).toBe("limit=10&offset=0&status=failed");
   });
 });

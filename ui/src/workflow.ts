@@ -230,6 +230,11 @@ export function problemsByNode(problems: Problem[]): Map<string, Problem[]> {
   return grouped;
 }
 
+/** True when both documents would be saved as the same file. */
+export function sameDoc(a: WorkflowDoc, b: WorkflowDoc): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** Serialise like a hand-written file: two-space JSON, trailing newline. */
 export function serialise(doc: WorkflowDoc): string {
   return `${JSON.stringify(doc, null, 2)}\n`;

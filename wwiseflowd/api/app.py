@@ -26,7 +26,8 @@ from wwiseflowd.api.editor import ASSETS_PREFIX, EditorPages, assets_app
 from wwiseflowd.api.errors import ApiError, result_response
 from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.routes import ROUTERS
-from wwiseflowd.api.security import BodySizeLimit, DocsNeedToken, HostOriginGuard, SessionStore
+from wwiseflowd.api.security import BodySizeLimit, DocsNeedToken, HostOriginGuard
+from wwiseflowd.api.sessions import SESSIONS_FILE, SessionStore
 from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import PathGuard
@@ -82,8 +83,8 @@ def create_app(
     app.state.guard = PathGuard.from_settings(settings)
     #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
     app.state.operations = None
-    #: editor sign-in: one-time login tokens and session cookies (see security.SessionStore)
-    app.state.sessions = SessionStore()
+    #: editor sign-in: one-time login tokens and session cookies, kept in the state dir (api/sessions.py)
+    app.state.sessions = SessionStore(settings.paths.state_dir / SESSIONS_FILE, settings.server.token)
     app.state.metrics = ApiMetrics(status)
     #: set when the server stops, so open event streams end
     app.state.stopping = threading.Event()

@@ -115,6 +115,13 @@ class ExecutionPage(BaseModel):
     nextOffset: int | None = Field(None, description="Offset of the next page, null on the last page.")
 
 
+class ExecutionDocument(BaseModel):
+    """The workflow document an execution ran, kept under its content address."""
+
+    documentKey: str = Field(description="sha256 of the document's canonical JSON.")
+    document: dict[str, Any]
+
+
 class NodeType(_Loose):
     """A node type as the editor and assistants see it."""
 

@@ -10,12 +10,12 @@ import hmac
 import ipaddress
 import json
 import re
-import secrets
-import threading
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# editor sessions live in api/sessions.py; these names stay importable from here
+from wwiseflowd.api.sessions import CSRF_COOKIE, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, SessionStore
 from wwiseflowd.documents import MAX_NESTING
 
 # the path guard moved to the operations layer; these names stay importable from here
@@ -285,68 +285,6 @@ def unauthorized() -> Result:
     )
 
 
-__all__ = ["BodySizeLimit", "DocsNeedToken", "HostOriginGuard", "PathGuard", "check_bind", "is_file_key",
-           "is_loopback", "is_path_like_key", "json_nesting_exceeds", "path_fields", "token_matches"]
-
-
-# -- editor sessions: one-time login token -> HttpOnly session cookie + CSRF header ---------------
-
-SESSION_COOKIE = "wwiseflowd_session"
-#: readable by the page, which echoes it in :data:`CSRF_HEADER` on every state-changing request
-CSRF_COOKIE = "wwiseflowd_csrf"
-CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class SessionStore:
-    """Editor sessions of one app, in memory (a restart signs everyone out, like Jupyter).
-
-    ``wwiseflowd run`` prints an editor URL carrying a one-time login token; the page exchanges it
-    (or the ``[server] token`` itself) for a session cookie. Each session has its CSRF secret.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._login_tokens: set[str] = set()
-        self._sessions: dict[str, str] = {}  # session id -> csrf secret
-
-    def issue_login_token(self) -> str:
-        """A new one-time login token (valid until used or the daemon stops)."""
-        token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._login_tokens.add(token)
-        return token
-
-    def login(self, given: str, server_token: str) -> tuple[str, str] | None:
-        """``(session id, csrf secret)`` for a valid one-time token (consumed) or the server token."""
-        with self._lock:
-            one_time = next((t for t in self._login_tokens if hmac.compare_digest(t, given)), None)
-            if one_time is not None:
-                self._login_tokens.discard(one_time)
-            elif not (server_token and hmac.compare_digest(given.encode(), server_token.encode())):
-                return None
-            session, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-            self._sessions[session] = csrf
-            return session, csrf
-
-    def logout(self, session: str | None) -> None:
-        """Forget a session."""
-        with self._lock:
-            self._sessions.pop(session or "", None)
-
-    def check(self, session: str | None, csrf: str | None, method: str) -> bool:
-        """True for a known session whose request is safe or carries the session's CSRF secret."""
-        if not session:
-            return False
-        with self._lock:
-            expected = self._sessions.get(session)
-        if expected is None:
-            return False
-        if method.upper() in SAFE_METHODS:
-            return True
-        return csrf is not None and hmac.compare_digest(csrf.encode(), expected.encode())
-
-    def known(self, session: str | None) -> bool:
-        """True when ``session`` is a live session id."""
-        with self._lock:
-            return bool(session) and session in self._sessions
+__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "SAFE_METHODS", "SESSION_COOKIE", "BodySizeLimit", "DocsNeedToken",
+           "HostOriginGuard", "PathGuard", "SessionStore", "check_bind", "is_file_key", "is_loopback",
+           "is_path_like_key", "json_nesting_exceeds", "path_fields", "token_matches"]

@@ -189,13 +189,19 @@ class DaemonClient:
         return self._data("GET", f"/executions/{quote(execution_id)}")
 
     def list_executions(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> Result:
         """GET /executions."""
         params: dict[str, Any] = {"limit": limit, "offset": offset}
-        if status is not None:
-            params["status"] = status
+        for name, value in (("status", status), ("source", source), ("workflow", workflow)):
+            if value:
+                params[name] = value
         return self._data("GET", "/executions", params=params)
+
+    def get_execution_document(self, execution_id: str) -> Result:
+        """GET /executions/{id}/document."""
+        return self._data("GET", f"/executions/{quote(execution_id)}/document")
 
     def command(self, name: str, payload: dict[str, Any]) -> Result:
         """POST /wwise/{command}."""

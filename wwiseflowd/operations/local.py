@@ -151,8 +151,11 @@ class LocalOperations:
         if request.project is not None:
             return self._queue_for_project(request, wanted or new_execution_id())
         try:
+            # a document (compiled again from the engine's plan cache) is kept with the run to draw it
+            # later; a plan the caller sent is run as it is
+            runnable = request.document if "nodes" in request.document else compiled.data
             execution_id = self.engine.submit(
-                compiled.data, request.inputs, force=request.force, rollback=request.rollback,
+                runnable, request.inputs, force=request.force, rollback=request.rollback,
                 execution_id=wanted, source=request.source,
             )
         except ValueError:  # the same id was submitted a moment ago by another caller
@@ -252,12 +255,29 @@ class LocalOperations:
         return Result.success(execution.model_dump(mode="json"))
 
     def list_executions(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> Result:
-        """Execution summaries, newest first."""
-        return Result.success(
-            {"items": self.engine.list_executions(limit=limit, offset=offset, status=status)}
-        )
+        """Execution summaries, newest first, filtered and paged (see the protocol)."""
+        # one extra row tells whether another page exists
+        rows = self.engine.list_executions(limit=limit + 1, offset=offset, status=status, source=source,
+                                           workflow=workflow)
+        more = len(rows) > limit
+        return Result.success({"items": rows[:limit], "nextOffset": offset + limit if more else None})
+
+    def get_execution_document(self, execution_id: str) -> Result:
+        """The document an execution ran, from the store's content-addressed copies."""
+        execution = self.engine.get_execution(execution_id)
+        if execution is None:
+            return _unknown(execution_id)
+        document = self.engine.store.document_get(execution.documentKey) if execution.documentKey else None
+        if document is None:
+            return Result.failure(
+                ErrorCode.NOT_FOUND,
+                f"Execution {execution_id!r} kept no workflow document (it ran a compiled plan, was "
+                f"recorded before documents were kept, or its document was pruned).",
+            )
+        return Result.success({"documentKey": execution.documentKey, "document": document})
 
     # -- commands ----------------------------------------------------------------------------------
 

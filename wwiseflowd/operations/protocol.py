@@ -79,9 +79,17 @@ class Operations(Protocol):
         ...
 
     def list_executions(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> Result:
-        """Execution summaries, newest first: ``data = {"items": [...]}``."""
+        """Execution summaries, newest first: ``data = {"items": [...], "nextOffset": n | None}``;
+        only runs in ``status``, from ``source`` (editor, rest, cli, daemon, mcp ...) and whose
+        workflow id contains ``workflow`` (ignoring case)."""
+        ...
+
+    def get_execution_document(self, execution_id: str) -> Result:
+        """The workflow document an execution ran: ``data = {"documentKey", "document"}``; NOT_FOUND
+        when the execution is unknown or ran a plan (no document was kept)."""
         ...
 
     def list_workflows(self) -> Result:

@@ -49,14 +49,25 @@ class Store(Protocol):
         ...
 
     def ledger_list(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Execution summaries, newest first (no per-node results)."""
+        """Execution summaries, newest first (no per-node results); only those with ``status`` and
+        ``source`` when given, and whose workflow id contains ``workflow`` (ignoring case)."""
+        ...
+
+    def document_put(self, key: str, document: dict[str, Any]) -> None:
+        """Keep a workflow document under its content address ``key`` (and note it was used now)."""
+        ...
+
+    def document_get(self, key: str) -> dict[str, Any] | None:
+        """The workflow document stored under ``key``, or None."""
         ...
 
     def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
         """Forget memo entries created and finished executions started before ``before`` (ISO
-        time); ``{"memo", "ledger"}`` counts. Running executions are never forgotten."""
+        time), and with the ledger the documents last used before then; ``{"memo", "ledger",
+        "documents"}`` counts. Running executions are never forgotten."""
         ...
 
     def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
@@ -67,6 +78,13 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+def summary_matches(summary: dict[str, Any], source: str | None, workflow: str | None) -> bool:
+    """True when a ledger summary passes the ``source`` and ``workflow`` filters of ledger_list."""
+    if source and summary.get("source") != source:
+        return False
+    return not workflow or workflow.lower() in str(summary.get("workflowId") or "").lower()
 
 
 def open_store(settings: Any) -> Store:
@@ -86,4 +104,4 @@ def open_store(settings: Any) -> Store:
     return SQLiteStore(settings.store_path)
 
 
-__all__ = ["ExecutionStatus", "MemoEntry", "Store", "open_store"]
+__all__ = ["ExecutionStatus", "MemoEntry", "Store", "open_store", "summary_matches"]

@@ -7,6 +7,8 @@ Keys (``P`` is ``[store] key_prefix``), all plain strings and sorted sets so ``r
 - ``P:exec:<id>``: the execution result as JSON (with ``status``); ``P:exec:<id>:summary`` the
   columns :meth:`ledger_list` returns; ``P:execs`` and ``P:execs:<status>`` order ids newest first;
   ``P:exec:owners`` maps an id to ``host pid`` of the process that recorded it.
+- ``P:doc:<key>``: a workflow document under its content address; ``P:docs`` scores each key by
+  when it was last used (ms).
 
 Every multi-key write is one MULTI/EXEC transaction, so a reader never sees half of it.
 """
@@ -26,7 +28,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.store import ExecutionStatus, MemoEntry
+from wwiseflowd.store import ExecutionStatus, MemoEntry, summary_matches
 
 STATUSES: tuple[ExecutionStatus, ...] = ("running", "succeeded", "failed", "cancelled")
 SUMMARY_FIELDS = ("executionId", "workflowId", "status", "ok", "source", "startedAt", "durationMs", "stopAt")
@@ -168,18 +170,52 @@ class RedisStore:
         return None if text is None else dict(json.loads(str(text)))
 
     def ledger_list(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ..."""
+        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ...;
+        filtered as :meth:`wwiseflowd.store.Store.ledger_list` says."""
         if limit <= 0:
             return []
         index = self._k("execs", status) if status else self._k("execs")
-        start = max(0, offset)
-        ids = self.client.zrevrange(index, start, start + limit - 1)
+        if not source and not workflow:
+            return self._summaries(index, max(0, offset), limit)
+        # no index per source or workflow: walk the (status) index newest first, a chunk at a time
+        found: list[dict[str, Any]] = []
+        skip, start, chunk = max(0, offset), 0, max(200, limit)
+        while len(found) < limit:
+            rows = self._summaries(index, start, chunk)
+            if not rows:
+                break
+            for row in rows:
+                if summary_matches(row, source, workflow):
+                    if skip:
+                        skip -= 1
+                    elif len(found) < limit:
+                        found.append(row)
+            start += chunk
+        return found
+
+    def _summaries(self, index: str, start: int, count: int) -> list[dict[str, Any]]:
+        ids = self.client.zrevrange(index, start, start + count - 1)
         if not ids:
             return []
         texts = self.client.mget([self._k("exec", str(i), "summary") for i in ids])
         return [json.loads(str(text)) for text in texts if text is not None]
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def document_put(self, key: str, document: dict[str, Any]) -> None:
+        """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._k("doc", key), _dumps(document), nx=True)
+        pipe.zadd(self._k("docs"), {key: iso_ms(utc_now_iso())})
+        pipe.execute()
+
+    def document_get(self, key: str) -> dict[str, Any] | None:
+        """The document stored under ``key``, or None."""
+        text = self.client.get(self._k("doc", key))
+        return None if text is None else dict(json.loads(str(text)))
 
     def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
         """Mark ``running`` executions recorded on this host by a process that is gone as failed
@@ -224,7 +260,7 @@ class RedisStore:
     def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
         """Forget memo entries created, and finished executions started, before ``before``."""
         cutoff = iso_ms(before)
-        counts = {"memo": 0, "ledger": 0}
+        counts = {"memo": 0, "ledger": 0, "documents": 0}
         if memo:
             created = self.client.zrangebyscore(self._k(self.memo, "created"), "-inf", f"({cutoff}")
             keys = [str(k) for k in created]
@@ -238,7 +274,22 @@ class RedisStore:
             counts["ledger"] = len(finished)
             if finished and not dry_run:
                 self._forget(finished)
+            counts["documents"] = self._prune_documents(cutoff, dry_run)
         return counts
+
+    def _prune_documents(self, cutoff_ms: int, dry_run: bool) -> int:
+        """Forget documents last used before ``cutoff_ms`` that no running execution uses."""
+        old = [str(k) for k in self.client.zrangebyscore(self._k("docs"), "-inf", f"({cutoff_ms}")]
+        running = [str(i) for i in self.client.zrange(self._k("execs", "running"), 0, -1)]
+        texts = self.client.mget([self._k("exec", i) for i in running]) if running else []
+        in_use = {json.loads(str(t)).get("documentKey") for t in texts if t is not None}
+        keys = [k for k in old if k not in in_use]
+        if keys and not dry_run:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.delete(*(self._k("doc", k) for k in keys))
+            pipe.zrem(self._k("docs"), *keys)
+            pipe.execute()
+        return len(keys)
 
     def _forget(self, ids: list[str]) -> None:
         pipe = self.client.pipeline(transaction=True)

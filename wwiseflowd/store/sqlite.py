@@ -34,6 +34,11 @@ CREATE TABLE IF NOT EXISTS executions (
     pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS executions_started ON executions (started_at);
+CREATE TABLE IF NOT EXISTS documents (
+    key TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    used_at TEXT NOT NULL
+);
 """
 
 
@@ -153,17 +158,24 @@ class SQLiteStore:
         return None if row is None else dict(json.loads(row[0]))
 
     def ledger_list(
-        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None
+        self, limit: int = 50, offset: int = 0, status: ExecutionStatus | None = None,
+        *, source: str | None = None, workflow: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ..."""
+        """Summaries newest first: executionId, workflowId, status, ok, source, startedAt, ...;
+        filtered as :meth:`wwiseflowd.store.Store.ledger_list` says."""
         query = (
             "SELECT id, workflow_id, status, ok, source, started_at, duration_ms, stop_at "
             "FROM executions"
         )
+        clauses: list[str] = []
         args: list[Any] = []
-        if status is not None:
-            query += " WHERE status = ?"
-            args.append(status)
+        for clause, value in (("status = ?", status), ("source = ?", source),
+                              ("instr(lower(workflow_id), ?) > 0", workflow.lower() if workflow else None)):
+            if value:
+                clauses.append(clause)
+                args.append(value)
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
         query += " ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?"
         args += [max(0, limit), max(0, offset)]
         with self._lock:
@@ -182,13 +194,35 @@ class SQLiteStore:
             for r in rows
         ]
 
+    # -- documents ------------------------------------------------------------------------------
+
+    def document_put(self, key: str, document: dict[str, Any]) -> None:
+        """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET used_at = excluded.used_at",
+                (key, _dumps(document), utc_now_iso()),
+            )
+
+    def document_get(self, key: str) -> dict[str, Any] | None:
+        """The document stored under ``key``, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT document FROM documents WHERE key = ?", (key,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
     # -- retention ------------------------------------------------------------------------------
 
     def prune(self, before: str, *, memo: bool, ledger: bool, dry_run: bool = False) -> dict[str, int]:
-        """Forget memo rows created, and finished ledger rows started, before ``before``."""
+        """Forget memo rows created, finished ledger rows started and documents last used before
+        ``before``."""
         statements = {
             "memo": (memo, "FROM memo WHERE created_at < ?"),
             "ledger": (ledger, "FROM executions WHERE status != 'running' AND started_at < ?"),
+            # a document a running execution still uses stays, however old
+            "documents": (ledger, "FROM documents WHERE used_at < ? AND key NOT IN (SELECT "
+                          "json_extract(result, '$.documentKey') FROM executions WHERE status = 'running' "
+                          "AND json_extract(result, '$.documentKey') IS NOT NULL)"),
         }
         counts = {}
         with self._lock:

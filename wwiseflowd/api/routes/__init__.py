@@ -15,6 +15,7 @@ from wwiseflowd.api.routes import (
     health,
     metrics,
     nodes,
+    schemas,
     workflow_files,
     workflows,
     wwise,
@@ -33,5 +34,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     drops.router,
     auth.router,
     files.router,
+    schemas.router,
     editor.router,
 )

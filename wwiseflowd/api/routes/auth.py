@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from wwiseflowd.api.deps import SettingsDep
 from wwiseflowd.api.errors import ApiError, error_responses, result_response
-from wwiseflowd.api.security import CSRF_COOKIE, SESSION_COOKIE, SessionStore, token_matches
+from wwiseflowd.api.security import token_matches
+from wwiseflowd.api.sessions import CSRF_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S, SessionStore
 from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -66,8 +67,10 @@ def login(body: LoginRequest, request: Request, settings: SettingsDep) -> Respon
         )
     session, csrf = issued
     response = result_response(Result.success({"authenticated": True}))
-    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", path="/")
-    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", path="/")
+    # both last as long as the session, which outlives a daemon restart (api/sessions.py)
+    age = int(SESSION_MAX_AGE_S)
+    response.set_cookie(SESSION_COOKIE, session, max_age=age, httponly=True, samesite="strict", path="/")
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=age, httponly=False, samesite="strict", path="/")
     return response
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from wwiseflowd.api.deps import EngineDep, OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
-from wwiseflowd.api.models import ExecutionPage, ReplayRequest, page
+from wwiseflowd.api.models import ExecutionDocument, ExecutionPage, ReplayRequest
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.results import ErrorCode, Result
 
@@ -24,18 +24,27 @@ router = APIRouter(prefix="/executions", tags=["executions"])
     responses=error_responses(422),
 )
 def list_executions(
-    engine: EngineDep,
+    ops: OpsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     status: Annotated[
         Literal["running", "succeeded", "failed", "cancelled"] | None,
         Query(description="Only runs in this state."),
     ] = None,
+    source: Annotated[
+        str | None,
+        Query(max_length=40, description="Only runs started from this front door: editor, rest, cli, "
+              "daemon, mcp, watch ..."),
+    ] = None,
+    workflow: Annotated[
+        str | None,
+        Query(max_length=200, description="Only runs whose workflow id contains this text (any case)."),
+    ] = None,
 ) -> ExecutionPage:
-    """Paged with ``limit`` and ``offset``; ``nextOffset`` is null on the last page."""
-    # one extra row tells whether another page exists
-    rows = engine.list_executions(limit=limit + 1, offset=offset, status=status)
-    return ExecutionPage.model_validate(page(rows, limit, offset))
+    """Paged with ``limit`` and ``offset`` after filtering; ``nextOffset`` is null on the last page."""
+    listed = succeeded(ops.list_executions(limit, offset, status, source=source or None,
+                                           workflow=workflow or None))
+    return ExecutionPage.model_validate({**listed.data, "limit": limit, "offset": offset})
 
 
 def _unknown(execution_id: str) -> ApiError:
@@ -59,6 +68,19 @@ def get_execution(execution_id: str, engine: EngineDep) -> Response:
     if execution is None:
         raise _unknown(execution_id)
     return json_response(execution)
+
+
+@router.get(
+    "/{execution_id}/document",
+    operation_id="getExecutionDocument",
+    response_model=ExecutionDocument,
+    summary="The workflow document an execution ran",
+    responses=error_responses(404, 422),
+)
+def get_execution_document(execution_id: str, ops: OpsDep) -> ExecutionDocument:
+    """``{documentKey, document}``: the content-addressed copy kept with the run, so any run (of a
+    file since changed, or of a document never saved) can be drawn; 404 when none was kept."""
+    return ExecutionDocument.model_validate(succeeded(ops.get_execution_document(execution_id)).data)
 
 
 @router.post(
