@@ -26,10 +26,10 @@ from wwiseflowd.compiler import (
     Plan,
     canonical_json,
     check_nesting,
-    check_plan,
+    checked_plan,
     compile_plan,
     errors_result,
-    inputs_too_deep,
+    inputs_problem,
 )
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -212,11 +212,7 @@ class Engine:
             return document_or_plan, None
         is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
         if is_plan and "nodes" not in document_or_plan:
-            try:
-                check_nesting(document_or_plan)  # check_plan recurses over the steps' data
-            except CompileFailed as exc:
-                return errors_result(exc.errors), None
-            return check_plan(document_or_plan, self.registry), None
+            return checked_plan(document_or_plan, self.registry), None
         try:
             return self._compile_keyed(document_or_plan)
         except CompileFailed as exc:
@@ -310,14 +306,9 @@ class Engine:
         keep_document(self.store, document_or_plan, key, control)
         if isinstance(plan, Result):
             return self._not_started(plan, control, document_or_plan, source)
-        if inputs is not None and not isinstance(inputs, Mapping):
-            problem = Result.failure(ErrorCode.INVALID_INPUT,
-                                     f"Workflow inputs must be an object of name -> value, got "
-                                     f"{type(inputs).__name__}.")
+        problem = inputs_problem(inputs)
+        if problem is not None:
             return self._not_started(problem, control, document_or_plan, source)
-        too_deep = inputs_too_deep(inputs)
-        if too_deep is not None:
-            return self._not_started(too_deep, control, document_or_plan, source)
         try:
             return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
