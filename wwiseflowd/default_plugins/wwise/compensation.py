@@ -11,10 +11,13 @@ rolled back; anything else is named in the report.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from wwiseflowd.default_plugins.wwise.destroyed import Kept, keep, new_keep_folder, put_back
 from wwiseflowd.default_plugins.wwise.uris import (
     AUDIO_IMPORT,
     OBJECT_CREATE,
@@ -48,6 +51,7 @@ class CompensationReport:
 
     deleted: list[str] = field(default_factory=list)
     restored: int = 0
+    put_back: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +68,9 @@ class ChangeLog:
         self.restores: list[_Restore] = []
         self.unrecoverable: list[str] = []
         self.saved = False
+        #: objects a write destroyed, as they were (see :mod:`.destroyed`), in the order destroyed
+        self.destroyed: list[Kept] = []
+        self._kept_folder: Path | None = None
         self._restored_keys: set[tuple[str, str, str | None]] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
@@ -78,8 +85,9 @@ class ChangeLog:
         elif uri == AUDIO_IMPORT:
             for entry in args.get("imports") or []:
                 self._scope_of_path(str(entry.get("objectPath", "")), call)
-            if args.get("importOperation") == "replaceExisting":
-                self.unrecoverable.append("an import with replaceExisting replaced existing audio")
+            if args.get("importOperation") == "replaceExisting":  # existing Sounds are replaced
+                for entry in args.get("imports") or []:
+                    self._keep_if_there(_plain_path(str(entry.get("objectPath", ""))), call)
         elif uri == OBJECT_SET:
             for entry in args.get("objects") or []:
                 target = str(entry.get("object"))
@@ -94,7 +102,7 @@ class ChangeLog:
         elif uri == SET_NOTES:
             self._remember(str(args.get("object")), {"notes": "notes"}, call)
         elif uri == OBJECT_DELETE:
-            self.unrecoverable.append(f"{args.get('object')} was deleted (a deletion cannot be recreated)")
+            self._keep(str(args.get("object")), call)
         elif uri == PROJECT_SAVE:
             self.saved = True
         else:
@@ -112,10 +120,30 @@ class ChangeLog:
         if rows is None:
             self.unrecoverable.append(f"whether {name!r} already existed under {parent} could not be read")
         elif rows and args.get("onNameConflict") == "replace":
-            self.unrecoverable.append(f"{name!r} under {parent} was replaced (it cannot be recreated)")
+            self._keep(str(rows[0].get("id")), call)
         elif rows:
             fields = {k: _kind_of(k, v) for k, v in args.items() if k.startswith("@") or k == "notes"}
             self._remember(str(rows[0].get("id")), fields, call)
+
+    def _keep(self, designator: str, call: Call) -> None:
+        """Before a write destroys ``designator``: keep it (structure and audio) to put it back."""
+        if self._kept_folder is None:
+            self._kept_folder = new_keep_folder()
+        kept = keep(designator, call, self._kept_folder)
+        if isinstance(kept, str):
+            self.unrecoverable.append(kept)
+        else:
+            self.destroyed.append(kept)
+
+    def _keep_if_there(self, path: str, call: Call) -> None:
+        if path and _read(path, [], call) is not None:
+            self._keep(path, call)
+
+    def discard(self) -> None:
+        """Remove the kept audio copies (the group ended or was undone)."""
+        if self._kept_folder is not None:
+            shutil.rmtree(self._kept_folder, ignore_errors=True)
+            self._kept_folder = None
 
     def _scope(self, designator: str, call: Call) -> bool:
         if designator in self.scopes:
@@ -174,6 +202,10 @@ class ChangeLog:
                 report.problems.append(f"{restore.field} of {restore.object}{_on(restore)} ({result.error})")
         for rows in new.values():
             _delete_top_most(rows, call, report)
+        for kept in reversed(self.destroyed):  # once what replaced them is gone
+            put, problems = put_back(kept, call)
+            report.put_back += put
+            report.problems += problems
         if self.saved:
             saved = call(PROJECT_SAVE, {}, None)
             if not saved.ok:
@@ -218,6 +250,11 @@ def _descendants(designator: str, call: Call) -> list[dict[str, Any]] | None:
 def _descendant_ids(designator: str, call: Call) -> set[str] | None:
     rows = _descendants(designator, call)
     return None if rows is None else {str(r.get("id")) for r in rows}
+
+
+def _plain_path(object_path: str) -> str:
+    """An import's ``objectPath`` without its ``<Type>`` prefixes (``\\A\\<Sound SFX>B`` -> ``\\A\\B``)."""
+    return "\\".join(s.split(">", 1)[-1] for s in object_path.split("\\"))
 
 
 def _on(restore: _Restore) -> str:
