@@ -123,7 +123,7 @@ def test_a_platform_specific_value_is_restored_for_its_platform(engine: Engine, 
 
 def _sources(engine: Engine, sound: str) -> list[dict[str, Any]]:
     found = engine.command("query_waql", {"waql": f'$ "{sound}" select children',
-                                          "returnFields": ["name", "type", "originalWavFilePath"]})
+                                          "returnFields": ["name", "type", "originalFilePath"]})
     assert found.ok, found.error
     rows = found.data if isinstance(found.data, list) else found.data["objects"]
     return [r for r in rows if r.get("type") == "AudioFileSource"]
@@ -153,7 +153,7 @@ def test_audio_a_reimport_deleted_is_put_back_when_the_run_is_undone_by_hand(
             break
         sources = _sources(engine, door)
         assert [s["name"] for s in sources] == ["Door_Old"], (drop_after, sources, broken.error)
-        with open(sources[0]["originalWavFilePath"], "rb") as kept, open(old, "rb") as original:
+        with open(sources[0]["originalFilePath"], "rb") as kept, open(old, "rb") as original:
             assert kept.read() == original.read(), drop_after  # the old audio itself is back
         if "put back" in (broken.error or ""):
             put_back += 1

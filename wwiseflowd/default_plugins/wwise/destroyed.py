@@ -24,7 +24,9 @@ from wwiseflowd.default_plugins.wwise.uris import AUDIO_IMPORT, OBJECT_GET, OBJE
 from wwiseflowd.results import Result
 
 #: ``call(uri, args, options) -> Result``, as in :mod:`.compensation`
-_FIELDS = ["id", "name", "type", "path", "notes", "originalWavFilePath"]
+_FIELDS = ["id", "name", "type", "path", "notes"]
+#: where an audio source's WAV is: ``originalFilePath`` from Wwise 2022.1, ``originalWavFilePath`` before
+_ORIGINAL = ("originalFilePath", "originalWavFilePath")
 SOURCE = "AudioFileSource"
 
 
@@ -55,7 +57,7 @@ def keep(designator: str, call: Any, folder: Path) -> Kept | str:
     for row in kept.rows:
         if row.get("type") != SOURCE:
             continue
-        original = row.get("originalWavFilePath")
+        original = next((row[k] for k in _ORIGINAL if row.get(k)), None)
         sound = str(row.get("path")).rsplit("\\", 1)[0]
         copy = folder / f"{len(kept.audio)}" / f"{row.get('name')}.wav"
         try:
@@ -96,7 +98,10 @@ def put_back(kept: Kept, call: Any) -> tuple[bool, list[str]]:
 
 
 def _rows(waql: str, call: Any) -> list[dict[str, Any]] | None:
-    result: Result = call(OBJECT_GET, {"waql": waql}, {"return": _FIELDS})
+    for original in _ORIGINAL:  # the name Wwise knows, by version
+        result: Result = call(OBJECT_GET, {"waql": waql}, {"return": [*_FIELDS, original]})
+        if result.ok or result.code != "INVALID_INPUT":
+            break
     if not result.ok:
         return None
     return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
