@@ -11,12 +11,12 @@ Stdout carries only the protocol; logs go to stderr.
 from __future__ import annotations
 
 import json
+import queue
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import anyio.from_thread
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -24,6 +24,7 @@ from mcp.server.mcpserver.tools.base import Tool
 from pydantic import BaseModel, Field
 
 from wwiseflowd import __version__
+from wwiseflowd.events import LoopWakeup
 from wwiseflowd.mcp_tools import (
     ADDITIVE,
     OVERWRITES,
@@ -81,6 +82,38 @@ class _Progress:
         elif event.get("type") == "node.finished":
             self.done += 1
             self.report(self.done, self.total, _node_message(event))
+
+
+class _ProgressRelay:
+    """Progress from the run's thread to the MCP client without holding the run up: the thread
+    queues each report and wakes the event loop (it never waits for the notification to be
+    written); :meth:`pump`, a task on the loop, sends them in order, the last ones included."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.reports: queue.SimpleQueue[tuple[int, int, str]] = queue.SimpleQueue()
+        self.wakeup = LoopWakeup()
+        self.finished = False
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        """A report, from any thread."""
+        self.reports.put((done, total, message))
+        self.wakeup()
+
+    def finish(self) -> None:
+        """The run returned (on the loop): :meth:`pump` sends what is left and ends."""
+        self.finished = True
+        self.wakeup()
+
+    async def pump(self) -> None:
+        while True:
+            finished = self.finished  # read before draining: a report queued before it is sent below
+            while not self.reports.empty():
+                done, total, message = self.reports.get_nowait()
+                await self.ctx.report_progress(done, total or None, message)
+            if finished:
+                return
+            await self.wakeup.wait(1.0)
 
 
 def open_mcp_operations(settings: Settings) -> Operations:
@@ -181,12 +214,16 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
     async def execute(args: _Run, ctx: Context) -> Result:
-        def report(done: int, total: int, message: str) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
-
         ops = holder.get()
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
-        return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
+        relay = _ProgressRelay(ctx)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(relay.pump)
+            try:
+                result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
+            finally:
+                relay.finish()
+        return result
 
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
