@@ -179,6 +179,13 @@ class _Run(_Workflow):
     force: bool = Field(False, description="Ignore the idempotency memo and run every node again.")
 
 
+class _DryRun(_Workflow):
+    project: str = Field(description="The Wwise project to try the workflow on: its .wproj or folder, "
+                                     "under the allowed folders. Only an in-memory copy is changed.")
+    wwise_version: str | None = Field(
+        None, description="Emulate this Wwise version (e.g. 2023.1) instead of the one that saved it.")
+
+
 class _Execution(BaseModel):
     execution_id: str = Field(description="The executionId an execution returned.")
 
@@ -213,9 +220,8 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
-    async def execute(args: _Run, ctx: Context) -> Result:
+    async def run(request: RunRequest, ctx: Context) -> Result:
         ops = holder.get()
-        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
         relay = _ProgressRelay(ctx)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(relay.pump)
@@ -224,6 +230,15 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
             finally:
                 relay.finish()
         return result
+
+    async def execute(args: _Run, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
+        return await run(request, ctx)
+
+    async def dry_run(args: _DryRun, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
+                             dry_run_project=args.project, wwise_version=args.wwise_version)
+        return await run(request, ctx)
 
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
@@ -238,6 +253,11 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                            "run is one undo group: if a node fails, every change of the run is undone. "
                            "Re-running the same workflow with the same inputs changes nothing (results "
                            "come from the idempotency memo)."),
+        checked_async_tool("dry_run_workflow", _DryRun, dry_run, READ_ONLY,
+                           "Try a workflow on an in-memory copy of a Wwise project (its own Wwise "
+                           "version) without touching Wwise or the project's files. Returns the "
+                           "execution result with `changes`: objects created, renamed, moved, deleted, "
+                           "properties and references set, audio imported with its Originals path."),
         checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
                      READ_ONLY,
                      "Get one execution's result: ok, which node it stopped at, each node's outcome."),
