@@ -209,6 +209,18 @@ class _Nothing(BaseModel):
     pass
 
 
+async def _run_relayed(ops: Operations, request: RunRequest, ctx: Context) -> Result:
+    """Run ``request`` on a worker thread while a task on the loop relays its progress to the client."""
+    relay = _ProgressRelay(ctx)
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(relay.pump)
+        try:
+            result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
+        finally:
+            relay.finish()
+    return result
+
+
 def _core_tools(holder: _OpsHolder) -> list[Tool]:
     """The tools over the service layer (workflows, executions, replay)."""
 
@@ -220,25 +232,14 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
-    async def run(request: RunRequest, ctx: Context) -> Result:
-        ops = holder.get()
-        relay = _ProgressRelay(ctx)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(relay.pump)
-            try:
-                result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
-            finally:
-                relay.finish()
-        return result
-
     async def execute(args: _Run, ctx: Context) -> Result:
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
-        return await run(request, ctx)
+        return await _run_relayed(holder.get(), request, ctx)
 
     async def dry_run(args: _DryRun, ctx: Context) -> Result:
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
                              dry_run_project=args.project, wwise_version=args.wwise_version)
-        return await run(request, ctx)
+        return await _run_relayed(holder.get(), request, ctx)
 
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
