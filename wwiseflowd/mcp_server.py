@@ -209,18 +209,6 @@ class _Nothing(BaseModel):
     pass
 
 
-async def _run_relayed(ops: Operations, request: RunRequest, ctx: Context) -> Result:
-    """Run ``request`` on a worker thread while a task on the loop relays its progress to the client."""
-    relay = _ProgressRelay(ctx)
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(relay.pump)
-        try:
-            result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
-        finally:
-            relay.finish()
-    return result
-
-
 def _core_tools(holder: _OpsHolder) -> list[Tool]:
     """The tools over the service layer (workflows, executions, replay)."""
 
@@ -232,15 +220,6 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
-    async def execute(args: _Run, ctx: Context) -> Result:
-        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
-        return await _run_relayed(holder.get(), request, ctx)
-
-    async def dry_run(args: _DryRun, ctx: Context) -> Result:
-        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
-                             dry_run_project=args.project, wwise_version=args.wwise_version)
-        return await _run_relayed(holder.get(), request, ctx)
-
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
                      "List the node types a workflow can use, with the JSON schema of each node's data "
@@ -249,16 +228,7 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                      lambda a: holder.get().validate(a.workflow, a.inputs or {}), READ_ONLY,
                      "Compile a workflow without running it. Returns the plan (steps in run order) or "
                      "every problem found, each with nodeId, field, code and message."),
-        checked_async_tool("execute_workflow", _Run, execute, OVERWRITES,
-                           "Run a workflow against the Wwise project, reporting progress per node. The "
-                           "run is one undo group: if a node fails, every change of the run is undone. "
-                           "Re-running the same workflow with the same inputs changes nothing (results "
-                           "come from the idempotency memo)."),
-        checked_async_tool("dry_run_workflow", _DryRun, dry_run, READ_ONLY,
-                           "Try a workflow on an in-memory copy of a Wwise project (its own Wwise "
-                           "version) without touching Wwise or the project's files. Returns the "
-                           "execution result with `changes`: objects created, renamed, moved, deleted, "
-                           "properties and references set, audio imported with its Originals path."),
+        *_run_tools(holder),
         checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
                      READ_ONLY,
                      "Get one execution's result: ok, which node it stopped at, each node's outcome."),
@@ -271,6 +241,44 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                      REIMPORTS, "Re-apply the changes a recorded execution made (from the audit log) to "
                      "the open project, in one undo group. Every precondition is checked first; by "
                      "default only a dry run."),
+    ]
+
+
+def _run_tools(holder: _OpsHolder) -> list[Tool]:
+    """``execute_workflow`` and ``dry_run_workflow``: one run on the service layer each, its progress
+    relayed to the client while it runs."""
+
+    async def run(request: RunRequest, ctx: Context) -> Result:
+        ops = holder.get()
+        relay = _ProgressRelay(ctx)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(relay.pump)
+            try:
+                result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
+            finally:
+                relay.finish()
+        return result
+
+    async def execute(args: _Run, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
+        return await run(request, ctx)
+
+    async def dry_run(args: _DryRun, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
+                             dry_run_project=args.project, wwise_version=args.wwise_version)
+        return await run(request, ctx)
+
+    return [
+        checked_async_tool("execute_workflow", _Run, execute, OVERWRITES,
+                           "Run a workflow against the Wwise project, reporting progress per node. The "
+                           "run is one undo group: if a node fails, every change of the run is undone. "
+                           "Re-running the same workflow with the same inputs changes nothing (results "
+                           "come from the idempotency memo)."),
+        checked_async_tool("dry_run_workflow", _DryRun, dry_run, READ_ONLY,
+                           "Try a workflow on an in-memory copy of a Wwise project (its own Wwise "
+                           "version) without touching Wwise or the project's files. Returns the "
+                           "execution result with `changes`: objects created, renamed, moved, deleted, "
+                           "properties and references set, audio imported with its Originals path."),
     ]
 
 
