@@ -25,7 +25,7 @@ from wwiseflowd.sim.tree import ProjectTree
 
 Matcher = Callable[[str], bool]
 
-_NAME, _NOTES = attrgetter("name"), attrgetter("notes")
+_NOTES = attrgetter("notes")
 
 #: one index per live project (weak keys: a dropped project takes its index with it)
 _INDEXES: weakref.WeakKeyDictionary[ProjectTree, NameIndex] = weakref.WeakKeyDictionary()
@@ -59,8 +59,8 @@ class NameIndex:
 
     def __init__(self, project: ProjectTree) -> None:
         self.generation = project.generation
-        self.objects = list(project.iter_objects())
-        text = "\n".join(map(_NAME, self.objects))
+        self.objects, names = _walk(project)
+        text = "\n".join(names)
         usable = text.isascii() and text.count("\n") == len(self.objects) - 1
         self.names: str | None = text.lower() if usable else None
         self._notes_generation = -1
@@ -115,6 +115,22 @@ def name_index(project: ProjectTree) -> NameIndex:
     if index is None or index.generation != project.generation:
         index = _INDEXES[project] = NameIndex(project)
     return index
+
+
+def _walk(project: ProjectTree) -> tuple[list[WwiseObject], list[str]]:
+    """Every object in document order (as ``iter_objects``) and its name, in one pass over the tree."""
+    objects: list[WwiseObject] = []
+    names: list[str] = []
+    add_object, add_name = objects.append, names.append
+    stack = [project.root]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        obj = pop()
+        add_object(obj)
+        add_name(obj.name)
+        if obj.children:
+            push(reversed(obj.children))
+    return objects, names
 
 
 def _literal_piece(text: str) -> str | None:
