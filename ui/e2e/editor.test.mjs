@@ -259,6 +259,13 @@ test("a WAV dropped into the drop folder appears on the drop-folder page; an inc
   await page.locator('table.files tr[data-path="Dropped_Footstep.wav"][data-state="done"]').waitFor(WAIT);
   await page.locator("table.batches tr").nth(1).waitFor(WAIT);
   await shot("editor-drops.png");
+  // the drop folders' runs are in the history under their own source
+  await page.goto(`${URL}/executions`);
+  await page.locator("select.filter-source").selectOption("watch");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("tr[data-execution-id] td:nth-child(4)")];
+    return rows.length >= 2 && rows.every((td) => td.textContent === "watch");
+  }, null, WAIT);
 });
 
 test("no uncaught errors in the page", () => {
