@@ -210,6 +210,7 @@ class Project(ProjectTree):
         """Take ``obj`` out of its parent's children and name index; returns where it was."""
         parent = obj.parent
         assert parent is not None
+        self.generation += 1
         self._touch(obj)
         index = parent.children.index(obj)
         del parent.children[index]
@@ -269,6 +270,7 @@ class Project(ProjectTree):
     def _set_notes(self, obj: WwiseObject, notes: str) -> None:
         old = obj.notes
         obj.notes = notes
+        self.notes_generation += 1
         self._touch(obj)
         self._notify("object.notesChanged", object=obj, oldNotes=old, newNotes=notes)
 

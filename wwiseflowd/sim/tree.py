@@ -32,6 +32,11 @@ class ProjectTree:
         self._type_spelling: dict[str, str] = {}
         #: lower-case names of the unmodelled property values read from the project's XML
         self.extra_names: set[str] = set()
+        #: bumped by every change to the tree or a name: caches of the tree (WAQL's search index)
+        #: key on it, so change objects through the model's primitives, not their attributes
+        self.generation = 0
+        #: bumped by every change of notes (the search index re-reads which objects have notes)
+        self.notes_generation = 0
         self._register(self.root)
         self.languages: list[dict[str, Any]] = [
             {"id": new_guid(), "name": "English(US)"}, {"id": new_guid(), "name": "SFX"},
@@ -50,6 +55,7 @@ class ProjectTree:
         return canonical
 
     def _register(self, obj: WwiseObject) -> None:
+        self.generation += 1
         self._type_spelling.setdefault(obj.type.lower(), obj.type)
         self._by_id[obj.id] = obj
         self._by_type.setdefault(obj.type.lower(), {})[obj.id] = obj
@@ -59,6 +65,7 @@ class ProjectTree:
             self._global.setdefault((obj.type, obj.name.lower()), obj)
 
     def _unregister(self, obj: WwiseObject) -> None:
+        self.generation += 1
         self._by_id.pop(obj.id, None)
         self._by_type.get(obj.type.lower(), {}).pop(obj.id, None)
         if self._by_short.get(obj.short_id) is obj:
@@ -219,9 +226,9 @@ class ProjectTree:
 
     # -- links (no journal, no notifications) -------------------------------------------------------
 
-    @staticmethod
-    def _link(parent: WwiseObject, obj: WwiseObject, index: int | None) -> None:
+    def _link(self, parent: WwiseObject, obj: WwiseObject, index: int | None) -> None:
         """Put ``obj`` into ``parent``'s children (at ``index``) and name index."""
+        self.generation += 1
         obj.parent = parent
         if index is None or index >= len(parent.children):
             parent.children.append(obj)

@@ -7,7 +7,6 @@ per-object work is a few attribute reads. ``from type`` uses the model's type in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import cache, reduce
 from operator import attrgetter
@@ -44,7 +43,9 @@ from wwiseflowd.sim.waql.nodes import (
     Value,
     Where,
 )
+from wwiseflowd.sim.waql.ordering import order
 from wwiseflowd.sim.waql.parser import parse
+from wwiseflowd.sim.waql.search import search, word_matcher
 
 Objects = list[WwiseObject]
 Predicate = Callable[[WwiseObject], bool]
@@ -75,7 +76,9 @@ class _Run:
     # -- query and source ------------------------------------------------------------------------
 
     def query(self, query: Query) -> Objects:
-        steps = [self.transform(t) for t in query.transforms]  # compile everything before running
+        transforms = query.transforms
+        steps = [self.transform(t, _limit_after(transforms, i) if isinstance(t, OrderBy) else None)
+                 for i, t in enumerate(transforms)]  # compile everything before running
         objects = self.source(query.source)
         for step in steps:
             objects = step(objects)
@@ -97,8 +100,7 @@ class _Run:
                 typed.extend(project.objects_of_type(self.type_name(name, position)))
             return typed
         if isinstance(source, SearchSource):
-            matches = word_matcher(source.text.value)
-            return [o for o in project.iter_objects() if matches(o.name) or (o.notes and matches(o.notes))]
+            return search(project, source.text.value)
         assert isinstance(source, ProjectSource)
         return list(project.iter_objects())
 
@@ -138,7 +140,8 @@ class _Run:
 
     # -- transforms ------------------------------------------------------------------------------
 
-    def transform(self, transform: Transform) -> Callable[[Objects], Objects]:
+    def transform(self, transform: Transform, limit: int | None = None) -> Callable[[Objects], Objects]:
+        """One compiled step; ``limit``: how many objects the steps after an ``orderby`` keep."""
         if isinstance(transform, Where):
             predicate = self.condition(transform.condition)
             return lambda objects: [o for o in objects if predicate(o)]
@@ -153,7 +156,7 @@ class _Run:
         if isinstance(transform, Distinct):
             return _distinct
         assert isinstance(transform, OrderBy)
-        return self.order_by(transform)
+        return self.order_by(transform, limit)
 
     def select(self, selectors: tuple[Accessor, ...]) -> Callable[[Objects], Objects]:
         walks = [self.selector(s) for s in selectors]
@@ -219,17 +222,11 @@ class _Run:
             self._referrers = index
         return self._referrers.get(id(obj), [])
 
-    def order_by(self, transform: OrderBy) -> Callable[[Objects], Objects]:
-        get = self.getter(transform.accessor)
-
-        def run(objects: Objects) -> Objects:
-            keyed = [(get(o), o) for o in objects]
-            present = [(_sort_key(v), o) for v, o in keyed if v is not MISSING and v is not None]
-            absent = [o for v, o in keyed if v is MISSING or v is None]
-            present.sort(key=lambda pair: pair[0], reverse=transform.reverse)
-            return [o for _, o in present] + absent  # objects without the value go last either way
-
-        return run
+    def order_by(self, transform: OrderBy, limit: int | None) -> Callable[[Objects], Objects]:
+        get, reverse = self.getter(transform.accessor), transform.reverse
+        value = transform.accessor
+        text_only = isinstance(value, Accessor) and len(value.segments) == 1 and value.text.lower() in _DIRECT
+        return lambda objects: order(objects, get, reverse, limit, text_only)
 
     # -- accessors -------------------------------------------------------------------------------
 
@@ -402,20 +399,6 @@ def _object_accessors() -> frozenset[str]:
     return frozenset(names)
 
 
-def word_matcher(text: str) -> Callable[[str], bool]:
-    """WAQL ``:`` and ``from search``: every word of ``text`` must start a word of the value.
-
-    Case-insensitive; ``*`` inside a word matches any run of word characters (``foot*ep``).
-    """
-    patterns = [
-        re.compile(r"(?<![0-9A-Za-z])" + re.escape(word).replace(r"\*", r"[0-9A-Za-z_]*"), re.IGNORECASE)
-        for word in text.split()
-    ]
-    if not patterns:
-        return lambda value: True
-    return lambda value: all(p.search(value) for p in patterns)
-
-
 def ancestors(obj: WwiseObject) -> Objects:
     """Parent first, up to and including the Project object."""
     out: Objects = []
@@ -445,10 +428,14 @@ def _distinct(objects: Objects) -> Objects:
     return out
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    """Numbers, then strings (case-insensitive), then objects by name (``orderby parent``)."""
-    if isinstance(value, bool | int | float):
-        return (0, float(value))
-    if isinstance(value, str):
-        return (1, value.casefold())
-    return (2, str(getattr(value, "name", value)).casefold())
+def _limit_after(transforms: tuple[Transform, ...], index: int) -> int | None:
+    """For an ``orderby`` at ``index``: how many of its objects ``take N`` / ``skip M take N``
+    right after it keep (M + N), so it need not order the rest; None when everything is kept."""
+    following = transforms[index + 1:index + 3]
+    if not following:
+        return None
+    if isinstance(following[0], Take):
+        return following[0].count
+    if len(following) == 2 and isinstance(following[0], Skip) and isinstance(following[1], Take):
+        return following[0].count + following[1].count
+    return None
