@@ -16,7 +16,8 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from json import encoder as json_encoder
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +29,7 @@ from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.wiring import Wiring, inputs_model, same_cycle
 from wwiseflowd.wiring import names as _names
 
+_T = TypeVar("_T")
 DEFAULT_WORKFLOW_ID = "workflow"
 _NO_FIELDS: tuple[str, ...] = ()  # shared by the many nodes without references
 #: JSON types a declared workflow input may have (``{"inputs": {"file": {"type": "string"}}}``)
@@ -66,11 +68,21 @@ def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanS
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+# the C encoder behind _CANONICAL, made once: JSONEncoder.encode builds a new one on every call,
+# which is half the time of hashing a node's inputs. Without circular checks: hashed values come
+# from JSON or pydantic dumps (a cycle would still fail, with RecursionError)
+_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)
+_C_CANONICAL = (
+    _MAKE_ENCODER(None, str, json_encoder.encode_basestring, None, ":", ",", True, False, True)
+    if _MAKE_ENCODER is not None else None
+)
 
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON (sorted keys, no spaces): the input of every hash."""
-    return _CANONICAL.encode(value)
+    if _C_CANONICAL is None or isinstance(value, str):
+        return _CANONICAL.encode(value)
+    return "".join(_C_CANONICAL(value, 0))
 
 
 @dataclass
@@ -103,9 +115,11 @@ class _Node:
     spec: NodeSpec | None
     ref_fields: Sequence[str]  # inputs whose value holds a reference
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
-    succs: list[str] = dataclasses.field(default_factory=list)
+    succs: list[str] = dataclasses.field(default_factory=list)  # filled by _link_succs, when needed
     own_data: bool = False  # data is the document's dict until wiring writes to it
     problems: list[Any] | None = None  # pydantic errors of the literal inputs, None when valid
+    pos: int = 0  # position in the compiler's node dict (document order of the valid nodes)
+    pred_pos: list[int] = dataclasses.field(default_factory=list)  # preds as positions, same order
 
     def set(self, field_name: str, value: Any) -> None:
         """Set one input, copying the document's data first (the caller's document is never changed)."""
@@ -190,9 +204,12 @@ def check_nesting(document: Any) -> None:
     )])
 
 
-def compile_plan(document: Any, registry: Registry) -> Plan:
-    """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems."""
-    check_nesting(document)
+def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = False) -> Plan:
+    """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems.
+
+    ``nesting_checked``: the caller ran :func:`check_nesting` on this very document already."""
+    if not nesting_checked:
+        check_nesting(document)
     # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
     was_enabled = gc.isenabled()
     gc.disable()
@@ -209,6 +226,11 @@ class _Compiler:
         self.errors: list[CompileError] = []
         self._handle_edges: list[tuple[int, dict[str, Any]]] = []
         self._edge_cycles_found: dict[str, int] = {}
+        #: each node's edge predecessors as sorted positions (dict order), and whether every edge
+        #: points forward (then document order is the plan order and there is no cycle)
+        self._edge_deps: list[list[int]] = []
+        self._forward = True
+        self._succs_linked = False
 
     def error(
         self, code: ErrorCode, message: str, node_id: str | None = None, field: str | None = None,
@@ -232,10 +254,13 @@ class _Compiler:
         self._edges(document.get("edges", []), nodes)
         wiring = Wiring(self.error)
         wiring.handles(self._handle_edges, nodes)
-        self._edge_cycles_found = _edge_cycles(nodes)
+        self._edge_deps, self._forward = _edge_positions(nodes)
+        if not self._forward:
+            self._link_succs(nodes)
+        self._edge_cycles_found = {} if self._forward else _edge_cycles(nodes)
         wiring.auto(nodes, self._edge_cycles_found)
         ref_deps = self._check_refs(nodes, declared)
-        steps = self._order(nodes, ref_deps)
+        steps = plan_order(nodes, ref_deps, self._edge_deps, self._forward, self.error)
         self._validate(nodes)
         if self.errors:
             raise CompileFailed(self.errors)
@@ -344,7 +369,7 @@ class _Compiler:
                 data = {}
             # the one pass over the values: which inputs hold references (checked and resolved later)
             ref_fields = [k for k, v in data.items() if _may_hold_ref(v) and _has_ref(v)] or _NO_FIELDS
-            made = nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields)
+            made = nodes[node_id] = _Node(index, node_id, node_type, data, spec, ref_fields, pos=len(nodes))
             if spec is not None:
                 # validate while the node's data is in the CPU cache; _validate sorts the findings
                 # once wiring is known (a wired input's "missing" error is no error)
@@ -352,7 +377,10 @@ class _Compiler:
         return nodes
 
     def _edges(self, raw: Any, nodes: dict[str, _Node]) -> None:
-        """Link nodes along valid edges (preds/succs, duplicates dropped); report the bad ones."""
+        """Link nodes to their edge sources (preds, duplicates dropped); report the bad edges.
+
+        Successor lists are built later, only if something needs them (:meth:`_link_succs`):
+        writing to a random source node per edge is most of this pass's time on a large graph."""
         if raw is None:
             return
         if not isinstance(raw, list):
@@ -367,19 +395,19 @@ class _Compiler:
             source, target = item.get("source"), item.get("target")
             if item.get("sourceHandle") or item.get("targetHandle"):
                 self._handle_edges.append((index, item))
-            if (isinstance(source, str) and isinstance(target, str) and source in nodes
-                    and target in nodes and source != target):
-                nodes[source].succs.append(target)  # the common case, kept cheap: once per edge
-                nodes[target].preds.append(source)
+            # the common case, kept cheap: once per edge (ids are strings: hashable)
+            from_node = nodes.get(source) if isinstance(source, str) else None
+            to_node = nodes.get(target) if isinstance(target, str) else None
+            if from_node is not None and to_node is not None and from_node is not to_node:
+                to_node.preds.append(from_node.id)
+                to_node.pred_pos.append(from_node.pos)
                 continue
             for code, message, node_id, field, extra in _edge_problems(index, item, nodes):
                 self.error(code, message, node_id, field, **extra)
         for node in nodes.values():
             # a repeated edge counts once; per node, so no set of all edge pairs is ever built
             if len(node.preds) > 1:
-                node.preds = list(dict.fromkeys(node.preds))
-            if len(node.succs) > 1:
-                node.succs = list(dict.fromkeys(node.succs))
+                node.preds, node.pred_pos = _unique(node.preds), _unique(node.pred_pos)
 
     def _check_refs(
         self, nodes: dict[str, _Node], declared: dict[str, dict[str, Any]] | None
@@ -455,8 +483,18 @@ class _Compiler:
         if source.id not in deps:
             deps.append(source.id)
 
+    def _link_succs(self, nodes: dict[str, _Node]) -> None:
+        """Fill every node's ``succs`` from the ``preds`` (once per compile)."""
+        if self._succs_linked:
+            return
+        self._succs_linked = True
+        for node in nodes.values():
+            for source in node.preds:
+                nodes[source].succs.append(node.id)
+
     def _reaches(self, start: str, goal: str, nodes: dict[str, _Node]) -> bool:
         """True when ``goal`` is downstream of ``start`` along edges (iterative DFS)."""
+        self._link_succs(nodes)
         if not nodes[start].succs:
             return False
         seen = {start}
@@ -471,48 +509,6 @@ class _Compiler:
         return False
 
     # -- ordering -----------------------------------------------------------------------------------
-
-    def _order(self, nodes: dict[str, _Node], ref_deps: dict[str, list[str]]) -> list[PlanStep]:
-        """The plan's steps by Kahn's algorithm (the runner's :class:`ReadyQueue`, one at a time:
-        ties by document position); steps that never become ready sit on or behind cycles.
-
-        Works on integer positions (dict order is document order) because it runs over every edge.
-        """
-        ids = list(nodes)
-        pos = {node_id: k for k, node_id in enumerate(ids)}
-        dep_pos: list[list[int]] = []
-        for node in nodes.values():
-            mine = [pos[d] for d in node.preds]
-            extra = ref_deps.get(node.id)
-            if extra:
-                mine += [pos[d] for d in extra if pos[d] not in mine]
-            mine.sort()  # edge order must not change the plan
-            dep_pos.append(mine)
-        queue = ReadyQueue(dep_pos)
-        queue.prepare()
-        level = [0] * len(ids)
-        order: list[int] = []
-        while (k := queue.take()) is not None:
-            order.append(k)
-            if dep_pos[k]:
-                level[k] = max(level[d] for d in dep_pos[k]) + 1
-            queue.done(k)
-        if len(order) < len(ids):
-            succs = {ids[k]: [ids[j] for j in queue.successors(k)] for k in range(len(ids))}
-            for component in cycles([ids[k] for k in queue.never_ready()], succs):
-                component.sort(key=lambda n: nodes[n].index)
-                path = " -> ".join([*component, component[0]])
-                self.error(
-                    ErrorCode.CYCLE_DETECTED,
-                    f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
-                    f"remove one of the edges or references between them.",
-                    component[0], None, nodes=component,
-                )
-        node_list = list(nodes.values())
-        return [
-            PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
-            for k in order
-        ]
 
     # -- validation ---------------------------------------------------------------------------------
 
@@ -544,6 +540,93 @@ class _Compiler:
                         f"{err['msg']} (got {_short(err.get('input'))})."
                     )
                 self.error(ErrorCode.INVALID_INPUT, message, node.id, field_name)
+
+
+def plan_order(
+    nodes: dict[str, _Node], ref_deps: dict[str, list[str]], edge_deps: list[list[int]], forward: bool,
+    error: Any,
+) -> list[PlanStep]:
+    """The plan's steps: Kahn's algorithm with ties by document position (the runner's
+    :class:`ReadyQueue`, one at a time); steps that never become ready sit on or behind cycles,
+    reported through ``error``.
+
+    ``edge_deps`` are each node's edge predecessors as sorted positions; ``forward`` says they all
+    point back in document order. Then (most documents) that order is what Kahn's algorithm would
+    give, and the steps are taken as they are, unless a reference adds a dependency forward.
+    Works on integer positions (dict order is document order) because it runs over every edge.
+    """
+    ids = list(nodes)
+    dep_pos = edge_deps
+    if ref_deps:
+        pos = {node_id: k for k, node_id in enumerate(ids)}
+        dep_pos = list(dep_pos)
+        for node_id, extra in ref_deps.items():
+            k = pos[node_id]
+            added = [pos[d] for d in extra if pos[d] not in dep_pos[k]]
+            if added:
+                dep_pos[k] = sorted([*dep_pos[k], *added])  # edge order must not change the plan
+                forward = forward and max(added) < k
+    level = [0] * len(ids)
+    if forward:
+        order: Sequence[int] = range(len(ids))
+        for k, mine in enumerate(dep_pos):
+            if mine:
+                level[k] = max([level[d] for d in mine]) + 1
+    else:
+        order = _kahn(ids, dep_pos, level, nodes, error)
+    node_list = list(nodes.values())
+    return [
+        PlanStep(ids[k], node_list[k].type, node_list[k].data, [ids[d] for d in dep_pos[k]], level[k])
+        for k in order
+    ]
+
+
+def _kahn(
+    ids: list[str], dep_pos: list[list[int]], level: list[int], nodes: dict[str, _Node], error: Any
+) -> list[int]:
+    """Kahn's order over positions (filling ``level``); reports the cycles it cannot order."""
+    queue = ReadyQueue(dep_pos)
+    queue.prepare()
+    order: list[int] = []
+    while (k := queue.take()) is not None:
+        order.append(k)
+        if dep_pos[k]:
+            level[k] = max(level[d] for d in dep_pos[k]) + 1
+        queue.done(k)
+    if len(order) < len(ids):
+        succs = {ids[k]: [ids[j] for j in queue.successors(k)] for k in range(len(ids))}
+        for component in cycles([ids[k] for k in queue.never_ready()], succs):
+            component.sort(key=lambda n: nodes[n].index)
+            path = " -> ".join([*component, component[0]])
+            error(
+                ErrorCode.CYCLE_DETECTED,
+                f"Nodes {', '.join(repr(c) for c in component)} form a cycle ({path}); "
+                f"remove one of the edges or references between them.",
+                component[0], None, nodes=component,
+            )
+    return order
+
+
+def _unique(items: list[_T]) -> list[_T]:
+    """``items`` without repeats, in order (most lists hold one or two distinct items)."""
+    if len(items) < 2 or (len(items) == 2 and items[0] != items[1]):
+        return items
+    return list(dict.fromkeys(items))
+
+
+def _edge_positions(nodes: dict[str, _Node]) -> tuple[list[list[int]], bool]:
+    """Each node's edge predecessors as sorted positions, and True when all point backwards."""
+    deps: list[list[int]] = []
+    forward = True
+    for k, node in enumerate(nodes.values()):
+        if not node.pred_pos:
+            deps.append([])
+            continue
+        mine = sorted(node.pred_pos)  # a copy; edge order must not change the plan
+        if mine[-1] >= k:
+            forward = False
+        deps.append(mine)
+    return deps, forward
 
 
 def _edge_cycles(nodes: dict[str, _Node]) -> dict[str, int]:
@@ -586,7 +669,8 @@ def _literal_problems(spec: NodeSpec, data: dict[str, Any], ref_fields: Sequence
     """Pydantic's errors for the inputs that hold no reference (those are judged at run time)."""
     literal = {k: v for k, v in data.items() if k not in ref_fields} if ref_fields else data
     try:
-        inputs_model(spec).model_validate(literal)
+        # model_validate's own call without its Python wrapper: this runs once per node
+        inputs_model(spec).__pydantic_validator__.validate_python(literal)
     except ValidationError as exc:
         return list(exc.errors())
     return None

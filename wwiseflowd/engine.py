@@ -196,7 +196,7 @@ class Engine:
                 if cached is not None:
                     self._plans.move_to_end(key)
                     return cached, key
-        plan = compile_plan(document, self.registry)
+        plan = compile_plan(document, self.registry, nesting_checked=True)
         if key is not None:
             with self._lock:
                 self._plans[key] = plan

@@ -7,12 +7,15 @@ printer, the REST ``/events`` SSE stream and the web editor.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
+
+import anyio
 
 Event = dict[str, Any]
 
@@ -30,10 +33,12 @@ class Subscription:
         hub: EventHub,
         maxsize: int,
         accept: Callable[[Event], bool] | None,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self._hub = hub
         self._queue: queue.Queue[Event] = queue.Queue(maxsize=maxsize)
         self._accept = accept
+        self._wake = wake
         self.dropped = 0
         self.closed = False
 
@@ -43,6 +48,8 @@ class Subscription:
         while True:
             try:
                 self._queue.put_nowait(event)
+                if self._wake is not None:
+                    self._wake()
                 return
             except queue.Full:
                 # a slow consumer loses its oldest event rather than blocking the runner
@@ -103,9 +110,11 @@ class EventHub:
         self,
         maxsize: int = 10_000,
         accept: Callable[[Event], bool] | None = None,
+        wake: Callable[[], None] | None = None,
     ) -> Subscription:
-        """A new subscription; ``accept(event)`` may filter events (e.g. one executionId)."""
-        sub = Subscription(self, maxsize, accept)
+        """A new subscription; ``accept(event)`` may filter events (e.g. one executionId);
+        ``wake()`` is called (on the publisher's thread; it must not block) after each event queued."""
+        sub = Subscription(self, maxsize, accept, wake)
         with self._lock:
             self._subscriptions = (*self._subscriptions, sub)
         return sub
@@ -128,3 +137,30 @@ class EventHub:
             event = {**event, "time": utc_now_iso()}
         for sub in subscriptions:
             sub._offer(event)
+
+
+class LoopWakeup:
+    """Wakes one asyncio task waiting for events, from the publishers' threads: a ``wake`` for
+    :meth:`EventHub.subscribe`, so an event stream or a waiting request answers at once instead of
+    at its next poll. Wake-ups coalesce: at most one is pending on the loop. Make it on the loop."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+
+    def __call__(self) -> None:
+        # the queued event is visible before this check: a consumer that cleared the flag after
+        # it was read drains that event anyway
+        if self._event.is_set():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._event.set)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            pass
+
+    async def wait(self, timeout: float) -> None:
+        """Until woken or ``timeout`` seconds passed; clears the wake-up."""
+        if not self._event.is_set():
+            with anyio.move_on_after(timeout):
+                await self._event.wait()
+        self._event.clear()

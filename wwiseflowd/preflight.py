@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, overload
 
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import ErrorCode, Result
@@ -50,6 +52,33 @@ def _literal(value: Any, inputs: Mapping[str, Any]) -> Any:
     return value
 
 
+class _Earlier(Sequence[tuple[str, Mapping[str, Any]]]):
+    """The first ``size`` items of the pre-flight's growing list: what ``ctx.earlier`` shows one
+    step, without copying the list for every step (a copy per step is quadratic in plan size)."""
+
+    def __init__(self, items: list[tuple[str, Mapping[str, Any]]], size: int) -> None:
+        self._items = items
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, Mapping[str, Any]]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, Mapping[str, Any]]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return self._items[: self._size][index]
+        return self._items[range(self._size)[index]]  # range: negative indexes and IndexError
+
+    def __iter__(self) -> Any:
+        items = self._items
+        return (items[k] for k in range(self._size))
+
+
 def check_plan(
     steps: Sequence[tuple[str, str, Mapping[str, Any]]],
     specs: Sequence[NodeSpec | None],
@@ -59,13 +88,15 @@ def check_plan(
     """The first problem of the plan as a failed Result naming the node (None: all clear).
 
     ``steps`` are ``(node id, type, data)`` in plan order; ``context(node_id, earlier)`` makes the
-    NodeContext handed to a node type's own check.
+    NodeContext handed to a node type's own check (only for node types that have one).
     """
     earlier: list[tuple[str, Mapping[str, Any]]] = []
     for (node_id, node_type, data), spec in zip(steps, specs, strict=True):
-        literal = literal_data(data, inputs)
+        literal = literal_data(data, inputs) if data else {}
         if spec is not None:
-            problem = _files(spec, literal) or _own_check(spec, literal, context(node_id, tuple(earlier)))
+            problem = _files(spec, literal)
+            if problem is None and spec.preflight is not None:
+                problem = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
             if problem is not None:
                 return Result.failure(
                     problem.code or ErrorCode.INVALID_INPUT,
@@ -88,10 +119,11 @@ def _own_check(spec: NodeSpec, literal: dict[str, Any], ctx: NodeContext) -> Res
 
 
 def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
-    # the REST guard's rule for which inputs are files; imported here, once every module is loaded
-    from wwiseflowd.operations.guard import FILE_ITEM_KEYS, is_file_key, path_fields
-
-    fields = path_fields(spec.inputs)
+    if not literal:
+        return None
+    guard = _guard()
+    fields = guard.path_fields(spec.inputs)
+    is_file_key, FILE_ITEM_KEYS = guard.is_file_key, guard.FILE_ITEM_KEYS  # noqa: N806
     for key, value in literal.items():
         if key not in fields and not is_file_key(key):
             continue
@@ -110,6 +142,15 @@ def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
                     f"input {key!r}: none of its {len(paths)} file(s) can be used ({listed})",
                 )
     return None
+
+
+@cache
+def _guard() -> ModuleType:
+    """The REST guard's rule for which inputs are files; imported on first use (once every module
+    is loaded: the guard imports the operations package, which imports the runner)."""
+    from wwiseflowd.operations import guard
+
+    return guard
 
 
 def _item_path(item: Any, keys: frozenset[str]) -> str | None:

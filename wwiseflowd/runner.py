@@ -75,12 +75,15 @@ class RunControl:
         self.wake.set()
 
     def snapshot(self) -> ExecutionResult | None:
-        """The results so far (status ``running``), or None before the run started."""
+        """The results so far (status ``running``), the final result once the run recorded it, or
+        None before the run started."""
         run = self._run
-        return None if run is None else run.report.snapshot()
+        if run is None:
+            return None
+        return run.report.final or run.report.snapshot()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Running:
     started: float
     deadline: float
@@ -152,6 +155,9 @@ class _Report:
         self.lock = threading.Lock()
         self.results: list[NodeResult | None] = [None] * len(plan.steps)
         self.stop_at: str | None = None
+        #: the final result, set once it is in the ledger and before run.finished is published: a
+        #: client that reads the execution when it sees run.finished gets it, not a running snapshot
+        self.final: ExecutionResult | None = None
 
     def publish(self, event: dict[str, Any]) -> None:
         """Publish ``event`` when anyone listens."""
@@ -216,6 +222,7 @@ class _Report:
         }).explained()  # model_copy skips validators
         as_dict = execution.model_dump(mode="json")
         self.runner.store.ledger_record(as_dict, status)
+        self.final = execution
         facts = {"executionId": self.execution_id, "workflowId": self.plan.workflowId, "ok": ok,
                  "status": status, "stopAt": execution.stopAt, "rolledBack": closed.rolled_back}
         self.publish({"type": "run.finished", **facts, "code": code, "durationMs": execution.durationMs})
@@ -226,6 +233,13 @@ class _Report:
             except Exception as exc:
                 logger.warning("on_run_finished failed: {}", exc)
         return execution
+
+
+def backoff(settings: Settings, attempt: int) -> float:
+    """Seconds before try ``attempt + 1``: exponential, with "equal jitter" (never zero, never in step)."""
+    cfg = settings.engine
+    ceiling = min(cfg.retry_max_ms, cfg.retry_base_ms * 2 ** (attempt - 1)) / 1000
+    return random.uniform(ceiling / 2, ceiling)
 
 
 def _preflight_context(
@@ -269,8 +283,9 @@ class _Run:
         self.steps = plan.steps
         self.specs: list[NodeSpec | None] = [runner.registry.node_types.get(s.type) for s in self.steps]
         self.index = {s.nodeId: i for i, s in enumerate(self.steps)}
-        deps = [[self.index[d] for d in s.deps] for s in self.steps]
-        self.queue = ReadyQueue(deps, [spec.resource if spec else None for spec in self.specs])
+        #: each step's dependencies as positions (the queue's input; the dirty check reads it too)
+        self.deps = [[self.index[d] for d in s.deps] for s in self.steps]
+        self.queue = ReadyQueue(self.deps, [spec.resource if spec else None for spec in self.specs])
         self.report = _Report(runner, plan, self.execution_id, source, control.document_key)
         self.groups = RunGroups(runner.backends.group_lock)
 
@@ -410,7 +425,7 @@ class _Run:
                 self.outputs[result.node] = result.data
                 spec = self.specs[i]
                 changed = not result.cached and spec is not None and not spec.read_only
-                self.dirty[i] = changed or any(self.dirty[self.index[d]] for d in self.steps[i].deps)
+                self.dirty[i] = changed or any(self.dirty[d] for d in self.deps[i])
             else:
                 self._stop(i)
             taken = self._take(self.max_parallel)
@@ -455,7 +470,7 @@ class _Run:
         model = self._inputs(step.nodeId, spec, step.data)
         backend_name = self._backend_name(spec.resource)
         with self.lock:
-            fresh_upstream = any(self.dirty[self.index[d]] for d in step.deps)
+            fresh_upstream = any(self.dirty[d] for d in self.deps[i])
         while True:
             running.attempts += 1
             key: str | None = None
@@ -466,7 +481,7 @@ class _Run:
                 result = Result.failure(exc.code, exc.message)
             if result.ok or not result.transient or running.attempts > self.retries:
                 return result, key, cached
-            delay = self._backoff(running.attempts)
+            delay = backoff(self.settings, running.attempts)
             if time.perf_counter() + delay >= running.deadline or running.cancel.wait(delay):
                 return result, key, cached
 
@@ -491,10 +506,10 @@ class _Run:
 
     def _run_node(self, spec: NodeSpec, model: BaseModel, ctx: NodeContext) -> Result:
         """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
-        plugin = self.runner.registry.plugin_of("node type", spec.type)
         try:
             result = spec.run(model, ctx)
         except Exception as exc:
+            plugin = self.runner.registry.plugin_of("node type", spec.type)
             logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
             return Result.failure(
                 ErrorCode.INTERNAL,
@@ -502,6 +517,7 @@ class _Run:
                 f"in plugin {plugin}; the run was stopped.",
             )
         if not isinstance(result, Result):
+            plugin = self.runner.registry.plugin_of("node type", spec.type)
             return Result.failure(
                 ErrorCode.INTERNAL,
                 f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
@@ -535,11 +551,6 @@ class _Run:
         except ValidationError as exc:
             raise StepFailure(ErrorCode.INVALID_INPUT,
                               validation_sentence(exc, f"node {node_id!r} ({spec.type})")) from None
-
-    def _backoff(self, attempt: int) -> float:
-        cfg = self.settings.engine
-        ceiling = min(cfg.retry_max_ms, cfg.retry_base_ms * 2 ** (attempt - 1)) / 1000
-        return random.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never in lockstep
 
     # -- backends and identity ------------------------------------------------------------------------
 

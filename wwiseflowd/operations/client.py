@@ -166,6 +166,9 @@ class DaemonClient:
                     if on_event is not None and isinstance(data, dict):
                         on_event(data)
                     if kind == "run.finished":
+                        final = data.get("execution") if isinstance(data, dict) else None
+                        if isinstance(final, dict) and final.get("status") not in (None, "running"):
+                            return execution_outcome(final)  # the stream carried it: no GET needed
                         break
         except httpx.HTTPError as exc:
             return Result.failure(

@@ -6,11 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
-from wwiseflowd.events import Subscription
+from wwiseflowd.events import LoopWakeup, Subscription
 from wwiseflowd.operations.browse import browse
 from wwiseflowd.operations.guard import PathGuard
 from wwiseflowd.operations.library import describe_workflow_file, scan_workflow_files
@@ -31,6 +29,8 @@ FOLLOW_POLL_S = 0.5
 #: polling bounds while a coroutine waits for a run (seconds)
 WAIT_MIN_S = 0.002
 WAIT_MAX_S = 0.05
+#: polling once the run's run.finished event arrived (the result is kept within moments)
+WAIT_ENDED_S = 0.0005
 
 
 class LocalOperations:
@@ -227,15 +227,24 @@ class LocalOperations:
         )
 
     async def wait_async(self, execution_id: str) -> ExecutionResult | None:
-        """Wait on the event loop (polling, no thread held) for the finished execution."""
-        delay = WAIT_MIN_S
-        while True:
-            running = execution_id in self.engine.running()  # asked first: a run may end in between
-            execution = self.engine.wait(execution_id, timeout=0)
-            if execution is not None or not running:
-                return execution
-            await anyio.sleep(delay)
-            delay = min(delay * 2, WAIT_MAX_S)
+        """Wait on the event loop (no thread held) for the finished execution: woken by its
+        ``run.finished`` event, with a poll (backing off to :data:`WAIT_MAX_S`) as the safety net."""
+        wakeup = LoopWakeup()
+        finished = self.engine.events.subscribe(
+            maxsize=4, wake=wakeup,
+            accept=lambda e: e.get("type") == "run.finished" and e.get("executionId") == execution_id,
+        )
+        with finished:
+            delay, ended = WAIT_MIN_S, False
+            while True:
+                running = execution_id in self.engine.running()  # asked first: a run may end in between
+                execution = self.engine.wait(execution_id, timeout=0)
+                if execution is not None or not running:
+                    return execution
+                # after run.finished the engine keeps the result a moment later: look again soon
+                ended = ended or bool(finished.drain())
+                delay = WAIT_ENDED_S if ended else min(delay * 2, WAIT_MAX_S)
+                await wakeup.wait(delay)
 
     def cancel(self, execution_id: str) -> Result:
         """Ask a running execution to stop."""

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from wwiseflowd.api.deps import EngineDep
 from wwiseflowd.api.errors import error_responses
+from wwiseflowd.engine import Engine
+from wwiseflowd.events import LoopWakeup
 
 router = APIRouter(tags=["events"])
 
-#: how often an idle stream looks for new events and for shutdown (seconds); polling the
-#: subscription from the event loop keeps waiting streams off the threadpool the routes need
+#: how often an idle stream looks for shutdown (seconds); an event wakes it at once (the
+#: subscription's wake-up), and waiting on the event loop keeps streams off the routes' threadpool
 POLL_S = 0.05
 
 
@@ -47,8 +48,10 @@ async def stream_events(
     and its ``data:`` the JSON facts listed in docs/architecture.md."""
     wanted = {t.strip() for t in types.split(",") if t.strip()} if types else None
     stopping: threading.Event = request.app.state.stopping
+    wakeup = LoopWakeup()
     subscription = engine.events.subscribe(
-        accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id)
+        accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id),
+        wake=wakeup,
     )
     sequence = 0
     try:
@@ -57,9 +60,11 @@ async def stream_events(
         while not stopping.is_set():
             events = subscription.drain()
             if not events:
-                await anyio.sleep(POLL_S)
+                await wakeup.wait(POLL_S)
                 continue
             for event in events:
+                if execution_id is not None and event.get("type") == "run.finished":
+                    event = with_execution(engine, execution_id, event)
                 if wanted is None or event.get("type") in wanted:
                     sequence += 1
                     yield ServerSentEvent(
@@ -69,3 +74,12 @@ async def stream_events(
                     return
     finally:
         subscription.close()
+
+
+def with_execution(engine: Engine, execution_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A followed run's ``run.finished`` with its final result as ``execution`` (the engine has it
+    once run.finished is out), so a client that follows one run needs no ``GET /executions/{id}``."""
+    final = engine.get_execution(execution_id)
+    if final is None or final.status == "running":
+        return event
+    return {**event, "execution": final.model_dump(mode="json")}

@@ -1,0 +1,66 @@
+"""The REST edge's nesting scan answers exactly like a plain bracket counter (issue 16 made it fast).
+
+The reference is the scan it replaced: a counter over brackets that skips strings and the
+character after a backslash inside one. Random texts over the six characters that matter (plus a
+few that do not) must get the same answer, valid JSON or not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from wwiseflowd.api.security import json_nesting_exceeds
+from wwiseflowd.documents import MAX_NESTING
+
+_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
+def counted(body: bytes, limit: int) -> bool:
+    depth, in_string, skip_at = 0, False, -1
+    for match in _STRUCTURE.finditer(body):
+        if match.start() == skip_at:
+            continue
+        char = match.group()
+        if in_string:
+            if char == b"\\":
+                skip_at = match.end()
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def test_random_texts_get_the_counters_answer() -> None:
+    rng = random.Random(16)
+    pieces = [b"[", b"]", b"{", b"}", b'"', b"\\", b"\\\\", b'\\"', b"a", b",", b":", b" ", b"\n",
+              b"\xc3\xa9"]
+    for _ in range(20_000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randrange(40)))
+        limit = rng.randrange(6)
+        assert json_nesting_exceeds(body, limit) == counted(body, limit), (body, limit)
+
+
+def test_brackets_inside_strings_and_escapes_do_not_count() -> None:
+    deep = "[" * (MAX_NESTING + 5)
+    assert not json_nesting_exceeds(json.dumps({"name": deep, "path": "\\Actor-Mixer\\" + deep}).encode())
+    assert not json_nesting_exceeds(json.dumps({"quote": '\\"' + deep}).encode())
+    nested: object = []
+    for _ in range(MAX_NESTING - 1):  # [] is one level
+        nested = [nested]
+    assert json_nesting_exceeds(json.dumps({"a": nested}).encode())
+    assert not json_nesting_exceeds(json.dumps(nested).encode())  # exactly the limit is allowed
+
+
+def test_an_unterminated_string_hides_the_rest_as_the_counter_does() -> None:
+    body = b'{"a": "open ' + b"[" * 200
+    assert json_nesting_exceeds(body) == counted(body, MAX_NESTING) is False
+    assert json_nesting_exceeds(b'{"a": "x\\' + b"[" * 200) is False
