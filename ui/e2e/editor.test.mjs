@@ -99,8 +99,11 @@ test("building the four-node workflow by drag and connect; validation errors app
   await node("createSound1").locator("[data-error-code]").first().waitFor(WAIT);
   assert.equal(await node("createSound1").locator("[data-error-code]").first().getAttribute("data-error-code"), "INVALID_INPUT");
   assert.ok(await node("createSound1").locator(".field-error").count() >= 1);
+  // one drop at a time, as a person does: each node is on the canvas (and its form open) before the next
   await dropFromPalette("audioImport", 300, 10);
+  await node("audioImport1").waitFor(WAIT);
   await dropFromPalette("setOutputBus", 300, 460);
+  await node("setOutputBus1").waitFor(WAIT);
   await dropFromPalette("projectSave", 600, 300);
   for (const id of NODES) await node(id).waitFor(WAIT);
   await fill("createSound1", { name: "EditorFootstep", parentPath: env("WF_TARGET") });
