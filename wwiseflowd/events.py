@@ -25,6 +25,10 @@ def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: what :meth:`Subscription.wake` queues; never handed out as an event
+_WAKE: Event = {"type": "subscription.wake"}
+
+
 class Subscription:
     """One consumer's view of the hub: ``get(timeout)`` returns the next event or None."""
 
@@ -60,11 +64,21 @@ class Subscription:
                     pass
 
     def get(self, timeout: float | None = None) -> Event | None:
-        """The next event, waiting up to ``timeout`` seconds (None: forever); None on timeout."""
+        """The next event, waiting up to ``timeout`` seconds (None: forever); None on timeout or
+        after :meth:`wake`."""
         try:
-            return self._queue.get(timeout=timeout)
+            event = self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        return None if event is _WAKE else event
+
+    def wake(self) -> None:
+        """End a :meth:`get` that is waiting now, with None (so a consumer can wait long and still
+        stop at once)."""
+        try:
+            self._queue.put_nowait(_WAKE)
+        except queue.Full:
+            pass  # a full queue wakes the consumer anyway
 
     def drain(self) -> list[Event]:
         """Every event already queued, without waiting."""

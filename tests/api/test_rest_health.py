@@ -48,6 +48,22 @@ def test_health_is_ok_when_wwise_answers_and_nothing_is_broken(api: Api) -> None
     assert health["problems"] == [] and health["workflowsInError"] == []
 
 
+def test_answers_carry_a_current_date_header_and_the_server_stops_at_once(tmp_path: Path) -> None:
+    # the server's main loop wakes once a second (not ten times) to refresh the header, and a
+    # stop wakes it at once
+    from email.utils import parsedate_to_datetime
+
+    with serving(make_settings(tmp_path, "ws://127.0.0.1:9/waapi")) as api:
+        time.sleep(1.5)
+        answered = api.http.get("/health")
+        sent = parsedate_to_datetime(answered.headers["date"]).timestamp()
+        assert abs(sent - time.time()) <= 2.5, answered.headers["date"]
+        assert api.server is not None
+        started = time.monotonic()
+        api.server.stop()
+        assert time.monotonic() - started < 5  # graceful shutdown of idle keep-alive connections
+
+
 def test_health_is_degraded_and_says_why_when_wwise_is_unreachable(tmp_path: Path) -> None:
     url = f"ws://127.0.0.1:{_free_port()}/waapi"
     settings = make_settings(tmp_path, url)

@@ -45,6 +45,24 @@ def test_a_batch_waiting_for_a_missing_workflow_is_a_health_problem(harness: Dae
     assert "CONFIG_ERROR" in problem and "1 file(s)" in problem
 
 
+def test_the_progress_snapshot_names_the_same_waiting_files_and_batches_as_the_status(
+    harness: DaemonHarness,
+) -> None:
+    daemon = harness.start(workflow="no-such-workflow")
+    full = wav_bytes(4000, seed=2)
+    (harness.drop / "Render.wav").write_bytes(full[: len(full) // 2])  # still being rendered
+    write_wav(harness.drop / "Hit.wav")  # complete: its batch waits for the missing workflow
+    light = daemon.progress_status
+    waits = lambda: [b for b in light()["batches"] if b["state"] == "waiting"]  # noqa: E731
+    wait_until(lambda: waits() and light()["rules"][0]["waiting"])
+    snapshot, status = light(), daemon.status()
+    assert [w["file"] for w in snapshot["rules"][0]["waiting"]] == ["Render.wav"]
+    assert snapshot["rules"][0]["folder"] == status["rules"][0]["folder"]
+    [batch] = snapshot["batches"]
+    assert batch["state"] == "waiting" and batch["code"] == "CONFIG_ERROR"
+    assert [b["id"] for b in status["waitingBatches"]] == [batch["id"]]
+
+
 @pytest.mark.slow
 def test_a_watcher_that_stops_reporting_files_is_named_and_the_rescan_imports_them(
     harness: DaemonHarness,

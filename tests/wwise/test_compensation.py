@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.wwise.conftest import MASTER, WU
+from tests.wwise.conftest import MASTER, WU, settled_calls
 from tests.wwise.test_nodes import four_node_case
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
@@ -97,3 +97,76 @@ def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
     broken = engine.execute(four_node_case(wav("Sound1.wav")))
     assert not broken.ok and not broken.rolledBack
     assert "could not be reached again" in json.dumps(broken.model_dump())
+
+
+
+def _chunked_import(files: list[str], target: str, chunk: int, folders: int = 0) -> dict[str, Any]:
+    """One batch import of ``files`` into ``target``, ``chunk`` files per call; with ``folders``,
+    the files come from that many sub-folders in turn (mirrored under the target)."""
+    entries = [{"path": f, "relativeDir": f"Sub{i % folders}" if folders else ""}
+               for i, f in enumerate(files)]
+    return {
+        "id": "chunked-import",
+        "nodes": [
+            {"id": "import", "type": "audioImport",
+             "data": {"files": entries, "targetPath": target, "chunkSize": chunk}},
+        ],
+        "edges": [],
+    }
+
+
+def test_a_chunked_import_into_a_new_folder_is_rolled_back_when_the_connection_drops_between_chunks(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav(f"Chunk_{i}.wav") for i in range(5)]
+    engine.backend("wwise").connect()
+    before = _tree(waapi_sim)
+    imports_before_a_drop = []
+    for drop_after in range(4, 20):  # interrupt the run at every call in turn
+        start = len(settled_calls(waapi_sim))
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Fresh\\Deeper", 2))
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        assert broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, (drop_after, broken.model_dump())
+        calls = settled_calls(waapi_sim)[start:]
+        imports_before_a_drop.append(sum(c["uri"] == "ak.wwise.core.audio.import" for c in calls))
+    # the Sounds of the chunks imported before the drop (the folders with them) were deleted again
+    assert max(imports_before_a_drop) >= 2, imports_before_a_drop
+
+
+def test_the_record_before_an_import_looks_each_missing_folder_up_once_not_once_per_file(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav(f"Many_{i}.wav") for i in range(12)]
+    engine.backend("wwise").connect()
+    start = len(settled_calls(waapi_sim))
+    done = engine.execute(_chunked_import(files, WU + "\\Fresh\\Deeper", 6))
+    assert done.ok, done.error
+    calls = settled_calls(waapi_sim)[start:]
+    missing = [c for c in calls if c["uri"] == "ak.wwise.core.object.get" and c["error"]]
+    # the target Fresh\Deeper (once: the record knows it is missing), then Fresh: never once per file
+    assert len(missing) == 2, [c["uri"] for c in calls]
+
+
+def test_an_import_into_existing_mirrored_folders_is_rolled_back_and_recorded_with_few_look_ups(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    first = [wav(f"Old_{i}.wav", sub="a") for i in range(8)]
+    assert engine.execute(_chunked_import(first, WU + "\\Mirror", 4, folders=4)).ok  # the folders exist now
+    files = [wav(f"New_{i}.wav", sub="b") for i in range(8)]
+    before = _tree(waapi_sim)
+    for drop_after in range(4, 7):  # interrupt the second import at its look-ups and both chunks
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Mirror", 4, folders=4))
+        waapi_sim.faults.clear()
+        assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, drop_after
+    start = len(settled_calls(waapi_sim))
+    assert engine.execute(_chunked_import(files, WU + "\\Mirror", 4, folders=4)).ok
+    calls = settled_calls(waapi_sim)[start:]
+    looked_up = [c for c in calls if c["uri"] == "ak.wwise.core.object.get"]
+    # pre-flight, target, its Sounds, one record for the chunks' common parent, the read-back
+    assert len(looked_up) <= 5, [c["uri"] for c in calls]

@@ -21,6 +21,7 @@ from wwiseflowd.backends import ReportsCallStats
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
+    from wwiseflowd.events import Subscription
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: node runs last from milliseconds (cached) to minutes (large imports)
@@ -120,6 +121,7 @@ class ApiMetrics:
         self.registry.register(_ScrapeTimeCollector(lambda: self._engine, status))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._subscription: Subscription | None = None
 
     def observe(self, event: dict[str, Any]) -> None:
         """Count one engine event (``run.finished``, ``node.finished``); others are ignored."""
@@ -134,13 +136,13 @@ class ApiMetrics:
     def start(self, engine: Engine) -> None:
         """Follow ``engine.events`` on a daemon thread."""
         self._engine = engine
-        subscription = engine.events.subscribe()
+        subscription = self._subscription = engine.events.subscribe()
         self._stop.clear()
 
         def follow() -> None:
             try:
                 while not self._stop.is_set():
-                    event = subscription.get(0.25)
+                    event = subscription.get(5.0)  # stop() wakes it
                     if event is not None:
                         self.observe(event)
             finally:
@@ -152,6 +154,8 @@ class ApiMetrics:
     def stop(self) -> None:
         """Stop following events."""
         self._stop.set()
+        if self._subscription is not None:
+            self._subscription.wake()
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None

@@ -6,6 +6,7 @@ thread, so the daemon's main thread stays free for signals and the watchers.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,35 @@ START_TIMEOUT_S = 15.0
 GRACEFUL_S = 3
 
 
+class _QuietServer(uvicorn.Server):
+    """uvicorn's server, waking once a second instead of ten times (and at once when told to stop).
+
+    uvicorn's main loop sleeps 100 ms at a time to notice ``should_exit`` and refreshes the Date
+    header every tenth turn: most of an idle daemon's CPU. Here each turn refreshes the header
+    (still to the second) and :meth:`wake` ends the wait for a stop.
+    """
+
+    _wake: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        while not await self.on_tick(0):  # counter 0: every turn is a header refresh turn
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+
+    def wake(self) -> None:
+        """Make the main loop look at ``should_exit`` now (thread-safe)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            try:
+                loop.call_soon_threadsafe(wake.set)
+            except RuntimeError:
+                pass  # the loop already closed: the server has stopped
+
+
 class ApiServerError(RuntimeError):
     """The REST server cannot start (unsafe bind, port taken, startup failed). The message says why."""
 
@@ -45,7 +75,7 @@ class ApiServer:
         self.engine = engine
         self.settings = settings
         self.app: FastAPI = create_app(engine=engine, settings=settings, status=status)
-        self._server: uvicorn.Server | None = None
+        self._server: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
 
@@ -61,9 +91,10 @@ class ApiServer:
             log_config=None,  # stdlib logging is already routed into loguru
             access_log=False,
             lifespan="on",
+            ws="none",  # no WebSocket routes: the websockets library stays unloaded
             timeout_graceful_shutdown=GRACEFUL_S,
         )
-        server = uvicorn.Server(config)
+        server = _QuietServer(config)
         # uvicorn installs signal handlers only on the main thread: the daemon keeps its own
         self._server = server
         self._thread = threading.Thread(target=server.run, name="wwiseflowd-api", daemon=True)
@@ -107,6 +138,7 @@ class ApiServer:
         self.app.state.stopping.set()
         if self._server is not None:
             self._server.should_exit = True
+            self._server.wake()
         if self._thread is not None:
             self._thread.join(timeout=GRACEFUL_S + 5)
             if self._thread.is_alive():

@@ -7,19 +7,20 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from wwiseflowd import junit
 from wwiseflowd.cli import CliState, echo_json, fail
 from wwiseflowd.compiler import compile_workflow
 from wwiseflowd.config import Settings
 from wwiseflowd.documents import PATH_FORMAT, InputSpec, declared_inputs, find_workflow, read_workflow_file
-from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest, connect_daemon
+from wwiseflowd.operations import EventSink, LocalOperations, Operations, RunRequest
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.runner import new_execution_id
-from wwiseflowd.sim.dryrun import ChangeReport, DryRunOutcome, render_text, run_dry
+
+if TYPE_CHECKING:  # imported where used: every command loads with the CLI, the daemon's run too
+    from wwiseflowd.sim.dryrun import ChangeReport, DryRunOutcome
 
 
 def parse_inputs(pairs: tuple[str, ...], document: Any, base: Path) -> dict[str, Any] | Result:
@@ -166,10 +167,7 @@ def exec_cmd(
         outcome = _run(state, settings, request, show, local=local, simulate=simulate)
     execution = outcome.data if isinstance(outcome.data, dict) and "executionId" in outcome.data else None
     if junit_file is not None:
-        junit.write(junit_file, "wwiseflowd exec", [junit.case_from_result(
-            flow.name, "dry-run" if changes is not None else "exec", execution or outcome.model_dump(),
-            seconds=(execution or {}).get("durationMs", 0) / 1000,
-            output=render_text(changes) if changes is not None else "")])
+        _exec_junit(junit_file, flow.name, execution or outcome.model_dump(), changes)
     if execution is None:  # it never started: the document or a path was refused
         _fail_result(outcome, as_json)
         return
@@ -181,8 +179,21 @@ def exec_cmd(
         for line in _summary(execution):
             click.echo(line)
         if changes is not None:
+            from wwiseflowd.sim.dryrun import render_text
+
             click.echo(render_text(changes))
     sys.exit(0 if outcome.ok else 1)
+
+
+def _exec_junit(path: Path, name: str, execution: dict[str, Any], changes: ChangeReport | None) -> None:
+    """The exec's JUnit report: one test case, the dry run's change report as its output."""
+    from wwiseflowd import junit
+    from wwiseflowd.sim.dryrun import render_text
+
+    junit.write(path, "wwiseflowd exec", [junit.case_from_result(
+        name, "dry-run" if changes is not None else "exec", execution,
+        seconds=execution.get("durationMs", 0) / 1000,
+        output=render_text(changes) if changes is not None else "")])
 
 
 def _run(state: CliState, settings: Settings, request: RunRequest, show: EventSink | None, *,
@@ -200,6 +211,7 @@ def _run(state: CliState, settings: Settings, request: RunRequest, show: EventSi
 def _dry_run(state: CliState, settings: Settings, request: RunRequest, project: Path, version: str | None,
              show: EventSink | None) -> DryRunOutcome:
     """The run on a read-only copy of ``project``, or exit 2 with the loader's sentence."""
+    from wwiseflowd.sim.dryrun import run_dry
     from wwiseflowd.sim.persistence import ProjectFileError
 
     click.echo(f"Dry run on {project} (in memory; the project's files are not written).", err=True)
@@ -216,6 +228,8 @@ def cli_operations(
 ) -> Iterator[Operations]:
     """The running daemon's client unless ``local``; else an engine in this process (``simulate``:
     against an emulator, its project in ``project_dir`` or under the state dir)."""
+    from wwiseflowd.operations.client import connect_daemon
+
     # without a config file, the machine's daemon (e.g. make demo's) counts as "the running daemon"
     client = None if local else connect_daemon(settings, machine=state.loaded.source is None)
     if client is not None:
@@ -264,6 +278,8 @@ def validate_cmd(state: CliState, flows: tuple[Path, ...], junit_file: Path | No
         result = compile_workflow(read.data, state.plugins.registry()) if read.ok else read
         results.append(result.model_dump())
     if junit_file is not None:
+        from wwiseflowd import junit
+
         cases = [junit.case_from_result(f.name, "validate", r) for f, r in zip(flows, results, strict=True)]
         junit.write(junit_file, "wwiseflowd validate", cases)
     echo_json(results[0] if len(results) == 1 else results)

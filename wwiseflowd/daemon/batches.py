@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from wwiseflowd.daemon.reconcile import Reconciler
-from wwiseflowd.daemon.rules import DropRule
+from wwiseflowd.daemon.rules import DropRule, ErrorReports
 from wwiseflowd.daemon.run_outcome import FileOutcome, RunOutcome, interpret
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.results import ErrorCode
@@ -219,12 +219,13 @@ class BatchProcessor:
         ]
         if entries:
             self.journal.mark_failed_many(entries, execution_id=ctx.execution_id)
+            ctx.files = self.journal.batch_files(ctx.batch.id)
         return None
 
     def settle_batch(self, ctx: BatchContext) -> str | None:
         """Move, delete or leave each finished file; failed ones go to failed/ with a report."""
         assert ctx.rule is not None
-        self.settle(ctx.rule, self.journal.batch_files(ctx.batch.id))
+        self.settle(ctx.rule, ctx.files)  # as the steps before left them (each re-reads what it changed)
         return None
 
     def finish(self, ctx: BatchContext) -> str | None:
@@ -266,8 +267,9 @@ class BatchProcessor:
             self._settle_dry(rule, records, level)
             return
         notes: list[tuple[int, str]] = []
+        reports = ErrorReports()
         for record in records:
-            note = self._settle_one(rule, record, level)
+            note = self._settle_one(rule, record, level, reports)
             if note:
                 notes.append((record.id, note))
             if record.state in (FileState.DONE, FileState.FAILED) and self.on_settled is not None:
@@ -291,10 +293,12 @@ class BatchProcessor:
             if self.on_settled is not None:
                 self.on_settled(rule, record)
 
-    def _settle_one(self, rule: DropRule, record: DropRecord, level: str) -> str | None:
+    def _settle_one(
+        self, rule: DropRule, record: DropRecord, level: str, reports: ErrorReports
+    ) -> str | None:
         if record.state is FileState.DONE:
             logger.log(level, "Imported {} -> {}", record.rel_path, record.object_path or rule.config.target)
-            return rule.after_success(record)
+            return rule.after_success(record, reports)
         if record.state is FileState.FAILED:
             logger.error("{} failed ({}): {}", record.rel_path, record.code, record.error)
             return rule.after_failure(

@@ -20,7 +20,7 @@ from loguru import logger
 
 from wwiseflowd.config import Settings
 from wwiseflowd.daemon.batches import BatchProcessor
-from wwiseflowd.daemon.health import daemon_status
+from wwiseflowd.daemon.health import daemon_status, progress_status
 from wwiseflowd.daemon.pump import WORKFLOWS_KEY, Pump
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule
@@ -234,6 +234,10 @@ class Daemon:
         """What the daemon is doing: rules with queue depth and waiting files, batches, failures,
         watchers, workflows, Wwise, and ``problems`` (what /health reports as degraded)."""
         return daemon_status(self)
+
+    def progress_status(self) -> dict[str, Any]:
+        """The light snapshot the progress display polls: settling files and unfinished batches."""
+        return progress_status(self)
 
     @property
     def stopping(self) -> bool:

@@ -117,15 +117,19 @@ class DropRule:
 
     # -- after the run ---------------------------------------------------------------------------
 
-    def after_success(self, record: DropRecord) -> str | None:
-        """Move, delete or leave an imported file; returns a note on where it went."""
+    def after_success(self, record: DropRecord, reports: ErrorReports | None = None) -> str | None:
+        """Move, delete or leave an imported file; returns a note on where it went. ``reports``:
+        the ``.error.json`` files known to exist (a batch lists each folder once instead of trying
+        to delete two reports per file)."""
         source = Path(record.path)
-        if not source.exists():
-            return None
-        if replaced_since(source, record):
+        try:
+            st = source.stat()
+        except OSError:
+            return None  # gone (or unreadable): nothing to move
+        if _changed(st, record):
             return REPLACED_NOTE
         action = self.config.on_success
-        self._forget_failure(record)
+        self._forget_failure(record, reports)
         try:
             if action == "delete":
                 source.unlink()
@@ -141,10 +145,12 @@ class DropRule:
             return f"could not {action} it: {exc.strerror or exc}"
         return None
 
-    def _forget_failure(self, record: DropRecord) -> None:
+    def _forget_failure(self, record: DropRecord, reports: ErrorReports | None = None) -> None:
         """An earlier failure of this file was fixed: its ``.error.json`` would now say something false."""
         for stale in (Path(record.path), self.failed_root / record.rel_path):
-            stale.with_name(stale.name + ".error.json").unlink(missing_ok=True)
+            report = stale.with_name(stale.name + ".error.json")
+            if reports is None or report in reports:
+                report.unlink(missing_ok=True)
 
     def _prune_empty_dirs(self, folder: Path) -> None:
         """Remove sub-folders of the drop folder that moving files out of left empty (never the
@@ -203,7 +209,38 @@ def replaced_since(source: Path, record: DropRecord) -> bool:
         st = source.stat()
     except OSError:
         return False
+    return _changed(st, record)
+
+
+def _changed(st: os.stat_result, record: DropRecord) -> bool:
+    if record.size is None or record.mtime_ns is None:
+        return False
     return (st.st_size, st.st_mtime_ns) != (record.size, record.mtime_ns)
+
+
+class ErrorReports:
+    """The ``.error.json`` files of some folders, each folder listed once when first asked about.
+
+    Only the daemon's worker writes reports, so a listing taken while it settles a batch stays true
+    for that batch (a report it writes meanwhile is for a failed file, never asked about again).
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[Path, set[str]] = {}
+
+    def __contains__(self, report: object) -> bool:
+        if not isinstance(report, Path):
+            return False
+        folder = report.parent
+        names = self._names.get(folder)
+        if names is None:
+            try:
+                with os.scandir(folder) as entries:
+                    names = {e.name for e in entries if e.name.endswith(".error.json")}
+            except OSError:
+                names = set()  # no such folder (no failed/ yet): no report in it
+            self._names[folder] = names
+        return report.name in names
 
 
 def _rel_dir(rel_path: str) -> str:

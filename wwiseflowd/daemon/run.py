@@ -83,7 +83,7 @@ def _start_progress(mode: str, daemon: Daemon, engine: Any) -> Any:
     def files_of(batch_id: int) -> list[dict[str, Any]]:
         return [record.as_dict() for record in daemon.journal.batch_files(batch_id)]
 
-    return ProgressFeed(daemon.status, files_of, engine.events, sys.stdout, resolved).start()
+    return ProgressFeed(daemon.progress_status, files_of, engine.events, sys.stdout, resolved).start()
 
 
 def _install_signals(stop: threading.Event) -> dict[int, Any]:
@@ -142,7 +142,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
         notifier.ready(summary)
         logger.info("wwiseflowd {} ready: {}", __version__, summary)
-        while not stop.wait(0.5):
+        while not stop.wait(1.0):  # a signal's stop.set() ends the wait at once
             doors.supervise()
         notifier.stopping()
         return 0

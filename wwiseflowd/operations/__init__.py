@@ -13,12 +13,29 @@ door only turns that Result into its own form. See docs/architecture.md ("The se
 - :func:`scan_workflow_files` (library.py): workflow files and their compile status.
 """
 
-from wwiseflowd.operations.client import DaemonClient, connect_daemon, find_daemon, open_operations
+from typing import TYPE_CHECKING, Any
+
 from wwiseflowd.operations.guard import PathGuard
 from wwiseflowd.operations.library import scan_workflow_files
 from wwiseflowd.operations.local import LocalOperations
 from wwiseflowd.operations.outcome import execution_outcome
 from wwiseflowd.operations.protocol import EventSink, Operations, RunRequest
+
+if TYPE_CHECKING:
+    from wwiseflowd.operations.client import DaemonClient, connect_daemon, find_daemon, open_operations
+
+#: names from client.py, imported on first use: it brings httpx (and with it rich and pygments),
+#: which the daemon itself never needs
+_CLIENT_NAMES = frozenset({"DaemonClient", "connect_daemon", "find_daemon", "open_operations"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from wwiseflowd.operations import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DaemonClient",

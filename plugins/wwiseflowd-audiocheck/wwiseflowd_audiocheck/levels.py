@@ -7,6 +7,7 @@ where sound starts/ends). Both feed the same :class:`_Scan`, so they agree to th
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from array import array
 from collections.abc import Sequence
@@ -15,10 +16,10 @@ from typing import Any
 
 from wwiseflowd.wav import WavInfo, iter_blocks
 
-try:
-    import numpy
-except ImportError:  # the stdlib path is complete on its own
-    numpy = None  # type: ignore[assignment]
+_UNLOADED: Any = object()
+#: numpy, imported by the first scan that uses it: a daemon that never checks audio does not carry
+#: its ~11 MB. None when it is not installed: the stdlib path is complete on its own.
+numpy: Any = _UNLOADED
 
 #: maps an unsigned 8-bit sample to the byte of the same value as a signed 8-bit sample
 _U8_TO_S8 = bytes(((u - 128) & 0xFF) for u in range(256))
@@ -38,7 +39,15 @@ class Levels:
 
 
 def numpy_available() -> bool:
-    """True when the fast numpy path can be used."""
+    """True when the fast numpy path can be used (imports numpy the first time)."""
+    global numpy
+    if numpy is _UNLOADED:
+        if importlib.util.find_spec("numpy") is None:
+            numpy = None
+        else:
+            import numpy as loaded
+
+            numpy = loaded
     return numpy is not None
 
 
@@ -57,8 +66,8 @@ def measure(
     :param use_numpy: force a decoder (tests); None picks numpy when available.
     """
     if use_numpy is None:
-        use_numpy = numpy is not None
-    if use_numpy and numpy is None:
+        use_numpy = numpy_available()
+    if use_numpy and not numpy_available():
         raise RuntimeError("numpy is not installed")
     scan = _Scan(info, silence_threshold, clip_run)
     for block in iter_blocks(info, frames_per_block):

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rpp.scanner import tokenize
-
 #: files bigger than this are refused before reading (a project with hours of MIDI is ~50 MB)
 MAX_PROJECT_BYTES = 256 * 1024 * 1024
 
@@ -89,6 +87,8 @@ def decode(data: bytes, path: Path | str) -> str:
 
 def parse_text(text: str, path: Path | str = "<text>") -> Block:
     """The ``<REAPER_PROJECT`` block of ``text``; :class:`ProjectReadError` when it is not one."""
+    from rpp.scanner import tokenize  # here: rpp (and attrs) load with the first project read, not the daemon
+
     stack: list[Block] = []
     root: Block | None = None
     tokens: list[str] = []

@@ -159,7 +159,9 @@ class WaapiAdapter(ObjectWrites):
         listed = self.descendants(root, ["Sound", "AudioFileSource", "RandomSequenceContainer"])
         if not listed.ok:
             return listed
-        rows = [ObjectInfo.model_validate(row) for row in listed.data]
+        wanted = {items[i].sound_path.lower() for i in ready}
+        # the target's whole subtree comes back: read only this batch's Sounds and their sources
+        rows = [ObjectInfo.model_validate(row) for row in listed.data if _read_back_row(row, wanted)]
         if any(items[i].sound_path.lower() == root.lower() for i in ready):  # single-file re-import
             root_found = self.get_object(root)
             if root_found.ok:
@@ -245,6 +247,17 @@ def _import_entry(item: ImportItem) -> dict[str, Any]:
 def _stem(file: str) -> str:
     path = PureWindowsPath(file) if "\\" in file else Path(file)
     return path.stem
+
+
+def _read_back_row(row: Mapping[str, Any], wanted: set[str]) -> bool:
+    """A read-back row that can decide a file of the batch: its Sound, that Sound's sources, and
+    Random Containers (returned to the caller)."""
+    path = str(row.get("path", "")).lower()
+    if row.get("type") == "Sound":
+        return path in wanted
+    if row.get("type") == "AudioFileSource":
+        return path.rsplit("\\", 1)[0] in wanted
+    return True
 
 
 def _common_root(paths: Sequence[str]) -> str:

@@ -64,21 +64,29 @@ class ChangeLog:
         self.unrecoverable: list[str] = []
         self.saved = False
         self._restored_keys: set[tuple[str, str]] = set()
+        #: paths missing when an ancestor's scope was recorded: whatever appears below them is new
+        #: to that scope, so they need no scope (nor look-up) of their own for the rest of the run
+        self._covered: set[str] = set()
+        #: paths a look-up of this group found missing since the last write (see WaapiLink)
+        self.missing: set[str] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
 
     def before(self, uri: str, args: dict[str, Any], call: Call) -> None:
         """Record what ``uri`` with ``args`` is about to change."""
+        try:
+            self._record(uri, args, call)
+        finally:
+            self.missing.clear()  # the write may create what was missing
+
+    def _record(self, uri: str, args: dict[str, Any], call: Call) -> None:
         if uri == OBJECT_CREATE:
             if not self._scope(str(args.get("parent")), call):
                 self.unrecoverable.append(f"what is under {args.get('parent')} could not be read first")
             if args.get("onNameConflict") in ("merge", "replace"):
                 self._existing_child(args, call)
         elif uri == AUDIO_IMPORT:
-            for entry in args.get("imports") or []:
-                self._scope_of_path(str(entry.get("objectPath", "")), call)
-            if args.get("importOperation") == "replaceExisting":
-                self.unrecoverable.append("an import with replaceExisting replaced existing audio")
+            self._record_import(args, call)
         elif uri == OBJECT_SET:
             for entry in args.get("objects") or []:
                 target = str(entry.get("object"))
@@ -101,6 +109,18 @@ class ChangeLog:
         else:
             self.unrecoverable.append(f"the effects of {uri} are not recorded")
 
+    def _record_import(self, args: dict[str, Any], call: Call) -> None:
+        """Scope what the import's entries land under: their common parent first (one look-up for
+        a 100-file chunk), then any entry that parent does not cover."""
+        objects = [str(entry.get("objectPath", "")) for entry in args.get("imports") or []]
+        paths = [_plain_parent(path) for path in objects]
+        self._scope_of_path(_common_parent(paths), call)
+        for object_path, path in zip(objects, paths, strict=True):
+            if not self._scope_of_path(path, call):
+                self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
+        if args.get("importOperation") == "replaceExisting":
+            self.unrecoverable.append("an import with replaceExisting replaced existing audio")
+
     def _existing_child(self, args: dict[str, Any], call: Call) -> None:
         """A create that may merge into or replace a child of the same name: keep what it may change."""
         parent, name = str(args.get("parent")), str(args.get("name"))
@@ -119,24 +139,39 @@ class ChangeLog:
             self._remember(str(rows[0].get("id")), fields, call)
 
     def _scope(self, designator: str, call: Call) -> bool:
-        if designator in self.scopes:
+        if self._is_covered(designator):
             return True
+        if designator in self.missing:
+            return False
         ids = _descendant_ids(designator, call)
         if ids is None:
             return False
         self.scopes[designator] = ids
         return True
 
-    def _scope_of_path(self, object_path: str, call: Call) -> None:
-        """The nearest existing plain ancestor of an import's ``objectPath`` becomes a scope."""
-        segments = [s for s in object_path.split("\\") if s][:-1]
-        while segments and segments[-1].startswith("<"):
-            segments.pop()
+    def _is_covered(self, designator: str) -> bool:
+        """A scope recorded at or above ``designator`` already sees whatever appears under it."""
+        path = designator
+        while path:
+            if path in self.scopes or path in self._covered:
+                return True
+            path = path.rpartition("\\")[0]
+        return False
+
+    def _scope_of_path(self, segments: list[str], call: Call) -> bool:
+        """The nearest existing ancestor-or-self of a plain path (its segments) becomes a scope,
+        unless a scope above it was recorded already; False when none exists."""
+        segments = list(segments)
+        missing: list[str] = []
         while segments:
-            if self._scope("\\" + "\\".join(segments), call):
-                return
+            designator = "\\" + "\\".join(segments)
+            if self._scope(designator, call):
+                # one look-up per missing folder, not per file of a 1,000-file import
+                self._covered.update(missing)
+                return True
+            missing.append(designator)
             segments.pop()
-        self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
+        return False
 
     def _remember(self, designator: str, fields: dict[str, str], call: Call) -> None:
         fresh = {f: k for f, k in fields.items() if (designator, f) not in self._restored_keys}
@@ -190,6 +225,29 @@ class ChangeLog:
             row = _read(restore.object, [restore.field], call)
             if row is None or _comparable(row.get(restore.field)) != _comparable(restore.value):
                 report.problems.append(f"{restore.field} of {restore.object} does not read back as before")
+
+
+def _plain_parent(object_path: str) -> list[str]:
+    """The segments of an import's ``objectPath`` above its Sound and any ``<Type>`` segments."""
+    segments = [s for s in object_path.split("\\") if s][:-1]
+    while segments and segments[-1].startswith("<"):
+        segments.pop()
+    return segments
+
+
+def _common_parent(paths: list[list[str]]) -> list[str]:
+    """The longest path (segments) every path starts with, ``<Type>`` segments excluded."""
+    if not paths:
+        return []
+    common = paths[0]
+    for path in paths[1:]:
+        n = 0
+        while n < min(len(common), len(path)) and common[n] == path[n]:
+            n += 1
+        common = common[:n]
+    while common and common[-1].startswith("<"):
+        common = common[:-1]
+    return common
 
 
 def _delete_top_most(rows: list[dict[str, Any]], call: Call, report: CompensationReport) -> None:

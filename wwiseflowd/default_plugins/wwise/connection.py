@@ -14,6 +14,7 @@ This module knows nothing about WAAPI functions or error URIs; :mod:`.adapter` d
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import threading
 import time
@@ -42,6 +43,23 @@ class _WaapiStderr:
 
 
 ak_autobahn.stderr = _WaapiStderr()  # the module bound sys.stderr at import: replace that name
+
+
+def _wamp_json_loads(payload: str, **_binary_options: Any) -> Any:
+    """autobahn decodes every WAMP message with json's pure-Python scanner, so that strings starting
+    with NUL can carry binary; WAAPI never sends binary, and the C scanner reads the read-back of a
+    1,000-file import (3,000 rows) about 4x faster."""
+    return json.loads(payload)
+
+
+def _use_c_json_scanner() -> None:
+    # imported here: autobahn.wamp before waapi (which picks txaio's asyncio) breaks waapi's connect
+    from autobahn.wamp import serializer
+
+    serializer._loads = _wamp_json_loads  # the name JsonObjectSerializer.unserialize calls
+
+
+_use_c_json_scanner()
 
 
 class SessionError(Exception):

@@ -239,6 +239,13 @@ class WaapiLink:
                 self._group_depth -= 1
             return result
 
+    def _note_missing(self, designator: str) -> None:
+        """A look-up found nothing there: until the next write, the open group's pre-write record
+        need not look again (a batch into a new folder asks for it once, not twice)."""
+        changes = self._changes
+        if changes is not None:
+            changes.missing.add(designator)
+
     # -- the one place calls happen ------------------------------------------------------------------
 
     def _call(self, uri: str, args: dict[str, Any], options: dict[str, Any] | None = None) -> Result:

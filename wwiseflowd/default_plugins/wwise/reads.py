@@ -47,12 +47,11 @@ class ObjectReads(WaapiLink):
                 "starting with '\\', a GUID ({...} or id:{...}) or Type:Name.",
             )
         result = self._call(OBJECT_GET, self._select(designator), {"return": list(OBJECT_FIELDS)})
-        if not result.ok:
-            if result.code == ErrorCode.OBJECT_NOT_FOUND:
-                return not_found(ref, what)
+        if not result.ok and result.code != ErrorCode.OBJECT_NOT_FOUND:
             return result
-        rows = result.data.get("return") or []
+        rows = (result.data.get("return") or []) if result.ok else []
         if not rows:
+            self._note_missing(designator)
             return not_found(ref, what)
         return Result.success(ObjectInfo.model_validate(rows[0]).model_dump())
 
