@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from loguru import logger
 
@@ -45,6 +45,16 @@ PLAN_CACHE_SIZE = 256
 RECENT_RESULTS = 128
 #: seconds close() waits for running executions after cancelling them
 CLOSE_WAIT_S = 10.0
+
+
+class PlanRunner(Protocol):
+    """Runs one compiled plan to its ExecutionResult (the engine's Runner; a dry run's runner)."""
+
+    def run(self, plan: Plan, inputs: Mapping[str, Any] | None = None, *, force: bool = False,
+            rollback: bool | None = None, source: str = "cli", control: RunControl | None = None,
+            ) -> ExecutionResult:
+        """Execute ``plan`` to completion; never raises for a user error."""
+        ...
 
 
 @dataclass
@@ -228,10 +238,12 @@ class Engine:
         rollback: bool | None = None,
         execution_id: str | None = None,
         source: str = "cli",
+        runner: PlanRunner | None = None,
     ) -> ExecutionResult:
-        """Compile (or take a plan) and run it on this thread; returns when the execution finished."""
+        """Compile (or take a plan) and run it on this thread; returns when the execution finished.
+        ``runner`` runs it instead of the engine's own (a dry run on a copy of a project)."""
         active = self._register(execution_id)
-        self._run_registered(active, document_or_plan, inputs, force, rollback, source)
+        self._run_registered(active, document_or_plan, inputs, force, rollback, source, runner)
         assert active.result is not None
         return active.result
 
@@ -245,20 +257,21 @@ class Engine:
         execution_id: str | None = None,
         source: str = "cli",
         background: bool = True,
+        runner: PlanRunner | None = None,
     ) -> str:
         """Start an execution in a background thread; returns its executionId at once.
 
         With ``background=False`` it runs on the calling thread and returns once finished (the
-        result is then ``wait(execution_id)``).
+        result is then ``wait(execution_id)``). ``runner``: as for :meth:`execute`.
         """
         active = self._register(execution_id)
         execution_id = active.control.execution_id
         if not background:
-            self._run_registered(active, document_or_plan, inputs, force, rollback, source)
+            self._run_registered(active, document_or_plan, inputs, force, rollback, source, runner)
             return execution_id
         thread = threading.Thread(
             target=self._run_registered, name=f"execution-{execution_id}", daemon=True,
-            args=(active, document_or_plan, inputs, force, rollback, source),
+            args=(active, document_or_plan, inputs, force, rollback, source, runner),
         )
         with self._lock:
             self._threads[execution_id] = thread
@@ -278,10 +291,11 @@ class Engine:
 
     def _run_registered(
         self, active: _Active, document_or_plan: Any, inputs: Mapping[str, Any] | None,
-        force: bool, rollback: bool | None, source: str,
+        force: bool, rollback: bool | None, source: str, runner: PlanRunner | None = None,
     ) -> None:
         try:
-            active.result = self._run(document_or_plan, inputs, active.control, force, rollback, source)
+            active.result = self._run(document_or_plan, inputs, active.control, force, rollback, source,
+                                      runner)
         finally:
             with self._lock:
                 if active.result is not None:
@@ -294,7 +308,7 @@ class Engine:
 
     def _run(
         self, document_or_plan: Any, inputs: Mapping[str, Any] | None, control: RunControl,
-        force: bool, rollback: bool | None, source: str,
+        force: bool, rollback: bool | None, source: str, runner: PlanRunner | None = None,
     ) -> ExecutionResult:
         key: str | None = None
         try:
@@ -311,7 +325,7 @@ class Engine:
                                      f"{type(inputs).__name__}.")
             return self._not_started(problem, control, document_or_plan, source)
         try:
-            return self.runner.run(plan, inputs, force=force, rollback=rollback, source=source,
+            return (runner or self.runner).run(plan, inputs, force=force, rollback=rollback, source=source,
                                    control=control)
         except Exception as exc:  # e.g. the store's disk is full: still answer with a result
             logger.opt(exception=exc).error("Execution {} failed inside the engine", control.execution_id)
@@ -430,4 +444,4 @@ class Engine:
         return connect_all(self.backends)
 
 
-__all__ = ["Engine", "ExecutionResult"]
+__all__ = ["Engine", "ExecutionResult", "PlanRunner"]

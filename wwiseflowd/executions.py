@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.store import ExecutionStatus
@@ -57,6 +57,9 @@ class ExecutionResult(BaseModel):
     #: content address of the workflow document this run compiled (GET /executions/{id}/document);
     #: None for a run of a compiled plan
     documentKey: str | None = None
+    #: a dry run's change report (docs/emulator.md): what the run would change in the real project;
+    #: absent for a real run
+    changes: dict[str, Any] | None = Field(None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def _failure_explained(self) -> ExecutionResult:

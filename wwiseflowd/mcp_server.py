@@ -11,12 +11,12 @@ Stdout carries only the protocol; logs go to stderr.
 from __future__ import annotations
 
 import json
+import queue
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import anyio.from_thread
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -24,6 +24,7 @@ from mcp.server.mcpserver.tools.base import Tool
 from pydantic import BaseModel, Field
 
 from wwiseflowd import __version__
+from wwiseflowd.events import LoopWakeup
 from wwiseflowd.mcp_tools import (
     ADDITIVE,
     OVERWRITES,
@@ -81,6 +82,38 @@ class _Progress:
         elif event.get("type") == "node.finished":
             self.done += 1
             self.report(self.done, self.total, _node_message(event))
+
+
+class _ProgressRelay:
+    """Progress from the run's thread to the MCP client without holding the run up: the thread
+    queues each report and wakes the event loop (it never waits for the notification to be
+    written); :meth:`pump`, a task on the loop, sends them in order, the last ones included."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.reports: queue.SimpleQueue[tuple[int, int, str]] = queue.SimpleQueue()
+        self.wakeup = LoopWakeup()
+        self.finished = False
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        """A report, from any thread."""
+        self.reports.put((done, total, message))
+        self.wakeup()
+
+    def finish(self) -> None:
+        """The run returned (on the loop): :meth:`pump` sends what is left and ends."""
+        self.finished = True
+        self.wakeup()
+
+    async def pump(self) -> None:
+        while True:
+            finished = self.finished  # read before draining: a report queued before it is sent below
+            while not self.reports.empty():
+                done, total, message = self.reports.get_nowait()
+                await self.ctx.report_progress(done, total or None, message)
+            if finished:
+                return
+            await self.wakeup.wait(1.0)
 
 
 def open_mcp_operations(settings: Settings) -> Operations:
@@ -146,6 +179,13 @@ class _Run(_Workflow):
     force: bool = Field(False, description="Ignore the idempotency memo and run every node again.")
 
 
+class _DryRun(_Workflow):
+    project: str = Field(description="The Wwise project to try the workflow on: its .wproj or folder, "
+                                     "under the allowed folders. Only an in-memory copy is changed.")
+    wwise_version: str | None = Field(
+        None, description="Emulate this Wwise version (e.g. 2023.1) instead of the one that saved it.")
+
+
 class _Execution(BaseModel):
     execution_id: str = Field(description="The executionId an execution returned.")
 
@@ -180,13 +220,25 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
-    async def execute(args: _Run, ctx: Context) -> Result:
-        def report(done: int, total: int, message: str) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total or None, message)
-
+    async def run(request: RunRequest, ctx: Context) -> Result:
         ops = holder.get()
+        relay = _ProgressRelay(ctx)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(relay.pump)
+            try:
+                result = await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(relay)))
+            finally:
+                relay.finish()
+        return result
+
+    async def execute(args: _Run, ctx: Context) -> Result:
         request = RunRequest(document=args.workflow, inputs=args.inputs or {}, force=args.force, source="mcp")
-        return await anyio.to_thread.run_sync(lambda: ops.run(request, _Progress(report)))
+        return await run(request, ctx)
+
+    async def dry_run(args: _DryRun, ctx: Context) -> Result:
+        request = RunRequest(document=args.workflow, inputs=args.inputs or {}, source="mcp",
+                             dry_run_project=args.project, wwise_version=args.wwise_version)
+        return await run(request, ctx)
 
     return [
         checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
@@ -201,6 +253,11 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                            "run is one undo group: if a node fails, every change of the run is undone. "
                            "Re-running the same workflow with the same inputs changes nothing (results "
                            "come from the idempotency memo)."),
+        checked_async_tool("dry_run_workflow", _DryRun, dry_run, READ_ONLY,
+                           "Try a workflow on an in-memory copy of a Wwise project (its own Wwise "
+                           "version) without touching Wwise or the project's files. Returns the "
+                           "execution result with `changes`: objects created, renamed, moved, deleted, "
+                           "properties and references set, audio imported with its Originals path."),
         checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
                      READ_ONLY,
                      "Get one execution's result: ok, which node it stopped at, each node's outcome."),

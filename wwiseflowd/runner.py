@@ -82,6 +82,12 @@ class RunControl:
             return None
         return run.report.final or run.report.snapshot()
 
+    def amend_final(self, result: ExecutionResult) -> None:
+        """Replace the recorded final result before run.finished goes out (a dry run adds its change
+        report; its runner holds run.finished until then)."""
+        if self._run is not None:
+            self._run.report.final = result
+
 
 @dataclass(slots=True)
 class _Running:

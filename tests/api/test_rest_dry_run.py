@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,56 @@ def test_dry_run_needs_an_allowed_project(api: Api, wav: Path) -> None:
     outside = api.http.post("/workflows/execute", json={
         "workflow": four_node_workflow(wav), "dryRun": True, "project": str(GODOT)})
     assert outside.status_code == 403
+
+
+def test_an_async_dry_run_is_followed_like_any_run_and_finishes_with_its_changes(
+    api: Api, wav: Path, tmp_path: Path, waapi_sim: Any
+) -> None:
+    copy = tmp_path / "audio" / "Game"
+    shutil.copytree(GODOT, copy)
+    accepted = api.http.post("/workflows/execute", params={"async": "true"}, json={
+        "workflow": four_node_workflow(wav), "dryRun": True, "project": str(copy)})
+    assert accepted.status_code == 202, accepted.text
+    status_url = accepted.json()["statusUrl"]
+    deadline = time.monotonic() + 60
+    execution = api.http.get(status_url).json()
+    while execution["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        execution = api.http.get(status_url).json()
+    assert execution["ok"] is True, execution
+    assert [c["path"] for c in execution["changes"]["created"] if c["type"] == "Sound"] == [
+        f"{DEFAULT_TARGET}\\Footstep_01"]
+    listed = [e["executionId"] for e in api.http.get("/executions").json()["items"]]
+    assert accepted.json()["executionId"] in listed  # in the run ledger like any run
+    with waapi_sim.locked_project() as live:
+        assert live.find(f"{DEFAULT_TARGET}\\Footstep_01") is None
+
+
+def test_a_project_the_emulator_cannot_load_is_refused_with_the_loaders_sentence(
+    api: Api, wav: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "audio" / "Broken"
+    broken.mkdir(parents=True)
+    (broken / "Broken.wproj").write_text("<WwiseDocument Type=\"Project\"/>", encoding="utf-8")
+    refused = api.http.post("/workflows/execute", json={
+        "workflow": four_node_workflow(wav), "dryRun": True, "project": str(broken)})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "INVALID_INPUT" and "Broken.wproj" in refused.json()["error"]
+
+
+def test_the_daemon_client_forwards_a_dry_run_and_follows_it_to_its_changes(
+    api: Api, wav: Path, tmp_path: Path
+) -> None:
+    from wwiseflowd.operations import DaemonClient, RunRequest
+
+    copy = tmp_path / "audio" / "Game"
+    shutil.copytree(GODOT, copy)
+    events: list[str] = []
+    client = DaemonClient(api.url)
+    try:
+        outcome = client.run(RunRequest(document=four_node_workflow(wav), dry_run_project=str(copy)),
+                             lambda event: events.append(str(event.get("type"))))
+    finally:
+        client.close()
+    assert outcome.ok, outcome
+    assert outcome.data["changes"]["wwiseVersion"] == "2019.2" and "run.finished" in events

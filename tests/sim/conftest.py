@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 from waapi import WaapiClient
 
+from tests.sim.derived_projects import derive_all
 from tests.sim.waapi_calls import wav_bytes
 from wwiseflowd.sim import Emulator
+
+
+@pytest.fixture(scope="session")
+def derived_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The 2021.1, 2022.1, 2024.1 and 2025.1 projects derived from the real ones in tests/data
+    (tests/sim/derived_projects.py), written once per session; version -> folder."""
+    return derive_all(tmp_path_factory.mktemp("derived-wwise-projects"))
 
 
 @pytest.fixture

@@ -72,13 +72,13 @@ def test_dry_run_reports_every_change_and_writes_nothing(tmp_path: Path, project
     assert tree_digest(project) == before  # no .wsim.json, no Originals copy, no .wwu touched
 
 
-def test_dry_run_text_report_on_a_2025_project(tmp_path: Path) -> None:
+def test_dry_run_text_report_on_a_2025_project(tmp_path: Path, derived_projects: dict[str, Path]) -> None:
     copy = tmp_path / "Game2025"
-    shutil.copytree(DATA / "generated/2025.1", copy)
+    shutil.copytree(derived_projects["2025.1"], copy)
     before = tree_digest(copy)
     proc = wwiseflowd(tmp_path, "exec", str(FLOW), "--simulate", "--project", str(copy))
     assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert "Dry run on Generated-2025.1 (Wwise 2025.1" in proc.stdout
+    assert "Dry run on PyWwise (Wwise 2025.1" in proc.stdout
     assert "+ created  Sound" in proc.stdout and "\\Containers\\Default Work Unit\\UI_Click" in proc.stdout
     assert f"-> {copy / 'Originals' / 'SFX' / 'UI_Click.wav'}" in proc.stdout
     assert tree_digest(copy) == before
@@ -124,25 +124,24 @@ def test_validate_writes_one_junit_case_per_workflow(tmp_path: Path) -> None:
     assert failure is not None and "] a." in (failure.text or "")  # node-precise: [CODE] a.<field>: ...
 
 
-def test_the_report_names_renames_moves_deletes_and_references() -> None:
-    project = load_wwise_project(DATA / "generated/2024.1/Generated-2024.1.wproj")
+def test_the_report_names_renames_moves_deletes_and_references(derived_projects: dict[str, Path]) -> None:
+    project = load_wwise_project(derived_projects["2024.1"] / "PyWwise.wproj")
     before = capture(project)
-    gunshot = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Gunshot")
-    wind = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\Ambience\\Outdoor\\Wind")
-    weapons = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons")
-    outdoor = project.find("\\Actor-Mixer Hierarchy\\Default Work Unit\\Ambience\\Outdoor")
-    assert gunshot and wind and weapons and outdoor
-    project.rename(gunshot, "Gunshot_Loud")
-    project.move(wind, weapons)
-    project.delete(outdoor)
-    project.set_reference(gunshot, "OutputBus", project.master_bus())
-    report = compare(before, project, {}, Path("Generated-2024.1.wproj"))
+    mixer = "\\Actor-Mixer Hierarchy\\Default Work Unit\\VirtualFolder_Test\\ActorMixer_Test"
+    sfx = project.find(f"{mixer}\\SoundSfx_Test")
+    first = project.find(f"{mixer}\\SequenceContainer_Test\\SequenceContainer_Test_01")
+    randoms = project.find(f"{mixer}\\RandomContainer_Test")
+    blend = project.find(f"{mixer}\\BlendContainer_Test")
+    assert sfx and first and randoms and blend
+    project.rename(sfx, "SoundSfx_Loud")
+    project.move(first, randoms)
+    project.delete(blend)
+    project.set_reference(sfx, "OutputBus", project.master_bus())
+    report = compare(before, project, {}, Path("PyWwise.wproj"))
     assert [(r.oldPath, r.path) for r in report.renamed] == [
-        ("\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Gunshot",
-         "\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Gunshot_Loud")]
-    assert [r.path for r in report.moved] == ["\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Wind"]
-    outdoor_path = "\\Actor-Mixer Hierarchy\\Default Work Unit\\Ambience\\Outdoor"
-    assert [r.path for r in report.deleted] == [outdoor_path]
+        (f"{mixer}\\SoundSfx_Test", f"{mixer}\\SoundSfx_Loud")]
+    assert [r.path for r in report.moved] == [f"{mixer}\\RandomContainer_Test\\SequenceContainer_Test_01"]
+    assert [r.path for r in report.deleted] == [f"{mixer}\\BlendContainer_Test"]  # its Sounds with it
     assert report.references == []  # OutputBus already pointed at the master bus: no change
     text = render_text(report)
     assert "~ renamed" in text and "> moved" in text and "- deleted" in text

@@ -1,33 +1,27 @@
 """The emulator on real (and generated) Wwise projects of every modelled version, over a real socket.
 
 Real projects: tests/data/wwise-projects/godot-demo-2019.2 (2019.2.1) and pywwise-2023.1 (2023.1.5).
-Generated ones (no public project of these versions was available; see generate.py there):
-generated/2021.1, 2022.1, 2024.1 and 2025.1.
+2021.1, 2022.1, 2024.1 and 2025.1 are derived from them (no public project of those versions was at
+hand; tests/sim/derived_projects.py says what the derivation changes).
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waapi import WaapiClient
+from waapi import WaapiClient, WaapiRequestFailed
 
+from tests.sim.derived_projects import REAL, project_dir
 from tests.sim.waapi_calls import connect, error_of
 from wwiseflowd.sim import Emulator, catalogue
 from wwiseflowd.sim.persistence import ProjectFileError
 
-DATA = Path(__file__).resolve().parents[1] / "data/wwise-projects"
-PROJECTS = {
-    "2019.2": DATA / "godot-demo-2019.2",
-    "2021.1": DATA / "generated/2021.1",
-    "2022.1": DATA / "generated/2022.1",
-    "2023.1": DATA / "pywwise-2023.1/resources/wwise",
-    "2024.1": DATA / "generated/2024.1",
-    "2025.1": DATA / "generated/2025.1",
-}
+VERSIONS = ["2019.2", "2021.1", "2022.1", "2023.1", "2024.1", "2025.1"]
 
 
 def _xml_object_count(folder: Path) -> int:
@@ -48,10 +42,11 @@ def _xml_object_count(folder: Path) -> int:
 
 
 @pytest.fixture
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Emulator, WaapiClient]]:
+def served(request: pytest.FixtureRequest, tmp_path: Path,
+           derived_projects: dict[str, Path]) -> Iterator[tuple[Emulator, WaapiClient]]:
     """A copy of the version's project served by an emulator that picks its version from the .wproj."""
     copy = tmp_path / "project"
-    shutil.copytree(PROJECTS[request.param], copy)
+    shutil.copytree(project_dir(request.param, derived_projects), copy)
     with Emulator(port=0, project_dir=copy) as sim:
         client = connect(sim.url)
         try:
@@ -60,7 +55,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Emu
             client.disconnect()
 
 
-@pytest.mark.parametrize("served", list(PROJECTS), indirect=True)
+@pytest.mark.parametrize("served", VERSIONS, indirect=True)
 def test_each_project_is_served_as_the_wwise_version_that_saved_it(
     served: tuple[Emulator, WaapiClient],
 ) -> None:
@@ -87,14 +82,15 @@ def test_each_project_is_served_as_the_wwise_version_that_saved_it(
 @pytest.mark.parametrize("served", ["2025.1"], indirect=True)
 def test_a_2025_project_takes_a_sound_under_containers(served: tuple[Emulator, WaapiClient]) -> None:
     sim, client = served
+    mixer = "Default Work Unit\\VirtualFolder_Test\\ActorMixer_Test"  # an ActorMixer in the 2023.1 source
     created = client.call("ak.wwise.core.object.create", {
-        "parent": "\\Containers\\Default Work Unit\\Weapons", "type": "Sound", "name": "Reload"})
+        "parent": f"\\Containers\\{mixer}", "type": "Sound", "name": "Reload"})
     row = client.call("ak.wwise.core.object.get", {"waql": f'$ "{created["id"]}"'},
                       options={"return": ["path", "parent.type", "OutputBus.name"]})["return"][0]
-    assert row == {"path": "\\Containers\\Default Work Unit\\Weapons\\Reload",
-                   "parent.type": "PropertyContainer", "OutputBus.name": "Main Audio Bus"}
+    assert row == {"path": f"\\Containers\\{mixer}\\Reload",
+                   "parent.type": "PropertyContainer", "OutputBus.name": "Master"}
     old_name = client.call("ak.wwise.core.object.get", {
-        "waql": '$ "\\Actor-Mixer Hierarchy\\Default Work Unit\\Weapons\\Reload"'})["return"]
+        "waql": f'$ "\\Actor-Mixer Hierarchy\\{mixer}\\Reload"'})["return"]
     assert old_name == [{"id": created["id"], "name": "Reload"}]  # 2025.1 still answers the old root name
     units = client.call("ak.wwise.core.getProjectInfo")["defaultWorkUnits"]
     assert "Containers" in units and "Actor-Mixer Hierarchy" not in units
@@ -115,7 +111,7 @@ def test_a_2019_project_answers_as_2019(served: tuple[Emulator, WaapiClient]) ->
 
 def test_the_version_can_be_forced_and_unknown_versions_are_refused(tmp_path: Path) -> None:
     copy = tmp_path / "godot"
-    shutil.copytree(PROJECTS["2019.2"], copy)
+    shutil.copytree(REAL["2019.2"], copy)
     with Emulator(port=0, project_dir=copy, version="2024.1") as sim:
         client = connect(sim.url)
         try:
@@ -164,7 +160,9 @@ def error_of_subscribe(client: WaapiClient, topic: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("served", ["2024.1"], indirect=True)
+# 2021.1: derived from the 2019.2 project, whose Sounds have AudioFileSources (PyWwise's have none);
+# originalWavFilePath is that era's name (2022.1 renamed it originalFilePath)
+@pytest.mark.parametrize("served", ["2021.1"], indirect=True)
 def test_return_fields_answer_or_fail_loudly(served: tuple[Emulator, WaapiClient]) -> None:
     sim, client = served
     sources = client.call("ak.wwise.core.object.get", {"waql": "$ from type AudioFileSource take 1"},
@@ -180,3 +178,45 @@ def test_return_fields_answer_or_fail_loudly(served: tuple[Emulator, WaapiClient
     assert err.uri == "ak.wwise.emulator.not_emulated" and err.kwargs["details"]["accessor"] == "duration"
     queries = client.call("ak.wwise.core.object.get", {"waql": "$ from type Query"})["return"]
     assert queries, "Query objects are queryable by type"
+
+
+def test_a_stopping_emulator_closes_its_project_for_its_subscribers(tmp_path: Path) -> None:
+    heard: list[str] = []
+    with Emulator(port=0, project_dir=tmp_path / "WwiseProject") as sim:
+        client = connect(sim.url)
+        try:
+            for topic in ("ak.wwise.core.project.preClosed", "ak.wwise.core.project.postClosed"):
+                client.subscribe(topic, lambda topic=topic, **kwargs: heard.append(topic.rsplit(".", 1)[1]))
+            sim.stop()
+            deadline = time.monotonic() + 10
+            while len(heard) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            client.disconnect()
+    assert heard == ["preClosed", "postClosed"]
+
+
+def test_a_topic_the_emulator_does_not_model_takes_the_options_wwise_checks(waapi: WaapiClient) -> None:
+    # transport.stateChanged is real but never published here; its options are Wwise's schema, unknown
+    # to the emulator, so they are accepted instead of refusing a client that Wwise would accept
+    handler = waapi.subscribe("ak.wwise.core.transport.stateChanged", lambda **kwargs: None, {"transport": 1})
+    assert handler is not None and handler.unsubscribe()
+    with pytest.raises(WaapiRequestFailed) as refused:  # a modelled topic still checks its options
+        waapi.subscribe("ak.wwise.core.object.nameChanged", lambda **kwargs: None, {"transport": 1})
+    assert refused.value.kwargs["details"]["argumentName"] == "transport"
+
+
+@pytest.mark.parametrize("served", ["2021.1", "2024.1"], indirect=True)
+def test_the_original_file_accessor_is_named_as_the_version_names_it(
+    served: tuple[Emulator, WaapiClient],
+) -> None:
+    sim, client = served
+    renamed = sim.version.year >= 2022  # 2022.1 migration notes: originalWavFilePath -> originalFilePath
+    current, old = ("originalFilePath", "originalWavFilePath") if renamed else (
+        "originalWavFilePath", "originalFilePath")
+    rows = client.call("ak.wwise.core.object.get", {"waql": "$ from type Sound take 1"},
+                       options={"return": ["name", current]})["return"]
+    assert rows and set(rows[0]) <= {"name", current}
+    err = error_of(client, "ak.wwise.core.object.get", {"waql": "$ from type Sound take 1"},
+                   {"return": ["name", old]})
+    assert err.uri == "ak.wwise.invalid_options" and old in err.kwargs["message"]

@@ -60,8 +60,9 @@ class ExecuteRequest(BaseModel):
     )
     dryRun: bool = Field(
         False,
-        description="Run against a read-only in-memory copy of `project` and answer what the run would "
-        "change (`changes`); the project's files are never written. Waits for the run (no async).",
+        description="Run against a read-only in-memory copy of `project`; the execution result carries "
+        "`changes`, what the run would change. The project's files are never written. Like any run: "
+        "waits, or 202 with ?async=true (then GET /executions/{id} has the changes once finished).",
     )
     project: str | None = Field(
         None,

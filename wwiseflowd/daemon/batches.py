@@ -343,9 +343,8 @@ class BatchProcessor:
         project = rule.config.dry_run_project
         if project is None:
             raise ValueError(f"Rule {rule.id!r} has dry_run = true but no dry_run_project.")
-        settings, plugins = self.engine.settings, self.engine.plugins
-        result, changes = execute_dry(settings, plugins, plan, inputs, project, execution_id)
-        folder = Path(settings.paths.state_dir) / "dry-runs"
+        result, changes = execute_dry(self.engine, plan, inputs, project, execution_id)
+        folder = Path(self.engine.settings.paths.state_dir) / "dry-runs"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{execution_id}.json").write_text(changes.model_dump_json(indent=2), encoding="utf-8")
         logger.info("Dry run of rule {}:\n{}", rule.id, render_text(changes))

@@ -9,6 +9,7 @@ in this process.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,9 @@ HTTP_TIMEOUT_S = 30.0
 COMMAND_TIMEOUT_S = 900.0
 #: entries per GET /audit request (the route's maximum)
 AUDIT_PAGE = 1000
+#: seconds to keep asking for an execution that announced run.finished but still reads as running
+#: (the daemon stores its final result a moment after publishing the event)
+FINISHED_GRACE_S = 5.0
 
 
 class DaemonClient:
@@ -176,7 +180,16 @@ class DaemonClient:
                 f"Lost the daemon at {self.api_url} while following execution {execution_id} "
                 f"({type(exc).__name__}); ask for the execution to see how it ended.",
             )
-        return self.wait(execution_id)
+        return self._finished(execution_id)
+
+    def _finished(self, execution_id: str) -> Result:
+        """The outcome of an execution whose run.finished arrived (TIMEOUT only after a grace period)."""
+        deadline = time.monotonic() + FINISHED_GRACE_S
+        while True:
+            outcome = self.wait(execution_id)
+            if outcome.code != ErrorCode.TIMEOUT or time.monotonic() >= deadline:
+                return outcome
+            time.sleep(0.05)
 
     def wait(self, execution_id: str, timeout: float | None = None) -> Result:
         """GET /executions/{id}: its outcome (TIMEOUT while it still runs)."""
@@ -248,6 +261,8 @@ def _body(request: RunRequest) -> dict[str, Any]:
         body["rollback"] = request.rollback
     if request.execution_id is not None:
         body["executionId"] = request.execution_id
+    if request.dry_run_project is not None:
+        body |= {"dryRun": True, "project": request.dry_run_project, "wwiseVersion": request.wwise_version}
     return body
 
 

@@ -10,6 +10,7 @@ from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
 from wwiseflowd.events import LoopWakeup, Subscription
 from wwiseflowd.operations.browse import browse
+from wwiseflowd.operations.dry_run import start_dry_run
 from wwiseflowd.operations.guard import PathGuard
 from wwiseflowd.operations.library import describe_workflow_file, scan_workflow_files
 from wwiseflowd.operations.outcome import execution_outcome
@@ -150,6 +151,8 @@ class LocalOperations:
             )
         if request.project is not None:
             return self._queue_for_project(request, wanted or new_execution_id())
+        if request.dry_run_project is not None:
+            return start_dry_run(self.engine, self.guard, request, compiled.data)
         try:
             # a document (compiled again from the engine's plan cache) is kept with the run to draw it
             # later; a plan the caller sent is run as it is

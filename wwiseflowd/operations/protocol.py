@@ -39,6 +39,11 @@ class RunRequest(BaseModel):
     source: str = "cli"
     #: run it on whichever daemon of the fleet serves this project (docs/fleet.md); None = here
     project: str | None = None
+    #: a dry run: run on a read-only in-memory copy of this Wwise project (.wproj or its folder); the
+    #: result carries ``changes``, what the run would change (docs/emulator.md)
+    dry_run_project: str | None = None
+    #: with ``dry_run_project``: emulate this Wwise version instead of the one that saved the project
+    wwise_version: str | None = None
 
 
 class Operations(Protocol):

@@ -43,7 +43,7 @@ def resolve(project: Project, obj: WwiseObject, accessor: str) -> Any:
 def check_known(project: Project, accessor: str) -> None:
     """Raise Unknown/NotEmulatedAccessorError unless ``accessor`` names something Wwise knows."""
     key = accessor.lstrip("@").lower()
-    if key in _BUILTIN or key in all_property_names() or key in project.extra_names:
+    if _builtin(project, key) is not None or key in all_property_names() or key in project.extra_names:
         return
     if _unmodelled(key):
         raise NotEmulatedAccessorError(accessor)
@@ -52,7 +52,7 @@ def check_known(project: Project, accessor: str) -> None:
 
 def _single(project: Project, obj: WwiseObject, accessor: str) -> Any:
     key = accessor.lower()
-    builtin = _BUILTIN.get(key)
+    builtin = _builtin(project, key)
     if builtin is not None:
         return builtin(project, obj)
     name = key.lstrip("@")
@@ -71,6 +71,17 @@ def _single(project: Project, obj: WwiseObject, accessor: str) -> Any:
         raise NotEmulatedAccessorError(accessor)
     raise UnknownAccessorError(accessor)
 
+
+
+def _builtin(project: Project, key: str) -> Callable[[Project, WwiseObject], Any] | None:
+    """The built-in accessor ``key`` as the project's Wwise version names it (None: not a built-in)."""
+    span = _RENAMED.get(key)
+    if span is not None:
+        since, before = span
+        version = (project.version.year, project.version.major)
+        if (since is not None and version < since) or (before is not None and version >= before):
+            return None
+    return _BUILTIN.get(key)
 
 
 def _unmodelled(key: str) -> bool:
@@ -161,6 +172,14 @@ _BUILTIN: Final[dict[str, Callable[[Project, WwiseObject], Any]]] = {
     "workunitisdefault": _wu_is_default,
     "workunit:isdefault": _wu_is_default,
     "workunit:isdirty": _wu_is_dirty,
+}
+
+
+#: built-ins Wwise renamed, with the versions that know them (first, first without): 2022.1's
+#: migration notes rename Sound's ``originalWavFilePath`` to ``originalFilePath``
+_RENAMED: Final[dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None]]] = {
+    "originalwavfilepath": (None, (2022, 1)),
+    "originalfilepath": ((2022, 1), None),
 }
 
 

@@ -1,13 +1,13 @@
 """The real WAAPI catalogue of each emulated Wwise version: every function and topic Wwise offers.
 
 ``waapi_catalogue.json`` holds, per version, the function and topic URIs and where the list came
-from: live ``getFunctions``/``getTopics`` output for 2021.1, 2023.1, 2024.1 and 2025.1, the SDK
-documentation index for 2019.2 and 2022.1 (docs/waapi-notes.md, "The WAAPI catalogue"). A URI in
+from: live ``getFunctions``/``getTopics`` output for 2021.1 to 2025.1, the SDK documentation index
+for 2019.2 (docs/waapi-notes.md, "The WAAPI catalogue"). A URI in
 the catalogue that the emulator does not implement answers a *not emulated* error; a URI outside
 it is *unknown*, as in Wwise.
 
-Documentation-derived lists miss a few entries, so a function the emulator implements is added to
-them when the live lists on both sides of the version hold it (the next one only, for the oldest)
+A documentation-derived list may miss entries, so a function the emulator implements is added to
+it when the live lists on both sides of the version hold it (the next one only, for the oldest)
 and its documented first version is not later (``FunctionSpec.since``, e.g. ``object.set`` in
 2022.1). A live list is taken as it is.
 """

@@ -15,10 +15,10 @@ from pathlib import Path
 from wwiseflowd.sim import catalogue
 from wwiseflowd.sim.schemas import FUNCTIONS, TOPICS
 
-#: topics accepted with their documented options but never published (no project is ever opened or
-#: closed while the emulator runs)
-NEVER_PUBLISHED = frozenset({"ak.wwise.core.project.loaded", "ak.wwise.core.project.preClosed",
-                             "ak.wwise.core.project.postClosed"})
+#: topics the model knows but never publishes: the emulator loads its project before it accepts a
+#: connection, so nobody can have subscribed to ``project.loaded`` yet (``preClosed``/``postClosed``
+#: are published when it stops)
+NEVER_PUBLISHED = frozenset({"ak.wwise.core.project.loaded"})
 
 BEGIN = "<!-- conformance:begin (python -m wwiseflowd.sim.conformance) -->"
 END = "<!-- conformance:end -->"

@@ -6,24 +6,31 @@ nothing, audio is not copied into Originals, only the path each file would get i
 the run the model is captured; :meth:`DryRun.report` compares it with the model after the run and
 returns a :class:`ChangeReport`: objects created, deleted, renamed, moved, properties, references
 and notes changed, and audio imported with its Originals path. Front doors (CLI ``exec --project``,
-REST ``dryRun``, daemon rules with ``dry_run = true``) start one, point the engine at
-:attr:`DryRun.url`, and print :func:`render_text` or the report's JSON.
+REST ``dryRun``, MCP ``dry_run_workflow``, daemon rules with ``dry_run = true``) submit the run with
+a :class:`DryRunner` (the engine's own run path; the result carries ``changes``) and print
+:func:`render_text` or the report's JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, Field
 
+from wwiseflowd.events import EventHub
 from wwiseflowd.results import Result
 from wwiseflowd.sim.model import Project
 
 if TYPE_CHECKING:
+    from wwiseflowd.compiler import Plan
     from wwiseflowd.config import Settings
+    from wwiseflowd.engine import Engine
+    from wwiseflowd.executions import ExecutionResult
     from wwiseflowd.operations import EventSink, RunRequest
     from wwiseflowd.plugins import Plugins
+    from wwiseflowd.runner import RunControl
 
 
 class _State(NamedTuple):
@@ -238,45 +245,128 @@ class DryRun:
         self.close()
 
 
+class _HoldRunFinished(EventHub):
+    """The hub a dry run's Runner publishes to: every event goes on to the engine's hub at once,
+    except ``run.finished``, held until the change report is in the result and the run ledger (a
+    follower asks for the execution when it sees run.finished, and must find the changes)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        super().__init__()
+        self.hub = hub
+        self.held: list[dict[str, Any]] = []
+
+    @property
+    def subscriber_count(self) -> int:
+        """The engine hub's subscribers (the Runner builds events only when someone listens)."""
+        return self.hub.subscriber_count
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Forward ``event``, or hold it when it is ``run.finished``."""
+        if event.get("type") == "run.finished":
+            self.held.append(event)
+        else:
+            self.hub.publish(event)
+
+    def release(self) -> None:
+        """Publish the held events (the result is complete now)."""
+        held, self.held = self.held, []
+        for event in held:
+            self.hub.publish(event)
+
+
+class DryRunner:
+    """Runs a plan on a read-only copy of a project, in place of the engine's runner
+    (``Engine.submit(..., runner=...)``): a dry run takes the engine's own run path (its execution
+    id, events, run ledger, wait and cancel), and its ExecutionResult carries ``changes``, the
+    report of what it would change. It owns its emulator, closed when the run ends.
+
+    Every node runs (``force``): a memoised node would hide its changes from the report. Nothing is
+    audit-logged: nothing reached Wwise, so replaying a dry run has nothing to re-apply.
+    """
+
+    def __init__(self, engine: Engine, project: Path | str, version: str | None = None) -> None:
+        self.engine = engine
+        self.dry = DryRun(project, version)
+
+    def prepare(self) -> DryRunner:
+        """Load the project now (ProjectFileError / ValueError / OSError with a readable sentence)."""
+        self.dry.start()
+        return self
+
+    def run(self, plan: Plan, inputs: Mapping[str, Any] | None = None, *, force: bool = False,
+            rollback: bool | None = None, source: str = "cli", control: RunControl | None = None,
+            ) -> ExecutionResult:
+        """The run against the copy; its result with ``changes`` (also in the run ledger)."""
+        from wwiseflowd.bus import BackendPool, CommandBus
+        from wwiseflowd.runner import Runner
+
+        engine = self.engine
+        settings = engine.settings.model_copy(deep=True)
+        settings.wwise.url = self.dry.url
+        backends = BackendPool(engine.registry, settings)
+        events = _HoldRunFinished(engine.events)
+        try:
+            bus = CommandBus(engine.registry, settings, backends)
+            runner = Runner(engine.registry, settings, engine.store, bus, backends, events)
+            result = runner.run(plan, inputs, force=True, rollback=rollback, source=source, control=control)
+            result = result.model_copy(update={"changes": self.dry.report().model_dump(mode="json")})
+            engine.store.ledger_record(result.model_dump(mode="json"), result.status)
+            if control is not None:
+                control.amend_final(result)
+            return result
+        finally:
+            backends.close()
+            self.close()
+            events.release()
+
+    def close(self) -> None:
+        """Stop the emulator (also when the run never started)."""
+        self.dry.close()
+
+
 class DryRunOutcome(NamedTuple):
-    """A dry run's execution outcome (as ``Operations.run`` gives it) and its change report."""
+    """A dry run's outcome (as ``Operations.run`` gives it) and its change report (None when the run
+    never started)."""
 
     outcome: Result
-    changes: ChangeReport
+    changes: ChangeReport | None
 
 
 def run_dry(settings: Settings, plugins: Plugins | None, request: RunRequest, project: Path | str,
             version: str | None = None, on_event: EventSink | None = None) -> DryRunOutcome:
-    """Run ``request`` on a read-only copy of ``project`` with an engine of its own; the one path
-    every front door takes. Raises ProjectFileError / ValueError when the project cannot be loaded.
-
-    Every node runs (``force``): a memoised node would hide its changes from the report.
-    """
+    """``request`` as a dry run on ``project`` through the service layer, with an engine of this
+    process (the CLI's ``exec --project``). Raises ValueError with the loader's sentence when the
+    project cannot be loaded."""
     from wwiseflowd.engine import Engine
     from wwiseflowd.operations import LocalOperations
 
-    with DryRun(project, version) as dry:
-        dry_settings = settings.model_copy(deep=True)
-        dry_settings.wwise.url = dry.url
-        with Engine(dry_settings, plugins) as engine:
-            outcome = LocalOperations(engine).run(request.model_copy(update={"force": True}), on_event)
-        return DryRunOutcome(outcome, dry.report())
+    dry = request.model_copy(update={"dry_run_project": str(project), "wwise_version": version})
+    with Engine(settings, plugins) as engine:
+        outcome = LocalOperations(engine).run(dry, on_event)
+    data = outcome.data if isinstance(outcome.data, dict) else {}
+    if not outcome.ok and "executionId" not in data and "dryRunProject" in data:
+        raise ValueError(outcome.error)
+    changes = data.get("changes")
+    return DryRunOutcome(outcome, ChangeReport.model_validate(changes) if changes is not None else None)
 
 
-def execute_dry(settings: Settings, plugins: Plugins | None, plan: Any, inputs: dict[str, Any],
-                project: Path | str, execution_id: str | None = None,
-                source: str = "watch") -> tuple[Any, ChangeReport]:
-    """``Engine.execute`` of a compiled plan on a read-only copy of ``project`` (the daemon's rules
-    with ``dry_run = true``); returns the ExecutionResult and the change report."""
-    from wwiseflowd.engine import Engine
+def execute_dry(engine: Engine, plan: Any, inputs: dict[str, Any], project: Path | str,
+                execution_id: str | None = None,
+                source: str = "watch") -> tuple[ExecutionResult, ChangeReport]:
+    """``engine.execute`` of a compiled plan as a dry run on ``project`` (the daemon's rules with
+    ``dry_run = true``); the ExecutionResult and its change report."""
+    runner = DryRunner(engine, project).prepare()
+    try:
+        result = engine.execute(plan, inputs, force=True, execution_id=execution_id, source=source,
+                                runner=runner)
+        # no changes: the plan was refused before it reached the copy, which is still open
+        changes = result.changes
+        if changes is None:
+            changes = runner.dry.report().model_dump(mode="json")
+    finally:
+        runner.close()
+    return result, ChangeReport.model_validate(changes)
 
-    with DryRun(project) as dry:
-        dry_settings = settings.model_copy(deep=True)
-        dry_settings.wwise.url = dry.url
-        with Engine(dry_settings, plugins) as engine:
-            result = engine.execute(plan, inputs, force=True, execution_id=execution_id, source=source)
-        return result, dry.report()
 
-
-__all__ = ["AudioImport", "ChangeReport", "DryRun", "DryRunOutcome", "ObjectChange", "ValueChange", "capture",
-           "compare", "execute_dry", "render_text", "run_dry"]
+__all__ = ["AudioImport", "ChangeReport", "DryRun", "DryRunOutcome", "DryRunner", "ObjectChange",
+           "ValueChange", "capture", "compare", "execute_dry", "render_text", "run_dry"]

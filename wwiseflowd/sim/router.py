@@ -57,6 +57,9 @@ _MAX_CALL_LOG: Final = 200_000
 _GOODBYE_DELAY_S: Final = 0.02
 
 #: what a call came to: its result, or the error to answer with, and the topic EVENTs it caused
+#: published when the emulator stops (its project closes), to whoever subscribed
+PROJECT_PRE_CLOSED: Final = "ak.wwise.core.project.preClosed"
+PROJECT_POST_CLOSED: Final = "ak.wwise.core.project.postClosed"
 _Outcome = tuple[dict[str, Any], WaapiError | None, list[tuple[Subscription, dict[str, Any]]]]
 
 
@@ -104,6 +107,17 @@ class Router:
         with self.lock:
             for conn in list(self.connections):
                 self._end_session(conn)
+
+    async def close_project(self) -> None:
+        """Wwise closes its project before it goes away: subscribers hear ``project.preClosed`` then
+        ``project.postClosed`` (the project topics outlive the project's other subscriptions)."""
+        with self.lock:
+            if self.publisher.project is not None:
+                for topic in (PROJECT_PRE_CLOSED, PROJECT_POST_CLOSED):
+                    if self.publisher.wants(topic):
+                        self.publisher.publish(topic, {})
+            events = self.publisher.take()
+        await self._send_events(events)
 
     @property
     def session_count(self) -> int:
@@ -298,12 +312,13 @@ class Router:
         project = self._load().project
         if topic not in catalogue.topics(project.version.short):
             raise WaapiError(INVALID_ARGUMENTS, "The topic URI is unknown.", {"topicUri": topic})
-        # a real topic the model never publishes can still be subscribed (clients subscribe on connect)
-        extra = TOPICS.get(topic, frozenset())
-        for name in options:
-            if name not in {"return", "platform"} | extra:
-                raise WaapiError(INVALID_OPTIONS, f"Option {name} is unknown for topic {topic}.",
-                                 {"topicUri": topic, "argumentName": name})
+        # a real topic the model never publishes can still be subscribed (clients subscribe on connect);
+        # its options are Wwise's to check and their schema is unknown here, so they are accepted
+        if topic in TOPICS:
+            for name in options:
+                if name not in {"return", "platform"} | TOPICS[topic]:
+                    raise WaapiError(INVALID_OPTIONS, f"Option {name} is unknown for topic {topic}.",
+                                     {"topicUri": topic, "argumentName": name})
         returns = options.get("return")
         if returns is not None:
             if not isinstance(returns, list) or not all(isinstance(r, str) for r in returns):

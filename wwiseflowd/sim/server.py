@@ -214,6 +214,7 @@ class Emulator:
         self.port = server.sockets[0].getsockname()[1]
         ready.set()
         await self._stop_event.wait()
+        await self._router.close_project()
         server.close(close_connections=True)
         await server.wait_closed()
         self._router.end_all_sessions()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -110,13 +109,15 @@ async def execute_workflow(
     document, options = await unpack_sent(request, body)
     # the editor says who it is, so the execution history can tell its runs apart
     source = "editor" if request.headers.get("x-wwiseflowd-source") == "editor" else "rest"
+    if options.dryRun and not options.project:
+        raise ApiError.of(ErrorCode.INVALID_INPUT, "dryRun needs project: the path of the Wwise project "
+                          "(.wproj or its folder) to try the workflow on.")
     run = RunRequest(
         document=document, inputs=options.inputs, force=options.force, rollback=options.rollback,
         execution_id=options.executionId, source=source,
         project=None if options.dryRun else options.project,  # dryRun: a project path, not a fleet name
+        dry_run_project=options.project if options.dryRun else None, wwise_version=options.wwiseVersion,
     )
-    if options.dryRun:
-        return await run_in_threadpool(dry_run_response, ops, run, options)
     started = succeeded(await run_in_threadpool(ops.start, run))
     execution_id = str(started.data["executionId"])
     if run_async:
@@ -126,38 +127,13 @@ async def execute_workflow(
             eventsUrl=f"{request.url_for('stream_events').path}?executionId={execution_id}",
         )
         return json_response(accepted, 202)
-    if options.project is not None:  # queued for the fleet: another daemon may run it
+    if run.project is not None:  # queued for the fleet: another daemon may run it
         execution = await run_in_threadpool(ops.wait_queued, execution_id)
     else:
         execution = await ops.wait_async(execution_id)
     if execution is None:
         raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
     return json_response(execution)
-
-
-def dry_run_response(ops: OpsDep, run: RunRequest, options: ExecuteRequest) -> Response:
-    """``dryRun``: the execution result plus ``changes``, the report of what it would change."""
-    from wwiseflowd.sim.dryrun import run_dry
-    from wwiseflowd.sim.persistence import ProjectFileError
-
-    if not options.project:
-        raise ApiError.of(ErrorCode.INVALID_INPUT, "dryRun needs project: the path of the Wwise project "
-                          "(.wproj or its folder) to try the workflow on.")
-    allowed = ops.guard.check_path(options.project, "project") if ops.guard is not None else None
-    if allowed is not None and not allowed.ok:
-        raise ApiError(allowed)
-    refused = ops.guard.check_workflow(run.document, run.inputs, ops.engine.registry) if ops.guard else None
-    if refused is not None and not refused.ok:
-        raise ApiError(refused)
-    try:
-        outcome, changes = run_dry(ops.engine.settings, ops.engine.plugins, run, options.project,
-                                   options.wwiseVersion)
-    except (ProjectFileError, ValueError, OSError) as exc:
-        raise ApiError.of(ErrorCode.INVALID_INPUT, str(exc)) from None
-    if not isinstance(outcome.data, dict) or "executionId" not in outcome.data:
-        raise ApiError(outcome)
-    body = {**outcome.data, "changes": changes.model_dump(mode="json")}
-    return Response(json.dumps(body, default=str), media_type="application/json")
 
 
 @router.get(
