@@ -14,11 +14,12 @@ import math
 import statistics
 import tempfile
 import time
-import wave
 from array import array
 from pathlib import Path
 
 from wwiseflowd_audiocheck.check import AudioCheckInput, check_file
+
+from wwiseflowd.wav import write_wav
 
 
 def write_tone(
@@ -29,18 +30,15 @@ def write_tone(
     frames = int(seconds * rate)
     sound = frames - int(silent_tail_s * rate)
     one_cycle = [round(0.5 * full * math.sin(2 * math.pi * 440 * i / rate)) for i in range(rate)]
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(width)
-        out.setframerate(rate)
-        for start in range(0, frames, rate):
-            block = [one_cycle[i] if start + i < sound else 0
-                     for i in range(min(rate, frames - start)) for _ in range(channels)]
-            if width == 3:
-                out.writeframes(b"".join(v.to_bytes(3, "little", signed=True) for v in block))
-            else:
-                out.writeframes(array("h", block).tobytes())
-    return path
+    encoded = []  # encoded here, a second at a time (the writer's float path is too slow for 60 s)
+    for start in range(0, frames, rate):
+        block = [one_cycle[i] if start + i < sound else 0
+                 for i in range(min(rate, frames - start)) for _ in range(channels)]
+        if width == 3:
+            encoded.append(b"".join(v.to_bytes(3, "little", signed=True) for v in block))
+        else:
+            encoded.append(array("h", block).tobytes())
+    return write_wav(path, sample_rate=rate, channels=channels, bits=8 * width, data=b"".join(encoded))
 
 
 def timed(paths: list[Path], spec: AudioCheckInput, use_numpy: bool, repeats: int) -> float:

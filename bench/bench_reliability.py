@@ -37,21 +37,12 @@ from typing import Any
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.sim import Emulator
 from wwiseflowd.store.journal import Journal
+from wwiseflowd.wav import wav_bytes
 
 TARGET = "\\Actor-Mixer Hierarchy\\Default Work Unit\\Reliability"
 
 
 # -- files and verdicts ------------------------------------------------------------------------------
-
-
-def wav_bytes(frames: int, seed: int) -> bytes:
-    """A mono 16-bit PCM WAV whose samples depend on ``seed``."""
-    import struct
-
-    data = bytes(((i * 31 + seed * 7) % 251) for i in range(frames * 2))
-    fmt = struct.pack("<HHIIHH", 1, 1, 48_000, 96_000, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def drop_identical_groups(drop: Path, files: int, group: int = 10, prefix: str = "G") -> list[str]:

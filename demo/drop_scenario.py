@@ -10,11 +10,11 @@ in failed/<name>.error.json).
 from __future__ import annotations
 
 import math
-import struct
 import sys
 import time
-import wave
 from pathlib import Path
+
+from wwiseflowd.wav import wav_bytes as write_wav_bytes
 
 HERE = Path(__file__).resolve().parent
 DROP = HERE / "drop"
@@ -22,21 +22,12 @@ RATE = 48_000
 
 
 def wav_bytes(seconds: float, pitch: float) -> bytes:
-    """A mono 16-bit WAV in memory."""
-    frames = b"".join(
-        struct.pack("<h", int(12000 * math.sin(2 * math.pi * pitch * i / RATE) * math.exp(-i / RATE * 8)))
+    """A mono 16-bit WAV in memory (wwiseflowd's one WAV writer)."""
+    samples = [
+        0.37 * math.sin(2 * math.pi * pitch * i / RATE) * math.exp(-i / RATE * 8)
         for i in range(int(RATE * seconds))
-    )
-    tmp = HERE / "state" / "scenario.tmp.wav"
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(tmp), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(frames)
-    data = tmp.read_bytes()
-    tmp.unlink()
-    return data
+    ]
+    return write_wav_bytes(sample_rate=RATE, samples=samples)
 
 
 def main() -> int:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import struct
-import wave
 from collections.abc import Callable
 from pathlib import Path
+
+from wwiseflowd.wav import write_wav
 
 RATE = 48_000
 HERE = Path(__file__).resolve().parent
@@ -24,17 +24,9 @@ HERE = Path(__file__).resolve().parent
 def _write(path: Path, seconds: float, sample: Callable[[float, int], float]) -> Path:
     """A mono 16-bit WAV; written under a temporary name and renamed, as careful tools do."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames = int(RATE * seconds)
-    data = bytearray()
-    for i in range(frames):
-        value = max(-1.0, min(1.0, sample(i / RATE, i)))
-        data += struct.pack("<h", int(value * 32000))
+    samples = [0.98 * sample(i / RATE, i) for i in range(int(RATE * seconds))]
     partial = path.with_name(path.name + ".part")  # ignored by the daemon until renamed
-    with wave.open(str(partial), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(bytes(data))
+    write_wav(partial, sample_rate=RATE, samples=samples)  # wwiseflowd's one WAV writer (clips)
     partial.replace(path)
     return path
 

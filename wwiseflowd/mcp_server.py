@@ -220,6 +220,34 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         listed = holder.get().list_workflows()
         return Result.success({"workflows": listed.data}) if listed.ok else listed
 
+    return [
+        checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
+                     "List the node types a workflow can use, with the JSON schema of each node's data "
+                     "and its outputs (what $from:<nodeId>:$output:<field> may reference)."),
+        checked_tool("validate_workflow", _Workflow,
+                     lambda a: holder.get().validate(a.workflow, a.inputs or {}), READ_ONLY,
+                     "Compile a workflow without running it. Returns the plan (steps in run order) or "
+                     "every problem found, each with nodeId, field, code and message."),
+        *_run_tools(holder),
+        checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
+                     READ_ONLY,
+                     "Get one execution's result: ok, which node it stopped at, each node's outcome."),
+        checked_tool("list_executions", _Page, lambda a: holder.get().list_executions(a.limit, a.offset),
+                     READ_ONLY, "List recent executions (newest first) from the run ledger."),
+        checked_tool("list_workflows", _Nothing, workflows, READ_ONLY,
+                     "List the saved workflow files with their ids and whether each compiles."),
+        checked_tool("replay_execution", _Replay,
+                     lambda a: holder.get().replay(a.execution_id, a.dry_run, a.allow_changed_audio),
+                     REIMPORTS, "Re-apply the changes a recorded execution made (from the audit log) to "
+                     "the open project, in one undo group. Every precondition is checked first; by "
+                     "default only a dry run."),
+    ]
+
+
+def _run_tools(holder: _OpsHolder) -> list[Tool]:
+    """``execute_workflow`` and ``dry_run_workflow``: one run on the service layer each, its progress
+    relayed to the client while it runs."""
+
     async def run(request: RunRequest, ctx: Context) -> Result:
         ops = holder.get()
         relay = _ProgressRelay(ctx)
@@ -241,13 +269,6 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
         return await run(request, ctx)
 
     return [
-        checked_tool("list_node_types", _Nothing, node_types, READ_ONLY,
-                     "List the node types a workflow can use, with the JSON schema of each node's data "
-                     "and its outputs (what $from:<nodeId>:$output:<field> may reference)."),
-        checked_tool("validate_workflow", _Workflow,
-                     lambda a: holder.get().validate(a.workflow, a.inputs or {}), READ_ONLY,
-                     "Compile a workflow without running it. Returns the plan (steps in run order) or "
-                     "every problem found, each with nodeId, field, code and message."),
         checked_async_tool("execute_workflow", _Run, execute, OVERWRITES,
                            "Run a workflow against the Wwise project, reporting progress per node. The "
                            "run is one undo group: if a node fails, every change of the run is undone. "
@@ -258,18 +279,6 @@ def _core_tools(holder: _OpsHolder) -> list[Tool]:
                            "version) without touching Wwise or the project's files. Returns the "
                            "execution result with `changes`: objects created, renamed, moved, deleted, "
                            "properties and references set, audio imported with its Originals path."),
-        checked_tool("get_execution", _Execution, lambda a: holder.get().get_execution(a.execution_id),
-                     READ_ONLY,
-                     "Get one execution's result: ok, which node it stopped at, each node's outcome."),
-        checked_tool("list_executions", _Page, lambda a: holder.get().list_executions(a.limit, a.offset),
-                     READ_ONLY, "List recent executions (newest first) from the run ledger."),
-        checked_tool("list_workflows", _Nothing, workflows, READ_ONLY,
-                     "List the saved workflow files with their ids and whether each compiles."),
-        checked_tool("replay_execution", _Replay,
-                     lambda a: holder.get().replay(a.execution_id, a.dry_run, a.allow_changed_audio),
-                     REIMPORTS, "Re-apply the changes a recorded execution made (from the audit log) to "
-                     "the open project, in one undo group. Every precondition is checked first; by "
-                     "default only a dry run."),
     ]
 
 

@@ -41,3 +41,13 @@ def test_the_one_file_plugin_example_loads_lists_and_runs(tmp_path: Path) -> Non
     config.write_text(f"[paths]\nplugins_dir = '{settings.paths.plugins_dir}'\n")
     listed = CliRunner().invoke(main, ["--config", str(config), "plugins"])
     assert f"shout  (directory, {settings.paths.plugins_dir / 'shout.py'})" in listed.stdout
+
+
+def test_the_test_audio_example_writes_a_24_bit_tone(tmp_path: Path) -> None:
+    import math
+
+    from wwiseflowd.wav import read_wav
+
+    exec(python_block_after("Test audio comes from the same plugin"), {"math": math, "tmp_path": tmp_path})
+    info = read_wav(tmp_path / "tone.wav", require_complete=True)
+    assert (info.bits_per_sample, info.frames, info.kind) == (24, 48_000, "int")

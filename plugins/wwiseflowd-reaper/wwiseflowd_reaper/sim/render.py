@@ -18,6 +18,7 @@ import struct
 import sys
 from pathlib import Path
 
+from wwiseflowd.wav import wav_bytes as write_wav_bytes
 from wwiseflowd_reaper.plan import plan_render
 from wwiseflowd_reaper.project import ReaperProject, read_project
 
@@ -58,10 +59,9 @@ def wav_bytes(frames: int, rate: int, channels: int, bits: int) -> bytes:
     period = _period(rate, channels, bits)
     data_len = frames * block
     data = (period * (data_len // len(period) + 1))[:data_len]
-    tag = 3 if bits in (32, 64) else 1
-    fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
-    return (b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_len) + b"WAVE" + b"fmt "
-            + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", data_len) + data)
+    # the layout is wwiseflowd's one WAV writer's; the samples (a repeated period) are rendered here
+    return write_wav_bytes(sample_rate=rate, channels=channels, bits=bits,
+                           kind="float" if bits in (32, 64) else "int", data=data)
 
 
 def render_project(project: ReaperProject) -> list[Path]:
