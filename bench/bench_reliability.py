@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -151,10 +152,80 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: floa
 # -- crash: kill -9 of the daemon -------------------------------------------------------------------
 
 
+#: the phases a kill can land in, in pipeline order (see :func:`kill_phase`)
+PHASES = ("start-up", "recovery", "batch (undo group open)", "between batches")
+
+
+def kill_phase(calls: list[dict[str, Any]]) -> str:
+    """Which phase the daemon was in when killed, from the WAAPI calls its process made.
+
+    ``start-up``: not connected to Wwise yet; ``recovery``: connected, reconciling and reading
+    (no undo group yet); ``batch (undo group open)``: inside a batch's import (begun, not ended:
+    Wwise holds uncommitted changes); ``between batches``: the last batch's group was closed
+    (journal marks, moves to processed/, settling the next files).
+    """
+    uris = [str(c.get("uri", "")) for c in calls]
+    opened = sum(1 for u in uris if u == "ak.wwise.core.undo.beginGroup")
+    if not uris:
+        return PHASES[0]
+    if not opened:
+        return PHASES[1]
+    closed = sum(1 for u in uris if u in ("ak.wwise.core.undo.endGroup", "ak.wwise.core.undo.cancelGroup"))
+    return PHASES[2] if opened > closed else PHASES[3]
+
+
+def in_flight(state: Path, rule: str = "drop") -> list[str]:
+    """Names (stems) of the files the journal had importing (their batch had started): what a kill
+    interrupts."""
+    if not (state / "drops.sqlite3").exists():
+        return []
+    journal = Journal(state / "drops.sqlite3")
+    try:
+        records = journal.active(rule)
+    finally:
+        journal.close()
+    return [Path(r.rel_path).stem for r in records if r.state == "importing"]
+
+
+def _reached_wwise(sim: Emulator, since: str) -> bool:
+    return bool(_calls_since(sim, since))
+
+
+def _calls_since(sim: Emulator, since: str) -> list[dict[str, Any]]:
+    time.sleep(0.05)  # the emulator logs a call just after answering it
+    return [c for c in list(sim.calls) if str(c.get("time", "")) >= since]
+
+
+def per_phase(kill_points: list[dict[str, Any]], sounds: list[str], drop: Path) -> dict[str, Any]:
+    """For each phase: kills that landed in it, files they interrupted, and those files' outcome."""
+    counts = Counter(sounds)
+    left = {p.stem for p in drop.glob("*.wav")}
+    table: dict[str, Any] = {}
+    for phase in PHASES:
+        points = [k for k in kill_points if k["phase"] == phase]
+        names = {n for k in points for n in k["inFlight"]}
+        table[phase] = {
+            "kills": len(points),
+            "filesInFlight": len(names),
+            "lost": sum(1 for n in names if counts[n] == 0),
+            "duplicated": sum(max(0, counts[n] - 1) for n in names),
+            "leftBehind": sum(1 for n in names if n in left),
+        }
+    return table
+
+
 def crash_burst(
-    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 2.5, latency_ms: float = 20.0
+    files: int = 1000, kills: int = 20, seed: int = 9, max_delay_s: float = 2.5, latency_ms: float = 60.0
 ) -> dict[str, Any]:
-    """Kill the daemon ``kills`` times at random moments during a burst; then let it finish."""
+    """Kill the daemon ``kills`` times at random moments during a burst; then let it finish.
+
+    One kill in four comes at a random moment after the start (mostly start-up on a loaded machine),
+    the others at a random moment after the process made its first WAAPI call, so kills land in
+    every phase. Each kill point is classified (:func:`kill_phase`) with the files it interrupted;
+    ``phases`` gives the outcome of those files per phase once the daemon finished.
+    """
+    from datetime import UTC, datetime
+
     rng = random.Random(seed)
     with TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -162,21 +233,29 @@ def crash_burst(
         with Emulator(port=0, project_dir=project, latency_ms=latency_ms) as sim:
             config = write_config(root, sim.url, chunk=10)  # many calls: kills land inside the batch
             expected = drop_identical_groups(root / "drop", files)
-            delays = []
+            kill_points: list[dict[str, Any]] = []
             for _ in range(kills):
                 if done_count(root / "state") >= files:
                     break
+                started = datetime.now(UTC).isoformat(timespec="milliseconds")
                 proc = spawn(["--config", str(config), "run"])
-                delay = rng.uniform(0.3, max_delay_s)
-                delays.append(round(delay, 2))
+                if len(kill_points) % 4:  # three in four: a random moment after it reached Wwise
+                    wait_for(partial(_reached_wwise, sim, started), timeout=20, interval=0.05)
+                delay = rng.uniform(0.05 if len(kill_points) % 4 else 0.3, max_delay_s)
                 time.sleep(delay)
                 stop(proc, signal.SIGKILL)
+                phase, interrupted = kill_phase(_calls_since(sim, started)), in_flight(root / "state")
+                kill_points.append({"delayS": round(delay, 2), "phase": phase, "inFlight": interrupted})
             final = spawn(["--config", str(config), "run"])
             finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.3)
             time.sleep(1.0)  # the moves to processed/ follow the journal's done mark
             stop(final)
-            result = verdict(expected, project_sound_names(sim), root / "drop")
-    return {"kills": len(delays), "killDelaysS": delays, "finished": finished, **result}
+            sounds = project_sound_names(sim)
+            result = verdict(expected, sounds, root / "drop")
+            phases = per_phase(kill_points, sounds, root / "drop")
+    points = [{k: v for k, v in p.items() if k != "inFlight"} | {"inFlight": len(p["inFlight"])}
+              for p in kill_points]
+    return {"kills": len(kill_points), "killPoints": points, "phases": phases, "finished": finished, **result}
 
 
 # -- wwise: the emulator killed and restarted ---------------------------------------------------------
@@ -327,6 +406,19 @@ def _nested(levels: int) -> Any:
 # -- soak ------------------------------------------------------------------------------------------------
 
 
+def _thread_kinds() -> Counter[str]:
+    """Live threads by name with numbers dropped (``run-exec_..._0`` and ``Thread-12`` group)."""
+    import re
+
+    def kind(thread: threading.Thread) -> str:
+        name = re.sub(r"[0-9a-f]{8,}|\d+", "#", thread.name)
+        target = getattr(thread, "_target", None)  # unnamed threads: say what they run
+        what = getattr(target, "__qualname__", None) or type(thread).__qualname__
+        return f"{name} ({what})" if name.startswith("Thread-") else name
+
+    return Counter(kind(t) for t in threading.enumerate())
+
+
 def _rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -378,7 +470,7 @@ def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: in
             for thread in load:
                 thread.start()
             time.sleep(2.0)
-            start_rss, start_threads = _rss_kb(), threading.active_count()
+            start_rss, start_threads, start_names = _rss_kb(), threading.active_count(), _thread_kinds()
             expected: list[str] = []
             cycle = 0
             deadline = time.monotonic() + duration_s
@@ -391,13 +483,17 @@ def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: in
                     holder["daemon"].stop()
                     holder["daemon"] = Daemon(settings, engine, timing=timing).start()
                 cycle += 1
-            finished = wait_for(lambda: done_count(root / "state") >= len(expected), timeout=120)
+            drain = drain_report(root / "state", len(expected), window_s=drain_window_s(len(expected)))
+            finished = bool(drain["finished"])
             time.sleep(1.0)
-            end_rss, end_threads = _rss_kb(), threading.active_count()
+            end_rss, end_threads, end_names = _rss_kb(), threading.active_count(), _thread_kinds()
             stop_load.set()
             for thread in load:
                 thread.join(10)
-            result = verdict(expected, project_sound_names(sim), root / "drop")
+            sounds = project_sound_names(sim)
+            result: dict[str, Any] = {**verdict(expected, sounds, root / "drop")}
+            if result["lost"]:
+                result["lostFiles"] = journal_rows(root / "state", sorted(set(expected) - set(sounds))[:3])
             server.stop()
             holder["daemon"].stop()
             engine.close()
@@ -407,12 +503,66 @@ def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: in
         "cycles": cycle,
         "finished": finished,
         **result,
+        "drain": drain,
         "rssStartMiB": round(start_rss / 1024, 1),
         "rssEndMiB": round(end_rss / 1024, 1),
         "threadsStart": start_threads,
         "threadsEnd": end_threads,
+        "threadsGrown": {k: end_names[k] - start_names.get(k, 0) for k in end_names
+                         if end_names[k] > start_names.get(k, 0)},
         **dict(stats),
     }
+
+
+def drain_window_s(files: int) -> float:
+    """How long the soak waits for its last files: 120 s, or 0.1 s a file when there are more
+    (a 30-minute soak drops ~70,000 files; a fixed window would call slowness a hang)."""
+    return max(120.0, files * 0.1)
+
+
+def drain_report(state: Path, total: int, window_s: float, stall_s: float = 30.0) -> dict[str, Any]:
+    """Wait for ``total`` files to finish; say how long it took, or what was left and whether it
+    was still moving (slow) or had not moved for ``stall_s`` (stuck)."""
+    started = time.monotonic()
+    last_done, last_progress, trace = -1, started, []
+    while True:
+        done, now = done_count(state), time.monotonic()
+        if done != last_done:
+            last_done, last_progress = done, now
+            trace.append((round(now - started, 1), done))
+        if done >= total:
+            return {"finished": True, "drainS": round(now - started, 1), "windowS": window_s}
+        if now - started > window_s or now - last_progress > max(stall_s, window_s / 4):
+            break
+        time.sleep(0.5)
+    return {
+        "finished": False, "windowS": window_s, "done": last_done, "total": total,
+        "verdict": "stuck" if now - last_progress > stall_s else "slow (still moving at the cut-off)",
+        "sinceLastProgressS": round(now - last_progress, 1), "progress": trace[-5:], **leftover(state),
+    }
+
+
+def journal_rows(state: Path, stems: list[str], rule: str = "drop") -> list[dict[str, Any]]:
+    """What the journal says about the files named ``stems`` (for a loss: how it was counted done)."""
+    journal = Journal(state / "drops.sqlite3")
+    try:
+        rows = journal.latest_by_rel(rule)
+    finally:
+        journal.close()
+    keep = ("relPath", "state", "executionId", "objectPath", "note", "attempts", "code", "error")
+    return [{k: v for k, v in r.as_dict().items() if k in keep} for rel, r in sorted(rows.items())
+            if Path(rel).stem in stems]
+
+
+def leftover(state: Path, rule: str = "drop") -> dict[str, Any]:
+    """What the journal still holds: files by state, unfinished batches by state and code."""
+    journal = Journal(state / "drops.sqlite3")
+    try:
+        files = Counter(str(r.state) for r in journal.active(rule))
+        batches = Counter(f"{b.state}:{b.code or '-'}" for b in journal.waiting_batches())
+    finally:
+        journal.close()
+    return {"activeFiles": dict(files), "unfinishedBatches": dict(batches)}
 
 
 def _client(url: str, stop_load: threading.Event, stats: Counter[str]) -> None:
@@ -440,7 +590,7 @@ def _wwise_away(response: Any) -> bool:
     return code in ("WAAPI_UNAVAILABLE", "WAAPI_TIMEOUT", "BACKEND_UNAVAILABLE")
 
 
-PARTS: dict[str, Callable[[], dict[str, Any]]] = {
+PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "crash": crash_burst,
     "wwise": wwise_flaps,
     "fuzz": fuzz_documents,
@@ -449,11 +599,23 @@ PARTS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the parts named in ``argv`` (default: all, or ``RELIABILITY_PARTS``) and print JSON lines."""
-    names = argv or os.environ.get("RELIABILITY_PARTS", "").split() or list(PARTS)
+    """Run the parts named in ``argv`` (default: all, or ``RELIABILITY_PARTS``) and print JSON lines.
+
+    ``--soak-s N`` sets the soak's duration (default 180; 1800 is the 30-minute soak),
+    ``--clients N`` its REST clients (default 20).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_reliability")
+    parser.add_argument("parts", nargs="*", choices=[*PARTS, []], metavar="PART", help=" ".join(PARTS))
+    parser.add_argument("--soak-s", type=float, default=float(os.environ.get("RELIABILITY_SOAK_S", 180)))
+    parser.add_argument("--clients", type=int, default=20)
+    args = parser.parse_args(argv)
+    names = args.parts or os.environ.get("RELIABILITY_PARTS", "").split() or list(PARTS)
+    options: dict[str, dict[str, Any]] = {"soak": {"duration_s": args.soak_s, "clients": args.clients}}
     for name in names:
         started = time.monotonic()
-        figures = PARTS[name]()
+        figures = PARTS[name](**options.get(name, {}))
         figures["seconds"] = round(time.monotonic() - started, 1)
         print(json.dumps({"part": name, **figures}), flush=True)
     return 0

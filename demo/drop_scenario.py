@@ -1,6 +1,6 @@
 """Drops the files recorded in docs/demo-session.md into a running ``make demo``.
 
-    .venv/bin/python demo/drop_scenario.py
+    .venv/bin/python demo/drop_scenario.py [--stall-s 15]
 
 A burst of 40 WAVs, then a WAV whose writer stalls half-way for ~15 s before finishing it (the
 daemon waits, saying for how long), and a file that is not a WAV at all (it fails, with the reason
@@ -30,7 +30,12 @@ def wav_bytes(seconds: float, pitch: float) -> bytes:
     return write_wav_bytes(sample_rate=RATE, samples=samples)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--stall-s", type=float, default=15.0, help="how long the writer stalls half-way")
+    stall_s = parser.parse_args(argv).stall_s
     burst = DROP / "Burst"
     burst.mkdir(parents=True, exist_ok=True)
     for i in range(40):
@@ -44,11 +49,11 @@ def main() -> int:
         out.flush()
         (DROP / "Notes.wav").write_bytes(b"This is a text file saved with the wrong extension.\n" * 20)
         print("wrote half of", stalled, "and a file that is not a WAV")
-        time.sleep(15)
+        time.sleep(stall_s)
         out.write(data[len(data) // 2 :])  # ...and finishes
     print("finished", stalled)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -204,6 +204,39 @@ def check_nesting(document: Any) -> None:
     )])
 
 
+def checked_plan(raw: Mapping[str, Any], registry: Registry) -> Plan | Result:
+    """:func:`check_plan`, after the nesting check (it recurses over the steps' data)."""
+    try:
+        check_nesting(raw)
+    except CompileFailed as exc:
+        return errors_result(exc.errors)
+    return check_plan(raw, registry)
+
+
+def inputs_problem(inputs: Any) -> Result | None:
+    """Why run ``inputs`` cannot be used (not an object, or nested too deep), or None."""
+    if inputs is not None and not isinstance(inputs, Mapping):
+        return Result.failure(ErrorCode.INVALID_INPUT, f"Workflow inputs must be an object of name -> "
+                              f"value, got {type(inputs).__name__}.")
+    return inputs_too_deep(inputs)
+
+
+def inputs_too_deep(inputs: Mapping[str, Any] | None) -> Result | None:
+    """INVALID_INPUT naming the input that nests deeper than
+    :data:`~wwiseflowd.documents.MAX_NESTING` (the runner's reference resolution recurses over
+    inputs, whichever front door passed them); None when every input is within the limit."""
+    if not inputs or nesting_depth(inputs) <= MAX_NESTING:
+        return None
+    name = next((str(k) for k, v in inputs.items() if nesting_depth(v) > MAX_NESTING - 1), "inputs")
+    return Result.failure(
+        ErrorCode.INVALID_INPUT,
+        f"The workflow input {name!r} nests objects or arrays more than {MAX_NESTING} levels deep; "
+        f"flatten it (the limit keeps every front door safe from inputs built to exhaust the runner).",
+        data={"errors": [CompileError(ErrorCode.INVALID_INPUT, f"nested more than {MAX_NESTING} levels deep",
+                                      None, f"inputs.{name}").as_dict()]},
+    )
+
+
 def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = False) -> Plan:
     """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems.
 

@@ -26,9 +26,10 @@ from wwiseflowd.compiler import (
     Plan,
     canonical_json,
     check_nesting,
-    check_plan,
+    checked_plan,
     compile_plan,
     errors_result,
+    inputs_problem,
 )
 from wwiseflowd.config import Settings
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -221,7 +222,7 @@ class Engine:
             return document_or_plan, None
         is_plan = isinstance(document_or_plan, Mapping) and "steps" in document_or_plan
         if is_plan and "nodes" not in document_or_plan:
-            return check_plan(document_or_plan, self.registry), None
+            return checked_plan(document_or_plan, self.registry), None
         try:
             return self._compile_keyed(document_or_plan)
         except CompileFailed as exc:
@@ -319,10 +320,8 @@ class Engine:
         keep_document(self.store, document_or_plan, key, control)
         if isinstance(plan, Result):
             return self._not_started(plan, control, document_or_plan, source)
-        if inputs is not None and not isinstance(inputs, Mapping):
-            problem = Result.failure(ErrorCode.INVALID_INPUT,
-                                     f"Workflow inputs must be an object of name -> value, got "
-                                     f"{type(inputs).__name__}.")
+        problem = inputs_problem(inputs)
+        if problem is not None:
             return self._not_started(problem, control, document_or_plan, source)
         try:
             return (runner or self.runner).run(plan, inputs, force=force, rollback=rollback, source=source,

@@ -1,54 +1,75 @@
 """Pre-flight: the whole plan is checked before its first node runs, so a run that cannot succeed
 stops before it changed anything.
 
-Checked for every step, with ``$input`` values filled in (``$from`` values are not known yet):
+Checked for every step, with ``$input`` values filled in, and ``$from`` values filled in where an
+earlier step's output can be told before it runs (see below); other ``$from`` values are left out:
 
 - **files**: every literal value of a file-path input (typed as a path, or named like ``filePath``,
   ``files``, the same rule as the REST path guard) must exist, and a file must be readable. In a list
   of files, one missing file fails alone when the node runs (a batch imports the rest); only a list
   in which no file is usable stops the run here.
+- **the node's inputs** against its input model, for every node type (plugins' too): a value that
+  a workflow input or a predicted ``$from`` filled in must have the right type and range, so a wrong
+  ``--input`` fails here rather than after earlier nodes changed the project;
 - **the node type's own check** (:attr:`NodeSpec.preflight`): the Wwise nodes look up the parent,
-  target and bus they name.
+  target, bus, event targets and referenced objects they name.
+
+Predicted outputs: an output named like one of the step's own literal inputs is taken to pass that
+value through (``objectId`` of a ``setProperty``); a node type's check may also return
+``data={"outputs": {...}}`` (a ``createSound`` predicts its ``path`` and ``objectId``).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, overload
 
+from pydantic import ValidationError
+
+from wwiseflowd.documents import parse_ref
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.watch.fileio import NotRegularFile, open_regular
 
 INPUT_PREFIX = "$input:"
 #: a value preflight cannot know (a ``$from`` reference, or a string interpolating one)
 _UNKNOWN = object()
 
 
-def literal_data(data: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` with whole-value ``$input:`` references filled in and anything else holding a
-    reference left out."""
+def literal_data(
+    data: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    predicted: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``data`` with whole-value ``$input:`` references filled in, whole-value ``$from:`` references
+    filled in from ``predicted`` (node id -> outputs known before the run), and anything else holding
+    a reference left out."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        resolved = _literal(value, inputs)
+        resolved = _literal(value, inputs, predicted or {})
         if resolved is not _UNKNOWN:
             out[key] = resolved
     return out
 
 
-def _literal(value: Any, inputs: Mapping[str, Any]) -> Any:
+def _literal(value: Any, inputs: Mapping[str, Any], predicted: Mapping[str, Mapping[str, Any]]) -> Any:
     if isinstance(value, str):
         if value.startswith(INPUT_PREFIX) and value[len(INPUT_PREFIX):] in inputs:
             return inputs[value[len(INPUT_PREFIX):]]
+        ref = parse_ref(value)
+        if ref is not None and ref.kind == "from" and ref.output in predicted.get(ref.target, {}):
+            return predicted[ref.target][ref.output]
         return _UNKNOWN if "$from:" in value or "$input:" in value else value
     if isinstance(value, list):
-        items = [_literal(item, inputs) for item in value]
+        items = [_literal(item, inputs, predicted) for item in value]
         return [item for item in items if item is not _UNKNOWN]
     if isinstance(value, dict):
-        return literal_data(value, inputs)
+        return literal_data(value, inputs, predicted)
     return value
 
 
@@ -91,31 +112,67 @@ def check_plan(
     NodeContext handed to a node type's own check (only for node types that have one).
     """
     earlier: list[tuple[str, Mapping[str, Any]]] = []
+    predicted: dict[str, dict[str, Any]] = {}
     for (node_id, node_type, data), spec in zip(steps, specs, strict=True):
-        literal = literal_data(data, inputs) if data else {}
+        literal = literal_data(data, inputs, predicted) if data else {}
         if spec is not None:
-            problem = _files(spec, literal)
-            if problem is None and spec.preflight is not None:
-                problem = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
-            if problem is not None:
+            checked = _inputs(spec, data, literal) or _files(spec, literal)
+            if checked is None and spec.preflight is not None:
+                checked = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
+            if checked is not None and not checked.ok:
                 return Result.failure(
-                    problem.code or ErrorCode.INVALID_INPUT,
-                    f"Node {node_id!r} ({node_type}): {problem.error} Nothing was changed: the run "
+                    checked.code or ErrorCode.INVALID_INPUT,
+                    f"Node {node_id!r} ({node_type}): {checked.error} Nothing was changed: the run "
                     f"stopped before its first node.",
                     data={"nodeId": node_id, "preflight": True},
                 )
+            predicted[node_id] = _predicted(spec, literal, checked)
         earlier.append((node_type, literal))
     return None
 
 
-def _own_check(spec: NodeSpec, literal: dict[str, Any], ctx: NodeContext) -> Result | None:
-    if spec.preflight is None:
+def _predicted(spec: NodeSpec, literal: Mapping[str, Any], checked: Result | None) -> dict[str, Any]:
+    """Outputs known before the step runs: pass-through inputs, then what its check predicted."""
+    known = {name: literal[name] for name in spec.outputs if name in literal} if literal else {}
+    outputs = checked.data.get("outputs") if checked is not None and isinstance(checked.data, dict) else None
+    return {**known, **outputs} if isinstance(outputs, dict) else known
+
+
+def _inputs(spec: NodeSpec, data: Mapping[str, Any], literal: Mapping[str, Any]) -> Result | None:
+    """The filled-in inputs against the node's model; fields still holding an unknown reference, and
+    fields missing because of one, are the node's to check when it runs. Only for steps with a
+    filled-in reference: literal values were checked by the compiler already."""
+    if not any(isinstance(v, str) and v.startswith("$") and k in literal for k, v in data.items()):
         return None
+    try:
+        spec.inputs.model_validate(literal)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else None
+            if error.get("type") == "missing" or field is None:
+                continue
+            if _holds_unknown(data.get(field), field in literal):
+                continue
+            return Result.failure(ErrorCode.INVALID_INPUT, f"input {field!r}: {error.get('msg', 'invalid')}.")
+    return None
+
+
+def _holds_unknown(raw: Any, filled: bool) -> bool:
+    """Whether ``raw`` held a reference pre-flight could not fill in (a whole-value reference counts
+    as filled when it was; one inside a list or object always counts as unknown)."""
+    if isinstance(raw, str) and parse_ref(raw) is not None:
+        return not filled
+    return not filled or "$from:" in str(raw) or "$input:" in str(raw)
+
+
+def _own_check(spec: NodeSpec, literal: dict[str, Any], ctx: NodeContext) -> Result:
+    if spec.preflight is None:
+        return Result.success()
     try:
         result = spec.preflight(literal, ctx)
     except Exception as exc:  # a plugin's check must not crash the run; the node will say more
         return Result.failure(ErrorCode.PLUGIN_ERROR, f"its pre-flight check failed ({exc}).")
-    return None if result.ok else result
+    return result if isinstance(result, Result) else Result.success()
 
 
 def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
@@ -129,12 +186,12 @@ def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
             continue
         folder = key.lower() in ("folder", "directory")
         if isinstance(value, str):
-            problem = _unusable(value, folder)
+            problem = file_problem(value, folder)
             if problem:
                 return Result.failure(ErrorCode.FILE_NOT_FOUND, f"input {key!r}: {problem}")
         elif isinstance(value, list) and value:
             paths = [_item_path(item, FILE_ITEM_KEYS) for item in value]
-            problems = [_unusable(p, folder) if p is not None else None for p in paths]
+            problems = [file_problem(p, folder) if p is not None else None for p in paths]
             if all(problems):
                 listed = "; ".join(str(p) for p in problems[:3]) + (" ..." if len(problems) > 3 else "")
                 return Result.failure(
@@ -162,13 +219,31 @@ def _item_path(item: Any, keys: frozenset[str]) -> str | None:
     return None
 
 
-def _unusable(value: str, folder: bool) -> str | None:
-    """Why the file (or folder) ``value`` cannot be used, or None."""
+def file_problem(value: str, folder: bool = False) -> str | None:
+    """Why the file (or folder) ``value`` cannot be used, or None.
+
+    A file is really opened (non-blocking, and only when it is a regular file: see
+    :func:`~wwiseflowd.watch.fileio.open_regular`), so whatever would stop the node from reading it
+    (permissions, a pipe or socket named like a WAV, a dangling link) is found here, for root too.
+    """
     path = Path(value).expanduser()
-    if not path.exists():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
         return f"{value} does not exist; check the path (was it moved or renamed?)"
-    if not folder and path.is_dir():
+    except OSError as exc:  # e.g. a folder on the way that cannot be entered
+        return f"{value} cannot be read ({exc.strerror or exc}); fix the permissions of its folder"
+    if folder:
+        return None if is_dir and os.access(path, os.R_OK | os.X_OK) else (
+            f"{value} is not a folder that can be read; check the path and its permissions")
+    if is_dir:
         return f"{value} is a folder, not a file"
-    if not os.access(path, os.R_OK):
+    try:
+        open_regular(path).close()
+    except NotRegularFile as exc:
+        return f"{exc}; point the node at a real file"
+    except PermissionError:
         return f"{value} cannot be read (permission denied); fix its permissions"
+    except OSError as exc:
+        return f"{value} cannot be read ({exc.strerror or exc})"
     return None

@@ -167,3 +167,8 @@ def test_metrics_count_executions_node_durations_and_waapi_calls(api: Api, wav: 
         "wwiseflowd_backend_calls_total", (("backend", "wwise"), ("operation", "ak.wwise.core.object.create"))
     )]
     assert creates >= 1
+    # the seed's names, as aliases built at scrape time
+    assert samples[("workflow_executions_total", (("status", "success"),))] == 1
+    assert samples[("workflow_executions_total", (("status", "failed"),))] == 1
+    assert samples[("node_execution_duration_seconds_count", (("type", "createSound"),))] == 2
+    assert samples[("waapi_calls_total", (("operation", "create"),))] == creates

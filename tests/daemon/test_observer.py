@@ -88,3 +88,23 @@ def test_a_raising_sink_does_not_kill_the_handler() -> None:
     handler.dispatch(FileCreatedEvent("/x/a.wav"))
     handler.dispatch(FileCreatedEvent("/x/b.wav"))
     assert calls == [Path("/x/a.wav"), Path("/x/b.wav")]
+
+
+def test_a_check_after_stop_starts_no_observer_so_a_restarted_daemon_leaks_no_threads(tmp_path: Path) -> None:
+    """The pump may still run its housekeeping check while the daemon stops (found by the soak:
+    three watchdog threads left behind per daemon restart)."""
+    import threading
+
+    before = threading.active_count()
+    sup = ObserverSupervisor(lambda k, p, d: None)
+    sup.add(WatchSpec("sfx", tmp_path / "drop"))
+    sup.start()
+    assert sup.status()[0]["alive"]
+    sup.stop()
+    assert sup.check() == [] and sup.observer("sfx") is None
+    sup.start()
+    assert sup.observer("sfx") is None
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before

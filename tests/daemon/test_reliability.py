@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bench.bench_reliability import crash_burst, fuzz_documents, soak, wwise_flaps
+from bench.bench_reliability import PHASES, crash_burst, fuzz_documents, kill_phase, soak, wwise_flaps
 
 pytestmark = [
     pytest.mark.integration,
@@ -23,6 +23,20 @@ def test_kill_9_at_random_points_of_a_burst_with_identical_groups_loses_and_doub
     assert figures["finished"] and figures["kills"] >= 2, figures
     assert (figures["lost"], figures["duplicated"], figures["left_behind"]) == (0, 0, 0), figures
     assert figures["sounds"] == 100
+    # every kill point says which phase it hit, and the files it interrupted came out right
+    assert all(p["phase"] in PHASES for p in figures["killPoints"]), figures["killPoints"]
+    assert sum(row["kills"] for row in figures["phases"].values()) == figures["kills"]
+    for phase, row in figures["phases"].items():
+        assert (row["lost"], row["duplicated"], row["leftBehind"]) == (0, 0, 0), (phase, row)
+
+
+def test_kill_points_are_classified_by_the_calls_the_killed_process_made() -> None:
+    begin, end = {"uri": "ak.wwise.core.undo.beginGroup"}, {"uri": "ak.wwise.core.undo.endGroup"}
+    get = {"uri": "ak.wwise.core.object.get"}
+    assert kill_phase([]) == "start-up"
+    assert kill_phase([get, get]) == "recovery"
+    assert kill_phase([get, begin, {"uri": "ak.wwise.core.audio.import"}]) == "batch (undo group open)"
+    assert kill_phase([get, begin, end, get]) == "between batches"
 
 
 @pytest.mark.timeout(300)

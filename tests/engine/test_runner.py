@@ -16,6 +16,7 @@ from loguru import logger
 from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.api.metrics import execution_status
 from wwiseflowd.config import settings_for_tests
+from wwiseflowd.documents import MAX_NESTING
 from wwiseflowd.engine import Engine
 from wwiseflowd.plugins import Plugins
 
@@ -76,6 +77,31 @@ def test_undeclared_input_missing_at_run_time_fails_that_node(engine: Engine) ->
 def test_inputs_that_are_not_an_object_are_refused(engine: Engine) -> None:
     result = engine.execute(flow(node("a", "emit")), ["not", "a", "mapping"])  # type: ignore[arg-type]
     assert not result.ok and result.code == "INVALID_INPUT" and "list" in (result.error or "")
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"a": [value]}
+    return value
+
+
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 5000])
+def test_deeply_nested_inputs_are_refused_in_process_naming_the_input(
+    engine: Engine, nodes: TestNodes, depth: int
+) -> None:
+    document = flow(node("a", "emit", value="$input:obj"), inputs={"obj": {"type": "object"}})
+    result = engine.execute(document, {"obj": _nested(depth // 2 + 1)})
+    assert not result.ok and result.code == "INVALID_INPUT" and "'obj'" in (result.error or "")
+    assert result.errors and result.errors[0]["field"] == "inputs.obj" and nodes.calls["a"] == 0
+    assert engine.execute(document, {"obj": _nested(MAX_NESTING // 2 - 2)}).ok
+
+
+def test_a_deeply_nested_plan_dict_is_refused_not_raised(engine: Engine) -> None:
+    plan = engine.compile(flow(node("a", "emit"))).data
+    plan["steps"][0]["data"]["value"] = _nested(3000)
+    result = engine.execute(plan)
+    assert not result.ok and result.code == "INVALID_INPUT"
 
 
 def test_a_broken_store_still_gives_an_execution_result(engine: Engine) -> None:

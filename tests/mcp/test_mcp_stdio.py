@@ -97,6 +97,26 @@ def run_client(config: Path, scenario: Callable[[Client], Awaitable[None]]) -> N
     anyio.run(main)
 
 
+async def refuses_relative_paths(client: Client) -> None:
+    """A relative file path has no folder to be resolved from: refused before anything runs, naming
+    the field, by validate, execute and a bus command alike."""
+    relative = {"file": "audio/Door_Open.wav", "name": "Relative_Door"}
+    for tool in ("validate_workflow", "execute_workflow"):
+        answer = await client.call_tool(tool, {"workflow": workflow(), "inputs": relative})
+        assert answer.is_error, (tool, answer.content)
+        assert answer.structured_content["code"] == "INVALID_INPUT", answer.structured_content
+        text = answer.content[0].text
+        assert text.startswith("INVALID_INPUT: ") and "'audio/Door_Open.wav' is a relative path" in text, text
+    imported = await client.call_tool(
+        "import_audio", {"files": ["Door_Open.wav"], "targetPath": DEFAULT_TARGET}
+    )
+    assert imported.is_error and imported.structured_content["code"] == "INVALID_INPUT"
+    assert "relative path" in imported.content[0].text
+    waql = f'$ "{DEFAULT_TARGET}" select descendants where name = "Relative_Door"'
+    found = await client.call_tool("query_wwise", {"waql": waql, "returnFields": ["name"]})
+    assert found.structured_content["objects"] == [], found.content  # the refused run created nothing
+
+
 def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
     tmp_path: Path, waapi_sim: Any
 ) -> None:
@@ -144,6 +164,7 @@ def test_mcp_on_its_own_engine_validates_and_executes_a_workflow_with_progress(
         assert forbidden.is_error
         assert forbidden.content[0].text.startswith("FORBIDDEN: ")
         assert forbidden.structured_content["code"] == "FORBIDDEN"
+        await refuses_relative_paths(client)
 
         broken = await client.call_tool(
             "validate_workflow", {"workflow": {"id": "x", "nodes": [{"id": "a", "type": "nope"}]}}
@@ -212,6 +233,7 @@ def test_mcp_forwards_to_a_running_daemon_instead_of_opening_its_own_engine(
                     "import_audio", {"files": ["/etc/hosts"], "targetPath": DEFAULT_TARGET}
                 )
                 assert forbidden.is_error and forbidden.structured_content["code"] == "FORBIDDEN"
+                await refuses_relative_paths(client)
 
                 nodes = await client.call_tool("list_node_types", {})
                 assert "createSound" in {n["type"] for n in nodes.structured_content["nodeTypes"]}

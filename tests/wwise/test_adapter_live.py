@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,3 +244,24 @@ def test_before_2021_lookups_use_the_legacy_from_form_and_waql_is_refused(
         refused = wwise.query("$ from type Sound")
         assert refused.code == ErrorCode.INVALID_INPUT and "2021.1" in (refused.error or "")
         assert sent and not [args for args in sent if "waql" in args]
+
+
+def test_wwise_restarting_between_the_import_and_its_read_back_is_unavailable_not_import_failed(
+    adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the soak: the read-back reconnected to a Wwise that had restarted and lost the
+    unsaved import, and 50 good files went to failed/ for good. It is a transient condition: the
+    batch waits and retries (reconciling by provenance), so no file is failed for it."""
+    assert adapter.connect().ok
+    verify = adapter._verify_import
+
+    def restart_first(*args: Any, **kwargs: Any) -> Result:
+        waapi_sim.restart()  # Wwise crashes and comes back, without the unsaved import
+        return verify(*args, **kwargs)
+
+    monkeypatch.setattr(adapter, "_verify_import", restart_first)
+    items = [ImportItem(file=wav(f"Crash_{i}.wav"), parent_path=WU, sound_name=f"Crash_{i}")
+             for i in range(3)]
+    result = adapter.import_audio(items)
+    assert not result.ok and result.code == "WAAPI_UNAVAILABLE", result
+    assert "provenance" in (result.error or "")

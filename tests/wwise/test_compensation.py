@@ -99,6 +99,67 @@ def test_when_wwise_does_not_come_back_the_run_is_not_reported_rolled_back(
     assert "could not be reached again" in json.dumps(broken.model_dump())
 
 
+def test_a_platform_specific_value_is_restored_for_its_platform(engine: Engine, waapi_sim: Emulator) -> None:
+    created = engine.command("create_object", {"parentPath": WU, "type": "ActorMixer", "name": "PerPlatform"})
+    assert created.ok, created.error
+    target = WU + "\\PerPlatform"
+    engine.backend("wwise").connect()
+    volume = _volume(engine, target)
+    document = _edit_then_create(target)
+    document["nodes"][0]["data"]["platform"] = "Windows"
+    rolled_back = 0
+    for drop_after in range(3, 14):
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(document)
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        changed = any(r.ok and not r.cached for r in broken.results)
+        assert broken.rolledBack or not changed, (drop_after, broken.error)  # was always false before
+        rolled_back += broken.rolledBack
+        assert _volume(engine, target) == volume, drop_after
+    assert rolled_back, "no drop landed after the platform value was set"
+
+
+def _sources(engine: Engine, sound: str) -> list[dict[str, Any]]:
+    found = engine.command("query_waql", {"waql": f'$ "{sound}" select children',
+                                          "returnFields": ["name", "type", "originalFilePath"]})
+    assert found.ok, found.error
+    rows = found.data if isinstance(found.data, list) else found.data["objects"]
+    return [r for r in rows if r.get("type") == "AudioFileSource"]
+
+
+def test_audio_a_reimport_deleted_is_put_back_when_the_run_is_undone_by_hand(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    """A re-import replaces a Sound's audio and deletes the old source. When the connection drops
+    after that, compensation imports the old audio again from the copy kept before the delete; the
+    run is not reported rolled back (the source has a new id) and the error says so."""
+    door = WU + "\\Door"
+    old, new = wav("Door_Old.wav", frames=480), wav("Door_New.wav", frames=960)
+    assert engine.command("create_sound", {"name": "Door", "parentPath": WU}).ok
+    assert engine.command("audio_import", {"objectId": door, "filePath": old}).ok
+    engine.backend("wwise").connect()
+    document = {"id": "reimport", "nodes": [  # the drop can land on the step after the import
+        {"id": "imp", "type": "audioImport", "data": {"objectId": door, "filePath": new}},
+        {"id": "vol", "type": "setProperty", "data": {"objectId": door, "property": "Volume", "value": -3}},
+    ], "edges": [{"id": "e", "source": "imp", "target": "vol"}]}
+    put_back = 0
+    for drop_after in range(2, 20):
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(document, force=True)
+        waapi_sim.faults.clear()
+        if broken.ok:
+            break
+        sources = _sources(engine, door)
+        assert [s["name"] for s in sources] == ["Door_Old"], (drop_after, sources, broken.error)
+        with open(sources[0]["originalFilePath"], "rb") as kept, open(old, "rb") as original:
+            assert kept.read() == original.read(), drop_after  # the old audio itself is back
+        if "put back" in (broken.error or ""):
+            put_back += 1
+            assert not broken.rolledBack and "new id" in (broken.error or ""), broken.error
+    assert put_back, "no drop landed after the old source was deleted"
+
 
 def _chunked_import(files: list[str], target: str, chunk: int, folders: int = 0) -> dict[str, Any]:
     """One batch import of ``files`` into ``target``, ``chunk`` files per call; with ``folders``,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ import pytest
 
 from tests.wwise.conftest import MASTER, WU, settled_calls
 from tests.wwise.test_nodes import four_node_case
+from wwiseflowd.default_plugins.wwise.wav import write_wav
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
 
@@ -50,15 +54,54 @@ def test_a_missing_parent_is_reported_but_one_an_earlier_step_creates_is_not(
     assert engine.execute(flow(WU)).ok  # b's parent does not exist yet, but a creates it
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: permissions cannot be tested")
+def _unreadable(kind: str, tmp_path: Path, wav: Callable[..., str]) -> tuple[Path, str]:
+    """A ``*.wav`` the run cannot read, for root too, and the words its sentence must hold."""
+    path = tmp_path / "audio" / f"Locked_{kind}.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "socket":  # exists, but open() fails with ENXIO whoever asks
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()
+        return path, "is a socket, not a regular file"
+    if kind == "fifo":  # opening it for reading would wait for a writer
+        os.mkfifo(path)
+        return path, "named pipe (FIFO), not a regular file"
+    if kind == "dangling link":  # a render target that was moved away
+        path.symlink_to(tmp_path / "gone" / "render.wav")
+        return path, "does not exist"
+    Path(wav(path.name)).chmod(0)
+    return path, "cannot be read (permission denied)"
+
+
+@pytest.mark.parametrize("kind", ["socket", "fifo", "dangling link", "permissions"])
 def test_an_unreadable_file_is_reported_before_anything_changes(
-    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str], tmp_path: Path, kind: str
 ) -> None:
-    path = Path(wav("Locked.wav"))
-    path.chmod(0)
+    if kind == "permissions" and os.geteuid() == 0:
+        pytest.skip("root reads a mode-000 file; covered as root by the next test (without DAC override)")
+    path, words = _unreadable(kind, tmp_path, wav)
     result = engine.execute(four_node_case(str(path)))
-    assert result.code == "FILE_NOT_FOUND" and "cannot be read" in (result.error or "")
+    assert result.code == "FILE_NOT_FOUND" and words in (result.error or ""), result.error
+    assert "before its first node" in (result.error or "")
     assert mutating_calls(waapi_sim) == set()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as any other user the permissions case above runs")
+def test_a_file_its_user_may_not_read_is_refused_even_when_run_as_root(tmp_path: Path) -> None:
+    """As root, the check runs in a child without the capabilities that let root read any file
+    (util-linux's setpriv): what a daemon meets when it may not read a render."""
+    locked, fine = write_wav(tmp_path / "Locked.wav"), write_wav(tmp_path / "Fine.wav")
+    locked.chmod(0)
+    code = ("import sys; from wwiseflowd.preflight import file_problem; "
+            "print(file_problem(sys.argv[1])); print(file_problem(sys.argv[2]))")
+    child = subprocess.run(
+        ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search",
+         sys.executable, "-c", code, str(locked), str(fine)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert child.returncode == 0, child.stderr
+    locked_answer, fine_answer = child.stdout.splitlines()
+    assert "cannot be read (permission denied)" in locked_answer and fine_answer == "None"
 
 
 def test_a_batch_with_one_missing_file_still_imports_the_others(
@@ -72,3 +115,56 @@ def test_a_batch_with_one_missing_file_still_imports_the_others(
     doc["nodes"][0]["data"]["files"] = [str(tmp_path / "Gone.wav")]
     none_there = engine.execute({**doc, "id": "batch2"})
     assert none_there.code == "FILE_NOT_FOUND" and "none of its 1 file(s)" in (none_there.error or "")
+
+
+def test_a_missing_event_target_or_referenced_object_stops_the_run_before_anything_changes(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    def flow(last: dict[str, Any]) -> dict[str, Any]:
+        return {"id": "late-failure", "nodes": [
+            {"id": "a", "type": "createSound", "data": {"parentPath": WU, "name": "Early"}}, last,
+        ], "edges": [{"id": "e", "source": "a", "target": last["id"]}]}
+
+    event = flow({"id": "ev", "type": "createEvent", "data": {"objectId": [WU + "\\Nope"]}})
+    reference = flow({"id": "ref", "type": "setReference", "data": {
+        "objectId": "$from:a:$output:objectId", "reference": "Attenuation",
+        "value": "\\Attenuations\\Default Work Unit\\Nope"}})
+    for document, node in ((event, "ev"), (reference, "ref")):
+        result = engine.execute(document)
+        error = result.error or ""
+        assert (result.code, result.stopAt, result.rolledBack) == ("OBJECT_NOT_FOUND", node, False), error
+        assert "Nope does not exist" in error and "before its first node" in error
+    assert mutating_calls(waapi_sim) == set()
+
+
+def test_values_from_earlier_steps_are_predicted_so_later_checks_still_run(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    def flow(bus: str) -> dict[str, Any]:
+        return {"id": "chain", "nodes": [
+            {"id": "mixer", "type": "createObject",
+             "data": {"parentPath": WU, "type": "ActorMixer", "name": "Mx"}},
+            {"id": "sound", "type": "createSound",
+             "data": {"parentPath": "$from:mixer:$output:path", "name": "S"}},
+            {"id": "route", "type": "setOutputBus", "data": {"objectId": "$from:sound:$output:objectId",
+                                                            "busPath": bus}},
+        ], "edges": [{"id": "e1", "source": "mixer", "target": "sound"},
+                     {"id": "e2", "source": "sound", "target": "route"}]}
+
+    typo = engine.execute(flow(MASTER + "_Typo"))
+    assert (typo.code, typo.stopAt) == ("OBJECT_NOT_FOUND", "route"), typo.error
+    assert mutating_calls(waapi_sim) == set()  # the mixer and the sound were never created
+    assert engine.execute(flow(MASTER)).ok  # predicted paths are not mistaken for missing objects
+
+
+def test_a_workflow_input_of_the_wrong_kind_fails_before_the_first_node(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    document = {"id": "named", "inputs": {"second": {"type": "string"}}, "nodes": [
+        {"id": "a", "type": "createSound", "data": {"parentPath": WU, "name": "First"}},
+        {"id": "b", "type": "createSound", "data": {"parentPath": WU, "name": "$input:second"}},
+    ], "edges": [{"id": "e", "source": "a", "target": "b"}]}
+    result = engine.execute(document, {"second": ""})
+    assert (result.code, result.stopAt) == ("INVALID_INPUT", "b"), result.error
+    assert "input 'name'" in (result.error or "") and "before its first node" in (result.error or "")
+    assert mutating_calls(waapi_sim) == set()

@@ -32,6 +32,7 @@ from wwiseflowd.config import Settings, load_config
 from wwiseflowd.engine import Engine
 from wwiseflowd.operations import PathGuard
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.store.doctor import StateFileCorrupt
 
 DESCRIPTION = """The REST front door of wwiseflowd: validate and run workflows, follow their progress,
 run single Wwise commands, and watch the daemon's health. Every error body is a Result
@@ -140,6 +141,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, f"{exc.detail}")
         headers = dict(exc.headers) if exc.headers else None
         return result_response(Result.failure(code, sentence), exc.status_code, headers)
+
+    @app.exception_handler(StateFileCorrupt)
+    async def on_damaged_state(request: Request, exc: StateFileCorrupt) -> Response:
+        return result_response(Result.failure(exc.code, str(exc)), 503)  # not a bug: the file and the way out
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -44,6 +44,7 @@ STATUS_BY_CODE: dict[str, int] = {
     ErrorCode.TIMEOUT: 503,
     ErrorCode.PLUGIN_ERROR: 500,
     ErrorCode.CONFIG_ERROR: 500,
+    ErrorCode.STATE_FILE_CORRUPT: 503,
     ErrorCode.INTERNAL: 500,
 }
 

@@ -69,6 +69,61 @@ class _ScrapeTimeCollector(Collector):
         yield failing
 
 
+#: the seed's status words for ours (its ``workflow_executions_total{status="success"}``)
+SEED_STATUS = {"succeeded": "success", "failed": "failed", "cancelled": "cancelled"}
+
+
+class SeedAliases(Collector):
+    """The seed's metric names, built from ours when Prometheus scrapes (nothing on the hot path).
+
+    ``workflow_executions_total{status}``, ``node_execution_duration_seconds{type}`` (histogram)
+    and ``waapi_calls_total{operation}`` (operation: the WAAPI function's last name, e.g.
+    ``create``), as the seed's architecture notes sketched them; docs/rest.md has the table.
+    """
+
+    def __init__(self, metrics: ApiMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        executions = CounterMetricFamily(
+            "workflow_executions", "Seed alias of wwiseflowd_executions_total.", labels=["status"]
+        )
+        by_status: dict[str, float] = {}
+        for sample in _samples_of(self._metrics.executions, "_total"):
+            seed = SEED_STATUS.get(sample.labels["status"], sample.labels["status"])
+            by_status[seed] = by_status.get(seed, 0.0) + sample.value
+        for status, value in sorted(by_status.items()):
+            executions.add_metric([status], value)
+        yield executions
+        durations = Metric(
+            "node_execution_duration_seconds", "Seed alias of wwiseflowd_node_duration_seconds.", "histogram"
+        )
+        for family in self._metrics.node_duration.collect():
+            for sample in family.samples:
+                if sample.name.endswith("_created"):
+                    continue
+                suffix = sample.name.removeprefix(family.name)
+                durations.add_sample("node_execution_duration_seconds" + suffix, sample.labels, sample.value)
+        yield durations
+        calls = CounterMetricFamily(
+            "waapi_calls", "Seed alias of wwiseflowd_backend_calls_total{backend=\"wwise\"}.",
+            labels=["operation"],
+        )
+        by_operation: dict[str, float] = {}
+        for (backend, operation), entry in backend_call_counts(self._metrics.engine).items():
+            if backend == "wwise":
+                short = operation.rsplit(".", 1)[-1]
+                by_operation[short] = by_operation.get(short, 0.0) + entry["count"]
+        for operation, value in sorted(by_operation.items()):
+            calls.add_metric([operation], value)
+        yield calls
+
+
+def _samples_of(metric: Counter, suffix: str) -> Iterator[Any]:
+    for family in metric.collect():
+        yield from (s for s in family.samples if s.name.endswith(suffix))
+
+
 def _safe_status(status: Callable[[], dict[str, Any]] | None) -> dict[str, Any]:
     if status is None:
         return {}
@@ -119,9 +174,15 @@ class ApiMetrics:
         )
         self._engine: Engine | None = None
         self.registry.register(_ScrapeTimeCollector(lambda: self._engine, status))
+        self.registry.register(SeedAliases(self))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscription: Subscription | None = None
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine being followed (None before :meth:`start` and after :meth:`stop`)."""
+        return self._engine
 
     def observe(self, event: dict[str, Any]) -> None:
         """Count one engine event (``run.finished``, ``node.finished``); others are ignored."""

@@ -9,8 +9,10 @@ indexed is caught by ``wwiseflowd audit verify``, which compares the files with 
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from pydantic import BaseModel, Field
 from wwiseflowd.audit.blobs import BlobStore
 from wwiseflowd.audit.chain import audit_files, claimed_hash, iter_raw
 from wwiseflowd.audit.reader import parse, resolve
-from wwiseflowd.store.doctor import open_state_file
+from wwiseflowd.store.doctor import StateFileCorrupt, open_state_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_entries (
@@ -105,8 +107,19 @@ class AuditIndex:
     def __init__(self, db_path: Path, directory: Path, blobs: BlobStore) -> None:
         self.directory = Path(directory)
         self.blobs = blobs
+        self.db_path = Path(db_path)
         self._lock = threading.Lock()
-        self._db = open_state_file(Path(db_path), SCHEMA)
+        self._db = open_state_file(self.db_path, SCHEMA)  # not a database: StateFileCorrupt
+
+    @contextmanager
+    def _damage_named(self) -> Iterator[None]:
+        """A page found damaged after opening raises :class:`StateFileCorrupt` too (not 'locked')."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise StateFileCorrupt(self.db_path, exc) from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -116,7 +129,7 @@ class AuditIndex:
     def sync(self) -> int:
         """Index what was appended since the last call; returns how many lines were added."""
         added = 0
-        with self._lock:
+        with self._lock, self._damage_named():
             known = dict(self._db.execute("SELECT file, offset FROM audit_files").fetchall())
             lines = dict(self._db.execute("SELECT file, lines FROM audit_files").fetchall())
             for path in audit_files(self.directory):
@@ -167,13 +180,13 @@ class AuditIndex:
         sql = ("SELECT file, line, offset FROM audit_entries e"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY time, file, line LIMIT ? OFFSET ?")
-        with self._lock:
+        with self._lock, self._damage_named():
             rows = self._db.execute(sql, [*args, query.limit, query.offset]).fetchall()
         return [(str(f), int(n), int(o)) for f, n, o in rows]
 
     def expected_hashes(self) -> dict[tuple[str, int], str]:
         """(file, line) -> hash for every indexed line (for verify)."""
-        with self._lock:
+        with self._lock, self._damage_named():
             rows = self._db.execute("SELECT file, line, hash FROM audit_entries WHERE hash IS NOT NULL")
             return {(f, n): h for f, n, h in rows}
 

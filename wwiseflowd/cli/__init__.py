@@ -155,6 +155,15 @@ class RootGroup(click.Group):
         """Built-in and plugin commands, sorted."""
         return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a damaged state file ends any command with its sentence, not a traceback."""
+        from wwiseflowd.store.doctor import StateFileCorrupt
+
+        try:
+            return super().invoke(ctx)
+        except StateFileCorrupt as exc:
+            fail(str(exc), code=1)
+
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wwiseflowd")

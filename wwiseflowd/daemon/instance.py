@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,9 @@ __all__ = ["AlreadyRunning", "is_locked", "machine_pointer_path", "pid_alive", "
 
 def machine_pointer_path() -> Path:
     """Where the last started daemon of this user says where it is (``stateDir`` + runtime facts)."""
-    return Path(platformdirs.user_runtime_dir("wwiseflowd")) / MACHINE_POINTER_FILENAME
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (root in a container): its /tmp fallback is fine,
+        warnings.simplefilter("ignore")  # and the warning would leak to the terminal outside the log
+        return Path(platformdirs.user_runtime_dir("wwiseflowd")) / MACHINE_POINTER_FILENAME
 
 
 def read_machine_pointer() -> dict[str, Any] | None:

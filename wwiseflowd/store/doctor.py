@@ -16,12 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wwiseflowd.results import ErrorCode
+
 #: suffixes of a SQLite database's companion files, moved together with it
 _COMPANIONS = ("-wal", "-shm")
 
 
 class StateFileCorrupt(RuntimeError):
-    """A state database cannot be opened; ``str()`` is the sentence for the user."""
+    """A state database cannot be opened; ``str()`` is the sentence for the user, :attr:`code` its
+    code in a Result (REST answers it with 503)."""
+
+    code = ErrorCode.STATE_FILE_CORRUPT
 
     def __init__(self, path: Path, detail: object) -> None:
         self.path = path

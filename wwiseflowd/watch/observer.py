@@ -105,6 +105,8 @@ class ObserverSupervisor:
         self.clock = clock
         self.max_backoff_s = max_backoff_s
         self._watched: dict[str, _Watched] = {}
+        #: set by :meth:`stop`: a check still running on another thread must not start a new observer
+        self._stopped = False
         #: called with the key after an observer was (re)started, so the owner can rescan the root
         self.on_started: Callable[[str], None] | None = None
 
@@ -131,6 +133,8 @@ class ObserverSupervisor:
         return observer
 
     def _start(self, watched: _Watched) -> None:
+        if self._stopped:
+            return
         spec = watched.spec
         try:
             spec.root.mkdir(parents=True, exist_ok=True)
@@ -157,6 +161,9 @@ class ObserverSupervisor:
             except OSError as exc2:
                 self._failed(watched, f"cannot watch {spec.root}: {exc2.strerror or exc2}")
                 return
+        if self._stopped:  # stop() ran while this one was being built
+            _stop_quietly(observer)
+            return
         watched.observer = observer
         watched.mode = "polling" if polling else type(observer).__name__
         watched.error = None
@@ -216,7 +223,8 @@ class ObserverSupervisor:
         ]
 
     def stop(self) -> None:
-        """Stop every observer."""
+        """Stop every observer (for good: a later :meth:`check` or :meth:`start` starts none)."""
+        self._stopped = True
         for watched in self._watched.values():
             if watched.observer is not None:
                 _stop_quietly(watched.observer)

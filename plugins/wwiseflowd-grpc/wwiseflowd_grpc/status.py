@@ -50,6 +50,7 @@ STATUS_BY_CODE: dict[ErrorCode, grpc.StatusCode] = {
     ErrorCode.PAYLOAD_TOO_LARGE: _S.RESOURCE_EXHAUSTED,
     ErrorCode.PLUGIN_ERROR: _S.INTERNAL,
     ErrorCode.CONFIG_ERROR: _S.INTERNAL,
+    ErrorCode.STATE_FILE_CORRUPT: _S.UNAVAILABLE,
     ErrorCode.INTERNAL: _S.INTERNAL,
 }
 

@@ -93,13 +93,22 @@ class WaapiAdapter(ObjectWrites):
         rejected: dict[int, str] = {}
         unattributed: dict[int, str] = {}  # errors Wwise logged without naming the file
         size = chunk_size or self.import_chunk_size
+        generation: int | None = None  # the session the first chunk was imported in
         for start in range(0, len(ready), size):
             failed = self._import_chunk(items, ready[start : start + size], mode, rejected, unattributed)
             if failed is not None:
                 return failed
+            generation = self._generation if generation is None else generation
         verified = self._verify_import(items, ready, rejected, unattributed, verify_root)
         if not verified.ok:
             return verified
+        if generation is not None and generation != self._generation:
+            return Result.failure(  # read back from another session: not a verdict on these files
+                ErrorCode.WAAPI_UNAVAILABLE,
+                "The connection to Wwise dropped during the import (Wwise may have restarted), so the "
+                "read-back cannot tell which files arrived; try again: files already in the project are "
+                "recognised by their provenance notes.",
+            )
         outcomes.update(verified.data["outcomes"])
         return Result.success(
             {

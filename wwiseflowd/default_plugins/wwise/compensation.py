@@ -11,10 +11,13 @@ rolled back; anything else is named in the report.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from wwiseflowd.default_plugins.wwise.destroyed import Kept, keep, new_keep_folder, put_back
 from wwiseflowd.default_plugins.wwise.uris import (
     AUDIO_IMPORT,
     OBJECT_CREATE,
@@ -39,6 +42,7 @@ class _Restore:
     value: Any
     kind: str  # "property", "reference" or "notes"
     object_id: str  # the GUID read back with the value
+    platform: str | None = None  # a platform-specific (unlinked) value: read and restored for it
 
 
 @dataclass
@@ -47,6 +51,7 @@ class CompensationReport:
 
     deleted: list[str] = field(default_factory=list)
     restored: int = 0
+    put_back: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -63,7 +68,10 @@ class ChangeLog:
         self.restores: list[_Restore] = []
         self.unrecoverable: list[str] = []
         self.saved = False
-        self._restored_keys: set[tuple[str, str]] = set()
+        #: objects a write destroyed, as they were (see :mod:`.destroyed`), in the order destroyed
+        self.destroyed: list[Kept] = []
+        self._kept_folder: Path | None = None
+        self._restored_keys: set[tuple[str, str, str | None]] = set()
         #: paths missing when an ancestor's scope was recorded: whatever appears below them is new
         #: to that scope, so they need no scope (nor look-up) of their own for the rest of the run
         self._covered: set[str] = set()
@@ -93,17 +101,15 @@ class ChangeLog:
                 if entry.get("children"):
                     self._scope(target, call)
                 fields = {k: _kind_of(k, v) for k, v in entry.items() if k.startswith("@") or k == "notes"}
-                self._remember(target, fields, call)
+                self._remember(target, fields, call, args.get("platform"))
         elif uri in (SET_PROPERTY, SET_REFERENCE):
             name = args.get("property") or args.get("reference")
-            if args.get("platform"):
-                self.unrecoverable.append(f"{name} of {args.get('object')} on platform {args['platform']}")
             kind = "property" if uri == SET_PROPERTY else "reference"
-            self._remember(str(args.get("object")), {f"@{name}": kind}, call)
+            self._remember(str(args.get("object")), {f"@{name}": kind}, call, args.get("platform"))
         elif uri == SET_NOTES:
             self._remember(str(args.get("object")), {"notes": "notes"}, call)
         elif uri == OBJECT_DELETE:
-            self.unrecoverable.append(f"{args.get('object')} was deleted (a deletion cannot be recreated)")
+            self._keep(str(args.get("object")), call)
         elif uri == PROJECT_SAVE:
             self.saved = True
         else:
@@ -118,8 +124,9 @@ class ChangeLog:
         for object_path, path in zip(objects, paths, strict=True):
             if not self._scope_of_path(path, call):
                 self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
-        if args.get("importOperation") == "replaceExisting":
-            self.unrecoverable.append("an import with replaceExisting replaced existing audio")
+        if args.get("importOperation") == "replaceExisting":  # existing Sounds are replaced
+            for object_path in objects:
+                self._keep_if_there(_plain_path(object_path), call)
 
     def _existing_child(self, args: dict[str, Any], call: Call) -> None:
         """A create that may merge into or replace a child of the same name: keep what it may change."""
@@ -133,10 +140,30 @@ class ChangeLog:
         if rows is None:
             self.unrecoverable.append(f"whether {name!r} already existed under {parent} could not be read")
         elif rows and args.get("onNameConflict") == "replace":
-            self.unrecoverable.append(f"{name!r} under {parent} was replaced (it cannot be recreated)")
+            self._keep(str(rows[0].get("id")), call)
         elif rows:
             fields = {k: _kind_of(k, v) for k, v in args.items() if k.startswith("@") or k == "notes"}
             self._remember(str(rows[0].get("id")), fields, call)
+
+    def _keep(self, designator: str, call: Call) -> None:
+        """Before a write destroys ``designator``: keep it (structure and audio) to put it back."""
+        if self._kept_folder is None:
+            self._kept_folder = new_keep_folder()
+        kept = keep(designator, call, self._kept_folder)
+        if isinstance(kept, str):
+            self.unrecoverable.append(kept)
+        else:
+            self.destroyed.append(kept)
+
+    def _keep_if_there(self, path: str, call: Call) -> None:
+        if path and _read(path, [], call) is not None:
+            self._keep(path, call)
+
+    def discard(self) -> None:
+        """Remove the kept audio copies (the group ended or was undone)."""
+        if self._kept_folder is not None:
+            shutil.rmtree(self._kept_folder, ignore_errors=True)
+            self._kept_folder = None
 
     def _scope(self, designator: str, call: Call) -> bool:
         if self._is_covered(designator):
@@ -173,18 +200,20 @@ class ChangeLog:
             segments.pop()
         return False
 
-    def _remember(self, designator: str, fields: dict[str, str], call: Call) -> None:
-        fresh = {f: k for f, k in fields.items() if (designator, f) not in self._restored_keys}
+    def _remember(self, designator: str, fields: dict[str, str], call: Call, platform: Any = None) -> None:
+        """Keep the current values of ``fields`` (for ``platform`` when the write is for one)."""
+        platform = str(platform) if platform else None
+        fresh = {f: k for f, k in fields.items() if (designator, f, platform) not in self._restored_keys}
         if not fresh:
             return
-        row = _read(designator, list(fresh), call)
+        row = _read(designator, list(fresh), call, platform)
         if row is None:
             return  # not there yet: created by this run, so it is deleted rather than restored
         for name, declared in fresh.items():
-            self._restored_keys.add((designator, name))
+            self._restored_keys.add((designator, name, platform))
             old = row.get(name)
             kind = "reference" if isinstance(old, dict) else declared
-            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id"))))
+            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id")), platform))
 
     # -- compensating (after reconnecting) -------------------------------------------------------------
 
@@ -205,9 +234,13 @@ class ChangeLog:
             if result.ok:
                 report.restored += 1
             else:
-                report.problems.append(f"{restore.field} of {restore.object} ({result.error})")
+                report.problems.append(f"{restore.field} of {restore.object}{_on(restore)} ({result.error})")
         for rows in new.values():
             _delete_top_most(rows, call, report)
+        for kept in reversed(self.destroyed):  # once what replaced them is gone
+            put, problems = put_back(kept, call)
+            report.put_back += put
+            report.problems += problems
         if self.saved:
             saved = call(PROJECT_SAVE, {}, None)
             if not saved.ok:
@@ -222,9 +255,10 @@ class ChangeLog:
             if now != before:
                 report.problems.append(f"{scope} does not read back as before the run")
         for restore in restores:
-            row = _read(restore.object, [restore.field], call)
+            row = _read(restore.object, [restore.field], call, restore.platform)
             if row is None or _comparable(row.get(restore.field)) != _comparable(restore.value):
-                report.problems.append(f"{restore.field} of {restore.object} does not read back as before")
+                report.problems.append(
+                    f"{restore.field} of {restore.object}{_on(restore)} does not read back as before")
 
 
 def _plain_parent(object_path: str) -> list[str]:
@@ -276,8 +310,20 @@ def _descendant_ids(designator: str, call: Call) -> set[str] | None:
     return None if rows is None else {str(r.get("id")) for r in rows}
 
 
-def _read(designator: str, fields: list[str], call: Call) -> dict[str, Any] | None:
-    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, {"return": ["id", *fields]})
+def _plain_path(object_path: str) -> str:
+    """An import's ``objectPath`` without its ``<Type>`` prefixes (``\\A\\<Sound SFX>B`` -> ``\\A\\B``)."""
+    return "\\".join(s.split(">", 1)[-1] for s in object_path.split("\\"))
+
+
+def _on(restore: _Restore) -> str:
+    return f" on platform {restore.platform}" if restore.platform else ""
+
+
+def _read(
+    designator: str, fields: list[str], call: Call, platform: str | None = None
+) -> dict[str, Any] | None:
+    options: dict[str, Any] = {"return": ["id", *fields], **({"platform": platform} if platform else {})}
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, options)
     rows = (result.data or {}).get("return") or [] if result.ok else []
     return rows[0] if rows and isinstance(rows[0], dict) else None
 
@@ -299,7 +345,10 @@ def _write_back(restore: _Restore, call: Call) -> Result:
     if restore.kind == "notes":
         return call(SET_NOTES, {"object": restore.object, "value": restore.value or ""}, None)
     name = restore.field.lstrip("@")
+    platform = {"platform": restore.platform} if restore.platform else {}
     if restore.kind == "reference":
         value = restore.value.get("id") if isinstance(restore.value, dict) else None
-        return call(SET_REFERENCE, {"object": restore.object, "reference": name, "value": value}, None)
-    return call(SET_PROPERTY, {"object": restore.object, "property": name, "value": restore.value}, None)
+        refs = {"object": restore.object, "reference": name, "value": value, **platform}
+        return call(SET_REFERENCE, refs, None)
+    args = {"object": restore.object, "property": name, "value": restore.value, **platform}
+    return call(SET_PROPERTY, args, None)

@@ -89,6 +89,8 @@ class WaapiLink:
         self._last_error: str | None = None
         self._group_depth = 0
         self._group_lost = False
+        #: counts the sessions opened; a change between two calls means Wwise may have restarted
+        self._generation = 0
         #: what the open undo group changed, for compensation when the group itself is lost
         self._changes: ChangeLog | None = None
 
@@ -171,6 +173,8 @@ class WaapiLink:
     def end_group(self, name: str) -> Result:
         """Close the open undo group under ``name`` (shown in Wwise's Edit menu)."""
         with self._lock:
+            if self._changes is not None:
+                self._changes.discard()
             self._changes = None
         return self._close_group(UNDO_END, {"displayName": name})
 
@@ -183,12 +187,16 @@ class WaapiLink:
         """
         with self._lock:
             changes, self._changes = self._changes, None
-            if undo and changes is not None and self._group_lost:
-                return self._compensate(changes)
-            result = self._close_group(UNDO_CANCEL, {"undo": undo})
-            if undo and changes is not None and result.code == ErrorCode.WAAPI_UNAVAILABLE:
-                return self._compensate(changes)
-            return result
+            try:
+                if undo and changes is not None and self._group_lost:
+                    return self._compensate(changes)
+                result = self._close_group(UNDO_CANCEL, {"undo": undo})
+                if undo and changes is not None and result.code == ErrorCode.WAAPI_UNAVAILABLE:
+                    return self._compensate(changes)
+                return result
+            finally:
+                if changes is not None:
+                    changes.discard()
 
     def _compensate(self, changes: ChangeLog) -> Result:
         """Reconnect (waiting up to ``compensation_wait_s``) and undo ``changes`` by hand."""
@@ -220,7 +228,8 @@ class WaapiLink:
         return Result.failure(
             ErrorCode.WAAPI_UNAVAILABLE,
             "The connection to Wwise dropped during the run and Wwise kept its changes; undoing them "
-            "by hand left these as they are: " + "; ".join(report.problems) + ". Check them in Wwise.",
+            "by hand could not make the project exactly as before: " + "; ".join(report.problems)
+            + ". Check them in Wwise.",
         )
 
     def _close_group(self, uri: str, args: dict[str, Any]) -> Result:
@@ -314,6 +323,7 @@ class WaapiLink:
         self._next_attempt = 0.0
         self._last_error = None
         self._session = session
+        self._generation += 1  # a new session: possibly a Wwise that restarted and lost unsaved work
         logger.info(
             "Connected to Wwise {} at {} (project {})",
             self._info.version,

@@ -26,7 +26,7 @@ from wwiseflowd.default_plugins.wwise.commands import (
     SetPropertyInput,
     SetReferenceInput,
 )
-from wwiseflowd.default_plugins.wwise.preflight import objects_named
+from wwiseflowd.default_plugins.wwise.preflight import creating, objects_named
 from wwiseflowd.registry import NodeContext, NodeSpec, RunFn, VerifyFn
 from wwiseflowd.results import Result
 
@@ -134,7 +134,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=via("create_sound"),
         verify=objects_exist("objectId"),
         resource=RESOURCE,
-        preflight=objects_named(("parentPath", "parent")),
+        preflight=creating(objects_named(("parentPath", "parent"))),
     ),
     NodeSpec(
         type="createObject",
@@ -146,7 +146,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=via("create_object"),
         verify=objects_exist("objectId"),
         resource=RESOURCE,
-        preflight=objects_named(("parentPath", "parent")),
+        preflight=creating(objects_named(("parentPath", "parent"))),
     ),
     NodeSpec(
         type="audioImport",
@@ -206,7 +206,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         outputs=("objectId", "reference", "value"),
         run=via("set_reference"),
         resource=RESOURCE,
-        preflight=objects_named(("objectId", "object")),
+        preflight=objects_named(("objectId", "object"), ("value", "referenced object")),
     ),
     NodeSpec(
         type="queryWaql",
@@ -227,6 +227,7 @@ NODE_TYPES: tuple[NodeSpec, ...] = (
         run=via("create_event"),
         verify=objects_exist("eventIds"),
         resource=RESOURCE,
+        preflight=objects_named(("objectId", "event target"), ("parentPath", "events parent")),
     ),
     NodeSpec(
         type="projectSave",

@@ -41,6 +41,22 @@ def objects_named(*fields: tuple[str, str]) -> PreflightFn:
     return check
 
 
+def creating(check: PreflightFn) -> PreflightFn:
+    """``check``, then the object the step will create predicted as its ``path``/``objectId``/``name``
+    outputs (when its parent is a path), so later steps' ``$from`` values are known to pre-flight."""
+
+    def run(data: Mapping[str, Any], ctx: NodeContext) -> Result:
+        result = check(data, ctx)
+        parent, name = data.get("parentPath"), data.get("name")
+        known = isinstance(parent, str) and parent.startswith("\\") and isinstance(name, str)
+        if not result.ok or not known:
+            return result
+        path = str(parent).rstrip("\\") + "\\" + str(name)
+        return Result.success({"outputs": {"path": path, "objectId": path, "name": name}})
+
+    return run
+
+
 def _refs(value: Any) -> list[str]:
     if isinstance(value, str) and value:
         return [value]
