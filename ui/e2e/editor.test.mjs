@@ -99,8 +99,11 @@ test("building the four-node workflow by drag and connect; validation errors app
   await node("createSound1").locator("[data-error-code]").first().waitFor(WAIT);
   assert.equal(await node("createSound1").locator("[data-error-code]").first().getAttribute("data-error-code"), "INVALID_INPUT");
   assert.ok(await node("createSound1").locator(".field-error").count() >= 1);
+  // one drop at a time, as a person does: each node is on the canvas (and its form open) before the next
   await dropFromPalette("audioImport", 300, 10);
+  await node("audioImport1").waitFor(WAIT);
   await dropFromPalette("setOutputBus", 300, 460);
+  await node("setOutputBus1").waitFor(WAIT);
   await dropFromPalette("projectSave", 600, 300);
   for (const id of NODES) await node(id).waitFor(WAIT);
   await fill("createSound1", { name: "EditorFootstep", parentPath: env("WF_TARGET") });
@@ -259,6 +262,13 @@ test("a WAV dropped into the drop folder appears on the drop-folder page; an inc
   await page.locator('table.files tr[data-path="Dropped_Footstep.wav"][data-state="done"]').waitFor(WAIT);
   await page.locator("table.batches tr").nth(1).waitFor(WAIT);
   await shot("editor-drops.png");
+  // the drop folders' runs are in the history under their own source
+  await page.goto(`${URL}/executions`);
+  await page.locator("select.filter-source").selectOption("watch");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("tr[data-execution-id] td:nth-child(4)")];
+    return rows.length >= 2 && rows.every((td) => td.textContent === "watch");
+  }, null, WAIT);
 });
 
 test("no uncaught errors in the page", () => {

@@ -8,7 +8,9 @@ import { toFlowEdges, toFlowNodes, typeMap } from "./flow";
 import { formatMs, stateOfResult, type ExecutionResult } from "./status";
 import { serialise, wiresOf, type NodeTypeInfo, type WorkflowDoc } from "./workflow";
 
-const SOURCES = ["", "editor", "rest", "cli", "daemon", "mcp"];
+/** the front doors a run is recorded with (`watch`: the daemon's drop folders) */
+const SOURCES: [string, string][] = [["", "any"], ["editor", "editor"], ["rest", "REST"], ["cli", "CLI"],
+  ["watch", "drop folders (watch)"], ["mcp", "MCP"]];
 const STATUSES = ["", "running", "succeeded", "failed", "cancelled"];
 
 export function ExecutionList() {
@@ -34,7 +36,7 @@ export function ExecutionList() {
       <h2>Executions</h2>
       <div className="filters">
         <label>status <select className="filter-status" value={filters.status} onChange={(e) => filter("status")(e.target.value)}>{STATUSES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
-        <label>source <select className="filter-source" value={filters.source} onChange={(e) => filter("source")(e.target.value)}>{SOURCES.map((s) => <option key={s} value={s}>{s || "any"}</option>)}</select></label>
+        <label>source <select className="filter-source" value={filters.source} onChange={(e) => filter("source")(e.target.value)}>{SOURCES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}</select></label>
         <label>workflow <input className="filter-workflow" value={filters.workflow} onChange={(e) => filter("workflow")(e.target.value)} /></label>
       </div>
       {error && <p className="message error">{error}</p>}
