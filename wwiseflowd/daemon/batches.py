@@ -29,6 +29,7 @@ from wwiseflowd.daemon.reconcile import Reconciler
 from wwiseflowd.daemon.rules import DropRule, ErrorReports
 from wwiseflowd.daemon.run_outcome import FileOutcome, RunOutcome, interpret
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.files import write_text_atomic
 from wwiseflowd.results import ErrorCode
 from wwiseflowd.runner import new_execution_id
 from wwiseflowd.store.journal import BatchRecord, DropRecord, FileState, Journal
@@ -369,7 +370,7 @@ class BatchProcessor:
         result, changes = execute_dry(self.engine, plan, inputs, project, execution_id)
         folder = Path(self.engine.settings.paths.state_dir) / "dry-runs"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{execution_id}.json").write_text(changes.model_dump_json(indent=2), encoding="utf-8")
+        write_text_atomic(folder / f"{execution_id}.json", changes.model_dump_json(indent=2))
         logger.info("Dry run of rule {}:\n{}", rule.id, render_text(changes))
         return result
 

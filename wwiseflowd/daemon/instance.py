@@ -19,6 +19,7 @@ from typing import Any
 import platformdirs
 from filelock import FileLock, Timeout
 
+from wwiseflowd.files import write_text_atomic
 from wwiseflowd.pids import pid_alive
 
 LOCK_FILENAME = "wwiseflowd.lock"
@@ -103,16 +104,14 @@ class Instance:
         """Merge ``facts`` into ``runtime.json`` (atomic replace)."""
         self.runtime.update(facts)
         path = self.state_dir / RUNTIME_FILENAME
-        tmp = path.with_suffix(".json.tmp")
         try:  # first: whoever sees runtime.json finds the pointer too
             pointer = machine_pointer_path()
             pointer.parent.mkdir(parents=True, exist_ok=True)
-            pointer.write_text(json.dumps({**self.runtime, "stateDir": str(self.state_dir)}, default=str),
-                               encoding="utf-8")
+            facts = {**self.runtime, "stateDir": str(self.state_dir)}
+            write_text_atomic(pointer, json.dumps(facts, default=str))
         except OSError:
             pass  # no runtime dir: commands without a config file will not find this daemon
-        tmp.write_text(json.dumps(self.runtime, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(self.runtime, indent=2, default=str))
 
     def release(self) -> None:
         """Remove ``runtime.json`` and free the lock."""

@@ -16,6 +16,7 @@ from typing import Any
 from loguru import logger
 
 from wwiseflowd.config import WatchConfig
+from wwiseflowd.files import write_text_atomic
 from wwiseflowd.store.journal import DropRecord
 from wwiseflowd.watch.fileio import open_regular
 from wwiseflowd.watch.filters import DropFilter
@@ -187,9 +188,7 @@ class DropRule:
                 self._prune_empty_dirs(source.parent)
             else:
                 dest = source
-            dest.with_name(dest.name + ".error.json").write_text(
-                json.dumps(report, indent=2), encoding="utf-8"
-            )
+            write_text_atomic(dest.with_name(dest.name + ".error.json"), json.dumps(report, indent=2))
         except OSError as exc:
             logger.warning("Could not record the failure of {}: {}", source, exc)
             return f"could not move it to {self.failed_root}: {exc.strerror or exc}"
