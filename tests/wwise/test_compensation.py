@@ -231,3 +231,81 @@ def test_an_import_into_existing_mirrored_folders_is_rolled_back_and_recorded_wi
     looked_up = [c for c in calls if c["uri"] == "ak.wwise.core.object.get"]
     # pre-flight, target, its Sounds, one record for the chunks' common parent, the read-back
     assert len(looked_up) <= 5, [c["uri"] for c in calls]
+
+
+def _bus_of(engine: Engine, ref: str) -> object:
+    found = engine.command("query_waql", {"waql": f'$ "{ref}"', "returnFields": ["@OutputBus"]})
+    assert found.ok, found.error
+    rows = found.data if isinstance(found.data, list) else found.data["objects"]
+    bus = rows[0].get("@OutputBus")
+    return bus.get("id") if isinstance(bus, dict) else bus
+
+
+def test_one_write_to_many_existing_objects_is_recorded_in_one_look_up_and_undone(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    """Routing 30 existing Sounds is one ``object.set``; the values it changes are read before it in
+    one look-up (not one per Sound), and restored when the connection drops at any call after it."""
+    assert engine.command("create_object", {"parentPath": MASTER, "type": "Bus", "name": "Elsewhere"}).ok
+
+    def routing(prefix: str) -> tuple[list[str], dict[str, Any]]:
+        sounds = [WU + f"\\{prefix}_{i:02d}" for i in range(30)]
+        for sound in sounds:
+            assert engine.command("create_sound", {"name": sound.rpartition("\\")[2], "parentPath": WU}).ok
+        bus = {"objectId": sounds, "busPath": MASTER + "\\Elsewhere"}
+        volume = {"objectId": sounds[0], "property": "Volume", "value": -3}
+        return sounds, {"id": f"route-{prefix}", "nodes": [
+            {"id": "bus", "type": "setOutputBus", "data": bus},
+            {"id": "vol", "type": "setProperty", "data": volume},
+        ], "edges": [{"id": "e", "source": "bus", "target": "vol"}]}
+
+    engine.backend("wwise").connect()
+    _, probe = routing("Probe")  # the same run on other Sounds: where its undo group starts
+    start = len(settled_calls(waapi_sim))
+    assert engine.execute(probe).ok
+    uris = [c["uri"] for c in settled_calls(waapi_sim)[start:]]
+    group = uris[uris.index("ak.wwise.core.undo.beginGroup"):uris.index("ak.wwise.core.object.set")]
+    # one record of the 30 Sounds' routing before the write, never 30 (the other: the bus)
+    assert group.count("ak.wwise.core.object.get") == 2, group
+    sounds, document = routing("Routed")
+    buses = [_bus_of(engine, s) for s in sounds]
+    first_write = uris.index("ak.wwise.core.object.set")
+    for drop_after in range(first_write + 1, len(uris) - 1):  # after the routing, up to the group's end
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(document)
+        waapi_sim.faults.clear()
+        assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
+        assert [_bus_of(engine, s) for s in sounds] == buses, drop_after
+    assert engine.execute(document).ok
+    assert [_bus_of(engine, s) for s in sounds] != buses  # the completed run did route them
+
+
+def test_writes_to_objects_the_run_imported_need_no_record_and_are_still_undone(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    """Routing the Sounds a chunked import just created reads nothing first (compensation deletes
+    them), and a drop at any call of the run still leaves the project as it was."""
+
+    def routed_import(target: str) -> dict[str, Any]:
+        assert engine.command("create_object", {"parentPath": WU, "type": "Folder", "name": target}).ok
+        document = _chunked_import([wav(f"{target}{i}x.wav") for i in range(6)], WU + "\\" + target, 2)
+        document["nodes"][0]["data"]["outputBus"] = MASTER
+        return document
+
+    engine.backend("wwise").connect()
+    probe = routed_import("Probe")  # the same run into another folder: its calls
+    start = len(settled_calls(waapi_sim))
+    assert engine.execute(probe).ok
+    uris = [c["uri"] for c in settled_calls(waapi_sim)[start:]]
+    group = uris[uris.index("ak.wwise.core.undo.beginGroup"):uris.index("ak.wwise.core.undo.endGroup")]
+    assert group.count("ak.wwise.core.object.set") == 3, group  # the routing, in the import's chunks
+    # look-ups of the target, the bus and what is under the target, then the read-back: 5, where a
+    # record of each routing chunk made it 8
+    assert group.count("ak.wwise.core.object.get") == 5, group
+    document, before = routed_import("Fresh"), _tree(waapi_sim)
+    for drop_after in range(uris.index("ak.wwise.core.undo.beginGroup") + 1, len(uris) - 1):
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(document)
+        waapi_sim.faults.clear()
+        assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, drop_after

@@ -168,3 +168,27 @@ def test_a_workflow_input_of_the_wrong_kind_fails_before_the_first_node(
     assert (result.code, result.stopAt) == ("INVALID_INPUT", "b"), result.error
     assert "input 'name'" in (result.error or "") and "before its first node" in (result.error or "")
     assert mutating_calls(waapi_sim) == set()
+
+
+def test_a_step_naming_many_objects_looks_them_up_at_once_and_still_names_the_missing_one(
+    engine: Engine, waapi_sim: Emulator
+) -> None:
+    sounds = [WU + f"\\Many_{i:02d}" for i in range(20)]
+    for sound in sounds:
+        assert engine.command("create_sound", {"name": sound.rpartition("\\")[2], "parentPath": WU}).ok
+    engine.backend("wwise").connect()
+
+    def route(objects: list[str]) -> dict[str, Any]:
+        data = {"objectId": objects, "busPath": MASTER}
+        return {"id": "route", "nodes": [{"id": "bus", "type": "setOutputBus", "data": data}], "edges": []}
+
+    start = len(settled_calls(waapi_sim))
+    assert engine.execute(route(sounds)).ok
+    uris = [c["uri"] for c in settled_calls(waapi_sim)[start:]]
+    before_group = uris[: uris.index("ak.wwise.core.undo.beginGroup")]
+    assert before_group.count("ak.wwise.core.object.get") <= 2, before_group  # the 20 Sounds at once, the bus
+
+    missing = [*sounds[:10], WU + "\\Many_Typo", *sounds[10:]]
+    result = engine.execute(route(missing))
+    assert (result.code, result.stopAt) == ("OBJECT_NOT_FOUND", "bus"), result.error
+    assert "Many_Typo does not exist" in (result.error or "")

@@ -77,6 +77,9 @@ class ChangeLog:
         self._covered: set[str] = set()
         #: paths a look-up of this group found missing since the last write (see WaapiLink)
         self.missing: set[str] = set()
+        #: ids (upper case) of objects this group's creates and imports brought in: compensation
+        #: deletes them, so a later write to them needs no record of their earlier values
+        self._new_ids: set[str] = set()
 
     # -- recording (called under the adapter's lock, before the write is sent) ------------------------
 
@@ -87,6 +90,14 @@ class ChangeLog:
         finally:
             self.missing.clear()  # the write may create what was missing
 
+    def created_by(self, answer: dict[str, Any]) -> None:
+        """After a create or import: note the objects it answered with that no scope held before
+        (every object under a scope was listed when the scope was recorded, so those are new)."""
+        existed: set[str] = set().union(*self.scopes.values()) if self.scopes else set()
+        for object_id in _answered_ids(answer):
+            if object_id not in existed:
+                self._new_ids.add(object_id.upper())
+
     def _record(self, uri: str, args: dict[str, Any], call: Call) -> None:
         if uri == OBJECT_CREATE:
             if not self._scope(str(args.get("parent")), call):
@@ -96,18 +107,22 @@ class ChangeLog:
         elif uri == AUDIO_IMPORT:
             self._record_import(args, call)
         elif uri == OBJECT_SET:
+            # one read for all the entries that set the same fields (a chunk's 100 output busses)
+            same_fields: dict[tuple[tuple[str, str], ...], list[str]] = {}
             for entry in args.get("objects") or []:
                 target = str(entry.get("object"))
                 if entry.get("children"):
                     self._scope(target, call)
                 fields = {k: _kind_of(k, v) for k, v in entry.items() if k.startswith("@") or k == "notes"}
-                self._remember(target, fields, call, args.get("platform"))
+                same_fields.setdefault(tuple(sorted(fields.items())), []).append(target)
+            for fields_key, targets in same_fields.items():
+                self._remember(targets, dict(fields_key), call, args.get("platform"))
         elif uri in (SET_PROPERTY, SET_REFERENCE):
             name = args.get("property") or args.get("reference")
             kind = "property" if uri == SET_PROPERTY else "reference"
-            self._remember(str(args.get("object")), {f"@{name}": kind}, call, args.get("platform"))
+            self._remember([str(args.get("object"))], {f"@{name}": kind}, call, args.get("platform"))
         elif uri == SET_NOTES:
-            self._remember(str(args.get("object")), {"notes": "notes"}, call)
+            self._remember([str(args.get("object"))], {"notes": "notes"}, call)
         elif uri == OBJECT_DELETE:
             self._keep(str(args.get("object")), call)
         elif uri == PROJECT_SAVE:
@@ -143,7 +158,7 @@ class ChangeLog:
             self._keep(str(rows[0].get("id")), call)
         elif rows:
             fields = {k: _kind_of(k, v) for k, v in args.items() if k.startswith("@") or k == "notes"}
-            self._remember(str(rows[0].get("id")), fields, call)
+            self._remember([str(rows[0].get("id"))], fields, call)
 
     def _keep(self, designator: str, call: Call) -> None:
         """Before a write destroys ``designator``: keep it (structure and audio) to put it back."""
@@ -200,20 +215,28 @@ class ChangeLog:
             segments.pop()
         return False
 
-    def _remember(self, designator: str, fields: dict[str, str], call: Call, platform: Any = None) -> None:
-        """Keep the current values of ``fields`` (for ``platform`` when the write is for one)."""
+    def _remember(
+        self, designators: list[str], fields: dict[str, str], call: Call, platform: Any = None
+    ) -> None:
+        """Keep the current values of ``fields`` of each of ``designators`` (for ``platform`` when the
+        write is for one), read in one look-up."""
         platform = str(platform) if platform else None
-        fresh = {f: k for f, k in fields.items() if (designator, f, platform) not in self._restored_keys}
-        if not fresh:
+        known, new = self._restored_keys, self._new_ids
+        designators = [d for d in designators if d.upper() not in new]  # deleted, not restored
+        todo = [(d, {f: k for f, k in fields.items() if (d, f, platform) not in known}) for d in designators]
+        todo = [(designator, fresh) for designator, fresh in todo if fresh]
+        if not todo:
             return
-        row = _read(designator, list(fresh), call, platform)
-        if row is None:
-            return  # not there yet: created by this run, so it is deleted rather than restored
-        for name, declared in fresh.items():
-            self._restored_keys.add((designator, name, platform))
-            old = row.get(name)
-            kind = "reference" if isinstance(old, dict) else declared
-            self.restores.append(_Restore(designator, name, old, kind, str(row.get("id")), platform))
+        rows = _read_many([designator for designator, _ in todo], list(fields), call, platform)
+        for designator, fresh in todo:
+            row = rows.get(designator)
+            if row is None:
+                continue  # not there yet: created by this run, so it is deleted rather than restored
+            for name, declared in fresh.items():
+                self._restored_keys.add((designator, name, platform))
+                old = row.get(name)
+                kind = "reference" if isinstance(old, dict) else declared
+                self.restores.append(_Restore(designator, name, old, kind, str(row.get("id")), platform))
 
     # -- compensating (after reconnecting) -------------------------------------------------------------
 
@@ -298,6 +321,19 @@ def _delete_top_most(rows: list[dict[str, Any]], call: Call, report: Compensatio
             report.problems.append(f"{path} could not be deleted ({result.error})")
 
 
+def _answered_ids(answer: dict[str, Any]) -> list[str]:
+    """The ids in a create's answer (the object and its ``children``) or an import's ``objects``."""
+    found: list[str] = []
+    stack = [answer, *(answer.get("objects") or [])]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("id"), str):
+                found.append(item["id"])
+            stack.extend(item.get("children") or [])
+    return found
+
+
 def _descendants(designator: str, call: Call) -> list[dict[str, Any]] | None:
     result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": ["id", "path"]})
     if not result.ok:
@@ -326,6 +362,42 @@ def _read(
     result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, options)
     rows = (result.data or {}).get("return") or [] if result.ok else []
     return rows[0] if rows and isinstance(rows[0], dict) else None
+
+
+#: designators per batched look-up (a WAQL ``$ "a", "b", ...`` list stays a few KB)
+_READ_BATCH = 200
+
+
+def _read_many(
+    designators: list[str], fields: list[str], call: Call, platform: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """The rows of the designators that exist, by designator, in one look-up per ``_READ_BATCH``.
+
+    WAAPI fails a whole ``$`` list when one of its objects is missing (the run may be about to
+    create it), so such a batch, and any designator its rows cannot be matched to, is read alone.
+    """
+    if len(designators) == 1:
+        row = _read(designators[0], fields, call, platform)
+        return {} if row is None else {designators[0]: row}
+    found: dict[str, dict[str, Any]] = {}
+    options: dict[str, Any] = {"return": ["id", "path", *fields]}
+    if platform:
+        options["platform"] = platform
+    for start in range(0, len(designators), _READ_BATCH):
+        batch = designators[start:start + _READ_BATCH]
+        listed = ", ".join(f'"{designator}"' for designator in batch)
+        result = call(OBJECT_GET, {"waql": f"$ {listed}"}, options)
+        rows = (result.data or {}).get("return") or [] if result.ok else []
+        by_key = {}
+        for row in rows:
+            if isinstance(row, dict):
+                by_key[str(row.get("id")).upper()] = by_key[str(row.get("path"))] = row
+        for designator in batch:
+            row = by_key.get(designator.upper() if designator.startswith("{") else designator)
+            row = row if row is not None else _read(designator, fields, call, platform)
+            if row is not None:
+                found[designator] = row
+    return found
 
 
 def _comparable(value: Any) -> Any:

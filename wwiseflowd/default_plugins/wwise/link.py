@@ -35,8 +35,10 @@ from wwiseflowd.default_plugins.wwise.errors import busy, call_failure
 from wwiseflowd.default_plugins.wwise.models import ConnectionInfo
 from wwiseflowd.default_plugins.wwise.naming import Naming
 from wwiseflowd.default_plugins.wwise.uris import (
+    AUDIO_IMPORT,
     GET_INFO,
     GET_PROJECT_INFO,
+    OBJECT_CREATE,
     READ_ONLY_URIS,
     UNDO_BEGIN,
     UNDO_CANCEL,
@@ -282,6 +284,8 @@ class WaapiLink:
                     self._changes.before(uri, args, self._call_locked)
                 # translated here, once connected: the spelling depends on the version just read
                 raw = session.call(uri, self._naming.args_out(args), options, self.call_timeout)
+                if self._changes is not None and uri in (OBJECT_CREATE, AUDIO_IMPORT):
+                    self._changes.created_by(raw)
             except Unavailable as exc:
                 self._drop_session()
                 if attempt + 1 < attempts:

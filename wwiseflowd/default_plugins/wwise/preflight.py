@@ -28,14 +28,18 @@ def objects_named(*fields: tuple[str, str]) -> PreflightFn:
         planned = _planned(ctx)
         if planned is None:
             return Result.success()
+        lookups: dict[str, str] = {}  # what to look up -> what it is, for the message
         for name, what in fields:
             for ref in _refs(data.get(name)):
                 lookup = _work_unit(ref) if name == "targetPath" else ref
-                if any(lookup == p or lookup.startswith(p + "\\") for p in planned):
-                    continue
-                problem = _missing(ctx, lookup, what if lookup == ref else f"Work Unit of {what}")
-                if problem is not None:
-                    return problem
+                if not any(lookup == p or lookup.startswith(p + "\\") for p in planned):
+                    lookups.setdefault(lookup, what if lookup == ref else f"Work Unit of {what}")
+        if len(lookups) > 1 and _all_exist(ctx, list(lookups)):
+            return Result.success()  # one look-up for a step naming many objects
+        for lookup, what in lookups.items():  # one by one: which is missing, or why none could be read
+            problem = _missing(ctx, lookup, what)
+            if problem is not None:
+                return problem
         return Result.success()
 
     return check
@@ -82,6 +86,17 @@ def _planned(ctx: NodeContext) -> list[str] | None:
         elif node_type == "audioImport" and isinstance(data.get("targetPath"), str):
             planned.append(str(data["targetPath"]).rstrip("\\"))
     return planned
+
+
+def _all_exist(ctx: NodeContext, refs: list[str]) -> bool:
+    """True when one WAQL look-up finds every one of ``refs`` (WAAPI fails the whole look-up when
+    one is missing; then each is looked up alone to say which)."""
+    if any('"' in ref for ref in refs):
+        return False
+    listed = ", ".join(f'"{ref}"' for ref in refs)
+    found = ctx.command("query_waql", {"waql": f"$ {listed}", "returnFields": ["id"]})
+    rows = (found.data or {}).get("objects") if found.ok else None
+    return isinstance(rows, list) and len(rows) == len(refs)
 
 
 def _missing(ctx: NodeContext, ref: str, what: str) -> Result | None:
