@@ -42,10 +42,27 @@ class WwiseConfig(_Section):
     url: str = DEFAULT_WAAPI_URL
     connect_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for the WAMP session.")
     call_timeout: float = Field(default=60.0, gt=0, description="Seconds before one WAAPI call is abandoned.")
-    import_chunk_size: int = Field(default=100, ge=1, le=10_000, description="Files per audio.import call.")
+    import_chunk_size: int = Field(
+        default=100, ge=1, le=10_000,
+        description="Files in the first audio.import call of a batch (in every call when the budget is 0).",
+    )
+    import_call_budget_s: float = Field(
+        default=2.0, ge=0,
+        description="Seconds one audio.import call may keep Wwise busy; the calls after the first are "
+        "sized to take about half of it (0: every call has import_chunk_size files).",
+    )
     reconnect_max_delay: float = Field(
         default=30.0, gt=0, description="Upper bound of the reconnect backoff."
     )
+
+    @model_validator(mode="after")
+    def _budget_within_timeout(self) -> WwiseConfig:
+        if self.import_call_budget_s >= self.call_timeout:
+            raise ValueError(
+                f"import_call_budget_s ({self.import_call_budget_s:g}) must be under call_timeout "
+                f"({self.call_timeout:g}): a call that long is abandoned"
+            )
+        return self
 
 
 class ServerConfig(_Section):

@@ -232,7 +232,8 @@ def test_a_stop_during_a_long_batch_leaves_it_queued_and_the_next_start_imports_
 
     sim.latency_ms = 100
     impatient = FAST.__class__(**{**FAST.__dict__, "stop_grace_s": 0.2})
-    daemon = harness.start(timing=impatient, wwise={"import_chunk_size": 5})
+    # every call 5 files (not sized by time): the stop lands while most of the batch is still to do
+    daemon = harness.start(timing=impatient, wwise={"import_chunk_size": 5, "import_call_budget_s": 0})
     for i in range(40):
         write_wav(harness.drop / f"Long_{i:02d}.wav", frames=100, seed=i)
     wait_until(lambda: import_calls(sim) >= 2)

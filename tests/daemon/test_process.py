@@ -26,7 +26,9 @@ pytestmark = [
 ]
 
 
-def _config(tmp_path: Path, *, url: str | None = None, chunk: int = 100, rest: bool = False) -> Path:
+def _config(
+    tmp_path: Path, *, url: str | None = None, chunk: int = 100, budget_s: float = 2.0, rest: bool = False
+) -> Path:
     lines = [
         "[paths]",
         f'state_dir = "{tmp_path / "state"}"',
@@ -38,6 +40,7 @@ def _config(tmp_path: Path, *, url: str | None = None, chunk: int = 100, rest: b
         "port = 0",
         "[wwise]",
         f"import_chunk_size = {chunk}",
+        f"import_call_budget_s = {budget_s}",
         "connect_timeout = 2.0",
         "reconnect_max_delay = 0.5",
     ]
@@ -134,7 +137,8 @@ def test_kill_9_during_a_batch_then_restart_imports_every_file_exactly_once(tmp_
     n = 150
     sim = Emulator(port=0, project_dir=tmp_path / "project" / "WwiseProject", latency_ms=40).start()
     try:
-        config = _config(tmp_path, url=sim.url, chunk=10)
+        # every call 10 files (not sized by time): the kill lands with most of the batch still to do
+        config = _config(tmp_path, url=sim.url, chunk=10, budget_s=0)
         for i in range(n):
             write_wav(tmp_path / "drop" / f"Crash_{i:03d}.wav", frames=100, seed=i)
         first = _spawn(config)

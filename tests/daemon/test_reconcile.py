@@ -57,14 +57,14 @@ def _interrupted_batch(
     workflow = library.get(rule.config.workflow)
     assert workflow is not None and workflow.plan is not None
     old_record = _record(old, digest)
-    done = engine.execute(workflow.plan, rule.workflow_inputs([old_record], chunk_size=10, declared=None))
+    done = engine.execute(workflow.plan, rule.workflow_inputs([old_record], declared=None))
     assert done.ok, done.error
     execution_id = "exec-interrupted"
     journal.start_batch(batch, execution_id)
     journal.mark_importing(list(ids.values()), execution_id)
     files = journal.batch_files(batch)
     if reached:
-        inputs = rule.workflow_inputs(files[:reached], chunk_size=10, declared=None)
+        inputs = rule.workflow_inputs(files[:reached], declared=None)
         partial = engine.execute(workflow.plan, inputs, execution_id=execution_id, force=True)
         assert partial.ok, partial.error
     processor = BatchProcessor(journal, engine, library, {"sfx": rule})

@@ -161,17 +161,18 @@ def test_audio_a_reimport_deleted_is_put_back_when_the_run_is_undone_by_hand(
     assert put_back, "no drop landed after the old source was deleted"
 
 
-def _chunked_import(files: list[str], target: str, chunk: int, folders: int = 0) -> dict[str, Any]:
-    """One batch import of ``files`` into ``target``, ``chunk`` files per call; with ``folders``,
-    the files come from that many sub-folders in turn (mirrored under the target)."""
+def _chunked_import(files: list[str], target: str, chunk: int | None, folders: int = 0) -> dict[str, Any]:
+    """One batch import of ``files`` into ``target``, ``chunk`` files per call (None: calls sized by
+    time); with ``folders``, the files come from that many sub-folders in turn (mirrored under the
+    target)."""
     entries = [{"path": f, "relativeDir": f"Sub{i % folders}" if folders else ""}
                for i, f in enumerate(files)]
+    data: dict[str, Any] = {"files": entries, "targetPath": target}
+    if chunk is not None:
+        data["chunkSize"] = chunk
     return {
         "id": "chunked-import",
-        "nodes": [
-            {"id": "import", "type": "audioImport",
-             "data": {"files": entries, "targetPath": target, "chunkSize": chunk}},
-        ],
+        "nodes": [{"id": "import", "type": "audioImport", "data": data}],
         "edges": [],
     }
 
@@ -196,6 +197,34 @@ def test_a_chunked_import_into_a_new_folder_is_rolled_back_when_the_connection_d
         imports_before_a_drop.append(sum(c["uri"] == "ak.wwise.core.audio.import" for c in calls))
     # the Sounds of the chunks imported before the drop (the folders with them) were deleted again
     assert max(imports_before_a_drop) >= 2, imports_before_a_drop
+
+
+def test_an_import_sized_by_time_is_rolled_back_when_the_connection_drops_at_any_of_its_calls(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    files = [wav(f"Grow_{i}.wav") for i in range(7)]
+    adapter = engine.backend("wwise")
+    adapter.connect()
+    # a first call of one file, then calls growing within a budget no call here comes near: 1, 4, 2
+    adapter.import_chunk_size, adapter.import_call_budget_s = 1, 60.0
+    before = _tree(waapi_sim)
+    imports_before_a_drop = []
+    for drop_after in range(4, 30):  # interrupt the run at every call in turn
+        start = len(settled_calls(waapi_sim))
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Grown\\Deeper", None))
+        waapi_sim.faults.clear()
+        calls = settled_calls(waapi_sim)[start:]
+        imports = [c for c in calls if c["uri"] == "ak.wwise.core.audio.import"]
+        if broken.ok:
+            break
+        assert broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before, (drop_after, broken.model_dump())
+        imports_before_a_drop.append(len(imports))
+    assert broken.ok, broken.error
+    assert [c["argBytes"] < imports[1]["argBytes"] for c in imports] == [True, False, True], imports
+    # the drop landed after each of the three differently sized calls in turn
+    assert max(imports_before_a_drop) == 3, imports_before_a_drop
 
 
 def test_the_record_before_an_import_looks_each_missing_folder_up_once_not_once_per_file(

@@ -192,13 +192,32 @@ def test_batches_are_chunked_into_ceil_n_over_chunk_import_calls(
     assert len(settled_calls(waapi_sim)) <= 3 + 3 + 8  # plus a constant number of lookups
 
 
-def test_the_default_chunk_size_comes_from_settings(
+def test_without_a_budget_every_import_call_has_the_chunk_size_from_settings(
     adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
-    adapter.import_chunk_size = 4
+    adapter.import_chunk_size, adapter.import_call_budget_s = 4, 0.0
     items = [ImportItem(file=wav(f"C{i}.wav"), parent_path=SFX, sound_name=f"C{i}") for i in range(9)]
     assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
     assert calls_to(waapi_sim, IMPORT) == 3
+
+
+def test_import_calls_start_at_the_chunk_size_and_grow_while_they_finish_well_within_the_budget(
+    adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    adapter.import_chunk_size, adapter.import_call_budget_s = 4, 60.0  # no call here comes near it
+    items = [ImportItem(file=wav(f"G{i}.wav"), parent_path=SFX, sound_name=f"G{i}") for i in range(30)]
+    assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
+    assert calls_to(waapi_sim, IMPORT) == 3  # 4, 16, then the 10 left (fixed at 4: 8 calls)
+
+
+def test_an_import_call_that_ran_over_the_budget_makes_the_next_ones_smaller(
+    adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    waapi_sim.latency_ms = 60  # every call takes longer than the budget
+    adapter.import_chunk_size, adapter.import_call_budget_s = 4, 0.05
+    items = [ImportItem(file=wav(f"S{i}.wav"), parent_path=SFX, sound_name=f"S{i}") for i in range(6)]
+    assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
+    assert calls_to(waapi_sim, IMPORT) == 3  # 4, then one file per call
 
 
 def test_reimporting_a_batch_replaces_audio_and_keeps_ids(

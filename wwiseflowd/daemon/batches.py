@@ -76,7 +76,6 @@ class BatchProcessor:
         library: WorkflowLibrary,
         rules: Mapping[str, DropRule],
         *,
-        chunk_size: int = 100,
         retry_base_s: float = 1.0,
         retry_max_s: float = 30.0,
         clock: Callable[[], float] = time.time,
@@ -85,7 +84,6 @@ class BatchProcessor:
         self.engine = engine
         self.library = library
         self.rules = rules
-        self.chunk_size = chunk_size
         self.retry_base_s = retry_base_s
         self.retry_max_s = retry_max_s
         self.clock = clock
@@ -342,7 +340,7 @@ class BatchProcessor:
         self.journal.start_batch(ctx.batch.id, execution_id)
         self.journal.mark_importing([f.id for f in files], execution_id)
         plan = ctx.workflow.plan
-        inputs = ctx.rule.workflow_inputs(files, chunk_size=self.chunk_size, declared=plan.get("inputs"))
+        inputs = ctx.rule.workflow_inputs(files, declared=plan.get("inputs"))
         self.current_execution = execution_id
         try:
             if ctx.rule.config.dry_run:

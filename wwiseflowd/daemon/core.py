@@ -88,7 +88,6 @@ class Daemon:
             engine,
             self.library,
             self.rules,
-            chunk_size=settings.wwise.import_chunk_size,
             retry_base_s=self.timing.retry_base_s,
             retry_max_s=self.timing.retry_max_s,
         )

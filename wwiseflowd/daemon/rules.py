@@ -81,10 +81,9 @@ class DropRule:
 
     # -- the workflow's inputs -------------------------------------------------------------------
 
-    def workflow_inputs(
-        self, files: list[DropRecord], *, chunk_size: int, declared: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        """``$input:files`` and the rule's options, limited to what the workflow declares."""
+    def workflow_inputs(self, files: list[DropRecord], *, declared: dict[str, Any] | None) -> dict[str, Any]:
+        """``$input:files`` and the rule's options, limited to what the workflow declares. No
+        ``chunkSize``: the import's calls are sized by time (``[wwise] import_call_budget_s``)."""
         c = self.config
         entries = [
             {
@@ -107,7 +106,6 @@ class DropRule:
             "createEvents": c.create_events,
             "eventTarget": c.event_target,
             "provenanceNotes": c.provenance_notes,
-            "chunkSize": chunk_size,
             "save": c.save_after_batch,
         }
         # None means "not set": leave it to the workflow's declared default

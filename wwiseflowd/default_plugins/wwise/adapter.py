@@ -15,6 +15,7 @@ Every WAAPI URI lives in :mod:`.uris`; the data crossing the boundary in :mod:`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from wwiseflowd.default_plugins.wwise.models import (
     name_problem,
     wwise_name,
 )
+from wwiseflowd.default_plugins.wwise.sizing import ImportSizer
 from wwiseflowd.default_plugins.wwise.uris import AUDIO_IMPORT, OBJECT_FIELDS
 from wwiseflowd.default_plugins.wwise.wav import WavError, inspect_wav
 from wwiseflowd.default_plugins.wwise.writes import ObjectWrites
@@ -58,6 +60,7 @@ class WaapiAdapter(ObjectWrites):
             call_timeout=wwise.call_timeout,
             reconnect_max_delay=wwise.reconnect_max_delay,
             import_chunk_size=wwise.import_chunk_size,
+            import_call_budget_s=wwise.import_call_budget_s,
             compensation_wait_s=max(2 * wwise.connect_timeout, 2.0),
         )
 
@@ -79,11 +82,13 @@ class WaapiAdapter(ObjectWrites):
         """Import WAV files as Sounds, checked before and verified after; data: per-file outcomes.
 
         Pre-flight (no WAAPI call): each file must be a complete RIFF/WAVE; failures are reported
-        per file and the rest is imported. Files go in chunks of ``import_chunk_size`` per
-        ``audio.import`` call. Wwise's import does not raise for a rejected file, so its ``log``
-        is read and the Sounds under ``verify_root`` are read back: a file without a Sound holding
-        an audio source named after it failed with IMPORT_FAILED. A re-imported Sound keeps one
-        audio source: sources left beside the new one are deleted.
+        per file and the rest is imported. The files go in several ``audio.import`` calls, sized by
+        time (:mod:`.sizing`: the first has ``import_chunk_size`` files, the next ones as many as
+        fit in ``import_call_budget_s``), or all of ``chunk_size`` files when it is given. Wwise's
+        import does not raise for a rejected file, so its ``log`` is read and the Sounds under
+        ``verify_root`` are read back: a file without a Sound holding an audio source named after
+        it failed with IMPORT_FAILED. A re-imported Sound keeps one audio source: sources left
+        beside the new one are deleted.
 
         ``data = {"outcomes": [ImportOutcome...], "sounds": [ObjectInfo + file...], "containers":
         [ObjectInfo...]}`` (containers: Random Containers under the verified root). The Result fails
@@ -92,12 +97,17 @@ class WaapiAdapter(ObjectWrites):
         outcomes, ready = _preflight(items)
         rejected: dict[int, str] = {}
         unattributed: dict[int, str] = {}  # errors Wwise logged without naming the file
-        size = chunk_size or self.import_chunk_size
+        sizer = self.import_sizer(chunk_size)
         generation: int | None = None  # the session the first chunk was imported in
-        for start in range(0, len(ready), size):
-            failed = self._import_chunk(items, ready[start : start + size], mode, rejected, unattributed)
+        start = 0
+        while start < len(ready):
+            chunk = ready[start : start + sizer.size]
+            began = time.perf_counter()
+            failed = self._import_chunk(items, chunk, mode, rejected, unattributed)
             if failed is not None:
                 return failed
+            sizer.took(len(chunk), time.perf_counter() - began)
+            start += len(chunk)
             generation = self._generation if generation is None else generation
         verified = self._verify_import(items, ready, rejected, unattributed, verify_root)
         if not verified.ok:
@@ -117,6 +127,12 @@ class WaapiAdapter(ObjectWrites):
                 "containers": verified.data["containers"],
             }
         )
+
+    def import_sizer(self, chunk_size: int | None = None) -> ImportSizer:
+        """The sizes of one import's calls: pinned to ``chunk_size`` when given, else by time."""
+        if chunk_size:
+            return ImportSizer(chunk_size)
+        return ImportSizer(self.import_chunk_size, self.import_call_budget_s)
 
     def _import_chunk(
         self,

@@ -70,6 +70,7 @@ class WaapiLink:
         call_timeout: float = 60.0,
         reconnect_max_delay: float = 30.0,
         import_chunk_size: int = 100,
+        import_call_budget_s: float = 2.0,
         compensation_wait_s: float = 10.0,
     ) -> None:
         self.url = url
@@ -78,6 +79,9 @@ class WaapiLink:
         self.reconnect_max_delay = reconnect_max_delay
         #: items per call that takes a list (``audio.import``, ``object.set``): ``[wwise] import_chunk_size``
         self.import_chunk_size = import_chunk_size
+        #: seconds one ``audio.import`` call may take; the calls of an import are sized to fit
+        #: (:mod:`.sizing`; 0: every call has ``import_chunk_size`` files)
+        self.import_call_budget_s = import_call_budget_s
         #: how long undoing a run by compensation waits for Wwise to come back after a lost connection
         self.compensation_wait_s = compensation_wait_s
         self._lock = threading.RLock()
