@@ -12,6 +12,7 @@ import pytest
 
 from tests.daemon.conftest import DaemonHarness, daemon_settings, sounds, wait_until
 from tests.daemon.wavs import wav_bytes, write_wav
+from wwiseflowd.daemon.health import PROGRESS_FILES
 from wwiseflowd.engine import Engine
 from wwiseflowd.sim import Emulator
 
@@ -57,10 +58,27 @@ def test_the_progress_snapshot_names_the_same_waiting_files_and_batches_as_the_s
     wait_until(lambda: waits() and light()["rules"][0]["waiting"])
     snapshot, status = light(), daemon.status()
     assert [w["file"] for w in snapshot["rules"][0]["waiting"]] == ["Render.wav"]
+    assert (snapshot["rules"][0]["settling"], snapshot["rules"][0]["incomplete"]) == (1, 1)
     assert snapshot["rules"][0]["folder"] == status["rules"][0]["folder"]
     [batch] = snapshot["batches"]
     assert batch["state"] == "waiting" and batch["code"] == "CONFIG_ERROR"
     assert [b["id"] for b in status["waitingBatches"]] == [batch["id"]]
+
+
+def test_the_progress_snapshot_counts_every_settling_file_but_lists_only_the_longest_waiting(
+    harness: DaemonHarness,
+) -> None:
+    daemon = harness.start(settle_ms=60_000)  # nothing settles during the test
+    harness.drop.mkdir(parents=True, exist_ok=True)
+    write_wav(harness.drop / "First.wav")
+    wait_until(lambda: daemon.progress_status()["rules"][0]["settling"] == 1)
+    for i in range(PROGRESS_FILES + 10):
+        write_wav(harness.drop / f"Later_{i:03d}.wav", seed=i)
+    wait_until(lambda: daemon.progress_status()["rules"][0]["settling"] == PROGRESS_FILES + 11)
+    rule = daemon.progress_status()["rules"][0]
+    assert len(rule["waiting"]) == PROGRESS_FILES and rule["waiting"][0]["file"] == "First.wav"
+    assert rule["incomplete"] == 0
+    assert len(daemon.status()["rules"][0]["waiting"]) == PROGRESS_FILES + 11  # /health lists them all
 
 
 @pytest.mark.slow

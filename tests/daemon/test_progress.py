@@ -66,6 +66,14 @@ def test_a_burst_is_one_progress_line_and_a_short_list_of_what_was_imported() ->
     assert finished[-2].detail == "... and 28 more imported"
 
 
+def test_a_burst_line_counts_every_settling_file_when_the_snapshot_lists_only_some() -> None:
+    presenter = Presenter(lambda _id: [])
+    status = snapshot(("A.wav", "incomplete: data chunk short", 3.0), ("B.wav", "settling: written", 1.0))
+    status["rules"][0] |= {"settling": 9_000, "incomplete": 3}
+    [line] = presenter.on_status(status)
+    assert (line.kind, line.detail) == ("burst", "9000 file(s) settling, 3 incomplete")
+
+
 def test_a_batch_waiting_for_wwise_is_said_once() -> None:
     presenter = Presenter(lambda _id: [])
     waiting = {"id": 3, "rule": "sfx", "state": "waiting", "code": "WAAPI_UNAVAILABLE",

@@ -57,11 +57,12 @@ class RuleState:
         )
         return cls(tracker=tracker, reader=reader)
 
-    def waiting(self, folder: Path) -> list[dict[str, Any]]:
-        """Files still settling, with why they wait and for how long (for status and /health)."""
+    def waiting(self, folder: Path, limit: int | None = None) -> list[dict[str, Any]]:
+        """Files still settling (the ``limit`` longest waiting), with why they wait and for how
+        long (for status and /health)."""
         return [
             {"file": _rel(path, folder), "reason": reason, "waitingS": round(waited, 1)}
-            for path, reason, waited in self.tracker.waiting()
+            for path, reason, waited in self.tracker.waiting(limit)
         ]
 
     def note_rescan(self, found: set[Path], *, missed_after_s: float) -> None:

@@ -68,17 +68,23 @@ class Presenter:
                 {**w, "reason": _short(str(w.get("reason") or ""), folder / str(w["file"]), str(w["file"]))}
                 for w in rule.get("waiting") or []
             ]
-            notices += self._rule_files(str(rule.get("rule")), waiting)
+            # the counts, when given, cover every settling file (``waiting`` may list only some)
+            settling = int(rule.get("settling", len(waiting)))
+            incomplete = int(rule.get("incomplete", sum(
+                1 for w in waiting if str(w.get("reason") or "").startswith("incomplete"))))
+            notices += self._rule_files(str(rule.get("rule")), waiting, settling, incomplete)
         for batch in status.get("batches") or []:
             notices += self._batch_state(batch)
         return notices
 
-    def _rule_files(self, rule: str, waiting: list[dict[str, Any]]) -> list[Notice]:
+    def _rule_files(
+        self, rule: str, waiting: list[dict[str, Any]], settling: int, incomplete: int
+    ) -> list[Notice]:
         current = {(rule, str(w["file"])): w for w in waiting}
         for key in [k for k in self._seen if k[0] == rule and k not in current]:
             del self._seen[key]  # ready (queued next) or gone
-        if len(waiting) > self._burst or rule in self._bursting:
-            return self._burst_line(rule, waiting)
+        if settling > self._burst or rule in self._bursting:
+            return self._burst_line(rule, settling, incomplete)
         notices = []
         for key, item in current.items():
             reason, waited = str(item.get("reason") or ""), float(item.get("waitingS") or 0)
@@ -102,15 +108,14 @@ class Presenter:
                           {"waitingS": waited, "reason": detail})
         return Notice("settling", rule, file, detail or "still being written", {"reason": detail})
 
-    def _burst_line(self, rule: str, waiting: list[dict[str, Any]]) -> list[Notice]:
-        peak = max(self._bursting.get(rule, 0), len(waiting))
-        if not waiting:
+    def _burst_line(self, rule: str, settling: int, incomplete: int) -> list[Notice]:
+        peak = max(self._bursting.get(rule, 0), settling)
+        if not settling:
             self._bursting.pop(rule, None)
             return []
         self._bursting[rule] = peak
-        incomplete = sum(1 for w in waiting if str(w.get("reason") or "").startswith("incomplete"))
-        detail = f"{len(waiting)} file(s) settling" + (f", {incomplete} incomplete" if incomplete else "")
-        return [Notice("burst", rule, None, detail, {"settling": len(waiting), "incomplete": incomplete})]
+        detail = f"{settling} file(s) settling" + (f", {incomplete} incomplete" if incomplete else "")
+        return [Notice("burst", rule, None, detail, {"settling": settling, "incomplete": incomplete})]
 
     def _batch_state(self, batch: dict[str, Any]) -> list[Notice]:
         batch_id = int(batch.get("id") or 0)

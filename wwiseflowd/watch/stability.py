@@ -9,6 +9,7 @@ it is still incomplete keeps waiting; only if it stays incomplete and unchanged 
 
 from __future__ import annotations
 
+import heapq
 import os
 import time
 from collections.abc import Callable
@@ -110,11 +111,19 @@ class StabilityTracker:
             return None
         return min(e.quiet_since for e in self._pending.values()) + self.settle_s
 
-    def waiting(self) -> list[tuple[Path, str, float]]:
-        """``(path, why it waits, seconds since first seen)`` of every pending path, longest first."""
+    def waiting(self, limit: int | None = None) -> list[tuple[Path, str, float]]:
+        """``(path, why it waits, seconds since first seen)`` of every pending path (of the ``limit``
+        longest waiting), longest first."""
         now = self.clock()
-        rows = [(path, e.reason, now - e.first_seen) for path, e in self._pending.items()]
+        pending = list(self._pending.items())  # a copy: the progress display reads from its own thread
+        if limit is not None and len(pending) > limit:
+            pending = heapq.nsmallest(limit, pending, key=lambda item: item[1].first_seen)
+        rows = [(path, e.reason, now - e.first_seen) for path, e in pending]
         return sorted(rows, key=lambda row: -row[2])
+
+    def incomplete(self) -> int:
+        """How many pending paths wait because their header says they are still incomplete."""
+        return sum(1 for e in list(self._pending.values()) if e.reason.startswith("incomplete"))
 
     def poll(self) -> tuple[list[ReadyFile], list[Path]]:
         """Check every path whose quiet time elapsed; return (decided files, vanished paths)."""
