@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wwiseflowd.store.journal import BatchState, FileState, Journal
+from wwiseflowd.store.journal import BatchState, FileState, Journal, StableFile
 
 
 def _seen(journal: Journal, rels: list[str]) -> dict[str, int]:
@@ -30,6 +30,23 @@ def test_a_file_walks_seen_stable_queued_importing_done_and_survives_reopen(tmp_
     assert (finished.state, finished.imported, finished.failed) == (BatchState.DONE, 1, 0)
     assert reopened.find_done("sfx", "a.wav", "\\T").object_ids == ["{X}"]  # type: ignore[union-attr]
     assert reopened.next_batch() is None
+
+
+def test_a_burst_is_journalled_stable_at_once_and_its_earlier_imports_found_newest_first(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    rels = [f"f{i:04d}.wav" for i in range(1_200)]  # more paths than one IN (...) takes
+    for content in ("old", "new"):  # each path imported twice: the newest import counts
+        ids = _seen(journal, rels)
+        journal.mark_stable_many(StableFile(ids[r], 10, 5, content, valid=True) for r in rels)
+        assert {journal.file(ids[r]).state for r in rels[::300]} == {FileState.STABLE}  # type: ignore[union-attr]
+        finished = [r for r in rels if r != "f0007.wav" or content == "old"]
+        journal.mark_done_many([(ids[r], [content], f"\\T\\{r}") for r in finished])
+    found = journal.find_done_many("sfx", [*rels, "never.wav"], "\\T")
+    assert len(found) == 1_200 and found["f1199.wav"].sha256 == "new"
+    assert found["f0007.wav"].sha256 == "old"  # its second import never finished
+    assert journal.find_done_many("sfx", rels, "\\Elsewhere") == {}
 
 
 def test_record_seen_does_not_duplicate_an_active_file(tmp_path: Path) -> None:

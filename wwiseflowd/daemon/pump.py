@@ -21,7 +21,7 @@ from loguru import logger
 from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
-from wwiseflowd.store.journal import DropRecord, FileState, Journal
+from wwiseflowd.store.journal import DropRecord, FileState, Journal, StableFile
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.fileio import NotRegularFile
 from wwiseflowd.watch.observer import ObserverSupervisor
@@ -237,8 +237,8 @@ class Pump:
             ]
             if gone:
                 self.journal.forget(gone)
-            for item in ready:
-                self._ready(rule, item)
+            if ready:
+                self._ready(rule, ready)
         for rule_id, ids in self.batcher.due(hold=self._hold, release=self._nothing_settling):
             batch_id = self.journal.create_batch(rule_id, ids)
             self.states[rule_id].last_progress = time.monotonic()
@@ -256,9 +256,26 @@ class Pump:
         # keep a quiet batch open while more files of the same burst are still settling
         return tracker.recently_active(tracker.settle_s + 0.5)
 
-    def _ready(self, rule: DropRule, item: ReadyFile) -> None:
+    def _ready(self, rule: DropRule, items: list[ReadyFile]) -> None:
+        """Hash the files the tracker found complete, journal them as stable (one transaction for
+        a burst), then batch each one, or mark it done when the same content was imported before."""
         state = self.states[rule.id]
         state.last_progress = time.monotonic()
+        hashed = [found for found in (self._hash(rule, item) for item in items) if found is not None]
+        self.journal.mark_stable_many(stable for _rel, stable in hashed)
+        done = self.journal.find_done_many(
+            rule.id, [rel for rel, stable in hashed if stable.valid], rule.config.target
+        )
+        for rel, stable in hashed:
+            if stable.valid and self._already_imported(rule, rel, stable, done.get(rel)):
+                continue
+            state.inflight.add(rel)
+            self.batcher.add(rule.id, stable.id)
+
+    def _hash(self, rule: DropRule, item: ReadyFile) -> tuple[str, StableFile] | None:
+        """``item`` hashed: its relative path and stable record; None when it cannot be read yet
+        (it is tracked again)."""
+        state = self.states[rule.id]
         rel = rule.relative(item.path)
         file_id = state.seen_ids.pop(rel, None)
         if file_id is None:
@@ -271,23 +288,14 @@ class Pump:
             logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror or exc)
             state.seen_ids[rel] = file_id
             state.tracker.touch(item.path)
-            return
-        self.journal.mark_stable(
-            file_id,
-            size=item.size,
-            mtime_ns=item.mtime_ns,
-            sha256=digest,
-            valid=item.valid,
-            reason=item.reason or None,
-        )
-        if item.valid and self._already_imported(rule, rel, file_id, digest):
-            return
-        state.inflight.add(rel)
-        self.batcher.add(rule.id, file_id)
+            return None
+        return rel, StableFile(file_id, item.size, item.mtime_ns, digest, item.valid, item.reason or None)
 
-    def _already_imported(self, rule: DropRule, rel: str, file_id: int, digest: str | None) -> bool:
-        """The same path with the same content was imported before: done without a run."""
-        previous = self.journal.find_done(rule.id, rel, rule.config.target)
+    def _already_imported(
+        self, rule: DropRule, rel: str, found: StableFile, previous: DropRecord | None
+    ) -> bool:
+        """The same path with the same content was imported before (``previous``): done without a run."""
+        file_id, digest = found.id, found.sha256
         if previous is None or previous.sha256 != digest:
             return False
         self.journal.mark_done(

@@ -21,6 +21,7 @@ from wwiseflowd.store.journal.records import (
     DropRecord,
     FileState,
     KnownFile,
+    StableFile,
 )
 from wwiseflowd.store.journal.reports import Reports
 
@@ -51,4 +52,5 @@ __all__ = [
     "Journal",
     "JournalDb",
     "KnownFile",
+    "StableFile",
 ]

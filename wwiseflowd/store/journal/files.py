@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from wwiseflowd.store.journal.db import JournalDb
-from wwiseflowd.store.journal.records import ACTIVE_STATES, BatchState, DropRecord, FileState, KnownFile
+from wwiseflowd.store.journal.records import (
+    ACTIVE_STATES,
+    BatchState,
+    DropRecord,
+    FileState,
+    KnownFile,
+    StableFile,
+)
+
+#: at most this many values in one ``IN (...)`` (SQLite's limit is 999 on old builds)
+_IN_CHUNK = 500
 
 
 class FileSteps(JournalDb):
@@ -99,30 +109,40 @@ class FileSteps(JournalDb):
         reason: str | None = None,
     ) -> None:
         """The file is complete (or definitely invalid, with ``reason``) and hashed."""
+        self.mark_stable_many([StableFile(file_id, size, mtime_ns, sha256, valid, reason)])
+
+    def mark_stable_many(self, files: Iterable[StableFile]) -> None:
+        """:meth:`mark_stable` for many files in one transaction (a burst becomes ready at once)."""
+        now = self.clock()
+        rows = [
+            (FileState.STABLE.value, f.size, f.mtime_ns, f.sha256, int(f.valid), f.reason,
+             None if f.valid else "INVALID_AUDIO", now, f.id)
+            for f in files
+        ]
         with self._tx() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE drop_files SET state = ?, size = ?, mtime_ns = ?, sha256 = ?, valid = ?, "
                 "error = ?, code = ?, updated_at = ? WHERE id = ?",
-                (
-                    FileState.STABLE.value,
-                    size,
-                    mtime_ns,
-                    sha256,
-                    int(valid),
-                    reason,
-                    None if valid else "INVALID_AUDIO",
-                    self.clock(),
-                    file_id,
-                ),
+                rows,
             )
 
     def find_done(self, rule: str, rel_path: str, target: str) -> DropRecord | None:
         """The newest *done* import of ``rel_path`` into ``target`` by ``rule``, if any."""
-        found = self._files(
-            "WHERE rule = ? AND rel_path = ? AND target = ? AND state = ? ORDER BY id DESC LIMIT 1",
-            (rule, rel_path, target, FileState.DONE.value),
-        )
-        return found[0] if found else None
+        return self.find_done_many(rule, [rel_path], target).get(rel_path)
+
+    def find_done_many(self, rule: str, rel_paths: Iterable[str], target: str) -> dict[str, DropRecord]:
+        """:meth:`find_done` for many paths in a few queries: rel_path -> its newest done import."""
+        wanted = list(dict.fromkeys(rel_paths))
+        found: dict[str, DropRecord] = {}
+        for start in range(0, len(wanted), _IN_CHUNK):
+            part = wanted[start : start + _IN_CHUNK]
+            marks = ",".join("?" for _ in part)
+            records = self._files(
+                f"WHERE rule = ? AND target = ? AND state = ? AND rel_path IN ({marks}) ORDER BY id",
+                (rule, target, FileState.DONE.value, *part),
+            )
+            found.update((r.rel_path, r) for r in records)  # in id order: the newest wins
+        return found
 
     def forget(self, file_ids: Iterable[int]) -> None:
         """Delete records of files that vanished before they were imported."""

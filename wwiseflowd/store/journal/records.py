@@ -51,6 +51,17 @@ class KnownFile(NamedTuple):
     batch_over: bool
 
 
+class StableFile(NamedTuple):
+    """A file found complete (or definitely invalid, with ``reason``) and hashed."""
+
+    id: int
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    valid: bool
+    reason: str | None = None
+
+
 @dataclass
 class DropRecord:
     """One dropped file as the journal knows it."""
