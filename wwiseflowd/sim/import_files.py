@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from wwiseflowd.sim.classes import FORBIDDEN_NAME_CHARS
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from wwiseflowd.sim.model import Project
 
 _BASE64: Final = re.compile(r"^([^|]+\.wav)\|(.*)$", re.IGNORECASE | re.DOTALL)
+#: bytes per ``copy_file_range`` call (it may copy fewer; the loop ends when it copies none)
+_COPY_STEP: Final = 1 << 30
 
 
 class ItemError(Exception):
@@ -47,6 +50,43 @@ class Audio:
             assert self.path is not None
             shutil.copyfile(self.path, dest)
 
+    def write_new(self, dest: Path) -> bool:
+        """Write the audio to ``dest`` unless a file is there already (False then; nothing written).
+
+        The common case of an import, a new file in Originals, in as few system calls as it takes:
+        the exclusive create tells whether something is there, folders are made only when missing.
+        """
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(dest, flags, 0o666)
+        except FileExistsError:
+            return False
+        except FileNotFoundError:  # the first file of its folder
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(dest, flags, 0o666)
+        with open(fd, "wb") as out:
+            if self.data is not None:
+                out.write(self.data)
+            else:
+                assert self.path is not None
+                with self.path.open("rb") as src:
+                    _copy_file(src, out)
+        return True
+
+
+def _copy_file(src: BinaryIO, out: BinaryIO) -> None:
+    """Copy ``src`` into ``out``: in the kernel where it can (``copy_file_range``; a reflink on
+    filesystems with copy-on-write), else through a buffer."""
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        try:
+            while copy_range(src.fileno(), out.fileno(), _COPY_STEP):
+                pass
+            return
+        except OSError:  # not across these filesystems, or not on this kernel: copy it ourselves
+            pass
+    shutil.copyfileobj(src, out, 1 << 20)
+
 
 def name_from_file(stem: str) -> str:
     """A file name made a valid object name: characters names refuse become ``_`` (as Wwise does)."""
@@ -74,11 +114,13 @@ def read_audio(item: dict[str, Any]) -> Audio | None:
         return Audio(PureWindowsPath(match.group(1)).name, data=data)
     if "audioFile" in item:
         path = Path(item["audioFile"])
-        if not path.is_file():
-            raise ItemError(f"File not found: {path}. Check the path and that the emulator can read it.")
         try:
             with path.open("rb") as fh:
                 head = fh.read(12)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ItemError(
+                f"File not found: {path}. Check the path and that the emulator can read it."
+            ) from None
         except OSError as exc:
             raise ItemError(f"Can't open source file {path}: {exc.strerror}.") from None
         if not is_wav(head):
@@ -96,18 +138,20 @@ def copy_to_originals(project: Project, audio: Audio, subfolder: str, language: 
     base = ["SFX"] if language == "SFX" else ["Voices", language]
     relative = "/".join([*base, *parts, audio.name])
     dest = project.originals_dir() / relative
-    if audio.path is not None and dest.exists() and dest.samefile(audio.path):
-        return relative, str(dest)  # importing the Originals copy itself: nothing to copy
     if project.read_only:  # a dry run notes where the file would go and copies nothing
+        if _is_source(audio, dest):
+            return relative, str(dest)
         return _plan_copy(project, audio, dest, relative)
     trash = project.directory / ".wsim-undo"
     backup: Path | None = None
     try:
-        if dest.exists():
+        if not audio.write_new(dest):  # a file is there: Wwise replaces it (undo puts it back)
+            if _is_source(audio, dest):
+                return relative, str(dest)  # importing the Originals copy itself: nothing to copy
             trash.mkdir(parents=True, exist_ok=True)
             backup = trash / uuid.uuid4().hex
             shutil.copyfile(dest, backup)
-        audio.write_to(dest)
+            audio.write_to(dest)
     except OSError as exc:  # Wwise's own wording for this failure
         raise ItemError(f"Error copying the file to the originals folder ({dest}): "
                         f"{exc.strerror or exc}.") from None
@@ -128,6 +172,11 @@ def copy_to_originals(project: Project, audio: Audio, subfolder: str, language: 
     project.record_external(undo, redo)
     return relative, str(dest)
 
+
+
+def _is_source(audio: Audio, dest: Path) -> bool:
+    """``dest`` is the very file being imported (the Originals copy imported again)."""
+    return audio.path is not None and dest.exists() and dest.samefile(audio.path)
 
 
 def _plan_copy(project: Project, audio: Audio, dest: Path, relative: str) -> tuple[str, str]:
