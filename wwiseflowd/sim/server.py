@@ -114,6 +114,9 @@ class Emulator:
         if self.running:
             return self
         self.project  # noqa: B018 - load (or create) before accepting connections
+        # the WAQL engine too (imported lazily elsewhere): its ~0.1 s import would land in the
+        # first object.get's reply (128 ms for a target look-up in a fresh emulator's call log)
+        from wwiseflowd.sim import waql  # noqa: F401
         if self.call_log_path is not None:
             self._router.open_call_log(self.call_log_path)
         ready = threading.Event()
