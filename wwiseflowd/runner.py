@@ -45,11 +45,14 @@ from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.store import ExecutionStatus, MemoEntry, Store
+from wwiseflowd.store import ExecutionStatus, MemoEntry, Store, StoreUnavailable, wait_for_store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
 #: seconds a cancelled step gets to notice ``ctx.cancelled`` before it is abandoned
 CANCEL_GRACE_S = 5.0
+#: seconds a finished run waits for a store that stopped answering (a fleet's Redis restarting) to
+#: take its result and memo entries, rather than losing them to a blip
+RESULT_PATIENCE_S = 60.0
 
 
 def idem_key(node_type: str, inputs: Any, identity: str) -> str:
@@ -227,7 +230,8 @@ class _Report:
             "error": error, "code": code,
         }).explained()  # model_copy skips validators
         as_dict = execution.model_dump(mode="json")
-        self.runner.store.ledger_record(as_dict, status)
+        wait_for_store(partial(self.runner.store.ledger_record, as_dict, status),
+                       f"the result of execution {self.execution_id}", patience_s=RESULT_PATIENCE_S)
         self.final = execution
         facts = {"executionId": self.execution_id, "workflowId": self.plan.workflowId, "ok": ok,
                  "status": status, "stopAt": execution.stopAt, "rolledBack": closed.rolled_back}
@@ -498,7 +502,7 @@ class _Run:
         """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
         key = idem_key(spec.type, model.model_dump(mode="json"), self._identity(spec.resource, backend_name))
         if not spec.read_only and not self.force and not fresh_upstream:
-            memo = self._memo(key)
+            memo = self._memo(key, running)
             if memo is not None and self._still_valid(spec, memo.data, ctx):
                 return Result.success(memo.data), key, True
         if not spec.read_only and backend_name is not None:
@@ -531,10 +535,19 @@ class _Run:
             )
         return result
 
-    def _memo(self, key: str) -> MemoEntry | None:
+    def _memo(self, key: str, running: _Running) -> MemoEntry | None:
+        """The memo entry of ``key``: this run's own, else the store's (waited for until the step's
+        deadline when the store stopped answering: a blip must not fail or re-apply the step)."""
         with self.lock:
             pending = self.pending.get(key)
-        return pending.entry if pending is not None else self.runner.store.memo_get(key)
+        if pending is not None:
+            return pending.entry
+        try:
+            return wait_for_store(partial(self.runner.store.memo_get, key), "a memo lookup",
+                                  patience_s=running.deadline - time.perf_counter(), stop=running.cancel)
+        except StoreUnavailable as exc:
+            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE,
+                              f"{exc}; the step could not check its memo.") from None
 
     def _still_valid(self, spec: NodeSpec, data: Any, ctx: NodeContext) -> bool:
         if spec.verify is None:
@@ -609,7 +622,8 @@ class _Run:
         if not entries:
             return
         try:
-            self.runner.store.memo_put_many(entries)
+            wait_for_store(partial(self.runner.store.memo_put_many, entries), "the idempotency memo",
+                           patience_s=RESULT_PATIENCE_S)
         except Exception as exc:
             logger.error("Could not save the idempotency memo: {}", exc)
 

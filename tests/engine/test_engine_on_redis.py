@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -109,3 +110,50 @@ def test_a_run_whose_redis_went_away_fails_backend_unavailable_with_a_sentence(
     error = str(result.error)
     assert "does not answer" in error and "Run it again once the store answers" in error
     assert nodes.calls.get("a", 0) == 0  # the run stopped before its first step
+
+
+class BlippingStore:
+    """The engine's store, except that its first ``blips`` memo lookups, memo saves and result records
+    each find it not answering (a fleet's Redis restarting under a run)."""
+
+    def __init__(self, store: Any, blips: int) -> None:
+        self.store = store
+        self.left = {"memo_get": blips, "memo_put_many": blips, "ledger_record": blips}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def _blip(self, call: str) -> None:
+        if self.left[call] > 0:
+            self.left[call] -= 1
+            raise StoreUnavailable(f"The run ledger's Redis does not answer ({call})")
+
+    def memo_get(self, key: str) -> Any:
+        self._blip("memo_get")
+        return self.store.memo_get(key)
+
+    def memo_put_many(self, entries: Any) -> None:
+        self._blip("memo_put_many")
+        self.store.memo_put_many(entries)
+
+    def ledger_record(self, execution: dict[str, Any], status: Any) -> None:
+        if status != "running":  # a run whose start cannot be recorded stops before its first step
+            self._blip("ledger_record")
+        self.store.ledger_record(execution, status)
+
+
+def test_a_store_that_stops_answering_for_a_moment_delays_a_run_but_neither_fails_nor_repeats_it(
+    tmp_path: Path, nodes: TestNodes,
+) -> None:
+    plugins = Plugins()
+    plugins.register(nodes, "testnodes")
+    settings = settings_for_tests(tmp_path)
+    store = BlippingStore(open_store(settings), blips=2)
+    with Engine(settings, plugins, store=store) as engine:  # type: ignore[arg-type]
+        result = engine.execute(flow(node("a", "emit", value=1)))
+        assert result.ok, result.error
+        assert (store.ledger_get(result.executionId) or {})["status"] == "succeeded"
+        again = engine.execute(flow(node("a", "emit", value=1)))
+    assert store.left == {"memo_get": 0, "memo_put_many": 0, "ledger_record": 0}  # every blip was met
+    assert again.ok and again.results[0].cached  # the memo entry was saved after the blip
+    assert nodes.calls["a"] == 1

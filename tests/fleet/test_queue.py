@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from wwiseflowd.api.app import create_app
 from wwiseflowd.config import settings_for_tests
-from wwiseflowd.fleet.queue import WorkQueue
-from wwiseflowd.store.redis_store import connect
+from wwiseflowd.fleet.queue import Job, WorkQueue
+from wwiseflowd.store.redis_store import RedisStore, connect
 from wwiseflowd.testing import RedisServer
 
 
@@ -50,6 +50,35 @@ def test_a_silent_holder_loses_the_entry_and_can_neither_renew_nor_finish_it(que
     assert not queue.renew("dead", held) and not queue.finish("dead", held)
     assert queue.finish("alive", taken)
     assert queue.depth("GameA") == {"waiting": 0, "running": 0}
+
+
+def test_an_attempt_taken_over_cannot_record_over_the_attempt_that_took_it(queue: WorkQueue) -> None:
+    # two daemon processes sharing the ledger; "a" stalls (a Redis restart longer than the lease),
+    # "b" takes the run over, and "a" notices only afterwards and cancels its copy
+    stores = {name: RedisStore(queue.client, queue.prefix) for name in "ab"}
+    stores["a"].owner, stores["b"].owner = "agent-a 101", "agent-b 202"
+
+    def record(name: str, job: Job, status: Any) -> None:
+        stores[name].ledger_record({"executionId": job.execution_id, "ok": status == "succeeded",
+                                    "startedAt": job.submitted_at}, status)
+
+    queue.submit("GameA", "e1", {"document": {}})
+    first = queue.take("a", ["GameA"], 100)
+    assert first is not None and queue.adopt("a", first, stores["a"].fence_key("e1"), stores["a"].owner)
+    record("a", first, "running")
+    time.sleep(0.3)
+    second = queue.reclaim("b", ["GameA"], 250)
+    assert second is not None
+    assert not queue.adopt("a", first, stores["a"].fence_key("e1"), stores["a"].owner)  # "a" lost it
+    assert queue.adopt("b", second, stores["b"].fence_key("e1"), stores["b"].owner)
+    record("b", second, "running")
+    record("b", second, "succeeded")
+    record("a", first, "cancelled")  # late: the fence names "b"
+    assert (stores["a"].ledger_get("e1") or {})["status"] == "succeeded"
+    assert [(s["executionId"], s["status"]) for s in stores["a"].ledger_list()] == [("e1", "succeeded")]
+    assert stores["a"].ledger_list(status="cancelled") == []
+    for store in stores.values():
+        store.close()
 
 
 def test_a_project_run_without_a_fleet_is_refused_with_what_to_configure(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Why Streams (docs/fleet.md): ``XREADGROUP`` hands each entry to exactly one cons
 that consumer's pending list until ``XACK``; an entry whose consumer stopped renewing it (kill -9)
 goes idle and ``XAUTOCLAIM`` moves it to a live consumer atomically. The lease is the pending entry's
 idle time: a daemon renews it while it runs the execution (``XCLAIM ... JUSTID``, guarded by a
-script so a daemon never renews an entry that was already taken over).
+script so a daemon never renews an entry that was already taken over). Before running an entry, a
+daemon fences the run's ledger record for its own process (:meth:`WorkQueue.adopt`), so an attempt
+that was taken over cannot overwrite the new attempt's result.
 
 Keys (``P`` = ``[store] key_prefix``): ``P:fleet:q:<project>`` (stream, group ``daemons``),
 ``P:fleet:done:<executionId>`` (a list a waiter blocks on with ``BLPOP``).
@@ -24,22 +26,31 @@ GROUP = "daemons"
 #: how long a finished run's "done" signal is kept for waiters (seconds)
 DONE_TTL_S = 3600
 
-# renew a pending entry only while this consumer still owns it (XPENDING then XCLAIM, atomically)
-_RENEW = """
+# each script below acts only while consumer ARGV[3] still holds entry ARGV[2] (group ARGV[1])
+_OWNED = """
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
 if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+"""
+
+# renew the lease: reset the entry's idle time
+_RENEW = _OWNED + """
 redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
 return 1
 """
 
-# acknowledge, delete and signal "done" only while this consumer still owns the entry
-_FINISH = """
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+# acknowledge, delete and signal "done"
+_FINISH = _OWNED + """
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('RPUSH', KEYS[2], '1')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+"""
+
+# fence the run's ledger record for process ARGV[4] (RedisStore.fence_key): an attempt taken over
+# can no longer record anything for the run, whatever order the two daemons' writes arrive in
+_ADOPT = _OWNED + """
+redis.call('SET', KEYS[2], ARGV[4])
 return 1
 """
 
@@ -65,6 +76,7 @@ class WorkQueue:
         self.prefix = prefix
         self._renew = client.register_script(_RENEW)
         self._finish = client.register_script(_FINISH)
+        self._adopt = client.register_script(_ADOPT)
         self._groups: set[str] = set()
 
     def stream(self, project: str) -> str:
@@ -118,6 +130,12 @@ class WorkQueue:
     def renew(self, consumer: str, job: Job) -> bool:
         """Reset the lease of ``job``; False when another daemon took it over meanwhile."""
         return bool(self._renew(keys=[self.stream(job.project)], args=[GROUP, job.entry_id, consumer]))
+
+    def adopt(self, consumer: str, job: Job, fence_key: str, owner: str) -> bool:
+        """Make ``owner`` (a process) the only one that may record ``job``'s run in the ledger, while
+        ``consumer`` holds the entry; False (nothing done) when it was taken over meanwhile."""
+        return bool(self._adopt(keys=[self.stream(job.project), fence_key],
+                                args=[GROUP, job.entry_id, consumer, owner]))
 
     def finish(self, consumer: str, job: Job) -> bool:
         """Acknowledge and delete the entry and wake whoever waits for the execution; False (and

@@ -1,9 +1,11 @@
 """The daemon's side of the work queue: take executions for the projects it serves and run them.
 
 One loop per daemon: first any entry whose holder's lease ran out (``XAUTOCLAIM``: its daemon died),
-else the next new entry (``XREADGROUP``, blocking). While the execution runs, a second loop renews
-its lease and beats the daemon's heartbeat; a lease found taken over cancels the local run (it is
-rolled back under the usual rules) so no execution is applied by two daemons at once.
+else the next new entry (``XREADGROUP``, blocking). Before running it, the daemon fences the run's
+ledger record for its own process (``WorkQueue.adopt``). While the execution runs, a second loop
+renews its lease and beats the daemon's heartbeat; a lease found taken over cancels the local run (it
+is rolled back under the usual rules, and its result is not recorded: the fence names the daemon that
+took it over) so no execution is applied by two daemons at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loguru import logger
 
@@ -24,6 +26,7 @@ from wwiseflowd.results import ErrorCode
 
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
+    from wwiseflowd.store.redis_store import RedisStore
 
 #: how long one XREADGROUP blocks before the loop looks at stop and reclaims again (ms)
 BLOCK_MS = 500
@@ -39,6 +42,8 @@ class FleetWorker:
         lease_s: float, resolve_serves: Callable[[], list[str]] | None = None,
     ) -> None:
         self.engine = engine
+        #: the fleet's run ledger (the fleet plugin runs a worker only in a daemon whose store is Redis)
+        self.ledger = cast("RedisStore", engine.store)
         self.queue = queue
         self.roster = roster
         self.daemon_id = daemon_id
@@ -106,15 +111,16 @@ class FleetWorker:
         next_sweep = time.monotonic()
         while not self._stop.wait(period):
             try:
-                if time.monotonic() >= next_sweep:
-                    next_sweep = time.monotonic() + SWEEP_S
-                    self._sweep()
-                self.roster.beat(self.info(), self.lease_s)
+                # renewals first: after an outage past the lease they race the other daemons' takeovers
                 for job in list(self.running.values()):
                     if not self.queue.renew(self.daemon_id, job):
                         logger.error("Execution {} was taken over by another daemon; cancelling it here",
                                      job.execution_id)
                         self.engine.cancel(job.execution_id)
+                self.roster.beat(self.info(), self.lease_s)
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_S
+                    self._sweep()
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 logger.warning("Could not renew the fleet lease: {}", self.last_error)
@@ -122,44 +128,60 @@ class FleetWorker:
     def _sweep(self) -> None:
         """Settle runs whose process died (on any host) as INTERRUPTED: runs started without a
         project have no queue entry to be taken over, and would otherwise stay ``running``."""
-        for execution_id in self.engine.store.ledger_settle_orphans(pid_alive):
+        for execution_id in self.ledger.ledger_settle_orphans(pid_alive):
             logger.warning("Execution {} was interrupted (its process stopped renewing its lease); marked "
                            "failed", execution_id)
 
     # -- one execution ---------------------------------------------------------------------------------
 
     def _execute(self, job: Job) -> None:
-        """Run ``job`` unless the ledger says it already finished; acknowledge it either way."""
+        """Fence the run for this process and run it unless the ledger says it already finished;
+        acknowledge it either way, except after a ``BACKEND_UNAVAILABLE`` stop (it runs again)."""
         self.taken += 1
-        stored = self.engine.store.ledger_get(job.execution_id)
-        # INTERRUPTED: the orphan sweep settled the dead daemon's attempt; the queue still owes the run
-        if stored is not None and stored.get("status") != "running" and stored.get("code") != "INTERRUPTED":
+        try:
+            if not self.queue.adopt(self.daemon_id, job, self.ledger.fence_key(job.execution_id),
+                                    self.ledger.owner):
+                logger.warning("Execution {} was taken over before it started here", job.execution_id)
+                return
+            stored = self.ledger.ledger_get(job.execution_id)
+        except Exception as exc:  # Redis away: the entry stays pending here and is taken after the lease
+            logger.warning("Could not start execution {} ({}); it is taken again after the lease",
+                           job.execution_id, exc)
+            return
+        if not _still_owed(stored):
             logger.info("Execution {} already finished ({}); acknowledging it", job.execution_id,
-                        stored.get("status"))
-            self.queue.finish(self.daemon_id, job)
+                        stored and stored.get("status"))
+            self._finish(job)
             return
         if job.reclaimed:
             logger.warning("Taking over execution {} of project {} (its daemon stopped renewing it)",
                            job.execution_id, job.project)
-        request = job.request
-        self.running[job.execution_id] = job
-        code = None
-        try:
-            result = self.engine.execute(request["document"], request.get("inputs") or {},
-                                         force=bool(request.get("force")), rollback=request.get("rollback"),
-                                         execution_id=job.execution_id,
-                                         source=str(request.get("source") or "fleet"))
-            code = result.code
-        except Exception as exc:
-            logger.opt(exception=exc).error("Execution {} could not run here", job.execution_id)
-        finally:
-            self.running.pop(job.execution_id, None)
-        if code == ErrorCode.BACKEND_UNAVAILABLE:
+        if self._run(job) == ErrorCode.BACKEND_UNAVAILABLE:
             # its result could not be recorded (Redis away): not finished; the entry goes idle and the
             # run is taken again after the lease (by any daemon), like after a crash
             logger.warning("Execution {} stopped because Redis did not answer; it runs again after the lease",
                            job.execution_id)
             return
+        self._finish(job)
+
+    def _run(self, job: Job) -> str | None:
+        """Run ``job`` on this daemon's engine under its execution id; the result's code."""
+        request = job.request
+        self.running[job.execution_id] = job
+        try:
+            result = self.engine.execute(request["document"], request.get("inputs") or {},
+                                         force=bool(request.get("force")), rollback=request.get("rollback"),
+                                         execution_id=job.execution_id,
+                                         source=str(request.get("source") or "fleet"))
+            return result.code
+        except Exception as exc:
+            logger.opt(exception=exc).error("Execution {} could not run here", job.execution_id)
+            return None
+        finally:
+            self.running.pop(job.execution_id, None)
+
+    def _finish(self, job: Job) -> None:
+        """Acknowledge ``job`` while this daemon still holds it."""
         try:
             if not self.queue.finish(self.daemon_id, job):
                 logger.warning("Execution {} was taken over while it ran here; the other daemon finishes it",
@@ -167,3 +189,9 @@ class FleetWorker:
         except Exception as exc:  # Redis away: the entry stays pending; its next holder finds it finished
             logger.warning("Could not acknowledge execution {} ({}); it is acknowledged after the lease",
                            job.execution_id, exc)
+
+
+def _still_owed(stored: dict[str, Any] | None) -> bool:
+    """Whether the queue still owes the run recorded as ``stored``: not recorded, or recorded by an
+    attempt that died (still ``running``, or settled INTERRUPTED by the orphan sweep)."""
+    return stored is None or stored.get("status") == "running" or stored.get("code") == "INTERRUPTED"

@@ -7,9 +7,13 @@ implements the same methods in Redis for a fleet of daemons (``[store] backend =
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
+
+from loguru import logger
 
 #: status of an execution in the ledger
 ExecutionStatus = Literal["running", "succeeded", "failed", "cancelled"]
@@ -17,6 +21,38 @@ ExecutionStatus = Literal["running", "succeeded", "failed", "cancelled"]
 
 class StoreUnavailable(RuntimeError):
     """The store does not answer (a fleet's Redis that is down); the message says where and what to check."""
+
+
+T = TypeVar("T")
+#: the longest pause between two tries of :func:`wait_for_store` (seconds)
+STORE_RETRY_MAX_S = 2.0
+
+
+def wait_for_store(call: Callable[[], T], what: str, *, patience_s: float,
+                   stop: threading.Event | None = None) -> T:
+    """``call()``, tried again (backoff 0.1 s doubling to 2 s) while it raises :class:`StoreUnavailable`,
+    for up to ``patience_s`` or until ``stop`` is set; then the last StoreUnavailable is raised.
+
+    For what a run must not lose to a blip of a fleet's Redis (a restart, a fail-over): its result,
+    its memo lookups. The client already retries each command a few times within a second.
+    """
+    stop = stop if stop is not None else threading.Event()
+    until = time.monotonic() + patience_s
+    delay = 0.1
+    warned = False
+    while True:
+        try:
+            return call()
+        except StoreUnavailable as exc:
+            pause = min(delay, until - time.monotonic())
+            if pause <= 0 or stop.is_set():
+                raise
+            if not warned:
+                logger.warning("The store does not answer ({}); waiting for it to keep {}", exc, what)
+                warned = True
+            if stop.wait(pause):
+                raise
+            delay = min(delay * 2, STORE_RETRY_MAX_S)
 
 
 @dataclass(slots=True)
@@ -108,4 +144,5 @@ def open_store(settings: Any) -> Store:
     return SQLiteStore(settings.store_path)
 
 
-__all__ = ["ExecutionStatus", "MemoEntry", "Store", "StoreUnavailable", "open_store", "summary_matches"]
+__all__ = ["ExecutionStatus", "MemoEntry", "Store", "StoreUnavailable", "open_store", "summary_matches",
+           "wait_for_store"]

@@ -6,11 +6,13 @@ Keys (``P`` is ``[store] key_prefix``), all plain strings and sorted sets so ``r
   ``memo_scope = "fleet"``); ``P:memo@<host>:created`` scores each idemKey by creation time (ms).
 - ``P:exec:<id>``: the execution result as JSON (with ``status``); ``P:exec:<id>:summary`` the
   columns :meth:`ledger_list` returns; ``P:execs`` and ``P:execs:<status>`` order ids newest first;
-  ``P:exec:owners`` maps an id to ``host pid`` of the process that recorded it.
+  ``P:exec:owners`` maps an id to ``host pid`` of the process that recorded it; ``P:exec:<id>:fence``
+  names the one process allowed to record a queued run (the fleet worker holding its queue entry
+  sets it: an attempt that was taken over can no longer overwrite the new attempt's record).
 - ``P:doc:<key>``: a workflow document under its content address; ``P:docs`` scores each key by
   when it was last used (ms).
 
-Every multi-key write is one MULTI/EXEC transaction, so a reader never sees half of it.
+Every multi-key write is one MULTI/EXEC transaction or Lua script, so a reader never sees half of it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import redis
+from loguru import logger
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
@@ -42,6 +46,27 @@ INTERRUPTED_MESSAGE = (
     "The process running this execution stopped before it finished (crash or kill). Changes it had "
     "made may still be in the Wwise project: check it, then run the workflow again."
 )
+
+
+# One execution's record: result, summary, indexes, owner. Refused (0) while another process holds
+# the run's fence; with ARGV[7] = 1 (the orphan sweep) also unless it is still running under ARGV[2].
+_RECORD = """
+local holder = redis.call('GET', KEYS[3])
+if holder and holder ~= ARGV[2] then return 0 end
+if ARGV[7] == '1' then
+  local current = redis.call('GET', KEYS[1])
+  if not current or cjson.decode(current)['status'] ~= 'running' then return 0 end
+  if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+if ARGV[6] ~= '0' then redis.call('SET', KEYS[5], '1', 'EX', ARGV[6]) end
+redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[7], ARGV[5], ARGV[1])
+for i = 8, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1
+"""
 
 
 def _dumps(value: Any) -> str:
@@ -105,15 +130,25 @@ class RedisStore:
         self._closed = threading.Event()
         kwargs = client.connection_pool.connection_kwargs
         self.where = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+        self._record = client.register_script(_RECORD)
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
+
+    @contextmanager
+    def _answering(self, what: str) -> Iterator[None]:
+        """Turn "Redis does not answer" (after the client's own retries) into StoreUnavailable."""
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreUnavailable(f"The {what}'s Redis at {self.where} does not answer ({exc})") from exc
 
     # -- memo ----------------------------------------------------------------------------------
 
     def memo_get(self, key: str) -> MemoEntry | None:
         """The memo entry for ``key``, or None."""
-        text = self.client.get(self._k(self.memo, key))
+        with self._answering("idempotency memo"):
+            text = self.client.get(self._k(self.memo, key))
         if text is None:
             return None
         node_type, data, created_at = json.loads(str(text))
@@ -130,7 +165,8 @@ class RedisStore:
             pipe.zadd(self._k(self.memo, "created"), {entry.key: iso_ms(created)})
             count += 1
         if count:
-            pipe.execute()
+            with self._answering("idempotency memo"):
+                pipe.execute()
 
     def memo_delete(self, keys: Iterable[str]) -> int:
         """Forget entries; returns how many existed."""
@@ -146,22 +182,24 @@ class RedisStore:
     # -- ledger ---------------------------------------------------------------------------------
 
     def ledger_record(self, execution: dict[str, Any], status: ExecutionStatus) -> None:
-        """Insert or update the execution ``execution["executionId"]`` (one transaction)."""
+        """Insert or update the execution ``execution["executionId"]`` (one script); a queued run's
+        record is only written by the process holding its fence (:meth:`fence_key`), others' are
+        dropped with a warning (their attempt was taken over)."""
         execution_id = str(execution["executionId"])
         # newest first like SQLite's rowid: the last one recorded wins a tie on startedAt
         score = iso_ms(execution.get("startedAt")) * 1000 + next(self._tiebreak) % 1000
-        pipe = self.client.pipeline(transaction=True)
-        pipe.hset(self._k("exec", "owners"), execution_id, self.owner)
-        pipe.set(self._k("proc", self.owner), "1", ex=PROC_TTL_S)
-        pipe.zadd(self._k("execs"), {execution_id: score})
-        self._queue_record(pipe, execution, status, score)
-        try:
-            pipe.execute()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreUnavailable(f"The run ledger's Redis at {self.where} does not answer ({exc})") from exc
+        with self._answering("run ledger"):
+            written = self._write(execution, status, score, self.owner, settling=False)
+        if not written:
+            logger.warning("Execution {} is recorded by the process that took its queued run over; this "
+                           "attempt's {!r} is not recorded", execution_id, status)
         if status == "running" and self._beat is None:
             self._beat = threading.Thread(target=self._keep_alive, name="wwiseflowd-store-lease", daemon=True)
             self._beat.start()
+
+    def fence_key(self, execution_id: str) -> str:
+        """The key naming the one process (its :attr:`owner`) that may record ``execution_id``."""
+        return self._k("exec", execution_id, "fence")
 
     def _keep_alive(self) -> None:
         """Renew this process's key while it lives: its running executions are not orphans."""
@@ -171,24 +209,26 @@ class RedisStore:
             except redis.RedisError:
                 continue  # Redis away: the key lapses; a final ledger_record puts things right
 
-    def _queue_record(
-        self, pipe: Any, execution: dict[str, Any], status: ExecutionStatus, score: float
-    ) -> None:
-        """Queue the writes of one execution's result, summary and status index on ``pipe``."""
+    def _write(self, execution: dict[str, Any], status: ExecutionStatus, score: float, owner: str, *,
+               settling: bool) -> bool:
+        """Record one execution for ``owner`` (script :data:`_RECORD`); False when its fence names another
+        process, or (``settling``) when it no longer runs under ``owner``."""
         execution_id = str(execution["executionId"])
         summary = {name: execution.get(name) for name in SUMMARY_FIELDS}
         summary.update(executionId=execution_id, status=status,
                        ok=None if status == "running" else bool(execution.get("ok")))
-        pipe.set(self._k("exec", execution_id), _dumps({**execution, "status": status}))
-        pipe.set(self._k("exec", execution_id, "summary"), _dumps(summary))
-        for other in STATUSES:
-            if other != status:
-                pipe.zrem(self._k("execs", other), execution_id)
-        pipe.zadd(self._k("execs", status), {execution_id: score})
+        others = [self._k("execs", other) for other in STATUSES if other != status]
+        keys = [self._k("exec", execution_id), self._k("exec", execution_id, "summary"),
+                self.fence_key(execution_id), self._k("exec", "owners"), self._k("proc", owner),
+                self._k("execs"), self._k("execs", status), *others]
+        args: list[str | int] = [execution_id, owner, _dumps({**execution, "status": status}), _dumps(summary), repr(score),
+                0 if settling else PROC_TTL_S, 1 if settling else 0]
+        return bool(self._record(keys=keys, args=args))
 
     def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
         """The stored execution result (with ``status``), or None."""
-        text = self.client.get(self._k("exec", execution_id))
+        with self._answering("run ledger"):
+            text = self.client.get(self._k("exec", execution_id))
         return None if text is None else dict(json.loads(str(text)))
 
     def ledger_list(
@@ -262,25 +302,13 @@ class RedisStore:
 
     def _settle(self, execution_id: str, owner: str) -> bool:
         """Record one running execution of ``owner`` as interrupted, unless it finished or another
-        process took it over meanwhile (WATCH: every record of it rewrites the watched key)."""
-        key = self._k("exec", execution_id)
-        with self.client.pipeline(transaction=True) as pipe:
-            try:
-                pipe.watch(key)
-                text = pipe.get(key)
-                if text is None or json.loads(text).get("status") != "running":
-                    return False
-                if str(pipe.hget(self._k("exec", "owners"), execution_id) or "") != owner:
-                    return False
-                failed = {**json.loads(text), "ok": False, "code": "INTERRUPTED",
-                          "error": INTERRUPTED_MESSAGE}
-                score = pipe.zscore(self._k("execs"), execution_id) or 0
-                pipe.multi()
-                self._queue_record(pipe, failed, "failed", score)
-                pipe.execute()
-            except redis.WatchError:
-                return False
-        return True
+        process took it over meanwhile (the script checks both where it writes)."""
+        text = self.client.get(self._k("exec", execution_id))
+        if text is None:
+            return False
+        failed = {**json.loads(text), "ok": False, "code": "INTERRUPTED", "error": INTERRUPTED_MESSAGE}
+        score = self.client.zscore(self._k("execs"), execution_id) or 0
+        return self._write(failed, "failed", score, owner, settling=True)
 
     # -- retention ------------------------------------------------------------------------------
 
@@ -320,7 +348,8 @@ class RedisStore:
 
     def _forget(self, ids: list[str]) -> None:
         pipe = self.client.pipeline(transaction=True)
-        pipe.delete(*(self._k("exec", i) for i in ids), *(self._k("exec", i, "summary") for i in ids))
+        pipe.delete(*(self._k("exec", i) for i in ids), *(self._k("exec", i, "summary") for i in ids),
+                    *(self.fence_key(i) for i in ids))
         pipe.hdel(self._k("exec", "owners"), *ids)
         for index in (self._k("execs"), *(self._k("execs", s) for s in STATUSES)):
             pipe.zrem(index, *ids)
