@@ -8,12 +8,16 @@ to a hidden temporary file beside the target, which then replaces it in one rena
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` by a rename, so no reader sees a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``text`` (UTF-8) to ``path`` by a rename, so no reader sees a half-written file. A write
+    that fails (disk full, text UTF-8 cannot hold) raises and leaves the old file and no temporary
+    file; two writers of one path (threads or processes) each write their own temporary file, so the
+    last rename wins whole."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from wwiseflowd.documents import read_workflow_file, workflow_id
+from wwiseflowd.files import write_text_atomic
 from wwiseflowd.results import ErrorCode, Result
 
 #: ids become file names: letters, digits, ``-``, ``_``, ``.``; no path separators, no leading dot
@@ -111,14 +110,16 @@ class WorkflowStore:
         return written
 
     def _write(self, target: Path, document: dict[str, Any]) -> Result:
-        """Atomic write (temp file + rename), so the watcher never reads half a file."""
+        """Atomic write (:func:`~wwiseflowd.files.write_text_atomic`), so the watcher never reads half a
+        file; a failed write leaves the old file as it was."""
         text = serialise(document)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
+            write_text_atomic(target, text)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start:exc.end]
+            return Result.failure(ErrorCode.INVALID_INPUT, f"Could not write {target}: the workflow holds "
+                                  f"text that UTF-8 cannot encode ({bad!r}); the file was left as it was.")
         except OSError as exc:
             return Result.failure(ErrorCode.INTERNAL, f"Could not write {target}: {exc}.")
         version = hashlib.sha256(text.encode()).hexdigest()
