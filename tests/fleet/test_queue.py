@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from wwiseflowd.api.app import create_app
 from wwiseflowd.config import settings_for_tests
-from wwiseflowd.fleet.queue import Job, WorkQueue
+from wwiseflowd.fleet.queue import Fence, Job, WorkQueue
 from wwiseflowd.store.redis_store import RedisStore, connect
 from wwiseflowd.testing import RedisServer
 
@@ -42,41 +42,48 @@ def test_a_silent_holder_loses_the_entry_and_can_neither_renew_nor_finish_it(que
     assert held is not None
     assert queue.reclaim("alive", ["GameA"], 10_000) is None  # the lease still runs
     time.sleep(0.3)
-    assert queue.renew("dead", held)  # a renewal resets the idle time ...
+    fence = Fence(f"{queue.prefix}:fence-of-e1", "dead-process")
+    assert queue.renew("dead", held, fence)  # a renewal resets the idle time ...
     assert queue.reclaim("alive", ["GameA"], 250) is None
     time.sleep(0.3)  # ... and without one the entry is taken over
     taken = queue.reclaim("alive", ["GameA"], 250)
     assert taken is not None and taken.reclaimed and taken.request == {"document": {"id": "w"}}
-    assert not queue.renew("dead", held) and not queue.finish("dead", held)
+    assert not queue.renew("dead", held, fence) and not queue.finish("dead", held)
     assert queue.finish("alive", taken)
     assert queue.depth("GameA") == {"waiting": 0, "running": 0}
 
 
-def test_an_attempt_taken_over_cannot_record_over_the_attempt_that_took_it(queue: WorkQueue) -> None:
+def test_an_attempt_taken_over_records_nothing_over_the_run(queue: WorkQueue) -> None:
     # two daemon processes sharing the ledger; "a" stalls (a Redis restart longer than the lease),
-    # "b" takes the run over, and "a" notices only afterwards and cancels its copy
+    # "b" takes the run over, and "a" notices at its next renewal and cancels its copy
     stores = {name: RedisStore(queue.client, queue.prefix) for name in "ab"}
     stores["a"].owner, stores["b"].owner = "agent-a 101", "agent-b 202"
+    fences = {name: Fence(store.fence_key("e1"), store.owner) for name, store in stores.items()}
 
     def record(name: str, job: Job, status: Any) -> None:
         stores[name].ledger_record({"executionId": job.execution_id, "ok": status == "succeeded",
                                     "startedAt": job.submitted_at}, status)
 
+    def status() -> str:
+        return str((stores["a"].ledger_get("e1") or {}).get("status"))
+
     queue.submit("GameA", "e1", {"document": {}})
     first = queue.take("a", ["GameA"], 100)
-    assert first is not None and queue.adopt("a", first, stores["a"].fence_key("e1"), stores["a"].owner)
+    assert first is not None and queue.adopt("a", first, fences["a"])
     record("a", first, "running")
     time.sleep(0.3)
     second = queue.reclaim("b", ["GameA"], 250)
     assert second is not None
-    assert not queue.adopt("a", first, stores["a"].fence_key("e1"), stores["a"].owner)  # "a" lost it
-    assert queue.adopt("b", second, stores["b"].fence_key("e1"), stores["b"].owner)
+    assert not queue.renew("a", first, fences["a"]) and not queue.adopt("a", first, fences["a"])
+    record("a", first, "cancelled")  # before "b" adopted the run: dropped all the same
+    assert status() == "running"  # still owed by the queue
+    assert queue.adopt("b", second, fences["b"])
     record("b", second, "running")
     record("b", second, "succeeded")
-    record("a", first, "cancelled")  # late: the fence names "b"
-    assert (stores["a"].ledger_get("e1") or {})["status"] == "succeeded"
+    record("a", first, "failed")  # whatever "a" says later
+    assert status() == "succeeded"
     assert [(s["executionId"], s["status"]) for s in stores["a"].ledger_list()] == [("e1", "succeeded")]
-    assert stores["a"].ledger_list(status="cancelled") == []
+    assert stores["a"].ledger_list(status="cancelled") == stores["a"].ledger_list(status="failed") == []
     for store in stores.values():
         store.close()
 

@@ -6,7 +6,7 @@ goes idle and ``XAUTOCLAIM`` moves it to a live consumer atomically. The lease i
 idle time: a daemon renews it while it runs the execution (``XCLAIM ... JUSTID``, guarded by a
 script so a daemon never renews an entry that was already taken over). Before running an entry, a
 daemon fences the run's ledger record for its own process (:meth:`WorkQueue.adopt`), so an attempt
-that was taken over cannot overwrite the new attempt's result.
+that was taken over cannot overwrite the new attempt's result (:class:`Fence`).
 
 Keys (``P`` = ``[store] key_prefix``): ``P:fleet:q:<project>`` (stream, group ``daemons``),
 ``P:fleet:done:<executionId>`` (a list a waiter blocks on with ``BLPOP``).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
@@ -26,33 +26,46 @@ GROUP = "daemons"
 #: how long a finished run's "done" signal is kept for waiters (seconds)
 DONE_TTL_S = 3600
 
-# each script below acts only while consumer ARGV[3] still holds entry ARGV[2] (group ARGV[1])
-_OWNED = """
+
+def _while_held(then: str, otherwise: str = "return 0") -> str:
+    """A script that runs ``then`` only while consumer ARGV[3] holds entry ARGV[2] of stream KEYS[1]
+    (group ARGV[1]), else ``otherwise``."""
+    return f"""
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #pending == 0 or pending[1][2] ~= ARGV[3] then return 0 end
+if #pending == 0 or pending[1][2] ~= ARGV[3] then {otherwise} end
+{then}
 """
 
-# renew the lease: reset the entry's idle time
-_RENEW = _OWNED + """
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
-return 1
-"""
 
-# acknowledge, delete and signal "done"
-_FINISH = _OWNED + """
+# renew the lease (reset the entry's idle time); once the entry is lost, revoke this process's fence
+# (KEYS[2], ARGV[4]) unless the new holder replaced it: the attempt must record nothing from now on,
+# even the "cancelled" of its own cancellation, whether or not the new holder got to adopt the run
+_RENEW = _while_held(
+    "redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID') return 1",
+    otherwise="if redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('SET', KEYS[2], 'taken over') end "
+              "return 0",
+)
+
+# acknowledge, delete and signal "done" (KEYS[2], kept ARGV[4] seconds)
+_FINISH = _while_held("""
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('RPUSH', KEYS[2], '1')
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
-"""
+""")
 
-# fence the run's ledger record for process ARGV[4] (RedisStore.fence_key): an attempt taken over
-# can no longer record anything for the run, whatever order the two daemons' writes arrive in
-_ADOPT = _OWNED + """
-redis.call('SET', KEYS[2], ARGV[4])
-return 1
-"""
+# fence the run's ledger record (KEYS[2]) for process ARGV[4]
+_ADOPT = _while_held("redis.call('SET', KEYS[2], ARGV[4]) return 1")
+
+
+class Fence(NamedTuple):
+    """Who may record a run in the shared ledger: the run's fence key (``RedisStore.fence_key``) and
+    this process (``RedisStore.owner``). An attempt that was taken over can then record nothing over
+    the new attempt, whatever order the two daemons' writes arrive in."""
+
+    key: str
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -127,15 +140,17 @@ class WorkQueue:
                     return self._job(self.stream(project), str(entry_id), fields, reclaimed=True)
         return None
 
-    def renew(self, consumer: str, job: Job) -> bool:
-        """Reset the lease of ``job``; False when another daemon took it over meanwhile."""
-        return bool(self._renew(keys=[self.stream(job.project)], args=[GROUP, job.entry_id, consumer]))
+    def renew(self, consumer: str, job: Job, fence: Fence) -> bool:
+        """Reset the lease of ``job``; False when another daemon took it over meanwhile (and then
+        ``fence`` no longer lets this process record the run)."""
+        return bool(self._renew(keys=[self.stream(job.project), fence.key],
+                                args=[GROUP, job.entry_id, consumer, fence.owner]))
 
-    def adopt(self, consumer: str, job: Job, fence_key: str, owner: str) -> bool:
-        """Make ``owner`` (a process) the only one that may record ``job``'s run in the ledger, while
+    def adopt(self, consumer: str, job: Job, fence: Fence) -> bool:
+        """Let only ``fence.owner`` (this process) record ``job``'s run in the ledger from now on, while
         ``consumer`` holds the entry; False (nothing done) when it was taken over meanwhile."""
-        return bool(self._adopt(keys=[self.stream(job.project), fence_key],
-                                args=[GROUP, job.entry_id, consumer, owner]))
+        return bool(self._adopt(keys=[self.stream(job.project), fence.key],
+                                args=[GROUP, job.entry_id, consumer, fence.owner]))
 
     def finish(self, consumer: str, job: Job) -> bool:
         """Acknowledge and delete the entry and wake whoever waits for the execution; False (and

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from loguru import logger
 
-from wwiseflowd.fleet.queue import Job, WorkQueue
+from wwiseflowd.fleet.queue import Fence, Job, WorkQueue
 from wwiseflowd.fleet.roster import Roster
 from wwiseflowd.pids import pid_alive
 from wwiseflowd.results import ErrorCode
@@ -113,7 +113,7 @@ class FleetWorker:
             try:
                 # renewals first: after an outage past the lease they race the other daemons' takeovers
                 for job in list(self.running.values()):
-                    if not self.queue.renew(self.daemon_id, job):
+                    if not self.queue.renew(self.daemon_id, job, self._fence(job)):
                         logger.error("Execution {} was taken over by another daemon; cancelling it here",
                                      job.execution_id)
                         self.engine.cancel(job.execution_id)
@@ -138,9 +138,12 @@ class FleetWorker:
         """Fence the run for this process and run it unless the ledger says it already finished;
         acknowledge it either way, except after a ``BACKEND_UNAVAILABLE`` stop (it runs again)."""
         self.taken += 1
+        if job.execution_id in self.engine.running():
+            # a worker of this daemon stopped by a front-door restart still runs it; it finishes it
+            logger.info("Execution {} is still running here; leaving it to its run", job.execution_id)
+            return
         try:
-            if not self.queue.adopt(self.daemon_id, job, self.ledger.fence_key(job.execution_id),
-                                    self.ledger.owner):
+            if not self.queue.adopt(self.daemon_id, job, self._fence(job)):
                 logger.warning("Execution {} was taken over before it started here", job.execution_id)
                 return
             stored = self.ledger.ledger_get(job.execution_id)
@@ -163,6 +166,9 @@ class FleetWorker:
                            job.execution_id)
             return
         self._finish(job)
+
+    def _fence(self, job: Job) -> Fence:
+        return Fence(self.ledger.fence_key(job.execution_id), self.ledger.owner)
 
     def _run(self, job: Job) -> str | None:
         """Run ``job`` on this daemon's engine under its execution id; the result's code."""

@@ -221,8 +221,9 @@ class RedisStore:
         keys = [self._k("exec", execution_id), self._k("exec", execution_id, "summary"),
                 self.fence_key(execution_id), self._k("exec", "owners"), self._k("proc", owner),
                 self._k("execs"), self._k("execs", status), *others]
-        args: list[str | int] = [execution_id, owner, _dumps({**execution, "status": status}), _dumps(summary), repr(score),
-                0 if settling else PROC_TTL_S, 1 if settling else 0]
+        record = _dumps({**execution, "status": status})
+        args: list[str | int] = [execution_id, owner, record, _dumps(summary), repr(score),
+                                 0 if settling else PROC_TTL_S, 1 if settling else 0]
         return bool(self._record(keys=keys, args=args))
 
     def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
