@@ -21,6 +21,10 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from tests.fleet.daemons import WORKFLOW, Daemon, statuses, submit, wait_until
+from wwiseflowd.config import settings_for_tests
+from wwiseflowd.engine import Engine
+from wwiseflowd.operations.local import LocalOperations
+from wwiseflowd.operations.protocol import RunRequest
 from wwiseflowd.testing import RedisServer
 
 pytestmark = [
@@ -31,7 +35,7 @@ pytestmark = [
 
 
 def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
-    fleet: Callable[..., Daemon],
+    fleet: Callable[..., Daemon], redis_server: RedisServer,
 ) -> None:
     a, b = fleet("agent-a", latency_ms=5), fleet("agent-b", latency_ms=5)
     fleet_view = httpx.get(f"{a.api}/fleet", timeout=30).json()
@@ -51,23 +55,43 @@ def test_runs_submitted_for_a_project_run_exactly_once_across_two_daemons(
     assert all({"id", "pid", "host", "serves", "heartbeatAt", "running", "queueDepth"} <= d.keys()
                for d in view["daemons"])
     assert view["projects"]["GameA"] == {"waiting": 0, "running": 0}
-    # the CLI and the MCP tool submit for a project the same way (through daemon a's REST API)
+    # the CLI and the MCP tool submit for a project the same way (through daemon a's REST API), and
+    # show each node's progress like a local run, from the fleet's events (whichever daemon runs it)
     flow = a.root / "fleet-sound.json"
     flow.write_text(json.dumps(WORKFLOW), encoding="utf-8")
     cli = subprocess.run([sys.executable, "-m", "wwiseflowd", "--config", str(a.config), "exec", str(flow),
-                          "--input", "name=ByCli", "--project-name", "GameA", "--json"],
+                          "--input", "name=ByCli", "--project-name", "GameA"],
                          capture_output=True, text=True, timeout=120)
     assert cli.returncode == 0, cli.stdout + cli.stderr
-    assert json.loads(cli.stdout)["status"] == "succeeded"
+    assert cli.stdout.startswith("OK  fleet-sound")
+    assert [line.split()[:3] for line in cli.stderr.splitlines() if line.startswith("  ok ")] == [
+        ["ok", "create", "(createSound)"], ["ok", "save", "(projectSave)"]]
     by_mcp = {"workflow": WORKFLOW, "inputs": {"name": "ByMcp"}, "project": "GameA"}
-    assert mcp_execute(a.config, by_mcp)["ok"]
-    assert sorted(a.sounds() + b.sounds()) == sorted([*names, "ByCli", "ByMcp"])
+    progress: list[str] = []
+    assert mcp_execute(a.config, by_mcp, progress.append)["ok"]
+    assert len(progress) == 2 and "create" in progress[0] and "save" in progress[1], progress
+    assert run_here_for_the_fleet(a, redis_server, "ByLocal") == [("create", True), ("save", True)]
+    assert sorted(a.sounds() + b.sounds()) == sorted([*names, "ByCli", "ByMcp", "ByLocal"])
     followed = follow_fleet_events(b.api, a.api, "Followed")
     assert [e["type"] for e in followed][0] == "run.started" and followed[-1]["type"] == "run.finished"
     assert "node.finished" in {e["type"] for e in followed} and followed[-1]["ok"] is True
     assert {e["daemon"] for e in followed} <= {"agent-a", "agent-b"}
     metrics = httpx.get(f"{b.api}/metrics", timeout=30).text
     assert 'wwiseflowd_executions_total{daemon="agent-b",status="succeeded"}' in metrics
+
+
+def run_here_for_the_fleet(daemon: Daemon, redis: RedisServer, name: str) -> list[tuple[str, bool]]:
+    """A project run queued by an engine of this process (``exec --project-name`` without a local
+    daemon): the ``(nodeId, ok)`` of the node.finished events it relayed from the fleet's stream."""
+    settings = settings_for_tests(daemon.root / "no-daemon", store={
+        "backend": "redis", "url": redis.url, "key_prefix": daemon.prefix})
+    events: list[dict[str, Any]] = []
+    with Engine(settings) as engine:
+        request = RunRequest(document=WORKFLOW, inputs={"name": name}, project="GameA")
+        outcome = LocalOperations(engine).run(request, events.append)
+    assert outcome.ok, outcome.error
+    assert events[0]["type"] == "run.started" and events[-1]["type"] == "run.finished"
+    return [(e["nodeId"], e["ok"]) for e in events if e["type"] == "node.finished"]
 
 
 def follow_fleet_events(follow_on: str, submit_to: str, name: str) -> list[dict[str, Any]]:
@@ -88,16 +112,22 @@ def follow_fleet_events(follow_on: str, submit_to: str, name: str) -> list[dict[
     return events
 
 
-def mcp_execute(config: Path, arguments: dict[str, Any]) -> dict[str, Any]:
-    """``execute_workflow`` through the official MCP client and ``wwiseflowd mcp`` over stdio."""
+def mcp_execute(config: Path, arguments: dict[str, Any],
+                on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``execute_workflow`` through the official MCP client and ``wwiseflowd mcp`` over stdio; each
+    progress notification's message goes to ``on_progress``."""
     params = StdioServerParameters(command=sys.executable, args=["-m", "wwiseflowd", "--config", str(config),
                                                                  "mcp"])
     answer: dict[str, Any] = {}
 
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        if on_progress is not None:
+            on_progress(str(message))
+
     async def main() -> None:
         with anyio.fail_after(120):
             async with Client(params, read_timeout_seconds=110) as client:
-                executed = await client.call_tool("execute_workflow", arguments)
+                executed = await client.call_tool("execute_workflow", arguments, progress_callback=progress)
                 assert not executed.is_error, executed.content
                 answer.update(executed.structured_content or {})
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -83,3 +85,20 @@ def read_events(client: redis.Redis, prefix: str, after: str) -> list[tuple[str,
     pairs = answer.items() if isinstance(answer, dict) else (answer or [])
     return [(str(entry_id), json.loads(fields["event"])) for _stream, entries in pairs
             for entry_id, fields in entries]
+
+
+def run_events(client: redis.Redis, prefix: str, execution_id: str, after: str, timeout_s: float,
+               poll_s: float = 0.1) -> Iterator[dict[str, Any]]:
+    """The events of one run (any daemon's) after entry ``after``, oldest first, until its
+    ``run.finished`` or ``timeout_s``; what ``exec --project-name`` and the MCP tool show as progress."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        batch = read_events(client, prefix, after)
+        for entry_id, event in batch:
+            after = entry_id
+            if event.get("executionId") == execution_id:
+                yield event
+                if event.get("type") == "run.finished":
+                    return
+        if not batch:
+            time.sleep(poll_s)

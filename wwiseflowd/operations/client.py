@@ -131,17 +131,28 @@ class DaemonClient:
 
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
         """Follow /events for a fresh execution id, then start the run with that id. A run for a
-        fleet's project waits in one POST instead (another daemon runs it: no events here)."""
+        fleet's project is followed on /fleet/events (whichever daemon runs it)."""
         execution_id = request.execution_id or new_execution_id()
         request = request.model_copy(update={"execution_id": execution_id})
-        if request.project is not None:
-            finished = self._data("POST", "/workflows/execute", json=_body(request), timeout=None)
-            return execution_outcome(finished.data) if finished.ok else finished
+
         def begin() -> Result | None:
             started = self.start(request)
             return None if started.ok else started
 
+        if request.project is not None:
+            return self._run_queued(request, on_event, begin)
         return self._stream(execution_id, on_event, begin)
+
+    def _run_queued(self, request: RunRequest, on_event: EventSink | None,
+                    begin: Callable[[], Result | None]) -> Result:
+        """A run for a fleet's project: its events from ``GET /fleet/events`` and its outcome; one
+        waiting POST when nobody follows the events, or when this daemon has no fleet (its refusal
+        then says what to configure)."""
+        assert request.execution_id is not None
+        if on_event is not None and self._data("GET", "/fleet").ok:
+            return self._stream(request.execution_id, on_event, begin, path="/fleet/events")
+        finished = self._data("POST", "/workflows/execute", json=_body(request), timeout=None)
+        return execution_outcome(finished.data) if finished.ok else finished
 
     def follow(self, execution_id: str, on_event: EventSink | None = None) -> Result:
         """Follow /events of a running execution until it finishes."""
@@ -155,12 +166,14 @@ class DaemonClient:
         return self._stream(execution_id, on_event, check)
 
     def _stream(
-        self, execution_id: str, on_event: EventSink | None, begin: Callable[[], Result | None]
+        self, execution_id: str, on_event: EventSink | None, begin: Callable[[], Result | None],
+        path: str = "/events",
     ) -> Result:
-        """Subscribe to the execution's events, call ``begin`` (a Result ends here), report events."""
+        """Subscribe to the execution's events on ``path``, call ``begin`` (a Result ends here), report
+        events."""
         try:
             with self.http.stream(
-                "GET", "/events", params={"executionId": execution_id}, timeout=httpx.Timeout(10, read=None)
+                "GET", path, params={"executionId": execution_id}, timeout=httpx.Timeout(10, read=None)
             ) as stream:
                 if stream.status_code != 200:
                     stream.read()

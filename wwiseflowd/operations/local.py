@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
 from wwiseflowd.audit.index import AuditFilter
 from wwiseflowd.documents import read_workflow_file
 from wwiseflowd.events import LoopWakeup, Subscription
@@ -23,6 +25,8 @@ from wwiseflowd.store import ExecutionStatus
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
+#: how long a run for a fleet's project is waited for (seconds)
+QUEUED_WAIT_S = 3600.0
 #: the daemon's status callable (its workflow library knows each file's compile status)
 StatusFn = Callable[[], dict[str, Any]]
 #: seconds between checks that a followed run ended without its run.finished event reaching us
@@ -174,7 +178,7 @@ class LocalOperations:
         payload = request.model_dump(mode="json", exclude={"project", "execution_id"})
         return submit_for_project(self.engine.settings, execution_id, payload, str(request.project))
 
-    def wait_queued(self, execution_id: str, timeout: float = 3600.0) -> ExecutionResult | None:
+    def wait_queued(self, execution_id: str, timeout: float = QUEUED_WAIT_S) -> ExecutionResult | None:
         """A queued run's result once whichever daemon took it finished; None on timeout."""
         from wwiseflowd.fleet.submit import wait_for_project_run
 
@@ -185,10 +189,13 @@ class LocalOperations:
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
         """Start and follow a run; its outcome. Events are subscribed to before the run starts."""
         execution_id = request.execution_id or new_execution_id()
-        if request.project is not None:  # another daemon of the fleet may run it: no events here
+        if request.project is not None:  # another daemon of the fleet may run it: the fleet's events
+            relay = self._fleet_events(execution_id, on_event)
             started = self.start(request.model_copy(update={"execution_id": execution_id}))
             if not started.ok:
                 return started
+            if relay is not None:
+                relay()
             finished = self.wait_queued(execution_id)
             if finished is None:
                 return Result.failure(ErrorCode.TIMEOUT, f"Execution {execution_id} is still queued or "
@@ -200,6 +207,32 @@ class LocalOperations:
             if not started.ok:
                 return started
             return self._follow(execution_id, subscription, on_event)
+
+    def _fleet_events(self, execution_id: str, on_event: EventSink | None) -> Callable[[], None] | None:
+        """Called before a queued run is submitted: a function passing its events (from the fleet's
+        stream, whichever daemon runs it) to ``on_event`` until its run.finished; None when there is no
+        one to tell or no fleet (the submission then says why)."""
+        settings = self.engine.settings
+        if on_event is None or settings.store.backend != "redis":
+            return None
+        from wwiseflowd.fleet.connection import fleet_client
+        from wwiseflowd.fleet.events import latest_id, run_events
+
+        prefix = settings.store.key_prefix
+        try:
+            client = fleet_client(settings)
+            after = latest_id(client, prefix)  # before the run can start: none of its events is missed
+        except Exception:  # Redis away: the submission is refused with the reason
+            return None
+
+        def relay() -> None:
+            try:
+                for event in run_events(client, prefix, execution_id, after, QUEUED_WAIT_S):
+                    on_event(event)
+            except Exception as exc:  # progress only: the outcome is still waited for
+                logger.warning("Lost the fleet's events of execution {}: {}", execution_id, exc)
+
+        return relay
 
     def follow(self, execution_id: str, on_event: EventSink | None = None) -> Result:
         """Report a running execution's events until it finishes; its outcome."""
