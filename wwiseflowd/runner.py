@@ -269,6 +269,17 @@ def _preflight_context(
     )
 
 
+def _stored_memo(store: Store, key: str, running: _Running) -> MemoEntry | None:
+    """The store's memo entry of ``key``, waited for until the step's deadline (or a cancel) when the
+    store stopped answering: a blip of a fleet's Redis must neither fail the step nor re-apply it."""
+    try:
+        return wait_for_store(partial(store.memo_get, key), "a memo lookup",
+                              patience_s=running.deadline - time.perf_counter(), stop=running.cancel)
+    except StoreUnavailable as exc:
+        raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, f"{exc}; the step could not read its memo.") \
+            from None
+
+
 class _Run:
     """State of one execution. Everything below ``lock`` is shared between worker threads."""
 
@@ -536,18 +547,9 @@ class _Run:
         return result
 
     def _memo(self, key: str, running: _Running) -> MemoEntry | None:
-        """The memo entry of ``key``: this run's own, else the store's (waited for until the step's
-        deadline when the store stopped answering: a blip must not fail or re-apply the step)."""
         with self.lock:
             pending = self.pending.get(key)
-        if pending is not None:
-            return pending.entry
-        try:
-            return wait_for_store(partial(self.runner.store.memo_get, key), "a memo lookup",
-                                  patience_s=running.deadline - time.perf_counter(), stop=running.cancel)
-        except StoreUnavailable as exc:
-            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE,
-                              f"{exc}; the step could not check its memo.") from None
+        return pending.entry if pending is not None else _stored_memo(self.runner.store, key, running)
 
     def _still_valid(self, spec: NodeSpec, data: Any, ctx: NodeContext) -> bool:
         if spec.verify is None:
