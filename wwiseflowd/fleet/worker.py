@@ -113,7 +113,9 @@ class FleetWorker:
             try:
                 # renewals first: after an outage past the lease they race the other daemons' takeovers
                 for job in list(self.running.values()):
-                    if not self.queue.renew(self.daemon_id, job, self._fence(job)):
+                    # a run that ended meanwhile was acknowledged by this daemon, not taken over
+                    if not self.queue.renew(self.daemon_id, job, self._fence(job)) and \
+                            job.execution_id in self.running:
                         logger.error("Execution {} was taken over by another daemon; cancelling it here",
                                      job.execution_id)
                         self.engine.cancel(job.execution_id)
