@@ -41,7 +41,9 @@ def check_ended_exactly_once(client: redis.Redis, prefix: str, ids: list[str], d
                              interruptions: int) -> None:
     store = RedisStore(client, prefix)
     records = {i: store.ledger_get(i) or {} for i in ids}
-    assert [i for i, r in records.items() if r.get("status") != "succeeded"] == []  # none lost
+    not_succeeded = {i: (r.get("status"), r.get("code"), r.get("error")) for i, r in records.items()
+                     if r.get("status") != "succeeded"}
+    assert not_succeeded == {}  # none lost (and, when one is, how it ended)
     assert {i: int(client.llen(f"{prefix}:fleet:done:{i}")) for i in ids} == dict.fromkeys(ids, 1)
     per_project = [d.sounds() for d in daemons]
     for sounds in per_project:
