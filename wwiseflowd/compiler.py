@@ -13,16 +13,15 @@ import dataclasses
 import difflib
 import gc
 import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from json import encoder as json_encoder
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 # the reference syntax lives with the document format; re-exported here for the compiler's callers
 from wwiseflowd.documents import MAX_NESTING, Ref, iter_refs, nesting_depth, parse_ref
+from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.ready_queue import ReadyQueue, cycles
 from wwiseflowd.registry import NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
@@ -65,24 +64,6 @@ def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanS
     """sha256 over the workflow id, the declared inputs and every step's fields, in plan order."""
     body = [workflow_id, inputs, [[s.nodeId, s.type, s.data, s.deps, s.level] for s in steps]]
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-# the C encoder behind _CANONICAL, made once: JSONEncoder.encode builds a new one on every call,
-# which is half the time of hashing a node's inputs. Without circular checks: hashed values come
-# from JSON or pydantic dumps (a cycle would still fail, with RecursionError)
-_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)
-_C_CANONICAL = (
-    _MAKE_ENCODER(None, str, json_encoder.encode_basestring, None, ":", ",", True, False, True)
-    if _MAKE_ENCODER is not None else None
-)
-
-
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON (sorted keys, no spaces): the input of every hash."""
-    if _C_CANONICAL is None or isinstance(value, str):
-        return _CANONICAL.encode(value)
-    return "".join(_C_CANONICAL(value, 0))
 
 
 @dataclass

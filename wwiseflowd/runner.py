@@ -15,13 +15,12 @@ takes the next ready step itself, so a chain of steps runs on one thread without
 
 from __future__ import annotations
 
-import hashlib
 import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -30,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from wwiseflowd.backends import Identifies
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
-from wwiseflowd.compiler import Plan, canonical_json, inputs_model
+from wwiseflowd.compiler import Plan, inputs_model
 from wwiseflowd.config import Settings
 from wwiseflowd.documents import ReferenceProblem, check_inputs, resolve_refs
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -45,17 +44,12 @@ from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.store import ExecutionStatus, MemoEntry, Store
+from wwiseflowd.run_memo import Ahead, RunMemo, idem_key
+from wwiseflowd.store import ExecutionStatus, Store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
 #: seconds a cancelled step gets to notice ``ctx.cancelled`` before it is abandoned
 CANCEL_GRACE_S = 5.0
-
-
-def idem_key(node_type: str, inputs: Any, identity: str) -> str:
-    """sha256 over the node type, the canonical JSON of the resolved inputs and the backend identity."""
-    text = canonical_json([node_type, inputs, identity])
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class RunControl:
@@ -91,16 +85,20 @@ class RunControl:
 
 @dataclass(slots=True)
 class _Running:
+    """A step that is out. Its ``ctx.cancelled`` event and its context are made when the step
+    first needs them (a memo hit without ``verify`` never does), under the run's lock."""
+
     started: float
     deadline: float
-    cancel: threading.Event = field(default_factory=threading.Event)
     attempts: int = 0
+    cancel: threading.Event | None = None
+    ctx: NodeContext | None = None
 
-
-@dataclass
-class _Pending:
-    entry: MemoEntry
-    backend: str | None
+    def cancel_event(self) -> threading.Event:
+        """The step's cancel event (made now if need be). Under the run's lock."""
+        if self.cancel is None:
+            self.cancel = threading.Event()
+        return self.cancel
 
 
 class Runner:
@@ -265,6 +263,36 @@ def _preflight_context(
     )
 
 
+class _RunBackends:
+    """The backends one run's steps use, by resource (names looked up once per run)."""
+
+    def __init__(self, pool: BackendPool) -> None:
+        self.pool = pool
+        self.names: dict[str | None, str | None] = {}
+
+    def name_for(self, resource: str | None) -> str | None:
+        """The backend owning ``resource``, or None."""
+        if resource not in self.names:
+            self.names[resource] = self.pool.name_for_resource(resource)
+        return self.names[resource]
+
+    def get(self, name: str) -> Any:
+        """The backend ``name``; one that cannot start fails the step with BACKEND_UNAVAILABLE."""
+        try:
+            return self.pool.get(name)
+        except BackendError as exc:
+            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, str(exc)) from None
+
+    def identity(self, resource: str | None, backend_name: str | None) -> str:
+        """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
+        if backend_name is None:
+            return resource or ""
+        backend = self.get(backend_name)
+        if not isinstance(backend, Identifies):
+            return backend_name
+        return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
+
+
 class _Run:
     """State of one execution. Everything below ``lock`` is shared between worker threads."""
 
@@ -302,8 +330,10 @@ class _Run:
         self.dirty = [False] * len(self.steps)
         self.active = 0
         self.stopping = False
-        self.pending: dict[str, _Pending] = {}
-        self.backend_names: dict[str | None, str | None] = {}
+        self.memo = RunMemo(runner.store)
+        #: inputs and idemKeys of the steps whose inputs were known before the run (no ``$from``)
+        self.ahead: list[Ahead | None] = [None] * len(self.steps)
+        self.backends = _RunBackends(runner.backends)
         self.pool: ThreadPoolExecutor | None = None
 
     # -- the main thread ---------------------------------------------------------------------------
@@ -318,6 +348,7 @@ class _Run:
         problem = self._preflight()
         if problem is not None:
             return self._finish(problem)
+        self._read_memo_ahead()
         self.queue.prepare()
         self.pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix=f"run-{self.execution_id}")
         try:
@@ -347,6 +378,37 @@ class _Run:
             self.report.stop_at = node_id
         return problem
 
+    def _read_memo_ahead(self) -> None:
+        """Validate the inputs of every memoised step that needs no other step's output, and read
+        the memo entries of their idemKeys in one store call instead of one per step. Steps whose
+        inputs or backend identity cannot be known yet read their entry when they run, as before."""
+        if self.force:
+            return
+        identities: dict[str | None, str | None] = {}
+        for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
+            if spec is None or spec.read_only:
+                continue  # read-only steps are never memoised
+            if spec.resource not in identities:
+                identities[spec.resource] = self._identity_ahead(spec.resource)
+            identity = identities[spec.resource]
+            if identity is None:
+                continue
+            try:
+                model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
+            except Exception:  # validated again, and reported, when the step runs
+                continue
+            key = idem_key(spec.type, model.model_dump(mode="json"), identity)
+            self.ahead[i] = Ahead(model, identity, key)
+        self.memo.read_ahead([ahead.key for ahead in self.ahead if ahead is not None])
+
+    def _identity_ahead(self, resource: str | None) -> str | None:
+        """The identity of ``resource``'s backend before the run, or None when it cannot be told
+        (the steps on it ask again when they run, and report the problem)."""
+        try:
+            return self.backends.identity(resource, self.backends.name_for(resource))
+        except Exception:
+            return None
+
     def _supervise(self) -> None:
         """Wait for the workers; enforce step deadlines and cancellation."""
         grace_until: float | None = None
@@ -357,7 +419,7 @@ class _Run:
                     grace_until = now + CANCEL_GRACE_S
                     self.stopping = True
                     for running in self.running.values():
-                        running.cancel.set()
+                        running.cancel_event().set()
                 self._enforce_deadlines(now, grace_until)
                 if self.active == 0:
                     return
@@ -385,7 +447,7 @@ class _Run:
     def _abandon(self, i: int, code: ErrorCode, message: str) -> None:
         """Give up on a running step (its thread may go on; its late result is ignored). Under lock."""
         running = self.running.pop(i)
-        running.cancel.set()
+        running.cancel_event().set()
         self.report.record(i, self.report.node_result(i, Result.failure(code, message), running.started,
                                                       attempts=running.attempts))
         self._stop(i)
@@ -466,15 +528,9 @@ class _Run:
     def _with_retries(self, i: int, spec: NodeSpec, running: _Running) -> tuple[Result, str | None, bool]:
         """Tries until success, a lasting failure, the retry limit, the deadline or cancellation."""
         step = self.steps[i]
-        ctx = NodeContext(
-            execution_id=self.execution_id, workflow_id=self.plan.workflowId, node_id=step.nodeId,
-            settings=self.settings, cancelled=running.cancel, inputs=self.inputs,
-            command=lambda name, payload: self.runner.bus.execute(
-                name, payload, execution_id=self.execution_id, node_id=step.nodeId, source=self.source
-            ),
-        )
-        model = self._inputs(step.nodeId, spec, step.data)
-        backend_name = self._backend_name(spec.resource)
+        ahead, self.ahead[i] = self.ahead[i], None
+        model = ahead.model if ahead is not None else self._inputs(step.nodeId, spec, step.data)
+        backend_name = self.backends.name_for(spec.resource)
         with self.lock:
             fresh_upstream = any(self.dirty[d] for d in self.deps[i])
         while True:
@@ -482,68 +538,68 @@ class _Run:
             key: str | None = None
             cached = False
             try:
-                result, key, cached = self._attempt(spec, model, ctx, backend_name, fresh_upstream, running)
+                result, key, cached = self._attempt(i, spec, model, ahead, backend_name, fresh_upstream,
+                                                    running)
             except StepFailure as exc:
                 result = Result.failure(exc.code, exc.message)
             if result.ok or not result.transient or running.attempts > self.retries:
                 return result, key, cached
             delay = backoff(self.settings, running.attempts)
-            if time.perf_counter() + delay >= running.deadline or running.cancel.wait(delay):
+            if time.perf_counter() + delay >= running.deadline:
+                return result, key, cached
+            if self._context(i, running).cancelled.wait(delay):
                 return result, key, cached
 
-    def _attempt(
-        self, spec: NodeSpec, model: BaseModel, ctx: NodeContext, backend_name: str | None,
-        fresh_upstream: bool, running: _Running,
-    ) -> tuple[Result, str, bool]:
-        """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
-        key = idem_key(spec.type, model.model_dump(mode="json"), self._identity(spec.resource, backend_name))
-        if not spec.read_only and not self.force and not fresh_upstream:
-            memo = self._memo(key)
-            if memo is not None and self._still_valid(spec, memo.data, ctx):
-                return Result.success(memo.data), key, True
-        if not spec.read_only and backend_name is not None:
-            backend = self._backend(backend_name)
-            self.groups.ensure(backend_name, backend, ctx.node_id, running.deadline, ctx.cancelled)
-        result = self._run_node(spec, model, ctx)
-        if result.ok and not spec.read_only:
-            with self.lock:
-                self.pending[key] = _Pending(MemoEntry(key, spec.type, result.data), backend_name)
-        return result, key, False
-
-    def _run_node(self, spec: NodeSpec, model: BaseModel, ctx: NodeContext) -> Result:
-        """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
-        try:
-            result = spec.run(model, ctx)
-        except Exception as exc:
-            plugin = self.runner.registry.plugin_of("node type", spec.type)
-            logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
-            return Result.failure(
-                ErrorCode.INTERNAL,
-                f"Node {ctx.node_id!r} ({spec.type}) raised {type(exc).__name__}: {exc}. This is a bug "
-                f"in plugin {plugin}; the run was stopped.",
-            )
-        if not isinstance(result, Result):
-            plugin = self.runner.registry.plugin_of("node type", spec.type)
-            return Result.failure(
-                ErrorCode.INTERNAL,
-                f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
-                f"this is a bug in plugin {plugin}.",
-            )
-        return result
-
-    def _memo(self, key: str) -> MemoEntry | None:
+    def _context(self, i: int, running: _Running) -> NodeContext:
+        """Step ``i``'s context, made on first use (then kept for its retries)."""
+        if running.ctx is not None:
+            return running.ctx
         with self.lock:
-            pending = self.pending.get(key)
-        return pending.entry if pending is not None else self.runner.store.memo_get(key)
+            cancelled = running.cancel_event()
+        node_id = self.steps[i].nodeId
+        running.ctx = NodeContext(
+            execution_id=self.execution_id, workflow_id=self.plan.workflowId, node_id=node_id,
+            settings=self.settings, cancelled=cancelled, inputs=self.inputs,
+            command=lambda name, payload: self.runner.bus.execute(
+                name, payload, execution_id=self.execution_id, node_id=node_id, source=self.source
+            ),
+        )
+        return running.ctx
 
-    def _still_valid(self, spec: NodeSpec, data: Any, ctx: NodeContext) -> bool:
+    def _still_valid(self, i: int, spec: NodeSpec, data: Any, running: _Running) -> bool:
+        """True unless the node type's ``verify`` says a memoised output is stale (or raises)."""
         if spec.verify is None:
             return True
+        ctx = self._context(i, running)
         try:
             return bool(spec.verify(data, ctx))
         except Exception as exc:
             logger.warning("verify of node {} ({}) raised {}; running it again", ctx.node_id, spec.type, exc)
             return False
+
+    def _attempt(
+        self, i: int, spec: NodeSpec, model: BaseModel, ahead: Ahead | None, backend_name: str | None,
+        fresh_upstream: bool, running: _Running,
+    ) -> tuple[Result, str, bool]:
+        """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
+        identity = self.backends.identity(spec.resource, backend_name)
+        if ahead is not None and ahead.identity == identity:
+            key = ahead.key
+        else:
+            key = idem_key(spec.type, model.model_dump(mode="json"), identity)
+        if not spec.read_only and not self.force and not fresh_upstream:
+            memo = self.memo.get(key)
+            if memo is not None and self._still_valid(i, spec, memo.data, running):
+                # ok, with no error and no code: what Result's validator checks holds by construction
+                return Result.model_construct(ok=True, data=memo.data), key, True
+        ctx = self._context(i, running)
+        if not spec.read_only and backend_name is not None:
+            backend = self.backends.get(backend_name)
+            self.groups.ensure(backend_name, backend, ctx.node_id, running.deadline, ctx.cancelled)
+        result = run_node(spec, model, ctx, self.runner.registry)
+        if result.ok and not spec.read_only:
+            self.memo.add(key, spec.type, result.data, backend_name)
+        return result, key, False
 
     def _inputs(self, node_id: str, spec: NodeSpec, data: dict[str, Any]) -> BaseModel:
         try:
@@ -558,28 +614,6 @@ class _Run:
             raise StepFailure(ErrorCode.INVALID_INPUT,
                               validation_sentence(exc, f"node {node_id!r} ({spec.type})")) from None
 
-    # -- backends and identity ------------------------------------------------------------------------
-
-    def _backend_name(self, resource: str | None) -> str | None:
-        if resource not in self.backend_names:
-            self.backend_names[resource] = self.runner.backends.name_for_resource(resource)
-        return self.backend_names[resource]
-
-    def _backend(self, name: str) -> Any:
-        try:
-            return self.runner.backends.get(name)
-        except BackendError as exc:
-            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, str(exc)) from None
-
-    def _identity(self, resource: str | None, backend_name: str | None) -> str:
-        """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
-        if backend_name is None:
-            return resource or ""
-        backend = self._backend(backend_name)
-        if not isinstance(backend, Identifies):
-            return backend_name
-        return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
-
     # -- the end ----------------------------------------------------------------------------------------
 
     def _finish(self, problem: Result | None) -> ExecutionResult:
@@ -589,7 +623,7 @@ class _Run:
         ok = problem is None and all(r is not None and r.ok for r in self.report.results)
         label = self.plan.name or self.plan.workflowId
         closed = self.groups.close(ok, self.rollback, label, self.execution_id)
-        self._save_memo(ok, closed.undone)
+        self.memo.save(ok, closed.undone)
         return self.report.finished(ok, cancelled, problem, closed)
 
     def _mark_cancelled(self) -> None:
@@ -603,15 +637,27 @@ class _Run:
                 self.report.stop_at = self.steps[i].nodeId
                 return
 
-    def _save_memo(self, ok: bool, undone: frozenset[str]) -> None:
-        """Memoise successful steps, except those whose changes a rollback just undid."""
-        entries = [p.entry for p in self.pending.values() if ok or p.backend not in undone]
-        if not entries:
-            return
-        try:
-            self.runner.store.memo_put_many(entries)
-        except Exception as exc:
-            logger.error("Could not save the idempotency memo: {}", exc)
+
+def run_node(spec: NodeSpec, model: BaseModel, ctx: NodeContext, registry: Registry) -> Result:
+    """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
+    try:
+        result = spec.run(model, ctx)
+    except Exception as exc:
+        plugin = registry.plugin_of("node type", spec.type)
+        logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
+        return Result.failure(
+            ErrorCode.INTERNAL,
+            f"Node {ctx.node_id!r} ({spec.type}) raised {type(exc).__name__}: {exc}. This is a bug "
+            f"in plugin {plugin}; the run was stopped.",
+        )
+    if not isinstance(result, Result):
+        plugin = registry.plugin_of("node type", spec.type)
+        return Result.failure(
+            ErrorCode.INTERNAL,
+            f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
+            f"this is a bug in plugin {plugin}.",
+        )
+    return result
 
 
 __all__ = [

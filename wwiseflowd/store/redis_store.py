@@ -29,6 +29,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.jsontext import compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable, summary_matches
 
 __all__ = ["RedisStore", "StoreUnavailable", "connect"]
@@ -36,6 +37,8 @@ __all__ = ["RedisStore", "StoreUnavailable", "connect"]
 #: a process that records runs keeps ``P:proc:<host> <pid>`` for this long, renewed every third of it;
 #: a ``running`` execution whose process key is gone is settled as interrupted by any daemon's sweep
 PROC_TTL_S = 30
+#: keys per MGET of :meth:`RedisStore.memo_get_many`
+MGET_CHUNK = 1000
 STATUSES: tuple[ExecutionStatus, ...] = ("running", "succeeded", "failed", "cancelled")
 SUMMARY_FIELDS = ("executionId", "workflowId", "status", "ok", "source", "startedAt", "durationMs", "stopAt")
 INTERRUPTED_MESSAGE = (
@@ -44,8 +47,10 @@ INTERRUPTED_MESSAGE = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+def _memo_entry(key: str, text: Any) -> MemoEntry:
+    """The memo value ``[node_type, data, created_at]`` of ``key`` as a MemoEntry."""
+    node_type, data, created_at = json.loads(str(text))
+    return MemoEntry(key=key, node_type=node_type, data=data, created_at=created_at)
 
 
 def iso_ms(text: str | None) -> int:
@@ -114,10 +119,19 @@ class RedisStore:
     def memo_get(self, key: str) -> MemoEntry | None:
         """The memo entry for ``key``, or None."""
         text = self.client.get(self._k(self.memo, key))
-        if text is None:
-            return None
-        node_type, data, created_at = json.loads(str(text))
-        return MemoEntry(key=key, node_type=node_type, data=data, created_at=created_at)
+        return None if text is None else _memo_entry(key, text)
+
+    def memo_get_many(self, keys: Iterable[str]) -> dict[str, MemoEntry]:
+        """The entries of ``keys`` that exist, by key: one MGET per ``MGET_CHUNK`` keys (a single
+        huge command would hold the Redis server up for every other daemon meanwhile)."""
+        wanted = list(keys)
+        found: dict[str, MemoEntry] = {}
+        for start in range(0, len(wanted), MGET_CHUNK):
+            chunk = wanted[start:start + MGET_CHUNK]
+            texts = self.client.mget([self._k(self.memo, key) for key in chunk])
+            found.update((key, _memo_entry(key, text)) for key, text in zip(chunk, texts, strict=True)
+                         if text is not None)
+        return found
 
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace entries in one MULTI/EXEC transaction."""
@@ -126,7 +140,7 @@ class RedisStore:
         count = 0
         for entry in entries:
             created = entry.created_at or now
-            pipe.set(self._k(self.memo, entry.key), _dumps([entry.node_type, entry.data, created]))
+            pipe.set(self._k(self.memo, entry.key), compact_json([entry.node_type, entry.data, created]))
             pipe.zadd(self._k(self.memo, "created"), {entry.key: iso_ms(created)})
             count += 1
         if count:
@@ -179,8 +193,8 @@ class RedisStore:
         summary = {name: execution.get(name) for name in SUMMARY_FIELDS}
         summary.update(executionId=execution_id, status=status,
                        ok=None if status == "running" else bool(execution.get("ok")))
-        pipe.set(self._k("exec", execution_id), _dumps({**execution, "status": status}))
-        pipe.set(self._k("exec", execution_id, "summary"), _dumps(summary))
+        pipe.set(self._k("exec", execution_id), compact_json({**execution, "status": status}))
+        pipe.set(self._k("exec", execution_id, "summary"), compact_json(summary))
         for other in STATUSES:
             if other != status:
                 pipe.zrem(self._k("execs", other), execution_id)
@@ -230,7 +244,7 @@ class RedisStore:
     def document_put(self, key: str, document: dict[str, Any]) -> None:
         """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(self._k("doc", key), _dumps(document), nx=True)
+        pipe.set(self._k("doc", key), compact_json(document), nx=True)
         pipe.zadd(self._k("docs"), {key: iso_ms(utc_now_iso())})
         pipe.execute()
 
