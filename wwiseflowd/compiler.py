@@ -14,6 +14,7 @@ import difflib
 import gc
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -224,11 +225,19 @@ def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = F
     ``nesting_checked``: the caller ran :func:`check_nesting` on this very document already."""
     if not nesting_checked:
         check_nesting(document)
-    # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
+    with gc_paused():
+        return _Compiler(registry).compile(document)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Garbage collection off during a short burst of small acyclic allocations (a compile, a
+    run's final result): full collections passing over them cost more than the work itself (they
+    made a 10,000-node compile quadratic). Nothing in the burst may wait on I/O or call plugins."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Compiler(registry).compile(document)
+        yield
     finally:
         if was_enabled:
             gc.enable()

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
-from pydantic import BaseModel
 
 from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.store import MemoEntry, Store
@@ -28,15 +27,6 @@ def idem_key(node_type: str, inputs: Any, identity: str) -> str:
     """sha256 over the node type, the canonical JSON of the resolved inputs and the backend identity."""
     text = canonical_json([node_type, inputs, identity])
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(slots=True)
-class Ahead:
-    """A step's inputs validated before the run started, and the idemKey they give with ``identity``."""
-
-    model: BaseModel
-    identity: str
-    key: str
 
 
 @dataclass(slots=True)
@@ -96,4 +86,4 @@ class RunMemo:
             logger.error("Could not save the idempotency memo: {}", exc)
 
 
-__all__ = ["Ahead", "RunMemo", "idem_key"]
+__all__ = ["RunMemo", "idem_key"]

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from wwiseflowd.backends import Identifies
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
-from wwiseflowd.compiler import Plan, inputs_model
+from wwiseflowd.compiler import Plan, gc_paused, inputs_model
 from wwiseflowd.config import Settings
 from wwiseflowd.documents import ReferenceProblem, check_inputs, resolve_refs
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -44,7 +44,7 @@ from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.run_memo import Ahead, RunMemo, idem_key
+from wwiseflowd.run_memo import RunMemo, idem_key
 from wwiseflowd.store import ExecutionStatus, Store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
@@ -85,14 +85,16 @@ class RunControl:
 
 @dataclass(slots=True)
 class _Running:
-    """A step that is out. Its ``ctx.cancelled`` event and its context are made when the step
-    first needs them (a memo hit without ``verify`` never does), under the run's lock."""
+    """A step that is out. Its validated inputs, ``ctx.cancelled`` event and context are made when
+    the step first needs them (a memo hit read ahead without ``verify`` never does); the event
+    under the run's lock."""
 
     started: float
     deadline: float
     attempts: int = 0
     cancel: threading.Event | None = None
     ctx: NodeContext | None = None
+    model: BaseModel | None = None
 
     def cancel_event(self) -> threading.Event:
         """The step's cancel event (made now if need be). Under the run's lock."""
@@ -214,17 +216,18 @@ class _Report:
 
     def finished(self, ok: bool, cancelled: bool, problem: Result | None, closed: Closed) -> ExecutionResult:
         """The final execution result: ledger row, ``run.finished``, log line, ``on_run_finished``."""
-        execution = self.snapshot()
-        failed = failed_node(execution.results, self.stop_at) if not ok else None
-        code, error = (problem.code, problem.error) if problem is not None else (None, None)
-        if problem is None and failed is not None:
-            code, error = failed.code, failure_sentence(failed, closed.rolled_back, closed.problems)
         status: ExecutionStatus = "succeeded" if ok else ("cancelled" if cancelled else "failed")
-        execution = execution.model_copy(update={
-            "ok": ok, "status": status, "stopped": not ok, "rolledBack": closed.rolled_back,
-            "error": error, "code": code,
-        }).explained()  # model_copy skips validators
-        as_dict = execution.model_dump(mode="json")
+        with gc_paused():  # a result and a dict per step, gone once written: no collection over them
+            execution = self.snapshot()
+            failed = failed_node(execution.results, self.stop_at) if not ok else None
+            code, error = (problem.code, problem.error) if problem is not None else (None, None)
+            if problem is None and failed is not None:
+                code, error = failed.code, failure_sentence(failed, closed.rolled_back, closed.problems)
+            execution = execution.model_copy(update={
+                "ok": ok, "status": status, "stopped": not ok, "rolledBack": closed.rolled_back,
+                "error": error, "code": code,
+            }).explained()  # model_copy skips validators
+            as_dict = execution.model_dump(mode="json")
         self.runner.store.ledger_record(as_dict, status)
         self.final = execution
         facts = {"executionId": self.execution_id, "workflowId": self.plan.workflowId, "ok": ok,
@@ -331,8 +334,11 @@ class _Run:
         self.active = 0
         self.stopping = False
         self.memo = RunMemo(runner.store)
-        #: inputs and idemKeys of the steps whose inputs were known before the run (no ``$from``)
-        self.ahead: list[Ahead | None] = [None] * len(self.steps)
+        #: the idemKeys of the steps whose inputs were known before the run (no ``$from``); only
+        #: the strings are kept (10,000 models held from the start would be collected over and over)
+        self.ahead_keys: list[str | None] = [None] * len(self.steps)
+        #: the backend identity, by resource, those idemKeys were made with
+        self.ahead_identity: dict[str | None, str | None] = {}
         self.backends = _RunBackends(runner.backends)
         self.pool: ThreadPoolExecutor | None = None
 
@@ -384,7 +390,7 @@ class _Run:
         inputs or backend identity cannot be known yet read their entry when they run, as before."""
         if self.force:
             return
-        identities: dict[str | None, str | None] = {}
+        identities = self.ahead_identity
         for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
             if spec is None or spec.read_only:
                 continue  # read-only steps are never memoised
@@ -397,9 +403,8 @@ class _Run:
                 model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
             except Exception:  # validated again, and reported, when the step runs
                 continue
-            key = idem_key(spec.type, model.model_dump(mode="json"), identity)
-            self.ahead[i] = Ahead(model, identity, key)
-        self.memo.read_ahead([ahead.key for ahead in self.ahead if ahead is not None])
+            self.ahead_keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+        self.memo.read_ahead([key for key in self.ahead_keys if key is not None])
 
     def _identity_ahead(self, resource: str | None) -> str | None:
         """The identity of ``resource``'s backend before the run, or None when it cannot be told
@@ -527,9 +532,8 @@ class _Run:
 
     def _with_retries(self, i: int, spec: NodeSpec, running: _Running) -> tuple[Result, str | None, bool]:
         """Tries until success, a lasting failure, the retry limit, the deadline or cancellation."""
-        step = self.steps[i]
-        ahead, self.ahead[i] = self.ahead[i], None
-        model = ahead.model if ahead is not None else self._inputs(step.nodeId, spec, step.data)
+        if self.ahead_keys[i] is None:  # else its inputs passed validation before the run
+            self._model(i, spec, running)
         backend_name = self.backends.name_for(spec.resource)
         with self.lock:
             fresh_upstream = any(self.dirty[d] for d in self.deps[i])
@@ -538,8 +542,7 @@ class _Run:
             key: str | None = None
             cached = False
             try:
-                result, key, cached = self._attempt(i, spec, model, ahead, backend_name, fresh_upstream,
-                                                    running)
+                result, key, cached = self._attempt(i, spec, backend_name, fresh_upstream, running)
             except StepFailure as exc:
                 result = Result.failure(exc.code, exc.message)
             if result.ok or not result.transient or running.attempts > self.retries:
@@ -549,6 +552,13 @@ class _Run:
                 return result, key, cached
             if self._context(i, running).cancelled.wait(delay):
                 return result, key, cached
+
+    def _model(self, i: int, spec: NodeSpec, running: _Running) -> BaseModel:
+        """Step ``i``'s validated inputs, made on first use (a memo hit read ahead needs none)."""
+        if running.model is None:
+            step = self.steps[i]
+            running.model = self._inputs(step.nodeId, spec, step.data)
+        return running.model
 
     def _context(self, i: int, running: _Running) -> NodeContext:
         """Step ``i``'s context, made on first use (then kept for its retries)."""
@@ -578,25 +588,22 @@ class _Run:
             return False
 
     def _attempt(
-        self, i: int, spec: NodeSpec, model: BaseModel, ahead: Ahead | None, backend_name: str | None,
-        fresh_upstream: bool, running: _Running,
+        self, i: int, spec: NodeSpec, backend_name: str | None, fresh_upstream: bool, running: _Running,
     ) -> tuple[Result, str, bool]:
         """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
         identity = self.backends.identity(spec.resource, backend_name)
-        if ahead is not None and ahead.identity == identity:
-            key = ahead.key
-        else:
-            key = idem_key(spec.type, model.model_dump(mode="json"), identity)
+        key = self.ahead_keys[i]
+        if key is None or self.ahead_identity.get(spec.resource) != identity:
+            key = idem_key(spec.type, self._model(i, spec, running).model_dump(mode="json"), identity)
         if not spec.read_only and not self.force and not fresh_upstream:
             memo = self.memo.get(key)
             if memo is not None and self._still_valid(i, spec, memo.data, running):
-                # ok, with no error and no code: what Result's validator checks holds by construction
-                return Result.model_construct(ok=True, data=memo.data), key, True
+                return Result.success(memo.data), key, True
         ctx = self._context(i, running)
         if not spec.read_only and backend_name is not None:
             backend = self.backends.get(backend_name)
             self.groups.ensure(backend_name, backend, ctx.node_id, running.deadline, ctx.cancelled)
-        result = run_node(spec, model, ctx, self.runner.registry)
+        result = run_node(spec, self._model(i, spec, running), ctx, self.runner.registry)
         if result.ok and not spec.read_only:
             self.memo.add(key, spec.type, result.data, backend_name)
         return result, key, False
