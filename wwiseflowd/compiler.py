@@ -97,7 +97,7 @@ class _Node:
     spec: NodeSpec | None
     ref_fields: Sequence[str]  # inputs whose value holds a reference
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
-    succs: list[str] = dataclasses.field(default_factory=list)  # filled by _link_succs, when needed
+    succs: Sequence[str] = ()  # set by _link_succs, when needed (most compiles never need them)
     own_data: bool = False  # data is the document's dict until wiring writes to it
     problems: list[Any] | None = None  # pydantic errors of the literal inputs, None when valid
     pos: int = 0  # position in the compiler's node dict (document order of the valid nodes)
@@ -511,9 +511,12 @@ class _Compiler:
         if self._succs_linked:
             return
         self._succs_linked = True
+        succs: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         for node in nodes.values():
             for source in node.preds:
-                nodes[source].succs.append(node.id)
+                succs[source].append(node.id)
+        for node_id, mine in succs.items():
+            nodes[node_id].succs = mine
 
     def _reaches(self, start: str, goal: str, nodes: dict[str, _Node]) -> bool:
         """True when ``goal`` is downstream of ``start`` along edges (iterative DFS)."""

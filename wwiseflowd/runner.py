@@ -165,9 +165,14 @@ class _Report:
         #: client that reads the execution when it sees run.finished gets it, not a running snapshot
         self.final: ExecutionResult | None = None
 
+    @property
+    def heard(self) -> bool:
+        """True when anyone listens: the per-step events are built only then."""
+        return bool(self.runner.events.subscriber_count)
+
     def publish(self, event: dict[str, Any]) -> None:
         """Publish ``event`` when anyone listens."""
-        if self.runner.events.subscriber_count:
+        if self.heard:
             self.runner.events.publish(event)
 
     def started(self) -> None:
@@ -193,9 +198,12 @@ class _Report:
     def record(self, i: int, node: NodeResult) -> None:
         """Keep a step's result and tell the world (once: a late result of an abandoned step is not)."""
         self.results[i] = node
-        self.publish({"type": "node.finished", "executionId": self.execution_id, "nodeId": node.node,
-                      "nodeType": node.type, "ok": node.ok, "cached": node.cached, "code": node.code,
-                      "durationMs": node.durationMs})
+        if self.heard:
+            self.runner.events.publish({
+                "type": "node.finished", "executionId": self.execution_id, "nodeId": node.node,
+                "nodeType": node.type, "ok": node.ok, "cached": node.cached, "code": node.code,
+                "durationMs": node.durationMs,
+            })
         logger.info("node.execution.complete", executionId=self.execution_id, nodeId=node.node,
                     type=node.type, duration_ms=node.durationMs, ok=node.ok, cached=node.cached)
 
@@ -510,8 +518,9 @@ class _Run:
         step = self.steps[i]
         with self.lock:
             running = self.running[i]
-        self.report.publish({"type": "node.started", "executionId": self.execution_id,
-                             "nodeId": step.nodeId, "nodeType": step.type})
+        if self.report.heard:
+            self.runner.events.publish({"type": "node.started", "executionId": self.execution_id,
+                                        "nodeId": step.nodeId, "nodeType": step.type})
         key: str | None = None
         cached = False
         try:
