@@ -13,16 +13,16 @@ import dataclasses
 import difflib
 import gc
 import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from json import encoder as json_encoder
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 # the reference syntax lives with the document format; re-exported here for the compiler's callers
 from wwiseflowd.documents import MAX_NESTING, Ref, iter_refs, nesting_depth, parse_ref
+from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.ready_queue import ReadyQueue, cycles
 from wwiseflowd.registry import NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
@@ -67,24 +67,6 @@ def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanS
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-# the C encoder behind _CANONICAL, made once: JSONEncoder.encode builds a new one on every call,
-# which is half the time of hashing a node's inputs. Without circular checks: hashed values come
-# from JSON or pydantic dumps (a cycle would still fail, with RecursionError)
-_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)
-_C_CANONICAL = (
-    _MAKE_ENCODER(None, str, json_encoder.encode_basestring, None, ":", ",", True, False, True)
-    if _MAKE_ENCODER is not None else None
-)
-
-
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON (sorted keys, no spaces): the input of every hash."""
-    if _C_CANONICAL is None or isinstance(value, str):
-        return _CANONICAL.encode(value)
-    return "".join(_C_CANONICAL(value, 0))
-
-
 @dataclass
 class CompileError:
     """One problem, reported with the node it concerns and the field (None for the whole node)."""
@@ -115,7 +97,7 @@ class _Node:
     spec: NodeSpec | None
     ref_fields: Sequence[str]  # inputs whose value holds a reference
     preds: list[str] = dataclasses.field(default_factory=list)  # edge sources, in edge order, no duplicates
-    succs: list[str] = dataclasses.field(default_factory=list)  # filled by _link_succs, when needed
+    succs: Sequence[str] = ()  # set by _link_succs, when needed (most compiles never need them)
     own_data: bool = False  # data is the document's dict until wiring writes to it
     problems: list[Any] | None = None  # pydantic errors of the literal inputs, None when valid
     pos: int = 0  # position in the compiler's node dict (document order of the valid nodes)
@@ -243,11 +225,19 @@ def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = F
     ``nesting_checked``: the caller ran :func:`check_nesting` on this very document already."""
     if not nesting_checked:
         check_nesting(document)
-    # the compiler allocates many small acyclic objects; full GC passes over them made it quadratic
+    with gc_paused():
+        return _Compiler(registry).compile(document)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Garbage collection off during a short burst of small acyclic allocations (a compile, a
+    run's final result): full collections passing over them cost more than the work itself (they
+    made a 10,000-node compile quadratic). Nothing in the burst may wait on I/O or call plugins."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Compiler(registry).compile(document)
+        yield
     finally:
         if was_enabled:
             gc.enable()
@@ -521,9 +511,12 @@ class _Compiler:
         if self._succs_linked:
             return
         self._succs_linked = True
+        succs: dict[str, list[str]] = {node_id: [] for node_id in nodes}
         for node in nodes.values():
             for source in node.preds:
-                nodes[source].succs.append(node.id)
+                succs[source].append(node.id)
+        for node_id, mine in succs.items():
+            nodes[node_id].succs = mine
 
     def _reaches(self, start: str, goal: str, nodes: dict[str, _Node]) -> bool:
         """True when ``goal`` is downstream of ``start`` along edges (iterative DFS)."""

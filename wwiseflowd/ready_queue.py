@@ -11,7 +11,7 @@ position) and the runner schedules a run with it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class ReadyQueue:
@@ -121,7 +121,7 @@ class ReadyQueue:
 
 
 
-def cycles(stuck: list[str], succs: dict[str, list[str]]) -> list[list[str]]:
+def cycles(stuck: list[str], succs: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """The cycles among ``stuck`` nodes: each strongly connected component of more than one node
     (Tarjan's algorithm, iterative), in discovery order."""
     stuck_set = set(stuck)

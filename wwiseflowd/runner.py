@@ -15,13 +15,12 @@ takes the next ready step itself, so a chain of steps runs on one thread without
 
 from __future__ import annotations
 
-import hashlib
 import random
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -30,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from wwiseflowd.backends import Identifies
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
-from wwiseflowd.compiler import Plan, canonical_json, inputs_model
+from wwiseflowd.compiler import Plan, gc_paused, inputs_model
 from wwiseflowd.config import Settings
 from wwiseflowd.documents import ReferenceProblem, check_inputs, resolve_refs
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -45,20 +44,12 @@ from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.store import ExecutionStatus, MemoEntry, Store, StoreUnavailable, wait_for_store
+from wwiseflowd.run_memo import RESULT_PATIENCE_S, RunMemo, idem_key
+from wwiseflowd.store import ExecutionStatus, Store, StoreUnavailable, wait_for_store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
 #: seconds a cancelled step gets to notice ``ctx.cancelled`` before it is abandoned
 CANCEL_GRACE_S = 5.0
-#: seconds a finished run waits for a store that stopped answering (a fleet's Redis restarting) to
-#: take its result and memo entries, rather than losing them to a blip
-RESULT_PATIENCE_S = 60.0
-
-
-def idem_key(node_type: str, inputs: Any, identity: str) -> str:
-    """sha256 over the node type, the canonical JSON of the resolved inputs and the backend identity."""
-    text = canonical_json([node_type, inputs, identity])
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class RunControl:
@@ -94,16 +85,22 @@ class RunControl:
 
 @dataclass(slots=True)
 class _Running:
+    """A step that is out. Its validated inputs, ``ctx.cancelled`` event and context are made when
+    the step first needs them (a memo hit read ahead without ``verify`` never does); the event
+    under the run's lock."""
+
     started: float
     deadline: float
-    cancel: threading.Event = field(default_factory=threading.Event)
     attempts: int = 0
+    cancel: threading.Event | None = None
+    ctx: NodeContext | None = None
+    model: BaseModel | None = None
 
-
-@dataclass
-class _Pending:
-    entry: MemoEntry
-    backend: str | None
+    def cancel_event(self) -> threading.Event:
+        """The step's cancel event (made now if need be). Under the run's lock."""
+        if self.cancel is None:
+            self.cancel = threading.Event()
+        return self.cancel
 
 
 class Runner:
@@ -168,9 +165,14 @@ class _Report:
         #: client that reads the execution when it sees run.finished gets it, not a running snapshot
         self.final: ExecutionResult | None = None
 
+    @property
+    def heard(self) -> bool:
+        """True when anyone listens: the per-step events are built only then."""
+        return bool(self.runner.events.subscriber_count)
+
     def publish(self, event: dict[str, Any]) -> None:
         """Publish ``event`` when anyone listens."""
-        if self.runner.events.subscriber_count:
+        if self.heard:
             self.runner.events.publish(event)
 
     def started(self) -> None:
@@ -196,9 +198,12 @@ class _Report:
     def record(self, i: int, node: NodeResult) -> None:
         """Keep a step's result and tell the world (once: a late result of an abandoned step is not)."""
         self.results[i] = node
-        self.publish({"type": "node.finished", "executionId": self.execution_id, "nodeId": node.node,
-                      "nodeType": node.type, "ok": node.ok, "cached": node.cached, "code": node.code,
-                      "durationMs": node.durationMs})
+        if self.heard:
+            self.runner.events.publish({
+                "type": "node.finished", "executionId": self.execution_id, "nodeId": node.node,
+                "nodeType": node.type, "ok": node.ok, "cached": node.cached, "code": node.code,
+                "durationMs": node.durationMs,
+            })
         logger.info("node.execution.complete", executionId=self.execution_id, nodeId=node.node,
                     type=node.type, duration_ms=node.durationMs, ok=node.ok, cached=node.cached)
 
@@ -219,17 +224,18 @@ class _Report:
 
     def finished(self, ok: bool, cancelled: bool, problem: Result | None, closed: Closed) -> ExecutionResult:
         """The final execution result: ledger row, ``run.finished``, log line, ``on_run_finished``."""
-        execution = self.snapshot()
-        failed = failed_node(execution.results, self.stop_at) if not ok else None
-        code, error = (problem.code, problem.error) if problem is not None else (None, None)
-        if problem is None and failed is not None:
-            code, error = failed.code, failure_sentence(failed, closed.rolled_back, closed.problems)
         status: ExecutionStatus = "succeeded" if ok else ("cancelled" if cancelled else "failed")
-        execution = execution.model_copy(update={
-            "ok": ok, "status": status, "stopped": not ok, "rolledBack": closed.rolled_back,
-            "error": error, "code": code,
-        }).explained()  # model_copy skips validators
-        as_dict = execution.model_dump(mode="json")
+        with gc_paused():  # a result and a dict per step, gone once written: no collection over them
+            execution = self.snapshot()
+            failed = failed_node(execution.results, self.stop_at) if not ok else None
+            code, error = (problem.code, problem.error) if problem is not None else (None, None)
+            if problem is None and failed is not None:
+                code, error = failed.code, failure_sentence(failed, closed.rolled_back, closed.problems)
+            execution = execution.model_copy(update={
+                "ok": ok, "status": status, "stopped": not ok, "rolledBack": closed.rolled_back,
+                "error": error, "code": code,
+            }).explained()  # model_copy skips validators
+            as_dict = execution.model_dump(mode="json")
         wait_for_store(partial(self.runner.store.ledger_record, as_dict, status),
                        f"the result of execution {self.execution_id}", patience_s=RESULT_PATIENCE_S)
         self.final = execution
@@ -269,15 +275,34 @@ def _preflight_context(
     )
 
 
-def _stored_memo(store: Store, key: str, running: _Running) -> MemoEntry | None:
-    """The store's memo entry of ``key``, waited for until the step's deadline (or a cancel) when the
-    store stopped answering: a blip of a fleet's Redis must neither fail the step nor re-apply it."""
-    try:
-        return wait_for_store(partial(store.memo_get, key), "a memo lookup",
-                              patience_s=running.deadline - time.perf_counter(), stop=running.cancel)
-    except StoreUnavailable as exc:
-        raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, f"{exc}; the step could not read its memo.") \
-            from None
+class _RunBackends:
+    """The backends one run's steps use, by resource (names looked up once per run)."""
+
+    def __init__(self, pool: BackendPool) -> None:
+        self.pool = pool
+        self.names: dict[str | None, str | None] = {}
+
+    def name_for(self, resource: str | None) -> str | None:
+        """The backend owning ``resource``, or None."""
+        if resource not in self.names:
+            self.names[resource] = self.pool.name_for_resource(resource)
+        return self.names[resource]
+
+    def get(self, name: str) -> Any:
+        """The backend ``name``; one that cannot start fails the step with BACKEND_UNAVAILABLE."""
+        try:
+            return self.pool.get(name)
+        except BackendError as exc:
+            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, str(exc)) from None
+
+    def identity(self, resource: str | None, backend_name: str | None) -> str:
+        """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
+        if backend_name is None:
+            return resource or ""
+        backend = self.get(backend_name)
+        if not isinstance(backend, Identifies):
+            return backend_name
+        return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
 
 
 class _Run:
@@ -317,8 +342,13 @@ class _Run:
         self.dirty = [False] * len(self.steps)
         self.active = 0
         self.stopping = False
-        self.pending: dict[str, _Pending] = {}
-        self.backend_names: dict[str | None, str | None] = {}
+        self.memo = RunMemo(runner.store)
+        #: the idemKeys of the steps whose inputs were known before the run (no ``$from``); only
+        #: the strings are kept (10,000 models held from the start would be collected over and over)
+        self.ahead_keys: list[str | None] = [None] * len(self.steps)
+        #: the backend identity, by resource, those idemKeys were made with
+        self.ahead_identity: dict[str | None, str | None] = {}
+        self.backends = _RunBackends(runner.backends)
         self.pool: ThreadPoolExecutor | None = None
 
     # -- the main thread ---------------------------------------------------------------------------
@@ -333,6 +363,7 @@ class _Run:
         problem = self._preflight()
         if problem is not None:
             return self._finish(problem)
+        self._read_memo_ahead()
         self.queue.prepare()
         self.pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix=f"run-{self.execution_id}")
         try:
@@ -362,6 +393,36 @@ class _Run:
             self.report.stop_at = node_id
         return problem
 
+    def _read_memo_ahead(self) -> None:
+        """Validate the inputs of every memoised step that needs no other step's output, and read
+        the memo entries of their idemKeys in one store call instead of one per step. Steps whose
+        inputs or backend identity cannot be known yet read their entry when they run, as before."""
+        if self.force:
+            return
+        identities = self.ahead_identity
+        for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
+            if spec is None or spec.read_only:
+                continue  # read-only steps are never memoised
+            if spec.resource not in identities:
+                identities[spec.resource] = self._identity_ahead(spec.resource)
+            identity = identities[spec.resource]
+            if identity is None:
+                continue
+            try:
+                model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
+            except Exception:  # validated again, and reported, when the step runs
+                continue
+            self.ahead_keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+        self.memo.read_ahead([key for key in self.ahead_keys if key is not None])
+
+    def _identity_ahead(self, resource: str | None) -> str | None:
+        """The identity of ``resource``'s backend before the run, or None when it cannot be told
+        (the steps on it ask again when they run, and report the problem)."""
+        try:
+            return self.backends.identity(resource, self.backends.name_for(resource))
+        except Exception:
+            return None
+
     def _supervise(self) -> None:
         """Wait for the workers; enforce step deadlines and cancellation."""
         grace_until: float | None = None
@@ -372,7 +433,7 @@ class _Run:
                     grace_until = now + CANCEL_GRACE_S
                     self.stopping = True
                     for running in self.running.values():
-                        running.cancel.set()
+                        running.cancel_event().set()
                 self._enforce_deadlines(now, grace_until)
                 if self.active == 0:
                     return
@@ -400,7 +461,7 @@ class _Run:
     def _abandon(self, i: int, code: ErrorCode, message: str) -> None:
         """Give up on a running step (its thread may go on; its late result is ignored). Under lock."""
         running = self.running.pop(i)
-        running.cancel.set()
+        running.cancel_event().set()
         self.report.record(i, self.report.node_result(i, Result.failure(code, message), running.started,
                                                       attempts=running.attempts))
         self._stop(i)
@@ -458,8 +519,9 @@ class _Run:
         step = self.steps[i]
         with self.lock:
             running = self.running[i]
-        self.report.publish({"type": "node.started", "executionId": self.execution_id,
-                             "nodeId": step.nodeId, "nodeType": step.type})
+        if self.report.heard:
+            self.runner.events.publish({"type": "node.started", "executionId": self.execution_id,
+                                        "nodeId": step.nodeId, "nodeType": step.type})
         key: str | None = None
         cached = False
         try:
@@ -480,16 +542,9 @@ class _Run:
 
     def _with_retries(self, i: int, spec: NodeSpec, running: _Running) -> tuple[Result, str | None, bool]:
         """Tries until success, a lasting failure, the retry limit, the deadline or cancellation."""
-        step = self.steps[i]
-        ctx = NodeContext(
-            execution_id=self.execution_id, workflow_id=self.plan.workflowId, node_id=step.nodeId,
-            settings=self.settings, cancelled=running.cancel, inputs=self.inputs,
-            command=lambda name, payload: self.runner.bus.execute(
-                name, payload, execution_id=self.execution_id, node_id=step.nodeId, source=self.source
-            ),
-        )
-        model = self._inputs(step.nodeId, spec, step.data)
-        backend_name = self._backend_name(spec.resource)
+        if self.ahead_keys[i] is None:  # else its inputs passed validation before the run
+            self._model(i, spec, running)
+        backend_name = self.backends.name_for(spec.resource)
         with self.lock:
             fresh_upstream = any(self.dirty[d] for d in self.deps[i])
         while True:
@@ -497,103 +552,86 @@ class _Run:
             key: str | None = None
             cached = False
             try:
-                result, key, cached = self._attempt(spec, model, ctx, backend_name, fresh_upstream, running)
+                result, key, cached = self._attempt(i, spec, backend_name, fresh_upstream, running)
             except StepFailure as exc:
                 result = Result.failure(exc.code, exc.message)
             if result.ok or not result.transient or running.attempts > self.retries:
                 return result, key, cached
             delay = backoff(self.settings, running.attempts)
-            if time.perf_counter() + delay >= running.deadline or running.cancel.wait(delay):
+            if time.perf_counter() + delay >= running.deadline:
+                return result, key, cached
+            if self._context(i, running).cancelled.wait(delay):
                 return result, key, cached
 
-    def _attempt(
-        self, spec: NodeSpec, model: BaseModel, ctx: NodeContext, backend_name: str | None,
-        fresh_upstream: bool, running: _Running,
-    ) -> tuple[Result, str, bool]:
-        """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
-        key = idem_key(spec.type, model.model_dump(mode="json"), self._identity(spec.resource, backend_name))
-        if not spec.read_only and not self.force and not fresh_upstream:
-            memo = self._memo(key, running)
-            if memo is not None and self._still_valid(spec, memo.data, ctx):
-                return Result.success(memo.data), key, True
-        if not spec.read_only and backend_name is not None:
-            backend = self._backend(backend_name)
-            self.groups.ensure(backend_name, backend, ctx.node_id, running.deadline, ctx.cancelled)
-        result = self._run_node(spec, model, ctx)
-        if result.ok and not spec.read_only:
-            with self.lock:
-                self.pending[key] = _Pending(MemoEntry(key, spec.type, result.data), backend_name)
-        return result, key, False
+    def _model(self, i: int, spec: NodeSpec, running: _Running) -> BaseModel:
+        """Step ``i``'s validated inputs, made on first use (a memo hit read ahead needs none)."""
+        if running.model is None:
+            step = self.steps[i]
+            running.model = self._inputs(step.nodeId, spec, step.data)
+        return running.model
 
-    def _run_node(self, spec: NodeSpec, model: BaseModel, ctx: NodeContext) -> Result:
-        """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
-        try:
-            result = spec.run(model, ctx)
-        except Exception as exc:
-            plugin = self.runner.registry.plugin_of("node type", spec.type)
-            logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
-            return Result.failure(
-                ErrorCode.INTERNAL,
-                f"Node {ctx.node_id!r} ({spec.type}) raised {type(exc).__name__}: {exc}. This is a bug "
-                f"in plugin {plugin}; the run was stopped.",
-            )
-        if not isinstance(result, Result):
-            plugin = self.runner.registry.plugin_of("node type", spec.type)
-            return Result.failure(
-                ErrorCode.INTERNAL,
-                f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
-                f"this is a bug in plugin {plugin}.",
-            )
-        return result
-
-    def _memo(self, key: str, running: _Running) -> MemoEntry | None:
+    def _context(self, i: int, running: _Running) -> NodeContext:
+        """Step ``i``'s context, made on first use (then kept for its retries)."""
+        if running.ctx is not None:
+            return running.ctx
         with self.lock:
-            pending = self.pending.get(key)
-        return pending.entry if pending is not None else _stored_memo(self.runner.store, key, running)
+            cancelled = running.cancel_event()
+        node_id = self.steps[i].nodeId
+        running.ctx = NodeContext(
+            execution_id=self.execution_id, workflow_id=self.plan.workflowId, node_id=node_id,
+            settings=self.settings, cancelled=cancelled, inputs=self.inputs,
+            command=lambda name, payload: self.runner.bus.execute(
+                name, payload, execution_id=self.execution_id, node_id=node_id, source=self.source
+            ),
+        )
+        return running.ctx
 
-    def _still_valid(self, spec: NodeSpec, data: Any, ctx: NodeContext) -> bool:
+    def _still_valid(self, i: int, spec: NodeSpec, data: Any, running: _Running) -> bool:
+        """True unless the node type's ``verify`` says a memoised output is stale (or raises)."""
         if spec.verify is None:
             return True
+        ctx = self._context(i, running)
         try:
             return bool(spec.verify(data, ctx))
         except Exception as exc:
             logger.warning("verify of node {} ({}) raised {}; running it again", ctx.node_id, spec.type, exc)
             return False
 
+    def _attempt(
+        self, i: int, spec: NodeSpec, backend_name: str | None, fresh_upstream: bool, running: _Running,
+    ) -> tuple[Result, str, bool]:
+        """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
+        identity = self.backends.identity(spec.resource, backend_name)
+        key = self.ahead_keys[i]
+        if key is None or self.ahead_identity.get(spec.resource) != identity:
+            key = idem_key(spec.type, self._model(i, spec, running).model_dump(mode="json"), identity)
+        if not spec.read_only and not self.force and not fresh_upstream:
+            memo = self._memo(key, running)
+            if memo is not None and self._still_valid(i, spec, memo.data, running):
+                return Result.success(memo.data), key, True
+        ctx = self._context(i, running)
+        if not spec.read_only and backend_name is not None:
+            backend = self.backends.get(backend_name)
+            self.groups.ensure(backend_name, backend, ctx.node_id, running.deadline, ctx.cancelled)
+        result = run_node(spec, self._model(i, spec, running), ctx, self.runner.registry)
+        if result.ok and not spec.read_only:
+            self.memo.add(key, spec.type, result.data, backend_name)
+        return result, key, False
+
+    def _memo(self, key: str, running: _Running) -> Any:
+        """The memo entry of ``key``, waited for until the step's deadline (or a cancel) when the
+        store stopped answering: a blip of a fleet's Redis must neither fail the step nor re-apply it."""
+        with self.lock:
+            cancelled = running.cancel_event()
+        try:
+            return self.memo.get(key, patience_s=running.deadline - time.perf_counter(), stop=cancelled)
+        except StoreUnavailable as exc:
+            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, f"{exc}; the step could not read its memo.") \
+                from None
+
     def _inputs(self, node_id: str, spec: NodeSpec, data: dict[str, Any]) -> BaseModel:
-        try:
-            # outputs only grows, and a step's references name steps that already finished
-            resolved = {key: resolve_refs(value, self.inputs, self.outputs, node_id, key)
-                        for key, value in data.items()}
-        except ReferenceProblem as exc:
-            raise StepFailure(exc.code, exc.message) from None
-        try:
-            return inputs_model(spec).model_validate(resolved)
-        except ValidationError as exc:
-            raise StepFailure(ErrorCode.INVALID_INPUT,
-                              validation_sentence(exc, f"node {node_id!r} ({spec.type})")) from None
-
-    # -- backends and identity ------------------------------------------------------------------------
-
-    def _backend_name(self, resource: str | None) -> str | None:
-        if resource not in self.backend_names:
-            self.backend_names[resource] = self.runner.backends.name_for_resource(resource)
-        return self.backend_names[resource]
-
-    def _backend(self, name: str) -> Any:
-        try:
-            return self.runner.backends.get(name)
-        except BackendError as exc:
-            raise StepFailure(ErrorCode.BACKEND_UNAVAILABLE, str(exc)) from None
-
-    def _identity(self, resource: str | None, backend_name: str | None) -> str:
-        """The backend's identity for idemKeys; asked on every try (it changes once connected)."""
-        if backend_name is None:
-            return resource or ""
-        backend = self._backend(backend_name)
-        if not isinstance(backend, Identifies):
-            return backend_name
-        return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
+        # outputs only grows, and a step's references name steps that already finished
+        return step_inputs(node_id, spec, data, self.inputs, self.outputs)
 
     # -- the end ----------------------------------------------------------------------------------------
 
@@ -604,7 +642,7 @@ class _Run:
         ok = problem is None and all(r is not None and r.ok for r in self.report.results)
         label = self.plan.name or self.plan.workflowId
         closed = self.groups.close(ok, self.rollback, label, self.execution_id)
-        self._save_memo(ok, closed.undone)
+        self.memo.save(ok, closed.undone)
         return self.report.finished(ok, cancelled, problem, closed)
 
     def _mark_cancelled(self) -> None:
@@ -618,16 +656,43 @@ class _Run:
                 self.report.stop_at = self.steps[i].nodeId
                 return
 
-    def _save_memo(self, ok: bool, undone: frozenset[str]) -> None:
-        """Memoise successful steps, except those whose changes a rollback just undid."""
-        entries = [p.entry for p in self.pending.values() if ok or p.backend not in undone]
-        if not entries:
-            return
-        try:
-            wait_for_store(partial(self.runner.store.memo_put_many, entries), "the idempotency memo",
-                           patience_s=RESULT_PATIENCE_S)
-        except Exception as exc:
-            logger.error("Could not save the idempotency memo: {}", exc)
+
+def step_inputs(
+    node_id: str, spec: NodeSpec, data: dict[str, Any], inputs: Mapping[str, Any], outputs: Mapping[str, Any]
+) -> BaseModel:
+    """A step's ``data`` with its references resolved, validated into its input model; a
+    StepFailure (the reference's code, or INVALID_INPUT) naming the step when that fails."""
+    try:
+        resolved = {key: resolve_refs(value, inputs, outputs, node_id, key) for key, value in data.items()}
+    except ReferenceProblem as exc:
+        raise StepFailure(exc.code, exc.message) from None
+    try:
+        return inputs_model(spec).model_validate(resolved)
+    except ValidationError as exc:
+        raise StepFailure(ErrorCode.INVALID_INPUT,
+                          validation_sentence(exc, f"node {node_id!r} ({spec.type})")) from None
+
+
+def run_node(spec: NodeSpec, model: BaseModel, ctx: NodeContext, registry: Registry) -> Result:
+    """``spec.run``; a raise or a return that is not a Result becomes INTERNAL naming the plugin."""
+    try:
+        result = spec.run(model, ctx)
+    except Exception as exc:
+        plugin = registry.plugin_of("node type", spec.type)
+        logger.opt(exception=exc).warning("Node {} ({}) raised", ctx.node_id, spec.type)
+        return Result.failure(
+            ErrorCode.INTERNAL,
+            f"Node {ctx.node_id!r} ({spec.type}) raised {type(exc).__name__}: {exc}. This is a bug "
+            f"in plugin {plugin}; the run was stopped.",
+        )
+    if not isinstance(result, Result):
+        plugin = registry.plugin_of("node type", spec.type)
+        return Result.failure(
+            ErrorCode.INTERNAL,
+            f"Node {ctx.node_id!r} ({spec.type}) returned {type(result).__name__} instead of a Result; "
+            f"this is a bug in plugin {plugin}.",
+        )
+    return result
 
 
 __all__ = [

@@ -130,7 +130,10 @@ class Wiring:
         for node in nodes.values():
             if node.spec is None or not node.preds:
                 continue
-            for field_name in (*self.required(node.spec), *mode_required(node.spec, node.data)):
+            required = self.required(node.spec)
+            if node.spec.modes:
+                required = (*required, *mode_required(node.spec, node.data))
+            for field_name in required:
                 if not is_empty(node.data.get(field_name)):
                     continue
                 sources = [

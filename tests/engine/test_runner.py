@@ -148,6 +148,24 @@ def test_second_run_is_fully_cached_and_calls_nothing(engine: Engine, nodes: Tes
     assert nodes.calls == {"a": 1, "b": 1}
 
 
+def test_memo_entries_of_steps_with_known_inputs_are_read_in_one_store_call(
+    engine: Engine, nodes: TestNodes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = flow(node("a", "emit", value=1), node("c", "emit", value=2), node("b", "useObject"),
+                    edges=[("a", "b")])
+    engine.execute(document)
+    reads: list[tuple[str, Any]] = []
+    for name in ("memo_get", "memo_get_many"):
+        method = getattr(engine.store, name)
+        monkeypatch.setattr(engine.store, name,
+                            lambda arg, _m=method, _name=name: reads.append((_name, arg)) or _m(arg))
+    second = engine.execute(document)
+    assert all(r.cached for r in second.results) and nodes.calls == {"a": 1, "c": 1, "b": 1}
+    keys = {r.node: r.idemKey for r in second.results}
+    # a and c hold literal inputs: one batch read before the run; b takes a's output: read at its turn
+    assert reads == [("memo_get_many", [keys["a"], keys["c"]]), ("memo_get", keys["b"])]
+
+
 def test_force_runs_every_node_again(engine: Engine, nodes: TestNodes) -> None:
     document = flow(node("a", "emit", value=1))
     engine.execute(document)

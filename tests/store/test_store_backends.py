@@ -32,6 +32,20 @@ def test_a_memo_entry_reads_back_as_written_and_can_be_forgotten(store: Store) -
     assert store.memo_get("k1") is None and store.memo_delete([]) == 0
 
 
+def test_a_batch_memo_read_returns_exactly_the_entries_that_exist(store: Store) -> None:
+    assert store.memo_get_many([]) == {} and store.memo_get_many(["nope"]) == {}
+    # more keys than one Redis MGET chunk and than SQLite's old limit of 999 SQL variables
+    written = [MemoEntry(f"k{i}", "t", {"i": i, "s": "é"}, created_at="2026-01-01T00:00:00.000Z")
+               for i in range(0, 2500, 2)]
+    store.memo_put_many(written)
+    asked = [f"k{i}" for i in range(2500)] + ["k0", "it's \"quoted\""]  # a repeat, an odd key
+    found = store.memo_get_many(asked)
+    assert found == {entry.key: entry for entry in written}
+    assert found["k42"] == store.memo_get("k42")
+    store.memo_delete(["k42"])
+    assert "k42" not in store.memo_get_many(["k42", "k44"])
+
+
 def test_an_execution_is_updated_in_place_and_listed_without_its_node_results(store: Store) -> None:
     store.ledger_record(execution("e1", "2026-12-01T10:00:00.000Z"), "running")
     assert store.ledger_get("e1")["status"] == "running"  # type: ignore[index]

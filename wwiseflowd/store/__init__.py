@@ -72,6 +72,11 @@ class Store(Protocol):
         """The memo entry for an idemKey, or None."""
         ...
 
+    def memo_get_many(self, keys: Iterable[str]) -> dict[str, MemoEntry]:
+        """The memo entries of ``keys`` that exist, by key, in one round trip (a run reads the
+        entries of all its steps whose inputs are known before it starts at once)."""
+        ...
+
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace memo entries, all or none."""
         ...

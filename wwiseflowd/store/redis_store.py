@@ -33,6 +33,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.jsontext import compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable, summary_matches
 
 __all__ = ["RedisStore", "StoreUnavailable", "connect"]
@@ -40,6 +41,8 @@ __all__ = ["RedisStore", "StoreUnavailable", "connect"]
 #: a process that records runs keeps ``P:proc:<host> <pid>`` for this long, renewed every third of it;
 #: a ``running`` execution whose process key is gone is settled as interrupted by any daemon's sweep
 PROC_TTL_S = 30
+#: keys per MGET of :meth:`RedisStore.memo_get_many`
+MGET_CHUNK = 1000
 STATUSES: tuple[ExecutionStatus, ...] = ("running", "succeeded", "failed", "cancelled")
 SUMMARY_FIELDS = ("executionId", "workflowId", "status", "ok", "source", "startedAt", "durationMs", "stopAt")
 INTERRUPTED_MESSAGE = (
@@ -69,8 +72,10 @@ return 1
 """
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+def _memo_entry(key: str, text: Any) -> MemoEntry:
+    """The memo value ``[node_type, data, created_at]`` of ``key`` as a MemoEntry."""
+    node_type, data, created_at = json.loads(str(text))
+    return MemoEntry(key=key, node_type=node_type, data=data, created_at=created_at)
 
 
 def iso_ms(text: str | None) -> int:
@@ -149,10 +154,20 @@ class RedisStore:
         """The memo entry for ``key``, or None."""
         with self._answering("idempotency memo"):
             text = self.client.get(self._k(self.memo, key))
-        if text is None:
-            return None
-        node_type, data, created_at = json.loads(str(text))
-        return MemoEntry(key=key, node_type=node_type, data=data, created_at=created_at)
+        return None if text is None else _memo_entry(key, text)
+
+    def memo_get_many(self, keys: Iterable[str]) -> dict[str, MemoEntry]:
+        """The entries of ``keys`` that exist, by key: one MGET per ``MGET_CHUNK`` keys (a single
+        huge command would hold the Redis server up for every other daemon meanwhile)."""
+        wanted = list(keys)
+        found: dict[str, MemoEntry] = {}
+        for start in range(0, len(wanted), MGET_CHUNK):
+            chunk = wanted[start:start + MGET_CHUNK]
+            with self._answering("idempotency memo"):
+                texts = self.client.mget([self._k(self.memo, key) for key in chunk])
+            found.update((key, _memo_entry(key, text)) for key, text in zip(chunk, texts, strict=True)
+                         if text is not None)
+        return found
 
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace entries in one MULTI/EXEC transaction."""
@@ -161,7 +176,7 @@ class RedisStore:
         count = 0
         for entry in entries:
             created = entry.created_at or now
-            pipe.set(self._k(self.memo, entry.key), _dumps([entry.node_type, entry.data, created]))
+            pipe.set(self._k(self.memo, entry.key), compact_json([entry.node_type, entry.data, created]))
             pipe.zadd(self._k(self.memo, "created"), {entry.key: iso_ms(created)})
             count += 1
         if count:
@@ -221,8 +236,8 @@ class RedisStore:
         keys = [self._k("exec", execution_id), self._k("exec", execution_id, "summary"),
                 self.fence_key(execution_id), self._k("exec", "owners"), self._k("proc", owner),
                 self._k("execs"), self._k("execs", status), *others]
-        record = _dumps({**execution, "status": status})
-        args: list[str | int] = [execution_id, owner, record, _dumps(summary), repr(score),
+        record = compact_json({**execution, "status": status})
+        args: list[str | int] = [execution_id, owner, record, compact_json(summary), repr(score),
                                  0 if settling else PROC_TTL_S, 1 if settling else 0]
         return bool(self._record(keys=keys, args=args))
 
@@ -271,7 +286,7 @@ class RedisStore:
     def document_put(self, key: str, document: dict[str, Any]) -> None:
         """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(self._k("doc", key), _dumps(document), nx=True)
+        pipe.set(self._k("doc", key), compact_json(document), nx=True)
         pipe.zadd(self._k("docs"), {key: iso_ms(utc_now_iso())})
         pipe.execute()
 

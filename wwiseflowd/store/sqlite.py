@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.jsontext import compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry
 from wwiseflowd.store.doctor import open_state_file
 
@@ -42,8 +43,9 @@ CREATE TABLE IF NOT EXISTS documents (
 """
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+def _memo_entry(row: tuple[str, str, str, str]) -> MemoEntry:
+    """A memo row ``(key, node_type, data, created_at)`` as a MemoEntry."""
+    return MemoEntry(key=row[0], node_type=row[1], data=json.loads(row[2]), created_at=row[3])
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -66,16 +68,25 @@ class SQLiteStore:
         """The memo entry for ``key``, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT node_type, data, created_at FROM memo WHERE key = ?", (key,)
+                "SELECT key, node_type, data, created_at FROM memo WHERE key = ?", (key,)
             ).fetchone()
-        if row is None:
-            return None
-        return MemoEntry(key=key, node_type=row[0], data=json.loads(row[1]), created_at=row[2])
+        return None if row is None else _memo_entry(row)
+
+    def memo_get_many(self, keys: Iterable[str]) -> dict[str, MemoEntry]:
+        """The entries of ``keys`` that exist, by key: one statement (the keys go in as one JSON
+        array, so no limit on the number of SQL variables applies)."""
+        wanted = compact_json(list(keys))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, node_type, data, created_at FROM memo "
+                "WHERE key IN (SELECT value FROM json_each(?))", (wanted,)
+            ).fetchall()
+        return {row[0]: _memo_entry(row) for row in rows}
 
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace entries in one transaction."""
         now = utc_now_iso()
-        rows = [(e.key, e.node_type, _dumps(e.data), e.created_at or now) for e in entries]
+        rows = [(e.key, e.node_type, compact_json(e.data), e.created_at or now) for e in entries]
         if not rows:
             return
         with self._lock:
@@ -108,7 +119,7 @@ class SQLiteStore:
             execution.get("startedAt"),
             execution.get("durationMs"),
             execution.get("stopAt"),
-            _dumps({**execution, "status": status}),
+            compact_json({**execution, "status": status}),
             os.getpid(),
         )
         with self._lock:
@@ -144,7 +155,7 @@ class SQLiteStore:
                 self._db.execute(
                     "UPDATE executions SET status = 'failed', ok = 0, result = ? "
                     "WHERE id = ? AND status = 'running'",
-                    (_dumps(result), execution_id),
+                    (compact_json(result), execution_id),
                 )
             settled.append(execution_id)
         return settled
@@ -202,7 +213,7 @@ class SQLiteStore:
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET used_at = excluded.used_at",
-                (key, _dumps(document), utc_now_iso()),
+                (key, compact_json(document), utc_now_iso()),
             )
 
     def document_get(self, key: str) -> dict[str, Any] | None:

@@ -1,0 +1,97 @@
+"""One run's view of the idempotency memo (docs/architecture.md, "Idempotency").
+
+A step that changes something is not run again when the memo holds an entry for its idemKey
+(sha256 over its node type, its resolved inputs and the backend's identity). :class:`RunMemo`
+answers those lookups for one run: the entries of the steps whose inputs are known before the run
+starts (no ``$from`` reference) are read in one store call before the first step
+(:meth:`RunMemo.read_ahead`), the others when their step runs; the entries the run makes are kept
+(a later step of the same run with the same key sees them) and saved in one transaction at its end
+(:meth:`RunMemo.save`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from loguru import logger
+
+from wwiseflowd.jsontext import canonical_json
+from wwiseflowd.store import MemoEntry, Store, wait_for_store
+
+#: seconds a finished run's memo entries and result wait for a store that stopped answering (a
+#: fleet's Redis restarting), rather than being lost to a blip
+RESULT_PATIENCE_S = 60.0
+
+
+def idem_key(node_type: str, inputs: Any, identity: str) -> str:
+    """sha256 over the node type, the canonical JSON of the resolved inputs and the backend identity."""
+    text = canonical_json([node_type, inputs, identity])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Made:
+    """An entry this run made, and the backend whose undo group its change belongs to."""
+
+    entry: MemoEntry
+    backend: str | None
+
+
+class RunMemo:
+    """The memo as one run sees it; thread-safe (the run's workers share it)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        #: entries read ahead, by idemKey (None: the store had none); filled before the workers start
+        self._read: dict[str, MemoEntry | None] = {}
+        self._made: dict[str, _Made] = {}
+
+    def read_ahead(self, keys: Sequence[str]) -> None:
+        """Read the entries of ``keys`` in one store call. When the store fails, each step reads its
+        own entry when it runs, and meets (and reports) the problem there."""
+        if not keys:
+            return
+        try:
+            found = self.store.memo_get_many(keys)
+        except Exception as exc:
+            logger.warning("Could not read the idempotency memo ahead: {}", exc)
+            return
+        self._read = {key: found.get(key) for key in keys}
+
+    def get(self, key: str, *, patience_s: float, stop: threading.Event) -> MemoEntry | None:
+        """This run's own entry for ``key``, else the store's (read ahead, or read now: a store that
+        does not answer is waited for up to ``patience_s`` or until ``stop``, then StoreUnavailable)."""
+        with self._lock:
+            made = self._made.get(key)
+        if made is not None:
+            return made.entry
+        if key in self._read:
+            return self._read[key]
+        return wait_for_store(partial(self.store.memo_get, key), "a memo lookup", patience_s=patience_s,
+                              stop=stop)
+
+    def add(self, key: str, node_type: str, data: Any, backend: str | None) -> None:
+        """Keep the output of a step that changed something on ``backend``, to save at the end."""
+        with self._lock:
+            self._made[key] = _Made(MemoEntry(key, node_type, data), backend)
+
+    def save(self, ok: bool, undone: frozenset[str]) -> None:
+        """Save the entries made, except those whose changes a rollback just undid (on the
+        backends ``undone``); a store that fails is logged, the run's result stands."""
+        entries = [made.entry for made in self._made.values() if ok or made.backend not in undone]
+        if not entries:
+            return
+        try:
+            wait_for_store(partial(self.store.memo_put_many, entries), "the idempotency memo",
+                           patience_s=RESULT_PATIENCE_S)
+        except Exception as exc:
+            logger.error("Could not save the idempotency memo: {}", exc)
+
+
+__all__ = ["RESULT_PATIENCE_S", "RunMemo", "idem_key"]
