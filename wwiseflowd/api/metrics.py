@@ -205,7 +205,7 @@ class ApiMetrics:
         def follow() -> None:
             try:
                 while not self._stop.is_set():
-                    event = subscription.get(5.0)  # stop() wakes it
+                    event = subscription.get()  # no timer: stop() wakes it
                     if event is not None:
                         self.observe(event)
             finally:
