@@ -34,10 +34,6 @@ DoorState = Literal["built", "up", "down", "failed", "stopped"]
 class RouteDoor(Protocol):
     """A door that lives inside the daemon's REST app (same port, token and loopback rules)."""
 
-    def has_routes(self) -> bool:
-        """True when a door adds routes to the REST app (the daemon then builds the app at start)."""
-        return bool(self._alive(RouteDoor))
-
     def add_routes(self, app: Any) -> None:
         """Add routes or routers to ``app`` (a FastAPI app that is not serving yet)."""
 

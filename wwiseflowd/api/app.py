@@ -94,7 +94,8 @@ def create_app(
     #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
     app.state.operations = None
     #: editor sign-in: one-time login tokens and session cookies, kept in the state dir (api/sessions.py)
-    app.state.sessions = sessions or SessionStore(settings.paths.state_dir / SESSIONS_FILE, settings.server.token)
+    app.state.sessions = sessions or SessionStore(settings.paths.state_dir / SESSIONS_FILE,
+                                                  settings.server.token)
     app.state.metrics = metrics or ApiMetrics(status)
     #: set when the server stops, so open event streams end
     app.state.stopping = threading.Event()

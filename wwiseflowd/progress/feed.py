@@ -84,7 +84,8 @@ class ProgressFeed:
         with self._subscription:
             while True:
                 stopping, idle = self._stop.is_set(), self._idle
-                event = self._subscription.get(timeout=0 if stopping else (None if idle else self._interval / 2))
+                wait = 0 if stopping else (None if idle else self._interval / 2)
+                event = self._subscription.get(timeout=wait)
                 if event is not None:
                     self._write(self._presenter.on_event(event))
                 woken = idle and event is None  # by activity() or stop()
