@@ -111,6 +111,7 @@ class ApiServer:
         self.metrics = ApiMetrics(status)
         self.sessions = SessionStore(settings.paths.state_dir / SESSIONS_FILE, settings.server.token)
         self._app: FastAPI | None = None
+        self._building = threading.Lock()  # the loop's first request and a caller of .app may race
         self._server: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
@@ -121,8 +122,10 @@ class ApiServer:
         if self._app is None:
             from wwiseflowd.api.app import create_app  # FastAPI and the routes: loaded when needed
 
-            self._app = create_app(engine=self.engine, settings=self.settings, status=self.status,
-                                   metrics=self.metrics, sessions=self.sessions)
+            with self._building:
+                if self._app is None:
+                    self._app = create_app(engine=self.engine, settings=self.settings, status=self.status,
+                                           metrics=self.metrics, sessions=self.sessions)
         return self._app
 
     def start(self) -> str:
