@@ -106,7 +106,8 @@ class ProgressFeed:
             self._idle = False
             return
         self._write(self._presenter.on_status(status))
-        if self._idle and (status.get("batches") or any(r.get("waiting") for r in status.get("rules") or [])):
+        settling = any(r.get("settling") or r.get("waiting") for r in status.get("rules") or [])
+        if self._idle and (settling or status.get("batches")):
             self._idle = False  # something to follow: keep polling
 
     def _write(self, notices: list[Notice]) -> None:
