@@ -34,6 +34,9 @@ FOLDERS = 100
 IDLE_WINDOW_S = 20.0  # schedstat counts nanoseconds: 20 s resolve 0.01 %
 #: after start-up, before the window: the first full scan of the tree and imports settle down
 IDLE_WARMUP_S = 8.0
+#: ... and then until a whole second passes with under 1 % CPU (a loaded machine starts slower),
+#: at most this long
+IDLE_SETTLE_MAX_S = 60.0
 
 
 def make_tree(drop: Path) -> None:
@@ -80,6 +83,20 @@ def done_count(state: Path) -> int:
             return int(db.execute("SELECT COUNT(*) FROM drop_files WHERE state = 'done'").fetchone()[0])
     except sqlite3.Error:
         return 0  # being created
+
+
+def settle(pid: int) -> float:
+    """Wait out start-up: IDLE_WARMUP_S, then until one second has less than 1 % CPU; the seconds waited."""
+    started = time.monotonic()
+    time.sleep(IDLE_WARMUP_S)
+    _rss, cpu = proc_stats(pid)
+    while time.monotonic() - started < IDLE_SETTLE_MAX_S:
+        time.sleep(1.0)
+        _rss, now = proc_stats(pid)
+        if now - cpu < 0.01:
+            break
+        cpu = now
+    return time.monotonic() - started
 
 
 def daemon_config(tmp: Path, url: str, state: str, *, rest: bool, rescan_s: float) -> Path:
@@ -164,19 +181,19 @@ def bench_idle(tmp: Path) -> None:
         for label, rest, rescan_s, env in IDLE_CASES:
             proc = start_daemon(daemon_config(tmp, url, "state", rest=rest, rescan_s=rescan_s), env)
             try:
-                time.sleep(IDLE_WARMUP_S)  # start-up and the first full scan of the tree
+                waited = settle(proc.pid)  # start-up and the first full scan of the tree
                 rss0, cpu0 = proc_stats(proc.pid)
                 time.sleep(IDLE_WINDOW_S)
                 rss1, cpu1 = proc_stats(proc.pid)
-                rows.append((label, max(rss0, rss1), (cpu1 - cpu0) / IDLE_WINDOW_S * 100))
+                rows.append((label, max(rss0, rss1), (cpu1 - cpu0) / IDLE_WINDOW_S * 100, waited))
             finally:
                 proc.terminate()
                 proc.wait(60)
     print(f"idle, watching {FILES} WAVs in {FOLDERS} folders, all already imported (CPU over "
-          f"{IDLE_WINDOW_S:g} s after {IDLE_WARMUP_S:g} s of start-up; "
-          f"load average {os.getloadavg()[0]:.1f}):")
-    for label, rss, cpu in rows:
-        print(f"  {label:<50} RSS {rss:5.1f} MB  CPU {cpu:6.3f} %")
+          f"{IDLE_WINDOW_S:g} s once start-up is over: at least {IDLE_WARMUP_S:g} s, then until a second "
+          f"with < 1 % CPU; load average {os.getloadavg()[0]:.1f}):")
+    for label, rss, cpu, waited in rows:
+        print(f"  {label:<50} RSS {rss:5.1f} MB  CPU {cpu:6.3f} %  (start-up {waited:.0f} s)")
     rss, cpu = rows[0][1], rows[0][2]
     print(f"  target with the defaults: RSS <= 60 MB ({'met' if rss <= 60 else 'NOT met'}), "
           f"CPU <= 0.1 % ({'met' if cpu <= 0.1 else 'NOT met'})")

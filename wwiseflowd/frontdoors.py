@@ -116,6 +116,10 @@ class FrontDoors:
                                      "(start/health/stop)")
         return self
 
+    def has_routes(self) -> bool:
+        """True when a door adds routes to the REST app (the daemon then builds the app at start)."""
+        return bool(self._alive(RouteDoor))
+
     def add_routes(self, app: Any) -> None:
         """Let every route door add its routes to the REST app (before it serves)."""
         for status in self._alive(RouteDoor):
@@ -159,6 +163,12 @@ class FrontDoors:
                 self._stop_one(status)
             status.restarts += 1
             self._start_one(status)
+
+    def next_check_in(self) -> float | None:
+        """Seconds until :meth:`supervise` has work (None: no server door to check)."""
+        if not self._alive(ServerDoor, include_failed=True):
+            return None
+        return max(0.0, self._next_check - time.monotonic())
 
     def _health_of(self, status: DoorStatus) -> dict[str, Any]:
         try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -49,8 +51,8 @@ def test_health_is_ok_when_wwise_answers_and_nothing_is_broken(api: Api) -> None
 
 
 def test_answers_carry_a_current_date_header_and_the_server_stops_at_once(tmp_path: Path) -> None:
-    # the server's main loop wakes once a second (not ten times) to refresh the header, and a
-    # stop wakes it at once
+    # the server's main loop has no timer (each response is stamped with the date), and a stop
+    # wakes it at once
     from email.utils import parsedate_to_datetime
 
     with serving(make_settings(tmp_path, "ws://127.0.0.1:9/waapi")) as api:
@@ -131,6 +133,49 @@ def test_with_a_daemon_the_api_reports_its_watchers_queues_and_workflow_files(
     assert [w["id"] for w in workflows] == ["auto"] and workflows[0]["ok"] is False
     assert metrics[("wwiseflowd_queue_depth", (("rule", "sfx"),))] == 3
     assert metrics[("wwiseflowd_workflow_files_in_error", ())] == 1
+
+
+#: a served engine in a process of its own: which of the REST app's modules are loaded before and
+#: after its first request (a daemon nobody asked anything loads neither FastAPI, the routes nor
+#: prometheus-client)
+_FIRST_REQUEST = """
+import json, sys
+from pathlib import Path
+import httpx
+from tests.api.rest_support import make_settings, serving
+APP = ("fastapi", "prometheus_client", "wwiseflowd.api.app", "wwiseflowd.api.routes")
+loaded = lambda: sorted(m for m in APP if m in sys.modules)
+with serving(make_settings(Path(sys.argv[1]), "ws://127.0.0.1:9/waapi")) as api:
+    before = loaded()
+    status = httpx.get(api.url + "/health").status_code
+    print(json.dumps({"before": before, "status": status, "after": loaded()}))
+"""
+
+
+def test_the_rest_app_is_built_on_the_first_request(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _FIRST_REQUEST, str(tmp_path)], capture_output=True,
+                          text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["before"] == [] and seen["status"] in (200, 503), seen
+    assert {"fastapi", "wwiseflowd.api.app", "wwiseflowd.api.routes"} <= set(seen["after"]), seen
+
+
+def test_metrics_count_runs_finished_before_the_first_request(tmp_path: Path, waapi_sim: Any) -> None:
+    # the metrics follow the engine from the server's start, not from the app's lazy build
+    with serving(make_settings(tmp_path, waapi_sim.url)) as api:
+        document = {"id": "early", "nodes": [{"id": "n1", "type": "createSound",
+                                              "data": {"name": "Early", "parentPath": DEFAULT_TARGET}}]}
+        assert api.engine.execute(document, source="rest").ok
+        deadline = time.monotonic() + 5
+        while True:
+            samples = _samples(api.http.get("/metrics").text)
+            counted = samples.get(("wwiseflowd_executions_total", (("status", "succeeded"),)))
+            if counted or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    assert counted == 1
 
 
 def test_metrics_count_executions_node_durations_and_waapi_calls(api: Api, wav: Path) -> None:

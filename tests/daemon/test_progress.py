@@ -140,3 +140,34 @@ def test_text_mode_rewrites_the_burst_line_in_place() -> None:
     feed.stop()
     text = out.getvalue()
     assert "\r\x1b[2K" in text and "30 file(s) settling" in text and text.endswith("\n")
+
+
+def test_an_idle_feed_reads_no_status_until_files_arrive() -> None:
+    # nothing settling and no batch: the display waits for activity() instead of polling
+    from wwiseflowd.events import EventHub
+    from wwiseflowd.progress import ProgressFeed
+
+    snapshot: dict[str, Any] = {"rules": [{"rule": "sfx", "waiting": []}], "batches": []}
+    reads: list[float] = []
+
+    def status() -> dict[str, Any]:
+        reads.append(time.monotonic())
+        return snapshot
+
+    out = io.StringIO()
+    feed = ProgressFeed(status, lambda _id: [], EventHub(), out, "json", interval_s=0.05).start()
+    try:
+        time.sleep(0.5)
+        assert len(reads) == 1, reads
+        snapshot["rules"][0]["waiting"] = [{"file": "Hit.wav", "reason": "settling: still being written",
+                                            "waitingS": 0.1}]
+        feed.activity()
+        deadline = time.monotonic() + 5
+        while len(reads) < 4 and time.monotonic() < deadline:  # settling: polled again and again
+            time.sleep(0.02)
+        assert len(reads) >= 4, reads
+        assert '"file": "Hit.wav"' in out.getvalue()
+    finally:
+        started = time.monotonic()
+        feed.stop()
+    assert time.monotonic() - started < 2  # stop() wakes a waiting feed

@@ -154,6 +154,23 @@ def test_route_doors_add_their_routes_to_the_app(tmp_path: Path) -> None:
                                          "address": None, "error": None, "restarts": 0}
 
 
+def test_the_daemon_waits_for_the_next_health_check_only_when_a_server_door_needs_one(
+    tmp_path: Path,
+) -> None:
+    plugins = Plugins()
+    plugins.register(doors_plugin(hello=lambda service, settings: RoutesDoor()), name="hello_plugin")
+    routes_only = FrontDoors(plugins, None, settings_for_tests(tmp_path)).build()
+    assert routes_only.has_routes() and routes_only.next_check_in() is None  # no timer at all
+    plugins.register(doors_plugin(echo=lambda service, settings: EchoDoor()), name="echo_plugin")
+    doors = FrontDoors(plugins, None, settings_for_tests(tmp_path), check_interval_s=30.0).build()
+    doors.start()
+    try:
+        wait = doors.next_check_in()
+        assert wait is not None and 25.0 < wait <= 30.0
+    finally:
+        doors.stop()
+
+
 def test_a_server_door_that_goes_down_is_restarted_at_the_next_health_check(tmp_path: Path) -> None:
     door = EchoDoor()
     plugins = Plugins()

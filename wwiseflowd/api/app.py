@@ -46,10 +46,18 @@ def create_app(
     engine: Engine | None = None,
     settings: Settings | None = None,
     status: Callable[[], dict[str, Any]] | None = None,
+    *,
+    metrics: ApiMetrics | None = None,
+    sessions: SessionStore | None = None,
 ) -> FastAPI:
-    """Build the FastAPI app over ``engine`` (or over one the lifespan creates from ``settings``)."""
+    """Build the FastAPI app over ``engine`` (or over one the lifespan creates from ``settings``).
+
+    ``metrics`` and ``sessions`` come from a server that has them before the app exists
+    (:class:`~wwiseflowd.api.server.ApiServer` builds the app on its first request, and follows
+    the engine's events and signs the editor in from its start); given metrics are left to it."""
     if settings is None:
         settings = engine.settings if engine is not None else load_config().settings
+    own_metrics = metrics is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,12 +68,14 @@ def create_app(
             await anyio.to_thread.run_sync(owned.start)
             app.state.engine = owned
         app.state.stopping.clear()
-        app.state.metrics.start(app.state.engine)
+        if own_metrics:
+            app.state.metrics.start(app.state.engine)
         try:
             yield
         finally:
             app.state.stopping.set()
-            app.state.metrics.stop()
+            if own_metrics:
+                app.state.metrics.stop()
             if owned is not None:
                 await anyio.to_thread.run_sync(owned.close)
                 app.state.engine = None
@@ -84,8 +94,9 @@ def create_app(
     #: the service layer over app.state.engine (built on first use: the lifespan may start the engine)
     app.state.operations = None
     #: editor sign-in: one-time login tokens and session cookies, kept in the state dir (api/sessions.py)
-    app.state.sessions = SessionStore(settings.paths.state_dir / SESSIONS_FILE, settings.server.token)
-    app.state.metrics = ApiMetrics(status)
+    app.state.sessions = sessions or SessionStore(settings.paths.state_dir / SESSIONS_FILE,
+                                                  settings.server.token)
+    app.state.metrics = metrics or ApiMetrics(status)
     #: set when the server stops, so open event streams end
     app.state.stopping = threading.Event()
 

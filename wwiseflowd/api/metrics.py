@@ -4,6 +4,9 @@ Executions and node durations are counted from the engine's events by one consum
 backend calls (each backend that reports call stats) and queue depths are read when Prometheus
 scrapes. Each app has its own
 CollectorRegistry, so several apps in one process (tests) never collide.
+
+prometheus-client (and the stdlib modules it pulls in: ~1 MB) is imported when the first run
+finishes or the first scrape comes, not at start: an idle daemon never needs it.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from wwiseflowd.backends import ReportsCallStats
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+    from prometheus_client.core import Metric
+
     from wwiseflowd.engine import Engine
     from wwiseflowd.events import Subscription
 
@@ -28,7 +31,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 
 
-class _ScrapeTimeCollector(Collector):
+class _ScrapeTimeCollector:
     """Backend calls by operation (their ``stats()``) and queue depths (daemon status), per scrape."""
 
     def __init__(self, engine: Callable[[], Engine | None], status: Callable[[], dict[str, Any]] | None):
@@ -36,6 +39,8 @@ class _ScrapeTimeCollector(Collector):
         self._status = status
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         labels = ["backend", "operation"]
         calls = CounterMetricFamily(
             "wwiseflowd_backend_calls", "Calls made by each backend, by operation.", labels=labels
@@ -73,7 +78,7 @@ class _ScrapeTimeCollector(Collector):
 SEED_STATUS = {"succeeded": "success", "failed": "failed", "cancelled": "cancelled"}
 
 
-class SeedAliases(Collector):
+class SeedAliases:
     """The seed's metric names, built from ours when Prometheus scrapes (nothing on the hot path).
 
     ``workflow_executions_total{status}``, ``node_execution_duration_seconds{type}`` (histogram)
@@ -85,11 +90,14 @@ class SeedAliases(Collector):
         self._metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, Metric
+
         executions = CounterMetricFamily(
             "workflow_executions", "Seed alias of wwiseflowd_executions_total.", labels=["status"]
         )
         by_status: dict[str, float] = {}
-        for sample in _samples_of(self._metrics.executions, "_total"):
+        instruments = self._metrics.instruments
+        for sample in _samples_of(instruments.executions, "_total"):
             seed = SEED_STATUS.get(sample.labels["status"], sample.labels["status"])
             by_status[seed] = by_status.get(seed, 0.0) + sample.value
         for status, value in sorted(by_status.items()):
@@ -98,7 +106,7 @@ class SeedAliases(Collector):
         durations = Metric(
             "node_execution_duration_seconds", "Seed alias of wwiseflowd_node_duration_seconds.", "histogram"
         )
-        for family in self._metrics.node_duration.collect():
+        for family in instruments.node_duration.collect():
             for sample in family.samples:
                 if sample.name.endswith("_created"):
                     continue
@@ -154,29 +162,40 @@ def backend_call_counts(engine: Engine | None) -> dict[tuple[str, str], dict[str
     return counts
 
 
-class ApiMetrics:
-    """The metrics of one app; :meth:`start` follows an engine's events until :meth:`stop`."""
+class _Instruments:
+    """The registry and the instruments fed by events (built on first use: see the module docstring)."""
 
-    def __init__(self, status: Callable[[], dict[str, Any]] | None = None) -> None:
-        self.registry = CollectorRegistry()
-        self.executions = Counter(
+    def __init__(self, metrics: ApiMetrics, status: Callable[[], dict[str, Any]] | None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.registry: CollectorRegistry = CollectorRegistry()
+        self.executions: Counter = Counter(
             "wwiseflowd_executions",
             "Finished workflow executions, by status.",
             ["status"],
             registry=self.registry,
         )
-        self.node_duration = Histogram(
+        self.node_duration: Histogram = Histogram(
             "wwiseflowd_node_duration_seconds",
             "Duration of node runs, by node type.",
             ["type"],
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.registry.register(_ScrapeTimeCollector(lambda: metrics.engine, status))
+        self.registry.register(SeedAliases(metrics))
+
+
+class ApiMetrics:
+    """The metrics of one app; :meth:`start` follows an engine's events until :meth:`stop`."""
+
+    def __init__(self, status: Callable[[], dict[str, Any]] | None = None) -> None:
+        self._status = status
+        self._instruments: _Instruments | None = None
+        self._building = threading.Lock()
         self._engine: Engine | None = None
         #: labels added to every sample (a fleet's daemon sets ``{"daemon": <its id>}``)
         self.labels: dict[str, str] = {}
-        self.registry.register(_ScrapeTimeCollector(lambda: self._engine, status))
-        self.registry.register(SeedAliases(self))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscription: Subscription | None = None
@@ -186,15 +205,25 @@ class ApiMetrics:
         """The engine being followed (None before :meth:`start` and after :meth:`stop`)."""
         return self._engine
 
+    @property
+    def instruments(self) -> _Instruments:
+        """The registry and the event-fed instruments, built on first use (from any thread)."""
+        if self._instruments is None:
+            with self._building:
+                if self._instruments is None:
+                    self._instruments = _Instruments(self, self._status)
+        return self._instruments
+
     def observe(self, event: dict[str, Any]) -> None:
         """Count one engine event (``run.finished``, ``node.finished``); others are ignored."""
         kind = event.get("type")
         if kind == "run.finished":
-            self.executions.labels(status=execution_status(event)).inc()
+            self.instruments.executions.labels(status=execution_status(event)).inc()
         elif kind == "node.finished" and not event.get("cached"):
             duration = event.get("durationMs")
             if isinstance(duration, int | float):
-                self.node_duration.labels(type=str(event.get("nodeType", "?"))).observe(duration / 1000.0)
+                node_type = str(event.get("nodeType", "?"))
+                self.instruments.node_duration.labels(type=node_type).observe(duration / 1000.0)
 
     def start(self, engine: Engine) -> None:
         """Follow ``engine.events`` on a daemon thread."""
@@ -205,7 +234,7 @@ class ApiMetrics:
         def follow() -> None:
             try:
                 while not self._stop.is_set():
-                    event = subscription.get(5.0)  # stop() wakes it
+                    event = subscription.get()  # no timer: stop() wakes it
                     if event is not None:
                         self.observe(event)
             finally:
@@ -226,7 +255,9 @@ class ApiMetrics:
 
     def render(self) -> bytes:
         """The Prometheus text exposition (every sample with :attr:`labels`)."""
-        text = generate_latest(self.registry)
+        from prometheus_client import generate_latest
+
+        text = generate_latest(self.instruments.registry)
         return with_labels(text, self.labels) if self.labels else text
 
 

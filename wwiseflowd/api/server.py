@@ -2,6 +2,12 @@
 
 The daemon owns the engine and passes it in; the server runs its own asyncio loop on its own
 thread, so the daemon's main thread stays free for signals and the watchers.
+
+An idle daemon pays for the REST server only what serving costs: the FastAPI app (FastAPI, its
+routes and their models, ~10 MB of a daemon's memory) is built on the first request, or when
+:attr:`ApiServer.app` is asked for (a plugin's routes); the metrics follow the engine's events and
+the editor's sign-in works from the start, without it. uvicorn's main loop has no timer: the Date
+header is stamped per response instead of being refreshed every second.
 """
 
 from __future__ import annotations
@@ -10,16 +16,19 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from loguru import logger
 
-from wwiseflowd.api.app import create_app
+from wwiseflowd.api.metrics import ApiMetrics
 from wwiseflowd.api.security import check_bind
+from wwiseflowd.api.sessions import SESSIONS_FILE, SessionStore
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import Message, Receive, Scope, Send
 
     from wwiseflowd.config import Settings
     from wwiseflowd.engine import Engine
@@ -31,11 +40,11 @@ GRACEFUL_S = 3
 
 
 class _QuietServer(uvicorn.Server):
-    """uvicorn's server, waking once a second instead of ten times (and at once when told to stop).
+    """uvicorn's server without its timer: its main loop sleeps until told to stop.
 
-    uvicorn's main loop sleeps 100 ms at a time to notice ``should_exit`` and refreshes the Date
-    header every tenth turn: most of an idle daemon's CPU. Here each turn refreshes the header
-    (still to the second) and :meth:`wake` ends the wait for a stop.
+    uvicorn's main loop wakes ten times a second to notice ``should_exit`` and refreshes the Date
+    header every tenth turn: most of an idle daemon's CPU. Here :meth:`wake` ends the wait for a
+    stop, and :class:`_ServedApp` stamps the Date header (uvicorn's is off).
     """
 
     _wake: asyncio.Event | None = None
@@ -43,11 +52,9 @@ class _QuietServer(uvicorn.Server):
 
     async def main_loop(self) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
-        while not await self.on_tick(0):  # counter 0: every turn is a header refresh turn
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
+        while not await self.on_tick(0):
+            await self._wake.wait()
+            self._wake.clear()
 
     def wake(self) -> None:
         """Make the main loop look at ``should_exit`` now (thread-safe)."""
@@ -57,6 +64,32 @@ class _QuietServer(uvicorn.Server):
                 loop.call_soon_threadsafe(wake.set)
             except RuntimeError:
                 pass  # the loop already closed: the server has stopped
+
+
+class _ServedApp:
+    """What uvicorn serves: the app :func:`build` makes on the first request, each response with a
+    ``Date`` header (RFC 9110: an origin server with a clock sends one), formatted once a second."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._second = -1
+        self._date = b""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self._build()  # on the loop's thread: the first request waits for the build, once
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), (b"date", self._now())]}
+            await send(message)
+
+        await app(scope, receive, dated)
+
+    def _now(self) -> bytes:
+        now = time.time()
+        if int(now) != self._second:
+            self._second, self._date = int(now), formatdate(now, usegmt=True).encode()
+        return self._date
 
 
 class ApiServerError(RuntimeError):
@@ -74,10 +107,26 @@ class ApiServer:
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.app: FastAPI = create_app(engine=engine, settings=settings, status=status)
+        self.status = status
+        self.metrics = ApiMetrics(status)
+        self.sessions = SessionStore(settings.paths.state_dir / SESSIONS_FILE, settings.server.token)
+        self._app: FastAPI | None = None
+        self._building = threading.Lock()  # the loop's first request and a caller of .app may race
         self._server: _QuietServer | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
+
+    @property
+    def app(self) -> FastAPI:
+        """The FastAPI app, built now if it was not yet (the first request builds it otherwise)."""
+        if self._app is None:
+            from wwiseflowd.api.app import create_app  # FastAPI and the routes: loaded when needed
+
+            with self._building:
+                if self._app is None:
+                    self._app = create_app(engine=self.engine, settings=self.settings, status=self.status,
+                                           metrics=self.metrics, sessions=self.sessions)
+        return self._app
 
     def start(self) -> str:
         """Bind and serve; returns the base URL (``http://127.0.0.1:<port>``, the real port when 0)."""
@@ -85,15 +134,17 @@ class ApiServer:
         if not bind.ok:
             raise ApiServerError(bind.error)
         config = uvicorn.Config(
-            self.app,
+            _ServedApp(lambda: self.app),
             host=self.settings.server.host,
             port=self.settings.server.port,
             log_config=None,  # stdlib logging is already routed into loguru
             access_log=False,
-            lifespan="on",
+            lifespan="off",  # the app's lifespan owns nothing here: the engine and metrics are ours
             ws="none",  # no WebSocket routes: the websockets library stays unloaded
+            date_header=False,  # stamped by _ServedApp, so the main loop needs no timer
             timeout_graceful_shutdown=GRACEFUL_S,
         )
+        self.metrics.start(self.engine)
         server = _QuietServer(config)
         # uvicorn installs signal handlers only on the main thread: the daemon keeps its own
         self._server = server
@@ -102,6 +153,7 @@ class ApiServer:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not server.started:
             if not self._thread.is_alive():
+                self.metrics.stop()
                 where = f"{self.settings.server.host}:{self.settings.server.port}"
                 raise ApiServerError(
                     f"The REST server could not start on {where} (port in use? see the log above); "
@@ -123,7 +175,7 @@ class ApiServer:
         base = f"{self.url}/"
         if not self.settings.server.token:
             return base
-        return f"{base}?token={self.app.state.sessions.issue_login_token()}"
+        return f"{base}?token={self.sessions.issue_login_token()}"
 
     def _bound_address(self, server: uvicorn.Server) -> tuple[str, int]:
         for srv in server.servers:
@@ -135,7 +187,8 @@ class ApiServer:
 
     def stop(self) -> None:
         """Stop serving (open event streams end) and join the server thread."""
-        self.app.state.stopping.set()
+        if self._app is not None:
+            self._app.state.stopping.set()
         if self._server is not None:
             self._server.should_exit = True
             self._server.wake()
@@ -145,3 +198,4 @@ class ApiServer:
                 logger.warning("The REST server thread did not stop in time.")
         self._server = None
         self._thread = None
+        self.metrics.stop()

@@ -75,6 +75,9 @@ class Pump:
         self.stop = threading.Event()
         #: monotonic time of the pump's last turn (for /health: a pump that stopped turning is stuck)
         self.last_turn = time.monotonic()
+        #: called after a turn that took events or left files settling (the progress display,
+        #: which waits without polling while nothing happens)
+        self.on_activity: Callable[[], None] | None = None
         self._events: queue.Queue[PumpEvent] = queue.Queue()
         self._elsewhere_stat: dict[tuple[str, str], tuple[int | None, int | None]] = {}
 
@@ -115,6 +118,8 @@ class Pump:
                 if time.monotonic() >= next_housekeeping:
                     self._housekeeping()
                     next_housekeeping = time.monotonic() + self.housekeeping_s
+                if self.on_activity is not None and (items or self._next_deadline() != float("inf")):
+                    self.on_activity()
             except Exception:
                 logger.opt(exception=True).error("Drop-folder pump error (continuing)")
         self._flush_open_batches()

@@ -67,7 +67,8 @@ def _start_api(
     from wwiseflowd.api.server import ApiServer
 
     server = ApiServer(engine, settings, status=status)
-    doors.add_routes(server.app)
+    if doors.has_routes():  # else the app is built on the first request (an idle daemon never loads it)
+        doors.add_routes(server.app)
     server.start()
     return server
 
@@ -83,7 +84,9 @@ def _start_progress(mode: str, daemon: Daemon, engine: Any) -> Any:
     def files_of(batch_id: int) -> list[dict[str, Any]]:
         return [record.as_dict() for record in daemon.journal.batch_files(batch_id)]
 
-    return ProgressFeed(daemon.progress_status, files_of, engine.events, sys.stdout, resolved).start()
+    feed = ProgressFeed(daemon.progress_status, files_of, engine.events, sys.stdout, resolved)
+    daemon.pump.on_activity = feed.activity  # an idle display waits for this instead of polling
+    return feed.start()
 
 
 def _install_signals(stop: threading.Event) -> dict[int, Any]:
@@ -142,7 +145,8 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         summary += "".join(f", {name} at {address}" for name, address in doors.addresses().items())
         notifier.ready(summary)
         logger.info("wwiseflowd {} ready: {}", __version__, summary)
-        while not stop.wait(1.0):  # a signal's stop.set() ends the wait at once
+        # a signal's stop.set() ends the wait at once; without server doors to check it has no timer
+        while not stop.wait(doors.next_check_in()):
             doors.supervise()
         notifier.stopping()
         return 0

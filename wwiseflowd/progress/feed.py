@@ -1,8 +1,11 @@
 """The thread that feeds a :class:`~wwiseflowd.progress.presenter.Presenter` and writes its lines.
 
 It reads what the daemon already offers: the progress events on the engine's EventHub and the
-``status()`` snapshot (polled twice a second). Human text on a terminal, where a burst is one line
-rewritten in place; JSON lines otherwise (a pipe, a service's journal, or ``--progress json``).
+``status()`` snapshot, polled twice a second while files settle or batches are unfinished. When a
+snapshot shows neither, the feed waits without a timer for an event, :meth:`ProgressFeed.activity`
+(the pump calls it when files arrive) or :meth:`ProgressFeed.stop`: an idle daemon's display
+costs no wake-ups. Human text on a terminal, where a burst is one line rewritten in place; JSON
+lines otherwise (a pipe, a service's journal, or ``--progress json``).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class ProgressFeed:
         self._thread = threading.Thread(target=self._run, name="wwiseflowd-progress", daemon=True)
         self._open_line = False  # a burst line on the terminal that the next write replaces
         self._last_burst_json = 0.0
+        #: armed before each poll; an idle feed waits until :meth:`activity` disarms it
+        self._idle = False
 
     def start(self) -> ProgressFeed:
         """Subscribe and start writing."""
@@ -64,17 +69,27 @@ class ProgressFeed:
         """Stop writing (what is queued is written first); idempotent."""
         self._stop.set()
         if self._thread.is_alive():
+            self._subscription.wake()
             self._thread.join(timeout=5)
+
+    def activity(self) -> None:
+        """Files arrived or are settling (any thread): an idle feed polls the status again. One
+        wake-up per idle period, so a busy pump never fills the subscription's queue."""
+        if self._idle:
+            self._idle = False
+            self._subscription.wake()
 
     def _run(self) -> None:
         next_poll = 0.0
         with self._subscription:
             while True:
-                stopping = self._stop.is_set()
-                event = self._subscription.get(timeout=0 if stopping else self._interval / 2)
+                stopping, idle = self._stop.is_set(), self._idle
+                wait = 0 if stopping else (None if idle else self._interval / 2)
+                event = self._subscription.get(timeout=wait)
                 if event is not None:
                     self._write(self._presenter.on_event(event))
-                if time.monotonic() >= next_poll or stopping:
+                woken = idle and event is None  # by activity() or stop()
+                if time.monotonic() >= next_poll or stopping or woken:
                     next_poll = time.monotonic() + self._interval
                     self._poll()
                 if stopping and event is None:
@@ -82,12 +97,18 @@ class ProgressFeed:
         self._end_open_line()
 
     def _poll(self) -> None:
+        # armed before reading: a file the snapshot misses arrives after this, and its activity() wakes us
+        self._idle = True
         try:
             status = self._status()
         except Exception:  # a status hiccup must never stop the display, nor the daemon
             logger.opt(exception=True).debug("Progress: reading the daemon status failed")
+            self._idle = False
             return
         self._write(self._presenter.on_status(status))
+        settling = any(r.get("settling") or r.get("waiting") for r in status.get("rules") or [])
+        if self._idle and (settling or status.get("batches")):
+            self._idle = False  # something to follow: keep polling
 
     def _write(self, notices: list[Notice]) -> None:
         for notice in notices:

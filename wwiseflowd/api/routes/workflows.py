@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import Discriminator, Tag
 
@@ -18,6 +17,7 @@ from wwiseflowd.api.models import (
     WorkflowFile,
     WorkflowFileDetail,
 )
+from wwiseflowd.api.workers import in_worker
 from wwiseflowd.engine import ExecutionResult
 from wwiseflowd.operations import RunRequest
 from wwiseflowd.results import ErrorCode, Result
@@ -80,7 +80,7 @@ async def validate_workflow(body: WorkflowBody, ops: OpsDep, request: Request) -
     document, options = await unpack_sent(request, body)
     if small(document):  # the editor validates every edit: spare it two thread hand-offs
         return result_response(succeeded(ops.validate(document, options.inputs)))
-    return result_response(succeeded(await run_in_threadpool(ops.validate, document, options.inputs)))
+    return result_response(succeeded(await in_worker(ops.validate, document, options.inputs)))
 
 
 @router.post(
@@ -118,7 +118,7 @@ async def execute_workflow(
         project=None if options.dryRun else options.project,  # dryRun: a project path, not a fleet name
         dry_run_project=options.project if options.dryRun else None, wwise_version=options.wwiseVersion,
     )
-    started = succeeded(await run_in_threadpool(ops.start, run))
+    started = succeeded(await in_worker(ops.start, run))
     execution_id = str(started.data["executionId"])
     if run_async:
         accepted = ExecutionAccepted(
@@ -128,7 +128,7 @@ async def execute_workflow(
         )
         return json_response(accepted, 202)
     if run.project is not None:  # queued for the fleet: another daemon may run it
-        execution = await run_in_threadpool(ops.wait_queued, execution_id)
+        execution = await in_worker(ops.wait_queued, execution_id)
     else:
         execution = await ops.wait_async(execution_id)
     if execution is None:
