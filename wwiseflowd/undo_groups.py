@@ -54,11 +54,26 @@ class _Group:
 
 @dataclass
 class Closed:
-    """How a run's groups ended: rolled back?, the backends undone, sentences on groups that failed."""
+    """How a run's groups ended: rolled back?, the backends undone, sentences on groups that failed
+    (``code``: the first failure's)."""
 
     rolled_back: bool = False
     undone: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
+    code: ErrorCode | str | None = None
+
+    def unclosed(self) -> Result | None:
+        """For a run whose every step succeeded: the failure to report when a group could not be
+        ended, else None. Such a run is not ok: its changes are no longer one undo step, and an
+        application that restarted meanwhile (what a dropped connection may be) lost the unsaved ones."""
+        if not self.problems:
+            return None
+        return Result.failure(
+            self.code or ErrorCode.BACKEND_ERROR,
+            "Every step succeeded, but the run's undo group could not be closed: " + " ".join(self.problems)
+            + " Its changes may be in the project as ordinary edits, or lost if the application restarted "
+            "before saving them; check the project before running again.",
+        )
 
 
 class RunGroups:
@@ -97,6 +112,7 @@ class RunGroups:
         """End every group (success, or rollback off) or cancel it with undo; release the locks."""
         undone: set[str] = set()
         problems: list[str] = []
+        code: ErrorCode | str | None = None
         for name, group in self._groups.items():
             if group is None:
                 continue
@@ -106,13 +122,14 @@ class RunGroups:
                     undone.add(name)
                 else:
                     call_backend(partial(group.backend.end_group, label), f"closing the group on {name!r}")
-            except Exception as exc:
+            except StepFailure as exc:
                 logger.error("Execution {}: could not close the undo group on {}: {}",
                              execution_id, name, exc)
                 problems.append(str(exc))
+                code = code or exc.code
             finally:
                 group.lock.release()
-        return Closed(bool(undone), frozenset(undone), tuple(problems))
+        return Closed(bool(undone), frozenset(undone), tuple(problems), code)
 
 
 __all__ = ["Closed", "RunGroups", "StepFailure", "call_backend"]

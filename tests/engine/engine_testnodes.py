@@ -61,6 +61,7 @@ class FakeTxBackend:
         self.log: list[tuple[str, Any, float]] = []
         self._saved: list[str] | None = None
         self.cancel_fails = False
+        self.end_fails = False
 
     def identity(self) -> str:
         return "tx:test-project"
@@ -72,6 +73,8 @@ class FakeTxBackend:
         return Result.success()
 
     def end_group(self, name: str) -> Result:
+        if self.end_fails:
+            return Result.failure("WAAPI_UNAVAILABLE", "The connection dropped; the group is gone.")
         with self.lock:
             self.log.append(("end", name, time.perf_counter()))
         return Result.success()

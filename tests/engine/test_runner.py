@@ -459,6 +459,20 @@ def test_a_rollback_that_fails_is_reported_and_the_done_steps_stay_memoised(
     assert engine.execute(flow(node("a", "txChange", name="A"))).results[0].cached
 
 
+def test_a_run_whose_group_cannot_be_closed_after_its_last_step_is_not_ok(
+    engine: Engine, nodes: TestNodes
+) -> None:
+    nodes.tx.end_fails = True  # e.g. the connection dropped after the last step
+    result = engine.execute(flow(node("a", "txChange", name="A"), node("b", "txChange", name="B")))
+    assert all(r.ok for r in result.results)
+    assert not result.ok and result.status == "failed" and not result.rolledBack
+    assert result.code == "WAAPI_UNAVAILABLE"  # transient: a drop batch waits and reconciles
+    assert "Every step succeeded, but the run's undo group could not be closed: closing the group on 'tx' " \
+        "failed: The connection dropped" in (result.error or "")
+    stored = engine.get_execution(result.executionId)
+    assert stored is not None and not stored.ok and stored.code == "WAAPI_UNAVAILABLE"
+
+
 def test_no_rollback_keeps_the_changes_and_closes_the_group(engine: Engine, nodes: TestNodes) -> None:
     result = engine.execute(flow(node("a", "txChange", name="A"), node("b", "fail"), edges=[("a", "b")]),
                             rollback=False)
