@@ -9,7 +9,7 @@ checked with ``isinstance``). A backend with none of them still works for its ow
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from wwiseflowd.results import ErrorCode, Result
@@ -123,10 +123,7 @@ def backend_health(pool: BackendPool, *, probe: bool = False) -> dict[str, dict[
             if isinstance(backend, ReportsHealth) and not backend.health().get("connected"):
                 # also after a failure: an old "unreachable" must not outlive the application's
                 # return (the backend's own back-off decides whether an attempt is due)
-                attempt = threading.Thread(target=connect_once, args=(name, backend),
-                                           name="wwiseflowd-probe", daemon=True)
-                attempt.start()
-                attempt.join(PROBE_WAIT_S)
+                pool.probe(name, partial(connect_once, name, backend), PROBE_WAIT_S)
     report: dict[str, dict[str, Any]] = {}
     for name in pool.registry.backends:
         try:

@@ -11,7 +11,7 @@ import difflib
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from loguru import logger
@@ -44,6 +44,7 @@ class BackendPool:
         self._instances: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._group_locks: dict[str, threading.Lock] = {}
+        self._probes: dict[str, threading.Thread] = {}
 
     def get(self, name: str) -> Any:
         """The backend ``name``, created on first use. KeyError when no plugin registered it."""
@@ -77,6 +78,19 @@ class BackendPool:
         """The lock a run holds while it has an undo group open on backend ``name``."""
         with self._lock:
             return self._group_locks.setdefault(name, threading.Lock())
+
+    def probe(self, name: str, attempt: Callable[[], object], wait_s: float) -> None:
+        """Run ``attempt`` (a reconnection before a health report) on a helper thread and wait for
+        it at most ``wait_s``. One attempt per backend at a time, whatever the number of reports
+        asking: one started per report would pile up behind a connection that stays busy (20 REST
+        clients polling ``/health`` while Wwise restarts left dozens queued on its lock)."""
+        with self._lock:
+            thread = self._probes.get(name)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(target=attempt, name=f"wwiseflowd-probe {name}", daemon=True)
+                self._probes[name] = thread
+                thread.start()
+        thread.join(wait_s)
 
     def created(self) -> dict[str, Any]:
         """Backends created so far, by name."""
