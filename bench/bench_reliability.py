@@ -12,13 +12,16 @@ docs/reliability.md. The test suite runs the same functions with small sizes
 * **fuzz**: 10,000 generated workflow documents (hypothesis) against ``Engine.compile`` and against
   ``POST /workflows/validate`` and ``/workflows/execute``: uncaught exceptions, 5xx answers, and
   answers that are not a documented Result.
-* **soak**: a compressed soak: bursts of drops, daemon restarts and Wwise flaps while 20 REST
-  clients poll and validate; resident memory and thread count at the start and the end, and
-  whether everything finished (no deadlock).
+* **soak**: a compressed soak: bursts of drops, daemon restarts and Wwise (the emulator, its own
+  process) killed and restarted while 20 REST clients poll and validate; the daemon's process is
+  sampled all along (threads, resident memory, progress), and the soak fails (``problems``, exit 1)
+  on a deadlock (nothing moved for ``--stall-s``), threads or memory still growing after the
+  warm-up, a backlog left, or a file lost, duplicated or left behind.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import random
@@ -30,6 +33,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -267,30 +271,65 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SimProcess:
+    """The emulator in its own process, as Wwise is: killed with SIGKILL and started again on the same
+    port from its saved project (unsaved changes are lost, as with a real crash). Out of the daemon's
+    process, its project (tens of thousands of Sounds in a long soak) is not counted in the daemon's
+    memory and threads."""
+
+    def __init__(self, project: Path, latency_ms: float = 0.0) -> None:
+        self.port = _free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/waapi"
+        self.args = ["sim", "--port", str(self.port), "--project", str(project),
+                     "--latency-ms", f"{latency_ms:g}"]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait_s: float = 60.0) -> SimProcess:
+        """Start it; wait up to ``wait_s`` until it accepts connections (0: do not wait)."""
+        self.proc = spawn(self.args)
+        if wait_s:
+            wait_for(self.listening, wait_s, interval=0.1)
+        return self
+
+    def listening(self) -> bool:
+        """True once the port accepts a connection."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+        except OSError:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash."""
+        if self.proc is not None:
+            stop(self.proc, signal.SIGKILL)
+
+    def stop(self) -> None:
+        """SIGTERM (unsaved changes are lost too)."""
+        if self.proc is not None:
+            stop(self.proc)
+
+
 def wwise_flaps(files: int = 300, flaps: int = 8, seed: int = 9) -> dict[str, Any]:
     """Kill the emulator process (SIGKILL) at random moments while the daemon imports; restart it."""
     rng = random.Random(seed)
     with TemporaryDirectory() as tmp:
         root = Path(tmp)
         project = root / "project" / "WwiseProject"
-        port = _free_port()
-        url = f"ws://127.0.0.1:{port}/waapi"
-        sim_args = ["sim", "--port", str(port), "--project", str(project), "--latency-ms", "5"]
-        wwise = spawn(sim_args)
-        time.sleep(1.5)
-        daemon = spawn(["--config", str(write_config(root, url, chunk=20)), "run"])
+        wwise = SimProcess(project, latency_ms=5).start()
+        daemon = spawn(["--config", str(write_config(root, wwise.url, chunk=20)), "run"])
         expected = drop_identical_groups(root / "drop", files, prefix="W")
         downs = 0
         for _ in range(flaps):
             time.sleep(rng.uniform(0.5, 3.0))
-            stop(wwise, signal.SIGKILL)
+            wwise.kill()
             downs += 1
             time.sleep(rng.uniform(0.2, 1.5))
-            wwise = spawn(sim_args)
+            wwise.start(wait_s=0)
         finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.5)
         time.sleep(1.0)
         stop(daemon)
-        stop(wwise)
+        wwise.stop()
         result = verdict(expected, saved_sound_names(project), root / "drop")
     return {"wwiseKills": downs, "finished": finished, **result}
 
@@ -426,10 +465,173 @@ def _rss_kb() -> int:
     return 0
 
 
-def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: int = 9) -> dict[str, Any]:
-    """Bursts, daemon restarts and Wwise flaps under REST load; memory and threads before/after."""
-    import httpx
+def _os_threads() -> int:
+    """This process's threads as the OS counts them (also those Python did not start)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
+
+@dataclass(frozen=True)
+class Sample:
+    """One look at the soak's process: seconds since the first look, OS threads, resident memory,
+    files the journal finished, REST answers so far."""
+
+    t: float
+    threads: int
+    rss_kb: int
+    done: int
+    requests: int
+
+
+def _quiet_for(samples: list[Sample], field: str) -> float:
+    """Seconds the last samples have shown the same ``field`` value."""
+    last = first = samples[-1]
+    for sample in reversed(samples):
+        if getattr(sample, field) != getattr(last, field):
+            break
+        first = sample
+    return last.t - first.t
+
+
+def stall(samples: list[Sample], waiting: int, stall_s: float) -> str | None:
+    """Why the soak looks deadlocked, or None: no file finished for ``stall_s`` while ``waiting``
+    dropped files were not finished, or no REST answer for ``stall_s``."""
+    if not samples:
+        return None
+    quiet = _quiet_for(samples, "done")
+    if waiting > 0 and quiet >= stall_s:
+        return f"no file finished for {quiet:.0f} s while {waiting} were waiting"
+    quiet = _quiet_for(samples, "requests")
+    if quiet >= stall_s:
+        return f"no REST answer for {quiet:.0f} s"
+    return None
+
+
+def trend(points: list[tuple[float, float]], warmup_s: float, slack: float, share: float) -> dict[str, Any]:
+    """``start``, ``plateau`` and ``late`` (the medians of the first and second half of the points
+    after ``warmup_s``), ``max`` of a series of ``(t, value)``; ``growing`` when ``late`` exceeds
+    ``plateau`` by more than ``slack`` or ``share`` of it (a leak grows between the halves, a pool that
+    warmed up does not)."""
+    from statistics import median
+
+    values = [v for t, v in points if t >= warmup_s] or [v for _, v in points]
+    half = len(values) // 2
+    plateau, late = median(values[:half] or values), median(values[half:])
+    return {
+        "start": points[0][1], "plateau": round(plateau, 1), "late": round(late, 1),
+        "max": max(v for _, v in points), "growing": late - plateau > max(slack, share * plateau),
+    }
+
+
+class SoakMonitor:
+    """Samples the soak's process every ``every_s`` on its own thread (:class:`Sample`), remembers the
+    threads by kind at the start, at the most threads and at the end, and trips when :func:`stall`
+    says nothing moved for ``stall_s``: ``problem`` is set and every thread's stack is printed to
+    stderr (and summarised in ``stacks``)."""
+
+    def __init__(
+        self, state: Path, requests: Callable[[], int], dropped: Callable[[], int], every_s: float,
+        stall_s: float,
+    ) -> None:
+        self.state, self.requests, self.dropped = state, requests, dropped
+        self.every_s, self.stall_s = every_s, stall_s
+        self.samples: list[Sample] = []
+        self.kinds: dict[str, Counter[str]] = {}
+        self.problem: str | None = None
+        self.stacks: list[str] = []
+        self._t0 = time.monotonic()
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="soak-monitor", daemon=True)
+
+    def elapsed(self) -> float:
+        """Seconds since the monitor started."""
+        return round(time.monotonic() - self._t0, 1)
+
+    def sample(self) -> Sample:
+        """Take (and keep) one sample now."""
+        most = max((s.threads for s in self.samples), default=0)
+        sample = Sample(self.elapsed(), _os_threads(), _rss_kb(), done_count(self.state), self.requests())
+        self.samples.append(sample)
+        if sample.threads > most:
+            self.kinds["max"] = _thread_kinds()
+        return sample
+
+    def start(self) -> SoakMonitor:
+        """First sample, then sampling in the background."""
+        self.sample()
+        self.kinds["start"] = _thread_kinds()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sampling; take the last sample."""
+        self._halt.set()
+        self._thread.join(60)
+        self.sample()
+        self.kinds["end"] = _thread_kinds()
+
+    def _run(self) -> None:
+        while not self._halt.wait(self.every_s):
+            sample = self.sample()
+            print(f"soak t={sample.t:.0f}s threads={sample.threads} rss={sample.rss_kb / 1024:.1f}MiB "
+                  f"done={sample.done}/{self.dropped()} requests={sample.requests} "
+                  f"load={os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            problem = stall(self.samples, self.dropped() - sample.done, self.stall_s)
+            if problem is not None:
+                self.problem, self.stacks = problem, _stacks()
+                print(f"SOAK DEADLOCK after {sample.t:.0f} s: {problem}; every thread's stack follows",
+                      file=sys.stderr, flush=True)
+                faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+                return
+
+
+def _stacks() -> list[str]:
+    """``thread name: file:line function`` of where each thread is now, innermost frame."""
+    import traceback
+
+    names = {t.ident: t.name for t in threading.enumerate()}
+    lines = []
+    for ident, frame in sys._current_frames().items():
+        where = traceback.extract_stack(frame)[-1]
+        lines.append(f"{names.get(ident, ident)}: {Path(where.filename).name}:{where.lineno} {where.name}")
+    return sorted(lines)
+
+
+class RestLoad:
+    """``clients`` threads each asking ``GET /health`` and ``POST /workflows/validate`` in a loop;
+    ``stats`` counts the answers (``requests``, ``5xx``, ``503WwiseAway``) and the requests that got
+    none (``noAnswer``: a timeout or a reset)."""
+
+    def __init__(self, url: str, clients: int) -> None:
+        self.stats: Counter[str] = Counter()
+        self._halt = threading.Event()
+        self._threads = [
+            threading.Thread(target=_client, args=(url, self._halt, self.stats), name=f"soak-client-{i}",
+                             daemon=True)
+            for i in range(clients)
+        ]
+
+    def start(self) -> RestLoad:
+        """Start the clients."""
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the clients (each finishes its request)."""
+        self._halt.set()
+        for thread in self._threads:
+            thread.join(30)
+
+
+def soak(
+    duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: int = 9, stall_s: float = 180.0
+) -> dict[str, Any]:
+    """Bursts, daemon restarts and Wwise flaps under REST load, the process sampled all along
+    (:class:`SoakMonitor`); ``problems`` names a deadlock, threads or memory still growing after the
+    warm-up, a backlog that did not drain, and files lost, duplicated or left behind."""
     from wwiseflowd.api.server import ApiServer
     from wwiseflowd.config import settings_for_tests
     from wwiseflowd.daemon import Daemon, DaemonTiming
@@ -441,77 +643,101 @@ def soak(duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: in
     timing = DaemonTiming(housekeeping_s=0.5, retry_base_s=0.2, retry_max_s=1.0, stop_grace_s=10)
     with TemporaryDirectory() as tmp:
         root = Path(tmp)
-        with Emulator(port=0, project_dir=root / "project" / "WwiseProject") as sim:
-            settings = settings_for_tests(
-                root,
-                wwise={"url": sim.url, "connect_timeout": 2.0, "reconnect_max_delay": 0.5},
-                server={"port": 0, "allowed_roots": [str(root)]},
-                watch=[
-                    {
-                        "folder": str(root / "drop"),
-                        "name": "drop",
-                        "target": TARGET,
-                        "settle_ms": 300,
-                        "batch_window_ms": 300,
-                    }
-                ],
-            )
-            engine = Engine(settings).start()
-            daemon = Daemon(settings, engine, timing=timing).start()
-            holder = {"daemon": daemon}
-            server = ApiServer(engine, settings, status=lambda: holder["daemon"].status())
-            url = server.start()
-            stats: Counter[str] = Counter()
-            stop_load = threading.Event()
-            load = [
-                threading.Thread(target=_client, args=(url, stop_load, stats), daemon=True)
-                for _ in range(clients)
-            ]
-            for thread in load:
-                thread.start()
-            time.sleep(2.0)
-            start_rss, start_threads, start_names = _rss_kb(), threading.active_count(), _thread_kinds()
-            expected: list[str] = []
-            cycle = 0
-            deadline = time.monotonic() + duration_s
-            while time.monotonic() < deadline:
-                expected += drop_identical_groups(root / "drop", burst, prefix=f"S{cycle:03d}_")
-                time.sleep(rng.uniform(0.5, 2.0))
-                if cycle % 3 == 1:
-                    sim.restart()  # Wwise flaps (unsaved changes are lost, as with a real crash)
-                if cycle % 4 == 2:
-                    holder["daemon"].stop()
-                    holder["daemon"] = Daemon(settings, engine, timing=timing).start()
-                cycle += 1
+        project = root / "project" / "WwiseProject"
+        wwise = SimProcess(project).start()
+        settings = settings_for_tests(
+            root,
+            wwise={"url": wwise.url, "connect_timeout": 2.0, "reconnect_max_delay": 0.5},
+            server={"port": 0, "allowed_roots": [str(root)]},
+            watch=[{"folder": str(root / "drop"), "name": "drop", "target": TARGET, "settle_ms": 300,
+                    "batch_window_ms": 300}],
+        )
+        engine = Engine(settings).start()
+        holder = {"daemon": Daemon(settings, engine, timing=timing).start()}
+        server = ApiServer(engine, settings, status=lambda: holder["daemon"].status())
+        load = RestLoad(server.start(), clients).start()
+        time.sleep(2.0)
+        expected: list[str] = []
+        every_s = min(30.0, max(2.0, duration_s / 60))
+        monitor = SoakMonitor(root / "state", lambda: load.stats["requests"], lambda: len(expected), every_s,
+                              stall_s).start()
+        cycle, deadline = 0, time.monotonic() + duration_s
+        while time.monotonic() < deadline and monitor.problem is None:
+            expected += drop_identical_groups(root / "drop", burst, prefix=f"S{cycle:03d}_")
+            time.sleep(rng.uniform(0.5, 2.0))
+            if cycle % 3 == 1:  # Wwise flaps
+                wwise.kill()
+                wwise.start()
+            if cycle % 4 == 2:
+                holder["daemon"].stop()
+                holder["daemon"] = Daemon(settings, engine, timing=timing).start()
+            cycle += 1
+        bursts_s = monitor.elapsed()
+        drain: dict[str, Any] = {"finished": False, "verdict": "deadlock"}
+        if monitor.problem is None:
             drain = drain_report(root / "state", len(expected), window_s=drain_window_s(len(expected)))
-            finished = bool(drain["finished"])
-            time.sleep(1.0)
-            end_rss, end_threads, end_names = _rss_kb(), threading.active_count(), _thread_kinds()
-            stop_load.set()
-            for thread in load:
-                thread.join(10)
-            sounds = project_sound_names(sim)
-            result: dict[str, Any] = {**verdict(expected, sounds, root / "drop")}
-            if result["lost"]:
-                result["lostFiles"] = journal_rows(root / "state", sorted(set(expected) - set(sounds))[:3])
-            server.stop()
-            holder["daemon"].stop()
-            engine.close()
-            del httpx
+        time.sleep(1.0)
+        monitor.stop()
+        load.stop()
+        server.stop()
+        holder["daemon"].stop()
+        engine.close()
+        wwise.stop()
+        sounds = saved_sound_names(project)
+        result: dict[str, Any] = {**verdict(expected, sounds, root / "drop")}
+        if result["lost"]:
+            result["lostFiles"] = journal_rows(root / "state", sorted(set(expected) - set(sounds))[:3])
+    figures = {"durationS": duration_s, "cycles": cycle, "wwiseFlaps": (cycle + 1) // 3,
+               "daemonRestarts": (cycle + 1) // 4, "finished": bool(drain["finished"]), **result,
+               "drain": drain, **soak_figures(monitor, bursts_s, warmup_s=min(60.0, duration_s * 0.2)),
+               **dict(load.stats)}
+    figures["problems"] = soak_problems(figures)
+    return figures
+
+
+def soak_figures(monitor: SoakMonitor, bursts_s: float, warmup_s: float) -> dict[str, Any]:
+    """Threads and memory over the soak: start, plateau, late, max (while the bursts ran), end (after
+    the drain); what kinds of threads there were more of at the most and at the end than at the start;
+    a timeline of at most 30 samples; the deadlock, if any, with every thread's stack."""
+    during = [s for s in monitor.samples if s.t <= bursts_s] or monitor.samples
+    threads = trend([(s.t, s.threads) for s in during], warmup_s, slack=4, share=0.1)
+    rss = trend([(s.t, round(s.rss_kb / 1024, 1)) for s in during], warmup_s, slack=10, share=0.2)
+    last = monitor.samples[-1]
+    step = max(1, len(monitor.samples) // 30)
+    start = monitor.kinds.get("start", Counter())
+
+    def grown(kinds: Counter[str]) -> dict[str, int]:
+        return {k: n - start[k] for k, n in kinds.items() if n > start[k]}
+
     return {
-        "durationS": duration_s,
-        "cycles": cycle,
-        "finished": finished,
-        **result,
-        "drain": drain,
-        "rssStartMiB": round(start_rss / 1024, 1),
-        "rssEndMiB": round(end_rss / 1024, 1),
-        "threadsStart": start_threads,
-        "threadsEnd": end_threads,
-        "threadsGrown": {k: end_names[k] - start_names.get(k, 0) for k in end_names
-                         if end_names[k] > start_names.get(k, 0)},
-        **dict(stats),
+        "threads": threads | {"end": last.threads},
+        "rssMiB": rss | {"end": round(last.rss_kb / 1024, 1)},
+        "threadsGrownAtMax": grown(monitor.kinds.get("max", start)),
+        "threadsGrownAtEnd": grown(monitor.kinds.get("end", start)),
+        "timeline": [[s.t, s.threads, round(s.rss_kb / 1024, 1), s.done, s.requests] for s in
+                     monitor.samples[::step] + ([last] if (len(monitor.samples) - 1) % step else [])],
+        "deadlock": monitor.problem,
+        "stacks": monitor.stacks,
     }
+
+
+def soak_problems(figures: dict[str, Any]) -> list[str]:
+    """What makes a soak fail: a deadlock, growth after the warm-up, a backlog left, files lost,
+    duplicated or left behind, 5xx answers, requests with no answer."""
+    problems = [f"deadlock: {figures['deadlock']}"] if figures["deadlock"] else []
+    for name in ("threads", "rssMiB"):
+        if figures[name]["growing"]:
+            problems.append(f"{name} still growing after the warm-up: {figures[name]['plateau']} -> "
+                            f"{figures[name]['late']} (medians of the two halves)")
+    if not figures["finished"] and not figures["deadlock"]:
+        problems.append(f"the backlog did not drain ({figures['drain'].get('verdict')})")
+    problems += [f"{figures[k]} {k.replace('_', ' ')}" for k in ("lost", "duplicated", "left_behind")
+                 if figures[k]]
+    if figures.get("5xx"):
+        problems.append(f"{figures['5xx']} 5xx answers")
+    if figures.get("noAnswer"):
+        problems.append(f"{figures['noAnswer']} REST requests got no answer (timeout or reset)")
+    return problems
 
 
 def drain_window_s(files: int) -> float:
@@ -569,9 +795,15 @@ def _client(url: str, stop_load: threading.Event, stats: Counter[str]) -> None:
     import httpx
 
     doc = {"id": "soak", "nodes": [{"id": "n1", "type": "createSound", "data": {"name": "X"}}], "edges": []}
+    asks: list[tuple[str, str, Any]] = [("GET", "/health", None), ("POST", "/workflows/validate", doc)]
     with httpx.Client(base_url=url, timeout=30) as http:
         while not stop_load.is_set():
-            for response in (http.get("/health"), http.post("/workflows/validate", json=doc)):
+            for method, path, body in asks:
+                try:
+                    response = http.request(method, path, json=body)
+                except httpx.HTTPError:  # no answer (timeout, reset): counted, and the client goes on
+                    stats["noAnswer"] += 1
+                    continue
                 stats["requests"] += 1
                 if _wwise_away(response):  # the soak kills Wwise on purpose: a documented retry-later
                     stats["503WwiseAway"] += 1
@@ -602,7 +834,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the parts named in ``argv`` (default: all, or ``RELIABILITY_PARTS``) and print JSON lines.
 
     ``--soak-s N`` sets the soak's duration (default 180; 1800 is the 30-minute soak),
-    ``--clients N`` its REST clients (default 20).
+    ``--clients N`` its REST clients (default 20), ``--stall-s N`` how long nothing may move before
+    the soak calls it a deadlock (default 180). Exits 1 when a part reports ``problems``.
     """
     import argparse
 
@@ -610,15 +843,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("parts", nargs="*", choices=[*PARTS, []], metavar="PART", help=" ".join(PARTS))
     parser.add_argument("--soak-s", type=float, default=float(os.environ.get("RELIABILITY_SOAK_S", 180)))
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--stall-s", type=float, default=180.0)
     args = parser.parse_args(argv)
     names = args.parts or os.environ.get("RELIABILITY_PARTS", "").split() or list(PARTS)
-    options: dict[str, dict[str, Any]] = {"soak": {"duration_s": args.soak_s, "clients": args.clients}}
+    options: dict[str, dict[str, Any]] = {
+        "soak": {"duration_s": args.soak_s, "clients": args.clients, "stall_s": args.stall_s}
+    }
+    failed = 0
     for name in names:
         started = time.monotonic()
         figures = PARTS[name](**options.get(name, {}))
         figures["seconds"] = round(time.monotonic() - started, 1)
-        print(json.dumps({"part": name, **figures}), flush=True)
-    return 0
+        print(json.dumps({"part": name, "loadAverage": list(os.getloadavg()), **figures}), flush=True)
+        for problem in figures.get("problems") or []:
+            print(f"FAILED {name}: {problem}", file=sys.stderr, flush=True)
+            failed = 1
+    return failed
 
 
 if __name__ == "__main__":

@@ -8,7 +8,17 @@ import sys
 
 import pytest
 
-from bench.bench_reliability import PHASES, crash_burst, fuzz_documents, kill_phase, soak, wwise_flaps
+from bench.bench_reliability import (
+    PHASES,
+    Sample,
+    crash_burst,
+    fuzz_documents,
+    kill_phase,
+    soak,
+    stall,
+    trend,
+    wwise_flaps,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -58,6 +68,36 @@ def test_generated_documents_never_break_the_compiler_or_the_rest_contract() -> 
 @pytest.mark.timeout(300)
 def test_a_short_soak_finishes_everything_without_errors() -> None:
     figures = soak(duration_s=12, clients=4, burst=20, seed=3)
-    assert figures["finished"], figures
+    assert figures["finished"] and figures["deadlock"] is None, figures
     assert (figures["lost"], figures["duplicated"], figures["left_behind"]) == (0, 0, 0), figures
     assert figures["5xx"] == 0 and figures["requests"] > 0, figures
+    # the process was sampled from the first burst to after the drain (t, threads, RSS, done, requests)
+    timeline = figures["timeline"]
+    assert len(timeline) >= 5 and timeline[0][0] == 0 and timeline[-1][0] >= 12, timeline
+    assert timeline[-1][3] == figures["files"] and timeline[-1][4] > timeline[0][4], timeline
+    assert figures["threads"]["max"] >= figures["threads"]["start"] > 4 and figures["rssMiB"]["start"] > 20
+
+
+def _series(threads: list[int], done: list[int] | None = None, every_s: float = 10) -> list[Sample]:
+    done = done or list(range(0, 10 * len(threads), 10))
+    pairs = zip(threads, done, strict=True)
+    return [Sample(i * every_s, n, 100_000, d, 50 * i) for i, (n, d) in enumerate(pairs)]
+
+
+def test_a_pool_that_warms_up_then_stays_is_not_growth_but_a_leak_is() -> None:
+    warm_pool = [35, 48, 55, 56, 55, 57, 56, 58, 56, 55, 57, 56, 56]  # fills in the first 20 s, then flat
+    figures = trend([(s.t, s.threads) for s in _series(warm_pool)], warmup_s=20, slack=4, share=0.1)
+    assert (figures["start"], figures["plateau"], figures["max"], figures["growing"]) == (35, 56, 58, False)
+    one_per_restart = [35 + i for i in range(0, 60, 5)]  # +1 thread per daemon restart, for ever
+    figures = trend([(s.t, s.threads) for s in _series(one_per_restart)], warmup_s=20, slack=4, share=0.1)
+    assert figures["growing"] and figures["late"] > figures["plateau"], figures
+
+
+def test_nothing_finishing_while_files_wait_or_no_rest_answer_is_a_deadlock() -> None:
+    moving = _series([40] * 10)
+    assert stall(moving, waiting=500, stall_s=60) is None
+    stuck = _series([40] * 10, done=[0, 10, 20, 30, 30, 30, 30, 30, 30, 30])
+    assert stall(stuck, waiting=500, stall_s=60) == "no file finished for 60 s while 500 were waiting"
+    assert stall(stuck, waiting=0, stall_s=60) is None  # all done: nothing to move
+    silent = [Sample(s.t, s.threads, s.rss_kb, s.done, min(s.requests, 100)) for s in moving]
+    assert stall(silent, waiting=500, stall_s=60) == "no REST answer for 70 s"
