@@ -79,3 +79,24 @@ def test_finish_batch_counts_failed_and_already_imported_files(tmp_path: Path) -
     record = journal.finish_batch(batch)
     assert (record.imported, record.skipped, record.failed) == (1, 1, 1)
     assert [f.rel_path for f in journal.recent_failures()] == ["c.wav"]
+
+
+def test_listing_failures_looks_each_one_up_by_path_not_through_every_done_file(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    rows = [("r", f"/d/{i}.wav", f"{i}.wav", "T", "done" if i % 100 else "failed", 1.0, float(i), 1)
+            for i in range(4_000)]
+    with journal._tx() as db:
+        db.executemany("INSERT INTO drop_files (rule, path, rel_path, target, state, created_at, updated_at, "
+                       "settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    journal._db.set_progress_handler(count, 1000)  # SQLite VM instructions, in thousands: no clock
+    failures = journal.recent_failures()
+    journal._db.set_progress_handler(None, 1000)
+    assert [f.rel_path for f in failures][:2] == ["3900.wav", "3800.wav"] and len(failures) == 20
+    # by path: ~2,000 instructions in all; through every done file (40 x 3,960 rows): ~1.4 million
+    assert steps[0] < 50, steps[0]
