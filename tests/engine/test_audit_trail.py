@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from wwiseflowd.audit import AuditFilter, AuditTrail
+from wwiseflowd.audit import index as index_module
 from wwiseflowd.cli import main
 from wwiseflowd.results import Result
 
@@ -183,3 +184,19 @@ def test_export_writes_a_time_range_with_its_blobs(trail: AuditTrail, cli: Any, 
     assert blob["content"] == {"text": "y" * 10_000} and entries[2]["payload"]["$blob"] == blob["blob"]
     assert entries[1]["prev"] == entries[0]["hash"]
     assert json.loads(cli("audit", "export", str(out), "--until", "2000-01-01").stdout)["entries"] == 0
+
+
+def test_a_long_backlog_is_indexed_in_short_transactions(trail: AuditTrail, cli: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index shares the state store's file: a first sync after hours of drops must let the
+    ledger write between its transactions (one transaction for all made a run fail, "database is
+    locked"), and still index every line once."""
+    monkeypatch.setattr(index_module, "SYNC_CHUNK", 2)
+    write(trail, 5)
+    statements: list[str] = []
+    trail.index._db.set_trace_callback(statements.append)
+    assert trail.index.sync() == 5
+    assert statements.count("COMMIT") == 3  # 2 + 2 + 1 lines
+    assert trail.index.sync() == 0  # each transaction recorded how far the file is indexed
+    assert len(trail.index.find(AuditFilter())) == 5
+    assert cli("audit", "verify").exit_code == 0

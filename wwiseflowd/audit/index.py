@@ -101,6 +101,12 @@ def _norm_ref(ref: str) -> str:
     return ref.removeprefix("id:").lower()
 
 
+#: audit lines indexed per transaction: the index shares the state store's file, whose ledger
+#: writes wait at most 10 s for it (a first sync after 30 minutes of drops held it longer, and a
+#: batch's run failed with "database is locked")
+SYNC_CHUNK = 1000
+
+
 class AuditIndex:
     """The index tables in the state store's SQLite file (own connection; WAL; thread-safe)."""
 
@@ -143,31 +149,38 @@ class AuditIndex:
         return added
 
     def _sync_file(self, path: Path, start: int, number: int) -> int:
-        entries, refs = [], []
-        offset = start
+        entries: list[tuple[Any, ...]] = []
+        refs: list[tuple[str, int, str]] = []
+        added, offset = 0, start
         for line_offset, raw in iter_raw(path, start):
             if not raw.endswith(b"\n"):
                 break  # a line being written right now: index it next time
             offset = line_offset + len(raw)
             number += 1
             entry = parse(raw)
-            if entry is None:
-                continue
-            result = entry.get("result") or {}
-            entries.append((
-                path.name, number, line_offset, str(entry.get("time", "")), entry.get("executionId"),
-                entry.get("node"), str(entry.get("command", "")), entry.get("source"),
-                None if result.get("ok") is None else int(bool(result.get("ok"))),
-                result.get("code"), entry.get("durationMs"), claimed_hash(raw)[0],
-            ))
-            refs += [(path.name, number, ref) for ref in object_refs(resolve(entry, self.blobs))]
+            if entry is not None:
+                result = entry.get("result") or {}
+                entries.append((
+                    path.name, number, line_offset, str(entry.get("time", "")), entry.get("executionId"),
+                    entry.get("node"), str(entry.get("command", "")), entry.get("source"),
+                    None if result.get("ok") is None else int(bool(result.get("ok"))),
+                    result.get("code"), entry.get("durationMs"), claimed_hash(raw)[0],
+                ))
+                refs += [(path.name, number, ref) for ref in object_refs(resolve(entry, self.blobs))]
+            if len(entries) >= SYNC_CHUNK:
+                added += self._insert(path.name, entries, refs, offset, number)
+                entries, refs = [], []
+        return added + self._insert(path.name, entries, refs, offset, number)
+
+    def _insert(self, name: str, entries: list[tuple[Any, ...]], refs: list[tuple[str, int, str]],
+                offset: int, number: int) -> int:
+        """One transaction: ``entries`` and ``refs``, and how far the file ``name`` is indexed."""
         self._db.execute("BEGIN")
         try:
             self._db.executemany(
                 "INSERT OR IGNORE INTO audit_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", entries)
             self._db.executemany("INSERT INTO audit_refs VALUES (?, ?, ?)", refs)
-            self._db.execute("INSERT OR REPLACE INTO audit_files VALUES (?, ?, ?)",
-                             (path.name, offset, number))
+            self._db.execute("INSERT OR REPLACE INTO audit_files VALUES (?, ?, ?)", (name, offset, number))
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
