@@ -675,7 +675,8 @@ def soak(
         bursts_s = monitor.elapsed()
         drain: dict[str, Any] = {"finished": False, "verdict": "deadlock"}
         if monitor.problem is None:
-            drain = drain_report(root / "state", len(expected), window_s=drain_window_s(len(expected)))
+            drain = drain_report(root / "state", len(expected), window_s=drain_window_s(len(expected)),
+                                 give_up=lambda: monitor.problem is not None)
         time.sleep(1.0)
         monitor.stop()
         load.stop()
@@ -746,9 +747,12 @@ def drain_window_s(files: int) -> float:
     return max(120.0, files * 0.1)
 
 
-def drain_report(state: Path, total: int, window_s: float, stall_s: float = 30.0) -> dict[str, Any]:
+def drain_report(
+    state: Path, total: int, window_s: float, stall_s: float = 30.0, give_up: Callable[[], bool] | None = None
+) -> dict[str, Any]:
     """Wait for ``total`` files to finish; say how long it took, or what was left and whether it
-    was still moving (slow) or had not moved for ``stall_s`` (stuck)."""
+    was still moving (slow) or had not moved for ``stall_s`` (stuck). ``give_up()`` true (the
+    soak's watchdog tripped) ends the wait at once."""
     started = time.monotonic()
     last_done, last_progress, trace = -1, started, []
     while True:
@@ -758,7 +762,8 @@ def drain_report(state: Path, total: int, window_s: float, stall_s: float = 30.0
             trace.append((round(now - started, 1), done))
         if done >= total:
             return {"finished": True, "drainS": round(now - started, 1), "windowS": window_s}
-        if now - started > window_s or now - last_progress > max(stall_s, window_s / 4):
+        if now - started > window_s or now - last_progress > max(stall_s, window_s / 4) \
+                or (give_up is not None and give_up()):
             break
         time.sleep(0.5)
     return {
