@@ -642,9 +642,7 @@ class _Run:
         ok = problem is None and all(r is not None and r.ok for r in self.report.results)
         label = self.plan.name or self.plan.workflowId
         closed = self.groups.close(ok, self.rollback, label, self.execution_id)
-        unclosed = closed.unclosed() if ok else None
-        if unclosed is not None:  # every step succeeded, but the group did not end: not known done
-            ok, problem = False, unclosed
+        ok, problem = closed.outcome(ok, problem)  # a group that did not end: the run is not known done
         self.memo.save(ok, closed.undone)
         return self.report.finished(ok, cancelled, problem, closed)
 

@@ -62,13 +62,14 @@ class Closed:
     problems: tuple[str, ...] = ()
     code: ErrorCode | str | None = None
 
-    def unclosed(self) -> Result | None:
-        """For a run whose every step succeeded: the failure to report when a group could not be
-        ended, else None. Such a run is not ok: its changes are no longer one undo step, and an
-        application that restarted meanwhile (what a dropped connection may be) lost the unsaved ones."""
-        if not self.problems:
-            return None
-        return Result.failure(
+    def outcome(self, ok: bool, problem: Result | None) -> tuple[bool, Result | None]:
+        """The run's ``ok`` and ``problem`` once its groups are closed. A run whose every step
+        succeeded but whose group could not be ended is not ok: its changes are no longer one undo
+        step, and an application that restarted meanwhile (what a dropped connection may be) lost
+        the unsaved ones."""
+        if not ok or not self.problems:
+            return ok, problem
+        return False, Result.failure(
             self.code or ErrorCode.BACKEND_ERROR,
             "Every step succeeded, but the run's undo group could not be closed: " + " ".join(self.problems)
             + " Its changes may be in the project as ordinary edits, or lost if the application restarted "
