@@ -224,6 +224,7 @@ class _Report:
 
     def finished(self, ok: bool, cancelled: bool, problem: Result | None, closed: Closed) -> ExecutionResult:
         """The final execution result: ledger row, ``run.finished``, log line, ``on_run_finished``."""
+        ok, problem = closed.outcome(ok, problem)  # a group that did not end: the run is not known done
         status: ExecutionStatus = "succeeded" if ok else ("cancelled" if cancelled else "failed")
         with gc_paused():  # a result and a dict per step, gone once written: no collection over them
             execution = self.snapshot()
@@ -642,7 +643,6 @@ class _Run:
         ok = problem is None and all(r is not None and r.ok for r in self.report.results)
         label = self.plan.name or self.plan.workflowId
         closed = self.groups.close(ok, self.rollback, label, self.execution_id)
-        ok, problem = closed.outcome(ok, problem)  # a group that did not end: the run is not known done
         self.memo.save(ok, closed.undone)
         return self.report.finished(ok, cancelled, problem, closed)
 
