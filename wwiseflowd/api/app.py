@@ -57,34 +57,11 @@ def create_app(
     the engine's events and signs the editor in from its start); given metrics are left to it."""
     if settings is None:
         settings = engine.settings if engine is not None else load_config().settings
-    own_metrics = metrics is None
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned: Engine | None = None
-        if app.state.engine is None:
-            owned = Engine(settings)
-            # waapi-client must never be built on the event loop's thread
-            await anyio.to_thread.run_sync(owned.start)
-            app.state.engine = owned
-        app.state.stopping.clear()
-        if own_metrics:
-            app.state.metrics.start(app.state.engine)
-        try:
-            yield
-        finally:
-            app.state.stopping.set()
-            if own_metrics:
-                app.state.metrics.stop()
-            if owned is not None:
-                await anyio.to_thread.run_sync(owned.close)
-                app.state.engine = None
-
     app = FastAPI(
         title="wwiseflowd",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, own_metrics=metrics is None),
         dependencies=[Depends(require_token)],
     )
     app.state.engine = engine
@@ -107,6 +84,34 @@ def create_app(
 
     _install_middleware(app, settings)
     return app
+
+
+def _lifespan(settings: Settings, *, own_metrics: bool) -> Callable[[FastAPI], Any]:
+    """The app's lifespan: an engine from ``settings`` when none was given (closed at the end), the
+    metrics follower when the app owns it, and ``stopping`` set when the app stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned: Engine | None = None
+        if app.state.engine is None:
+            owned = Engine(settings)
+            # waapi-client must never be built on the event loop's thread
+            await anyio.to_thread.run_sync(owned.start)
+            app.state.engine = owned
+        app.state.stopping.clear()
+        if own_metrics:
+            app.state.metrics.start(app.state.engine)
+        try:
+            yield
+        finally:
+            app.state.stopping.set()
+            if own_metrics:
+                app.state.metrics.stop()
+            if owned is not None:
+                await anyio.to_thread.run_sync(owned.close)
+                app.state.engine = None
+
+    return lifespan
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
