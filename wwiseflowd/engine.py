@@ -445,7 +445,7 @@ def _engine_failure(exc: Exception, execution_id: str, workflow_id: str, source:
     if isinstance(exc, StoreUnavailable):
         logger.error("Execution {} stopped: {}", execution_id, exc)
         code = ErrorCode.BACKEND_UNAVAILABLE
-        error = (f"{exc}. The run was stopped and is not in the shared run ledger; steps it had already "
+        error = (f"{exc}. The run was stopped and is not in the run ledger; steps it had already "
                  f"applied, if any, may be in the Wwise project. Run it again once the store answers "
                  f"(GET /health says when); dropped files wait and are retried by themselves.")
     else:

@@ -6,13 +6,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from wwiseflowd.events import utc_now_iso
 from wwiseflowd.jsontext import compact_json
-from wwiseflowd.store import ExecutionStatus, MemoEntry
+from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable
 from wwiseflowd.store.doctor import open_state_file
 
 SCHEMA = """
@@ -62,11 +63,26 @@ class SQLiteStore:
         self._lock = threading.Lock()
         self._db = open_state_file(self.path, SCHEMA, _migrate)
 
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        """The store's lock. "database is locked" (another connection held the file for longer than
+        the busy timeout) becomes StoreUnavailable: a run waits for the store (:func:`wait_for_store`)
+        or fails with a transient code, so a drop batch is retried instead of failed for good."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                raise StoreUnavailable(
+                    f"The state database {self.path} stayed locked by another writer ({exc}); if this "
+                    "lasts, look for another process using the state directory") from exc
+
     # -- memo ----------------------------------------------------------------------------------
 
     def memo_get(self, key: str) -> MemoEntry | None:
         """The memo entry for ``key``, or None."""
-        with self._lock:
+        with self._held():
             row = self._db.execute(
                 "SELECT key, node_type, data, created_at FROM memo WHERE key = ?", (key,)
             ).fetchone()
@@ -76,7 +92,7 @@ class SQLiteStore:
         """The entries of ``keys`` that exist, by key: one statement (the keys go in as one JSON
         array, so no limit on the number of SQL variables applies)."""
         wanted = compact_json(list(keys))
-        with self._lock:
+        with self._held():
             rows = self._db.execute(
                 "SELECT key, node_type, data, created_at FROM memo "
                 "WHERE key IN (SELECT value FROM json_each(?))", (wanted,)
@@ -89,7 +105,7 @@ class SQLiteStore:
         rows = [(e.key, e.node_type, compact_json(e.data), e.created_at or now) for e in entries]
         if not rows:
             return
-        with self._lock:
+        with self._held():
             self._db.execute("BEGIN")
             try:
                 self._db.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?)", rows)
@@ -101,7 +117,7 @@ class SQLiteStore:
     def memo_delete(self, keys: Iterable[str]) -> int:
         """Forget entries; returns how many existed."""
         removed = 0
-        with self._lock:
+        with self._held():
             for key in keys:
                 removed += self._db.execute("DELETE FROM memo WHERE key = ?", (key,)).rowcount
         return removed
@@ -122,7 +138,7 @@ class SQLiteStore:
             compact_json({**execution, "status": status}),
             os.getpid(),
         )
-        with self._lock:
+        with self._held():
             self._db.execute(
                 "INSERT OR REPLACE INTO executions "
                 "(id, workflow_id, status, ok, source, started_at, duration_ms, stop_at, result, pid) "
@@ -132,7 +148,7 @@ class SQLiteStore:
 
     def ledger_settle_orphans(self, alive: Callable[[int], bool]) -> list[str]:
         """Mark ``running`` rows whose process is gone as failed with INTERRUPTED; their ids."""
-        with self._lock:
+        with self._held():
             rows = self._db.execute(
                 "SELECT id, result, pid FROM executions WHERE status = 'running'"
             ).fetchall()
@@ -151,7 +167,7 @@ class SQLiteStore:
                     "workflow again."
                 ),
             }
-            with self._lock:
+            with self._held():
                 self._db.execute(
                     "UPDATE executions SET status = 'failed', ok = 0, result = ? "
                     "WHERE id = ? AND status = 'running'",
@@ -162,7 +178,7 @@ class SQLiteStore:
 
     def ledger_get(self, execution_id: str) -> dict[str, Any] | None:
         """The stored execution result (with ``status``), or None."""
-        with self._lock:
+        with self._held():
             row = self._db.execute(
                 "SELECT result FROM executions WHERE id = ?", (execution_id,)
             ).fetchone()
@@ -189,7 +205,7 @@ class SQLiteStore:
             query += " WHERE " + " AND ".join(clauses)
         query += " ORDER BY started_at DESC, rowid DESC LIMIT ? OFFSET ?"
         args += [max(0, limit), max(0, offset)]
-        with self._lock:
+        with self._held():
             rows = self._db.execute(query, args).fetchall()
         return [
             {
@@ -209,7 +225,7 @@ class SQLiteStore:
 
     def document_put(self, key: str, document: dict[str, Any]) -> None:
         """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
-        with self._lock:
+        with self._held():
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET used_at = excluded.used_at",
@@ -218,7 +234,7 @@ class SQLiteStore:
 
     def document_get(self, key: str) -> dict[str, Any] | None:
         """The document stored under ``key``, or None."""
-        with self._lock:
+        with self._held():
             row = self._db.execute("SELECT document FROM documents WHERE key = ?", (key,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
@@ -236,7 +252,7 @@ class SQLiteStore:
                           "AND json_extract(result, '$.documentKey') IS NOT NULL)"),
         }
         counts = {}
-        with self._lock:
+        with self._held():
             for name, (wanted, where) in statements.items():
                 if not wanted:
                     counts[name] = 0
@@ -248,5 +264,5 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Close the connection (further calls fail)."""
-        with self._lock:
+        with self._held():
             self._db.close()
