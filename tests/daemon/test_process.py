@@ -191,3 +191,16 @@ def _settle_calls(sim: Emulator, quiet_s: float = 0.5) -> None:
         time.sleep(0.05)
         if len(sim.calls) != count:
             count, since = len(sim.calls), time.monotonic()
+
+
+@pytest.mark.parametrize(("system", "check_in", "wait"), [
+    ("posix", None, None), ("posix", 30.0, 30.0), ("nt", None, 1.0), ("nt", 30.0, 1.0), ("nt", 0.2, 0.2),
+])
+def test_the_main_loop_never_waits_untimed_on_windows(
+    monkeypatch: pytest.MonkeyPatch, system: str, check_in: float | None, wait: float | None
+) -> None:
+    """An untimed wait on Windows' main thread would not let Ctrl+C or a service stop through."""
+    from wwiseflowd.daemon import run
+
+    monkeypatch.setattr(run.os, "name", system)
+    assert run._main_wait(check_in) == wait

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from wwiseflowd.events import EventHub
-from wwiseflowd.fleet.events import EventForwarder, latest_id, read_events
+from wwiseflowd.fleet.events import EventForwarder, latest_id, read_events, run_events
+from wwiseflowd.fleet.queue import done_key
 from wwiseflowd.store.redis_store import connect
 from wwiseflowd.testing import RedisServer
 
@@ -42,5 +43,28 @@ def test_engine_events_reach_the_fleet_stream_with_the_daemon_id_and_resume_by_i
             ("run.started", "agent-a"), ("node.finished", "agent-a"), ("run.finished", "agent-a")]
         assert read_events(client, prefix, events[1][0]) == events[2:]  # Last-Event-ID: no gap, no repeat
         assert latest_id(client, prefix) == events[-1][0]
+    finally:
+        forwarder.stop()
+
+
+def test_following_a_run_whose_run_finished_was_lost_ends_once_the_queue_says_it_is_done(
+    redis_server: RedisServer,
+) -> None:
+    """A daemon drops an event Redis does not take: the follower must not wait its hour for it."""
+    client, prefix = connect(redis_server.url), redis_server.prefix()
+    start = latest_id(client, prefix)
+    hub = EventHub()
+    forwarder = EventForwarder(client, prefix, "agent-a")
+    forwarder.start(SimpleNamespace(events=hub))  # type: ignore[arg-type]
+    try:
+        time.sleep(0.1)  # the forwarder has subscribed
+        hub.publish({"type": "run.started", "executionId": "exec_lost"})
+        read_until(client, prefix, start, 1)
+        followed = run_events(client, prefix, "exec_lost", start, timeout_s=60)
+        assert next(followed)["type"] == "run.started"
+        client.rpush(done_key(prefix, "exec_lost"), "1")  # finished; its run.finished never arrived
+        began = time.monotonic()
+        assert list(followed) == []
+        assert time.monotonic() - began < 30  # a done check every DONE_CHECK_S, not the 60 s timeout
     finally:
         forwarder.stop()

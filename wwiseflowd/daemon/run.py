@@ -146,7 +146,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
         notifier.ready(summary)
         logger.info("wwiseflowd {} ready: {}", __version__, summary)
         # a signal's stop.set() ends the wait at once; without server doors to check it has no timer
-        while not stop.wait(doors.next_check_in()):
+        while not stop.wait(_main_wait(doors.next_check_in())):
             doors.supervise()
         notifier.stopping()
         return 0
@@ -192,6 +192,19 @@ def _write_runtime(
         frontDoors=front_doors,
     )
 
+
+#: Windows runs a signal handler only when the main thread's wait returns, and an untimed
+#: ``Event.wait`` there cannot be interrupted before Python 3.14 (CPython gh-80116): the main loop
+#: wakes this often so Ctrl+C, Ctrl+Break and a service stop are heard
+WINDOWS_WAKE_S = 1.0
+
+
+def _main_wait(check_in: float | None) -> float | None:
+    """How long the main loop waits: until the next door check (None: none), at most
+    :data:`WINDOWS_WAKE_S` on Windows."""
+    if os.name != "nt":
+        return check_in
+    return WINDOWS_WAKE_S if check_in is None else min(check_in, WINDOWS_WAKE_S)
 
 def _close_all(*parts: tuple[str, Any, str]) -> None:
     """Stop each started part in order; one that fails is logged and the rest still stop."""

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 from loguru import logger
 
+from wwiseflowd.fleet.queue import is_done
+
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
@@ -90,8 +92,13 @@ def read_events(client: redis.Redis, prefix: str, after: str) -> list[tuple[str,
 def run_events(client: redis.Redis, prefix: str, execution_id: str, after: str, timeout_s: float,
                poll_s: float = 0.1) -> Iterator[dict[str, Any]]:
     """The events of one run (any daemon's) after entry ``after``, oldest first, until its
-    ``run.finished`` or ``timeout_s``; what ``exec --project-name`` and the MCP tool show as progress."""
+    ``run.finished`` or ``timeout_s``; what ``exec --project-name`` and the MCP tool show as progress.
+
+    A daemon drops an event Redis does not take (a blip), so ``run.finished`` may never come: while
+    no events arrive, the queue's done signal is looked at every :data:`DONE_CHECK_S`, and once the
+    run is done and one more read finds nothing, the events end there."""
     deadline = time.monotonic() + timeout_s
+    watch = RunEnd(client, prefix, execution_id)
     while time.monotonic() < deadline:
         batch = read_events(client, prefix, after)
         for entry_id, event in batch:
@@ -101,4 +108,29 @@ def run_events(client: redis.Redis, prefix: str, execution_id: str, after: str, 
                 if event.get("type") == "run.finished":
                     return
         if not batch:
+            if watch.ended():
+                return
             time.sleep(poll_s)
+
+
+#: seconds between two looks at a followed run's done signal while its events are quiet
+DONE_CHECK_S = 2.0
+
+
+class RunEnd:
+    """Whether a followed run is over although its ``run.finished`` did not come: true once the
+    queue's done signal was seen on an earlier look (so the read after it found nothing either)."""
+
+    def __init__(self, client: redis.Redis, prefix: str, execution_id: str) -> None:
+        self.client, self.prefix, self.execution_id = client, prefix, execution_id
+        self._done = False
+        self._next = time.monotonic() + DONE_CHECK_S
+
+    def ended(self) -> bool:
+        """Called when a read found no new events: True when the run was done before that read."""
+        if self._done:
+            return True
+        if time.monotonic() >= self._next:
+            self._done = is_done(self.client, self.prefix, self.execution_id)
+            self._next = time.monotonic() + DONE_CHECK_S
+        return False

@@ -27,6 +27,16 @@ GROUP = "daemons"
 DONE_TTL_S = 3600
 
 
+def done_key(prefix: str, execution_id: str) -> str:
+    """The list a finished execution's signal is pushed to (kept :data:`DONE_TTL_S`)."""
+    return f"{prefix}:fleet:done:{execution_id}"
+
+
+def is_done(client: redis.Redis, prefix: str, execution_id: str) -> bool:
+    """Whether the execution finished on some daemon (in the last :data:`DONE_TTL_S`), without waiting."""
+    return client.lindex(done_key(prefix, execution_id), 0) is not None
+
+
 def _while_held(then: str, otherwise: str = "return 0") -> str:
     """A script that runs ``then`` only while consumer ARGV[3] holds entry ARGV[2] of stream KEYS[1]
     (group ARGV[1]), else ``otherwise``."""
@@ -155,13 +165,13 @@ class WorkQueue:
     def finish(self, consumer: str, job: Job) -> bool:
         """Acknowledge and delete the entry and wake whoever waits for the execution; False (and
         nothing done) when another daemon took the entry over meanwhile."""
-        done = f"{self.prefix}:fleet:done:{job.execution_id}"
+        done = done_key(self.prefix, job.execution_id)
         return bool(self._finish(keys=[self.stream(job.project), done],
                                  args=[GROUP, job.entry_id, consumer, DONE_TTL_S]))
 
     def wait_done(self, execution_id: str, timeout_s: float) -> bool:
         """Block until the execution finished (on any daemon), up to ``timeout_s``; whether it did."""
-        done = f"{self.prefix}:fleet:done:{execution_id}"
+        done = done_key(self.prefix, execution_id)
         if self.client.lindex(done, 0) is not None:
             return True
         answer = self.client.blpop([done], timeout=max(timeout_s, 0.01))

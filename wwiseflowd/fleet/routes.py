@@ -18,7 +18,7 @@ POLL_S = 0.1
 def add_fleet_events(router: APIRouter, settings: Any) -> None:
     """Declare ``GET /fleet/events`` on ``router``."""
     from wwiseflowd.fleet.connection import fleet_client
-    from wwiseflowd.fleet.events import latest_id, read_events
+    from wwiseflowd.fleet.events import RunEnd, latest_id, read_events
 
     prefix = settings.store.key_prefix
 
@@ -35,10 +35,13 @@ def add_fleet_events(router: APIRouter, settings: Any) -> None:
         client = fleet_client(settings)
         after = last_event_id if last_event_id else str(await run_in_threadpool(latest_id, client, prefix))
         stopping = request.app.state.stopping
+        watch = RunEnd(client, prefix, execution_id) if execution_id is not None else None
         yield ServerSentEvent(comment="subscribed")
         while not stopping.is_set():
             batch = await run_in_threadpool(read_events, client, prefix, after)
             if not batch:
+                if watch is not None and await run_in_threadpool(watch.ended):
+                    return  # done, and its run.finished was lost: the client asks for the result
                 await anyio.sleep(POLL_S)
                 continue
             for entry_id, event in batch:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 BLOCK_MS = 500
 #: how often a daemon settles the fleet's orphaned runs (their process's lease lapsed), in seconds
 SWEEP_S = 10.0
+#: how often a worker looks whether a run an earlier worker of this daemon started has ended (seconds)
+RUNNING_POLL_S = 0.2
 
 
 class FleetWorker:
@@ -141,8 +143,16 @@ class FleetWorker:
         acknowledge it either way, except after a ``BACKEND_UNAVAILABLE`` stop (it runs again)."""
         self.taken += 1
         if job.execution_id in self.engine.running():
-            # a worker of this daemon stopped by a front-door restart still runs it; it finishes it
-            logger.info("Execution {} is still running here; leaving it to its run", job.execution_id)
+            # a worker of this daemon stopped by a front-door restart still runs it, and acknowledges
+            # it at the end; this worker renews its lease meanwhile (the old one's lease loop stopped)
+            logger.info("Execution {} is still running here; renewing its lease until it ends",
+                        job.execution_id)
+            self.running[job.execution_id] = job
+            try:
+                while job.execution_id in self.engine.running() and not self._stop.wait(RUNNING_POLL_S):
+                    pass
+            finally:
+                self.running.pop(job.execution_id, None)
             return
         try:
             if not self.queue.adopt(self.daemon_id, job, self._fence(job)):
