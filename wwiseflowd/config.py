@@ -57,7 +57,11 @@ class WwiseConfig(_Section):
 
     @model_validator(mode="after")
     def _budget_within_timeout(self) -> WwiseConfig:
-        if self.import_call_budget_s >= self.call_timeout:
+        if self.import_call_budget_s < self.call_timeout:
+            return self
+        if "import_call_budget_s" not in self.model_fields_set:  # the default, under a short timeout
+            object.__setattr__(self, "import_call_budget_s", self.call_timeout / 2)
+        else:
             raise ValueError(
                 f"import_call_budget_s ({self.import_call_budget_s:g}) must be under call_timeout "
                 f"({self.call_timeout:g}): a call that long is abandoned"

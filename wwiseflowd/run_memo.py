@@ -81,10 +81,11 @@ class RunMemo:
         with self._lock:
             self._made[key] = _Made(MemoEntry(key, node_type, data), backend)
 
-    def save(self, ok: bool, undone: frozenset[str]) -> None:
-        """Save the entries made, except those whose changes a rollback just undid (on the
-        backends ``undone``); a store that fails is logged, the run's result stands."""
-        entries = [made.entry for made in self._made.values() if ok or made.backend not in undone]
+    def save(self, unkept: frozenset[str]) -> None:
+        """Save the entries made, except those of the backends ``unkept`` (a rollback undid their
+        changes, or their undo group could not be ended); a store that fails is logged, the run's
+        result stands."""
+        entries = [made.entry for made in self._made.values() if made.backend not in unkept]
         if not entries:
             return
         try:

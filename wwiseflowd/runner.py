@@ -643,7 +643,7 @@ class _Run:
         ok = problem is None and all(r is not None and r.ok for r in self.report.results)
         label = self.plan.name or self.plan.workflowId
         closed = self.groups.close(ok, self.rollback, label, self.execution_id)
-        self.memo.save(ok, closed.undone)
+        self.memo.save(closed.unkept)
         return self.report.finished(ok, cancelled, problem, closed)
 
     def _mark_cancelled(self) -> None:

@@ -55,12 +55,19 @@ class _Group:
 @dataclass
 class Closed:
     """How a run's groups ended: rolled back?, the backends undone, sentences on groups that failed
-    (``code``: the first failure's)."""
+    (``code``: the first failure's), the backends whose group could not be ended (``unended``)."""
 
     rolled_back: bool = False
     undone: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
     code: ErrorCode | str | None = None
+    unended: frozenset[str] = frozenset()
+
+    @property
+    def unkept(self) -> frozenset[str]:
+        """Backends whose changes this run cannot vouch for (undone, or their group not ended): no
+        memo entry of theirs is saved, so running again applies their steps again."""
+        return self.undone | self.unended
 
     def outcome(self, ok: bool, problem: Result | None) -> tuple[bool, Result | None]:
         """The run's ``ok`` and ``problem`` once its groups are closed. A run whose every step
@@ -112,6 +119,7 @@ class RunGroups:
     def close(self, ok: bool, rollback: bool, label: str, execution_id: str) -> Closed:
         """End every group (success, or rollback off) or cancel it with undo; release the locks."""
         undone: set[str] = set()
+        unended: set[str] = set()
         problems: list[str] = []
         code: ErrorCode | str | None = None
         for name, group in self._groups.items():
@@ -122,7 +130,9 @@ class RunGroups:
                     call_backend(partial(group.backend.cancel_group, True), f"rolling back {name!r}")
                     undone.add(name)
                 else:
+                    unended.add(name)  # until it did end
                     call_backend(partial(group.backend.end_group, label), f"closing the group on {name!r}")
+                    unended.discard(name)
             except StepFailure as exc:
                 logger.error("Execution {}: could not close the undo group on {}: {}",
                              execution_id, name, exc)
@@ -130,7 +140,7 @@ class RunGroups:
                 code = code or exc.code
             finally:
                 group.lock.release()
-        return Closed(bool(undone), frozenset(undone), tuple(problems), code)
+        return Closed(bool(undone), frozenset(undone), tuple(problems), code, frozenset(unended))
 
 
 __all__ = ["Closed", "RunGroups", "StepFailure", "call_backend"]

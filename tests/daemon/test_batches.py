@@ -6,11 +6,15 @@ The engine is the seam: everything from the journal to processed/ and failed/ is
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.daemon.wavs import write_wav
 from wwiseflowd.config import WatchConfig
+from wwiseflowd.daemon import rules
 from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.rules import DropRule
 from wwiseflowd.engine import ExecutionResult
@@ -136,6 +140,28 @@ def test_a_file_rerendered_while_its_batch_ran_is_left_in_place_for_the_next_dro
     assert not (rule.processed_root / "A.wav").exists()  # the new render was not swept away unimported
     assert (tmp_path / "drop" / "A.wav").stat().st_size > (rule.processed_root / "B.wav").stat().st_size
     assert "newer file was written over it" in (states["A.wav"].note or "")
+
+
+def test_a_file_rerendered_in_the_instant_it_is_moved_goes_back_to_the_drop_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render writes through the drop folder's name after the move linked it into processed/
+    (both names are one file then): the moved file is not the one imported, so it goes back."""
+    link = os.link
+
+    def link_then_rerender(source: Any, dest: Any) -> None:
+        link(source, dest)
+        if Path(source).name == "A.wav":
+            write_wav(Path(source), frames=1600, seed=99)
+
+    monkeypatch.setattr(rules.os, "link", link_then_rerender)
+    processor, journal, rule, batch = _setup(tmp_path, ScriptedEngine([_ok]))
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    states = {f.rel_path: f for f in journal.batch_files(batch)}
+    assert states["A.wav"].state is FileState.DONE
+    assert "newer file was written over it" in (states["A.wav"].note or "")
+    assert not (rule.processed_root / "A.wav").exists() and (rule.processed_root / "B.wav").exists()
+    assert (tmp_path / "drop" / "A.wav").stat().st_size > (rule.processed_root / "B.wav").stat().st_size
 
 
 def test_no_file_is_left_importing_when_the_rerun_is_undone_too(tmp_path: Path) -> None:

@@ -98,6 +98,8 @@ def test_the_same_file_dropped_twice_is_imported_once_and_changed_content_replac
     assert import_calls(harness.sim) == 1
     second = daemon.journal.latest_by_rel("sfx")["Hit.wav"]
     assert second.state is FileState.DONE and "already imported" in (second.note or "")
+    # moved away first (a render over a file being moved is test_batches.py's case)
+    wait_until(lambda: not (harness.drop / "Hit.wav").exists())
     write_wav(harness.drop / "Hit.wav", seed=2)  # new content: replaces the audio in place
     wait_until(lambda: _done(daemon, 3))
     assert import_calls(harness.sim) == 2

@@ -471,6 +471,11 @@ def test_a_run_whose_group_cannot_be_closed_after_its_last_step_is_not_ok(
         "failed: The connection dropped" in (result.error or "")
     stored = engine.get_execution(result.executionId)
     assert stored is not None and not stored.ok and stored.code == "WAAPI_UNAVAILABLE"
+    # its changes may be lost (an application that restarted): nothing was memoised, a run again
+    # applies them again
+    nodes.tx.end_fails = False
+    again = engine.execute(flow(node("a", "txChange", name="A"), node("b", "txChange", name="B")))
+    assert again.ok and not any(r.cached for r in again.results)
 
 
 def test_no_rollback_keeps_the_changes_and_closes_the_group(engine: Engine, nodes: TestNodes) -> None:

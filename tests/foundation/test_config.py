@@ -191,3 +191,12 @@ def test_example_config_documents_every_key() -> None:
             missing.append(key)
     assert not missing, f"document these keys in config/wwiseflowd.toml: {missing}"
     assert {"wwise", "server", "store", "paths", "logging", "plugins", "engine", "watch"} <= parsed_sections
+
+
+def test_the_import_call_budget_defaults_under_a_short_call_timeout_and_is_refused_when_set_over_it() -> None:
+    from wwiseflowd.config import WwiseConfig
+
+    assert WwiseConfig(call_timeout=1.5).import_call_budget_s == 0.75  # a config valid before the budget
+    assert WwiseConfig().import_call_budget_s == 2.0
+    with pytest.raises(ValueError, match="must be under call_timeout"):
+        WwiseConfig(call_timeout=1.5, import_call_budget_s=2.0)

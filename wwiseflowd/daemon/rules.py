@@ -137,6 +137,9 @@ class DropRule:
             if action == "move":
                 dest = _free_destination(self.processed_root / record.rel_path, record.sha256)
                 _move(source, dest)
+                if _rewritten_while_moved(source, dest, record):
+                    _move(dest, source)  # back into the drop folder: handled as a new drop
+                    return REPLACED_NOTE
                 self._prune_empty_dirs(source.parent)
                 return f"moved to {dest}"
         except OSError as exc:
@@ -207,6 +210,16 @@ def replaced_since(source: Path, record: DropRecord) -> bool:
     except OSError:
         return False
     return _changed(st, record)
+
+
+def _rewritten_while_moved(source: Path, dest: Path, record: DropRecord) -> bool:
+    """True when a render wrote over the file in the instant it was moved (the stat before the move
+    matched; a hard link shares the writes): the moved file is not the one imported, and nothing
+    new stands at ``source`` to take its place."""
+    try:
+        return _changed(dest.stat(), record) and not source.exists()
+    except OSError:
+        return False
 
 
 def _changed(st: os.stat_result, record: DropRecord) -> bool:
