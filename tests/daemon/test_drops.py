@@ -271,3 +271,23 @@ def test_a_file_dropped_while_the_observer_was_dead_is_found_when_it_is_rebuilt(
     wait_until(lambda: _done(daemon, 1))
     assert [name for name, _ in sounds(harness.sim)] == ["Unseen"]
     assert daemon.status()["rules"][0]["watcher"]["restarts"] == 1
+
+
+def test_a_journal_write_that_fails_once_leaves_the_burst_tracked_and_it_is_imported(
+    harness: DaemonHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One failing write of a burst's stable states must not leave the burst 'seen' until a rescan."""
+    daemon = harness.start()
+    real, failed = daemon.journal.mark_stable_many, []
+
+    def fails_once(stables: object) -> object:
+        if not failed:
+            failed.append(True)
+            raise OSError("disk I/O error")
+        return real(stables)
+
+    monkeypatch.setattr(daemon.journal, "mark_stable_many", fails_once)
+    for name in ("A.wav", "B.wav"):
+        write_wav(harness.drop / name, seed=len(name) + ord(name[0]))
+    wait_until(lambda: _done(daemon, 2))  # the rescan is minutes away: the pump tracked them again
+    assert failed and import_calls(harness.sim) >= 1

@@ -267,10 +267,19 @@ class Pump:
         state = self.states[rule.id]
         state.last_progress = time.monotonic()
         hashed = [found for found in (self._hash(rule, item) for item in items) if found is not None]
-        self.journal.mark_stable_many(stable for _rel, stable in hashed)
-        done = self.journal.find_done_many(
-            rule.id, [rel for rel, stable in hashed if stable.valid], rule.config.target
-        )
+        try:
+            self.journal.mark_stable_many(stable for _rel, stable in hashed)
+            done = self.journal.find_done_many(
+                rule.id, [rel for rel, stable in hashed if stable.valid], rule.config.target
+            )
+        except Exception:
+            # the whole burst is tracked again (not left "seen" until a rescan), then the pump's
+            # own error handling reports the journal's failure
+            by_rel = {rule.relative(item.path): item.path for item in items}
+            for rel, stable in hashed:
+                state.seen_ids[rel] = stable.id
+                state.tracker.touch(by_rel[rel])
+            raise
         for rel, stable in hashed:
             if stable.valid and self._already_imported(rule, rel, stable, done.get(rel)):
                 continue

@@ -90,9 +90,11 @@ class ChangeLog:
         finally:
             self.missing.clear()  # the write may create what was missing
 
-    def created_by(self, answer: dict[str, Any]) -> None:
+    def created_by(self, answer: Any) -> None:
         """After a create or import: note the objects it answered with that no scope held before
         (every object under a scope was listed when the scope was recorded, so those are new)."""
+        if not isinstance(answer, dict):
+            return  # an answer without objects: nothing is known new (their values are recorded)
         existed: set[str] = set().union(*self.scopes.values()) if self.scopes else set()
         for object_id in _answered_ids(answer):
             if object_id not in existed:
