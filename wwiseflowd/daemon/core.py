@@ -20,7 +20,7 @@ from loguru import logger
 
 from wwiseflowd.config import Settings
 from wwiseflowd.daemon.batches import BatchProcessor
-from wwiseflowd.daemon.health import daemon_status, progress_status
+from wwiseflowd.daemon.health import SharedStatus, daemon_status, progress_status
 from wwiseflowd.daemon.pump import WORKFLOWS_KEY, Pump
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule
@@ -93,6 +93,7 @@ class Daemon:
         )
         self._stop = threading.Event()
         self._work_ready = threading.Event()
+        self._status = SharedStatus(lambda: daemon_status(self))
         self.pump = Pump(
             self.rules,
             self.states,
@@ -248,8 +249,9 @@ class Daemon:
 
     def status(self) -> dict[str, Any]:
         """What the daemon is doing: rules with queue depth and waiting files, batches, failures,
-        watchers, workflows, Wwise, and ``problems`` (what /health reports as degraded)."""
-        return daemon_status(self)
+        watchers, workflows, Wwise, and ``problems`` (what /health reports as degraded); callers
+        asking at the same moment share one answer."""
+        return self._status()
 
     def progress_status(self) -> dict[str, Any]:
         """The light snapshot the progress display polls: settling files and unfinished batches."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from wwiseflowd.results import TRANSIENT_CODES
@@ -29,6 +32,36 @@ PUMP_STUCK_S = 60.0
 PROGRESS_FILES = 50
 
 _TRANSIENT = {c.value for c in TRANSIENT_CODES}
+
+
+class SharedStatus:
+    """``compute()`` shared by callers that ask while it runs: the first one computes, those that
+    arrive meanwhile wait for and get that same answer (a copy) instead of each querying the
+    journal again. Twenty clients polling ``/health`` held the journal's lock in turn and starved
+    the pump and the worker (the 30-minute soak); a caller that asks alone always gets a fresh one."""
+
+    def __init__(self, compute: Callable[[], dict[str, Any]]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._running: Future[dict[str, Any]] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        with self._lock:
+            running, leader = self._running, self._running is None
+            if running is None:
+                running = self._running = Future()
+        if not leader:
+            return dict(running.result())
+        try:
+            answer = self._compute()
+            running.set_result(answer)
+            return dict(answer)
+        except BaseException as exc:
+            running.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._running = None
 
 
 def daemon_status(daemon: Daemon) -> dict[str, Any]:
