@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -64,9 +64,12 @@ class RunMemo:
             return
         self._read = {key: found.get(key) for key in keys}
 
-    def get(self, key: str, *, patience_s: float, stop: threading.Event) -> MemoEntry | None:
+    def get(
+        self, key: str, *, patience_s: float, stop: Callable[[], threading.Event]
+    ) -> MemoEntry | None:
         """This run's own entry for ``key``, else the store's (read ahead, or read now: a store that
-        does not answer is waited for up to ``patience_s`` or until ``stop``, then StoreUnavailable)."""
+        does not answer is waited for up to ``patience_s`` or until the event ``stop()`` gives, made
+        only then, is set; then StoreUnavailable)."""
         with self._lock:
             made = self._made.get(key)
         if made is not None:
@@ -74,7 +77,7 @@ class RunMemo:
         if key in self._read:
             return self._read[key]
         return wait_for_store(partial(self.store.memo_get, key), "a memo lookup", patience_s=patience_s,
-                              stop=stop)
+                              stop=stop())
 
     def add(self, key: str, node_type: str, data: Any, backend: str | None) -> None:
         """Keep the output of a step that changed something on ``backend``, to save at the end."""

@@ -620,10 +620,10 @@ class _Run:
         return result, key, False
 
     def _memo(self, key: str, running: _Running) -> Any:
-        """The memo entry of ``key``, waited for until the step's deadline (or a cancel) when the
-        store stopped answering: a blip of a fleet's Redis must neither fail the step nor re-apply it."""
-        with self.lock:
-            cancelled = running.cancel_event()
+        """``key``'s memo entry; a silent store is waited for until the deadline or a cancel event."""
+        def cancelled() -> threading.Event:
+            with self.lock:
+                return running.cancel_event()
         try:
             return self.memo.get(key, patience_s=running.deadline - time.perf_counter(), stop=cancelled)
         except StoreUnavailable as exc:
