@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from wwiseflowd.store.journal import BatchState, FileState, Journal, StableFile
@@ -100,3 +101,47 @@ def test_listing_failures_looks_each_one_up_by_path_not_through_every_done_file(
     assert [f.rel_path for f in failures][:2] == ["3900.wav", "3800.wav"] and len(failures) == 20
     # by path: ~2,000 instructions in all; through every done file (40 x 3,960 rows): ~1.4 million
     assert steps[0] < 50, steps[0]
+
+
+def _steps(journal: Journal, ask: Callable[[], object]) -> int:
+    """SQLite virtual-machine steps (in hundreds) one question to the journal takes."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    journal._db.set_progress_handler(count, 100)
+    try:
+        ask()
+    finally:
+        journal._db.set_progress_handler(None, 100)
+    return steps[0]
+
+
+def _filled(path: Path, done: int) -> Journal:
+    journal = Journal(path)
+    rels = [f"f{i:05d}.wav" for i in range(done)]
+    ids = _seen(journal, rels)
+    journal.mark_stable_many(StableFile(ids[r], 10, 5, r, valid=True) for r in rels)
+    journal.mark_done_many([(ids[r], ["{X}"], f"\\T\\{r}") for r in rels])
+    journal.mark_settled(ids.values())
+    late = _seen(journal, ["late.wav", "broken.wav"])
+    journal.mark_failed(late["broken.wav"], code="INVALID_WAV", error="not a WAV")
+    return journal
+
+
+def test_what_health_asks_the_journal_costs_the_same_with_ten_times_the_files(tmp_path: Path) -> None:
+    # /health asks these on every request under the journal's lock: at 16,600 files a sort of the
+    # whole table made each status 200 ms and starved the pump in the 30-minute soak
+    small, big = _filled(tmp_path / "s.sqlite3", 1_000), _filled(tmp_path / "b.sqlite3", 10_000)
+    for name in ("recent_files", "recent_failures", "recent_batches", "waiting_batches"):
+        cost_small = _steps(small, getattr(small, name))
+        cost_big = _steps(big, getattr(big, name))
+        assert cost_big <= 2 * cost_small + 5, (name, cost_small, cost_big)
+    assert _steps(big, lambda: big.unsettled("sfx")) <= 2 * _steps(small, lambda: small.unsettled("sfx")) + 5
+    assert [f.rel_path for f in big.recent_failures()] == ["broken.wav"]
+    assert [f.rel_path for f in big.recent_files(2)] == ["broken.wav", "late.wav"]
+    assert [f.rel_path for f in big.unsettled("sfx")] == ["broken.wav"]
+    # the counts read every file, but from the (rule, state) index only: ~8 instructions per file
+    assert _steps(big, big.counts_by_rule) < 10_000 * 12 / 100

@@ -38,7 +38,6 @@ CREATE TABLE IF NOT EXISTS drop_files (
     settled INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS drop_files_rel ON drop_files (rule, rel_path);
-CREATE INDEX IF NOT EXISTS drop_files_state ON drop_files (state);
 CREATE INDEX IF NOT EXISTS drop_files_batch ON drop_files (batch_id);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY,
@@ -70,10 +69,25 @@ BATCH_COLUMNS = (
 )
 
 
+#: the indexes that keep what ``/health`` and the pump ask for as cheap with 100,000 files known as
+#: with 100 (created after :func:`_migrate` adds the columns they need). The status counts scan
+#: (rule, state) only; the newest files and failures come from the end of an index instead of a
+#: sort of the whole table; files not yet settled are few and indexed apart. Without them one
+#: status took 200 ms under the journal's lock at 16,600 files and starved the pump in the soak.
+INDEXES = """
+DROP INDEX IF EXISTS drop_files_state;
+CREATE INDEX IF NOT EXISTS drop_files_rule_state ON drop_files (rule, state);
+CREATE INDEX IF NOT EXISTS drop_files_state_time ON drop_files (state, updated_at);
+CREATE INDEX IF NOT EXISTS drop_files_time ON drop_files (updated_at);
+CREATE INDEX IF NOT EXISTS drop_files_unsettled ON drop_files (rule) WHERE settled = 0;
+"""
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(drop_files)")}
     if "settled" not in columns:  # journals from before settling was recorded: all were settled
         db.execute("ALTER TABLE drop_files ADD COLUMN settled INTEGER NOT NULL DEFAULT 1")
+    db.executescript(INDEXES)
 
 
 class JournalDb:

@@ -30,8 +30,8 @@ class Reports(JournalDb):
     def recent_failures(self, limit: int = 20) -> list[DropRecord]:
         """Newest failed files first; a failure a later import of the same file fixed is not listed."""
         # "+fixed.state": the look-up of a later import goes by path (drop_files_rel), not through
-        # every done file (drop_files_state, SQLite's own pick): 200 failures among 16,600 files
-        # took 6-15 s under the journal's lock, and /health (status) asks for it on every request
+        # every done file (drop_files_state_time, SQLite's own pick): 200 failures among 16,600
+        # files took 6-15 s under the journal's lock, and /health (status) asks for it on every request
         return self._files(
             "WHERE state = ? AND NOT EXISTS (SELECT 1 FROM drop_files AS fixed WHERE fixed.rule = "
             "drop_files.rule AND fixed.rel_path = drop_files.rel_path AND +fixed.state = ? AND "
