@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from loguru import logger
 
 from wwiseflowd.daemon.batches import BatchProcessor
+from wwiseflowd.daemon.memory import MemoryTrimmer
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.store.journal import DropRecord, FileState, Journal, StableFile
@@ -79,6 +80,8 @@ class Pump:
         #: which waits without polling while nothing happens)
         self.on_activity: Callable[[], None] | None = None
         self._events: queue.Queue[PumpEvent] = queue.Queue()
+        #: hands what a burst freed back to the operating system (wwiseflowd.daemon.memory)
+        self.memory = MemoryTrimmer()
         self._elsewhere_stat: dict[tuple[str, str], tuple[int | None, int | None]] = {}
 
     # -- what other threads call ------------------------------------------------------------------
@@ -112,6 +115,8 @@ class Pump:
             items = self._drain(timeout)
             if self.stop.is_set():
                 break
+            if items:
+                self.memory.busy()
             try:
                 self._take_events(items)
                 self._decide()
@@ -370,6 +375,7 @@ class Pump:
         changed = self.library.sync(quiet_s=WORKFLOW_QUIET_S)
         if changed:
             logger.debug("{} workflow file(s) recompiled", len(changed))
+        self.memory.housekeeping()
         if self.heartbeat is not None:
             self.heartbeat()
 

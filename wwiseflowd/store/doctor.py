@@ -39,16 +39,20 @@ class StateFileCorrupt(RuntimeError):
 
 
 def open_state_file(
-    path: Path, schema: str, migrate: Callable[[sqlite3.Connection], None] | None = None
+    path: Path, schema: str, migrate: Callable[[sqlite3.Connection], None] | None = None,
+    *, cache_kib: int | None = None,
 ) -> sqlite3.Connection:
     """A state file's connection: WAL with ``synchronous=NORMAL``, autocommit (each statement commits
     unless wrapped in an explicit transaction), shareable between threads (callers hold a lock), the
-    ``schema`` created and ``migrate`` run. A file that is not a database raises StateFileCorrupt."""
+    ``schema`` created and ``migrate`` run; ``cache_kib`` bounds its page cache (SQLite's default is
+    2 MiB). A file that is not a database raises StateFileCorrupt."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10.0)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        if cache_kib is not None:
+            db.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         db.executescript(schema)
         if migrate is not None:
             migrate(db)

@@ -139,3 +139,17 @@ def test_reaper_answering_on_the_wwise_url_is_named_in_health(server: SimWebServ
     clash = backend.health()["portClash"]
     assert clash.startswith(f"[wwise] url ws://127.0.0.1:{port}/waapi is answered by REAPER's web remote")
     assert "both default to port 8080" in clash
+
+
+def test_health_looks_for_the_executable_again_only_after_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # /health is polled: a look through the usual locations and PATH on every request was a twelfth
+    # of a busy daemon's CPU in the soak
+    exe = tmp_path / "reaper"
+    reaper = ReaperBackend(ReaperConfig(executable=exe), tmp_path)
+    assert reaper.health()["executable"] is None
+    exe.write_text("#!/bin/sh\n")
+    assert reaper.health()["executable"] is None, "looked again at once"
+    monkeypatch.setattr("wwiseflowd_reaper.backend.EXE_RECHECK_S", 0.0)
+    assert reaper.health()["executable"] == str(exe)

@@ -28,6 +28,8 @@ from wwiseflowd_reaper.webremote import PortProbe, WebRemote, probe
 NAME = "reaper"
 RESOURCE = "reaper"
 POLL_S = 0.05
+#: ``health`` looks for the executable again at most this often (a render always looks)
+EXE_RECHECK_S = 10.0
 
 
 class ReaperBackend:
@@ -45,6 +47,9 @@ class ReaperBackend:
         self._calls: dict[str, dict[str, float]] = {}
         #: the last web remote probe (connect); health never touches the network
         self._web: PortProbe | None = None
+        #: (when, what) ``health`` last found: with REST clients polling /health, looking through
+        #: the usual locations and PATH on every request was a twelfth of a busy daemon's CPU
+        self._exe_seen: tuple[float, Path | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReaperBackend:
@@ -93,7 +98,7 @@ class ReaperBackend:
         ``connected`` is reported only with a web remote configured (an offline REAPER has no
         connection, and a Wwise-only set-up must not look degraded because REAPER is absent).
         """
-        exe = find_executable(self.config)
+        exe = self._executable_for_health()
         report: dict[str, Any] = {"mode": "offline", "executable": str(exe) if exe else None,
                                   "webUrl": self.config.web_url}
         if exe is None:
@@ -161,6 +166,17 @@ class ReaperBackend:
         """``[reaper] output_dir`` or ``<state>/reaper-renders``, one folder per project."""
         base = self.config.output_dir or self.state_dir / "reaper-renders"
         return base / project.name
+
+    def _executable_for_health(self) -> Path | None:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._exe_seen
+        if seen is not None and now - seen[0] < EXE_RECHECK_S:
+            return seen[1]
+        exe = find_executable(self.config)
+        with self._lock:
+            self._exe_seen = (now, exe)
+        return exe
 
     def render(self, project: ReaperProject, names: list[str] | None, folder: Path) -> list[RenderTarget]:
         """Render offline through the executable; counts and re-raises failures."""
