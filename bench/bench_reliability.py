@@ -71,8 +71,13 @@ def verdict(expected: list[str], sound_names: list[str], drop: Path) -> dict[str
         "lost": sum(1 for n in wanted if counts[n] == 0),
         "duplicated": sum(c - 1 for n, c in counts.items() if n in wanted and c > 1)
         + sum(c for n, c in counts.items() if n not in wanted and n.rsplit("_", 1)[0] in wanted),
-        "left_behind": sum(1 for p in drop.glob("*.wav") if p.stem in wanted),
+        "left_behind": sum(1 for p in drop.rglob("*.wav") if p.stem in wanted and not _disposed(drop, p)),
     }
+
+
+def _disposed(drop: Path, path: Path) -> bool:
+    """``path`` lies in a ``processed/`` or ``failed/`` folder of ``drop`` (or of a sub-folder)."""
+    return bool({"processed", "failed"} & set(path.relative_to(drop).parts))
 
 
 def project_sound_names(sim: Emulator) -> list[str]:
@@ -626,12 +631,26 @@ class RestLoad:
             thread.join(30)
 
 
+#: the soak's bursts go to this many sub-folders in turn (mirrored as Virtual Folders under the
+#: target), as a studio's drops do: every import reads back what is under its files' common parent
+#: first (rollback by compensation), so one flat folder of 70,000 Sounds made each batch slower
+SOAK_FOLDERS = 20
+#: every this many bursts, Wwise (its process) is killed and started again ...
+SOAK_FLAP_EVERY = 6
+#: ... and the daemon is stopped and a new one started
+SOAK_RESTART_EVERY = 8
+
+
 def soak(
     duration_s: float = 180.0, clients: int = 20, burst: int = 50, seed: int = 9, stall_s: float = 180.0
 ) -> dict[str, Any]:
     """Bursts, daemon restarts and Wwise flaps under REST load, the process sampled all along
     (:class:`SoakMonitor`); ``problems`` names a deadlock, threads or memory still growing after the
-    warm-up, a backlog that did not drain, and files lost, duplicated or left behind."""
+    warm-up, a backlog that did not drain, and files lost, duplicated or left behind.
+
+    A burst of ``burst`` files every 0.5-2 s (about 70,000 files in 30 minutes), a Wwise flap every
+    :data:`SOAK_FLAP_EVERY` bursts and a daemon restart every :data:`SOAK_RESTART_EVERY` (about 240
+    and 180 in 30 minutes): a studio's month of interruptions in half an hour."""
     from wwiseflowd.api.server import ApiServer
     from wwiseflowd.config import settings_for_tests
     from wwiseflowd.daemon import Daemon, DaemonTiming
@@ -661,14 +680,17 @@ def soak(
         every_s = min(30.0, max(2.0, duration_s / 60))
         monitor = SoakMonitor(root / "state", lambda: load.stats["requests"], lambda: len(expected), every_s,
                               stall_s).start()
-        cycle, deadline = 0, time.monotonic() + duration_s
+        cycle, flaps, restarts, deadline = 0, 0, 0, time.monotonic() + duration_s
         while time.monotonic() < deadline and monitor.problem is None:
-            expected += drop_identical_groups(root / "drop", burst, prefix=f"S{cycle:03d}_")
+            folder = root / "drop" / f"Set{cycle % SOAK_FOLDERS:02d}"
+            expected += drop_identical_groups(folder, burst, prefix=f"S{cycle:03d}_")
             time.sleep(rng.uniform(0.5, 2.0))
-            if cycle % 3 == 1:  # Wwise flaps
+            if cycle % SOAK_FLAP_EVERY == 1:  # Wwise flaps
                 wwise.kill()
                 wwise.start()
-            if cycle % 4 == 2:
+                flaps += 1
+            if cycle % SOAK_RESTART_EVERY == 2:
+                restarts += 1
                 holder["daemon"].stop()
                 holder["daemon"] = Daemon(settings, engine, timing=timing).start()
             cycle += 1
@@ -688,8 +710,8 @@ def soak(
         result: dict[str, Any] = {**verdict(expected, sounds, root / "drop")}
         if result["lost"]:
             result["lostFiles"] = journal_rows(root / "state", sorted(set(expected) - set(sounds))[:3])
-    figures = {"durationS": duration_s, "cycles": cycle, "wwiseFlaps": (cycle + 1) // 3,
-               "daemonRestarts": (cycle + 1) // 4, "finished": bool(drain["finished"]), **result,
+    figures = {"durationS": duration_s, "cycles": cycle, "wwiseFlaps": flaps, "daemonRestarts": restarts,
+               "finished": bool(drain["finished"]), **result,
                "drain": drain, **soak_figures(monitor, bursts_s, warmup_s=min(60.0, duration_s * 0.2)),
                **dict(load.stats)}
     figures["problems"] = soak_problems(figures)

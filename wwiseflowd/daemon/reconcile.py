@@ -22,8 +22,9 @@ from wwiseflowd.store.journal import DropRecord
 if TYPE_CHECKING:
     from wwiseflowd.engine import Engine
 
+_MARK = "Imported by wwiseflowd from "
 _NOTE = re.compile(
-    r"Imported by wwiseflowd from (?P<path>.+?)"
+    re.escape(_MARK) + r"(?P<path>.+?)"
     r"(?:; sha256 (?P<sha>[0-9A-Fa-f]{64}))?"
     r"(?:; execution (?P<execution>[^;\s]+))?\s*$"
 )
@@ -49,7 +50,10 @@ def parse_provenance(notes: str) -> Provenance | None:
 
 
 def _path_key(path: str) -> str:
-    return PurePosixPath(path.replace("\\", "/")).as_posix()
+    key = path.replace("\\", "/")
+    if "//" in key or "/./" in key or key.endswith(("/", "/.")):
+        return PurePosixPath(key).as_posix()  # spelled unusually: normalise (rare, slower)
+    return key
 
 
 def identifies(provenance: Provenance, record: DropRecord) -> bool:
@@ -91,14 +95,20 @@ class Reconciler:
         if not listed.ok:
             return listed
         rows: list[dict[str, Any]] = listed.data
+        # the listing grows with the project (40,000 Sounds in the soak) and the files in flight
+        # are few: only notes that can name one of them are parsed
+        wanted = {_path_key(record.path) for record in files}
         noted: dict[str, list[tuple[Provenance, dict[str, Any]]]] = {}
         by_name: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            provenance = parse_provenance(str(row.get("notes") or ""))
-            if provenance is not None:
-                noted.setdefault(_path_key(provenance.path), []).append((provenance, row))
-            by_name.setdefault(str(row.get("name", "")).lower(), row)
         use_names = not rule.config.provenance_notes
+        for row in rows:
+            notes = row.get("notes")
+            if isinstance(notes, str) and _MARK in notes:
+                provenance = parse_provenance(notes)
+                if provenance is not None and (key := _path_key(provenance.path)) in wanted:
+                    noted.setdefault(key, []).append((provenance, row))
+            if use_names:
+                by_name.setdefault(str(row.get("name", "")).lower(), row)
         found: dict[int, dict[str, Any]] = {}
         for record in files:
             same_path = noted.get(_path_key(record.path), [])

@@ -336,15 +336,19 @@ def _answered_ids(answer: dict[str, Any]) -> list[str]:
     return found
 
 
-def _descendants(designator: str, call: Call) -> list[dict[str, Any]] | None:
-    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": ["id", "path"]})
+def _descendants(
+    designator: str, call: Call, fields: tuple[str, ...] = ("id", "path")
+) -> list[dict[str, Any]] | None:
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": list(fields)})
     if not result.ok:
         return None
     return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
 
 
 def _descendant_ids(designator: str, call: Call) -> set[str] | None:
-    rows = _descendants(designator, call)
+    """The ids under ``designator`` (ids only: a scope is recorded before every import, and the
+    listing grows with what is under the target)."""
+    rows = _descendants(designator, call, ("id",))
     return None if rows is None else {str(r.get("id")) for r in rows}
 
 

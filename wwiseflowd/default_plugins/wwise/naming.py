@@ -101,17 +101,26 @@ class Naming:
         return self._types_in.get(type_name, type_name)
 
     def result_in(self, value: Any) -> Any:
-        """Translate every ``path``/``type``-like field of a WAAPI result (recursively)."""
+        """Translate every ``path``/``type``-like field of a WAAPI result (recursively).
+
+        Before 2025.1 there is nothing to translate (no root or type of that spelling exists under
+        the classic names), so a listing of 40,000 Sounds is handed on as it came."""
+        if not self.modern:
+            return value
         if isinstance(value, list):
             return [self.result_in(item) for item in value]
         if not isinstance(value, dict):
             return value
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if key in _PATH_KEYS and isinstance(item, str):
-                out[key] = self.path_in(item)
-            elif key in _TYPE_KEYS and isinstance(item, str):
-                out[key] = self.type_in(item)
-            else:
+            if isinstance(item, str):
+                if key in _PATH_KEYS:
+                    item = self.path_in(item)
+                elif key in _TYPE_KEYS:
+                    item = self.type_in(item)
+                out[key] = item
+            elif isinstance(item, (dict, list)):
                 out[key] = self.result_in(item)
+            else:
+                out[key] = item
         return out
