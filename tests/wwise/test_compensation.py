@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.wwise.conftest import MASTER, WU, settled_calls
 from tests.wwise.test_nodes import four_node_case
 from wwiseflowd.engine import Engine
@@ -350,3 +352,35 @@ def test_writes_to_objects_the_run_imported_need_no_record_and_are_still_undone(
         waapi_sim.faults.clear()
         assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
         assert _tree(waapi_sim) == before, drop_after
+
+
+def test_an_import_into_a_new_folder_never_lists_the_full_folder_above_it_and_is_still_undone(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before an import the record lists what is under its files' folder; a folder the import will
+    create is only found absent (its parent may hold the whole project: 70,000 Sounds in the soak)."""
+    from wwiseflowd.default_plugins.wwise.compensation import ChangeLog
+
+    for i in range(40):
+        assert engine.command("create_sound", {"name": f"Old_{i:02d}", "parentPath": WU}).ok
+    asked: list[str] = []
+    recording = ChangeLog.before
+
+    def before(self: ChangeLog, uri: str, args: dict[str, Any], call: Any) -> None:
+        def spy(u: str, a: dict[str, Any], o: dict[str, Any] | None) -> Any:
+            asked.append(str(a.get("waql", u)))
+            return call(u, a, o)
+        recording(self, uri, args, spy)
+
+    monkeypatch.setattr(ChangeLog, "before", before)
+    files = [wav(f"Brand_{i}.wav") for i in range(4)]
+    engine.backend("wwise").connect()
+    before_tree = _tree(waapi_sim)
+    for drop_after in (5, 6, 7):
+        waapi_sim.faults.drop_after = drop_after
+        broken = engine.execute(_chunked_import(files, WU + "\\Brand\\New", 2))
+        waapi_sim.faults.clear()
+        assert not broken.ok and broken.rolledBack, (drop_after, broken.error)
+        assert _tree(waapi_sim) == before_tree, drop_after
+    assert asked and not [q for q in asked if q.startswith(f'$ "{WU}" select descendants')], asked
+    assert engine.execute(_chunked_import(files, WU + "\\Brand\\New", 2)).ok

@@ -2,10 +2,11 @@
 
 Wwise keeps the changes of a client that disconnects with an undo group open. So while a group is
 open the adapter records, *before* each write, what the write will touch: the ids under the parent
-it creates in (a scope), and the current value of each property, reference or note it sets. When
-the group cannot be cancelled (the connection dropped), the adapter reconnects and compensates:
-it restores the recorded values, deletes every object that appeared in a scope, saves again if the
-run had saved, then reads everything back. Only when the read-back matches is the run reported as
+it creates in (a scope; for a folder the write will create, only that it is absent), and the
+current value of each property, reference or note it sets. When the group cannot be cancelled (the
+connection dropped), the adapter reconnects and compensates: it restores the recorded values,
+deletes every object that appeared in a scope or at an absent folder's path, saves again if the run
+had saved, then reads everything back. Only when the read-back matches is the run reported as
 rolled back; anything else is named in the report.
 """
 
@@ -29,7 +30,7 @@ from wwiseflowd.default_plugins.wwise.uris import (
     SET_PROPERTY,
     SET_REFERENCE,
 )
-from wwiseflowd.results import Result
+from wwiseflowd.results import ErrorCode, Result
 
 #: ``call(uri, args, options) -> Result``: a WAAPI call on the adapter's session
 Call = Callable[[str, dict[str, Any], dict[str, Any] | None], Result]
@@ -75,6 +76,9 @@ class ChangeLog:
         #: paths missing when an ancestor's scope was recorded: whatever appears below them is new
         #: to that scope, so they need no scope (nor look-up) of their own for the rest of the run
         self._covered: set[str] = set()
+        #: folders missing when recorded, right under an existing one: whatever is at or under them
+        #: afterwards is new, so the existing folder (maybe the whole target) is not listed
+        self.absent: list[str] = []
         #: paths a look-up of this group found missing since the last write (see WaapiLink)
         self.missing: set[str] = set()
         #: ids (upper case) of objects this group's creates and imports brought in: compensation
@@ -203,15 +207,23 @@ class ChangeLog:
         return False
 
     def _scope_of_path(self, segments: list[str], call: Call) -> bool:
-        """The nearest existing ancestor-or-self of a plain path (its segments) becomes a scope,
-        unless a scope above it was recorded already; False when none exists."""
+        """A plain path (its segments) that exists becomes a scope (its ids listed), unless a scope
+        or an absent folder above it covers it. A missing one is covered by its top-most missing
+        ancestor, recorded absent once its parent is found to exist (that parent is not listed: it
+        may hold the whole project). False when no ancestor exists."""
         segments = list(segments)
         missing: list[str] = []
         while segments:
             designator = "\\" + "\\".join(segments)
-            if self._scope(designator, call):
-                # one look-up per missing folder, not per file of a 1,000-file import
+            if self._is_covered(designator):
                 self._covered.update(missing)
+                return True
+            found = (self._scope(designator, call) if not missing
+                     else designator not in self.missing and _read(designator, [], call) is not None)
+            if found:
+                if missing:
+                    self.absent.append(missing[-1])
+                    self._covered.update(missing)
                 return True
             missing.append(designator)
             segments.pop()
@@ -252,6 +264,12 @@ class ChangeLog:
                 report.problems.append(f"could not list {scope} to delete what the run created")
             else:
                 new[scope] = [r for r in rows if r.get("id") not in before]
+        for path in self.absent:
+            rows = _this_and_below(path, call)
+            if rows is None:
+                report.problems.append(f"could not look {path} up to delete it (the run created it)")
+            else:
+                new[path] = rows
         created = {str(r.get("id")) for rows in new.values() for r in rows}
         restores = [r for r in self.restores if r.object_id not in created]  # those are deleted instead
         for restore in reversed(restores):
@@ -279,6 +297,9 @@ class ChangeLog:
             now = _descendant_ids(scope, call)
             if now != before:
                 report.problems.append(f"{scope} does not read back as before the run")
+        for path in self.absent:
+            if _this_and_below(path, call) != []:
+                report.problems.append(f"{path} is still there (or could not be read): the run created it")
         for restore in restores:
             row = _read(restore.object, [restore.field], call, restore.platform)
             if row is None or _comparable(row.get(restore.field)) != _comparable(restore.value):
@@ -342,6 +363,14 @@ def _descendants(
     result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": list(fields)})
     if not result.ok:
         return None
+    return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
+
+
+def _this_and_below(path: str, call: Call) -> list[dict[str, Any]] | None:
+    """``path`` and everything under it; [] when it does not exist, None when Wwise could not say."""
+    result = call(OBJECT_GET, {"waql": f'$ "{path}" select this, descendants'}, {"return": ["id", "path"]})
+    if not result.ok:
+        return [] if result.code == ErrorCode.OBJECT_NOT_FOUND.value else None
     return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
 
 
