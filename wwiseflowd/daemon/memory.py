@@ -29,10 +29,12 @@ def _malloc_trim() -> Callable[[int], int] | None:
     try:
         libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # noqa: B018 - glibc only: musl has no malloc_trim to speak of
-        function: Callable[[int], int] = libc.malloc_trim
+        function = libc.malloc_trim
     except (OSError, AttributeError):
         return None
-    return function
+    function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    trim_to: Callable[[int], int] = function
+    return trim_to
 
 
 def trim() -> bool:

@@ -201,6 +201,7 @@ class Pump:
         """Finish interrupted moves, then feed every file the journal has not finished with to the
         tracker. A periodic rescan that finds files the watcher never reported notes them as missed."""
         state = self.states[rule.id]
+        self.memory.busy()  # a rescan reads every file the journal knows of this rule
         unsettled = self.journal.unsettled(rule.id)
         if unsettled:
             logger.info("Finishing the move/delete of {} file(s) interrupted by a stop", len(unsettled))

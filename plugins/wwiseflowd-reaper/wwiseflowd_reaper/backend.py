@@ -181,6 +181,8 @@ class ReaperBackend:
     def render(self, project: ReaperProject, names: list[str] | None, folder: Path) -> list[RenderTarget]:
         """Render offline through the executable; counts and re-raises failures."""
         exe = find_executable(self.config)
+        with self._lock:
+            self._exe_seen = (time.monotonic(), exe)  # what health says follows what a render found
         if exe is None:
             raise ReaperFailure(ErrorCode.REAPER_UNAVAILABLE, unavailable_message(self.config))
         with self._timed("render"):

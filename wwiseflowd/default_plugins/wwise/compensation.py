@@ -144,7 +144,7 @@ class ChangeLog:
         self._scope_of_path(_common_parent(paths), call)
         for object_path, path in zip(objects, paths, strict=True):
             if not self._scope_of_path(path, call):
-                self.unrecoverable.append(f"no existing parent found for the import of {object_path}")
+                self.unrecoverable.append(f"what is under the folder of {object_path} was not read first")
         if args.get("importOperation") == "replaceExisting":  # existing Sounds are replaced
             for object_path in objects:
                 self._keep_if_there(_plain_path(object_path), call)
@@ -187,15 +187,20 @@ class ChangeLog:
             self._kept_folder = None
 
     def _scope(self, designator: str, call: Call) -> bool:
+        return self._scope_state(designator, call) is True
+
+    def _scope_state(self, designator: str, call: Call) -> bool | None:
+        """List the ids under ``designator`` as a scope: True when done (or covered), False when
+        it does not exist, None when Wwise could not say (a time-out is not an absence)."""
         if self._is_covered(designator):
             return True
         if designator in self.missing:
             return False
         ids = _descendant_ids(designator, call)
-        if ids is None:
-            return False
-        self.scopes[designator] = ids
-        return True
+        if isinstance(ids, set):
+            self.scopes[designator] = ids
+            return True
+        return ids
 
     def _is_covered(self, designator: str) -> bool:
         """A scope recorded at or above ``designator`` already sees whatever appears under it."""
@@ -210,7 +215,8 @@ class ChangeLog:
         """A plain path (its segments) that exists becomes a scope (its ids listed), unless a scope
         or an absent folder above it covers it. A missing one is covered by its top-most missing
         ancestor, recorded absent once its parent is found to exist (that parent is not listed: it
-        may hold the whole project). False when no ancestor exists."""
+        may hold the whole project). Only a look-up that says "not found" makes a path missing: a
+        look-up that failed otherwise ends here with False, as does a path with no ancestor."""
         segments = list(segments)
         missing: list[str] = []
         while segments:
@@ -218,8 +224,12 @@ class ChangeLog:
             if self._is_covered(designator):
                 self._covered.update(missing)
                 return True
-            found = (self._scope(designator, call) if not missing
-                     else designator not in self.missing and _read(designator, [], call) is not None)
+            if not missing:
+                found = self._scope_state(designator, call)
+            else:
+                found = False if designator in self.missing else _exists(designator, call)
+            if found is None:
+                return False
             if found:
                 if missing:
                     self.absent.append(missing[-1])
@@ -288,14 +298,17 @@ class ChangeLog:
             saved = call(PROJECT_SAVE, {}, None)
             if not saved.ok:
                 report.problems.append(f"the project could not be saved again ({saved.error})")
-        self._verify(restores, call, report)
+        self._verify(restores, call, report, gone=created)
         report.problems = self.unrecoverable + report.problems
         return report
 
-    def _verify(self, restores: list[_Restore], call: Call, report: CompensationReport) -> None:
+    def _verify(
+        self, restores: list[_Restore], call: Call, report: CompensationReport, gone: set[str]
+    ) -> None:
         for scope, before in self.scopes.items():
             now = _descendant_ids(scope, call)
-            if now != before:
+            # a scope recorded after the run created an absent folder under it held that folder
+            if now != before - gone:
                 report.problems.append(f"{scope} does not read back as before the run")
         for path in self.absent:
             if _this_and_below(path, call) != []:
@@ -308,11 +321,13 @@ class ChangeLog:
 
 
 def _plain_parent(object_path: str) -> list[str]:
-    """The segments of an import's ``objectPath`` above its Sound and any ``<Type>`` segments."""
+    """The segments of an import's ``objectPath`` above its Sound and any trailing ``<Type>``
+    segments (what the import creates around it), each without its ``<Type>`` prefix
+    (``\\WU\\<Virtual Folder>Foo\\Set\\<Sound SFX>X`` -> ``WU, Foo, Set``)."""
     segments = [s for s in object_path.split("\\") if s][:-1]
     while segments and segments[-1].startswith("<"):
         segments.pop()
-    return segments
+    return [s.split(">", 1)[-1] for s in segments]
 
 
 def _common_parent(paths: list[list[str]]) -> list[str]:
@@ -357,10 +372,8 @@ def _answered_ids(answer: dict[str, Any]) -> list[str]:
     return found
 
 
-def _descendants(
-    designator: str, call: Call, fields: tuple[str, ...] = ("id", "path")
-) -> list[dict[str, Any]] | None:
-    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": list(fields)})
+def _descendants(designator: str, call: Call) -> list[dict[str, Any]] | None:
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": ["id", "path"]})
     if not result.ok:
         return None
     return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
@@ -374,11 +387,22 @@ def _this_and_below(path: str, call: Call) -> list[dict[str, Any]] | None:
     return [r for r in (result.data or {}).get("return") or [] if isinstance(r, dict)]
 
 
-def _descendant_ids(designator: str, call: Call) -> set[str] | None:
+def _descendant_ids(designator: str, call: Call) -> set[str] | bool | None:
     """The ids under ``designator`` (ids only: a scope is recorded before every import, and the
-    listing grows with what is under the target)."""
-    rows = _descendants(designator, call, ("id",))
-    return None if rows is None else {str(r.get("id")) for r in rows}
+    listing grows with what is under the folder); False when it does not exist, None when Wwise
+    could not say."""
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}" select descendants'}, {"return": ["id"]})
+    if not result.ok:
+        return False if result.code == ErrorCode.OBJECT_NOT_FOUND.value else None
+    return {str(r.get("id")) for r in (result.data or {}).get("return") or [] if isinstance(r, dict)}
+
+
+def _exists(designator: str, call: Call) -> bool | None:
+    """Whether ``designator`` exists; None when Wwise could not say."""
+    result = call(OBJECT_GET, {"waql": f'$ "{designator}"'}, {"return": ["id"]})
+    if not result.ok:
+        return False if result.code == ErrorCode.OBJECT_NOT_FOUND.value else None
+    return bool((result.data or {}).get("return"))
 
 
 def _plain_path(object_path: str) -> str:
