@@ -69,3 +69,8 @@ def test_a_daemon_trims_after_a_burst_and_not_while_idle(
     idle_from = len(trims)
     time.sleep(3.0)
     assert len(trims) == idle_from, "an idle daemon trimmed again"
+
+
+@pytest.mark.skipif(memory._malloc_trim() is None, reason="glibc's mallopt is Linux/glibc only")
+def test_the_arenas_a_daemon_allows_are_capped() -> None:
+    assert memory.limit_arenas(memory.ARENAS)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from wwiseflowd.config import Settings
+from wwiseflowd.daemon import memory
 from wwiseflowd.daemon.batches import BatchProcessor
 from wwiseflowd.daemon.health import SharedStatus, daemon_status, progress_status
 from wwiseflowd.daemon.pump import WORKFLOWS_KEY, Pump
@@ -62,6 +63,7 @@ class Daemon:
         watch_workflows: bool = True,
         heartbeat: Callable[[], object] | None = None,
     ) -> None:
+        memory.limit_arenas()  # a long-running, many-threaded process (wwiseflowd.daemon.memory)
         self.settings = settings
         self.engine = engine
         self.timing = timing or DaemonTiming()

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from loguru import logger
 
+from wwiseflowd.daemon import memory
 from wwiseflowd.daemon.batches import BatchProcessor
-from wwiseflowd.daemon.memory import MemoryTrimmer
 from wwiseflowd.daemon.rule_state import RuleState
 from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.store.journal import DropRecord, FileState, Journal, StableFile
@@ -80,8 +80,9 @@ class Pump:
         #: which waits without polling while nothing happens)
         self.on_activity: Callable[[], None] | None = None
         self._events: queue.Queue[PumpEvent] = queue.Queue()
-        #: hands what a burst freed back to the operating system (wwiseflowd.daemon.memory)
-        self.memory = MemoryTrimmer()
+        #: hands what a burst freed back to the operating system (the process's, see
+        #: wwiseflowd.daemon.memory)
+        self.memory = memory.TRIMMER
         self._elsewhere_stat: dict[tuple[str, str], tuple[int | None, int | None]] = {}
 
     # -- what other threads call ------------------------------------------------------------------
