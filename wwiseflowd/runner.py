@@ -61,6 +61,9 @@ class RunControl:
         self.document_key = document_key
         self.cancelled = threading.Event()
         self.wake = threading.Event()
+        #: a dry run amends its final result (the change report): until then it reads as running,
+        #: so whoever polls never sees it finished without its changes
+        self.holding_final = False
         self._run: _Run | None = None
 
     def cancel(self) -> None:
@@ -74,13 +77,15 @@ class RunControl:
         run = self._run
         if run is None:
             return None
-        return run.report.final or run.report.snapshot()
+        final = run.report.final
+        return final if final is not None and not self.holding_final else run.report.snapshot()
 
     def amend_final(self, result: ExecutionResult) -> None:
         """Replace the recorded final result before run.finished goes out (a dry run adds its change
         report; its runner holds run.finished until then)."""
         if self._run is not None:
             self._run.report.final = result
+        self.holding_final = False
 
 
 @dataclass(slots=True)

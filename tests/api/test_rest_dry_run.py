@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.api.rest_support import Api, four_node_workflow
 from tests.sim.test_dry_run import tree_digest
@@ -92,3 +95,37 @@ def test_the_daemon_client_forwards_a_dry_run_and_follows_it_to_its_changes(
         client.close()
     assert outcome.ok, outcome
     assert outcome.data["changes"]["wwiseVersion"] == "2019.2" and "run.finished" in events
+
+
+def test_a_dry_run_reads_as_running_until_its_change_report_is_in(
+    api: Api, wav: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the runner records its final result a moment before the dry run adds the change report: a
+    # poller that looked in between saw the run finished without its changes
+    from wwiseflowd.sim.dryrun import DryRun
+
+    reporting, release = threading.Event(), threading.Event()
+    report = DryRun.report
+
+    def slow_report(self: DryRun) -> Any:
+        reporting.set()
+        assert release.wait(30)
+        return report(self)
+
+    monkeypatch.setattr(DryRun, "report", slow_report)
+    copy = tmp_path / "audio" / "Game"
+    shutil.copytree(GODOT, copy)
+    accepted = api.http.post("/workflows/execute", params={"async": "true"}, json={
+        "workflow": four_node_workflow(wav), "dryRun": True, "project": str(copy)})
+    assert accepted.status_code == 202, accepted.text
+    assert reporting.wait(30)
+    try:
+        assert api.http.get(accepted.json()["statusUrl"]).json()["status"] == "running"
+    finally:
+        release.set()
+    deadline = time.monotonic() + 30
+    execution = api.http.get(accepted.json()["statusUrl"]).json()
+    while execution["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        execution = api.http.get(accepted.json()["statusUrl"]).json()
+    assert execution["ok"] is True and execution["changes"]["created"], execution

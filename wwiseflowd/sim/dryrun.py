@@ -305,6 +305,8 @@ class DryRunner:
         settings.wwise.url = self.dry.url
         backends = BackendPool(engine.registry, settings)
         events = _HoldRunFinished(engine.events)
+        if control is not None:
+            control.holding_final = True  # finished only once the change report is in
         try:
             bus = CommandBus(engine.registry, settings, backends)
             runner = Runner(engine.registry, settings, engine.store, bus, backends, events)
