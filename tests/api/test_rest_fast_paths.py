@@ -66,4 +66,4 @@ def test_following_one_run_ends_with_its_final_result_and_the_client_uses_it(api
     finally:
         client.close()
     assert outcome.ok, outcome.error
-    assert asked == ["/events", "/workflows/execute"]  # no GET /executions/{id} afterwards
+    assert asked == ["/workflows/execute"]  # streamed: no GET /events before, no GET /executions after

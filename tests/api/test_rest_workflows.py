@@ -307,3 +307,41 @@ def test_closing_an_event_stream_releases_its_subscription(api: Api) -> None:
     while api.engine.events.subscriber_count > baseline and time.monotonic() < deadline:
         time.sleep(0.02)
     assert api.engine.events.subscriber_count == baseline
+
+
+def test_a_streamed_execution_answers_the_runs_events_and_ends_with_its_outcome(api: Api, wav: Path) -> None:
+    from wwiseflowd.operations.client import iter_sse
+
+    with api.http.stream("POST", "/workflows/execute", params={"stream": "true"},
+                         json={"workflow": four_node_workflow(wav)}) as answer:
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
+        events = list(iter_sse(answer.iter_lines()))
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "run.started" and kinds[-1] == "run.finished" and kinds.count("node.finished") == 4
+    final = events[-1][1]["execution"]
+    assert final["ok"] is True and final["status"] == "succeeded" and len(final["results"]) == 4
+    assert len({data["executionId"] for _, data in events}) == 1
+
+
+def test_a_streamed_execution_refused_before_it_runs_is_a_json_error(api: Api, wav: Path) -> None:
+    broken = {"workflow": {"id": "x", "nodes": [{"id": "a", "type": "noSuchNode"}]}}
+    refused = api.http.post("/workflows/execute", params={"stream": "true"}, json=broken)
+    assert refused.status_code == 422 and refused.json()["data"]["errors"], refused.text
+    both = api.http.post("/workflows/execute", params={"stream": "true", "async": "true"},
+                         json={"workflow": four_node_workflow(wav)})
+    assert both.status_code == 422 and "async" in both.json()["error"]
+
+
+def test_the_daemon_client_follows_a_run_in_one_request(api: Api, wav: Path) -> None:
+    from wwiseflowd.operations import RunRequest
+    from wwiseflowd.operations.client import DaemonClient
+
+    client = DaemonClient(api.url)
+    asked: list[str] = []
+    client.http.event_hooks["request"].append(lambda sent: asked.append(f"{sent.method} {sent.url.path}"))
+    seen: list[str] = []
+    run = RunRequest(document=four_node_workflow(wav))
+    outcome = client.run(run, on_event=lambda event: seen.append(event["type"]))
+    assert outcome.ok, outcome.error
+    assert asked == ["POST /workflows/execute"]
+    assert seen[0] == "run.started" and seen[-1] == "run.finished" and seen.count("node.finished") == 4

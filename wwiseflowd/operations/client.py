@@ -130,18 +130,34 @@ class DaemonClient:
         return Result.success({"executionId": accepted.data.get("executionId")})
 
     def run(self, request: RunRequest, on_event: EventSink | None = None) -> Result:
-        """Follow /events for a fresh execution id, then start the run with that id. A run for a
-        fleet's project is followed on /fleet/events (whichever daemon runs it)."""
+        """One ``POST /workflows/execute?stream=true``: the run's events as they come, the last
+        carrying its outcome. A run for a fleet's project is followed on /fleet/events (whichever
+        daemon runs it)."""
         execution_id = request.execution_id or new_execution_id()
         request = request.model_copy(update={"execution_id": execution_id})
-
-        def begin() -> Result | None:
-            started = self.start(request)
-            return None if started.ok else started
-
         if request.project is not None:
+
+            def begin() -> Result | None:
+                started = self.start(request)
+                return None if started.ok else started
+
             return self._run_queued(request, on_event, begin)
-        return self._stream(execution_id, on_event, begin)
+        try:
+            with self.http.stream(
+                "POST", "/workflows/execute", params={"stream": "true"}, json=_body(request),
+                timeout=httpx.Timeout(10, read=None),
+            ) as answer:
+                if answer.status_code != 200 or not answer.headers.get("content-type", "").startswith(
+                    "text/event-stream"
+                ):  # a refusal, or a daemon from before stream=true: it answered the execution
+                    answer.read()
+                    body = _json_or_none(answer.text)
+                    if answer.status_code == 200 and isinstance(body, dict):
+                        return execution_outcome(body)
+                    return as_result(answer.status_code, body)
+                return self._report(execution_id, answer.iter_lines(), on_event)
+        except httpx.HTTPError as exc:
+            return self._lost(execution_id, exc)
 
     def _run_queued(self, request: RunRequest, on_event: EventSink | None,
                     begin: Callable[[], Result | None]) -> Result:
@@ -183,21 +199,28 @@ class DaemonClient:
                 early = begin()
                 if early is not None:
                     return early
-                for kind, data in iter_sse(lines):
-                    if on_event is not None and isinstance(data, dict):
-                        on_event(data)
-                    if kind == "run.finished":
-                        final = data.get("execution") if isinstance(data, dict) else None
-                        if isinstance(final, dict) and final.get("status") not in (None, "running"):
-                            return execution_outcome(final)  # the stream carried it: no GET needed
-                        break
+                return self._report(execution_id, lines, on_event)
         except httpx.HTTPError as exc:
-            return Result.failure(
-                ErrorCode.WAAPI_UNAVAILABLE,
-                f"Lost the daemon at {self.api_url} while following execution {execution_id} "
-                f"({type(exc).__name__}); ask for the execution to see how it ended.",
-            )
+            return self._lost(execution_id, exc)
+
+    def _report(self, execution_id: str, lines: Iterator[str], on_event: EventSink | None) -> Result:
+        """Hand the run's events to ``on_event``; its outcome from ``run.finished`` (or asked for)."""
+        for kind, data in iter_sse(lines):
+            if on_event is not None and isinstance(data, dict):
+                on_event(data)
+            if kind == "run.finished":
+                final = data.get("execution") if isinstance(data, dict) else None
+                if isinstance(final, dict) and final.get("status") not in (None, "running"):
+                    return execution_outcome(final)  # the stream carried it: no GET needed
+                break
         return self._finished(execution_id)
+
+    def _lost(self, execution_id: str, exc: Exception) -> Result:
+        return Result.failure(
+            ErrorCode.WAAPI_UNAVAILABLE,
+            f"Lost the daemon at {self.api_url} while following execution {execution_id} "
+            f"({type(exc).__name__}); ask for the execution to see how it ended.",
+        )
 
     def _finished(self, execution_id: str) -> Result:
         """The outcome of an execution whose run.finished arrived (TIMEOUT only after a grace period)."""

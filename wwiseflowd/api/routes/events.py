@@ -47,33 +47,54 @@ async def stream_events(
     """Each event's ``event:`` is its type (``run.started``, ``node.finished``, ``batch.queued`` ...)
     and its ``data:`` the JSON facts listed in docs/architecture.md."""
     wanted = {t.strip() for t in types.split(",") if t.strip()} if types else None
-    stopping: threading.Event = request.app.state.stopping
-    wakeup = LoopWakeup()
-    subscription = engine.events.subscribe(
-        accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id),
-        wake=wakeup,
-    )
-    sequence = 0
+    followed = Followed(engine, execution_id)
     try:
         # tells a client the subscription exists, so it may start the run it wants to follow
         yield ServerSentEvent(comment="subscribed")
+        async for event in followed.events(request.app.state.stopping, wanted):
+            yield event
+    finally:
+        followed.close()
+
+
+class Followed:
+    """A subscription to the engine's events (one execution's, or all) as server-sent events,
+    numbered; a followed run's stream ends with its ``run.finished``, which carries the execution.
+    Subscribe before starting the run: no event of it is missed."""
+
+    def __init__(self, engine: Engine, execution_id: str | None) -> None:
+        self.engine, self.execution_id = engine, execution_id
+        self._wakeup = LoopWakeup()
+        self._subscription = engine.events.subscribe(
+            accept=None if execution_id is None else (lambda event: event.get("executionId") == execution_id),
+            wake=self._wakeup,
+        )
+
+    async def events(
+        self, stopping: threading.Event, wanted: set[str] | None = None
+    ) -> AsyncIterator[ServerSentEvent]:
+        """Those of the ``wanted`` types (all: None) until the followed run finished, or the server
+        stops."""
+        sequence = 0
         while not stopping.is_set():
-            events = subscription.drain()
+            events = self._subscription.drain()
             if not events:
-                await wakeup.wait(POLL_S)
+                await self._wakeup.wait(POLL_S)
                 continue
             for event in events:
-                if execution_id is not None and event.get("type") == "run.finished":
-                    event = with_execution(engine, execution_id, event)
+                finished = self.execution_id is not None and event.get("type") == "run.finished"
+                if finished:
+                    event = with_execution(self.engine, str(self.execution_id), event)
                 if wanted is None or event.get("type") in wanted:
                     sequence += 1
                     yield ServerSentEvent(
                         data=event, event=str(event.get("type", "message")), id=str(sequence)
                     )
-                if execution_id is not None and event.get("type") == "run.finished":
+                if finished:
                     return
-    finally:
-        subscription.close()
+
+    def close(self) -> None:
+        self._subscription.close()
 
 
 def with_execution(engine: Engine, execution_id: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from fastapi.sse import format_sse_event
 from pydantic import Discriminator, Tag
 
-from wwiseflowd.api.deps import OpsDep
+from wwiseflowd.api.deps import EngineDep, OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
 from wwiseflowd.api.models import (
     ExecuteRequest,
@@ -17,9 +19,12 @@ from wwiseflowd.api.models import (
     WorkflowFile,
     WorkflowFileDetail,
 )
+from wwiseflowd.api.routes.events import Followed
 from wwiseflowd.api.workers import in_worker
-from wwiseflowd.engine import ExecutionResult
-from wwiseflowd.operations import RunRequest
+from wwiseflowd.engine import Engine, ExecutionResult
+from wwiseflowd.executions import new_execution_id
+from wwiseflowd.jsontext import compact_json
+from wwiseflowd.operations import Operations, RunRequest
 from wwiseflowd.results import ErrorCode, Result
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
@@ -35,6 +40,12 @@ WorkflowBody = Annotated[
     Annotated[ExecuteRequest, Tag("wrapped")] | Annotated[WorkflowDocument, Tag("document")],
     Discriminator(_body_shape),
 ]
+
+
+#: one server-sent event, as OpenAPI 3.2 describes a stream's items (GET /events has the same)
+SSE_ITEM: dict[str, Any] = {"type": "object", "properties": {
+    "data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"},
+    "retry": {"type": "integer", "minimum": 0}}}
 
 
 #: documents up to this many nodes and edges are compiled on the event loop (well under 2 ms); a
@@ -89,6 +100,8 @@ async def validate_workflow(body: WorkflowBody, ops: OpsDep, request: Request) -
     response_model=ExecutionResult,
     summary="Run a workflow (waits, or 202 with ?async=true)",
     responses={
+        200: {"content": {"text/event-stream": {"itemSchema": SSE_ITEM}},
+              "description": "The execution result; with stream=true, the run's events."},
         202: {"model": ExecutionAccepted, "description": "Queued (async=true)."},
         **error_responses(400, 403, 409, 422, 503),
     },
@@ -97,12 +110,18 @@ async def execute_workflow(
     body: WorkflowBody,
     ops: OpsDep,
     request: Request,
+    engine: EngineDep,
     run_async: Annotated[
         bool, Query(alias="async", description="Answer 202 at once; follow GET /events or /executions/{id}.")
     ] = False,
+    stream: Annotated[
+        bool, Query(description="Answer text/event-stream: the run's events as GET /events sends them, the "
+                    "last a run.finished carrying the execution (one request instead of two).")
+    ] = False,
 ) -> Response:
     """Compile then run. A run that happened answers 200 with its execution result, whose ``ok``
-    says whether the workflow succeeded; a workflow that does not compile answers 422.
+    says whether the workflow succeeded; a workflow that does not compile answers 422. With
+    ``stream=true`` the 200 is the run's events (a refusal before the run is still a JSON error).
 
     The request waits on the event loop, not on a threadpool thread, so long runs never starve
     the routes that answer at once (health, events, metrics)."""
@@ -118,6 +137,8 @@ async def execute_workflow(
         project=None if options.dryRun else options.project,  # dryRun: a project path, not a fleet name
         dry_run_project=options.project if options.dryRun else None, wwise_version=options.wwiseVersion,
     )
+    if stream:
+        return await _streamed(run, ops, engine, request, run_async=run_async)
     started = succeeded(await in_worker(ops.start, run))
     execution_id = str(started.data["executionId"])
     if run_async:
@@ -134,6 +155,31 @@ async def execute_workflow(
     if execution is None:
         raise ApiError.of(ErrorCode.INTERNAL, f"Execution {execution_id} has no result.")
     return json_response(execution)
+
+
+async def _streamed(
+    run: RunRequest, ops: Operations, engine: Engine, request: Request, *, run_async: bool
+) -> Response:
+    """Subscribe to the run's events, start it, answer its events as they come."""
+    if run_async or run.project is not None:
+        raise ApiError.of(ErrorCode.INVALID_INPUT, "stream=true follows a run of this daemon to its end: not "
+                          "with async=true, nor for a fleet project's run (follow GET /fleet/events).")
+    run = run.model_copy(update={"execution_id": run.execution_id or new_execution_id()})
+    followed = Followed(engine, run.execution_id)
+    try:
+        succeeded(await in_worker(ops.start, run))
+    except BaseException:
+        followed.close()
+        raise
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for event in followed.events(request.app.state.stopping):
+                yield format_sse_event(data_str=compact_json(event.data), event=event.event, id=event.id)
+        finally:
+            followed.close()
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.get(
