@@ -407,10 +407,15 @@ class Engine:
         execution_id: str | None = None,
         node_id: str | None = None,
         source: str = "cli",
+        record: bool = True,
     ) -> Result:
-        """Run one bus command (e.g. ``create_sound``); audit-logged with ``source``; never raises."""
+        """Run one bus command (e.g. ``create_sound``); audit-logged with ``source`` (not with
+        ``record=False``: wwiseflowd's own read-only bookkeeping, such as reconciling a drop batch,
+        which changes nothing); never raises."""
         self._ready()
-        return self.bus.execute(name, payload, execution_id=execution_id, node_id=node_id, source=source)
+        return self.bus.execute(
+            name, payload, execution_id=execution_id, node_id=node_id, source=source, record=record
+        )
 
     def backend(self, name: str) -> Any:
         """The backend ``name`` (created lazily); KeyError when no plugin registered it."""

@@ -105,3 +105,16 @@ def test_a_note_identifies_a_file_by_path_and_hash_not_by_hash_alone() -> None:
     assert identifies(provenance, same)
     assert not identifies(provenance, other_name)
     assert parse_provenance("a note a designer wrote") is None
+
+
+def test_reconciling_looks_the_project_up_without_writing_the_audit_trail(
+    tmp_path: Path, sim: Emulator, engine: Engine
+) -> None:
+    # its answer is every Sound under the target with its notes: a 5 MB audit blob per Wwise
+    # restart in the 30-minute soak, whose indexing then held the state file's lock for minutes
+    processor, journal, batch, rule = _interrupted_batch(tmp_path, engine, 25)
+    logged = len(engine.audit_trail.entries())
+    found = processor.reconciler.find(rule, journal.batch_files(batch))
+    assert found.ok and len(found.data) == 25
+    assert len(engine.audit_trail.entries()) == logged
+    journal.close()

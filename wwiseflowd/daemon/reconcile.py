@@ -79,8 +79,11 @@ class Reconciler:
     def sounds_under(self, target: str) -> Result:
         """``[{id, name, path, notes}]`` of every Sound under ``target`` (empty when it does not exist)."""
         waql = f'"{target}" select descendants where type = "Sound"'
+        # not audit-logged: it changes nothing, and its answer (every Sound under the target with
+        # its notes) made a 5 MB audit blob per Wwise restart in the soak
         result = self.engine.command(
-            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]}, source="daemon"
+            "query_waql", {"waql": waql, "returnFields": ["id", "name", "path", "notes"]},
+            source="daemon", record=False,
         )
         if not result.ok and result.code == ErrorCode.OBJECT_NOT_FOUND.value:
             return Result.success([])  # the target was never created: nothing was imported
