@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.rest_support import Api, four_node_workflow
 from wwiseflowd.config import DEFAULT_TARGET
 
@@ -345,3 +347,24 @@ def test_the_daemon_client_follows_a_run_in_one_request(api: Api, wav: Path) -> 
     assert outcome.ok, outcome.error
     assert asked == ["POST /workflows/execute"]
     assert seen[0] == "run.started" and seen[-1] == "run.finished" and seen.count("node.finished") == 4
+
+
+@pytest.mark.timeout(30)  # the hang it guards against fails the test instead of blocking it
+def test_a_streamed_run_the_engine_failed_without_run_finished_still_ends(
+    api: Api, wav: Path, monkeypatch: Any
+) -> None:
+    # a run whose state database stayed locked ends in an engine failure that publishes nothing:
+    # the stream (and the MCP tool or `exec` behind it) waited for the server to stop
+    from wwiseflowd.operations import RunRequest
+    from wwiseflowd.operations.client import DaemonClient
+    from wwiseflowd.store import StoreUnavailable
+
+    def locked(*_args: Any, **_kwargs: Any) -> Any:
+        raise StoreUnavailable("The state database stayed locked by another writer (database is locked).")
+
+    monkeypatch.setattr(api.engine.runner, "run", locked)
+    client = DaemonClient(api.url)
+    started = time.monotonic()
+    outcome = client.run(RunRequest(document=four_node_workflow(wav)))
+    assert time.monotonic() - started < 10
+    assert not outcome.ok and "locked" in (outcome.error or ""), outcome

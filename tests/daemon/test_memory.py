@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 
@@ -72,5 +73,22 @@ def test_a_daemon_trims_after_a_burst_and_not_while_idle(
 
 
 @pytest.mark.skipif(memory._malloc_trim() is None, reason="glibc's mallopt is Linux/glibc only")
-def test_the_arenas_a_daemon_allows_are_capped() -> None:
-    assert memory.limit_arenas(memory.ARENAS)
+def test_threads_that_allocate_after_the_cap_share_its_arenas() -> None:
+    script = (
+        "import ctypes, threading\n"
+        "from wwiseflowd.daemon import memory\n"
+        "assert memory.limit_arenas()\n"
+        "def work():\n"
+        "    kept = [bytearray(2000 + i) for i in range(3000)]\n"
+        "    done.wait()\n"
+        "done = threading.Event()\n"
+        "threads = [threading.Thread(target=work) for _ in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "import time; time.sleep(1)\n"
+        "ctypes.CDLL(None).malloc_stats()\n"
+        "done.set(); [t.join() for t in threads]\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    arenas = [line for line in ran.stderr.splitlines() if line.startswith("Arena ")]
+    assert 1 <= len(arenas) <= memory.ARENAS, ran.stderr  # glibc's default: up to 8 per core

@@ -26,6 +26,7 @@ from loguru import logger
 
 from wwiseflowd import __version__
 from wwiseflowd.config import Settings
+from wwiseflowd.daemon import memory
 from wwiseflowd.daemon.core import Daemon, DaemonTiming
 from wwiseflowd.daemon.instance import Instance
 from wwiseflowd.events import utc_now_iso
@@ -112,6 +113,7 @@ def run_daemon(settings: Settings, options: RunOptions | None = None) -> int:
     """Run until a signal (or ``options.stop_event``); return the exit code."""
     from wwiseflowd.engine import Engine
 
+    memory.limit_arenas()  # before the emulator, engine and servers start their threads
     options = options or RunOptions()
     settings = settings.model_copy(deep=True)  # --simulate points it at the emulator
     stop = options.stop_event or threading.Event()

@@ -153,7 +153,10 @@ class DaemonClient:
                     answer.read()
                     body = _json_or_none(answer.text)
                     if answer.status_code == 200 and isinstance(body, dict):
-                        return execution_outcome(body)
+                        try:
+                            return execution_outcome(body)
+                        except ValueError:  # not an execution after all: say what came
+                            pass
                     return as_result(answer.status_code, body)
                 return self._report(execution_id, answer.iter_lines(), on_event)
         except httpx.HTTPError as exc:

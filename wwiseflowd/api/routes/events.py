@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from wwiseflowd.api.deps import EngineDep
 from wwiseflowd.api.errors import error_responses
+from wwiseflowd.api.workers import in_worker
 from wwiseflowd.engine import Engine
 from wwiseflowd.events import LoopWakeup
 
@@ -19,6 +21,9 @@ router = APIRouter(tags=["events"])
 #: how often an idle stream looks for shutdown (seconds); an event wakes it at once (the
 #: subscription's wake-up), and waiting on the event loop keeps streams off the routes' threadpool
 POLL_S = 0.05
+#: a followed run that is no longer running is looked up this often, in case it ended without
+#: publishing run.finished
+ENDED_CHECK_S = 1.0
 
 
 @router.get(
@@ -71,16 +76,28 @@ class Followed:
         )
 
     async def events(
-        self, stopping: threading.Event, wanted: set[str] | None = None
+        self, stopping: threading.Event, wanted: set[str] | None = None, *, keepalive_s: float | None = None
     ) -> AsyncIterator[ServerSentEvent]:
         """Those of the ``wanted`` types (all: None) until the followed run finished, or the server
-        stops."""
+        stops; a ``ping`` comment after ``keepalive_s`` without an event. A run that ended without
+        publishing ``run.finished`` (the engine failed it, e.g. its state database stayed locked)
+        still ends the stream, with a ``run.finished`` made from its result."""
         sequence = 0
+        quiet_since = checked = time.monotonic()
         while not stopping.is_set():
             events = self._subscription.drain()
             if not events:
                 await self._wakeup.wait(POLL_S)
-                continue
+                now = time.monotonic()
+                if keepalive_s is not None and now - quiet_since >= keepalive_s:
+                    quiet_since = now
+                    yield ServerSentEvent(comment="ping")
+                if self.execution_id is not None and now - checked >= ENDED_CHECK_S:
+                    checked = now
+                    events = await self._ended_silently()
+                if not events:
+                    continue
+            quiet_since = time.monotonic()
             for event in events:
                 finished = self.execution_id is not None and event.get("type") == "run.finished"
                 if finished:
@@ -92,6 +109,19 @@ class Followed:
                     )
                 if finished:
                     return
+
+    async def _ended_silently(self) -> list[dict[str, Any]]:
+        """[] while the followed run runs (or its run.finished may still come); else the events
+        that came meanwhile, or a ``run.finished`` made from its recorded result."""
+        execution_id = str(self.execution_id)
+        if execution_id in self.engine.running():
+            return []
+        final = await in_worker(self.engine.get_execution, execution_id)  # may read the store
+        late = self._subscription.drain()
+        if late or final is None or final.status == "running":
+            return late
+        return [{"type": "run.finished", "executionId": execution_id, "workflowId": final.workflowId,
+                 "ok": final.ok, "status": final.status, "code": final.code}]
 
     def close(self) -> None:
         self._subscription.close()

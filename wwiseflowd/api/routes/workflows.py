@@ -42,6 +42,9 @@ WorkflowBody = Annotated[
 ]
 
 
+#: a streamed run sends a ``ping`` comment after this long without an event (as GET /events does),
+#: so a proxy does not take a long silent step for a dead connection
+KEEPALIVE_S = 15.0
 #: one server-sent event, as OpenAPI 3.2 describes a stream's items (GET /events has the same)
 SSE_ITEM: dict[str, Any] = {"type": "object", "properties": {
     "data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"},
@@ -174,8 +177,11 @@ async def _streamed(
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for event in followed.events(request.app.state.stopping):
-                yield format_sse_event(data_str=compact_json(event.data), event=event.event, id=event.id)
+            async for event in followed.events(request.app.state.stopping, keepalive_s=KEEPALIVE_S):
+                if event.comment is not None:
+                    yield format_sse_event(comment=event.comment)
+                else:
+                    yield format_sse_event(data_str=compact_json(event.data), event=event.event, id=event.id)
         finally:
             followed.close()
 
