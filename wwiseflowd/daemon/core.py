@@ -63,7 +63,6 @@ class Daemon:
         watch_workflows: bool = True,
         heartbeat: Callable[[], object] | None = None,
     ) -> None:
-        memory.limit_arenas()  # a long-running, many-threaded process (wwiseflowd.daemon.memory)
         self.settings = settings
         self.engine = engine
         self.timing = timing or DaemonTiming()
@@ -130,6 +129,7 @@ class Daemon:
 
     def start(self) -> Daemon:
         """Compile workflows, recover the journal, start observers, the pump and the worker."""
+        memory.limit_arenas()  # a long-running, many-threaded process (wwiseflowd.daemon.memory)
         self._started_at = utc_now_iso()
         self.library.load_builtin()
         self.library.load_shipped(self.engine.registry.workflows)

@@ -10,7 +10,7 @@ restarted in-process, as on a configuration reload, keeps its clock).
 glibc also gives each thread that allocates its own arena, up to eight per core: with fifty
 threads a busy daemon's heap was spread over sixteen arenas holding 140 MB for 46 MB in use (the
 soak). :func:`limit_arenas` caps them at :data:`ARENAS`: ``wwiseflowd run`` asks first thing, and
-every daemon when it is made (glibc fixes the cap once a process has eight arenas, so it must come
+every daemon when it starts (glibc fixes the cap once a process has eight arenas, so it must come
 before most threads have allocated).
 
 Elsewhere (macOS, Windows, musl) both are no-ops.
