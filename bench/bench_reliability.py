@@ -113,6 +113,15 @@ def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.
     return False
 
 
+def settle_moves(drop: Path, expected: list[str], timeout: float = 30.0) -> None:
+    """Give the moves to ``processed/`` time to follow the journal's done marks (a loaded machine
+    took more than a second for 85 files): until none of ``expected`` lies in ``drop`` any more,
+    or ``timeout``, after which the verdict counts what is left behind."""
+    wanted = set(expected)
+    wait_for(lambda: not any(p.stem in wanted and not _disposed(drop, p) for p in drop.rglob("*.wav")),
+             timeout)
+
+
 def write_config(root: Path, url: str, *, chunk: int = 50) -> Path:
     """A config for a daemon process in ``root`` watching ``root/drop``, REST off."""
     lines = [
@@ -257,7 +266,7 @@ def crash_burst(
                 kill_points.append({"delayS": round(delay, 2), "phase": phase, "inFlight": interrupted})
             final = spawn(["--config", str(config), "run"])
             finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.3)
-            time.sleep(1.0)  # the moves to processed/ follow the journal's done mark
+            settle_moves(root / "drop", expected)
             stop(final)
             sounds = project_sound_names(sim)
             result = verdict(expected, sounds, root / "drop")
@@ -332,7 +341,7 @@ def wwise_flaps(files: int = 300, flaps: int = 8, seed: int = 9) -> dict[str, An
             time.sleep(rng.uniform(0.2, 1.5))
             wwise.start(wait_s=0)
         finished = wait_for(lambda: done_count(root / "state") >= files, timeout=60 + files * 0.5)
-        time.sleep(1.0)
+        settle_moves(root / "drop", expected)
         stop(daemon)
         wwise.stop()
         result = verdict(expected, saved_sound_names(project), root / "drop")
@@ -699,7 +708,7 @@ def soak(
         if monitor.problem is None:
             drain = drain_report(root / "state", len(expected), window_s=drain_window_s(len(expected)),
                                  give_up=lambda: monitor.problem is not None)
-        time.sleep(1.0)
+        settle_moves(root / "drop", expected)
         monitor.stop()
         load.stop()
         server.stop()
