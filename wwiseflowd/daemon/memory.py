@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 #: malloc arenas a daemon's process may use (glibc's default is eight per core)
 ARENAS = 4
@@ -34,7 +35,8 @@ TRIM_EVERY_S = 60.0
 
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _glibc() -> Any:
+    """This process's C library when it is glibc (``ctypes.CDLL``), else None."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
@@ -42,9 +44,19 @@ def _malloc_trim() -> Callable[[int], int] | None:
     try:
         libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # noqa: B018 - glibc only: musl has no malloc_trim to speak of
-        function = libc.malloc_trim
+        return libc
     except (OSError, AttributeError):
         return None
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    libc = _glibc()
+    if libc is None:
+        return None
+    import ctypes
+
+    function = libc.malloc_trim
     function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
     trim_to: Callable[[int], int] = function
     return trim_to
@@ -52,11 +64,12 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 @cache
 def _mallopt() -> Callable[[int, int], int] | None:
-    if _malloc_trim() is None:
+    libc = _glibc()
+    if libc is None:
         return None
     import ctypes
 
-    function = ctypes.CDLL(None).mallopt
+    function = libc.mallopt
     function.argtypes, function.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     set_option: Callable[[int, int], int] = function
     return set_option

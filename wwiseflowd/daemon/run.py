@@ -208,6 +208,7 @@ def _main_wait(check_in: float | None) -> float | None:
         return check_in
     return WINDOWS_WAKE_S if check_in is None else min(check_in, WINDOWS_WAKE_S)
 
+
 def _close_all(*parts: tuple[str, Any, str]) -> None:
     """Stop each started part in order; one that fails is logged and the rest still stop."""
     for what, part, method in parts:

@@ -171,9 +171,9 @@ class WorkQueue:
 
     def wait_done(self, execution_id: str, timeout_s: float) -> bool:
         """Block until the execution finished (on any daemon), up to ``timeout_s``; whether it did."""
-        done = done_key(self.prefix, execution_id)
-        if self.client.lindex(done, 0) is not None:
+        if is_done(self.client, self.prefix, execution_id):
             return True
+        done = done_key(self.prefix, execution_id)
         answer = self.client.blpop([done], timeout=max(timeout_s, 0.01))
         if answer is not None:
             self.client.rpush(done, "1")  # leave the signal for other waiters
