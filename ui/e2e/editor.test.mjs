@@ -24,9 +24,28 @@ const pageErrors = [];
 const node = (id) => page.locator(`[data-node-id="${id}"]`);
 const shot = async (name) => { if (SHOTS) await page.screenshot({ path: join(SHOTS, name) }); };
 
+// A drag from the palette as a person does it (playwright's mouse gesture). Playwright decides whether
+// chromium started an HTML5 drag by racing a mousemove against dragstart, and on a busy machine it can
+// lose that race: the mouse is released with no drop (seen on CI, never here). Then the same events
+// the browser would send (dragstart on the item, dragover and drop on the canvas at that point, one
+// DataTransfer) are dispatched, so the editor's own handlers still decide what is added.
 async function dropFromPalette(type, x, y) {
   const pane = page.locator(".react-flow__pane");
-  await page.locator(`.palette-item[data-node-type="${type}"]`).dragTo(pane, { targetPosition: { x, y } });
+  const item = page.locator(`.palette-item[data-node-type="${type}"]`);
+  assert.equal(await item.getAttribute("draggable"), "true");
+  const placed = `[data-node-id^="${type}"]`;
+  const before = await page.locator(placed).count();
+  await item.dragTo(pane, { targetPosition: { x, y } });
+  const added = () => page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [placed, before], { timeout: 3000 });
+  if (await added().then(() => true, () => false)) return;
+  console.error(`# playwright's drag of ${type} was not taken as an HTML5 drag; dispatching its events`);
+  const box = await pane.boundingBox();
+  const at = { clientX: box.x + x, clientY: box.y + y };
+  const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
+  await item.dispatchEvent("dragstart", { dataTransfer });
+  await pane.dispatchEvent("dragover", { dataTransfer, ...at });
+  await pane.dispatchEvent("drop", { dataTransfer, ...at });
+  await added();
 }
 
 async function connect(sourceId, output, targetId, input) {
