@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -18,11 +19,17 @@ def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     print(f"# machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}")
-    failed = 0
+    failed, took, start = 0, {}, time.monotonic()
     for name in names:
         print(f"\n## {name}", flush=True)
+        began = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", f"bench.bench_{name}"], cwd=HERE.parent)
+        took[name] = time.monotonic() - began
         failed += proc.returncode != 0
+        ended = "" if proc.returncode == 0 else f", exit code {proc.returncode}"
+        print(f"# {name}: {took[name]:.0f} s{ended}", flush=True)
+    print(f"\n# {len(names)} benchmarks in {time.monotonic() - start:.0f} s: "
+          + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in took.items()))
     return 1 if failed else 0
 
 
