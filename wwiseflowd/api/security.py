@@ -142,6 +142,8 @@ async def send_result(send: Send, status: int, result: Result, headers: dict[str
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 #: every byte but the six that decide nesting: brackets, braces, quotes and backslashes
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"\\')
+#: every byte but brackets, braces and quotes
+_NOT_BRACKET_OR_QUOTE = bytes(c for c in range(256) if c not in b'[]{}"')
 #: openers to 2 and closers to 0, so a running sum minus the position is the depth
 _STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
@@ -151,10 +153,10 @@ def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
     anything recursive parses the body. Linear, and in C but for one pass over the brackets: strings
     are cut out (a backslash outside a string is ignored, as no escape), then the depth after each
     bracket is the running sum of +1/-1."""
-    if b"\\" in body:
+    if b'\\"' in body:  # an escaped quote (or an escaped backslash before a closing one)
         brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_STRUCTURE).translate(None, b'\\"')
-    else:  # no escapes: quotes pair up in order, and what lies between pairs is outside strings
-        brackets = b"".join(body.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
+    else:  # no backslash before any quote: quotes pair up in order, what lies between pairs is outside
+        brackets = b"".join(body.translate(None, _NOT_BRACKET_OR_QUOTE).split(b'"')[::2])
     if len(brackets) <= limit:
         return False
     depths = map(operator.sub, itertools.accumulate(brackets.translate(_STEPS)), itertools.count(1))
