@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean ui chromium screenshots redis-server
+.PHONY: demo test lint bench reliability venv clean ui chromium screenshots redis-server
 
 # wwiseflowd-grpc's install generates its gRPC code from the .proto (its hatch_build.py)
 GRPC := plugins/wwiseflowd-grpc
@@ -61,6 +61,10 @@ test: $(STAMP) ui chromium redis-server
 ## Benchmarks: figures for docs/benchmarks.md
 bench: $(STAMP) ui chromium redis-server
 	$(BIN)/python -m bench
+
+## The fault-injection suite (crashes, Wwise kills, fuzzing, a 180 s soak): docs/reliability.md
+reliability: $(STAMP)
+	$(BIN)/python -m bench reliability
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache ui/node_modules wwiseflowd/webui

@@ -1,4 +1,5 @@
-"""Run the benchmarks: ``python -m bench [NAME ...]`` (names: the part after ``bench_``).
+"""Run the benchmarks: ``python -m bench [NAME ...]`` (names: the part after ``bench_``; with no
+name, every one but the fault-injection suite, which ``make reliability`` runs).
 
 Each ``bench/bench_<name>.py`` has a ``main()`` that prints its figures; each runs in its own
 process so one benchmark's threads and memory never skew another's.
@@ -13,10 +14,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
+#: run only when named: the fault-injection suite (crashes, Wwise kills, fuzzing, a soak of fixed
+#: length) measures what is lost, not how fast; ``make reliability``, docs/reliability.md
+NAMED_ONLY = {"reliability"}
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py")
+                           if p.stem.removeprefix("bench_") not in NAMED_ONLY)
     print(f"# machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}")
     failed, took, start = 0, {}, time.monotonic()
