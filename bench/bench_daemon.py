@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -312,6 +313,8 @@ def bench_burst(tmp: Path) -> None:
         f"  daemon: last file stable -> all imported and saved (run finished): {daemon_s:.2f} s "
         f"({burst['batches']} batch(es), {imports} audio.import calls, {len(calls)} WAAPI calls)"
     )
+    by_uri = Counter(c["uri"].removeprefix("ak.wwise.") for c in calls)
+    print(f"  its WAAPI calls: {', '.join(f'{uri} {n}' for uri, n in by_uri.most_common())}")
     print(
         f"  round-trip floor: {sum(floor.values())} unavoidable calls x {BURST_LATENCY_MS:g} ms + "
         f"{emulator_s:.2f} s inside the emulator = {floor_s:.2f} s "

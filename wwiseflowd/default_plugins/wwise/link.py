@@ -34,11 +34,13 @@ from wwiseflowd.default_plugins.wwise.connection import CallFailed, CallTimeout,
 from wwiseflowd.default_plugins.wwise.errors import busy, call_failure
 from wwiseflowd.default_plugins.wwise.models import ConnectionInfo
 from wwiseflowd.default_plugins.wwise.naming import Naming
+from wwiseflowd.default_plugins.wwise.recent import RecentLookups
 from wwiseflowd.default_plugins.wwise.uris import (
     AUDIO_IMPORT,
     GET_INFO,
     GET_PROJECT_INFO,
     OBJECT_CREATE,
+    OBJECT_GET,
     READ_ONLY_URIS,
     UNDO_BEGIN,
     UNDO_CANCEL,
@@ -99,6 +101,8 @@ class WaapiLink:
         self._generation = 0
         #: what the open undo group changed, for compensation when the group itself is lost
         self._changes: ChangeLog | None = None
+        #: one-object look-ups of the last second, forgotten before anything that may change the project
+        self._recent = RecentLookups()
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -268,12 +272,26 @@ class WaapiLink:
         with self._locked() as acquired:
             if not acquired:
                 return busy(uri)
+            if uri == OBJECT_GET and (known := self._recent.answer(args, options)) is not None:
+                return known
             started = time.perf_counter()
             result = self._call_locked(uri, args, options)
             self._record(uri, (time.perf_counter() - started) * 1000, result.ok)
             return result
 
+    def _read_locked(self, uri: str, args: dict[str, Any], options: dict[str, Any] | None) -> Result:
+        """:meth:`_call_locked` for the pre-write record's reads, answered from recent look-ups."""
+        if uri == OBJECT_GET and (known := self._recent.answer(args, options)) is not None:
+            return known
+        return self._call_locked(uri, args, options)
+
     def _call_locked(self, uri: str, args: dict[str, Any], options: dict[str, Any] | None) -> Result:
+        result = self._send_locked(uri, args, options)
+        if uri == OBJECT_GET:
+            self._recent.keep(args, options, result)
+        return result
+
+    def _send_locked(self, uri: str, args: dict[str, Any], options: dict[str, Any] | None) -> Result:
         attempts = 2 if uri in READ_ONLY_URIS else 1
         for attempt in range(attempts):
             try:
@@ -285,7 +303,9 @@ class WaapiLink:
                         f"{uri} was not sent to keep the run undoable. Run the workflow again.",
                     )
                 if self._changes is not None and uri not in READ_ONLY_URIS and uri not in UNDO_URIS:
-                    self._changes.before(uri, args, self._call_locked)
+                    self._changes.before(uri, args, self._read_locked)
+                if uri not in READ_ONLY_URIS and uri != UNDO_BEGIN:
+                    self._recent.forget()  # before it is sent: what it changes is not known yet
                 # translated here, once connected: the spelling depends on the version just read
                 raw = session.call(uri, self._naming.args_out(args), options, self.call_timeout)
                 if self._changes is not None and uri in (OBJECT_CREATE, AUDIO_IMPORT):
@@ -332,6 +352,7 @@ class WaapiLink:
         self._last_error = None
         self._session = session
         self._generation += 1  # a new session: possibly a Wwise that restarted and lost unsaved work
+        self._recent.forget()
         logger.info(
             "Connected to Wwise {} at {} (project {})",
             self._info.version,
