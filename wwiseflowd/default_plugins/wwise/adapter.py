@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
@@ -269,6 +270,7 @@ def _import_entry(item: ImportItem) -> dict[str, Any]:
     return entry
 
 
+@lru_cache(maxsize=16_384)
 def _stem(file: str) -> str:
     path = PureWindowsPath(file) if "\\" in file else Path(file)
     return path.stem

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
+from functools import lru_cache
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,7 +43,7 @@ class BatchFile(BaseModel):
     @property
     def stem(self) -> str:
         """The file name without its extension."""
-        return _pure(self.path).stem
+        return _stem_of(self.path)
 
     @property
     def folders(self) -> list[str]:
@@ -149,6 +150,13 @@ def provenance_note(file: BatchFile, execution_id: str | None) -> str:
     if execution_id:
         parts.append(f"execution {execution_id}")
     return "; ".join(parts)
+
+
+@lru_cache(maxsize=16_384)
+def _stem_of(path: str) -> str:
+    """``_pure(path).stem``, asked several times per file while a batch is planned (a pure path
+    costs microseconds to make: 20 ms of a 1,000-file batch)."""
+    return _pure(path).stem
 
 
 def _pure(path: str) -> PurePosixPath | PureWindowsPath:
