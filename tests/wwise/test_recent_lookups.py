@@ -89,11 +89,41 @@ def test_only_a_look_up_of_one_object_asking_no_more_fields_is_answered(
     assert _gets(waapi_sim) == before + 3
 
 
+def test_a_property_value_is_always_asked_for(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    """Only what identifies an object is kept: the pre-write record for rollback must record the
+    value Wwise has now, not one read a moment ago (someone may have changed it in Wwise since)."""
+    assert adapter.create_object(WU, "Sound", "Loud").ok
+    call: Callable[..., Any] = adapter._call
+    waql = f'$ "{WU}\\Loud"'
+    before = _gets(waapi_sim)
+    for _ in range(2):
+        read = call(GET, {"waql": waql}, {"return": ["id", "@Volume"]})
+        assert read.ok and "@Volume" in read.data["return"][0]
+    assert _gets(waapi_sim) == before + 2
+
+
+def test_a_changed_answer_does_not_change_what_is_kept(adapter: WaapiAdapter) -> None:
+    first = adapter._call(GET, {"waql": f'$ "{WU}"'}, {"return": ["id", "name"]})
+    first.data["return"][0]["name"] = "changed by a caller"
+    again = adapter._call(GET, {"waql": f'$ "{WU}"'}, {"return": ["id", "name"]})
+    assert again.data["return"][0]["name"] == "Default Work Unit"
+    assert adapter._recent.hits == 1
+
+
+def test_closing_the_connection_forgets_what_it_answered(adapter: WaapiAdapter, waapi_sim: Emulator) -> None:
+    assert adapter.get_object(WU).ok
+    adapter.close()
+    before = _gets(waapi_sim)
+
+    assert adapter.get_object(WU).ok  # reconnects and asks the (possibly restarted) Wwise
+    assert _gets(waapi_sim) == before + 1
+
+
 def test_an_import_into_a_new_folder_asks_for_its_work_unit_once_not_three_times(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
     """Pre-flight, the target's resolution and the pre-write record each look the Work Unit up;
-    with answers kept for 0 s that is three calls, with the default window one."""
+    with answers never kept that is three calls, with the default window one."""
     link = engine.backend("wwise")
     files = [wav(f"Step_{i}.wav") for i in range(3)]
 
@@ -105,7 +135,7 @@ def test_an_import_into_a_new_folder_asks_for_its_work_unit_once_not_three_times
         assert result.ok, result
         return _gets(waapi_sim) - before
 
-    link._recent.fresh_s = 0
+    link._recent.fresh_s = -1  # never fresh, even on a coarse clock
     asked_every_time = gets_of_an_import("Uncached")
     link._recent.fresh_s = 1.0
     assert gets_of_an_import("Cached") == asked_every_time - 2

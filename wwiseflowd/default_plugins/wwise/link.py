@@ -125,6 +125,7 @@ class WaapiLink:
                 session.abandon()  # the running call ends with WAAPI_UNAVAILABLE, then frees the lock
             return
         try:
+            self._recent.forget()
             session, self._session = self._session, None
             if session is not None:
                 session.close(timeout=min(self.connect_timeout, 2.0))
@@ -362,6 +363,7 @@ class WaapiLink:
         return session
 
     def _drop_session(self) -> None:
+        self._recent.forget()  # the next session may be a Wwise that restarted without unsaved work
         session, self._session = self._session, None
         if session is not None:
             session.abandon()

@@ -9,17 +9,21 @@ object by path (``$ "<path>"``) from the answer Wwise gave, on three conditions:
   that; a look-up is a snapshot in any case: the write that follows it fails if the object went);
 * nothing was sent through this link since that could change the project: every call but a read
   and the opening of an undo group forgets every answer, before it is sent;
-* the answer was "found" (a missing object is always asked again) and held every field asked for.
+* the answer was "found" (a missing object is always asked again) and held every field asked for;
+* only what identifies an object is kept (id, name, path, type): a property's value is always
+  asked again, so the pre-write record for rollback never records a value Wwise did not just give.
 
 Only the link's lock holder uses it, so it needs no lock of its own.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from typing import Any
 
+from wwiseflowd.default_plugins.wwise.uris import OBJECT_FIELDS
 from wwiseflowd.results import Result
 
 #: seconds an answer is reused
@@ -48,7 +52,7 @@ class RecentLookups:
         if time.monotonic() - at > self.fresh_s or not all(f in row for row in rows for f in fields):
             return None
         self.hits += 1
-        return Result.success({"return": [{f: row[f] for f in fields} for row in rows]})
+        return Result.success({"return": [{f: copy.deepcopy(row[f]) for f in fields} for row in rows]})
 
     def keep(self, args: dict[str, Any], options: dict[str, Any] | None, result: Result) -> None:
         """Keep a successful ``object.get``'s answer when it found one object by path or id."""
@@ -57,7 +61,7 @@ class RecentLookups:
         if key is None or fields is None or not isinstance(rows, list) or len(rows) != 1:
             return
         if isinstance(rows[0], dict):
-            self._answers[key] = (time.monotonic(), [dict(rows[0])])
+            self._answers[key] = (time.monotonic(), [copy.deepcopy(rows[0])])
 
     def forget(self) -> None:
         """Something that may change the project is about to be sent (or the session changed)."""
@@ -72,6 +76,6 @@ def _key(args: dict[str, Any], options: dict[str, Any] | None) -> tuple[str | No
     if not options or set(options) != {"return"} or not isinstance(options["return"], list):
         return None, None
     fields = options["return"]
-    if not fields or not all(isinstance(f, str) for f in fields):
+    if not fields or not all(isinstance(f, str) and f in OBJECT_FIELDS for f in fields):
         return None, None
     return waql, tuple(fields)
