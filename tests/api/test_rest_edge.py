@@ -59,6 +59,24 @@ def test_deeply_nested_bodies_get_a_coded_answer_on_validate_and_execute(
             assert body["data"]["errors"]
 
 
+def test_json_in_utf16_or_utf32_is_refused_before_it_can_hide_its_nesting(
+    tmp_path: Path, waapi_sim: Any
+) -> None:
+    """json.loads decodes UTF-16/32 bytes, but the nesting scan reads bytes: in UTF-16 an escaped
+    quote is 5C 00 22 00, so the scan paired the quotes wrongly and let 5,000 levels through."""
+    hidden = '["\\"", ' + "[" * 5000 + "]" * 5000 + "]"
+    assert not json_nesting_exceeds(hidden.encode("utf-16-le"))  # what the scan alone would say
+    with serving(make_settings(tmp_path, waapi_sim.url)) as api:
+        for encoding in ("utf-16-le", "utf-16", "utf-32"):
+            for text in (hidden, '{"nodes": []}'):
+                response = api.http.post("/workflows/validate", content=text.encode(encoding),
+                                         headers={"content-type": "application/json"})
+                body = response.json()
+                assert response.status_code == 400, (encoding, body)
+                assert body["code"] == "INVALID_INPUT" and "UTF-8" in body["error"]
+                assert body["data"]["errors"]
+
+
 def test_the_compiler_refuses_deep_documents_with_a_result_naming_the_node(tmp_path: Path) -> None:
     with Engine(settings_for_tests(tmp_path)) as engine:
         result = engine.compile(_document(1000))

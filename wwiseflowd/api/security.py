@@ -101,7 +101,11 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 chunks_message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
                 break
-        if json_nesting_exceeds(chunks_message.get("body", b"")):
+        body = chunks_message.get("body", b"")
+        if b"\x00" in body:  # UTF-16/32 JSON: json.loads would decode it, but the scan reads bytes
+            await send_result(send, 400, not_utf8_refusal())
+            return
+        if json_nesting_exceeds(body):
             await send_result(send, 400, nesting_refusal())
             return
         replayed = False
@@ -161,6 +165,17 @@ def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
         return False
     depths = map(operator.sub, itertools.accumulate(brackets.translate(_STEPS)), itertools.count(1))
     return max(depths) > limit
+
+
+def not_utf8_refusal() -> Result:
+    """The 400 answer to a body holding NUL bytes: JSON in UTF-16 or UTF-32 (or not JSON at all).
+    UTF-8 JSON never holds one (a NUL inside a string is written ``\\u0000``)."""
+    return Result.failure(
+        ErrorCode.INVALID_INPUT,
+        "The request body holds NUL bytes: send JSON encoded as UTF-8 (not UTF-16 or UTF-32).",
+        {"errors": [{"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value,
+                     "message": "the body is not UTF-8 JSON"}]},
+    )
 
 
 def nesting_refusal(limit: int = MAX_NESTING) -> Result:
