@@ -26,9 +26,10 @@ const shot = async (name) => { if (SHOTS) await page.screenshot({ path: join(SHO
 
 // A drag from the palette as a person does it (playwright's mouse gesture). Playwright decides whether
 // chromium started an HTML5 drag by racing a mousemove against dragstart, and on a busy machine it can
-// lose that race: the mouse is released with no drop (seen on CI, never here). Then the same events
-// the browser would send (dragstart on the item, dragover and drop on the canvas at that point, one
-// DataTransfer) are dispatched, so the editor's own handlers still decide what is added.
+// lose that race: the mouse is released with no drop (seen on CI, never here). Then the events the
+// browser would send are dispatched in the page (dragstart on the item; dragover and drop on what lies
+// under that point of the canvas, one DataTransfer), after checking that the canvas is what lies
+// there and that it accepts the drop (cancels dragover), so the editor's own handlers still decide.
 async function dropFromPalette(type, x, y) {
   const pane = page.locator(".react-flow__pane");
   const item = page.locator(`.palette-item[data-node-type="${type}"]`);
@@ -37,15 +38,26 @@ async function dropFromPalette(type, x, y) {
   const before = await page.locator(placed).count();
   await item.dragTo(pane, { targetPosition: { x, y } });
   const added = () => page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [placed, before], { timeout: 3000 });
-  if (await added().then(() => true, () => false)) return;
-  console.error(`# playwright's drag of ${type} was not taken as an HTML5 drag; dispatching its events`);
-  const box = await pane.boundingBox();
-  const at = { clientX: box.x + x, clientY: box.y + y };
-  const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
-  await item.dispatchEvent("dragstart", { dataTransfer });
-  await pane.dispatchEvent("dragover", { dataTransfer, ...at });
-  await pane.dispatchEvent("drop", { dataTransfer, ...at });
-  await added();
+  if (!await added().then(() => true, () => false)) {
+    console.error(`# playwright's drag of ${type} was not taken as an HTML5 drag; dispatching its events`);
+    const refused = await page.evaluate(([type, x, y]) => {
+      const source = document.querySelector(`.palette-item[data-node-type="${type}"]`);
+      const box = document.querySelector(".react-flow__pane").getBoundingClientRect();
+      const at = { clientX: box.x + x, clientY: box.y + y, bubbles: true, cancelable: true };
+      const under = document.elementFromPoint(at.clientX, at.clientY);
+      if (!under?.closest(".canvas")) return `not the canvas at (${x}, ${y}) but ${under?.outerHTML.slice(0, 80)}`;
+      const dataTransfer = new DataTransfer();
+      source.dispatchEvent(new DragEvent("dragstart", { dataTransfer, bubbles: true, cancelable: true }));
+      const over = new DragEvent("dragover", { dataTransfer, ...at });
+      under.dispatchEvent(over);
+      if (!over.defaultPrevented) return "the canvas does not accept the drop (dragover not cancelled)";
+      under.dispatchEvent(new DragEvent("drop", { dataTransfer, ...at }));
+      return "";
+    }, [type, x, y]);
+    assert.equal(refused, "");
+    await added();
+  }
+  assert.equal(await page.locator(placed).count(), before + 1, `one ${type} added by the drop`);
 }
 
 async function connect(sourceId, output, targetId, input) {
