@@ -1,7 +1,7 @@
 """Fault injection: nothing dropped is lost, imported twice or left behind, whatever breaks.
 
-``python -m bench reliability [crash|wwise|fuzz|soak ...]`` prints the figures recorded in
-docs/reliability.md. The test suite runs the same functions with small sizes
+``python -m bench.bench_reliability [crash|wwise|fuzz|soak ...]`` (all four: ``make reliability``)
+prints the figures recorded in docs/reliability.md. The test suite runs the same functions with small sizes
 (tests/daemon/test_reliability.py); the figures come from the sizes below.
 
 * **crash**: 1,000 WAVs in groups of 10 with identical bytes (silence placeholders, copied takes);
