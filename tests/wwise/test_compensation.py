@@ -385,3 +385,24 @@ def test_an_import_into_a_new_folder_never_lists_the_full_folder_above_it_and_is
         assert _tree(waapi_sim) == before_tree, drop_after
     assert asked and not [q for q in asked if q.startswith(f'$ "{WU}" select descendants')], asked
     assert engine.execute(_chunked_import(files, WU + "\\Brand\\New", 2)).ok
+
+
+def test_a_connection_lost_during_the_pre_write_record_refuses_the_write_and_keeps_the_new_session(
+    engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
+) -> None:
+    """The record's read reconnects (reads are retried once); the write it was for must then be
+    refused as "undo group gone", not sent on the abandoned session (whose failure dropped the new,
+    healthy one and made compensation connect yet again)."""
+    files = [wav(f"Lost_{i}.wav") for i in range(2)]
+    link = engine.backend("wwise")
+    link.connect()
+    before_tree = _tree(waapi_sim)
+    generation = link._generation
+    waapi_sim.faults.drop_after = 3  # pre-flight, undo group, target: the record's look-up is dropped
+    broken = engine.execute(_chunked_import(files, WU + "\\Lost\\Here", 1))
+    waapi_sim.faults.clear()
+
+    assert not broken.ok and broken.rolledBack, broken.error
+    assert "undo group is gone" in (broken.error or ""), broken.error
+    assert link._generation == generation + 1  # one reconnect, kept for the rollback
+    assert _tree(waapi_sim) == before_tree

@@ -298,13 +298,11 @@ class WaapiLink:
             try:
                 session = self._ensure_session()
                 if self._group_lost and uri not in READ_ONLY_URIS and uri not in UNDO_URIS:
-                    return Result.failure(
-                        ErrorCode.WAAPI_UNAVAILABLE,
-                        f"The connection to Wwise dropped during this run, so its undo group is gone; "
-                        f"{uri} was not sent to keep the run undoable. Run the workflow again.",
-                    )
+                    return self._group_lost_refusal(uri)
                 if self._changes is not None and uri not in READ_ONLY_URIS and uri not in UNDO_URIS:
                     self._changes.before(uri, args, self._read_locked)
+                    if self._group_lost:  # a read of the record lost the connection (and reconnected)
+                        return self._group_lost_refusal(uri)
                 if uri not in READ_ONLY_URIS and uri != UNDO_BEGIN:
                     self._recent.forget()  # before it is sent: what it changes is not known yet
                 # translated here, once connected: the spelling depends on the version just read
@@ -328,6 +326,14 @@ class WaapiLink:
                 return call_failure(uri, exc)
             return Result.success(self._naming.result_in(raw))
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _group_lost_refusal(uri: str) -> Result:
+        return Result.failure(
+            ErrorCode.WAAPI_UNAVAILABLE,
+            f"The connection to Wwise dropped during this run, so its undo group is gone; "
+            f"{uri} was not sent to keep the run undoable. Run the workflow again.",
+        )
 
     def _ensure_session(self) -> Session:
         session = self._session
