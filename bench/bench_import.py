@@ -12,8 +12,8 @@ run, and each imports the same files into its own folder under the same Work Uni
   Sound, ``audio.import`` its file, ``setReference`` its OutputBus (three calls per file).
 
 The naive script runs the first ``--naive-sample`` files (default 200; 0: every file, about 2.5
-minutes at 50 ms per call) and its time is scaled to the full count, printed as an estimate. Its
-cost per file does not fall as the folder fills, so the estimate errs on the side of a smaller ratio.
+minutes at 50 ms per call) and its time is scaled to the full count, printed as an estimate (on
+2026-12-02: 155.7 s estimated from 200 files, 155.4 s measured on all 1,000).
 """
 
 from __future__ import annotations

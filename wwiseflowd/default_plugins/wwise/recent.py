@@ -3,7 +3,7 @@
 An import into a new folder looked its Work Unit up three times within a few milliseconds: in
 pre-flight, when resolving the target, and in the pre-write record for rollback (at 50 ms per
 round trip, a tenth of a 1,000-file burst). :class:`RecentLookups` answers a repeated look-up of one
-object by path (``$ "<path>"``) from the answer Wwise gave, on three conditions:
+object by path (``$ "<path>"``) from the answer Wwise gave, on these conditions:
 
 * the answer is at most :data:`FRESH_S` old (a sound designer's own edit in Wwise is seen after
   that; a look-up is a snapshot in any case: the write that follows it fails if the object went);
