@@ -26,9 +26,10 @@ const shot = async (name) => { if (SHOTS) await page.screenshot({ path: join(SHO
 
 // A drag from the palette as a person does it (playwright's mouse gesture). Playwright decides whether
 // chromium started an HTML5 drag by racing a mousemove against dragstart, and on a busy machine it can
-// lose that race: the mouse is released with no drop (seen on CI, never here). Then the events the
-// browser would send are dispatched in the page (dragstart on the item; dragover and drop on what lies
-// under that point of the canvas, one DataTransfer), after checking that the canvas is what lies
+// lose that race: the mouse is released and no drop event ever fires (seen on CI, never here). Only
+// then (no drop event seen, so never a second drop after a slow first one) are the events the
+// browser would send dispatched in the page: dragstart on the item, dragover and drop on what lies
+// under that point of the canvas, one DataTransfer; after checking that the canvas is what lies
 // there and that it accepts the drop (cancels dragover), so the editor's own handlers still decide.
 async function dropFromPalette(type, x, y) {
   const pane = page.locator(".react-flow__pane");
@@ -36,9 +37,14 @@ async function dropFromPalette(type, x, y) {
   assert.equal(await item.getAttribute("draggable"), "true");
   const placed = `[data-node-id^="${type}"]`;
   const before = await page.locator(placed).count();
+  await page.evaluate(() => {
+    window.wfDrops = 0;
+    if (!window.wfDropSpy) document.addEventListener("drop", () => { window.wfDrops += 1; }, true);
+    window.wfDropSpy = true;
+  });
   await item.dragTo(pane, { targetPosition: { x, y } });
-  const added = () => page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [placed, before], { timeout: 3000 });
-  if (!await added().then(() => true, () => false)) {
+  const dropped = await page.waitForFunction(() => window.wfDrops > 0, null, { timeout: 2000 }).then(() => true, () => false);
+  if (!dropped) {
     console.error(`# playwright's drag of ${type} was not taken as an HTML5 drag; dispatching its events`);
     const refused = await page.evaluate(([type, x, y]) => {
       const source = document.querySelector(`.palette-item[data-node-type="${type}"]`);
@@ -55,8 +61,8 @@ async function dropFromPalette(type, x, y) {
       return "";
     }, [type, x, y]);
     assert.equal(refused, "");
-    await added();
   }
+  await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [placed, before], WAIT);
   assert.equal(await page.locator(placed).count(), before + 1, `one ${type} added by the drop`);
 }
 
