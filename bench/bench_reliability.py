@@ -277,8 +277,7 @@ def crash_burst(
             phases = per_phase(kill_points, sounds, root / "drop")
     points = [{k: v for k, v in p.items() if k != "inFlight"} | {"inFlight": len(p["inFlight"])}
               for p in kill_points]
-    counts = ("lost", "duplicated", "left_behind")
-    problems = [f"{result[k]} {k.replace('_', ' ')}" for k in counts if result[k]]
+    problems = files_problems(result)
     problems += [] if finished else ["the burst did not finish after the last restart"]
     if len(kill_points) < kills:  # a machine fast enough to finish the burst first: kill fewer points
         problems.append(f"only {len(kill_points)} of {kills} kills landed before the burst was done")
@@ -764,6 +763,12 @@ def soak_figures(monitor: SoakMonitor, bursts_s: float, warmup_s: float) -> dict
     }
 
 
+def files_problems(figures: dict[str, Any]) -> list[str]:
+    """The verdict's counts that are not zero, as problems ("3 lost", "1 left behind")."""
+    return [f"{figures[k]} {k.replace('_', ' ')}" for k in ("lost", "duplicated", "left_behind")
+            if figures[k]]
+
+
 def soak_problems(figures: dict[str, Any]) -> list[str]:
     """What makes a soak fail: a deadlock, growth after the warm-up, a backlog left, files lost,
     duplicated or left behind, 5xx answers, requests with no answer."""
@@ -774,8 +779,7 @@ def soak_problems(figures: dict[str, Any]) -> list[str]:
                             f"{figures[name]['late']} (medians of the two halves)")
     if not figures["finished"] and not figures["deadlock"]:
         problems.append(f"the backlog did not drain ({figures['drain'].get('verdict')})")
-    problems += [f"{figures[k]} {k.replace('_', ' ')}" for k in ("lost", "duplicated", "left_behind")
-                 if figures[k]]
+    problems += files_problems(figures)
     if figures.get("5xx"):
         problems.append(f"{figures['5xx']} 5xx answers")
     if figures.get("noAnswer"):
