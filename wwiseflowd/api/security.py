@@ -170,22 +170,24 @@ def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
 def not_utf8_refusal() -> Result:
     """The 400 answer to a body holding NUL bytes: JSON in UTF-16 or UTF-32 (or not JSON at all).
     UTF-8 JSON never holds one (a NUL inside a string is written ``\\u0000``)."""
-    return Result.failure(
-        ErrorCode.INVALID_INPUT,
-        "The request body holds NUL bytes: send JSON encoded as UTF-8 (not UTF-16 or UTF-32).",
-        {"errors": [{"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value,
-                     "message": "the body is not UTF-8 JSON"}]},
-    )
+    return _body_refusal("The request body holds NUL bytes: send JSON encoded as UTF-8 (not UTF-16 or "
+                         "UTF-32).", "the body is not UTF-8 JSON")
 
 
 def nesting_refusal(limit: int = MAX_NESTING) -> Result:
     """The 400 answer to a body nested deeper than ``limit``."""
+    return _body_refusal(f"The request body nests objects or arrays more than {limit} levels deep; "
+                         f"flatten it (the limit is documented in docs/rest.md).",
+                         f"nesting deeper than {limit} levels")
+
+
+def _body_refusal(sentence: str, problem: str) -> Result:
+    """An INVALID_INPUT answer to a body refused before it is parsed, with its one ``data.errors`` entry."""
     return Result.failure(
         ErrorCode.INVALID_INPUT,
-        f"The request body nests objects or arrays more than {limit} levels deep; flatten it "
-        f"(the limit is documented in docs/rest.md).",
+        sentence,
         {"errors": [{"nodeId": None, "field": None, "code": ErrorCode.INVALID_INPUT.value,
-                     "message": f"nesting deeper than {limit} levels"}]},
+                     "message": problem}]},
     )
 
 
