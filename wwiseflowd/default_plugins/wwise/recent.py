@@ -44,10 +44,11 @@ class RecentLookups:
 
     def answer(self, args: dict[str, Any], options: dict[str, Any] | None) -> Result | None:
         """The kept answer to this ``object.get``, or None when Wwise has to be asked."""
-        key, fields = _key(args, options)
-        kept = self._answers.get(key) if key is not None and fields is not None else None
-        if kept is None or fields is None:
+        asked = _key(args, options)
+        kept = self._answers.get(asked[0]) if asked is not None else None
+        if asked is None or kept is None:
             return None
+        fields = asked[1]
         at, rows = kept
         if time.monotonic() - at > self.fresh_s or not all(f in row for row in rows for f in fields):
             return None
@@ -56,26 +57,25 @@ class RecentLookups:
 
     def keep(self, args: dict[str, Any], options: dict[str, Any] | None, result: Result) -> None:
         """Keep a successful ``object.get``'s answer when it found one object by path or id."""
-        key, fields = _key(args, options)
+        asked = _key(args, options)
         rows = (result.data or {}).get("return") if result.ok and isinstance(result.data, dict) else None
-        if key is None or fields is None or not isinstance(rows, list) or len(rows) != 1:
+        if asked is None or not isinstance(rows, list) or len(rows) != 1 or not isinstance(rows[0], dict):
             return
-        if isinstance(rows[0], dict):
-            self._answers[key] = (time.monotonic(), [copy.deepcopy(rows[0])])
+        self._answers[asked[0]] = (time.monotonic(), [copy.deepcopy(rows[0])])
 
     def forget(self) -> None:
         """Something that may change the project is about to be sent (or the session changed)."""
         self._answers.clear()
 
 
-def _key(args: dict[str, Any], options: dict[str, Any] | None) -> tuple[str | None, tuple[str, ...] | None]:
-    """(the WAQL text, the fields asked for) of a one-object look-up; (None, None) for anything else."""
+def _key(args: dict[str, Any], options: dict[str, Any] | None) -> tuple[str, tuple[str, ...]] | None:
+    """(the WAQL text, the fields asked for) of a one-object look-up; None for anything else."""
     waql = args.get("waql") if len(args) == 1 else None
     if not isinstance(waql, str) or not _ONE_OBJECT.match(waql):
-        return None, None
+        return None
     if not options or set(options) != {"return"} or not isinstance(options["return"], list):
-        return None, None
+        return None
     fields = options["return"]
     if not fields or not all(isinstance(f, str) and f in OBJECT_FIELDS for f in fields):
-        return None, None
+        return None
     return waql, tuple(fields)
