@@ -55,6 +55,51 @@ def test_hanging_reads_are_bounded() -> None:
     release.set()
 
 
+def test_reads_handed_over_together_come_back_in_order_with_failures_in_their_place() -> None:
+    reader = TimedReader(5.0)
+    threads: set[str] = set()
+
+    def read(n: int) -> int:
+        threads.add(threading.current_thread().name)
+        if n == 2:
+            raise OSError(5, "Input/output error")
+        return n * 10
+
+    found = reader.call_each(read, [0, 1, 2, 3], str)
+    assert found[:2] == [0, 10] and isinstance(found[2], OSError) and found[3] == 30
+    assert len(threads) == 1 and threading.current_thread().name not in threads
+
+
+def test_one_read_that_hangs_among_many_times_out_alone_and_the_others_are_read() -> None:
+    reader = TimedReader(0.2)
+    release = threading.Event()
+
+    def read(name: str) -> str:
+        if name == "Slow.wav":
+            release.wait()
+        return name.upper()
+
+    started = time.monotonic()
+    found = reader.call_each(read, ["a.wav", "Slow.wav", "b.wav", "c.wav"], lambda name: name)
+    assert time.monotonic() - started < 2
+    assert found[0] == "A.WAV" and found[2:] == ["B.WAV", "C.WAV"]
+    assert isinstance(found[1], ReadTimeout) and "Slow.wav" in str(found[1])
+    assert reader.hanging() == 1
+    release.set()
+    wait_until(lambda: reader.hanging() == 0, timeout=5)
+
+
+def test_reads_handed_over_together_are_refused_while_too_many_hang() -> None:
+    reader = TimedReader(0.05)
+    release = threading.Event()
+    for _ in range(4):
+        with pytest.raises(ReadTimeout):
+            reader.call(release.wait, "x")
+    found = reader.call_each(lambda n: n, [1, 2], lambda n: f"file {n}")
+    assert all(isinstance(f, ReadTimeout) and "still hanging" in str(f) for f in found)
+    release.set()
+
+
 @pytest.mark.integration
 def test_a_fifo_and_a_socket_named_wav_go_to_failed_and_the_rest_of_the_folder_is_imported(
     harness: DaemonHarness,

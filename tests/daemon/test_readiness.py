@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,8 @@ import pytest
 from tests.daemon.wavs import wav_bytes, write_wav
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.filters import DropFilter
-from wwiseflowd.watch.stability import StabilityTracker
-from wwiseflowd.watch.wavecheck import WaveVerdict, probe_wave
+from wwiseflowd.watch.stability import StabilityTracker, probe_each
+from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 
 
 class FakeClock:
@@ -129,6 +130,27 @@ def test_tracker_keeps_waiting_for_a_stalled_writer_then_gives_up_as_invalid(tmp
     # the sentence goes into failed/a.wav.error.json: the file's name, no old path, no advice to wait
     assert str(path) not in ready[0].reason and ready[0].reason.startswith("a.wav is incomplete")
     assert "wait for the copy" not in ready[0].reason and "export or copy it again" in ready[0].reason
+
+
+def test_a_limited_poll_probes_at_most_that_many_and_keeps_the_rest_due(tmp_path: Path) -> None:
+    clock = FakeClock()
+    probed: list[list[Path]] = []
+
+    def probe(paths: Sequence[Path]) -> list[WaveProbe]:
+        probed.append(list(paths))
+        return probe_each(paths)
+
+    tracker = StabilityTracker(1.0, clock=clock, probe=probe)
+    paths = [write_wav(tmp_path / f"a{i}.wav", seed=i) for i in range(5)]
+    for path in paths:
+        tracker.touch(path)
+    clock.advance(1.1)
+    first, _ = tracker.poll(limit=2)
+    second, _ = tracker.poll(limit=2)
+    third, _ = tracker.poll(limit=2)
+    assert [len(r) for r in (first, second, third)] == [2, 2, 1]
+    assert sorted(r.path for r in first + second + third) == sorted(paths) and len(tracker) == 0
+    assert [len(batch) for batch in probed] == [2, 2, 1]  # one call of the probe per poll, for them all
 
 
 def test_tracker_reports_vanished_files(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ class BatchProcessor:
         self.current_execution: str | None = None
         #: the batch being run (for /health: a rule whose batch runs is not stalled)
         self.current_batch: BatchRecord | None = None
-        self.on_settled: Callable[[DropRule, DropRecord], None] | None = None
+        #: told of the files a settle finished with, all at once (the pump: one hand-off per batch)
+        self.on_settled: Callable[[DropRule, list[DropRecord]], None] | None = None
         #: claims of the rules with ``shared = true`` (the daemon sets it when there are such rules)
         self.shared: SharedFolders | None = None
         self.steps: list[Step] = [
@@ -294,8 +295,8 @@ class BatchProcessor:
             note = self._settle_one(rule, record, level, reports)
             if note:
                 notes.append((record.id, note))
-            if record.state in (FileState.DONE, FileState.FAILED) and self.on_settled is not None:
-                self.on_settled(rule, record)
+        if self.on_settled is not None:
+            self.on_settled(rule, [r for r in records if r.state in (FileState.DONE, FileState.FAILED)])
         self.journal.set_notes(notes)
         self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
 
@@ -311,9 +312,8 @@ class BatchProcessor:
                 logger.warning("Dry run: {} would fail ({}): {}; left in place", record.rel_path, record.code,
                                record.error)
         self.journal.mark_previewed(r.id for r in finished)
-        for record in finished:
-            if self.on_settled is not None:
-                self.on_settled(rule, record)
+        if self.on_settled is not None:
+            self.on_settled(rule, finished)
 
     def _settle_one(
         self, rule: DropRule, record: DropRecord, level: str, reports: ErrorReports

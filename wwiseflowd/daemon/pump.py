@@ -79,7 +79,7 @@ class Pump:
         #: called after a turn that took events or left files settling (the progress display,
         #: which waits without polling while nothing happens)
         self.on_activity: Callable[[], None] | None = None
-        self._events: queue.Queue[PumpEvent] = queue.Queue()
+        self._events: queue.Queue[PumpEvent | tuple[PumpEvent, ...]] = queue.Queue()
         #: hands what a burst freed back to the operating system (the process's, see
         #: wwiseflowd.daemon.memory)
         self.memory = memory.TRIMMER
@@ -91,10 +91,15 @@ class Pump:
         """Queue a watcher event (thread-safe; watchdog handlers call this and nothing else)."""
         self._events.put(PumpEvent(key, path, kind or ("dir" if is_dir else "file")))
 
-    def settled(self, rule: DropRule, record: DropRecord) -> None:
-        """The worker moved or failed ``record``'s file: tell the pump, which owns the rule's state."""
-        kind = "replaced" if replaced_since(Path(record.path), record) else "settled"
-        self._events.put(PumpEvent(rule.id, Path(record.rel_path), kind))
+    def settled(self, rule: DropRule, records: list[DropRecord]) -> None:
+        """The worker moved or failed ``records``' files: tell the pump, which owns the rule's state
+        (in one queue item: one wake-up of the pump per batch, not one per file)."""
+        events = tuple(
+            PumpEvent(rule.id, Path(r.rel_path), "replaced" if replaced_since(Path(r.path), r) else "settled")
+            for r in records
+        )
+        if events:
+            self._events.put(events)
 
     def released(self, rule: DropRule, record: DropRecord) -> None:
         """A shared folder's file was left to another daemon: the pump watches its claim from now on."""
@@ -133,9 +138,15 @@ class Pump:
     def _drain(self, timeout: float) -> list[PumpEvent]:
         items: list[PumpEvent] = []
         try:
-            items.append(self._events.get(timeout=min(timeout, self.housekeeping_s)))
-            while len(items) < 50_000:
-                items.append(self._events.get_nowait())
+            item = self._events.get(timeout=min(timeout, self.housekeeping_s))
+            while True:
+                if isinstance(item, PumpEvent):
+                    items.append(item)
+                else:
+                    items.extend(item)
+                if len(items) >= 50_000:
+                    break
+                item = self._events.get_nowait()
         except queue.Empty:
             pass
         return items
@@ -243,7 +254,9 @@ class Pump:
     def _decide(self) -> None:
         for rule in self.rules.values():
             state = self.states[rule.id]
-            ready, vanished = state.tracker.poll()
+            # at most a batch's worth per turn: a full batch is queued (and imported) while the
+            # files after it are still being checked and hashed; the rest stay due for the next turn
+            ready, vanished = state.tracker.poll(limit=rule.config.batch_max_files)
             gone = [
                 state.seen_ids.pop(rule.relative(p)) for p in vanished if rule.relative(p) in state.seen_ids
             ]
@@ -273,7 +286,10 @@ class Pump:
         a burst), then batch each one, or mark it done when the same content was imported before."""
         state = self.states[rule.id]
         state.last_progress = time.monotonic()
-        hashed = [found for found in (self._hash(rule, item) for item in items) if found is not None]
+        digests = state.reader.call_each(sha256_file, [item.path for item in items], lambda path: path.name)
+        hashed = [found for found in (self._hashed(rule, item, digest) for item, digest in zip(items, digests,
+                                                                                            strict=True))
+                  if found is not None]
         try:
             self.journal.mark_stable_many(stable for _rel, stable in hashed)
             done = self.journal.find_done_many(
@@ -293,23 +309,25 @@ class Pump:
             state.inflight.add(rel)
             self.batcher.add(rule.id, stable.id)
 
-    def _hash(self, rule: DropRule, item: ReadyFile) -> tuple[str, StableFile] | None:
-        """``item`` hashed: its relative path and stable record; None when it cannot be read yet
-        (it is tracked again)."""
+    def _hashed(
+        self, rule: DropRule, item: ReadyFile, digest: str | None | BaseException
+    ) -> tuple[str, StableFile] | None:
+        """``item`` with its hash (or what reading it raised): its relative path and stable record;
+        None when it could not be read yet (it is tracked again)."""
         state = self.states[rule.id]
         rel = rule.relative(item.path)
         file_id = state.seen_ids.pop(rel, None)
         if file_id is None:
             file_id = self.journal.record_seen(rule.id, [(str(item.path), rel, rule.config.target)])[rel]
-        try:
-            digest: str | None = state.reader.call(lambda: sha256_file(item.path), rel)
-        except NotRegularFile:
+        if isinstance(digest, NotRegularFile):
             digest = None  # a pipe or device: its probe already failed it; it is never opened
-        except OSError as exc:
-            logger.warning("Cannot read {} yet ({}); will look again", item.path, exc.strerror or exc)
+        elif isinstance(digest, OSError):
+            logger.warning("Cannot read {} yet ({}); will look again", item.path, digest.strerror or digest)
             state.seen_ids[rel] = file_id
             state.tracker.touch(item.path)
             return None
+        elif isinstance(digest, BaseException):
+            raise digest
         return rel, StableFile(file_id, item.size, item.mtime_ns, digest, item.valid, item.reason or None)
 
     def _already_imported(

@@ -7,7 +7,7 @@ worker thread tells the pump that a file was settled through the pump's event qu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ class RuleState:
         tracker = StabilityTracker(
             rule.config.settle_ms / 1000,
             incomplete_timeout_s=rule.config.incomplete_timeout_s,
-            probe=lambda path: timed_probe(reader, path, checks),
+            probe=lambda paths: timed_probes(reader, paths, checks),
         )
         return cls(tracker=tracker, reader=reader)
 
@@ -88,17 +88,24 @@ class RuleState:
                 logger.info("{} has waited {:.0f} s: {}", _rel(path, folder), waited, reason)
 
 
-def timed_probe(
-    reader: TimedReader, path: Path, checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None
-) -> WaveProbe:
-    """:func:`probe_file` through ``reader``: a read that hangs makes the file wait, not the rule."""
-    try:
-        return reader.call(lambda: probe_file(path, checks), path.name)
-    except ReadTimeout as exc:
-        return WaveProbe(
-            WaveVerdict.INCOMPLETE,
-            f"{exc} (a network share that stopped answering?); it waits and is read again later",
-        )
+def timed_probes(
+    reader: TimedReader,
+    paths: Sequence[Path],
+    checks: Mapping[str, Callable[[Path], WaveProbe]] | None = None,
+) -> list[WaveProbe]:
+    """:func:`probe_file` of each path through ``reader``: a read that hangs makes its file wait,
+    not the rule."""
+    found = reader.call_each(lambda path: probe_file(path, checks), paths, lambda path: path.name)
+    return [_timed_out(probe) if isinstance(probe, BaseException) else probe for probe in found]
+
+
+def _timed_out(exc: BaseException) -> WaveProbe:
+    if not isinstance(exc, ReadTimeout):
+        raise exc  # probe_file answers every file problem with a verdict: this is a bug, not a file
+    return WaveProbe(
+        WaveVerdict.INCOMPLETE,
+        f"{exc} (a network share that stopped answering?); it waits and is read again later",
+    )
 
 
 def _rel(path: Path, folder: Path) -> str:

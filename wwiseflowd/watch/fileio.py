@@ -14,10 +14,12 @@ import os
 import queue
 import stat
 import threading
-from collections.abc import Callable
-from typing import BinaryIO, TypeVar
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 #: how long the pump waits for one read of a dropped file before it looks at it again later
 DEFAULT_READ_TIMEOUT_S = 20.0
@@ -86,7 +88,7 @@ class TimedReader:
         self.timeout_s = timeout_s
         self.name = name
         self._lock = threading.Lock()
-        self._jobs: queue.SimpleQueue[_Job] | None = None
+        self._jobs: queue.SimpleQueue[_Job | _Each] | None = None
         self._hanging: list[threading.Thread] = []
         self._worker: threading.Thread | None = None
 
@@ -112,6 +114,39 @@ class TimedReader:
             raise job.error
         return job.value  # type: ignore[return-value]
 
+    def call_each(
+        self, fn: Callable[[A], T], items: Sequence[A], what: Callable[[A], str]
+    ) -> list[T | BaseException]:
+        """``fn(item)`` for each of ``items``, in order, on the helper thread, handed over once for
+        them all: a hand-off between threads costs about 0.1 ms, several times the probe or hash of a
+        small WAV. Each item still gets ``timeout_s``: the one that hangs gets a :class:`ReadTimeout`
+        naming ``what(item)``, its helper is left to it as :meth:`call` leaves one, and the items
+        after it go to a fresh helper. What ``fn`` raised, or the timeout, takes the item's place in
+        the list."""
+        out: list[T | BaseException] = []
+        while len(out) < len(items):
+            rest = items[len(out):]
+            job = _Each(fn, rest)
+            with self._lock:
+                self._hanging = [t for t in self._hanging if t.is_alive()]
+                if len(self._hanging) >= MAX_HANGING_READS:
+                    refused = f"{len(self._hanging)} earlier reads are still hanging; not reading"
+                    return out + [ReadTimeout(f"{refused} {what(item)} now") for item in rest]
+                jobs = self._ensure_worker()
+            jobs.put(job)
+            finished = job.wait(self.timeout_s)
+            out.extend(finished)
+            if len(finished) == len(rest):
+                break
+            with self._lock:  # rest[len(finished)] hangs: leave its helper, as call() does
+                if self._worker is not None:
+                    self._hanging.append(self._worker)
+                self._worker, self._jobs = None, None
+                jobs.put(_STOP)
+            hung = what(rest[len(finished)])
+            out.append(ReadTimeout(f"reading {hung} took longer than {self.timeout_s:g} s"))
+        return out
+
     def close(self) -> None:
         """Let the helper thread end (a hanging one ends when its read returns)."""
         with self._lock:
@@ -124,7 +159,7 @@ class TimedReader:
         with self._lock:
             return sum(1 for t in self._hanging if t.is_alive())
 
-    def _ensure_worker(self) -> queue.SimpleQueue[_Job]:
+    def _ensure_worker(self) -> queue.SimpleQueue[_Job | _Each]:
         if self._jobs is None or self._worker is None or not self._worker.is_alive():
             self._jobs = queue.SimpleQueue()
             self._worker = threading.Thread(target=_serve, args=(self._jobs,), name=self.name, daemon=True)
@@ -140,14 +175,53 @@ class _Job:
         self.error: BaseException | None = None
 
 
+class _Each:
+    """:meth:`TimedReader.call_each`'s job: ``fn`` over ``items``, the results kept as they come."""
+
+    def __init__(self, fn: Callable[[A], object], items: Sequence[A]) -> None:
+        self.fn, self.items = fn, items
+        self.results: list[Any] = []
+        self.given_up = False
+        self.progress = threading.Condition()
+
+    def run(self) -> None:
+        for item in self.items:
+            try:
+                value: Any = self.fn(item)
+            except BaseException as exc:  # handed to the caller in the item's place
+                value = exc
+            with self.progress:
+                if self.given_up:
+                    return  # the caller stopped waiting: the items left go to a fresh helper
+                self.results.append(value)
+                self.progress.notify()
+
+    def _past(self, done: int) -> bool:
+        return len(self.results) > done
+
+    def wait(self, timeout_s: float) -> list[Any]:
+        """The results, once all are in or one item took longer than ``timeout_s`` (then the results
+        before it, and the job is given up)."""
+        with self.progress:
+            while len(self.results) < len(self.items):
+                done = len(self.results)
+                if not self.progress.wait_for(partial(self._past, done), timeout_s):
+                    self.given_up = True
+                    break
+            return list(self.results)
+
+
 _STOP = _Job(lambda: None)
 
 
-def _serve(jobs: queue.SimpleQueue[_Job]) -> None:
+def _serve(jobs: queue.SimpleQueue[_Job | _Each]) -> None:
     while True:
         job = jobs.get()
         if job is _STOP:
             return
+        if isinstance(job, _Each):
+            job.run()
+            continue
         try:
             job.value = job.fn()
         except BaseException as exc:  # handed to the caller, who raises it on its own thread

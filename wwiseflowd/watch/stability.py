@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,13 @@ from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 from wwiseflowd.wav import gave_up_reason
 
 Clock = Callable[[], float]
+#: checks many paths at once (one hand-off to a reading thread for them all), a verdict each in order
+ProbeMany = Callable[[Sequence[Path]], list[WaveProbe]]
+
+
+def probe_each(paths: Sequence[Path]) -> list[WaveProbe]:
+    """The WAV check of each path, on this thread."""
+    return [probe_wave(path) for path in paths]
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class StabilityTracker:
         settle_s: float,
         *,
         incomplete_timeout_s: float = 60.0,
-        probe: Callable[[Path], WaveProbe] = probe_wave,
+        probe: ProbeMany = probe_each,
         clock: Clock = time.monotonic,
     ) -> None:
         self.settle_s = settle_s
@@ -125,12 +132,16 @@ class StabilityTracker:
         """How many pending paths wait because their header says they are still incomplete."""
         return sum(1 for e in list(self._pending.values()) if e.reason.startswith("incomplete"))
 
-    def poll(self) -> tuple[list[ReadyFile], list[Path]]:
-        """Check every path whose quiet time elapsed; return (decided files, vanished paths)."""
+    def poll(self, limit: int | None = None) -> tuple[list[ReadyFile], list[Path]]:
+        """Check every path whose quiet time elapsed; return (decided files, vanished paths). With
+        ``limit``, at most that many paths are probed: the rest stay due, for the next poll (so a
+        caller can hand the first files on while the others are still to be read)."""
         now = self.clock()
-        ready: list[ReadyFile] = []
         vanished: list[Path] = []
+        due: list[tuple[Path, _Pending, tuple[int, int]]] = []
         for path, entry in list(self._pending.items()):
+            if limit is not None and len(due) >= limit:
+                break
             if now - entry.quiet_since < self.settle_s:
                 continue
             stat = _stat(path)
@@ -144,7 +155,10 @@ class StabilityTracker:
                 entry.incomplete_since = None
                 entry.reason = "settling: still being written"
                 continue
-            probe = self.probe(path)
+            due.append((path, entry, stat))
+        ready: list[ReadyFile] = []
+        probes = self.probe([path for path, _entry, _stat in due]) if due else []
+        for (path, entry, stat), probe in zip(due, probes, strict=True):
             if probe.verdict is WaveVerdict.INCOMPLETE:
                 if entry.incomplete_since is None:
                     entry.incomplete_since = now
