@@ -6,7 +6,8 @@ answers those lookups for one run: the entries of the steps whose inputs are kno
 starts (no ``$from`` reference) are read in one store call before the first step
 (:meth:`RunMemo.read_ahead`), the others when their step runs; the entries the run makes are kept
 (a later step of the same run with the same key sees them) and saved in one transaction at its end
-(:meth:`RunMemo.save`).
+(:meth:`RunMemo.save`). :meth:`RunMemo.known` answers without the store (the run's own entry, else
+the one read ahead): the runner records such hits without a worker.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class RunMemo:
         #: entries read ahead, by idemKey (None: the store had none); filled before the workers start
         self._read: dict[str, MemoEntry | None] = {}
         self._made: dict[str, _Made] = {}
+        #: the store had an entry for some of the keys read ahead
+        self.found_ahead = False
 
     def read_ahead(self, keys: Sequence[str]) -> None:
         """Read the entries of ``keys`` in one store call. When the store fails, each step reads its
@@ -63,6 +66,7 @@ class RunMemo:
             logger.warning("Could not read the idempotency memo ahead: {}", exc)
             return
         self._read = {key: found.get(key) for key in keys}
+        self.found_ahead = bool(found)
 
     def get(
         self, key: str, *, patience_s: float, stop: Callable[[], threading.Event]
@@ -78,6 +82,13 @@ class RunMemo:
             return self._read[key]
         return wait_for_store(partial(self.store.memo_get, key), "a memo lookup", patience_s=patience_s,
                               stop=stop())
+
+    def known(self, key: str) -> MemoEntry | None:
+        """``key``'s entry when it is known without asking the store: this run's own, else the one
+        read ahead; None when there is none or the store would have to be asked."""
+        with self._lock:
+            made = self._made.get(key)
+        return made.entry if made is not None else self._read.get(key)
 
     def add(self, key: str, node_type: str, data: Any, backend: str | None) -> None:
         """Keep the output of a step that changed something on ``backend``, to save at the end."""

@@ -11,6 +11,13 @@ may start (graphlib's ``prepare/get_ready/done``, shared with the compiler);
 :func:`~wwiseflowd.documents.resolve_refs` resolves references; :class:`_Report` tells the
 world (events, log, run ledger). Scheduling is continuation style: a worker that finishes a step
 takes the next ready step itself, so a chain of steps runs on one thread without hand-offs.
+
+Memo hits known before the run need no worker: a step whose idemKey was made before the run and
+whose entry was read ahead (or made earlier in this run), with no ``verify``, not read-only, on no
+backend, and with no upstream step that changed something, is recorded by the thread that takes it
+(``_take``, under the run's lock), which then takes the next ready step: a re-run of an unchanged
+plan is recorded in one loop. It gets the same result, events and log line as on a worker. Every
+other step goes to a worker as before; nothing is taken once the run is cancelled or stopping.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -45,7 +53,7 @@ from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.run_memo import RESULT_PATIENCE_S, RunMemo, idem_key
-from wwiseflowd.store import ExecutionStatus, Store, StoreUnavailable, wait_for_store
+from wwiseflowd.store import ExecutionStatus, MemoEntry, Store, StoreUnavailable, wait_for_store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
 #: seconds a cancelled step gets to notice ``ctx.cancelled`` before it is abandoned
@@ -90,12 +98,15 @@ class RunControl:
 
 @dataclass(slots=True)
 class _Running:
-    """A step that is out. Its validated inputs, ``ctx.cancelled`` event and context are made when
-    the step first needs them (a memo hit read ahead without ``verify`` never does); the event
-    under the run's lock."""
+    """Step ``i``, out on a worker. Its validated inputs, ``ctx.cancelled`` event and context are
+    made when the step first needs them (a memo hit read ahead never needs inputs); the event under
+    the run's lock."""
 
+    i: int
     started: float
     deadline: float
+    #: a step upstream changed something in this run (told when the step was taken)
+    fresh_upstream: bool
     attempts: int = 0
     cancel: threading.Event | None = None
     ctx: NodeContext | None = None
@@ -354,6 +365,8 @@ class _Run:
         self.ahead_keys: list[str | None] = [None] * len(self.steps)
         #: the backend identity, by resource, those idemKeys were made with
         self.ahead_identity: dict[str | None, str | None] = {}
+        #: steps whose memo hit, when read ahead, is decided before they come up (see _known_hit)
+        self.quick = [False] * len(self.steps)
         self.backends = _RunBackends(runner.backends)
         self.pool: ThreadPoolExecutor | None = None
 
@@ -375,8 +388,8 @@ class _Run:
         try:
             with self.lock:
                 first = self._take(self.max_parallel)
-            for i in first:
-                self.pool.submit(self._work, i)
+            for running in first:
+                self.pool.submit(self._work, running)
             self._supervise()
         finally:
             # abandoned (timed-out) steps keep their thread; do not wait for them
@@ -406,19 +419,22 @@ class _Run:
         if self.force:
             return
         identities = self.ahead_identity
-        for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
-            if spec is None or spec.read_only:
-                continue  # read-only steps are never memoised
-            if spec.resource not in identities:
+        for spec in self.specs:  # the backends' own code, before garbage collection is paused
+            if spec is not None and not spec.read_only and spec.resource not in identities:
                 identities[spec.resource] = self._identity_ahead(spec.resource)
-            identity = identities[spec.resource]
-            if identity is None:
-                continue
-            try:
-                model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
-            except Exception:  # validated again, and reported, when the step runs
-                continue
-            self.ahead_keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+        with gc_paused():  # a key per step, kept: no collection over them
+            for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
+                if spec is None or spec.read_only:
+                    continue  # read-only steps are never memoised
+                identity = identities[spec.resource]
+                if identity is None:
+                    continue
+                try:
+                    model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
+                except Exception:  # validated again, and reported, when the step runs
+                    continue
+                self.ahead_keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+                self.quick[i] = spec.verify is None and self.backends.name_for(spec.resource) is None
         self.memo.read_ahead([key for key in self.ahead_keys if key is not None])
 
     def _identity_ahead(self, resource: str | None) -> str | None:
@@ -475,16 +491,61 @@ class _Run:
 
     # -- scheduling (under lock) ---------------------------------------------------------------------
 
-    def _take(self, limit: int) -> list[int]:
-        """Ready steps for up to ``limit`` busy workers in all, now running."""
-        if self.stopping or self.active >= limit:
-            return []
-        taken = self.queue.get_ready(limit - self.active)
-        now = time.perf_counter()
-        for i in taken:
-            self.running[i] = _Running(now, now + self.step_timeout)
-        self.active += len(taken)
+    def _take(self, limit: int) -> list[_Running]:
+        """Ready steps for up to ``limit`` busy workers in all, now running. A ready step whose
+        memo hit is already known (:meth:`_known_hit`) needs no worker: it is recorded here, its
+        dependents are released, and the next ready step is taken. Nothing is taken once the run
+        stops or is cancelled."""
+        taken: list[_Running] = []
+        queue, cancelled, dirty = self.queue, self.control.cancelled, self.dirty
+        # no plugin code runs here; the results of a stretch of hits are kept, so no collection
+        # passes over them (a run that read no entry ahead has no hits to record here)
+        with gc_paused() if self.memo.found_ahead else nullcontext():
+            while not self.stopping and self.active < limit and not cancelled.is_set():
+                i = queue.take()
+                if i is None:
+                    break
+                now = time.perf_counter()
+                fresh_upstream = False
+                for d in self.deps[i]:
+                    if dirty[d]:
+                        fresh_upstream = True
+                        break
+                entry = None if fresh_upstream else self._known_hit(i)
+                if entry is not None:
+                    self._record_hit(i, entry, now)
+                    continue
+                running = self.running[i] = _Running(i, now, now + self.step_timeout, fresh_upstream)
+                self.active += 1
+                taken.append(running)
         return taken
+
+    def _known_hit(self, i: int) -> MemoEntry | None:
+        """Step ``i``'s memo entry when its answer is decided before it comes up, so no worker
+        needs to take it: its idemKey was made before the run (inputs without ``$from``, backend
+        identity known), its node type is not read-only, has no ``verify`` and uses no backend
+        (whose identity a worker asks again), and the entry is this run's own or was read ahead.
+        Else None. The caller checked that no step upstream changed something. Under lock."""
+        key = self.ahead_keys[i]
+        if key is None or not self.quick[i]:
+            return None
+        return self.memo.known(key)
+
+    def _record_hit(self, i: int, entry: MemoEntry, started: float) -> None:
+        """Record step ``i`` as answered by the memo, as a worker would (``node.started`` when
+        anyone listens, then its result), and release its dependents. Under lock."""
+        report, step = self.report, self.steps[i]
+        if report.heard:
+            self.runner.events.publish({"type": "node.started", "executionId": self.execution_id,
+                                        "nodeId": step.nodeId, "nodeType": step.type})
+        result = NodeResult(  # what node_result makes of Result.success(entry.data)
+            node=step.nodeId, type=step.type, ok=True, cached=True, idemKey=self.ahead_keys[i],
+            data=entry.data, error=None, code=None, attempts=1,
+            durationMs=round((time.perf_counter() - started) * 1000, 3),
+        )
+        report.record(i, result)
+        self.queue.done(i)
+        self.outputs[step.nodeId] = result.data
 
     def _stop(self, i: int) -> None:
         self.stopping = True
@@ -493,15 +554,15 @@ class _Run:
 
     # -- workers ----------------------------------------------------------------------------------------
 
-    def _work(self, i: int | None) -> None:
-        while i is not None:
-            result = self._execute_step(i)
-            i, extra = self._complete(i, result)
+    def _work(self, running: _Running | None) -> None:
+        while running is not None:
+            result = self._execute_step(running)
+            running, extra = self._complete(running.i, result)
             assert self.pool is not None
-            for j in extra:
-                self.pool.submit(self._work, j)
+            for other in extra:
+                self.pool.submit(self._work, other)
 
-    def _complete(self, i: int, result: NodeResult) -> tuple[int | None, list[int]]:
+    def _complete(self, i: int, result: NodeResult) -> tuple[_Running | None, list[_Running]]:
         """Record a finished step, release its dependents; return the next step for this worker."""
         with self.lock:
             if self.running.pop(i, None) is None:
@@ -521,10 +582,9 @@ class _Run:
                 self.control.wake.set()
             return (taken[0], taken[1:]) if taken else (None, [])
 
-    def _execute_step(self, i: int) -> NodeResult:
+    def _execute_step(self, running: _Running) -> NodeResult:
+        i = running.i
         step = self.steps[i]
-        with self.lock:
-            running = self.running[i]
         if self.report.heard:
             self.runner.events.publish({"type": "node.started", "executionId": self.execution_id,
                                         "nodeId": step.nodeId, "nodeType": step.type})
@@ -551,8 +611,7 @@ class _Run:
         if self.ahead_keys[i] is None:  # else its inputs passed validation before the run
             self._model(i, spec, running)
         backend_name = self.backends.name_for(spec.resource)
-        with self.lock:
-            fresh_upstream = any(self.dirty[d] for d in self.deps[i])
+        fresh_upstream = running.fresh_upstream
         while True:
             running.attempts += 1
             key: str | None = None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wwiseflowd.store import MemoEntry, Store
+from wwiseflowd.store.sqlite import SQLiteStore
 
 
 def execution(execution_id: str, started: str, **extra: Any) -> dict[str, Any]:
@@ -44,6 +46,25 @@ def test_a_batch_memo_read_returns_exactly_the_entries_that_exist(store: Store) 
     assert found["k42"] == store.memo_get("k42")
     store.memo_delete(["k42"])
     assert "k42" not in store.memo_get_many(["k42", "k44"])
+
+
+def test_a_batch_memo_read_decodes_every_kind_of_json_value_and_refuses_a_row_that_is_not_json(
+    tmp_path: Path,
+) -> None:
+    # SQLite decodes the rows of a batch read as the items of one JSON array: values holding
+    # commas and brackets must come back whole; a row that is not JSON still raises
+    sqlite = SQLiteStore(tmp_path / "values.db")
+    values = [None, 0, -1.5, "a,b]", "é\u2028", [], {}, [1, [2, "]"]], {"k": {"v": ",]"}}, True]
+    written = [MemoEntry(f"k{i}", "t", value, created_at="2026-01-01T00:00:00.000Z")
+               for i, value in enumerate(values)]
+    sqlite.memo_put_many(written)
+    assert sqlite.memo_get_many([e.key for e in written]) == {e.key: e for e in written}
+    # two rows that are not JSON alone but would pass as two items of an array: "[1" and "2],3"
+    sqlite._db.execute("UPDATE memo SET data = '[1' WHERE key = 'k1'")
+    sqlite._db.execute("UPDATE memo SET data = '2],3' WHERE key = 'k2'")
+    with pytest.raises(ValueError):
+        sqlite.memo_get_many([e.key for e in written])
+    sqlite.close()
 
 
 def test_an_execution_is_updated_in_place_and_listed_without_its_node_results(store: Store) -> None:

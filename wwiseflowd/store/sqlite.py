@@ -94,10 +94,15 @@ class SQLiteStore:
         wanted = compact_json(list(keys))
         with self._held():
             rows = self._db.execute(
-                "SELECT key, node_type, data, created_at FROM memo "
-                "WHERE key IN (SELECT value FROM json_each(?))", (wanted,)
+                "SELECT m.key, m.node_type, m.data, m.created_at, json_valid(m.data) "
+                "FROM json_each(?) AS j JOIN memo AS m ON m.key = j.value", (wanted,)
             ).fetchall()
-        return {row[0]: _memo_entry(row) for row in rows}
+        if not all(row[4] for row in rows):  # not JSON (written by hand?): decoded one by one, and raise
+            return {row[0]: _memo_entry(row) for row in rows}
+        # each row holds one JSON value: as the items of one array they are decoded in one call
+        datas = json.loads("[" + ",".join([row[2] for row in rows]) + "]")
+        return {row[0]: MemoEntry(row[0], row[1], data, row[3])
+                for row, data in zip(rows, datas, strict=True)}
 
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace entries in one transaction."""
