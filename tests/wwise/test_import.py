@@ -426,3 +426,61 @@ def test_single_import_into_a_container_respects_on_name_conflict(
         "audio_import", {"objectId": folder["path"], "filePath": wav("Boom.wav"), "onNameConflict": "rename"}
     )
     assert renamed.ok and renamed.data["objectPath"] == folder["path"] + "\\Boom_01"
+
+
+# -- read-back of what a batch imported --------------------------------------------------------------
+
+
+class ReadSpy:
+    """Counts the adapter's subtree reads and the rows they returned (the real calls still run)."""
+
+    def __init__(self, adapter: WaapiAdapter, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.of: list[tuple[list[str], int]] = []
+        self.under: list[tuple[str, int]] = []
+        many, one = adapter.descendants_of, adapter.descendants
+
+        def descendants_of(roots: list[str], types: list[str]) -> object:
+            result = many(roots, types)
+            self.of.append((list(roots), len(result.data) if result.ok else -1))
+            return result
+
+        def descendants(root: str, types: list[str]) -> object:
+            result = one(root, types)
+            self.under.append((root, len(result.data) if result.ok else -1))
+            return result
+
+        monkeypatch.setattr(adapter, "descendants_of", descendants_of)
+        monkeypatch.setattr(adapter, "descendants", descendants)
+
+
+def test_the_read_back_reads_the_folders_the_files_went_into_not_the_whole_target(
+    adapter: WaapiAdapter, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = [ImportItem(file=wav(f"Old{i}.wav"), parent_path=SFX, folders=["Old"], sound_name=f"Old{i}")
+           for i in range(20)]
+    assert all(o["ok"] for o in adapter.import_audio(old, verify_root=SFX).data["outcomes"])
+    spy = ReadSpy(adapter, monkeypatch)
+    new = [ImportItem(file=wav("A.wav"), parent_path=SFX, folders=["New"], sound_name="A"),
+           ImportItem(file=wav("B.wav"), parent_path=SFX, folders=["New", "Deeper"], sound_name="B")]
+
+    result = adapter.import_audio(new, verify_root=SFX)
+
+    assert [o["ok"] for o in result.data["outcomes"]] == [True, True]
+    # one read, of the outermost folder only (its descendants hold the deeper one): 2 Sounds, 2 sources
+    assert spy.of == [([SFX + "\\New"], 4)] and spy.under == []
+
+
+def test_when_a_folder_of_the_batch_is_missing_the_read_back_reads_the_target(
+    adapter: WaapiAdapter, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [ImportItem(file=wav("Here.wav"), parent_path=SFX, folders=["Here"], sound_name="Here"),
+             ImportItem(file=wav("Gone.wav"), parent_path=SFX, folders=["Gone"], sound_name="Gone")]
+    assert adapter.import_audio(items[:1], verify_root=SFX).ok
+    spy = ReadSpy(adapter, monkeypatch)
+
+    # as after an import in which Wwise created nothing for the files of one folder
+    read = adapter._read_back(items, [0, 1], SFX)
+
+    assert read.ok and spy.of == [([SFX + "\\Here", SFX + "\\Gone"], -1)]  # Wwise fails the whole query
+    assert spy.under == [(SFX, 2)]  # ... so the target is read: the Sound Here and its source
+    assert sorted(row["name"] for row in read.data) == ["Here", "Here"]

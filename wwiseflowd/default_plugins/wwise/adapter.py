@@ -182,16 +182,12 @@ class WaapiAdapter(ObjectWrites):
         if not ready:
             return Result.success({"outcomes": outcomes, "sounds": [], "containers": []})
         root = verify_root or _common_root([items[i].sound_path for i in ready])
-        listed = self.descendants(root, ["Sound", "AudioFileSource", "RandomSequenceContainer"])
+        listed = self._read_back(items, ready, root)
         if not listed.ok:
             return listed
         wanted = {items[i].sound_path.lower() for i in ready}
-        # the target's whole subtree comes back: read only this batch's Sounds and their sources
+        # the folders may hold more than this batch: keep only its Sounds and their sources
         rows = [ObjectInfo.model_validate(row) for row in listed.data if _read_back_row(row, wanted)]
-        if any(items[i].sound_path.lower() == root.lower() for i in ready):  # single-file re-import
-            root_found = self.get_object(root)
-            if root_found.ok:
-                rows.append(ObjectInfo.model_validate(root_found.data))
         sounds = {r.path.lower(): r for r in rows if r.type == "Sound"}
         sources: dict[str, list[ObjectInfo]] = {}
         for row in rows:
@@ -226,6 +222,26 @@ class WaapiAdapter(ObjectWrites):
                 )
         containers = [r.model_dump() for r in rows if r.type == "RandomSequenceContainer"]
         return Result.success({"outcomes": outcomes, "sounds": imported, "containers": containers})
+
+    def _read_back(self, items: Sequence[ImportItem], ready: list[int], root: str) -> Result:
+        """The Sounds, audio sources and Random Containers the read-back decides on: the descendants
+        of the folders the files went into, in one call (not the target's whole subtree: a drop of 5
+        files into a target holding 20,000 Sounds reads their folders, not 40,000 objects); those of
+        ``root`` when one of the folders is missing (nothing of it was imported)."""
+        types = ["Sound", "AudioFileSource", "RandomSequenceContainer"]
+        folders = _outermost(["\\".join([items[i].parent_path, *items[i].folders]) for i in ready])
+        listed = self.descendants_of(folders, types)
+        if listed.ok or listed.code != ErrorCode.OBJECT_NOT_FOUND:
+            return listed
+        listed = self.descendants(root, types)
+        if not listed.ok:
+            return listed
+        rows = list(listed.data)
+        if any(items[i].sound_path.lower() == root.lower() for i in ready):  # single-file re-import
+            found = self.get_object(root)
+            if found.ok:
+                rows.append(found.data)
+        return Result.success(rows)
 
 
 def _preflight(items: Sequence[ImportItem]) -> tuple[dict[int, ImportOutcome], list[int]]:
@@ -285,6 +301,17 @@ def _read_back_row(row: Mapping[str, Any], wanted: set[str]) -> bool:
     if row.get("type") == "AudioFileSource":
         return path.rsplit("\\", 1)[0] in wanted
     return True
+
+
+def _outermost(paths: Sequence[str]) -> list[str]:
+    """The distinct ``paths`` (case-insensitive), leaving out any that lies under another."""
+    distinct = {p.lower(): p for p in paths}
+    kept: list[str] = []
+    for key, path in distinct.items():
+        parts = key.split("\\")
+        if not any("\\".join(parts[:n]) in distinct for n in range(2, len(parts))):
+            kept.append(path)
+    return kept
 
 
 def _common_root(paths: Sequence[str]) -> str:

@@ -90,6 +90,14 @@ class ObjectReads(WaapiLink):
             return Result.success([]) if result.code == ErrorCode.OBJECT_NOT_FOUND else result
         return Result.success(result.data.get("return") or [])
 
+    def descendants_of(self, roots: Sequence[str], types: Iterable[str]) -> Result:
+        """Descendants of several absolute paths at once (one call), of the given types, as ObjectInfo
+        dicts; OBJECT_NOT_FOUND when any of ``roots`` is absent (Wwise fails the whole query then).
+        The roots must not lie under one another (their descendants would come twice)."""
+        result = self._call(OBJECT_GET, self._select_many(list(roots), list(types)),
+                            {"return": list(OBJECT_FIELDS)})
+        return Result.success(result.data.get("return") or []) if result.ok else result
+
     def _version(self) -> tuple[int, int]:
         """(year, major) of the connected Wwise, connecting first if needed; (0, 0) if unreachable."""
         if not self._info.year:
@@ -100,6 +108,18 @@ class ObjectReads(WaapiLink):
         """WAQL exists from Wwise 2021.1 on (assumed when the version cannot be read)."""
         year, _major = self._version()
         return year == 0 or year >= 2021
+
+    def _select_many(self, paths: list[str], descendant_types: list[str]) -> dict[str, Any]:
+        """object.get arguments for the descendants of some types of several paths (WAQL, or the
+        legacy form before 2021.1)."""
+        if self._has_waql():
+            where = " or ".join(f'type = "{t}"' for t in descendant_types)
+            roots = ", ".join(f'"{path}"' for path in paths)
+            return {"waql": f"$ {roots} select descendants" + (f" where {where}" if where else "")}
+        transform: list[dict[str, Any]] = [{"select": ["descendants"]}]
+        if descendant_types:
+            transform.append({"where": ["type:isIn", descendant_types]})
+        return {"from": {"path": paths}, "transform": transform}
 
     def _select(self, designator: str, descendant_types: list[str] | None = None) -> dict[str, Any]:
         """object.get arguments for one object, or its descendants of some types: WAQL, or the
