@@ -14,10 +14,12 @@ takes the next ready step itself, so a chain of steps runs on one thread without
 
 Memo hits known before the run need no worker: a step whose idemKey was made before the run and
 whose entry was read ahead (or made earlier in this run), with no ``verify``, not read-only, on no
-backend, and with no upstream step that changed something, is recorded by the thread that takes it
-(``_take``, under the run's lock), which then takes the next ready step: a re-run of an unchanged
-plan is recorded in one loop. It gets the same result, events and log line as on a worker. Every
-other step goes to a worker as before; nothing is taken once the run is cancelled or stopping.
+backend, and with no upstream step that changed something (``_Ahead`` tells), is recorded by the
+thread that takes it (``_Run._take``, under the run's lock), which then takes the next ready step:
+a re-run of an unchanged plan is recorded in one loop. It gets the same result, events and log
+line as on a worker. Every other step goes to a worker as before; nothing is taken once the run is
+cancelled or stopping. Those loops, and the read-ahead's hashing, run no plugin code and keep what
+they make: garbage collection is paused over them (``gc_paused``).
 """
 
 from __future__ import annotations
@@ -322,6 +324,66 @@ class _RunBackends:
         return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
 
 
+class _Ahead:
+    """What a run knows of its steps' memo entries before the first step runs."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        #: the idemKeys of the steps whose inputs were known before the run (no ``$from``); only
+        #: the strings are kept (10,000 models held from the start would be collected over and over)
+        self.keys: list[str | None] = [None] * len(run.steps)
+        #: the backend identity, by resource, those idemKeys were made with
+        self.identity: dict[str | None, str | None] = {}
+        #: steps whose memo hit, when read ahead, is decided before they come up (see known_hit)
+        self.quick = [False] * len(run.steps)
+
+    def read(self) -> None:
+        """Validate the inputs of every memoised step that needs no other step's output, and read
+        the memo entries of their idemKeys in one store call instead of one per step. Steps whose
+        inputs or backend identity cannot be known yet read their entry when they run, as before."""
+        run = self.run
+        if run.force:
+            return
+        identities = self.identity
+        for spec in run.specs:  # the backends' own code, before garbage collection is paused
+            if spec is not None and not spec.read_only and spec.resource not in identities:
+                identities[spec.resource] = self._identity(spec.resource)
+        with gc_paused():  # a key per step, kept: no collection over them
+            for i, (step, spec) in enumerate(zip(run.steps, run.specs, strict=True)):
+                if spec is None or spec.read_only:
+                    continue  # read-only steps are never memoised
+                identity = identities[spec.resource]
+                if identity is None:
+                    continue
+                try:
+                    model = run._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
+                except Exception:  # validated again, and reported, when the step runs
+                    continue
+                self.keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+                self.quick[i] = spec.verify is None and run.backends.name_for(spec.resource) is None
+        run.memo.read_ahead([key for key in self.keys if key is not None])
+
+    def _identity(self, resource: str | None) -> str | None:
+        """The identity of ``resource``'s backend before the run, or None when it cannot be told
+        (the steps on it ask again when they run, and report the problem)."""
+        backends = self.run.backends
+        try:
+            return backends.identity(resource, backends.name_for(resource))
+        except Exception:
+            return None
+
+    def known_hit(self, i: int) -> MemoEntry | None:
+        """Step ``i``'s memo entry when its answer is decided before it comes up, so no worker
+        needs to take it: its idemKey was made before the run (inputs without ``$from``, backend
+        identity known), its node type is not read-only, has no ``verify`` and uses no backend
+        (whose identity a worker asks again), and the entry is this run's own or was read ahead.
+        Else None. The caller checked that no step upstream changed something. Under lock."""
+        key = self.keys[i]
+        if key is None or not self.quick[i]:
+            return None
+        return self.run.memo.known(key)
+
+
 class _Run:
     """State of one execution. Everything below ``lock`` is shared between worker threads."""
 
@@ -360,14 +422,9 @@ class _Run:
         self.active = 0
         self.stopping = False
         self.memo = RunMemo(runner.store)
-        #: the idemKeys of the steps whose inputs were known before the run (no ``$from``); only
-        #: the strings are kept (10,000 models held from the start would be collected over and over)
-        self.ahead_keys: list[str | None] = [None] * len(self.steps)
-        #: the backend identity, by resource, those idemKeys were made with
-        self.ahead_identity: dict[str | None, str | None] = {}
-        #: steps whose memo hit, when read ahead, is decided before they come up (see _known_hit)
-        self.quick = [False] * len(self.steps)
         self.backends = _RunBackends(runner.backends)
+        self.ahead = _Ahead(self)
+        self.ahead_keys = self.ahead.keys
         self.pool: ThreadPoolExecutor | None = None
 
     # -- the main thread ---------------------------------------------------------------------------
@@ -382,7 +439,7 @@ class _Run:
         problem = self._preflight()
         if problem is not None:
             return self._finish(problem)
-        self._read_memo_ahead()
+        self.ahead.read()
         self.queue.prepare()
         self.pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix=f"run-{self.execution_id}")
         try:
@@ -411,39 +468,6 @@ class _Run:
             self.report.record(i, self.report.node_result(i, problem, started))
             self.report.stop_at = node_id
         return problem
-
-    def _read_memo_ahead(self) -> None:
-        """Validate the inputs of every memoised step that needs no other step's output, and read
-        the memo entries of their idemKeys in one store call instead of one per step. Steps whose
-        inputs or backend identity cannot be known yet read their entry when they run, as before."""
-        if self.force:
-            return
-        identities = self.ahead_identity
-        for spec in self.specs:  # the backends' own code, before garbage collection is paused
-            if spec is not None and not spec.read_only and spec.resource not in identities:
-                identities[spec.resource] = self._identity_ahead(spec.resource)
-        with gc_paused():  # a key per step, kept: no collection over them
-            for i, (step, spec) in enumerate(zip(self.steps, self.specs, strict=True)):
-                if spec is None or spec.read_only:
-                    continue  # read-only steps are never memoised
-                identity = identities[spec.resource]
-                if identity is None:
-                    continue
-                try:
-                    model = self._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
-                except Exception:  # validated again, and reported, when the step runs
-                    continue
-                self.ahead_keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
-                self.quick[i] = spec.verify is None and self.backends.name_for(spec.resource) is None
-        self.memo.read_ahead([key for key in self.ahead_keys if key is not None])
-
-    def _identity_ahead(self, resource: str | None) -> str | None:
-        """The identity of ``resource``'s backend before the run, or None when it cannot be told
-        (the steps on it ask again when they run, and report the problem)."""
-        try:
-            return self.backends.identity(resource, self.backends.name_for(resource))
-        except Exception:
-            return None
 
     def _supervise(self) -> None:
         """Wait for the workers; enforce step deadlines and cancellation."""
@@ -493,7 +517,7 @@ class _Run:
 
     def _take(self, limit: int) -> list[_Running]:
         """Ready steps for up to ``limit`` busy workers in all, now running. A ready step whose
-        memo hit is already known (:meth:`_known_hit`) needs no worker: it is recorded here, its
+        memo hit is already known (:meth:`_Ahead.known_hit`) needs no worker: it is recorded here, its
         dependents are released, and the next ready step is taken. Nothing is taken once the run
         stops or is cancelled."""
         taken: list[_Running] = []
@@ -511,7 +535,7 @@ class _Run:
                     if dirty[d]:
                         fresh_upstream = True
                         break
-                entry = None if fresh_upstream else self._known_hit(i)
+                entry = None if fresh_upstream else self.ahead.known_hit(i)
                 if entry is not None:
                     self._record_hit(i, entry, now)
                     continue
@@ -519,17 +543,6 @@ class _Run:
                 self.active += 1
                 taken.append(running)
         return taken
-
-    def _known_hit(self, i: int) -> MemoEntry | None:
-        """Step ``i``'s memo entry when its answer is decided before it comes up, so no worker
-        needs to take it: its idemKey was made before the run (inputs without ``$from``, backend
-        identity known), its node type is not read-only, has no ``verify`` and uses no backend
-        (whose identity a worker asks again), and the entry is this run's own or was read ahead.
-        Else None. The caller checked that no step upstream changed something. Under lock."""
-        key = self.ahead_keys[i]
-        if key is None or not self.quick[i]:
-            return None
-        return self.memo.known(key)
 
     def _record_hit(self, i: int, entry: MemoEntry, started: float) -> None:
         """Record step ``i`` as answered by the memo, as a worker would (``node.started`` when
@@ -668,7 +681,7 @@ class _Run:
         """Memo check, undo group, run: one try. Returns (result, idemKey, cached)."""
         identity = self.backends.identity(spec.resource, backend_name)
         key = self.ahead_keys[i]
-        if key is None or self.ahead_identity.get(spec.resource) != identity:
+        if key is None or self.ahead.identity.get(spec.resource) != identity:
             key = idem_key(spec.type, self._model(i, spec, running).model_dump(mode="json"), identity)
         if not spec.read_only and not self.force and not fresh_upstream:
             memo = self._memo(key, running)
