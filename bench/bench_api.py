@@ -9,13 +9,16 @@ ApiServer (uvicorn on a loopback socket) and driven by one keep-alive httpx clie
 Both sides run in the same run, so the ratios are the HTTP overhead. The HTTP client runs twice:
 in the server's process (it then shares the GIL with the server: each request's client work and
 server work take turns on one interpreter) and in a process of its own, as the editor, a script or
-``curl`` would; the second is the REST figure, the first shows what sharing the GIL costs.
+``curl`` would; the second is the REST figure, the first shows what sharing the GIL costs. A third
+client in its own process (:class:`RawClient`) writes pre-encoded requests to a socket: it shows
+what the server and the loopback cost without an HTTP client library's own time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -80,27 +83,72 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
+class RawClient:
+    """The least a client can do: requests encoded before the clock starts, written to one keep-alive
+    socket, answers read by Content-Length. What it measures is the server and the loopback, without
+    an HTTP library's own time (httpx spends about as long on a request as the server does)."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.split("//", 1)[1].rstrip("/").split(":")
+        self.host = f"{host}:{port}"
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def request(self, path: str, payload: Any) -> bytes:
+        """The bytes of ``POST path`` with ``payload`` as its JSON body."""
+        body = json.dumps(payload).encode()
+        return (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+    def send(self, request: bytes) -> int:
+        """Send one request; its answer's status."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.sock.recv(65536)
+        head, _sep, rest = self.buffer.partition(b"\r\n\r\n")
+        length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")))
+        while len(rest) < length:
+            rest += self.sock.recv(65536)
+        self.buffer = rest[length:]
+        return int(head.split(b" ", 2)[1])
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 #: the client of the other process: the same calls as the in-process one, figures as JSON on stdout
 CLIENT = """
 import json, sys, time
 import httpx
-from bench.bench_api import VALIDATE_RUNS, WARMUP, QUERY_SECONDS, hundred_node_workflow, latencies, rate
+from bench.bench_api import (VALIDATE_RUNS, WARMUP, QUERY_SECONDS, RawClient, hundred_node_workflow,
+                             latencies, rate)
 url, waql = sys.argv[1], sys.argv[2]
+query = {"waql": waql, "returnFields": ["id", "name"]}
 with httpx.Client(base_url=url, timeout=30) as http:
     docs = [hundred_node_workflow(f"other-{i}") for i in range(WARMUP + VALIDATE_RUNS)]
     validate = latencies(lambda doc: http.post("/workflows/validate", json=doc), docs)
-    query = {"waql": waql, "returnFields": ["id", "name"]}
     qps = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
-print(json.dumps({"validate": validate, "rate": qps}))
+raw = RawClient(url)
+requests = [raw.request("/workflows/validate", hundred_node_workflow(f"raw-{i}"))
+            for i in range(WARMUP + VALIDATE_RUNS)]
+assert raw.send(requests[0]) == 200
+raw_validate = latencies(raw.send, requests)
+query_request = raw.request("/wwise/query_waql", query)
+raw_qps = rate(lambda: raw.send(query_request), QUERY_SECONDS)
+raw.close()
+print(json.dumps({"validate": validate, "rate": qps, "raw_validate": raw_validate, "raw_rate": raw_qps}))
 """
 
 
-def other_process(url: str) -> tuple[list[float], float]:
-    """Validate latencies and query rate measured by a client in a process of its own."""
+def other_process(url: str) -> dict[str, Any]:
+    """Validate latencies and query rates measured by clients in a process of their own (httpx,
+    and :class:`RawClient`)."""
     done = subprocess.run([sys.executable, "-c", CLIENT, url, WAQL], capture_output=True, text=True,
                           check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    figures = json.loads(done.stdout)
-    return figures["validate"], figures["rate"]
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
 
 
 def seed(engine: Engine, sounds: int) -> None:
@@ -136,28 +184,33 @@ def main() -> None:
                     assert http.post("/wwise/query_waql", json=query).status_code == 200
                     local_rate = rate(lambda: engine.command("query_waql", query), QUERY_SECONDS)
                     remote_rate = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
-                apart, apart_rate = other_process(url)
+                apart_figures = other_process(url)
             finally:
                 server.stop()
 
+    apart, apart_rate = apart_figures["validate"], apart_figures["rate"]
+    raw, raw_rate = apart_figures["raw_validate"], apart_figures["raw_rate"]
     print(f"load average {os.getloadavg()[0]:.1f} (absolute times are upper bounds when > 1)")
     print(f"POST /workflows/validate, {NODES}-node workflow, {VALIDATE_RUNS} calls each (plan cache missed)")
     ways = (("in-process engine.compile", local), ("HTTP, client in its own process", apart),
-            ("HTTP, client in the server's", remote))
+            ("HTTP, client in the server's", remote), ("HTTP, raw socket client (own process)", raw))
     for label, values in ways:
         print(f"  {label:<32} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
               f"p50 x{percentile(values, 50) / percentile(local, 50):.2f}")
     overhead = statistics.mean(apart) - statistics.mean(local)
     print(f"  HTTP (own process) / in-process: p50 x{percentile(apart, 50) / percentile(local, 50):.2f} "
-          f"(target <= x2; mean overhead {overhead:.2f} ms per request)")
+          f"(target <= x2; mean overhead {overhead:.2f} ms per request); the server and loopback alone "
+          f"(raw client): x{percentile(raw, 50) / percentile(local, 50):.2f}")
     objects = len(found.data["objects"])
     print(f"POST /wwise/query_waql on the emulator ({QUERY_SECONDS:.0f} s each, {objects} objects per query)")
     for label, value in (("in-process engine.command", local_rate), ("HTTP, client in its own process",
                                                                        apart_rate),
-                         ("HTTP, client in the server's", remote_rate)):
+                         ("HTTP, client in the server's", remote_rate),
+                         ("HTTP, raw socket client (own process)", raw_rate)):
         print(f"  {label:<32} {value:8.1f} req/s   x{value / local_rate:.2f}")
     print(f"  HTTP (own process) / in-process: x{apart_rate / local_rate:.2f} throughput (target >= x0.7; "
-          f"+{1000 / apart_rate - 1000 / local_rate:.2f} ms per request)")
+          f"+{1000 / apart_rate - 1000 / local_rate:.2f} ms per request); the server and loopback alone "
+          f"(raw client): x{raw_rate / local_rate:.2f}")
 
 
 if __name__ == "__main__":
