@@ -140,10 +140,7 @@ class Pump:
         try:
             item = self._events.get(timeout=min(timeout, self.housekeeping_s))
             while True:
-                if isinstance(item, PumpEvent):
-                    items.append(item)
-                else:
-                    items.extend(item)
+                items.extend((item,) if isinstance(item, PumpEvent) else item)  # one, or a settled batch's
                 if len(items) >= 50_000:
                     break
                 item = self._events.get_nowait()
@@ -287,9 +284,8 @@ class Pump:
         state = self.states[rule.id]
         state.last_progress = time.monotonic()
         digests = state.reader.call_each(sha256_file, [item.path for item in items], lambda path: path.name)
-        hashed = [found for found in (self._hashed(rule, item, digest) for item, digest in zip(items, digests,
-                                                                                            strict=True))
-                  if found is not None]
+        found = (self._hashed(rule, item, digest) for item, digest in zip(items, digests, strict=True))
+        hashed = [stable for stable in found if stable is not None]
         try:
             self.journal.mark_stable_many(stable for _rel, stable in hashed)
             done = self.journal.find_done_many(
