@@ -188,7 +188,38 @@ def test_batcher_splits_at_max_files() -> None:
     batcher: Batcher[int] = Batcher(10.0, max_files=100)
     for i in range(250):
         batcher.add("sfx", i)
-    assert [len(v) for _, v in batcher.due()] == [100, 100, 50]
+    assert [len(v) for _, v in batcher.due(flush=True)] == [100, 100, 50]
+
+
+def test_full_batches_go_at_once_and_the_rest_waits_for_the_files_still_coming() -> None:
+    clock = FakeClock()
+    batcher: Batcher[int] = Batcher(1.0, max_files=100, max_wait_s=30.0, clock=clock)
+    still_settling = {"release": lambda key: False, "hold": lambda key: True}
+    for i in range(250):
+        batcher.add("sfx", i)
+    assert [len(v) for _, v in batcher.due(**still_settling)] == [100, 100]
+    for i in range(250, 400):  # the next files of the same drop join the 50 left over
+        batcher.add("sfx", i)
+    assert [v for _, v in batcher.due(**still_settling)] == [list(range(200, 300)), list(range(300, 400))]
+    assert batcher.pending("sfx") == 0
+    for i in range(30):
+        batcher.add("sfx", i)
+    assert batcher.due(**still_settling) == []
+    clock.advance(29.0)
+    batcher.add("sfx", 30)  # a late file does not make the batch wait longer than max_wait_s
+    clock.advance(1.5)
+    assert [len(v) for _, v in batcher.due(**still_settling)] == [31]
+
+
+def test_a_remainder_keeps_the_opening_time_of_its_batch() -> None:
+    clock = FakeClock()
+    batcher: Batcher[int] = Batcher(1.0, max_files=100, max_wait_s=30.0, clock=clock)
+    for i in range(150):
+        batcher.add("sfx", i)
+    clock.advance(20.0)
+    assert [len(v) for _, v in batcher.due(release=lambda key: False, hold=lambda key: True)] == [100]
+    clock.advance(11.0)  # 31 s after the batch opened, though the remainder was left 11 s ago
+    assert [len(v) for _, v in batcher.due(release=lambda key: False, hold=lambda key: True)] == [50]
 
 
 def test_batcher_releases_a_batch_at_once_when_nothing_else_is_settling() -> None:

@@ -81,19 +81,24 @@ class Batcher(Generic[T]):
 
         ``release(key)`` closes a batch at once (e.g. nothing else of that rule is settling, so no
         more files of this burst are coming); ``hold(key)`` keeps a quiet batch open a little longer
-        (e.g. files of the same burst still had events very recently). ``max_files`` and
-        ``max_wait_s`` close a batch regardless.
+        (e.g. files of the same burst still had events very recently). ``max_wait_s`` closes a batch
+        regardless. Every ``max_files`` items go at once as a batch of their own; what is left over
+        stays open for the files still coming, under the same rules (it keeps its opening time, so
+        ``max_wait_s`` still bounds its wait), rather than going as a small batch of its own.
         """
         now = self.clock()
         out: list[tuple[str, list[T]]] = []
         for key, batch in list(self._open.items()):
             limit = self.limits.get(key, self.max_files)
-            full = len(batch.items) >= limit
+            while len(batch.items) >= limit:
+                out.append((key, batch.items[:limit]))
+                del batch.items[:limit]
             quiet = now - batch.last_add >= self._window(key)
             old = now - batch.opened >= self.max_wait_s
-            early = release is not None and release(key)
-            if flush or full or old or early or (quiet and not (hold and hold(key))):
+            if not batch.items or flush or old or (release is not None and release(key)) or (
+                quiet and not (hold and hold(key))
+            ):
                 del self._open[key]
-                for start in range(0, len(batch.items), limit):
-                    out.append((key, batch.items[start : start + limit]))
+                if batch.items:
+                    out.append((key, batch.items))
         return out
