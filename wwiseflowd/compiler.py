@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import gc
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-# the reference syntax lives with the document format; re-exported here for the compiler's callers
 from wwiseflowd.documents import MAX_NESTING, Ref, iter_refs, nesting_depth, parse_ref
+
+# the reference syntax lives with the document format; re-exported here for the compiler's callers
+from wwiseflowd.gc_pause import gc_paused
 from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.ready_queue import ReadyQueue, cycles
 from wwiseflowd.registry import NodeSpec, Registry
@@ -227,20 +227,6 @@ def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = F
         check_nesting(document)
     with gc_paused():
         return _Compiler(registry).compile(document)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Garbage collection off during a short burst of small acyclic allocations (a compile, a
-    run's final result): full collections passing over them cost more than the work itself (they
-    made a 10,000-node compile quadratic). Nothing in the burst may wait on I/O or call plugins."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Compiler:

@@ -18,8 +18,10 @@ backend, and with no upstream step that changed something (``_Ahead`` tells), is
 thread that takes it (``_Run._take``, under the run's lock), which then takes the next ready step:
 a re-run of an unchanged plan is recorded in one loop. It gets the same result, events and log
 line as on a worker. Every other step goes to a worker as before; nothing is taken once the run is
-cancelled or stopping. Those loops, and the read-ahead's hashing, run no plugin code and keep what
-they make: garbage collection is paused over them (``gc_paused``).
+cancelled or stopping. Those loops, and the read-ahead's hashing, keep most of what they make, so
+garbage collection is paused over them (``gc_paused``, counted across threads). They call no node
+or backend code and wait on no lock but the run's own; what they do run is the events' subscriber
+filters and wake-ups and the log's sinks, as any step's result does.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from wwiseflowd.backends import Identifies
 from wwiseflowd.bus import BackendError, BackendPool, CommandBus, validation_sentence
-from wwiseflowd.compiler import Plan, gc_paused, inputs_model
+from wwiseflowd.compiler import Plan, inputs_model
 from wwiseflowd.config import Settings
 from wwiseflowd.documents import ReferenceProblem, check_inputs, resolve_refs
 from wwiseflowd.events import EventHub, utc_now_iso
@@ -50,6 +52,7 @@ from wwiseflowd.executions import (
     failure_sentence,
     new_execution_id,
 )
+from wwiseflowd.gc_pause import gc_paused
 from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
@@ -522,8 +525,9 @@ class _Run:
         stops or is cancelled."""
         taken: list[_Running] = []
         queue, cancelled, dirty = self.queue, self.control.cancelled, self.dirty
-        # no plugin code runs here; the results of a stretch of hits are kept, so no collection
-        # passes over them (a run that read no entry ahead has no hits to record here)
+        # no node or backend code runs here (only event subscribers and log sinks); the results of
+        # a stretch of hits are kept, so no collection passes over them (a run that read no entry
+        # ahead has no hits to record here)
         with gc_paused() if self.memo.found_ahead else nullcontext():
             while not self.stopping and self.active < limit and not cancelled.is_set():
                 i = queue.take()

@@ -183,3 +183,37 @@ def test_wwise_unavailable_keeps_every_file_waiting_in_the_drop_folder(tmp_path:
     record = journal.batch(batch)
     assert record is not None and record.state.value == "waiting" and record.code == "WAAPI_UNAVAILABLE"
     assert sorted(p.name for p in rule.folder.iterdir()) == ["A.wav", "B.wav"]
+
+
+def test_an_old_failure_report_that_cannot_be_removed_does_not_keep_the_file_in_the_drop_folder(
+    tmp_path: Path,
+) -> None:
+    processor, journal, rule, batch = _setup(tmp_path, ScriptedEngine([_ok]))
+    (rule.failed_root / "A.wav.error.json").mkdir(parents=True)  # unlink() refuses a directory
+    settled: list[str] = []
+    processor.on_settled = lambda _rule, records: settled.extend(r.rel_path for r in records)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    assert (rule.processed_root / "A.wav").exists() and (rule.processed_root / "B.wav").exists()
+    assert sorted(settled) == ["A.wav", "B.wav"]
+
+
+def test_a_surprise_while_moving_one_file_still_settles_the_rest_and_tells_the_pump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor, journal, rule, batch = _setup(tmp_path, ScriptedEngine([_ok]))
+    after_success = DropRule.after_success
+
+    def breaks_on_a(self: DropRule, record: Any, reports: Any = None) -> str | None:
+        if record.rel_path == "A.wav":
+            raise RuntimeError("disk driver hiccup")
+        return after_success(self, record, reports)
+
+    monkeypatch.setattr(DropRule, "after_success", breaks_on_a)
+    settled: list[str] = []
+    processor.on_settled = lambda _rule, records: settled.extend(r.rel_path for r in records)
+    processor.run(journal.batch(batch))  # type: ignore[arg-type]
+    assert sorted(settled) == ["A.wav", "B.wav"]  # the pump stops tracking both: neither is stuck
+    assert (rule.processed_root / "B.wav").exists() and (tmp_path / "drop" / "A.wav").exists()
+    states = {f.rel_path: f for f in journal.batch_files(batch)}
+    assert states["A.wav"].state is FileState.DONE  # imported once; the journal will not import it again
+    assert "disk driver hiccup" in (states["A.wav"].note or "")

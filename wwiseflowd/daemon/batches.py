@@ -291,14 +291,21 @@ class BatchProcessor:
             return
         notes: list[tuple[int, str]] = []
         reports = ErrorReports()
-        for record in records:
-            note = self._settle_one(rule, record, level, reports)
-            if note:
-                notes.append((record.id, note))
-        if self.on_settled is not None:
-            self.on_settled(rule, [r for r in records if r.state in (FileState.DONE, FileState.FAILED)])
-        self.journal.set_notes(notes)
-        self.journal.mark_settled(r.id for r in records if r.state in (FileState.DONE, FileState.FAILED))
+        finished = [r for r in records if r.state in (FileState.DONE, FileState.FAILED)]
+        try:
+            for record in finished:
+                try:
+                    note = self._settle_one(rule, record, level, reports)
+                except Exception as exc:  # one file's surprise must not strand the rest of the batch
+                    logger.exception("Could not move {} after its batch; it stays where it is", record.path)
+                    note = f"left in place: could not move it ({exc})"
+                if note:
+                    notes.append((record.id, note))
+            self.journal.set_notes(notes)
+            self.journal.mark_settled(r.id for r in finished)
+        finally:  # the pump stops tracking these files even if the journal write failed
+            if self.on_settled is not None:
+                self.on_settled(rule, finished)
 
     def _settle_dry(self, rule: DropRule, records: list[DropRecord], level: str) -> None:
         """A dry-run rule consumes nothing: each file stays where it is, ``previewed`` in the journal

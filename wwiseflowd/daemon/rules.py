@@ -152,7 +152,10 @@ class DropRule:
         for stale in (Path(record.path), self.failed_root / record.rel_path):
             report = stale.with_name(stale.name + ".error.json")
             if reports is None or report in reports:
-                report.unlink(missing_ok=True)
+                try:
+                    report.unlink(missing_ok=True)
+                except OSError as exc:  # the import stands; a stale report must not keep the file here
+                    logger.warning("Could not remove the old failure report {}: {}", report, exc)
 
     def _prune_empty_dirs(self, folder: Path) -> None:
         """Remove sub-folders of the drop folder that moving files out of left empty (never the

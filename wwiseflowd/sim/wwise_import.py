@@ -9,12 +9,12 @@ next to the ``.wproj``.
 
 from __future__ import annotations
 
-import gc
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from wwiseflowd.gc_pause import gc_paused
 from wwiseflowd.sim.classes import ClassInfo, WwiseVersion, parse_version
 from wwiseflowd.sim.classgen import CONVERTERS
 from wwiseflowd.sim.model import Project, WwiseObject, new_guid
@@ -57,13 +57,8 @@ def load_wwise_project(wproj: Path, version: WwiseVersion | None = None) -> Proj
     if version is None:
         version = project_version(wproj)
     # building ~10^5 linked objects triggers full GC passes that find nothing to free
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _load(wproj, version)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load(wproj: Path, version: WwiseVersion) -> Project:

@@ -1,0 +1,40 @@
+"""Garbage collection paused over a burst of small allocations, safely across threads.
+
+A full collection passing over tens of thousands of fresh, acyclic objects (a compile's steps, a
+run's results, an emulated project's objects) costs more than the work itself. ``gc.disable()`` is
+process-wide, so a plain disable/enable pair breaks when two threads overlap: the inner one sees
+collection already off and never turns it back on, or the outer one turns it on while the other is
+still in its burst. Here the pauses are counted under a lock: the first one in turns collection off,
+the last one out turns it back on, and only if it was on when the first began.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_depth = 0
+_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while any thread is inside a ``gc_paused()`` block. Keep the blocks
+    short, and never wait in one on another thread or the network: collection stays off for
+    everyone until the last one ends."""
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()
