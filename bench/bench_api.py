@@ -105,14 +105,20 @@ class RawClient:
         """Send one request; its answer's status."""
         self.sock.sendall(request)
         while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self.sock.recv(65536)
+            self.buffer += self._recv()
         head, _sep, rest = self.buffer.partition(b"\r\n\r\n")
         length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
                           if line.lower().startswith(b"content-length:")))
         while len(rest) < length:
-            rest += self.sock.recv(65536)
+            rest += self._recv()
         self.buffer = rest[length:]
         return int(head.split(b" ", 2)[1])
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("the server closed the connection in the middle of an answer")
+        return data
 
     def close(self) -> None:
         self.sock.close()

@@ -484,3 +484,20 @@ def test_when_a_folder_of_the_batch_is_missing_the_read_back_reads_the_target(
     assert read.ok and spy.of == [([SFX + "\\Here", SFX + "\\Gone"], -1)]  # Wwise fails the whole query
     assert spy.under == [(SFX, 2)]  # ... so the target is read: the Sound Here and its source
     assert sorted(row["name"] for row in read.data) == ["Here", "Here"]
+
+
+def test_a_file_imported_onto_one_sound_reads_back_that_sound_not_its_siblings(
+    adapter: WaapiAdapter, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    siblings = [ImportItem(file=wav(f"S{i}.wav"), parent_path=SFX, folders=["Many"], sound_name=f"S{i}")
+                for i in range(30)]
+    assert all(o["ok"] for o in adapter.import_audio(siblings, verify_root=SFX).data["outcomes"])
+    spy = ReadSpy(adapter, monkeypatch)
+    sound = SFX + "\\Many\\S7"
+    again = ImportItem(file=wav("S7_v2.wav"), parent_path=SFX + "\\Many", sound_name="S7")
+
+    result = adapter.import_audio([again], verify_root=sound)
+
+    assert [o["ok"] for o in result.data["outcomes"]] == [True]
+    # its two sources (the new one, and the old one the re-import then removes), not 60 sibling rows
+    assert spy.of == [] and spy.under == [(sound, 2)]

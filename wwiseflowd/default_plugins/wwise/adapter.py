@@ -227,21 +227,21 @@ class WaapiAdapter(ObjectWrites):
         """The Sounds, audio sources and Random Containers the read-back decides on: the descendants
         of the folders the files went into, in one call (not the target's whole subtree: a drop of 5
         files into a target holding 20,000 Sounds reads their folders, not 40,000 objects); those of
-        ``root`` when one of the folders is missing (nothing of it was imported)."""
+        ``root`` when one of the folders is missing (nothing of it was imported). A file imported
+        onto an existing Sound (``root`` is that Sound) reads that Sound and its sources only, not
+        the folder of its siblings."""
         types = ["Sound", "AudioFileSource", "RandomSequenceContainer"]
-        folders = _outermost(["\\".join([items[i].parent_path, *items[i].folders]) for i in ready])
-        listed = self.descendants_of(folders, types)
-        if listed.ok or listed.code != ErrorCode.OBJECT_NOT_FOUND:
-            return listed
+        onto_sound = any(items[i].sound_path.lower() == root.lower() for i in ready)
+        if not onto_sound:
+            folders = _outermost(["\\".join([items[i].parent_path, *items[i].folders]) for i in ready])
+            listed = self.descendants_of(folders, types)
+            if listed.ok or listed.code != ErrorCode.OBJECT_NOT_FOUND:
+                return listed
         listed = self.descendants(root, types)
-        if not listed.ok:
+        if not listed.ok or not onto_sound:
             return listed
-        rows = list(listed.data)
-        if any(items[i].sound_path.lower() == root.lower() for i in ready):  # single-file re-import
-            found = self.get_object(root)
-            if found.ok:
-                rows.append(found.data)
-        return Result.success(rows)
+        found = self.get_object(root)  # the Sound itself is not among its descendants
+        return Result.success([*listed.data, found.data]) if found.ok else listed
 
 
 def _preflight(items: Sequence[ImportItem]) -> tuple[dict[int, ImportOutcome], list[int]]:
