@@ -20,21 +20,54 @@ _depth = 0
 _was_enabled = False
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No garbage collection while any thread is inside a ``gc_paused()`` block. Keep the blocks
-    short, and never wait in one on another thread or the network: collection stays off for
-    everyone until the last one ends."""
+def _enter() -> None:
     global _depth, _was_enabled
     with _lock:
         if _depth == 0:
             _was_enabled = gc.isenabled()
             gc.disable()
         _depth += 1
+
+
+def _leave() -> None:
+    global _depth
+    with _lock:
+        _depth -= 1
+        if _depth == 0 and _was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection while any thread is inside a ``gc_paused()`` block. Keep the blocks
+    short, and never wait in one on another thread or the network: collection stays off for
+    everyone until the last one ends."""
+    _enter()
     try:
         yield
     finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+        _leave()
+
+
+class GcPause:
+    """A pause a loop turns on over its stretches of pure work and off around calls that may wait
+    (a plugin's check asking Wwise); ``with GcPause() as pause:`` makes sure it ends."""
+
+    def __init__(self) -> None:
+        self._held = False
+
+    def on(self) -> None:
+        if not self._held:
+            _enter()
+            self._held = True
+
+    def off(self) -> None:
+        if self._held:
+            _leave()
+            self._held = False
+
+    def __enter__(self) -> GcPause:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.off()

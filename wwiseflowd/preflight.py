@@ -32,6 +32,7 @@ from typing import Any, overload
 from pydantic import ValidationError
 
 from wwiseflowd.documents import parse_ref
+from wwiseflowd.gc_pause import GcPause
 from wwiseflowd.registry import NodeContext, NodeSpec
 from wwiseflowd.results import ErrorCode, Result
 from wwiseflowd.watch.fileio import NotRegularFile, open_regular
@@ -105,11 +106,13 @@ def check_plan(
     specs: Sequence[NodeSpec | None],
     inputs: Mapping[str, Any],
     context: Callable[[str, Sequence[tuple[str, Mapping[str, Any]]]], NodeContext],
+    pause: GcPause | None = None,
 ) -> Result | None:
     """The first problem of the plan as a failed Result naming the node (None: all clear).
 
     ``steps`` are ``(node id, type, data)`` in plan order; ``context(node_id, earlier)`` makes the
-    NodeContext handed to a node type's own check (only for node types that have one).
+    NodeContext handed to a node type's own check (only for node types that have one). ``pause``:
+    the caller's garbage-collection pause, lifted while each node type's own check runs.
     """
     earlier: list[tuple[str, Mapping[str, Any]]] = []
     predicted: dict[str, dict[str, Any]] = {}
@@ -118,7 +121,11 @@ def check_plan(
         if spec is not None:
             checked = _inputs(spec, data, literal) or _files(spec, literal)
             if checked is None and spec.preflight is not None:
+                if pause is not None:
+                    pause.off()  # the check may wait on Wwise: collection is not held off meanwhile
                 checked = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
+                if pause is not None:
+                    pause.on()
             if checked is not None and not checked.ok:
                 return Result.failure(
                     checked.code or ErrorCode.INVALID_INPUT,

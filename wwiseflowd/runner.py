@@ -18,10 +18,16 @@ backend, and with no upstream step that changed something (``_Ahead`` tells), is
 thread that takes it (``_Run._take``, under the run's lock), which then takes the next ready step:
 a re-run of an unchanged plan is recorded in one loop. It gets the same result, events and log
 line as on a worker. Every other step goes to a worker as before; nothing is taken once the run is
-cancelled or stopping. Those loops, and the read-ahead's hashing, keep most of what they make, so
-garbage collection is paused over them (``gc_paused``, counted across threads). They call no node
-or backend code and wait on no lock but the run's own; what they do run is the events' subscriber
-filters and wake-ups and the log's sinks, as any step's result does.
+cancelled or stopping.
+
+Garbage collection: a run keeps most of what its bookkeeping makes (a list or dict per step, a
+key per step, a result per step), and collections passing over tens of thousands of such objects
+cost more than the work itself. So collection is paused (:mod:`wwiseflowd.gc_pause`, counted
+across threads) over the run's set-up, over what comes before the first step (pre-flight, the
+read-ahead's hashing) except while a node type's own check, a backend's identity or the store
+is asked (they may wait on Wwise or Redis), over the hit loops and over the final result. None of
+these call node or backend code or wait on a lock but the run's own; what they do run is the
+events' subscriber filters and wake-ups and the log's sinks, as any step's result does.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ from wwiseflowd.executions import (
     failure_sentence,
     new_execution_id,
 )
-from wwiseflowd.gc_pause import gc_paused
+from wwiseflowd.gc_pause import GcPause, gc_paused
 from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
@@ -158,10 +164,11 @@ class Runner:
     ) -> ExecutionResult:
         """Execute ``plan`` to completion (or first failure, timeout, cancellation). Never raises."""
         control = control or RunControl(new_execution_id())
-        run = _Run(
-            self, plan, dict(inputs or {}), control, force=force,
-            rollback=self.settings.engine.rollback if rollback is None else rollback, source=source,
-        )
+        with gc_paused():  # a list or dict per step, kept for the run: no collection over them
+            run = _Run(
+                self, plan, dict(inputs or {}), control, force=force,
+                rollback=self.settings.engine.rollback if rollback is None else rollback, source=source,
+            )
         control._run = run
         return run.execute()
 
@@ -328,7 +335,7 @@ class _RunBackends:
 
 
 class _Ahead:
-    """What a run knows of its steps' memo entries before the first step runs."""
+    """What a run does and learns before its first step: inputs, pre-flight, the memo read ahead."""
 
     def __init__(self, run: _Run) -> None:
         self.run = run
@@ -340,31 +347,73 @@ class _Ahead:
         #: steps whose memo hit, when read ahead, is decided before they come up (see known_hit)
         self.quick = [False] * len(run.steps)
 
-    def read(self) -> None:
+    def prepare(self) -> Result | None:
+        """What comes before the first step: the workflow's inputs, pre-flight, the memo read
+        ahead. A problem stops the run before anything changed. What it makes is kept for the run,
+        so no collection passes over it (``GcPause``), except while code that may wait on Wwise or
+        a store runs: node types' own checks, backend identities, the memo read."""
+        run = self.run
+        with GcPause() as pause:
+            pause.on()
+            problems = check_inputs(run.plan.inputs, run.inputs)
+            if problems:
+                return Result.failure(
+                    ErrorCode.INVALID_INPUT,
+                    f"Workflow {run.plan.workflowId!r} cannot start: {'; '.join(problems)}.")
+            problem = self._preflight(pause)
+            if problem is not None:
+                return problem
+            self.read(pause)
+            run.queue.prepare()
+        return None
+
+    def _preflight(self, pause: GcPause) -> Result | None:
+        """Every step checked before the first runs (files, and each node type's own check); the
+        step that would have failed carries the problem and is where the run stopped."""
+        run = self.run
+        steps = [(step.nodeId, step.type, step.data) for step in run.steps]
+        context = partial(_preflight_context, run)
+        started = time.perf_counter()
+        problem = check_plan(steps, run.specs, run.inputs, context, pause)
+        if problem is None:
+            return None
+        node_id = problem.data.get("nodeId") if isinstance(problem.data, dict) else None
+        if node_id in run.index:
+            i = run.index[node_id]
+            run.report.record(i, run.report.node_result(i, problem, started))
+            run.report.stop_at = node_id
+        return problem
+
+    def read(self, pause: GcPause) -> None:
         """Validate the inputs of every memoised step that needs no other step's output, and read
         the memo entries of their idemKeys in one store call instead of one per step. Steps whose
-        inputs or backend identity cannot be known yet read their entry when they run, as before."""
+        inputs or backend identity cannot be known yet read their entry when they run, as before.
+        ``pause`` (the caller's garbage-collection pause) is lifted while backends and the store
+        are asked."""
         run = self.run
         if run.force:
             return
         identities = self.identity
-        for spec in run.specs:  # the backends' own code, before garbage collection is paused
+        pause.off()
+        for spec in run.specs:
             if spec is not None and not spec.read_only and spec.resource not in identities:
                 identities[spec.resource] = self._identity(spec.resource)
-        with gc_paused():  # a key per step, kept: no collection over them
-            for i, (step, spec) in enumerate(zip(run.steps, run.specs, strict=True)):
-                if spec is None or spec.read_only:
-                    continue  # read-only steps are never memoised
-                identity = identities[spec.resource]
-                if identity is None:
-                    continue
-                try:
-                    model = run._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
-                except Exception:  # validated again, and reported, when the step runs
-                    continue
-                self.keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
-                self.quick[i] = spec.verify is None and run.backends.name_for(spec.resource) is None
+        pause.on()
+        for i, (step, spec) in enumerate(zip(run.steps, run.specs, strict=True)):
+            if spec is None or spec.read_only:
+                continue  # read-only steps are never memoised
+            identity = identities[spec.resource]
+            if identity is None:
+                continue
+            try:
+                model = run._inputs(step.nodeId, spec, step.data)  # a $from raises: not known yet
+            except Exception:  # validated again, and reported, when the step runs
+                continue
+            self.keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
+            self.quick[i] = spec.verify is None and run.backends.name_for(spec.resource) is None
+        pause.off()
         run.memo.read_ahead([key for key in self.keys if key is not None])
+        pause.on()
 
     def _identity(self, resource: str | None) -> str | None:
         """The identity of ``resource``'s backend before the run, or None when it cannot be told
@@ -434,16 +483,9 @@ class _Run:
 
     def execute(self) -> ExecutionResult:
         self.report.started()
-        problems = check_inputs(self.plan.inputs, self.inputs)
-        if problems:
-            return self._finish(Result.failure(
-                ErrorCode.INVALID_INPUT,
-                f"Workflow {self.plan.workflowId!r} cannot start: {'; '.join(problems)}."))
-        problem = self._preflight()
+        problem = self.ahead.prepare()
         if problem is not None:
             return self._finish(problem)
-        self.ahead.read()
-        self.queue.prepare()
         self.pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix=f"run-{self.execution_id}")
         try:
             with self.lock:
@@ -455,22 +497,6 @@ class _Run:
             # abandoned (timed-out) steps keep their thread; do not wait for them
             self.pool.shutdown(wait=False, cancel_futures=True)
         return self._finish(None)
-
-    def _preflight(self) -> Result | None:
-        """Every step checked before the first runs (files, and each node type's own check); the
-        step that would have failed carries the problem and is where the run stopped."""
-        steps = [(step.nodeId, step.type, step.data) for step in self.steps]
-        context = partial(_preflight_context, self)
-        started = time.perf_counter()
-        problem = check_plan(steps, self.specs, self.inputs, context)
-        if problem is None:
-            return None
-        node_id = problem.data.get("nodeId") if isinstance(problem.data, dict) else None
-        if node_id in self.index:
-            i = self.index[node_id]
-            self.report.record(i, self.report.node_result(i, problem, started))
-            self.report.stop_at = node_id
-        return problem
 
     def _supervise(self) -> None:
         """Wait for the workers; enforce step deadlines and cancellation."""

@@ -5,11 +5,19 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+from tests.engine.engine_testnodes import flow, node
+from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl
+from wwiseflowd.config import settings_for_tests
+from wwiseflowd.engine import Engine
 from wwiseflowd.gc_pause import gc_paused
+from wwiseflowd.plugins import Plugins
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +78,40 @@ def test_a_pause_begun_with_collection_off_leaves_it_off() -> None:
     with gc_paused():
         pass
     assert not gc.isenabled()
+
+
+class _Named(BaseModel):
+    name: str = ""
+
+
+def test_a_run_never_holds_collection_off_while_plugin_code_runs(tmp_path: Path) -> None:
+    """Pre-flight and the memo read-ahead pause collection over the run's own bookkeeping; a node
+    type's own check (which may wait on Wwise) and every node's run happen with it on."""
+    seen: list[tuple[str, bool]] = []
+
+    def check(data: Mapping[str, Any], ctx: NodeContext) -> Result:
+        seen.append(("check", gc.isenabled()))
+        return Result.success()
+
+    def run(data: _Named, ctx: NodeContext) -> Result:
+        seen.append(("run", gc.isenabled()))
+        return Result.success({"name": data.name})
+
+    class Nodes:
+        @hookimpl
+        def register_node_types(self, register: Any) -> None:
+            register(NodeSpec(type="plain", title="Plain", description="Runs.", inputs=_Named, run=run))
+            register(NodeSpec(type="checked", title="Checked", description="Checks, runs.", inputs=_Named,
+                              run=run, preflight=check))
+
+    plugins = Plugins()
+    plugins.register(Nodes(), "gc-probe")
+    document = flow(*(node(f"n{i}", "checked" if i % 2 else "plain", name=f"s{i}") for i in range(6)),
+                    edges=[(f"n{i}", f"n{i + 1}") for i in range(5)])
+    with Engine(settings_for_tests(tmp_path), plugins) as engine:
+        first = engine.execute(engine.compile(document).data)
+        again = engine.execute(engine.compile(document).data)  # memo hits: recorded without a worker
+    assert first.ok and again.ok and all(r.cached for r in again.results)
+    assert [kind for kind, _on in seen] == ["check"] * 3 + ["run"] * 6 + ["check"] * 3
+    assert all(on for _kind, on in seen)
+    assert gc.isenabled()

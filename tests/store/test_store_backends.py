@@ -79,6 +79,17 @@ def test_an_execution_is_updated_in_place_and_listed_without_its_node_results(st
     assert store.ledger_get("nope") is None
 
 
+def test_a_result_with_any_file_name_reads_back_as_recorded(store: Store) -> None:
+    """Accents, CJK, emoji, and a name that is not valid UTF-8 (a lone surrogate, as Python decodes
+    such a file name) all round-trip through the ledger's row."""
+    files = ["Foley/Pas_été.wav", "声/足音.wav", "🔊.wav", "bad_\udcff.wav"]
+    for i, name in enumerate(files):
+        results = [{"nodeId": "import", "data": {"files": [name]}, "durationMs": 0.25}]
+        store.ledger_record(execution(f"e{i}", "2026-12-01T10:00:00.000Z", results=results), "succeeded")
+        stored = store.ledger_get(f"e{i}")
+        assert stored is not None and stored["results"] == results, name
+
+
 def test_the_ledger_lists_newest_first_with_paging_and_a_status_filter(store: Store) -> None:
     for day in range(1, 8):
         status = "running" if day % 3 == 0 else "succeeded"

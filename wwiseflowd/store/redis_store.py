@@ -33,7 +33,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.jsontext import compact_json
+from wwiseflowd.jsontext import bulk_json, compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable, summary_matches
 
 __all__ = ["RedisStore", "StoreUnavailable", "connect"]
@@ -236,7 +236,7 @@ class RedisStore:
         keys = [self._k("exec", execution_id), self._k("exec", execution_id, "summary"),
                 self.fence_key(execution_id), self._k("exec", "owners"), self._k("proc", owner),
                 self._k("execs"), self._k("execs", status), *others]
-        record = compact_json({**execution, "status": status})
+        record = bulk_json({**execution, "status": status})
         args: list[str | int] = [execution_id, owner, record, compact_json(summary), repr(score),
                                  0 if settling else PROC_TTL_S, 1 if settling else 0]
         return bool(self._record(keys=keys, args=args))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wwiseflowd.events import utc_now_iso
-from wwiseflowd.jsontext import compact_json
+from wwiseflowd.jsontext import bulk_json, compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable
 from wwiseflowd.store.doctor import open_state_file
 
@@ -140,7 +140,7 @@ class SQLiteStore:
             execution.get("startedAt"),
             execution.get("durationMs"),
             execution.get("stopAt"),
-            compact_json({**execution, "status": status}),
+            bulk_json({**execution, "status": status}),
             os.getpid(),
         )
         with self._held():
