@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from tests.daemon.wavs import wav_bytes, write_wav
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.filters import DropFilter
-from wwiseflowd.watch.stability import StabilityTracker, probe_each
+from wwiseflowd.watch.stability import RECHECK_S, StabilityTracker, probe_each
 from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 
 
@@ -228,3 +230,60 @@ def test_batcher_releases_a_batch_at_once_when_nothing_else_is_settling() -> Non
     batcher.add("sfx", 1)
     assert batcher.due(release=lambda key: False) == []
     assert batcher.due(release=lambda key: True) == [("sfx", [1])]
+
+
+def test_a_file_a_scan_finds_unchanged_for_the_settle_time_is_due_after_a_second_look(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock)
+    old, fresh = write_wav(tmp_path / "old.wav", seed=1), write_wav(tmp_path / "fresh.wav", seed=2)
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    tracker.touch(old, found=True)
+    assert not tracker.recently_active(1.5 + 0.5)  # an old file is no burst a batch waits for
+    tracker.touch(fresh, found=True)  # written just now: its quiet time starts now
+    assert tracker.poll() == ([], [])
+    clock.advance(RECHECK_S)
+    ready, _ = tracker.poll()
+    assert [r.path for r in ready] == [old] and ready[0].valid
+    clock.advance(1.5)
+    assert [r.path for r in tracker.poll()[0]] == [fresh]
+
+
+def test_an_old_file_that_changes_at_the_second_look_waits_the_whole_settle_time(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock)
+    path = tmp_path / "copying.wav"
+    data = wav_bytes(4000)
+    path.write_bytes(data[:1000])
+    long_ago = time.time() - 3600
+    os.utime(path, (long_ago, long_ago))  # a copy that set the source's time before its data came
+    tracker.touch(path, found=True)
+    path.write_bytes(data[:3000])
+    os.utime(path, (long_ago, long_ago))
+    clock.advance(RECHECK_S)
+    assert tracker.poll() == ([], [])  # size changed: the quiet time starts again
+    clock.advance(1.0)
+    assert tracker.poll() == ([], [])
+    path.write_bytes(data)
+    os.utime(path, (long_ago, long_ago))
+    clock.advance(0.6)
+    assert tracker.poll() == ([], [])  # changed again
+    clock.advance(1.6)
+    ready, _ = tracker.poll()
+    assert [r.size for r in ready] == [len(data)] and ready[0].valid
+
+
+def test_an_event_for_an_old_file_restarts_the_whole_quiet_time(tmp_path: Path) -> None:
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock)
+    path = write_wav(tmp_path / "a.wav")
+    long_ago = time.time() - 3600
+    os.utime(path, (long_ago, long_ago))
+    tracker.touch(path, found=True)
+    tracker.touch(path)  # the watcher names it: something is writing it now
+    clock.advance(RECHECK_S)
+    assert tracker.poll() == ([], [])
+    clock.advance(1.5)
+    assert [r.path for r in tracker.poll()[0]] == [path]

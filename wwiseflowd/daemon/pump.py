@@ -181,7 +181,8 @@ class Pump:
         for key, paths in touched.items():
             self._track(self.rules[key], paths)
 
-    def _track(self, rule: DropRule, paths: set[Path]) -> None:
+    def _track(self, rule: DropRule, paths: set[Path], *, found: bool = False) -> None:
+        """Hand ``paths`` to the rule's tracker (``found``: by a scan, not named by an event)."""
         state = self.states[rule.id]
         fresh = []
         for path in paths:
@@ -189,7 +190,7 @@ class Pump:
             if rel in state.inflight:
                 continue  # already queued or importing
             state.elsewhere.pop(rel, None)  # written or removed again: look at it afresh
-            state.tracker.touch(path)
+            state.tracker.touch(path, found=found)
             if rel not in state.seen_ids and path in state.tracker:  # gone again already: nothing to record
                 fresh.append((str(path), rel, rule.config.target))
         if fresh:
@@ -221,7 +222,7 @@ class Pump:
             state.note_rescan(todo, missed_after_s=MISSED_AFTER_S + rule.config.settle_ms / 1000)
         if todo:
             logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
-            self._track(rule, todo)
+            self._track(rule, todo, found=True)
 
     def _unfinished_files(self, rule: DropRule) -> set[Path]:
         known = self.journal.known_files(rule.id)

@@ -20,6 +20,8 @@ from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 from wwiseflowd.wav import gave_up_reason
 
 Clock = Callable[[], float]
+#: seconds until a file a scan found, unchanged for the settle time already, is looked at again
+RECHECK_S = 0.25
 #: checks many paths at once (one hand-off to a reading thread for them all), a verdict each in order
 ProbeMany = Callable[[Sequence[Path]], list[WaveProbe]]
 
@@ -74,11 +76,14 @@ class StabilityTracker:
         incomplete_timeout_s: float = 60.0,
         probe: ProbeMany = probe_each,
         clock: Clock = time.monotonic,
+        wall: Clock = time.time,
     ) -> None:
         self.settle_s = settle_s
         self.incomplete_timeout_s = incomplete_timeout_s
         self.probe = probe
         self.clock = clock
+        #: the clock file modification times are on (``found`` touches compare against it)
+        self.wall = wall
         self._pending: dict[Path, _Pending] = {}
 
     def __len__(self) -> int:
@@ -87,8 +92,14 @@ class StabilityTracker:
     def __contains__(self, path: object) -> bool:
         return path in self._pending
 
-    def touch(self, path: Path) -> None:
-        """Something happened to ``path`` (an event, a scan): restart its quiet time."""
+    def touch(self, path: Path, *, found: bool = False) -> None:
+        """Something happened to ``path`` (an event, a scan): restart its quiet time.
+
+        ``found``: a scan found the file, no event named it. When its last change (mtime) lies at
+        least the settle time in the past, it has been quiet that long already: it is due after
+        :data:`RECHECK_S` (its size and mtime looked at again then) instead of a whole settle time
+        (a first start on a folder of old files does not wait for nothing). An event for it, or
+        a change seen at that second look, restarts the whole quiet time as usual."""
         stat = _stat(path)
         if stat is None:
             self._pending.pop(path, None)
@@ -96,7 +107,12 @@ class StabilityTracker:
         now = self.clock()
         entry = self._pending.get(path)
         if entry is None:
-            self._pending[path] = _Pending(stat[0], stat[1], now, now, first_seen=now)
+            quiet_since = last_event = now
+            age = self.wall() - stat[1] / 1e9  # since its last change
+            if found and age >= self.settle_s:
+                last_event = now - age  # its last change: no burst is going on in it
+                quiet_since = now - self.settle_s + min(RECHECK_S, self.settle_s)
+            self._pending[path] = _Pending(stat[0], stat[1], quiet_since, last_event, first_seen=now)
             return
         entry.quiet_since = entry.last_event = now
         if (entry.size, entry.mtime_ns) != stat:
