@@ -18,9 +18,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from wwiseflowd.documents import MAX_NESTING, Ref, iter_refs, nesting_depth, parse_ref
-
 # the reference syntax lives with the document format; re-exported here for the compiler's callers
+from wwiseflowd.documents import MAX_NESTING, Ref, iter_refs, nesting_depth, parse_ref
 from wwiseflowd.gc_pause import gc_paused
 from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.ready_queue import ReadyQueue, cycles

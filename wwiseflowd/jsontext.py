@@ -22,9 +22,8 @@ _MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)
 
 def _encoder(*, sort_keys: bool, ensure_ascii: bool) -> Callable[[Any], str]:
     """``JSONEncoder(sort_keys, ensure_ascii, separators=(",", ":"), default=str).encode``, fast."""
-    python = json.JSONEncoder(
-        sort_keys=sort_keys, ensure_ascii=ensure_ascii, separators=(",", ":"), default=str
-    )
+    python = json.JSONEncoder(sort_keys=sort_keys, ensure_ascii=ensure_ascii, separators=(",", ":"),
+                              default=str)
     if _MAKE_ENCODER is None:  # a Python without the C accelerator
         return python.encode
     escape = json_encoder.encode_basestring_ascii if ensure_ascii else json_encoder.encode_basestring
@@ -45,11 +44,13 @@ compact_json = _encoder(sort_keys=False, ensure_ascii=True)
 
 
 def bulk_json(value: Any) -> str:
-    """Compact JSON of a large value (a run's result: a row per step), by pydantic-core's encoder:
-    four times faster than :data:`compact_json` on 10,000 steps. The same text but for non-ASCII
-    characters, kept as they are instead of ``\\u`` escapes (both read back the same). Text the
-    UTF-8 codec refuses (a lone surrogate, from a file name that is not valid UTF-8) goes through
-    :data:`compact_json`, which escapes it."""
+    """Compact JSON of a large JSON-shaped value (a run's result dumped with ``mode="json"``: only
+    dicts with string keys, lists, strings, numbers, booleans and None), by pydantic-core's
+    encoder: four times faster than :data:`compact_json` on 10,000 steps. For such a value the
+    text is :data:`compact_json`'s but for non-ASCII characters, kept as they are instead of
+    ``\\u`` escapes (both read back the same); other Python values (dates, sets, enums, non-string
+    keys) are spelled differently by the two. Text the UTF-8 codec refuses (a lone surrogate, from
+    a file name that is not valid UTF-8) goes through :data:`compact_json`, which escapes it."""
     try:
         return pydantic_core.to_json(value, fallback=str, inf_nan_mode="constants").decode()
     except pydantic_core.PydanticSerializationError:

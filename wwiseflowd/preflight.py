@@ -112,14 +112,15 @@ def check_plan(
 
     ``steps`` are ``(node id, type, data)`` in plan order; ``context(node_id, earlier)`` makes the
     NodeContext handed to a node type's own check (only for node types that have one). ``pause``:
-    the caller's garbage-collection pause, lifted while each node type's own check runs.
+    the caller's garbage-collection pause, lifted while a node type's own check runs or files are
+    looked at (either may wait: on Wwise, on a network share).
     """
     earlier: list[tuple[str, Mapping[str, Any]]] = []
     predicted: dict[str, dict[str, Any]] = {}
     for (node_id, node_type, data), spec in zip(steps, specs, strict=True):
         literal = literal_data(data, inputs, predicted) if data else {}
         if spec is not None:
-            checked = _inputs(spec, data, literal) or _files(spec, literal)
+            checked = _inputs(spec, data, literal) or _files(spec, literal, pause)
             if checked is None and spec.preflight is not None:
                 if pause is not None:
                     pause.off()  # the check may wait on Wwise: collection is not held off meanwhile
@@ -182,22 +183,35 @@ def _own_check(spec: NodeSpec, literal: dict[str, Any], ctx: NodeContext) -> Res
     return result if isinstance(result, Result) else Result.success()
 
 
-def _files(spec: NodeSpec, literal: dict[str, Any]) -> Result | None:
+def _files(spec: NodeSpec, literal: dict[str, Any], pause: GcPause | None = None) -> Result | None:
+    """The first file input no file of which can be used; ``pause`` is lifted while files are
+    looked at (on for the next step again)."""
     if not literal:
         return None
     guard = _guard()
     fields = guard.path_fields(spec.inputs)
-    is_file_key, FILE_ITEM_KEYS = guard.is_file_key, guard.FILE_ITEM_KEYS  # noqa: N806
-    for key, value in literal.items():
-        if key not in fields and not is_file_key(key):
-            continue
+    keys = [key for key in literal if key in fields or guard.is_file_key(key)]
+    if not keys:
+        return None
+    if pause is None:
+        return _file_inputs(literal, keys, guard.FILE_ITEM_KEYS)
+    pause.off()
+    try:
+        return _file_inputs(literal, keys, guard.FILE_ITEM_KEYS)
+    finally:
+        pause.on()
+
+
+def _file_inputs(literal: dict[str, Any], keys: list[str], item_keys: frozenset[str]) -> Result | None:
+    for key in keys:
+        value = literal[key]
         folder = key.lower() in ("folder", "directory")
         if isinstance(value, str):
             problem = file_problem(value, folder)
             if problem:
                 return Result.failure(ErrorCode.FILE_NOT_FOUND, f"input {key!r}: {problem}")
         elif isinstance(value, list) and value:
-            paths = [_item_path(item, FILE_ITEM_KEYS) for item in value]
+            paths = [_item_path(item, item_keys) for item in value]
             problems = [file_problem(p, folder) if p is not None else None for p in paths]
             if all(problems):
                 listed = "; ".join(str(p) for p in problems[:3]) + (" ..." if len(problems) > 3 else "")

@@ -24,10 +24,11 @@ Garbage collection: a run keeps most of what its bookkeeping makes (a list or di
 key per step, a result per step), and collections passing over tens of thousands of such objects
 cost more than the work itself. So collection is paused (:mod:`wwiseflowd.gc_pause`, counted
 across threads) over the run's set-up, over what comes before the first step (pre-flight, the
-read-ahead's hashing) except while a node type's own check, a backend's identity or the store
-is asked (they may wait on Wwise or Redis), over the hit loops and over the final result. None of
-these call node or backend code or wait on a lock but the run's own; what they do run is the
-events' subscriber filters and wake-ups and the log's sinks, as any step's result does.
+read-ahead's hashing) except while a node type's own check, a backend's identity, the store or
+the files a step names are asked (they may wait on Wwise, Redis or a network share), over the hit
+loops and over the final result. None of these call node or backend code or wait on a lock but
+the run's own; what they do run is the node types' input models (pydantic validators), the
+events' subscriber filters and wake-ups and the log's sinks, as any step does.
 """
 
 from __future__ import annotations
@@ -350,8 +351,9 @@ class _Ahead:
     def prepare(self) -> Result | None:
         """What comes before the first step: the workflow's inputs, pre-flight, the memo read
         ahead. A problem stops the run before anything changed. What it makes is kept for the run,
-        so no collection passes over it (``GcPause``), except while code that may wait on Wwise or
-        a store runs: node types' own checks, backend identities, the memo read."""
+        so no collection passes over it (``GcPause``), except while code that may wait on Wwise,
+        a store or a share runs: node types' own checks, file checks, backend identities, the memo
+        read."""
         run = self.run
         with GcPause() as pause:
             pause.on()

@@ -12,6 +12,7 @@ import pytest
 from tests.daemon.wavs import wav_bytes, write_wav
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.filters import DropFilter
+from wwiseflowd.watch.localfs import kernel_keeps_change_times, mount_type
 from wwiseflowd.watch.stability import RECHECK_S, StabilityTracker, probe_each
 from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 
@@ -232,58 +233,92 @@ def test_batcher_releases_a_batch_at_once_when_nothing_else_is_settling() -> Non
     assert batcher.due(release=lambda key: True) == [("sfx", [1])]
 
 
+def _an_hour_later() -> float:
+    """A wall clock an hour ahead: every file written now looks an hour old (its ctime cannot be
+    set back, so the clock goes forward instead)."""
+    return time.time() + 3600
+
+
 def test_a_file_a_scan_finds_unchanged_for_the_settle_time_is_due_after_a_second_look(
     tmp_path: Path,
 ) -> None:
     clock = FakeClock()
-    tracker = StabilityTracker(1.5, clock=clock)
-    old, fresh = write_wav(tmp_path / "old.wav", seed=1), write_wav(tmp_path / "fresh.wav", seed=2)
-    an_hour_ago = time.time() - 3600
-    os.utime(old, (an_hour_ago, an_hour_ago))
+    tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
+    old = write_wav(tmp_path / "old.wav", seed=1)
     tracker.touch(old, found=True)
     assert not tracker.recently_active(1.5 + 0.5)  # an old file is no burst a batch waits for
-    tracker.touch(fresh, found=True)  # written just now: its quiet time starts now
     assert tracker.poll() == ([], [])
     clock.advance(RECHECK_S)
     ready, _ = tracker.poll()
     assert [r.path for r in ready] == [old] and ready[0].valid
-    clock.advance(1.5)
-    assert [r.path for r in tracker.poll()[0]] == [fresh]
 
 
-def test_an_old_file_that_changes_at_the_second_look_waits_the_whole_settle_time(tmp_path: Path) -> None:
+def test_a_found_file_changed_recently_or_not_found_by_a_scan_waits_the_whole_settle_time(
+    tmp_path: Path,
+) -> None:
     clock = FakeClock()
-    tracker = StabilityTracker(1.5, clock=clock)
-    path = tmp_path / "copying.wav"
-    data = wav_bytes(4000)
-    path.write_bytes(data[:1000])
-    long_ago = time.time() - 3600
-    os.utime(path, (long_ago, long_ago))  # a copy that set the source's time before its data came
-    tracker.touch(path, found=True)
-    path.write_bytes(data[:3000])
-    os.utime(path, (long_ago, long_ago))
+    now_tracker = StabilityTracker(1.5, clock=clock)  # the real clock: the file was written just now
+    skewed = StabilityTracker(1.5, clock=clock, wall=lambda: time.time() - 3600)  # its ctime "ahead"
+    evented = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
+    path = write_wav(tmp_path / "a.wav")
+    now_tracker.touch(path, found=True)
+    skewed.touch(path, found=True)
+    evented.touch(path)  # named by an event, not found by a scan
     clock.advance(RECHECK_S)
-    assert tracker.poll() == ([], [])  # size changed: the quiet time starts again
+    assert [t.poll() for t in (now_tracker, skewed, evented)] == [([], [])] * 3
+    clock.advance(1.5)
+    assert [[r.path for r in t.poll()[0]] for t in (now_tracker, skewed, evented)] == [[path]] * 3
+
+
+def test_an_old_file_rewritten_at_the_second_look_waits_the_whole_settle_time(tmp_path: Path) -> None:
+    """Same size, same mtime (set back, as a copy tool does), a complete WAV header all along:
+    only the change time tells the data changed, and it does."""
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
+    path = write_wav(tmp_path / "copying.wav", seed=1)
+    held = path.stat()
+    tracker.touch(path, found=True)
+    time.sleep(0.01)  # a change time the file system can tell apart
+    write_wav(path, seed=2)  # the rest of the data arrives
+    os.utime(path, ns=(held.st_atime_ns, held.st_mtime_ns))
+    assert path.stat().st_size == held.st_size and path.stat().st_mtime_ns == held.st_mtime_ns
+    clock.advance(RECHECK_S)
+    assert tracker.poll() == ([], [])  # changed: the quiet time starts again
     clock.advance(1.0)
     assert tracker.poll() == ([], [])
-    path.write_bytes(data)
-    os.utime(path, (long_ago, long_ago))
     clock.advance(0.6)
-    assert tracker.poll() == ([], [])  # changed again
-    clock.advance(1.6)
     ready, _ = tracker.poll()
-    assert [r.size for r in ready] == [len(data)] and ready[0].valid
+    assert [r.path for r in ready] == [path] and ready[0].valid
 
 
 def test_an_event_for_an_old_file_restarts_the_whole_quiet_time(tmp_path: Path) -> None:
     clock = FakeClock()
-    tracker = StabilityTracker(1.5, clock=clock)
+    tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
     path = write_wav(tmp_path / "a.wav")
-    long_ago = time.time() - 3600
-    os.utime(path, (long_ago, long_ago))
     tracker.touch(path, found=True)
     tracker.touch(path)  # the watcher names it: something is writing it now
     clock.advance(RECHECK_S)
     assert tracker.poll() == ([], [])
     clock.advance(1.5)
     assert [r.path for r in tracker.poll()[0]] == [path]
+
+
+MOUNTINFO = """\
+22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+40 27 0:50 / /mnt/studio\\040share rw,relatime shared:5 - cifs //nas/audio rw,vers=3.1.1
+41 27 0:51 / /mnt/fuse rw - fuse.sshfs me@host:/x rw
+42 40 0:52 / /mnt/studio\\040share/local rw - xfs /dev/sdb1 rw
+43 27 0:53 / /media/card rw - vfat /dev/sdc1 rw
+"""
+
+
+def test_only_local_file_systems_that_keep_change_times_are_trusted() -> None:
+    assert mount_type("/home/me/drop", MOUNTINFO) == "ext4"
+    assert mount_type("/mnt/studio share/Foley", MOUNTINFO) == "cifs"  # \040: the space, escaped
+    assert mount_type("/mnt/studio share/local/x", MOUNTINFO) == "xfs"  # the deepest mount wins
+    assert mount_type("/mnt/studio shared", MOUNTINFO) == "ext4"  # a prefix of a name is not inside
+    trusted = {path: kernel_keeps_change_times(Path(path), MOUNTINFO)
+               for path in ("/home/me/drop", "/mnt/studio share/Foley", "/mnt/fuse/x", "/media/card/x")}
+    assert trusted == {"/home/me/drop": True, "/mnt/studio share/Foley": False, "/mnt/fuse/x": False,
+                       "/media/card/x": False}

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.engine.engine_testnodes import flow, node
-from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl
+from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl, preflight
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.gc_pause import gc_paused
@@ -115,3 +115,37 @@ def test_a_run_never_holds_collection_off_while_plugin_code_runs(tmp_path: Path)
     assert [kind for kind, _on in seen] == ["check"] * 3 + ["run"] * 6 + ["check"] * 3
     assert all(on for _kind, on in seen)
     assert gc.isenabled()
+
+
+class _WithFile(BaseModel):
+    filePath: str  # noqa: N815 (the node inputs' spelling)
+
+
+def test_files_a_run_checks_before_it_starts_are_looked_at_with_collection_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file input may sit on a share that stops answering: pre-flight's look at it must not
+    hold collection off for the whole process meanwhile."""
+    seen: list[bool] = []
+    real = preflight.file_problem
+
+    def file_problem(value: str, folder: bool = False) -> str | None:
+        seen.append(gc.isenabled())
+        return real(value, folder)
+
+    monkeypatch.setattr(preflight, "file_problem", file_problem)
+
+    class Nodes:
+        @hookimpl
+        def register_node_types(self, register: Any) -> None:
+            register(NodeSpec(type="reads", title="Reads", description="Reads a file.", inputs=_WithFile,
+                              run=lambda data, ctx: Result.success(), read_only=True))
+
+    plugins = Plugins()
+    plugins.register(Nodes(), "gc-files")
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(b"RIFF")
+    document = flow(*(node(f"n{i}", "reads", filePath=str(wav)) for i in range(3)))
+    with Engine(settings_for_tests(tmp_path), plugins) as engine:
+        assert engine.execute(engine.compile(document).data).ok
+    assert seen == [True, True, True] and gc.isenabled()

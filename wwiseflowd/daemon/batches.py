@@ -297,8 +297,8 @@ class BatchProcessor:
                 try:
                     note = self._settle_one(rule, record, level, reports)
                 except Exception as exc:  # one file's surprise must not strand the rest of the batch
-                    logger.exception("Could not move {} after its batch; it stays where it is", record.path)
-                    note = f"left in place: could not move it ({exc})"
+                    logger.exception("Could not finish with {} after its batch", record.path)
+                    note = f"not settled: {exc}"
                 if note:
                     notes.append((record.id, note))
             self.journal.set_notes(notes)

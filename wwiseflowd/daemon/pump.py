@@ -25,6 +25,7 @@ from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.store.journal import DropRecord, FileState, Journal, StableFile
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.fileio import NotRegularFile
+from wwiseflowd.watch.localfs import kernel_keeps_change_times
 from wwiseflowd.watch.observer import ObserverSupervisor
 from wwiseflowd.watch.stability import ReadyFile
 from wwiseflowd.watch.workflows import WorkflowLibrary
@@ -182,7 +183,7 @@ class Pump:
             self._track(self.rules[key], paths)
 
     def _track(self, rule: DropRule, paths: set[Path], *, found: bool = False) -> None:
-        """Hand ``paths`` to the rule's tracker (``found``: by a scan, not named by an event)."""
+        """Hand ``paths`` to the rule's tracker (``found``: see ``StabilityTracker.touch``)."""
         state = self.states[rule.id]
         fresh = []
         for path in paths:
@@ -222,7 +223,8 @@ class Pump:
             state.note_rescan(todo, missed_after_s=MISSED_AFTER_S + rule.config.settle_ms / 1000)
         if todo:
             logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
-            self._track(rule, todo, found=True)
+            # where the kernel keeps the files' change times, old files need no settle time again
+            self._track(rule, todo, found=kernel_keeps_change_times(rule.folder))
 
     def _unfinished_files(self, rule: DropRule) -> set[Path]:
         known = self.journal.known_files(rule.id)

@@ -56,14 +56,17 @@ class _Pending:
     incomplete_since: float | None = None
     first_seen: float = 0.0
     reason: str = "settling: waiting for writes to stop"
+    #: a ``found`` file's change time when it was found (None otherwise): it too must not change
+    ctime_ns: int | None = None
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime, ctime) in bytes and nanoseconds, or None when it cannot be told."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 class StabilityTracker:
@@ -95,28 +98,32 @@ class StabilityTracker:
     def touch(self, path: Path, *, found: bool = False) -> None:
         """Something happened to ``path`` (an event, a scan): restart its quiet time.
 
-        ``found``: a scan found the file, no event named it. When its last change (mtime) lies at
-        least the settle time in the past, it has been quiet that long already: it is due after
-        :data:`RECHECK_S` (its size and mtime looked at again then) instead of a whole settle time
-        (a first start on a folder of old files does not wait for nothing). An event for it, or
-        a change seen at that second look, restarts the whole quiet time as usual."""
+        ``found``: a scan found the file, no event named it, and the caller knows its folder is on
+        a local file system whose change times the kernel keeps (:mod:`wwiseflowd.watch.localfs`).
+        When its last change (``st_ctime``: any write or metadata change, set by the kernel from
+        this clock) lies at least the settle time in the past, it has been quiet that long already:
+        it is due after :data:`RECHECK_S` instead of a whole settle time, if its size, mtime and
+        ctime are the same then (a first start on a folder of old files does not wait for
+        nothing). An event for it, or a change at that second look, restarts the whole quiet time."""
         stat = _stat(path)
         if stat is None:
             self._pending.pop(path, None)
             return
+        size, mtime_ns, ctime_ns = stat
         now = self.clock()
         entry = self._pending.get(path)
         if entry is None:
-            quiet_since = last_event = now
-            age = self.wall() - stat[1] / 1e9  # since its last change
+            entry = self._pending[path] = _Pending(size, mtime_ns, now, now, first_seen=now)
+            age = self.wall() - max(mtime_ns, ctime_ns) / 1e9  # since its last change
             if found and age >= self.settle_s:
-                last_event = now - age  # its last change: no burst is going on in it
-                quiet_since = now - self.settle_s + min(RECHECK_S, self.settle_s)
-            self._pending[path] = _Pending(stat[0], stat[1], quiet_since, last_event, first_seen=now)
+                entry.last_event = now - age  # no burst is going on in it
+                entry.quiet_since = now - self.settle_s + min(RECHECK_S, self.settle_s)
+                entry.ctime_ns = ctime_ns
             return
         entry.quiet_since = entry.last_event = now
-        if (entry.size, entry.mtime_ns) != stat:
-            entry.size, entry.mtime_ns = stat
+        entry.ctime_ns = None
+        if (entry.size, entry.mtime_ns) != (size, mtime_ns):
+            entry.size, entry.mtime_ns = size, mtime_ns
             entry.incomplete_since = None
 
     def forget(self, path: Path) -> None:
@@ -165,16 +172,17 @@ class StabilityTracker:
                 vanished.append(path)
                 del self._pending[path]
                 continue
-            if (entry.size, entry.mtime_ns) != stat:
-                entry.size, entry.mtime_ns = stat
+            size, mtime_ns, ctime_ns = stat
+            if (entry.size, entry.mtime_ns) != (size, mtime_ns) or entry.ctime_ns not in (None, ctime_ns):
+                entry.size, entry.mtime_ns, entry.ctime_ns = size, mtime_ns, None
                 entry.quiet_since = now
                 entry.incomplete_since = None
                 entry.reason = "settling: still being written"
                 continue
-            due.append((path, entry, stat))
+            due.append((path, entry, (size, mtime_ns)))
         ready: list[ReadyFile] = []
-        probes = self.probe([path for path, _entry, _stat in due]) if due else []
-        for (path, entry, stat), probe in zip(due, probes, strict=True):
+        probes = self.probe([path for path, _entry, _seen in due]) if due else []
+        for (path, entry, seen), probe in zip(due, probes, strict=True):
             if probe.verdict is WaveVerdict.INCOMPLETE:
                 if entry.incomplete_since is None:
                     entry.incomplete_since = now
@@ -186,5 +194,5 @@ class StabilityTracker:
                     WaveVerdict.INVALID, gave_up_reason(probe.reason, path, self.incomplete_timeout_s)
                 )
             del self._pending[path]
-            ready.append(ReadyFile(path, stat[0], stat[1], probe.verdict, probe.reason))
+            ready.append(ReadyFile(path, seen[0], seen[1], probe.verdict, probe.reason))
         return ready, vanished
