@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from tests.daemon.conftest import TARGET, DaemonHarness, import_calls, sounds, w
 from tests.daemon.wavs import wav_bytes, write_slowly, write_wav
 from wwiseflowd.sim import Emulator
 from wwiseflowd.store.journal import BatchState, FileState
+from wwiseflowd.watch.localfs import trusted_device
+from wwiseflowd.watch.stability import StabilityTracker
 
 pytestmark = pytest.mark.integration
 
@@ -85,6 +88,32 @@ def test_files_already_in_the_folder_at_startup_are_imported(harness: DaemonHarn
     wait_until(lambda: _done(daemon, 1))
     wait_until((harness.drop / "processed" / "Before" / "Early.wav").exists)
     assert [name for name, _ in sounds(harness.sim)] == ["Early"]
+
+
+def test_only_the_scan_vouches_for_a_trusted_device_and_an_event_never_does(
+    harness: DaemonHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the pump tells the tracker: files a scan finds come with the drop folder's device when
+    its file system keeps change times (here: the test's temp folder on Linux), files an event
+    names never do."""
+    touched: list[tuple[str, int | None]] = []
+    touch = StabilityTracker.touch
+
+    def recording(self: StabilityTracker, path: Path, *, found_on: int | None = None) -> None:
+        touched.append((path.name, found_on))
+        touch(self, path, found_on=found_on)
+
+    monkeypatch.setattr(StabilityTracker, "touch", recording)
+    write_wav(harness.drop / "Early.wav")
+    daemon = harness.start()
+    wait_until(lambda: _done(daemon, 1))
+    write_wav(harness.drop / "Late.wav", seed=2)
+    wait_until(lambda: _done(daemon, 2))
+    expected = trusted_device(harness.drop)
+    assert ("Early.wav", expected) in touched
+    assert {found for name, found in touched if name == "Late.wav"} == {None}
+    if sys.platform.startswith("linux"):
+        assert expected == harness.drop.stat().st_dev  # the fast path is on where it can be
 
 
 def test_the_same_file_dropped_twice_is_imported_once_and_changed_content_replaces_it(

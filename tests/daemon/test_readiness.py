@@ -6,14 +6,17 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from tests.daemon.wavs import wav_bytes, write_wav
+from wwiseflowd.watch import localfs
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.filters import DropFilter
-from wwiseflowd.watch.localfs import kernel_keeps_change_times, mount_type
-from wwiseflowd.watch.stability import RECHECK_S, StabilityTracker, probe_each
+from wwiseflowd.watch.localfs import device_type, trusted_device
+from wwiseflowd.watch.stability import RECHECK_S, StabilityTracker, _quiet_for, probe_each
 from wwiseflowd.watch.wavecheck import WaveProbe, WaveVerdict, probe_wave
 
 
@@ -245,7 +248,7 @@ def test_a_file_a_scan_finds_unchanged_for_the_settle_time_is_due_after_a_second
     clock = FakeClock()
     tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
     old = write_wav(tmp_path / "old.wav", seed=1)
-    tracker.touch(old, found=True)
+    tracker.touch(old, found_on=tmp_path.stat().st_dev)
     assert not tracker.recently_active(1.5 + 0.5)  # an old file is no burst a batch waits for
     assert tracker.poll() == ([], [])
     clock.advance(RECHECK_S)
@@ -253,21 +256,51 @@ def test_a_file_a_scan_finds_unchanged_for_the_settle_time_is_due_after_a_second
     assert [r.path for r in ready] == [old] and ready[0].valid
 
 
-def test_a_found_file_changed_recently_or_not_found_by_a_scan_waits_the_whole_settle_time(
+def test_an_mtime_set_back_by_a_copy_tool_does_not_make_a_file_look_old(tmp_path: Path) -> None:
+    """The change time tells: the kernel set it when the copy wrote the file, just now."""
+    clock = FakeClock()
+    tracker = StabilityTracker(1.5, clock=clock)  # the real wall clock
+    path = write_wav(tmp_path / "copied.wav")
+    long_ago = time.time() - 3600
+    os.utime(path, (long_ago, long_ago))
+    tracker.touch(path, found_on=tmp_path.stat().st_dev)
+    clock.advance(RECHECK_S)
+    assert tracker.poll() == ([], [])
+    clock.advance(1.5)
+    assert [r.path for r in tracker.poll()[0]] == [path]
+
+
+def test_a_found_file_is_not_trusted_off_its_device_after_a_clock_step_or_without_a_scan(
     tmp_path: Path,
 ) -> None:
     clock = FakeClock()
+    step = [0.0]
+    path = write_wav(tmp_path / "a.wav")
+    device = tmp_path.stat().st_dev
     now_tracker = StabilityTracker(1.5, clock=clock)  # the real clock: the file was written just now
     skewed = StabilityTracker(1.5, clock=clock, wall=lambda: time.time() - 3600)  # its ctime "ahead"
     evented = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
-    path = write_wav(tmp_path / "a.wav")
-    now_tracker.touch(path, found=True)
-    skewed.touch(path, found=True)
+    elsewhere = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
+    stepped = StabilityTracker(1.5, clock=clock, wall=lambda: time.time() + step[0])
+    step[0] = 3600.0  # the wall clock jumps an hour after the tracker was made
+    now_tracker.touch(path, found_on=device)
+    skewed.touch(path, found_on=device)
     evented.touch(path)  # named by an event, not found by a scan
+    elsewhere.touch(path, found_on=device + 1)  # on another device than the trusted folder's
+    stepped.touch(path, found_on=device)
+    trackers = (now_tracker, skewed, evented, elsewhere, stepped)
     clock.advance(RECHECK_S)
-    assert [t.poll() for t in (now_tracker, skewed, evented)] == [([], [])] * 3
+    assert [t.poll() for t in trackers] == [([], [])] * 5
     clock.advance(1.5)
-    assert [[r.path for r in t.poll()[0]] for t in (now_tracker, skewed, evented)] == [[path]] * 3
+    assert [[r.path for r in t.poll()[0]] for t in trackers] == [[path]] * 5
+
+
+def test_a_change_time_in_whole_seconds_counts_a_second_less() -> None:
+    """ext3, or ext4 with small inodes, keep whole seconds: a file changed at 10.9 s reads 10.0."""
+    whole = cast(os.stat_result, SimpleNamespace(st_mtime_ns=10_000_000_000, st_ctime_ns=10_000_000_000))
+    fine = cast(os.stat_result, SimpleNamespace(st_mtime_ns=10_000_000_000, st_ctime_ns=10_000_000_001))
+    assert _quiet_for(whole, 12.0) == pytest.approx(0.95)
+    assert _quiet_for(fine, 12.0) == pytest.approx(1.95)
 
 
 def test_an_old_file_rewritten_at_the_second_look_waits_the_whole_settle_time(tmp_path: Path) -> None:
@@ -277,7 +310,7 @@ def test_an_old_file_rewritten_at_the_second_look_waits_the_whole_settle_time(tm
     tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
     path = write_wav(tmp_path / "copying.wav", seed=1)
     held = path.stat()
-    tracker.touch(path, found=True)
+    tracker.touch(path, found_on=held.st_dev)
     time.sleep(0.01)  # a change time the file system can tell apart
     write_wav(path, seed=2)  # the rest of the data arrives
     os.utime(path, ns=(held.st_atime_ns, held.st_mtime_ns))
@@ -295,7 +328,7 @@ def test_an_event_for_an_old_file_restarts_the_whole_quiet_time(tmp_path: Path) 
     clock = FakeClock()
     tracker = StabilityTracker(1.5, clock=clock, wall=_an_hour_later)
     path = write_wav(tmp_path / "a.wav")
-    tracker.touch(path, found=True)
+    tracker.touch(path, found_on=tmp_path.stat().st_dev)
     tracker.touch(path)  # the watcher names it: something is writing it now
     clock.advance(RECHECK_S)
     assert tracker.poll() == ([], [])
@@ -308,17 +341,28 @@ MOUNTINFO = """\
 27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
 40 27 0:50 / /mnt/studio\\040share rw,relatime shared:5 - cifs //nas/audio rw,vers=3.1.1
 41 27 0:51 / /mnt/fuse rw - fuse.sshfs me@host:/x rw
-42 40 0:52 / /mnt/studio\\040share/local rw - xfs /dev/sdb1 rw
-43 27 0:53 / /media/card rw - vfat /dev/sdc1 rw
+43 27 8:33 / /media/card rw - vfat /dev/sdc1 rw
+44 27 254:0 /home /srv/bind rw - ext4 /dev/vda rw
+45 27 9:9 / /broken rw -
 """
 
 
-def test_only_local_file_systems_that_keep_change_times_are_trusted() -> None:
-    assert mount_type("/home/me/drop", MOUNTINFO) == "ext4"
-    assert mount_type("/mnt/studio share/Foley", MOUNTINFO) == "cifs"  # \040: the space, escaped
-    assert mount_type("/mnt/studio share/local/x", MOUNTINFO) == "xfs"  # the deepest mount wins
-    assert mount_type("/mnt/studio shared", MOUNTINFO) == "ext4"  # a prefix of a name is not inside
-    trusted = {path: kernel_keeps_change_times(Path(path), MOUNTINFO)
-               for path in ("/home/me/drop", "/mnt/studio share/Foley", "/mnt/fuse/x", "/media/card/x")}
-    assert trusted == {"/home/me/drop": True, "/mnt/studio share/Foley": False, "/mnt/fuse/x": False,
-                       "/media/card/x": False}
+def test_only_devices_of_local_file_systems_that_keep_change_times_are_trusted(tmp_path: Path) -> None:
+    assert device_type(254, 0, MOUNTINFO) == "ext4"  # also bind-mounted elsewhere: the same device
+    assert device_type(0, 50, MOUNTINFO) == "cifs" and device_type(0, 51, MOUNTINFO) == "fuse.sshfs"
+    assert device_type(8, 33, MOUNTINFO) == "vfat"
+    assert device_type(9, 9, MOUNTINFO) is None and device_type(1, 2, MOUNTINFO) is None
+    device = tmp_path.stat().st_dev
+    line = f"50 27 {os.major(device)}:{os.minor(device)} / /x rw - {{}} src rw\n"
+    assert trusted_device(tmp_path, line.format("xfs")) == device
+    assert trusted_device(tmp_path, line.format("nfs4")) is None
+    assert trusted_device(tmp_path / "gone", line.format("xfs")) is None
+
+
+def test_no_change_time_is_trusted_anywhere_but_linux(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(localfs.sys, "platform", "darwin")
+    assert trusted_device(tmp_path) is None
+    monkeypatch.setattr(localfs.sys, "platform", "win32")
+    assert trusted_device(tmp_path) is None

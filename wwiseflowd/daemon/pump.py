@@ -25,7 +25,7 @@ from wwiseflowd.daemon.rules import DropRule, replaced_since, sha256_file
 from wwiseflowd.store.journal import DropRecord, FileState, Journal, StableFile
 from wwiseflowd.watch.batcher import Batcher
 from wwiseflowd.watch.fileio import NotRegularFile
-from wwiseflowd.watch.localfs import kernel_keeps_change_times
+from wwiseflowd.watch.localfs import trusted_device
 from wwiseflowd.watch.observer import ObserverSupervisor
 from wwiseflowd.watch.stability import ReadyFile
 from wwiseflowd.watch.workflows import WorkflowLibrary
@@ -182,8 +182,8 @@ class Pump:
         for key, paths in touched.items():
             self._track(self.rules[key], paths)
 
-    def _track(self, rule: DropRule, paths: set[Path], *, found: bool = False) -> None:
-        """Hand ``paths`` to the rule's tracker (``found``: see ``StabilityTracker.touch``)."""
+    def _track(self, rule: DropRule, paths: set[Path], *, found_on: int | None = None) -> None:
+        """Hand ``paths`` to the rule's tracker (``found_on``: see ``StabilityTracker.touch``)."""
         state = self.states[rule.id]
         fresh = []
         for path in paths:
@@ -191,7 +191,7 @@ class Pump:
             if rel in state.inflight:
                 continue  # already queued or importing
             state.elsewhere.pop(rel, None)  # written or removed again: look at it afresh
-            state.tracker.touch(path, found=found)
+            state.tracker.touch(path, found_on=found_on)
             if rel not in state.seen_ids and path in state.tracker:  # gone again already: nothing to record
                 fresh.append((str(path), rel, rule.config.target))
         if fresh:
@@ -224,7 +224,7 @@ class Pump:
         if todo:
             logger.debug("Rescan of {} found {} file(s) to check", rule.folder, len(todo))
             # where the kernel keeps the files' change times, old files need no settle time again
-            self._track(rule, todo, found=kernel_keeps_change_times(rule.folder))
+            self._track(rule, todo, found_on=trusted_device(rule.folder))
 
     def _unfinished_files(self, rule: DropRule) -> set[Path]:
         known = self.journal.known_files(rule.id)

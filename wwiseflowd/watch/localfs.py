@@ -4,14 +4,15 @@ There a file's ``st_ctime`` is the last time anything changed it (data or metada
 kernel from the clock this process reads: no program can set it back, unlike ``st_mtime`` (which
 copy tools set to the source's). On a network share the times come from the server's clock and
 the attributes from a cache; on Windows ``st_ctime`` is the creation time. Only the first kind is
-trusted (by :class:`~wwiseflowd.watch.stability.StabilityTracker`'s ``found`` touches): Linux, on
-a file system of :data:`LOCAL_TYPES`, as ``/proc/self/mountinfo`` tells.
+trusted (by :class:`~wwiseflowd.watch.stability.StabilityTracker`'s ``found_on`` touches): on
+Linux, a device whose file system type, as ``/proc/self/mountinfo`` lists it, is one of
+:data:`LOCAL_TYPES`. The device is matched by number (``st_dev``), not by path, so a mount over
+the folder, a symlinked folder and a bind mount all count as what they really are.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -19,32 +20,31 @@ from pathlib import Path
 #: their times are not POSIX ctimes; no network or FUSE file systems)
 LOCAL_TYPES = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "zfs", "bcachefs", "jfs",
                          "reiserfs", "tmpfs", "ramfs", "overlay"})
-_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
-def kernel_keeps_change_times(folder: Path, mountinfo: str | None = None) -> bool:
-    """True when ``folder`` is on a local file system of :data:`LOCAL_TYPES` (Linux only; False
-    anywhere else, and whenever it cannot be told). ``mountinfo``: the text of
+def trusted_device(folder: Path, mountinfo: str | None = None) -> int | None:
+    """``folder``'s device (``st_dev``) when its file system is local and keeps change times, else
+    None (anywhere but Linux, and whenever it cannot be told). ``mountinfo``: the text of
     ``/proc/self/mountinfo`` (read when None)."""
-    if mountinfo is None:
-        if not sys.platform.startswith("linux"):
-            return False
-        try:
+    try:
+        device = os.stat(folder).st_dev
+        if mountinfo is None:
+            if not sys.platform.startswith("linux"):
+                return None
             mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-    return mount_type(os.path.realpath(folder), mountinfo) in LOCAL_TYPES
+        kind = device_type(os.major(device), os.minor(device), mountinfo)
+    except (OSError, ValueError, AttributeError):  # no such folder, no /proc, no os.major
+        return None
+    return device if kind in LOCAL_TYPES else None
 
 
-def mount_type(path: str, mountinfo: str) -> str | None:
-    """The file system type of the mount ``path`` (absolute, resolved) lies on, by ``mountinfo``."""
-    best, kind = "", None
+def device_type(major: int, minor: int, mountinfo: str) -> str | None:
+    """The file system type of device ``major:minor`` by ``mountinfo`` (None: not listed)."""
+    wanted = f"{major}:{minor}"
     for line in mountinfo.splitlines():
         fields = line.split(" ")
-        if "-" not in fields[6:] or len(fields) < 5:
-            continue
-        point = _ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), fields[4])
-        inside = path == point or path.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):  # the deepest mount wins; a later one covers an earlier
-            best, kind = point, fields[fields.index("-", 6) + 1]
-    return kind
+        if len(fields) > 2 and fields[2] == wanted and "-" in fields[6:]:
+            after = fields.index("-", 6) + 1
+            if after < len(fields):
+                return fields[after]
+    return None

@@ -4,7 +4,9 @@ Watch handlers and scans only :meth:`StabilityTracker.touch` a path. :meth:`~Sta
 later re-stats it: a file is ready when no event arrived and its size and mtime stayed the same for
 the settle time, and the probe (the RIFF/WAVE check) says it is complete. A file whose header says
 it is still incomplete keeps waiting; only if it stays incomplete and unchanged for
-``incomplete_timeout_s`` is it given up as invalid (a truncated copy that will never finish).
+``incomplete_timeout_s`` is it given up as invalid (a truncated copy that will never finish). A
+file a scan finds on a file system whose change times the kernel keeps may have been quiet for the
+settle time already: see :meth:`StabilityTracker.touch`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from wwiseflowd.wav import gave_up_reason
 Clock = Callable[[], float]
 #: seconds until a file a scan found, unchanged for the settle time already, is looked at again
 RECHECK_S = 0.25
+#: how far the wall clock may have been stepped (against the monotonic one) since the tracker was
+#: made before change times are no longer trusted (seconds)
+CLOCK_STEP_S = 1.0
 #: checks many paths at once (one hand-off to a reading thread for them all), a verdict each in order
 ProbeMany = Callable[[Sequence[Path]], list[WaveProbe]]
 
@@ -60,13 +65,20 @@ class _Pending:
     ctime_ns: int | None = None
 
 
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    """(size, mtime, ctime) in bytes and nanoseconds, or None when it cannot be told."""
+def _stat(path: Path) -> os.stat_result | None:
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _quiet_for(st: os.stat_result, now: float) -> float:
+    """Seconds since the file last changed (data or metadata), by its change time, counted low:
+    a file system that keeps whole seconds (ext4 with small inodes, ext3) may have cut up to a
+    second off, and the kernel's clock for file times is a few milliseconds coarse."""
+    changed_ns = max(st.st_mtime_ns, st.st_ctime_ns)
+    coarse = 1.0 if changed_ns % 1_000_000_000 == 0 else 0.0
+    return now - changed_ns / 1e9 - coarse - 0.05
 
 
 class StabilityTracker:
@@ -85,8 +97,9 @@ class StabilityTracker:
         self.incomplete_timeout_s = incomplete_timeout_s
         self.probe = probe
         self.clock = clock
-        #: the clock file modification times are on (``found`` touches compare against it)
+        #: the clock files' change times are on (``found`` touches compare against it)
         self.wall = wall
+        self._wall_offset = wall() - clock()  # moves when the wall clock is stepped
         self._pending: dict[Path, _Pending] = {}
 
     def __len__(self) -> int:
@@ -95,35 +108,40 @@ class StabilityTracker:
     def __contains__(self, path: object) -> bool:
         return path in self._pending
 
-    def touch(self, path: Path, *, found: bool = False) -> None:
+    def touch(self, path: Path, *, found_on: int | None = None) -> None:
         """Something happened to ``path`` (an event, a scan): restart its quiet time.
 
-        ``found``: a scan found the file, no event named it, and the caller knows its folder is on
-        a local file system whose change times the kernel keeps (:mod:`wwiseflowd.watch.localfs`).
-        When its last change (``st_ctime``: any write or metadata change, set by the kernel from
-        this clock) lies at least the settle time in the past, it has been quiet that long already:
-        it is due after :data:`RECHECK_S` instead of a whole settle time, if its size, mtime and
-        ctime are the same then (a first start on a folder of old files does not wait for
-        nothing). An event for it, or a change at that second look, restarts the whole quiet time."""
-        stat = _stat(path)
-        if stat is None:
+        ``found_on``: a scan found the file, no event named it, and the caller knows the device
+        (``st_dev``) of its folder is a local file system whose change times the kernel keeps
+        (:mod:`wwiseflowd.watch.localfs`). When the file is on that very device and its last
+        change (``st_ctime``: any write or metadata change, set by the kernel from this machine's
+        clock, never set back by a program) lies at least the settle time in the past, it has been
+        quiet that long already: it is due after :data:`RECHECK_S` instead of a whole settle time,
+        if its size, mtime and ctime are the same then (a first start on a folder of old files
+        does not wait for nothing). Not once the wall clock was stepped by more than
+        :data:`CLOCK_STEP_S` since the tracker was made. An event for the file, or a change at that
+        second look, restarts the whole quiet time."""
+        st = _stat(path)
+        if st is None:
             self._pending.pop(path, None)
             return
-        size, mtime_ns, ctime_ns = stat
         now = self.clock()
         entry = self._pending.get(path)
         if entry is None:
-            entry = self._pending[path] = _Pending(size, mtime_ns, now, now, first_seen=now)
-            age = self.wall() - max(mtime_ns, ctime_ns) / 1e9  # since its last change
-            if found and age >= self.settle_s:
-                entry.last_event = now - age  # no burst is going on in it
-                entry.quiet_since = now - self.settle_s + min(RECHECK_S, self.settle_s)
-                entry.ctime_ns = ctime_ns
+            entry = self._pending[path] = _Pending(st.st_size, st.st_mtime_ns, now, now, first_seen=now)
+            if found_on is not None and st.st_dev == found_on:
+                wall = self.wall()
+                quiet_s = _quiet_for(st, wall)
+                steady = abs(wall - now - self._wall_offset) <= CLOCK_STEP_S
+                if steady and quiet_s >= self.settle_s:
+                    entry.last_event = now - quiet_s  # no burst is going on in it
+                    entry.quiet_since = now - self.settle_s + min(RECHECK_S, self.settle_s)
+                    entry.ctime_ns = st.st_ctime_ns
             return
         entry.quiet_since = entry.last_event = now
         entry.ctime_ns = None
-        if (entry.size, entry.mtime_ns) != (size, mtime_ns):
-            entry.size, entry.mtime_ns = size, mtime_ns
+        if (entry.size, entry.mtime_ns) != (st.st_size, st.st_mtime_ns):
+            entry.size, entry.mtime_ns = st.st_size, st.st_mtime_ns
             entry.incomplete_since = None
 
     def forget(self, path: Path) -> None:
@@ -167,13 +185,14 @@ class StabilityTracker:
                 break
             if now - entry.quiet_since < self.settle_s:
                 continue
-            stat = _stat(path)
-            if stat is None:
+            st = _stat(path)
+            if st is None:
                 vanished.append(path)
                 del self._pending[path]
                 continue
-            size, mtime_ns, ctime_ns = stat
-            if (entry.size, entry.mtime_ns) != (size, mtime_ns) or entry.ctime_ns not in (None, ctime_ns):
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+            recheck_failed = entry.ctime_ns not in (None, st.st_ctime_ns)  # a found file changed
+            if (entry.size, entry.mtime_ns) != (size, mtime_ns) or recheck_failed:
                 entry.size, entry.mtime_ns, entry.ctime_ns = size, mtime_ns, None
                 entry.quiet_since = now
                 entry.incomplete_since = None
