@@ -453,12 +453,17 @@ class ReadSpy:
         monkeypatch.setattr(adapter, "descendants", descendants)
 
 
+def imported_into(adapter: WaapiAdapter, wav: Callable[..., str], folder: str, count: int) -> None:
+    """``count`` Sounds ``<folder>0``... imported into ``SFX\\<folder>``."""
+    items = [ImportItem(file=wav(f"{folder}{i}.wav"), parent_path=SFX, folders=[folder],
+                        sound_name=f"{folder}{i}") for i in range(count)]
+    assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
+
+
 def test_the_read_back_reads_the_folders_the_files_went_into_not_the_whole_target(
     adapter: WaapiAdapter, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = [ImportItem(file=wav(f"Old{i}.wav"), parent_path=SFX, folders=["Old"], sound_name=f"Old{i}")
-           for i in range(20)]
-    assert all(o["ok"] for o in adapter.import_audio(old, verify_root=SFX).data["outcomes"])
+    imported_into(adapter, wav, "Old", 20)
     spy = ReadSpy(adapter, monkeypatch)
     new = [ImportItem(file=wav("A.wav"), parent_path=SFX, folders=["New"], sound_name="A"),
            ImportItem(file=wav("B.wav"), parent_path=SFX, folders=["New", "Deeper"], sound_name="B")]
@@ -489,12 +494,10 @@ def test_when_a_folder_of_the_batch_is_missing_the_read_back_reads_the_target(
 def test_a_file_imported_onto_one_sound_reads_back_that_sound_not_its_siblings(
     adapter: WaapiAdapter, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    siblings = [ImportItem(file=wav(f"S{i}.wav"), parent_path=SFX, folders=["Many"], sound_name=f"S{i}")
-                for i in range(30)]
-    assert all(o["ok"] for o in adapter.import_audio(siblings, verify_root=SFX).data["outcomes"])
+    imported_into(adapter, wav, "Many", 30)
     spy = ReadSpy(adapter, monkeypatch)
-    sound = SFX + "\\Many\\S7"
-    again = ImportItem(file=wav("S7_v2.wav"), parent_path=SFX + "\\Many", sound_name="S7")
+    sound = SFX + "\\Many\\Many7"
+    again = ImportItem(file=wav("Many7_v2.wav"), parent_path=SFX + "\\Many", sound_name="Many7")
 
     result = adapter.import_audio([again], verify_root=sound)
 
