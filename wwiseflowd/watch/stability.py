@@ -61,7 +61,8 @@ class _Pending:
     incomplete_since: float | None = None
     first_seen: float = 0.0
     reason: str = "settling: waiting for writes to stop"
-    #: a ``found`` file's change time when it was found (None otherwise): it too must not change
+    #: the change time of a file found by a scan (``found_on``) when it was found (None otherwise):
+    #: at the second look it too must be unchanged
     ctime_ns: int | None = None
 
 
@@ -97,7 +98,7 @@ class StabilityTracker:
         self.incomplete_timeout_s = incomplete_timeout_s
         self.probe = probe
         self.clock = clock
-        #: the clock files' change times are on (``found`` touches compare against it)
+        #: the clock files' change times are on (``found_on`` touches compare against it)
         self.wall = wall
         self._wall_offset = wall() - clock()  # moves when the wall clock is stepped
         self._pending: dict[Path, _Pending] = {}
