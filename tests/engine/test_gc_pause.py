@@ -1,4 +1,5 @@
-"""gc_paused across threads: collection comes back on when the last pause ends, never before."""
+"""The garbage-collection pause: counted across threads (collection back on when the last pause
+ends, never before), and never held while plugin code runs or a file is looked at."""
 
 from __future__ import annotations
 
