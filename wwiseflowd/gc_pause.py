@@ -50,8 +50,9 @@ def gc_paused() -> Iterator[None]:
 
 
 class GcPause:
-    """A pause a loop turns on over its stretches of pure work and off around calls that may wait
-    (a plugin's check asking Wwise); ``with GcPause() as pause:`` makes sure it ends."""
+    """A pause a loop turns on over its stretches of pure work and lifts around calls that may wait
+    (``with pause.lifted():``, a plugin's check asking Wwise); ``with GcPause() as pause:`` makes
+    sure it ends. One never turned on pauses nothing, and lifting it does nothing."""
 
     def __init__(self) -> None:
         self._held = False
@@ -65,6 +66,17 @@ class GcPause:
         if self._held:
             _leave()
             self._held = False
+
+    @contextmanager
+    def lifted(self) -> Iterator[None]:
+        """Collection back on for this block (a call that may wait), paused again after if it was."""
+        held = self._held
+        self.off()
+        try:
+            yield
+        finally:
+            if held:
+                self.on()
 
     def __enter__(self) -> GcPause:
         return self

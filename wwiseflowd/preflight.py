@@ -115,6 +115,7 @@ def check_plan(
     the caller's garbage-collection pause, lifted while a node type's own check runs or files are
     looked at (either may wait: on Wwise, on a network share).
     """
+    pause = pause or GcPause()  # none given: one never on, lifting it does nothing
     earlier: list[tuple[str, Mapping[str, Any]]] = []
     predicted: dict[str, dict[str, Any]] = {}
     for (node_id, node_type, data), spec in zip(steps, specs, strict=True):
@@ -122,11 +123,8 @@ def check_plan(
         if spec is not None:
             checked = _inputs(spec, data, literal) or _files(spec, literal, pause)
             if checked is None and spec.preflight is not None:
-                if pause is not None:
-                    pause.off()  # the check may wait on Wwise: collection is not held off meanwhile
-                checked = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
-                if pause is not None:
-                    pause.on()
+                with pause.lifted():  # the check may wait on Wwise: collection is not held off meanwhile
+                    checked = _own_check(spec, literal, context(node_id, _Earlier(earlier, len(earlier))))
             if checked is not None and not checked.ok:
                 return Result.failure(
                     checked.code or ErrorCode.INVALID_INPUT,
@@ -183,9 +181,9 @@ def _own_check(spec: NodeSpec, literal: dict[str, Any], ctx: NodeContext) -> Res
     return result if isinstance(result, Result) else Result.success()
 
 
-def _files(spec: NodeSpec, literal: dict[str, Any], pause: GcPause | None = None) -> Result | None:
+def _files(spec: NodeSpec, literal: dict[str, Any], pause: GcPause) -> Result | None:
     """The first file input no file of which can be used; ``pause`` is lifted while files are
-    looked at (on for the next step again)."""
+    looked at (they may lie on a share that stops answering)."""
     if not literal:
         return None
     guard = _guard()
@@ -193,13 +191,8 @@ def _files(spec: NodeSpec, literal: dict[str, Any], pause: GcPause | None = None
     keys = [key for key in literal if key in fields or guard.is_file_key(key)]
     if not keys:
         return None
-    if pause is None:
+    with pause.lifted():
         return _file_inputs(literal, keys, guard.FILE_ITEM_KEYS)
-    pause.off()
-    try:
-        return _file_inputs(literal, keys, guard.FILE_ITEM_KEYS)
-    finally:
-        pause.on()
 
 
 def _file_inputs(literal: dict[str, Any], keys: list[str], item_keys: frozenset[str]) -> Result | None:

@@ -396,11 +396,10 @@ class _Ahead:
         if run.force:
             return
         identities = self.identity
-        pause.off()
-        for spec in run.specs:
-            if spec is not None and not spec.read_only and spec.resource not in identities:
-                identities[spec.resource] = self._identity(spec.resource)
-        pause.on()
+        with pause.lifted():
+            for spec in run.specs:
+                if spec is not None and not spec.read_only and spec.resource not in identities:
+                    identities[spec.resource] = self._identity(spec.resource)
         for i, (step, spec) in enumerate(zip(run.steps, run.specs, strict=True)):
             if spec is None or spec.read_only:
                 continue  # read-only steps are never memoised
@@ -413,9 +412,8 @@ class _Ahead:
                 continue
             self.keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
             self.quick[i] = spec.verify is None and run.backends.name_for(spec.resource) is None
-        pause.off()
-        run.memo.read_ahead([key for key in self.keys if key is not None])
-        pause.on()
+        with pause.lifted():
+            run.memo.read_ahead([key for key in self.keys if key is not None])
 
     def _identity(self, resource: str | None) -> str | None:
         """The identity of ``resource``'s backend before the run, or None when it cannot be told

@@ -17,7 +17,7 @@ from tests.engine.engine_testnodes import flow, node
 from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl, preflight
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
-from wwiseflowd.gc_pause import gc_paused
+from wwiseflowd.gc_pause import GcPause, gc_paused
 from wwiseflowd.plugins import Plugins
 
 
@@ -79,6 +79,19 @@ def test_a_pause_begun_with_collection_off_leaves_it_off() -> None:
     with gc_paused():
         pass
     assert not gc.isenabled()
+
+
+def test_a_lifted_pause_comes_back_only_if_it_was_on() -> None:
+    with GcPause() as pause:
+        with pause.lifted():
+            assert gc.isenabled()  # never turned on: nothing to lift, nothing to restore
+        assert gc.isenabled()
+        pause.on()
+        assert not gc.isenabled()
+        with pause.lifted():
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
 
 
 class _Named(BaseModel):

@@ -180,7 +180,7 @@ class StabilityTracker:
         caller can hand the first files on while the others are still to be read)."""
         now = self.clock()
         vanished: list[Path] = []
-        due: list[tuple[Path, _Pending, tuple[int, int]]] = []
+        due: list[tuple[Path, _Pending]] = []
         for path, entry in list(self._pending.items()):
             if limit is not None and len(due) >= limit:
                 break
@@ -199,10 +199,10 @@ class StabilityTracker:
                 entry.incomplete_since = None
                 entry.reason = "settling: still being written"
                 continue
-            due.append((path, entry, (size, mtime_ns)))
+            due.append((path, entry))  # its size and mtime are the ones just seen
         ready: list[ReadyFile] = []
-        probes = self.probe([path for path, _entry, _seen in due]) if due else []
-        for (path, entry, seen), probe in zip(due, probes, strict=True):
+        probes = self.probe([path for path, _entry in due]) if due else []
+        for (path, entry), probe in zip(due, probes, strict=True):
             if probe.verdict is WaveVerdict.INCOMPLETE:
                 if entry.incomplete_since is None:
                     entry.incomplete_since = now
@@ -214,5 +214,5 @@ class StabilityTracker:
                     WaveVerdict.INVALID, gave_up_reason(probe.reason, path, self.incomplete_timeout_s)
                 )
             del self._pending[path]
-            ready.append(ReadyFile(path, seen[0], seen[1], probe.verdict, probe.reason))
+            ready.append(ReadyFile(path, entry.size, entry.mtime_ns, probe.verdict, probe.reason))
         return ready, vanished
