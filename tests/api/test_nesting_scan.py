@@ -64,3 +64,22 @@ def test_an_unterminated_string_hides_the_rest_as_the_counter_does() -> None:
     body = b'{"a": "open ' + b"[" * 200
     assert json_nesting_exceeds(body) == counted(body, MAX_NESTING) is False
     assert json_nesting_exceeds(b'{"a": "x\\' + b"[" * 200) is False
+
+
+def test_nested_documents_around_the_limit_get_the_counters_answer() -> None:
+    """Real JSON of every depth up to twice the limit, arrays and objects mixed at random, with
+    siblings: the quick pass that peels the innermost pairs must never call a deep one shallow."""
+    rng = random.Random(64)
+
+    def nested(depth: int) -> object:
+        if depth == 0:
+            return rng.choice([1, "x", "[{", None])
+        siblings = rng.choice([1, 2]) if depth < 6 else 1  # wide near the leaves only: stays small
+        inner = [nested(depth - 1) for _ in range(siblings)]
+        return inner if rng.random() < 0.5 else {f"k{i}": value for i, value in enumerate(inner)}
+
+    for limit in (MAX_NESTING, 7, 8):
+        for depth in range(2 * limit + 2):
+            body = json.dumps(nested(depth)).encode()
+            expected = depth > limit
+            assert json_nesting_exceeds(body, limit) == counted(body, limit) == expected, (limit, depth)

@@ -7,6 +7,7 @@ the document as sent. Following one run: its stream's run.finished carries the f
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.api.rest_support import Api
@@ -67,3 +68,49 @@ def test_following_one_run_ends_with_its_final_result_and_the_client_uses_it(api
         client.close()
     assert outcome.ok, outcome.error
     assert asked == ["/workflows/execute"]  # streamed: no GET /events before, no GET /executions after
+
+
+def test_validate_reads_its_body_itself_and_answers_as_a_body_parameter_did(api: Api) -> None:
+    """The route parses the body once and leaves the document to the compiler (api/bodies.py):
+    every malformed request still gets the answer FastAPI's body parameter gave it."""
+    document = chain(2, "options")
+
+    def post(**kwargs: Any) -> Any:
+        return api.http.post("/workflows/validate", **kwargs)
+
+    unknown = post(json={"workflow": document, "bogus": 1})
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["data"]["errors"]] == ["bogus"]
+    wrong_type = post(json={"workflow": document, "force": "yes please"})
+    assert wrong_type.status_code == 422 and wrong_type.json()["data"]["errors"][0]["field"] == "force"
+    assert post(json={"workflow": document, "inputs": []}).status_code == 422
+    assert post(content=b"", headers={"Content-Type": "application/json"}).status_code == 422
+    as_text = post(content=json.dumps(document).encode(), headers={"Content-Type": "text/plain"})
+    assert as_text.status_code == 422 and "JSON" in as_text.json()["error"]
+    suffixed = post(content=json.dumps(document).encode(), headers={"Content-Type": "application/vnd.x+json"})
+    assert suffixed.status_code == 200, suffixed.text
+    not_json = post(content=b'{"nodes": [', headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400 and not_json.json()["error"] == "The request body is not valid JSON."
+    for body in ([document], "a workflow", 7, {"workflow": "a workflow"}):
+        refused = post(json=body)
+        assert refused.status_code == 422 and refused.json()["code"] == "INVALID_INPUT", body
+        assert "must be a JSON object" in refused.json()["error"], refused.text
+
+
+def test_a_lone_surrogate_escape_parses_as_json_reads_it(api: Api) -> None:
+    """pydantic-core's parser refuses ``"\\ud800"``; json's takes it, and so does the route."""
+    document = chain(1, "surrogate")
+    text = json.dumps(document).replace('"S0"', '"S\\ud800"')
+    response = api.http.post("/workflows/validate", content=text.encode(),
+                             headers={"Content-Type": "application/json"})
+    compiled = api.engine.compile(json.loads(text))
+    assert response.status_code == (200 if compiled.ok else 422), response.text
+    assert response.json()["data"] == compiled.data
+
+
+def test_validate_documents_the_body_execute_documents(api: Api) -> None:
+    paths = api.http.get("/openapi.json").json()["paths"]
+    validate = paths["/workflows/validate"]["post"]["requestBody"]
+    assert validate == paths["/workflows/execute"]["post"]["requestBody"]
+    refs = {item["$ref"] for item in validate["content"]["application/json"]["schema"]["oneOf"]}
+    assert refs == {"#/components/schemas/ExecuteRequest", "#/components/schemas/WorkflowDocument"}

@@ -112,6 +112,22 @@ def test_paths_reached_through_workflow_inputs_and_defaults_are_checked(tmp_path
     assert guard.check_workflow(typed, {"clip": "/etc/passwd"}, registry).code == "FORBIDDEN"
 
 
+def test_a_refusal_names_the_node_and_field_and_a_non_object_document_is_left_to_the_compiler(
+    tmp_path: Path,
+) -> None:
+    guard = PathGuard([tmp_path / "audio"])
+    from wwiseflowd.plugins import load_plugins
+
+    registry = load_plugins(settings_for_tests(tmp_path)).registry()
+    fine = {"id": "ok", "type": "audioImport", "data": {"files": [str(tmp_path / "audio" / "a.wav")]}}
+    bad = {"id": "second", "type": "audioImport", "data": {"targetPath": "\\X", "outputDir": "/etc"}}
+    refused = guard.check_workflow({"nodes": [fine, bad]}, None, registry)
+    assert refused.code == "FORBIDDEN"
+    assert refused.error.startswith("node 'second' data.outputDir: '/etc' is outside the allowed folders")
+    for document in ([fine], "x", None, 3):
+        assert guard.check_workflow(document, None, registry).ok  # type: ignore[arg-type]
+
+
 def test_with_no_allowed_roots_and_no_drop_folders_no_file_is_accepted(tmp_path: Path) -> None:
     guard = PathGuard.from_settings(settings_for_tests(tmp_path))
 

@@ -160,11 +160,29 @@ def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
     if b'\\"' in body:  # an escaped quote (or an escaped backslash before a closing one)
         brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_STRUCTURE).translate(None, b'\\"')
     else:  # no backslash before any quote: quotes pair up in order, what lies between pairs is outside
-        brackets = b"".join(body.translate(None, _NOT_BRACKET_OR_QUOTE).split(b'"')[::2])
-    if len(brackets) <= limit:
+        # two adjacent quotes hold nothing between them and leave every other byte's side of a string
+        # as it was: most strings hold no bracket, so this drops nearly all quotes at C speed
+        brackets = body.translate(None, _NOT_BRACKET_OR_QUOTE).replace(b'""', b"")
+        if b'"' in brackets:
+            brackets = b"".join(brackets.split(b'"')[::2])
+    if len(brackets) <= limit or _empties_within(brackets, limit // 2):
         return False
     depths = map(operator.sub, itertools.accumulate(brackets.translate(_STEPS)), itertools.count(1))
     return max(depths) > limit
+
+
+def _empties_within(brackets: bytes, passes: int) -> bool:
+    """True when removing the innermost ``[]`` and ``{}`` pairs ``passes`` times leaves nothing: the
+    brackets then nest at most ``2 * passes`` deep (one pass removes at most two levels: ``{[]}``).
+    Shallow documents, nearly all of them, are cleared in a few passes of ``bytes.replace``."""
+    for _ in range(passes):
+        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if not shorter:
+            return True
+        if len(shorter) == len(brackets):
+            return False  # mismatched brackets (not JSON): the exact count decides
+        brackets = shorter
+    return False
 
 
 def not_utf8_refusal() -> Result:

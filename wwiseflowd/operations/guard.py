@@ -49,6 +49,24 @@ def is_path_like_key(key: str) -> bool:
     return key.lower().endswith(FILE_KEY_SUFFIXES)
 
 
+#: what :func:`_key_kind` answers: a key that never names a path, one whose absolute values are
+#: paths, one whose values always are
+_PLAIN, _PATH_LIKE, _FILE = 0, 1, 2
+#: key name -> its kind; documents repeat the same few keys (``name``, ``parentPath``) on every node
+_KINDS: dict[str, int] = {}
+#: keys remembered at most (a hostile body may send a million different ones)
+_KINDS_MAX = 4096
+
+
+def _key_kind(key: str) -> int:
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _FILE if is_file_key(key) else _PATH_LIKE if is_path_like_key(key) else _PLAIN
+        if len(_KINDS) < _KINDS_MAX:
+            _KINDS[key] = kind
+    return kind
+
+
 _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:[\\/]|\\\\|//)")
 
 
@@ -142,7 +160,10 @@ class PathGuard:
     def check_workflow(
         self, document: Mapping[str, Any], inputs: Mapping[str, Any] | None, registry: Registry
     ) -> Result:
-        """Check every node's ``data`` and the workflow inputs of a run."""
+        """Check every node's ``data`` and the workflow inputs of a run. A document that is not an
+        object names no file: the compiler says what is wrong with it."""
+        if not isinstance(document, Mapping):
+            return Result.success()
         declared = declared_inputs(document)
         # a declared default is used when the caller leaves that input out, so it is checked too
         defaults = {name: spec.default for name, spec in declared.items() if spec.has_default}
@@ -156,9 +177,12 @@ class PathGuard:
                 continue
             spec = registry.node_types.get(str(node.get("type")))
             fields = path_fields(spec.inputs) if spec is not None else frozenset()
-            where = f"node {node.get('id')!r} data"
-            refused = self._payload_refused(node.get("data") or {}, where, fields, run_inputs)
-            if refused is not None:
+            data = node.get("data") or {}
+            first = self._payload_refused(data, "", fields, run_inputs)
+            if first is not None:
+                # walked again to say where: the sentence is built only for a refusal
+                where = f"node {node.get('id')!r} data"
+                refused = self._payload_refused(data, where, fields, run_inputs) or first
                 break
         return refused or Result.success()
 
@@ -198,9 +222,10 @@ class PathGuard:
             return None
         for key, value in payload.items():
             name = str(key)
-            if name in fields or is_file_key(name) or (is_path_like_key(name) and _is_absolute(value)):
+            kind = _key_kind(name)
+            if name in fields or kind == _FILE or (kind == _PATH_LIKE and _is_absolute(value)):
                 refused = self._value_refused(value, f"{where}.{name}", inputs)
-            elif isinstance(value, dict | list):
+            elif isinstance(value, (dict, list)):
                 refused = self._payload_refused(value, f"{where}.{name}", frozenset(), inputs)
             else:
                 continue

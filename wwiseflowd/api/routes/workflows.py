@@ -10,6 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from fastapi.sse import format_sse_event
 from pydantic import Discriminator, Tag
 
+from wwiseflowd.api.bodies import WORKFLOW_BODY_OPENAPI, is_wrapped, json_body, workflow_and_inputs
 from wwiseflowd.api.deps import EngineDep, OpsDep
 from wwiseflowd.api.errors import ApiError, error_responses, json_response, result_response, succeeded
 from wwiseflowd.api.models import (
@@ -31,8 +32,7 @@ router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 
 def _body_shape(value: Any) -> str:
-    wrapped = isinstance(value, dict) and "workflow" in value and "nodes" not in value
-    return "wrapped" if wrapped else "document"
+    return "wrapped" if is_wrapped(value) else "document"
 
 
 #: a workflow document, or ``{"workflow", "inputs", ...}``; told apart by key so only one model parses it
@@ -88,13 +88,17 @@ def small(document: dict[str, Any]) -> bool:
     response_model=Result,
     summary="Compile a workflow without running it",
     responses=error_responses(400, 403, 422),
+    openapi_extra=WORKFLOW_BODY_OPENAPI,
 )
-async def validate_workflow(body: WorkflowBody, ops: OpsDep, request: Request) -> Response:
-    """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise."""
-    document, options = await unpack_sent(request, body)
-    if small(document):  # the editor validates every edit: spare it two thread hand-offs
-        return result_response(succeeded(ops.validate(document, options.inputs)))
-    return result_response(succeeded(await in_worker(ops.validate, document, options.inputs)))
+async def validate_workflow(ops: OpsDep, request: Request) -> Response:
+    """Answers the plan (``data``) when the workflow compiles; 422 with ``data.errors`` otherwise.
+
+    The body is read here, not by a FastAPI body parameter: the compiler checks the document
+    (api/bodies.py says why), the options of the wrapped shape are checked as on execute."""
+    document, inputs = workflow_and_inputs(await json_body(request))
+    if not isinstance(document, dict) or small(document):  # the editor validates every edit: spare it
+        return result_response(succeeded(ops.validate(document, inputs)))  # two thread hand-offs
+    return result_response(succeeded(await in_worker(ops.validate, document, inputs)))
 
 
 @router.post(
