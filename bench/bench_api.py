@@ -11,7 +11,10 @@ in the server's process (it then shares the GIL with the server: each request's 
 server work take turns on one interpreter) and in a process of its own, as the editor, a script or
 ``curl`` would; the second is the REST figure, the first shows what sharing the GIL costs. A third
 client in its own process (:class:`RawClient`) writes pre-encoded requests to a socket: it shows
-what the server and the loopback cost without an HTTP client library's own time.
+what the server and the loopback cost without an HTTP client library's own time. Both clients also
+call a bare ASGI app (:func:`bare_app`, a fixed answer of the validate answer's size) served by
+uvicorn the same way: the difference between their latencies there is the client library's own
+time per request, measured in the same run.
 """
 
 from __future__ import annotations
@@ -19,16 +22,18 @@ from __future__ import annotations
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
+import uvicorn
 
 from wwiseflowd.api import ApiServer
 from wwiseflowd.config import DEFAULT_TARGET, settings_for_tests
@@ -124,34 +129,73 @@ class RawClient:
         self.sock.close()
 
 
+def bare_app(answer: bytes) -> Callable[..., Any]:
+    """An ASGI app that reads the request and answers ``answer`` as JSON: what serving costs with no
+    application at all."""
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]
+
+    async def app(scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[Any], Any]) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+    return app
+
+
+@contextmanager
+def serving_bare(answer: bytes) -> Iterator[str]:
+    """:func:`bare_app` on uvicorn (httptools, as the API server) on a loopback port; its URL."""
+    config = uvicorn.Config(bare_app(answer), host="127.0.0.1", port=0, log_config=None, access_log=False,
+                            lifespan="off", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
 #: the client of the other process: the same calls as the in-process one, figures as JSON on stdout
 CLIENT = """
 import json, sys, time
 import httpx
+import uvicorn
 from bench.bench_api import (VALIDATE_RUNS, WARMUP, QUERY_SECONDS, RawClient, hundred_node_workflow,
                              latencies, rate)
-url, waql = sys.argv[1], sys.argv[2]
+url, waql, bare = sys.argv[1], sys.argv[2], sys.argv[3]
 query = {"waql": waql, "returnFields": ["id", "name"]}
-with httpx.Client(base_url=url, timeout=30) as http:
-    docs = [hundred_node_workflow(f"other-{i}") for i in range(WARMUP + VALIDATE_RUNS)]
-    validate = latencies(lambda doc: http.post("/workflows/validate", json=doc), docs)
-    qps = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
-raw = RawClient(url)
-requests = [raw.request("/workflows/validate", hundred_node_workflow(f"raw-{i}"))
-            for i in range(WARMUP + VALIDATE_RUNS)]
-assert raw.send(requests[0]) == 200
-raw_validate = latencies(raw.send, requests)
-query_request = raw.request("/wwise/query_waql", query)
-raw_qps = rate(lambda: raw.send(query_request), QUERY_SECONDS)
-raw.close()
-print(json.dumps({"validate": validate, "rate": qps, "raw_validate": raw_validate, "raw_rate": raw_qps}))
+out = {}
+for label, base in (("", url), ("bare_", bare)):
+    with httpx.Client(base_url=base, timeout=30) as http:
+        docs = [hundred_node_workflow(f"other-{i}") for i in range(WARMUP + VALIDATE_RUNS)]
+        out[label + "validate"] = latencies(lambda doc: http.post("/workflows/validate", json=doc), docs)
+        if not label:
+            out["rate"] = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
+    raw = RawClient(base)
+    requests = [raw.request("/workflows/validate", hundred_node_workflow(f"raw-{i}"))
+                for i in range(WARMUP + VALIDATE_RUNS)]
+    assert raw.send(requests[0]) == 200
+    out[label + "raw_validate"] = latencies(raw.send, requests)
+    if not label:
+        query_request = raw.request("/wwise/query_waql", query)
+        out["raw_rate"] = rate(lambda: raw.send(query_request), QUERY_SECONDS)
+    raw.close()
+print(json.dumps(out))
 """
 
 
-def other_process(url: str) -> dict[str, Any]:
+def other_process(url: str, bare: str) -> dict[str, Any]:
     """Validate latencies and query rates measured by clients in a process of their own (httpx,
-    and :class:`RawClient`)."""
-    done = subprocess.run([sys.executable, "-c", CLIENT, url, WAQL], capture_output=True, text=True,
+    and :class:`RawClient`), and their latencies against the bare app at ``bare``."""
+    done = subprocess.run([sys.executable, "-c", CLIENT, url, WAQL, bare], capture_output=True, text=True,
                           check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     figures: dict[str, Any] = json.loads(done.stdout)
     return figures
@@ -190,7 +234,9 @@ def main() -> None:
                     assert http.post("/wwise/query_waql", json=query).status_code == 200
                     local_rate = rate(lambda: engine.command("query_waql", query), QUERY_SECONDS)
                     remote_rate = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
-                apart_figures = other_process(url)
+                    answer = http.post("/workflows/validate", json=theirs[0]).content
+                with serving_bare(answer) as bare:
+                    apart_figures = other_process(url, bare)
             finally:
                 server.stop()
 
@@ -203,10 +249,14 @@ def main() -> None:
     for label, values in ways:
         print(f"  {label:<32} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
               f"p50 x{percentile(values, 50) / percentile(local, 50):.2f}")
-    overhead = statistics.mean(apart) - statistics.mean(local)
-    print(f"  HTTP (own process) / in-process: p50 x{percentile(apart, 50) / percentile(local, 50):.2f} "
-          f"(target <= x2; mean overhead {overhead:.2f} ms per request); the server and loopback alone "
-          f"(raw client): x{percentile(raw, 50) / percentile(local, 50):.2f}")
+    bare_httpx, bare_raw = apart_figures["bare_validate"], apart_figures["bare_raw_validate"]
+    print(f"  bare ASGI app, same body and answer size: httpx p50 {percentile(bare_httpx, 50):.2f} ms, raw "
+          f"client p50 {percentile(bare_raw, 50):.2f} ms: httpx's own time "
+          f"{percentile(bare_httpx, 50) - percentile(bare_raw, 50):.2f} ms per request")
+    print(f"  the server and loopback (raw client) / in-process: p50 "
+          f"x{percentile(raw, 50) / percentile(local, 50):.2f} (target <= x2; "
+          f"+{percentile(raw, 50) - percentile(local, 50):.2f} ms); seen through httpx: "
+          f"x{percentile(apart, 50) / percentile(local, 50):.2f}")
     objects = len(found.data["objects"])
     print(f"POST /wwise/query_waql on the emulator ({QUERY_SECONDS:.0f} s each, {objects} objects per query)")
     for label, value in (("in-process engine.command", local_rate), ("HTTP, client in its own process",
