@@ -153,7 +153,10 @@ def serving_bare(answer: bytes) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 15
     while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the bare ASGI app's uvicorn did not start (see the log above)")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
@@ -167,7 +170,6 @@ def serving_bare(answer: bytes) -> Iterator[str]:
 CLIENT = """
 import json, sys, time
 import httpx
-import uvicorn
 from bench.bench_api import (VALIDATE_RUNS, WARMUP, QUERY_SECONDS, RawClient, hundred_node_workflow,
                              latencies, rate)
 url, waql, bare = sys.argv[1], sys.argv[2], sys.argv[3]

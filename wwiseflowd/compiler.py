@@ -257,6 +257,7 @@ class _Compiler:
             )
             raise CompileFailed(self.errors)
         workflow_id = self._workflow_id(document)
+        self._typed_fields(document)
         declared = self._declared_inputs(document.get("inputs"))
         nodes = self._nodes(document.get("nodes"))
         self._edges(document.get("edges", []), nodes)
@@ -291,6 +292,19 @@ class _Compiler:
             )
             return DEFAULT_WORKFLOW_ID
         return value
+
+    def _typed_fields(self, document: Mapping[str, Any]) -> None:
+        """The document's fields whose type the published schema fixes and nothing below checks: a
+        ``name`` that is not a string, ``inputs`` or ``edges`` given as null. Every front door refuses
+        them here, as the REST API's OpenAPI models do (docs/workflows.md)."""
+        name = document.get("name")
+        if name is not None and not isinstance(name, str):
+            self.error(ErrorCode.INVALID_INPUT, f"The workflow 'name' must be a string, got "
+                       f"{type(name).__name__}.", field="name")
+        for key, shape in (("inputs", "an object"), ("edges", "a list")):
+            if key in document and document[key] is None:
+                self.error(ErrorCode.INVALID_INPUT, f"The workflow '{key}' is null: leave it out, or make it "
+                           f"{shape}.", field=key)
 
     def _declared_inputs(self, raw: Any) -> dict[str, dict[str, Any]] | None:
         if raw is None:
@@ -369,8 +383,6 @@ class _Compiler:
                     node_id, "type",
                 )
             data = item.get("data", {})
-            if data is None:
-                data = {}
             if not isinstance(data, dict):
                 self.error(ErrorCode.INVALID_INPUT, f"Node {node_id!r}: 'data' must be an object.",
                            node_id, "data")
@@ -400,7 +412,10 @@ class _Compiler:
                 self.error(ErrorCode.INVALID_INPUT, f"edges[{index}] must be an object with source and "
                            "target.", field=f"edges[{index}]")
                 continue
-            source, target = item.get("source"), item.get("target")
+            source, target, edge_id = item.get("source"), item.get("target"), item.get("id")
+            if edge_id is not None and not isinstance(edge_id, str):
+                self.error(ErrorCode.INVALID_INPUT, f"edges[{index}]: 'id' must be a string, got "
+                           f"{type(edge_id).__name__}.", field=f"edges[{index}].id")
             if item.get("sourceHandle") or item.get("targetHandle"):
                 self._handle_edges.append((index, item))
             # the common case, kept cheap: once per edge (ids are strings: hashable)

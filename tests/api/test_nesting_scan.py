@@ -83,3 +83,13 @@ def test_nested_documents_around_the_limit_get_the_counters_answer() -> None:
             body = json.dumps(nested(depth)).encode()
             expected = depth > limit
             assert json_nesting_exceeds(body, limit) == counted(body, limit) == expected, (limit, depth)
+
+
+def test_a_nest_that_alternates_arrays_and_objects_is_not_peeled_too_far() -> None:
+    """``{[{[...]}]}`` loses two levels per peeling pass: a body one level over an odd limit must
+    still be found too deep (it is, with ``limit // 2`` passes; ``(limit + 1) // 2`` would clear it)."""
+    for limit in (3, 7, 15):
+        body = b"".join(b"[{"[i % 2 : i % 2 + 1] for i in range(limit + 1))
+        body += b"".join(b"]}"[i % 2 : i % 2 + 1] for i in reversed(range(limit + 1)))
+        assert json_nesting_exceeds(body, limit) is True == counted(body, limit), body
+        assert json_nesting_exceeds(body[1:-1], limit) is False, body

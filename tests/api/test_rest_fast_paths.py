@@ -70,31 +70,72 @@ def test_following_one_run_ends_with_its_final_result_and_the_client_uses_it(api
     assert asked == ["/workflows/execute"]  # streamed: no GET /events before, no GET /executions after
 
 
-def test_validate_reads_its_body_itself_and_answers_as_a_body_parameter_did(api: Api) -> None:
-    """The route parses the body once and leaves the document to the compiler (api/bodies.py):
-    every malformed request still gets the answer FastAPI's body parameter gave it."""
+def test_validate_reads_its_body_itself_and_answers_as_execute_does(api: Api) -> None:
+    """The validate route parses the body once and leaves the document to the compiler
+    (api/bodies.py); execute keeps FastAPI's body parameter. A malformed request gets the same
+    status from both, and a wrong option the same ``data.errors``."""
     document = chain(2, "options")
-
-    def post(**kwargs: Any) -> Any:
-        return api.http.post("/workflows/validate", **kwargs)
-
-    unknown = post(json={"workflow": document, "bogus": 1})
-    assert unknown.status_code == 422
-    assert [e["field"] for e in unknown.json()["data"]["errors"]] == ["bogus"]
-    wrong_type = post(json={"workflow": document, "force": "yes please"})
-    assert wrong_type.status_code == 422 and wrong_type.json()["data"]["errors"][0]["field"] == "force"
-    assert post(json={"workflow": document, "inputs": []}).status_code == 422
-    assert post(content=b"", headers={"Content-Type": "application/json"}).status_code == 422
-    as_text = post(content=json.dumps(document).encode(), headers={"Content-Type": "text/plain"})
-    assert as_text.status_code == 422 and "JSON" in as_text.json()["error"]
-    suffixed = post(content=json.dumps(document).encode(), headers={"Content-Type": "application/vnd.x+json"})
-    assert suffixed.status_code == 200, suffixed.text
-    not_json = post(content=b'{"nodes": [', headers={"Content-Type": "application/json"})
+    json_type = {"Content-Type": "application/json"}
+    text = json.dumps(document).encode()
+    requests: list[dict[str, Any]] = [
+        {"json": {"workflow": document, "bogus": 1}},
+        {"json": {"workflow": document, "force": "yes please"}},
+        {"json": {"workflow": document, "inputs": []}},
+        {"json": {"workflow": "a workflow"}},
+        {"json": [document]}, {"json": "a workflow"}, {"json": 7},
+        {"json": {**document, "edges": None}}, {"json": {**document, "name": ["a", "list"]}},
+        {"content": b"", "headers": json_type},
+        {"content": text, "headers": {"Content-Type": "text/plain"}},
+        {"content": text},  # no Content-Type at all
+        {"content": b'{"nodes": [', "headers": json_type},
+    ]
+    for request in requests:
+        validated = api.http.post("/workflows/validate", **request)
+        executed = api.http.post("/workflows/execute", **request)
+        assert validated.status_code == executed.status_code, (request, validated.text, executed.text)
+        assert validated.status_code in (400, 422), validated.text
+        assert validated.json()["code"] == "INVALID_INPUT" and validated.json()["data"]["errors"]
+        sent = request.get("json")
+        if isinstance(sent, dict) and isinstance(sent.get("workflow"), dict):  # an option is wrong
+            fields = [e["field"] for e in validated.json()["data"]["errors"]]
+            assert fields == [e["field"] for e in executed.json()["data"]["errors"]], request
+    wrong = api.http.post("/workflows/validate", json={"workflow": document, "force": "yes please"})
+    assert [e["field"] for e in wrong.json()["data"]["errors"]] == ["wrapped.force"]
+    not_json = api.http.post("/workflows/validate", content=b'{"nodes": [', headers=json_type)
     assert not_json.status_code == 400 and not_json.json()["error"] == "The request body is not valid JSON."
-    for body in ([document], "a workflow", 7, {"workflow": "a workflow"}):
-        refused = post(json=body)
-        assert refused.status_code == 422 and refused.json()["code"] == "INVALID_INPUT", body
-        assert "must be a JSON object" in refused.json()["error"], refused.text
+    suffixed = api.http.post("/workflows/validate", content=text,
+                             headers={"Content-Type": "application/vnd.x+json; charset=utf-8"})
+    assert suffixed.status_code == 200, suffixed.text
+
+
+def test_the_compiler_refuses_every_document_the_openapi_models_refuse(api: Api) -> None:
+    """What keeps validate (compiler only) and execute (models, then compiler) in agreement: each
+    field of a document, set to each kind of JSON value, is refused by the compiler whenever the
+    models refuse it."""
+    from pydantic import ValidationError
+
+    from wwiseflowd.api.models import WorkflowDocument
+
+    base = chain(2, "shapes")
+    base["inputs"] = {}
+    base["edges"][0]["sourceHandle"] = None
+    fields = [("id",), ("name",), ("inputs",), ("nodes",), ("edges",), ("nodes", 0), ("nodes", 0, "id"),
+              ("nodes", 0, "type"), ("nodes", 0, "data"), ("edges", 0), ("edges", 0, "id"),
+              ("edges", 0, "source"), ("edges", 0, "target"), ("edges", 0, "sourceHandle")]
+    checked = 0
+    for path in fields:
+        for value in (None, 5, 1.5, True, [1], {"x": 1}, "s", ""):
+            document = json.loads(json.dumps(base))
+            parent = document
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
+            try:
+                WorkflowDocument.model_validate(document)
+            except ValidationError:
+                checked += 1
+                assert not api.engine.compile(document).ok, (path, value)
+    assert checked > 40  # the models refuse most of these
 
 
 def test_a_lone_surrogate_escape_parses_as_json_reads_it(api: Api) -> None:

@@ -148,6 +148,9 @@ _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"\\')
 #: every byte but brackets, braces and quotes
 _NOT_BRACKET_OR_QUOTE = bytes(c for c in range(256) if c not in b'[]{}"')
+#: passes of :func:`_empties_within` at most: a workflow nests four or five levels, and a body that
+#: needs more passes (a hostile one) goes to the exact count without first being copied 2 x 32 times
+_PEEL_PASSES = 8
 #: openers to 2 and closers to 0, so a running sum minus the position is the depth
 _STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 
@@ -165,7 +168,7 @@ def json_nesting_exceeds(body: bytes, limit: int = MAX_NESTING) -> bool:
         brackets = body.translate(None, _NOT_BRACKET_OR_QUOTE).replace(b'""', b"")
         if b'"' in brackets:
             brackets = b"".join(brackets.split(b'"')[::2])
-    if len(brackets) <= limit or _empties_within(brackets, limit // 2):
+    if len(brackets) <= limit or _empties_within(brackets, min(limit // 2, _PEEL_PASSES)):
         return False
     depths = map(operator.sub, itertools.accumulate(brackets.translate(_STEPS)), itertools.count(1))
     return max(depths) > limit

@@ -54,15 +54,16 @@ def is_path_like_key(key: str) -> bool:
 _PLAIN, _PATH_LIKE, _FILE = 0, 1, 2
 #: key name -> its kind; documents repeat the same few keys (``name``, ``parentPath``) on every node
 _KINDS: dict[str, int] = {}
-#: keys remembered at most (a hostile body may send a million different ones)
-_KINDS_MAX = 4096
+#: keys remembered at most, and the longest remembered (a hostile body may send a million
+#: different keys, or megabyte-long ones)
+_KINDS_MAX, _KIND_KEY_MAX = 4096, 64
 
 
 def _key_kind(key: str) -> int:
     kind = _KINDS.get(key)
     if kind is None:
         kind = _FILE if is_file_key(key) else _PATH_LIKE if is_path_like_key(key) else _PLAIN
-        if len(_KINDS) < _KINDS_MAX:
+        if len(_KINDS) < _KINDS_MAX and len(key) <= _KIND_KEY_MAX:
             _KINDS[key] = kind
     return kind
 
