@@ -128,6 +128,19 @@ def test_a_refusal_names_the_node_and_field_and_a_non_object_document_is_left_to
         assert guard.check_workflow(document, None, registry).ok  # type: ignore[arg-type]
 
 
+def test_the_guards_key_cache_keeps_no_long_or_endless_keys(tmp_path: Path) -> None:
+    """A body may carry megabyte-long keys, or a million different ones: the cache of key kinds
+    keeps neither (each is still classified, and a long path-like key still checked)."""
+    from wwiseflowd.operations import guard as guard_module
+
+    guard = PathGuard([tmp_path / "audio"])
+    long_key = "x" * 100_000 + "Dir"
+    assert guard.check_payload({long_key: "/etc"}, "payload").code == "FORBIDDEN"
+    assert long_key not in guard_module._KINDS
+    guard.check_payload({f"k{i}": i for i in range(2 * guard_module._KINDS_MAX)}, "payload")
+    assert len(guard_module._KINDS) <= guard_module._KINDS_MAX
+
+
 def test_with_no_allowed_roots_and_no_drop_folders_no_file_is_accepted(tmp_path: Path) -> None:
     guard = PathGuard.from_settings(settings_for_tests(tmp_path))
 
