@@ -218,6 +218,10 @@ def inputs_too_deep(inputs: Mapping[str, Any] | None) -> Result | None:
     )
 
 
+def _str_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
 def compile_plan(document: Any, registry: Registry, *, nesting_checked: bool = False) -> Plan:
     """Compile ``document`` into a :class:`Plan`; raises :class:`CompileFailed` with all problems.
 
@@ -305,6 +309,14 @@ class _Compiler:
             if key in document and document[key] is None:
                 self.error(ErrorCode.INVALID_INPUT, f"The workflow '{key}' is null: leave it out, or make it "
                            f"{shape}.", field=key)
+
+    def _edge_field_types(self, index: int, edge: Mapping[str, Any]) -> None:
+        """An edge's ``id`` and handles are strings when present (the OpenAPI models say so)."""
+        for key in ("id", "sourceHandle", "targetHandle"):
+            value = edge.get(key)
+            if not _str_or_none(value):
+                self.error(ErrorCode.INVALID_INPUT, f"edges[{index}]: {key!r} must be a string, got "
+                           f"{type(value).__name__}.", field=f"edges[{index}].{key}")
 
     def _declared_inputs(self, raw: Any) -> dict[str, dict[str, Any]] | None:
         if raw is None:
@@ -412,11 +424,12 @@ class _Compiler:
                 self.error(ErrorCode.INVALID_INPUT, f"edges[{index}] must be an object with source and "
                            "target.", field=f"edges[{index}]")
                 continue
-            source, target, edge_id = item.get("source"), item.get("target"), item.get("id")
-            if edge_id is not None and not isinstance(edge_id, str):
-                self.error(ErrorCode.INVALID_INPUT, f"edges[{index}]: 'id' must be a string, got "
-                           f"{type(edge_id).__name__}.", field=f"edges[{index}].id")
-            if item.get("sourceHandle") or item.get("targetHandle"):
+            source, target = item.get("source"), item.get("target")
+            source_handle, target_handle = item.get("sourceHandle"), item.get("targetHandle")
+            typed = _str_or_none(item.get("id")) and _str_or_none(source_handle)
+            if not (typed and _str_or_none(target_handle)):
+                self._edge_field_types(index, item)
+            if source_handle or target_handle:
                 self._handle_edges.append((index, item))
             # the common case, kept cheap: once per edge (ids are strings: hashable)
             from_node = nodes.get(source) if isinstance(source, str) else None
