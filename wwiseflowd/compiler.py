@@ -426,9 +426,9 @@ class _Compiler:
                 continue
             source, target = item.get("source"), item.get("target")
             source_handle, target_handle = item.get("sourceHandle"), item.get("targetHandle")
-            typed = _str_or_none(item.get("id")) and _str_or_none(source_handle)
-            if not (typed and _str_or_none(target_handle)):
-                self._edge_field_types(index, item)
+            if not (_str_or_none(item.get("id")) and _str_or_none(source_handle)
+                    and _str_or_none(target_handle)):
+                self._edge_field_types(index, item)  # says which field
             if source_handle or target_handle:
                 self._handle_edges.append((index, item))
             # the common case, kept cheap: once per edge (ids are strings: hashable)

@@ -96,8 +96,9 @@ async def validate_workflow(ops: OpsDep, request: Request) -> Response:
     The body is read here, not by a FastAPI body parameter: the compiler checks the document
     (api/bodies.py says why), the options of the wrapped shape are checked as on execute."""
     document, inputs = workflow_and_inputs(await json_body(request))
-    if not isinstance(document, dict) or small(document):  # the editor validates every edit: spare it
-        return result_response(succeeded(ops.validate(document, inputs)))  # two thread hand-offs
+    # the editor validates every edit: a small document (or not a document) spares it two thread hand-offs
+    if not isinstance(document, dict) or small(document):
+        return result_response(succeeded(ops.validate(document, inputs)))
     return result_response(succeeded(await in_worker(ops.validate, document, inputs)))
 
 
