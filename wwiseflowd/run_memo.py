@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -109,4 +111,70 @@ class RunMemo:
             logger.error("Could not save the idempotency memo: {}", exc)
 
 
-__all__ = ["RESULT_PATIENCE_S", "RunMemo", "idem_key"]
+@dataclass(frozen=True, slots=True)
+class AheadKeys:
+    """What a run learnt about its plan before its first step: each step's idemKey when its inputs
+    were known (None: not known before the run, or no backend identity), and whether its hit is
+    decided before it comes up (``quick``)."""
+
+    keys: tuple[str | None, ...]
+    quick: tuple[bool, ...]
+
+
+class KeysSeen:
+    """The :class:`AheadKeys` of earlier runs of the same plan, so that a re-run of an unchanged
+    plan does not validate, dump and hash every step's inputs again (4 of the 18 µs a memo hit
+    cost on 10,000 steps; docs/benchmarks.md). Thread-safe; one per runner (whose registry, and so
+    whose input models, never change).
+
+    An entry is keyed by the plan *object* (the engine's plan cache hands the same one to every
+    run of a document; a plan's ``hash`` is not trusted: one from the fleet's queue carries its
+    sender's), then by a variant (the run's inputs and the backends' identities, which the keys
+    are made from); it is gone with the plan, and a plan keeps at most :attr:`VARIANTS`. It relies
+    on a plan's steps never changing after compile, as the engine's plan cache does, and on input
+    models being pure functions of their data (docs/plugins.md)."""
+
+    VARIANTS = 2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._plans: dict[int, tuple[weakref.ref[Any], OrderedDict[str, AheadKeys]]] = {}
+
+    def get(self, plan: object, variant: str) -> AheadKeys | None:
+        """The keys an earlier run of ``plan`` made for ``variant``, or None."""
+        with self._lock:
+            held = self._plans.get(id(plan))
+            if held is None or held[0]() is not plan:
+                return None
+            found = held[1].get(variant)
+            if found is not None:
+                held[1].move_to_end(variant)
+            return found
+
+    def put(self, plan: object, variant: str, keys: AheadKeys) -> None:
+        """Remember ``keys`` for ``plan`` and ``variant``."""
+        plan_id = id(plan)
+        with self._lock:
+            held = self._plans.get(plan_id)
+            if held is None or held[0]() is not plan:
+                ref = weakref.ref(plan, partial(self._forget, plan_id))
+                held = self._plans[plan_id] = (ref, OrderedDict())
+            variants = held[1]
+            variants[variant] = keys
+            variants.move_to_end(variant)
+            while len(variants) > self.VARIANTS:
+                variants.popitem(last=False)
+
+    def _forget(self, plan_id: int, ref: weakref.ref[Any]) -> None:
+        # the plan's finaliser: it may run inside a collection on a thread holding the lock, so it
+        # takes none (no other object can have the dying plan's id before this returns)
+        held = self._plans.get(plan_id)
+        if held is not None and held[0] is ref:
+            self._plans.pop(plan_id, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._plans)
+
+
+__all__ = ["RESULT_PATIENCE_S", "AheadKeys", "KeysSeen", "RunMemo", "idem_key"]

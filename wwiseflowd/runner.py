@@ -60,11 +60,12 @@ from wwiseflowd.executions import (
     new_execution_id,
 )
 from wwiseflowd.gc_pause import GcPause, gc_paused
+from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
 from wwiseflowd.results import ErrorCode, Result
-from wwiseflowd.run_memo import RESULT_PATIENCE_S, RunMemo, idem_key
+from wwiseflowd.run_memo import RESULT_PATIENCE_S, AheadKeys, KeysSeen, RunMemo, idem_key
 from wwiseflowd.store import ExecutionStatus, MemoEntry, Store, StoreUnavailable, wait_for_store
 from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
@@ -152,6 +153,8 @@ class Runner:
         self.events = events
         #: ``on_finished(execution_dict)``: the engine passes ``Plugins.on_run_finished``
         self.on_finished = on_finished
+        #: the idemKeys earlier runs made before their first step, by plan
+        self.keys_seen = KeysSeen()
 
     def run(
         self,
@@ -390,8 +393,9 @@ class _Ahead:
         """Validate the inputs of every memoised step that needs no other step's output, and read
         the memo entries of their idemKeys in one store call instead of one per step. Steps whose
         inputs or backend identity cannot be known yet read their entry when they run, as before.
-        ``pause`` (the caller's garbage-collection pause) is lifted while backends and the store
-        are asked."""
+        An earlier run of the same plan with the same inputs and identities made the same keys:
+        they are reused (:class:`~wwiseflowd.run_memo.KeysSeen`). ``pause`` (the caller's
+        garbage-collection pause) is lifted while backends and the store are asked."""
         run = self.run
         if run.force:
             return
@@ -400,6 +404,19 @@ class _Ahead:
             for spec in run.specs:
                 if spec is not None and not spec.read_only and spec.resource not in identities:
                     identities[spec.resource] = self._identity(spec.resource)
+        variant = canonical_json([run.inputs, sorted([str(r), i] for r, i in identities.items())])
+        seen = run.runner.keys_seen.get(run.plan, variant)
+        if seen is None:
+            self._make_keys()
+            run.runner.keys_seen.put(run.plan, variant, AheadKeys(tuple(self.keys), tuple(self.quick)))
+        else:
+            self.keys[:], self.quick[:] = seen.keys, seen.quick  # in place: the run holds self.keys
+        with pause.lifted():
+            run.memo.read_ahead([key for key in self.keys if key is not None])
+
+    def _make_keys(self) -> None:
+        """The idemKey of every step whose inputs and backend identity are known before the run."""
+        run, identities = self.run, self.identity
         for i, (step, spec) in enumerate(zip(run.steps, run.specs, strict=True)):
             if spec is None or spec.read_only:
                 continue  # read-only steps are never memoised
@@ -412,8 +429,6 @@ class _Ahead:
                 continue
             self.keys[i] = idem_key(spec.type, model.model_dump(mode="json"), identity)
             self.quick[i] = spec.verify is None and run.backends.name_for(spec.resource) is None
-        with pause.lifted():
-            run.memo.read_ahead([key for key in self.keys if key is not None])
 
     def _identity(self, resource: str | None) -> str | None:
         """The identity of ``resource``'s backend before the run, or None when it cannot be told

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wwiseflowd.events import utc_now_iso
+from wwiseflowd.gc_pause import gc_paused
 from wwiseflowd.jsontext import bulk_json, compact_json
 from wwiseflowd.store import ExecutionStatus, MemoEntry, StoreUnavailable
 from wwiseflowd.store.doctor import open_state_file
@@ -99,10 +100,13 @@ class SQLiteStore:
             ).fetchall()
         if not all(row[4] for row in rows):  # not JSON (written by hand?): decoded one by one, and raise
             return {row[0]: _memo_entry(row) for row in rows}
-        # each row holds one JSON value: as the items of one array they are decoded in one call
-        datas = json.loads("[" + ",".join([row[2] for row in rows]) + "]")
-        return {row[0]: MemoEntry(row[0], row[1], data, row[3])
-                for row, data in zip(rows, datas, strict=True)}
+        # each row holds one JSON value: as the items of one array they are decoded in one call; a
+        # run reading 10,000 entries ahead makes 30,000 objects here, and a collection passing over
+        # them (and the run's plan) cost as long as the rest of its memo hits together
+        with gc_paused():
+            datas = json.loads("[" + ",".join([row[2] for row in rows]) + "]")
+            return {row[0]: MemoEntry(row[0], row[1], data, row[3])
+                    for row, data in zip(rows, datas, strict=True)}
 
     def memo_put_many(self, entries: Iterable[MemoEntry]) -> None:
         """Insert or replace entries in one transaction."""
