@@ -30,12 +30,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import uvicorn
+from fastapi import Body, FastAPI
+from fastapi.responses import Response
 
 from wwiseflowd.api import ApiServer
+from wwiseflowd.api.workers import in_worker
 from wwiseflowd.config import DEFAULT_TARGET, settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.logs import configure
@@ -145,10 +148,31 @@ def bare_app(answer: bytes) -> Callable[..., Any]:
     return app
 
 
+def floor_app(answer: bytes) -> Callable[..., Any]:
+    """The least a FastAPI route whose command blocks can do: ``POST /wwise/{command}`` with a JSON
+    object body, one hand-off to a worker thread and back (:func:`~wwiseflowd.api.workers.in_worker`,
+    as the real route) running nothing, and ``answer`` as is. No middleware, dependency or command."""
+    app = FastAPI()
+
+    @app.post("/wwise/{command}")
+    async def run(command: str, payload: Annotated[dict[str, Any], Body()] = {}) -> Response:  # noqa: B006
+        await in_worker(int)
+        return Response(answer, media_type="application/json")
+
+    return app
+
+
 @contextmanager
 def serving_bare(answer: bytes) -> Iterator[str]:
     """:func:`bare_app` on uvicorn (httptools, as the API server) on a loopback port; its URL."""
-    config = uvicorn.Config(bare_app(answer), host="127.0.0.1", port=0, log_config=None, access_log=False,
+    with serving(bare_app(answer)) as url:
+        yield url
+
+
+@contextmanager
+def serving(app: Callable[..., Any]) -> Iterator[str]:
+    """An ASGI ``app`` on uvicorn (httptools, as the API server) on a loopback port; its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False,
                             lifespan="off", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -156,7 +180,7 @@ def serving_bare(answer: bytes) -> Iterator[str]:
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the bare ASGI app's uvicorn did not start (see the log above)")
+            raise RuntimeError("a bench ASGI app's uvicorn did not start (see the log above)")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
@@ -172,9 +196,15 @@ import json, sys, time
 import httpx
 from bench.bench_api import (VALIDATE_RUNS, WARMUP, QUERY_SECONDS, RawClient, hundred_node_workflow,
                              latencies, rate)
-url, waql, bare = sys.argv[1], sys.argv[2], sys.argv[3]
+url, waql, bare, floors = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 query = {"waql": waql, "returnFields": ["id", "name"]}
 out = {}
+for label, base in floors.items():  # the least serving, and the least a FastAPI route, can cost
+    raw = RawClient(base)
+    query_request = raw.request("/wwise/query_waql", query)
+    assert raw.send(query_request) == 200
+    out[label] = rate(lambda: raw.send(query_request), QUERY_SECONDS)
+    raw.close()
 for label, base in (("", url), ("bare_", bare)):
     with httpx.Client(base_url=base, timeout=30) as http:
         docs = [hundred_node_workflow(f"other-{i}") for i in range(WARMUP + VALIDATE_RUNS)]
@@ -194,11 +224,13 @@ print(json.dumps(out))
 """
 
 
-def other_process(url: str, bare: str) -> dict[str, Any]:
+def other_process(url: str, bare: str, floors: dict[str, str]) -> dict[str, Any]:
     """Validate latencies and query rates measured by clients in a process of their own (httpx,
-    and :class:`RawClient`), and their latencies against the bare app at ``bare``."""
-    done = subprocess.run([sys.executable, "-c", CLIENT, url, WAQL, bare], capture_output=True, text=True,
-                          check=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    and :class:`RawClient`), their latencies against the bare app at ``bare``, and the raw client's
+    query rate against each of ``floors`` (label -> URL)."""
+    done = subprocess.run([sys.executable, "-c", CLIENT, url, WAQL, bare, json.dumps(floors)],
+                          capture_output=True, text=True, check=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     figures: dict[str, Any] = json.loads(done.stdout)
     return figures
 
@@ -237,8 +269,11 @@ def main() -> None:
                     local_rate = rate(lambda: engine.command("query_waql", query), QUERY_SECONDS)
                     remote_rate = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
                     answer = http.post("/workflows/validate", json=theirs[0]).content
-                with serving_bare(answer) as bare:
-                    apart_figures = other_process(url, bare)
+                    query_answer = http.post("/wwise/query_waql", json=query).content
+                with serving_bare(answer) as bare, serving(bare_app(query_answer)) as serve_only, \
+                        serving(floor_app(query_answer)) as route_only:
+                    apart_figures = other_process(url, bare, {"serving_rate": serve_only,
+                                                              "route_rate": route_only})
             finally:
                 server.stop()
 
@@ -269,6 +304,12 @@ def main() -> None:
     print(f"  HTTP (own process) / in-process: x{apart_rate / local_rate:.2f} throughput (target >= x0.7; "
           f"+{1000 / apart_rate - 1000 / local_rate:.2f} ms per request); the server and loopback alone "
           f"(raw client): x{raw_rate / local_rate:.2f}")
+    local_ms = 1000 / local_rate
+    for label, key in (("uvicorn alone (bare ASGI app, same answer)", "serving_rate"),
+                       ("a bare FastAPI route + one worker hop", "route_rate")):
+        floor_ms = 1000 / apart_figures[key]
+        print(f"  floor, {label}: {floor_ms:.3f} ms per request (raw client); with the command's "
+              f"{local_ms:.3f} ms added: x{local_ms / (local_ms + floor_ms):.2f} at best")
 
 
 if __name__ == "__main__":
