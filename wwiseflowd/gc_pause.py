@@ -83,3 +83,23 @@ class GcPause:
 
     def __exit__(self, *_exc: object) -> None:
         self.off()
+
+
+@contextmanager
+def older_set_aside() -> Iterator[None]:
+    """Collections inside this block pass over only what was made inside it: everything that
+    exists when it starts (the plan being run, the registry, the daemon's state) is moved out of
+    their way (``gc.freeze``) and back into the oldest generation when it ends (``gc.unfreeze``).
+
+    Unlike a pause, collection goes on, so code that waits (a node on Wwise, for minutes) still has
+    its garbage collected; what is set aside is only looked at again after the block, so garbage
+    cycles that already existed are freed then instead of at the next full collection. A full
+    collection over a 10,000-step run's plan and results cost 25-55 ms, a third of the run's
+    bookkeeping. Blocks may overlap between threads: the first to end puts everything back (each
+    ``unfreeze`` returns all that any ``freeze`` set aside), which costs the others the saving,
+    never a collection."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from tests.engine.engine_testnodes import flow, node
 from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl, preflight
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
-from wwiseflowd.gc_pause import GcPause, gc_paused
+from wwiseflowd.gc_pause import GcPause, gc_paused, older_set_aside
 from wwiseflowd.plugins import Plugins
 
 
@@ -96,6 +97,46 @@ def test_a_lifted_pause_comes_back_only_if_it_was_on() -> None:
 
 class _Named(BaseModel):
     name: str = ""
+
+
+def test_what_exists_is_set_aside_for_the_block_and_collected_after_it() -> None:
+    class Cycle:
+        other: Any = None
+
+    def garbage_cycle() -> weakref.ref[Cycle]:
+        a, b = Cycle(), Cycle()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    before = garbage_cycle()  # garbage that exists when the block starts
+    with older_set_aside():
+        assert gc.get_freeze_count() > 0
+        inside = garbage_cycle()  # garbage made inside the block
+        gc.collect()
+        assert before() is not None  # set aside: not collected inside the block
+        assert inside() is None  # collected as ever
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert before() is None  # back with the rest
+
+
+def test_a_run_puts_back_what_it_set_aside(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def run(data: _Named, ctx: NodeContext) -> Result:
+        seen.append(gc.get_freeze_count())
+        return Result.success({"name": data.name})
+
+    class Nodes:
+        @hookimpl
+        def register_node_types(self, register: Any) -> None:
+            register(NodeSpec(type="plain", title="Plain", description="Runs.", inputs=_Named, run=run))
+
+    plugins = Plugins()
+    plugins.register(Nodes(), "freeze-probe")
+    with Engine(settings_for_tests(tmp_path), plugins) as engine:
+        assert engine.execute(flow(node("a", "plain", name="x"))).ok
+    assert seen and seen[0] > 0 and gc.get_freeze_count() == 0
 
 
 def test_a_run_never_holds_collection_off_while_plugin_code_runs(tmp_path: Path) -> None:

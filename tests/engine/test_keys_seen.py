@@ -74,8 +74,8 @@ def test_a_re_run_reuses_the_keys_and_answers_as_a_fresh_engine_does(
     make_engine: Callable[..., Engine], nodes: TestNodes, made: list[str],
 ) -> None:
     document = flow(node("a", "emit", value=1), node("b", "emit", value=2),
-                    node("c", "useObject", objectId="$from:a:$output:objectId"), edges=[("a", "b"), ("a", "c")],
-                    id="rerun")
+                    node("c", "useObject", objectId="$from:a:$output:objectId"),
+                    edges=[("a", "b"), ("a", "c")], id="rerun")
     engine = make_engine()
     first = engine.execute(document)
     again = engine.execute(document)
@@ -94,7 +94,7 @@ def test_other_workflow_inputs_make_their_own_keys(engine: Engine, nodes: TestNo
     two = engine.execute(document, {"v": "2"})
     one_again = engine.execute(document, {"v": "1"})
     assert made == ["inputs", "inputs"]  # the third run is the first's variant
-    assert [r.cached for r in (one, two, one_again) for r in r.results] == [False, False, True]
+    assert [run.results[0].cached for run in (one, two, one_again)] == [False, False, True]
     assert two.results[0].data == {"objectId": "obj-2", "value": "2"}
     assert one_again.results[0].idemKey == one.results[0].idemKey != two.results[0].idemKey
     assert nodes.calls == {"a": 2}
