@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.engine.engine_testnodes import TestNodes, flow, node
-from wwiseflowd.compiler import compile_workflow
+from wwiseflowd.compiler import _HASH_CHUNK, PlanStep, compile_workflow, plan_hash
+from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.plugins import Plugins
 from wwiseflowd.registry import Registry
 
@@ -253,3 +255,14 @@ def test_compiling_never_changes_the_callers_document(registry: Registry) -> Non
     before = json.dumps(document, sort_keys=True)
     plan_of(document, registry)
     assert json.dumps(document, sort_keys=True) == before
+
+
+@pytest.mark.parametrize("count", [0, 1, _HASH_CHUNK - 1, _HASH_CHUNK, _HASH_CHUNK + 1, 2 * _HASH_CHUNK + 3])
+@pytest.mark.parametrize("inputs", [None, {"file": {"type": "string", "default": "Pluie ☂.wav"}}])
+def test_a_plan_hash_is_the_sha256_of_the_whole_canonical_text_hashed_in_chunks(
+    count: int, inputs: dict[str, Any] | None
+) -> None:
+    steps = [PlanStep(f"n{i}", "createSound", {"name": f"Sönd {i}", "z": [i, None], "a": {"b": True}},
+                      [f"n{i - 1}"] if i else [], i) for i in range(count)]
+    whole = canonical_json(["flow", inputs, [[s.nodeId, s.type, s.data, s.deps, s.level] for s in steps]])
+    assert plan_hash("flow", inputs, steps) == hashlib.sha256(whole.encode()).hexdigest()
