@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -235,6 +236,44 @@ def other_process(url: str, bare: str, floors: dict[str, str]) -> dict[str, Any]
     return figures
 
 
+def thread_round_trip_us(one_cpu: bool, trips: int = 5000) -> float:
+    """µs for a value to go to another thread and back (two wake-ups), both threads free to run on
+    any CPU or both kept on the first CPU this process may use (Linux only; else the free figure).
+    Every command crosses threads several times (REST worker, WAAPI session, waapi-client's loop,
+    the emulator's loop): on a virtual machine a wake-up on another CPU can cost ten times one on
+    the same CPU, which this shows."""
+    there: queue.SimpleQueue[int] = queue.SimpleQueue()
+    back: queue.SimpleQueue[int] = queue.SimpleQueue()
+    pin = getattr(os, "sched_setaffinity", None) if one_cpu else None
+    cpu = min(os.sched_getaffinity(0)) if pin is not None else 0
+
+    def echo() -> None:
+        if pin is not None:
+            pin(0, {cpu})  # this thread only
+        for _ in range(trips + WARMUP):
+            back.put(there.get())
+
+    mine = os.sched_getaffinity(0) if pin is not None else None
+    if pin is not None:
+        pin(0, {cpu})
+    try:
+        thread = threading.Thread(target=echo)
+        thread.start()
+        for n in range(WARMUP):
+            there.put(n)
+            back.get()
+        start = time.perf_counter()
+        for n in range(trips):
+            there.put(n)
+            back.get()
+        elapsed = time.perf_counter() - start
+        thread.join()
+    finally:
+        if pin is not None and mine is not None:
+            pin(0, mine)
+    return elapsed / trips * 1e6
+
+
 def seed(engine: Engine, sounds: int) -> None:
     """Give the query something to find."""
     for i in range(sounds):
@@ -277,6 +316,7 @@ def main() -> None:
             finally:
                 server.stop()
 
+    round_trips = thread_round_trip_us(one_cpu=False), thread_round_trip_us(one_cpu=True)
     apart, apart_rate = apart_figures["validate"], apart_figures["rate"]
     raw, raw_rate = apart_figures["raw_validate"], apart_figures["raw_rate"]
     print(f"load average {os.getloadavg()[0]:.1f} (absolute times are upper bounds when > 1)")
@@ -305,6 +345,8 @@ def main() -> None:
           f"+{1000 / apart_rate - 1000 / local_rate:.2f} ms per request); the server and loopback alone "
           f"(raw client): x{raw_rate / local_rate:.2f}")
     local_ms = 1000 / local_rate
+    print(f"  this machine: a thread round trip (two wake-ups) takes {round_trips[0]:.1f} us with the "
+          f"threads on any CPU, {round_trips[1]:.1f} us with both on one CPU")
     for label, key in (("uvicorn alone (bare ASGI app, same answer)", "serving_rate"),
                        ("a bare FastAPI route + one worker hop", "route_rate")):
         floor_ms = 1000 / apart_figures[key]
