@@ -308,6 +308,42 @@ test("a WAV dropped into the drop folder appears on the drop-folder page; an inc
   }, null, WAIT);
 });
 
+test("the history shows the answer to the filters last chosen, whatever order the answers come in", async () => {
+  // the page's first ask (no filter) is held back until the filtered one has been answered
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let heldUrl = null;
+  const hold = async (route) => {
+    const asked = new globalThis.URL(route.request().url());
+    if (heldUrl === null && route.request().resourceType() === "fetch" && !asked.searchParams.get("source")) {
+      heldUrl = route.request().url();
+      await held;
+    }
+    await route.continue();
+  };
+  const listing = (url) => url.pathname === "/executions";
+  await page.route(listing, hold);
+  try {
+    await page.goto(`${URL}/executions`);
+    await page.waitForFunction(() => document.querySelector("select.filter-source") !== null, null, WAIT);
+    await page.locator("select.filter-source").selectOption("watch");
+    const watchOnly = () => {
+      const rows = [...document.querySelectorAll("tr[data-execution-id] td:nth-child(4)")];
+      return rows.length >= 2 && rows.every((td) => td.textContent === "watch");
+    };
+    await page.waitForFunction(watchOnly, null, WAIT);
+    assert.notEqual(heldUrl, null);
+    const stale = page.waitForResponse((response) => response.url() === heldUrl, WAIT);
+    release();
+    await stale;
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100))));
+    assert.equal(await page.evaluate(watchOnly), true, "the unfiltered answer, arriving last, replaced the filtered one");
+  } finally {
+    release();
+    await page.unroute(listing, hold);
+  }
+});
+
 test("no uncaught errors in the page", () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -1,6 +1,6 @@
 // Drop folders: each rule with its queue, the files it is settling or waiting on (with the reason),
 // recent batches and failures. Refreshed on batch events from GET /events and every two seconds.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, followEvents } from "./api";
 import { formatAge, waitingFiles, type Row } from "./dropStatus";
 
@@ -53,8 +53,18 @@ function WaitingTable({ rules }: { rules: Row[] | undefined }) {
 export function DropsPage() {
   const [status, setStatus] = useState<DropStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // answers may arrive out of order (an event and the poll ask at once): an older one never
+  // replaces a newer one
+  const asked = useRef(0);
+  const shown = useRef(0);
   const refresh = useCallback(() => {
-    api.drops().then((found) => { setStatus(found as DropStatus); setError(null); }).catch((e) => setError(String(e.message)));
+    const mine = ++asked.current;
+    api.drops().then((found) => {
+      if (mine < shown.current) return;
+      shown.current = mine;
+      setStatus(found as DropStatus);
+      setError(null);
+    }).catch((e) => { if (mine >= shown.current) setError(String(e.message)); });
   }, []);
   useEffect(() => {
     refresh();

@@ -19,12 +19,15 @@ export function ExecutionList() {
   const [offset, setOffset] = useState(0);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    // the server filters and pages; typing in the workflow box asks once it pauses
+    // the server filters and pages; typing in the workflow box asks once it pauses. An answer to
+    // filters since changed is dropped: it may come after the answer to the new ones
+    let current = true;
     const timer = window.setTimeout(() => {
-      api.executions(executionsQuery(filters, offset)).then((found) => { setPage(found); setError(null); })
-        .catch((e) => setError(String(e.message)));
+      api.executions(executionsQuery(filters, offset))
+        .then((found) => { if (current) { setPage(found); setError(null); } })
+        .catch((e) => { if (current) setError(String(e.message)); });
     }, filters.workflow ? 250 : 0);
-    return () => window.clearTimeout(timer);
+    return () => { current = false; window.clearTimeout(timer); };
   }, [filters, offset]);
   const filter = (name: keyof ExecutionFilters) => (value: string) => {
     setFilters((current) => ({ ...current, [name]: value }));
@@ -83,12 +86,16 @@ export function ExecutionView({ id, types }: { id: string; types: NodeTypeInfo[]
   const [error, setError] = useState<string | null>(null);
   const byType = useMemo(() => typeMap(types), [types]);
   useEffect(() => {
+    let current = true;  // another execution opened meanwhile: this one's answers are dropped
     api.execution(id).then(async (found) => {
+      if (!current) return;
       setResult(found);
       const graph = await graphOf(found);
+      if (!current) return;
       setDoc(graph);
       setNodes(toFlowNodes(graph));
-    }).catch((e) => setError(String(e.message)));
+    }).catch((e) => { if (current) setError(String(e.message)); });
+    return () => { current = false; };
   }, [id]);
   const edges = useMemo(() => (doc ? toFlowEdges(wiresOf(doc, byType), new Set()) : []), [doc, byType]);
   const context = useMemo(() => ({ types: byType, problems: new Map(), run: result ? stateOfResult(result) : {} }), [byType, result]);
