@@ -216,10 +216,10 @@ def test_a_chunked_import_into_a_new_folder_is_rolled_back_when_the_connection_d
 def test_an_import_sized_by_time_is_rolled_back_when_the_connection_drops_at_any_of_its_calls(
     engine: Engine, waapi_sim: Emulator, wav: Callable[..., str]
 ) -> None:
-    files = [wav(f"Grow_{i}.wav") for i in range(7)]
+    files = [wav(f"Grow_{i}.wav") for i in range(14)]
     adapter = engine.backend("wwise")
     adapter.connect()
-    # a first call of one file, then calls growing within a budget no call here comes near: 1, 4, 2
+    # a first call of one file, then calls growing within a budget no call here comes near: 1, 10, 3
     adapter.import_chunk_size, adapter.import_call_budget_s = 1, 60.0
     before = _tree(waapi_sim)
     imports_before_a_drop = []

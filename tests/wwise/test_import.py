@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,7 +208,29 @@ def test_import_calls_start_at_the_chunk_size_and_grow_while_they_finish_well_wi
     adapter.import_chunk_size, adapter.import_call_budget_s = 4, 60.0  # no call here comes near it
     items = [ImportItem(file=wav(f"G{i}.wav"), parent_path=SFX, sound_name=f"G{i}") for i in range(30)]
     assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
-    assert calls_to(waapi_sim, IMPORT) == 3  # 4, 16, then the 10 left (fixed at 4: 8 calls)
+    assert calls_to(waapi_sim, IMPORT) == 2  # 4, then the 26 left (at most 40; fixed at 4: 8 calls)
+
+
+def test_long_files_after_short_ones_go_in_a_call_their_audio_bytes_allow(
+    adapter: WaapiAdapter, waapi_sim: Emulator, wav: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waapi_sim.latency_ms = 20  # each call takes at least 20 ms
+    adapter.import_chunk_size, adapter.import_call_budget_s = 4, 1.0
+    short = [wav(f"Short{i}.wav") for i in range(4)]  # 480 frames: 960 bytes of audio
+    long = [wav(f"Long{i}.wav", frames=48_000) for i in range(10)]  # 96,000 bytes each
+    sizes: list[int] = []
+    import_chunk = adapter._import_chunk
+
+    def spy(items: Any, chunk: list[int], *args: Any) -> Any:
+        sizes.append(len(chunk))
+        return import_chunk(items, chunk, *args)
+
+    monkeypatch.setattr(adapter, "_import_chunk", spy)
+    items = [ImportItem(file=f, parent_path=SFX, sound_name=Path(f).stem) for f in short + long]
+    assert all(o["ok"] for o in adapter.import_audio(items, verify_root=SFX).data["outcomes"])
+    # the 4 short files took >= 20 ms for 3,840 bytes: half the budget holds <= 96,000 bytes at
+    # that rate, one long file; by file count alone (>= 5 ms each) all ten would have gone next
+    assert sizes[:2] == [4, 1] and sum(sizes) == 14, sizes
 
 
 def test_an_import_call_that_ran_over_the_budget_makes_the_next_ones_smaller(

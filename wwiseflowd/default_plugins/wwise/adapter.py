@@ -95,19 +95,20 @@ class WaapiAdapter(ObjectWrites):
         [ObjectInfo...]}`` (containers: Random Containers under the verified root). The Result fails
         only for connection-level errors (nothing per file is known then).
         """
-        outcomes, ready = _preflight(items)
+        outcomes, ready, audio_bytes = _preflight(items)
         rejected: dict[int, str] = {}
         unattributed: dict[int, str] = {}  # errors Wwise logged without naming the file
         sizer = self.import_sizer(chunk_size)
         generation: int | None = None  # the session the first chunk was imported in
         start = 0
         while start < len(ready):
-            chunk = ready[start : start + sizer.size]
+            count = sizer.next_count(audio_bytes[start : start + sizer.size])
+            chunk = ready[start : start + count]
             began = time.perf_counter()
             failed = self._import_chunk(items, chunk, mode, rejected, unattributed)
             if failed is not None:
                 return failed
-            sizer.took(len(chunk), time.perf_counter() - began)
+            sizer.took(len(chunk), time.perf_counter() - began, sum(audio_bytes[start : start + count]))
             start += len(chunk)
             generation = self._generation if generation is None else generation
         verified = self._verify_import(items, ready, rejected, unattributed, verify_root)
@@ -244,14 +245,16 @@ class WaapiAdapter(ObjectWrites):
         return Result.success([*listed.data, found.data]) if found.ok else listed
 
 
-def _preflight(items: Sequence[ImportItem]) -> tuple[dict[int, ImportOutcome], list[int]]:
+def _preflight(items: Sequence[ImportItem]) -> tuple[dict[int, ImportOutcome], list[int], list[int]]:
     """Check every file (a complete RIFF/WAVE) and target name without a WAAPI call; the outcomes
-    of the files refused (by index) and the indexes of those ready to import."""
+    of the files refused (by index), the indexes of those ready to import and the bytes of audio
+    each of those holds (what sizes the import calls)."""
     outcomes: dict[int, ImportOutcome] = {}
     ready: list[int] = []
+    audio_bytes: list[int] = []
     for index, item in enumerate(items):
         try:
-            inspect_wav(item.file)
+            info = inspect_wav(item.file)
         except WavError as exc:
             outcomes[index] = ImportOutcome.failed(item.file, exc.code, exc.message)
             continue
@@ -264,7 +267,8 @@ def _preflight(items: Sequence[ImportItem]) -> tuple[dict[int, ImportOutcome], l
             )
             continue
         ready.append(index)
-    return outcomes, ready
+        audio_bytes.append(info.data_bytes)
+    return outcomes, ready, audio_bytes
 
 
 def _import_entry(item: ImportItem) -> dict[str, Any]:
