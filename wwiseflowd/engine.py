@@ -37,6 +37,7 @@ from wwiseflowd.pids import pid_alive
 from wwiseflowd.plugins import Plugins, load_plugins
 from wwiseflowd.registry import Registry
 from wwiseflowd.results import ErrorCode, Result
+from wwiseflowd.run_memo import KeysSeen
 from wwiseflowd.runner import ExecutionResult, RunControl, Runner, new_execution_id
 from wwiseflowd.store import ExecutionStatus, Store, StoreUnavailable, open_store
 
@@ -111,6 +112,8 @@ class Engine:
         self._started = False
         self._closed = False
         self._plans: OrderedDict[str, Plan] = OrderedDict()
+        #: the idemKeys runs of the cached plans made before their first step (the runner's)
+        self.keys_seen = KeysSeen()
         self._active: dict[str, _Active] = {}
         #: the last results, so wait() answers without the ledger right after a run
         self._recent: OrderedDict[str, ExecutionResult] = OrderedDict()
@@ -133,7 +136,7 @@ class Engine:
             self.backends = BackendPool(registry, self.settings)
             self.bus = CommandBus(registry, self.settings, self.backends, self.audit)
             self.runner = Runner(registry, self.settings, self.store, self.bus, self.backends, self.events,
-                                 on_finished=self.plugins.on_run_finished)
+                                 on_finished=self.plugins.on_run_finished, keys_seen=self.keys_seen)
             # a crash or kill -9 left these "running" for ever; their process is gone, so they failed
             for execution_id in self.store.ledger_settle_orphans(pid_alive):
                 logger.warning("Execution {} was interrupted (its process is gone); marked failed",
@@ -209,6 +212,7 @@ class Engine:
                     return cached, key
         plan = compile_plan(document, self.registry, nesting_checked=True)
         if key is not None:
+            self.keys_seen.seal(plan)  # cached, never handed out: its runs share their keys
             with self._lock:
                 self._plans[key] = plan
                 while len(self._plans) > PLAN_CACHE_SIZE:

@@ -11,12 +11,15 @@ the last one out turns it back on, and only if it was on when the first began.
 from __future__ import annotations
 
 import gc
+import sysconfig
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _lock = threading.Lock()
 _depth = 0
+#: a Python built without the GIL (3.13t and later)
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 _was_enabled = False
 
 
@@ -98,6 +101,9 @@ def older_set_aside() -> Iterator[None]:
     bookkeeping. Blocks may overlap between threads: the first to end puts everything back (each
     ``unfreeze`` returns all that any ``freeze`` set aside), which costs the others the saving,
     never a collection."""
+    if _FREE_THREADED:  # there freeze and unfreeze walk the whole heap: nothing to gain
+        yield
+        return
     gc.freeze()
     try:
         yield

@@ -123,57 +123,88 @@ class AheadKeys:
 
 class KeysSeen:
     """The :class:`AheadKeys` of earlier runs of the same plan, so that a re-run of an unchanged
-    plan does not validate, dump and hash every step's inputs again (4 of the 18 µs a memo hit
-    cost on 10,000 steps; docs/benchmarks.md). Thread-safe; one per runner (whose registry, and so
-    whose input models, never change).
+    plan does not validate, dump and hash every step's inputs again (a quarter of a memo hit's
+    bookkeeping on 10,000 steps; docs/benchmarks.md). Thread-safe; one per runner (whose registry,
+    and so whose input models, never change).
 
-    An entry is keyed by the plan *object* (the engine's plan cache hands the same one to every
-    run of a document; a plan's ``hash`` is not trusted: one from the fleet's queue carries its
-    sender's), then by a variant (the run's inputs and the backends' identities, which the keys
-    are made from); it is gone with the plan, and a plan keeps at most :attr:`VARIANTS`. It relies
-    on a plan's steps never changing after compile, as the engine's plan cache does, and on input
-    models being pure functions of their data (docs/plugins.md)."""
+    Only *sealed* plans take part: the engine seals the plans its plan cache compiled and keeps
+    (the same object runs for every run of a document, and no caller ever gets hold of it to
+    change it). A plan object a caller built or passed in makes its keys afresh every run, as does
+    a plan from the fleet's queue or a plan dict. An entry is keyed by the plan object, then by a
+    variant (the run's inputs and the backends' identities, which the keys are made from); it goes
+    with the plan; a plan keeps at most :attr:`VARIANTS`, and at most :attr:`MAX_KEYS` keys are
+    kept in all (the least recently run plans' go first). It relies on input models being pure
+    functions of their data (docs/plugins.md)."""
 
     VARIANTS = 2
+    #: keys kept in all, about 120 bytes each
+    MAX_KEYS = 200_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._plans: dict[int, tuple[weakref.ref[Any], OrderedDict[str, AheadKeys]]] = {}
+        #: sealed plans by id, least recently run first: their weak reference and variants
+        self._plans: OrderedDict[int, tuple[weakref.ref[Any], OrderedDict[str, AheadKeys]]] = OrderedDict()
+        #: ids of sealed plans that died, dropped under the lock by the next caller
+        self._dead: list[tuple[int, weakref.ref[Any]]] = []
 
-    def get(self, plan: object, variant: str) -> AheadKeys | None:
-        """The keys an earlier run of ``plan`` made for ``variant``, or None."""
+    def seal(self, plan: object) -> None:
+        """Let the runs of ``plan`` reuse each other's keys: its owner never changes it."""
         with self._lock:
+            self._drop_dead()
             held = self._plans.get(id(plan))
             if held is None or held[0]() is not plan:
-                return None
-            found = held[1].get(variant)
-            if found is not None:
-                held[1].move_to_end(variant)
+                ref = weakref.ref(plan, partial(self._died, id(plan)))
+                self._plans[id(plan)] = (ref, OrderedDict())
+
+    def get(self, plan: object, variant: str) -> AheadKeys | None:
+        """The keys an earlier run of sealed ``plan`` made for ``variant``, or None."""
+        with self._lock:
+            self._drop_dead()
+            variants = self._variants(plan)
+            found = variants.get(variant) if variants is not None else None
+            if variants is not None and found is not None:
+                variants.move_to_end(variant)
+                self._plans.move_to_end(id(plan))
             return found
 
     def put(self, plan: object, variant: str, keys: AheadKeys) -> None:
-        """Remember ``keys`` for ``plan`` and ``variant``."""
-        plan_id = id(plan)
+        """Remember ``keys`` for sealed ``plan`` and ``variant`` (nothing for a plan not sealed)."""
+        if len(keys.keys) > self.MAX_KEYS:
+            return
         with self._lock:
-            held = self._plans.get(plan_id)
-            if held is None or held[0]() is not plan:
-                ref = weakref.ref(plan, partial(self._forget, plan_id))
-                held = self._plans[plan_id] = (ref, OrderedDict())
-            variants = held[1]
+            self._drop_dead()
+            variants = self._variants(plan)
+            if variants is None:
+                return
             variants[variant] = keys
             variants.move_to_end(variant)
             while len(variants) > self.VARIANTS:
                 variants.popitem(last=False)
+            self._plans.move_to_end(id(plan))
+            held = sum(len(k.keys) for _ref, kept in self._plans.values() for k in kept.values())
+            for _ref, kept in list(self._plans.values()):  # least recently run first
+                while held > self.MAX_KEYS and kept:
+                    held -= len(kept.popitem(last=False)[1].keys)
 
-    def _forget(self, plan_id: int, ref: weakref.ref[Any]) -> None:
-        # the plan's finaliser: it may run inside a collection on a thread holding the lock, so it
-        # takes none (no other object can have the dying plan's id before this returns)
-        held = self._plans.get(plan_id)
-        if held is not None and held[0] is ref:
-            self._plans.pop(plan_id, None)
+    def _variants(self, plan: object) -> OrderedDict[str, AheadKeys] | None:
+        held = self._plans.get(id(plan))
+        return held[1] if held is not None and held[0]() is plan else None
+
+    def _died(self, plan_id: int, ref: weakref.ref[Any]) -> None:
+        # the plan's finaliser: it may run inside a collection on a thread that holds the lock or
+        # walks the plans, so it only notes the death (list.append is atomic)
+        self._dead.append((plan_id, ref))
+
+    def _drop_dead(self) -> None:
+        while self._dead:
+            plan_id, ref = self._dead.pop()
+            held = self._plans.get(plan_id)
+            if held is not None and held[0] is ref:
+                del self._plans[plan_id]
 
     def __len__(self) -> int:
         with self._lock:
+            self._drop_dead()
             return len(self._plans)
 
 

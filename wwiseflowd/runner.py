@@ -35,6 +35,7 @@ steps trigger (:func:`~wwiseflowd.gc_pause.older_set_aside`): they pass over wha
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -62,7 +63,6 @@ from wwiseflowd.executions import (
     new_execution_id,
 )
 from wwiseflowd.gc_pause import GcPause, gc_paused, older_set_aside
-from wwiseflowd.jsontext import canonical_json
 from wwiseflowd.preflight import check_plan
 from wwiseflowd.ready_queue import ReadyQueue
 from wwiseflowd.registry import NodeContext, NodeSpec, Registry
@@ -73,6 +73,10 @@ from wwiseflowd.undo_groups import Closed, RunGroups, StepFailure, call_backend
 
 #: seconds a cancelled step gets to notice ``ctx.cancelled`` before it is abandoned
 CANCEL_GRACE_S = 5.0
+#: steps from which a run sets what existed before it aside from collections (gc_pause.older_set_aside):
+#: below, a full collection over the plan costs little, and a freeze would only delay the young
+#: garbage other threads made just before the run to the next full collection
+LARGE_RUN = 1_000
 
 
 class RunControl:
@@ -170,6 +174,7 @@ class Runner:
         backends: BackendPool,
         events: EventHub,
         on_finished: Any = None,
+        keys_seen: KeysSeen | None = None,
     ) -> None:
         self.registry = registry
         self.settings = settings
@@ -179,8 +184,8 @@ class Runner:
         self.events = events
         #: ``on_finished(execution_dict)``: the engine passes ``Plugins.on_run_finished``
         self.on_finished = on_finished
-        #: the idemKeys earlier runs made before their first step, by plan
-        self.keys_seen = KeysSeen()
+        #: the idemKeys earlier runs of sealed plans made before their first step
+        self.keys_seen = keys_seen if keys_seen is not None else KeysSeen()
 
     def run(
         self,
@@ -364,6 +369,17 @@ class _RunBackends:
         return str(call_backend(backend.identity, f"the identity of backend {backend_name!r}"))
 
 
+def _variant(inputs: Mapping[str, Any], identities: Mapping[str | None, str | None]) -> str | None:
+    """What a plan's keys are made from besides the plan: the run's inputs and the backends'
+    identities, as strict JSON; None when the inputs hold something JSON cannot (a ``Path`` from a
+    Python caller would read as its string): then the keys are made afresh."""
+    try:
+        return json.dumps([inputs, sorted([str(r), i] for r, i in identities.items())], sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+
+
 class _Ahead:
     """What a run does and learns before its first step: inputs, pre-flight, the memo read ahead."""
 
@@ -432,11 +448,12 @@ class _Ahead:
             for spec in run.specs:
                 if spec is not None and not spec.read_only and spec.resource not in identities:
                     identities[spec.resource] = self._identity(spec.resource)
-        variant = canonical_json([run.inputs, sorted([str(r), i] for r, i in identities.items())])
-        seen = run.runner.keys_seen.get(run.plan, variant)
+        variant = _variant(run.inputs, identities)
+        seen = run.runner.keys_seen.get(run.plan, variant) if variant is not None else None
         if seen is None:
             self._make_keys()
-            run.runner.keys_seen.put(run.plan, variant, AheadKeys(tuple(self.keys), tuple(self.quick)))
+            if variant is not None:
+                run.runner.keys_seen.put(run.plan, variant, AheadKeys(tuple(self.keys), tuple(self.quick)))
         else:
             self.keys[:], self.quick[:] = seen.keys, seen.quick  # in place: the run holds self.keys
         with pause.lifted():
@@ -526,7 +543,8 @@ class _Run:
     # -- the main thread ---------------------------------------------------------------------------
 
     def execute(self) -> ExecutionResult:
-        with older_set_aside():  # collections during the run pass over what the run makes only
+        # collections during a large run pass over what the run makes only
+        with older_set_aside() if len(self.steps) >= LARGE_RUN else nullcontext():
             return self._execute()
 
     def _execute(self) -> ExecutionResult:
@@ -662,6 +680,7 @@ class _Run:
             self.report.record(i, result)
             self.queue.done(i)
             self.active -= 1
+            self.ahead.models[i] = None  # a hit on a worker never asked for it
             if result.ok:
                 self.outputs[result.node] = result.data
                 spec = self.specs[i]

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.engine.engine_testnodes import flow, node
-from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl, preflight
+from wwiseflowd import NodeContext, NodeSpec, Result, hookimpl, preflight, runner
 from wwiseflowd.config import settings_for_tests
 from wwiseflowd.engine import Engine
 from wwiseflowd.gc_pause import GcPause, gc_paused, older_set_aside
@@ -108,19 +108,28 @@ def test_what_exists_is_set_aside_for_the_block_and_collected_after_it() -> None
         a.other, b.other = b, a
         return weakref.ref(a)
 
-    before = garbage_cycle()  # garbage that exists when the block starts
-    with older_set_aside():
+    gc.disable()  # no collection between making it and setting it aside
+    try:
+        before = garbage_cycle()  # garbage that exists when the block starts
+        block = older_set_aside()
+        block.__enter__()
+    finally:
+        gc.enable()
+    try:
         assert gc.get_freeze_count() > 0
         inside = garbage_cycle()  # garbage made inside the block
         gc.collect()
         assert before() is not None  # set aside: not collected inside the block
         assert inside() is None  # collected as ever
-    assert gc.get_freeze_count() == 0
+    finally:
+        block.__exit__(None, None, None)
     gc.collect()
     assert before() is None  # back with the rest
 
 
-def test_a_run_puts_back_what_it_set_aside(tmp_path: Path) -> None:
+def test_a_large_run_sets_aside_what_existed_and_a_small_one_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[int] = []
 
     def run(data: _Named, ctx: NodeContext) -> Result:
@@ -134,9 +143,13 @@ def test_a_run_puts_back_what_it_set_aside(tmp_path: Path) -> None:
 
     plugins = Plugins()
     plugins.register(Nodes(), "freeze-probe")
+    monkeypatch.setattr(runner, "LARGE_RUN", 3)
     with Engine(settings_for_tests(tmp_path), plugins) as engine:
-        assert engine.execute(flow(node("a", "plain", name="x"))).ok
-    assert seen and seen[0] > 0 and gc.get_freeze_count() == 0
+        assert engine.execute(flow(*(node(f"n{i}", "plain", name=f"x{i}") for i in range(2)))).ok
+        assert seen == [0, 0]  # below LARGE_RUN: nothing set aside
+        assert engine.execute(flow(*(node(f"n{i}", "plain", name=f"y{i}") for i in range(3)))).ok
+    assert len(seen) == 5 and all(count > 0 for count in seen[2:])
+    assert gc.get_freeze_count() == 0  # put back when the run ended
 
 
 def test_a_run_never_holds_collection_off_while_plugin_code_runs(tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.engine.engine_testnodes import TestNodes, flow, node
-from wwiseflowd.compiler import Plan
+from wwiseflowd.compiler import Plan, compile_plan
 from wwiseflowd.engine import Engine
 from wwiseflowd.run_memo import AheadKeys, KeysSeen
 from wwiseflowd.runner import _Ahead
@@ -43,16 +44,26 @@ def outcome(result: Any) -> list[tuple[Any, ...]]:
     return [(r.node, r.ok, r.cached, r.idemKey, r.data) for r in result.results]
 
 
-def test_keys_are_found_only_for_the_same_plan_object_and_variant() -> None:
-    seen, first, twin = KeysSeen(), plan(), plan()
+def sealed(seen: KeysSeen, *plans: Plan) -> KeysSeen:
+    for one in plans:
+        seen.seal(one)
+    return seen
+
+
+def test_keys_are_found_only_for_the_same_sealed_plan_object_and_variant() -> None:
+    first, twin, loose = plan(), plan(), plan()
+    seen = sealed(KeysSeen(), first, twin)
     seen.put(first, "inputs A", keys("k1", None))
+    seen.put(loose, "inputs A", keys("k1", None))  # not sealed: not kept
     assert seen.get(first, "inputs A") == keys("k1", None)
     assert seen.get(first, "inputs B") is None
     assert seen.get(twin, "inputs A") is None  # equal content and hash: still another plan
+    assert seen.get(loose, "inputs A") is None
 
 
 def test_a_plan_keeps_its_latest_variants_only() -> None:
-    seen, one = KeysSeen(), plan()
+    one = plan()
+    seen = sealed(KeysSeen(), one)
     for n in range(KeysSeen.VARIANTS + 1):
         seen.put(one, f"v{n}", keys(f"k{n}"))
     assert seen.get(one, "v0") is None
@@ -60,8 +71,25 @@ def test_a_plan_keeps_its_latest_variants_only() -> None:
         keys(f"k{n}") for n in range(1, KeysSeen.VARIANTS + 1)]
 
 
+def test_the_keys_of_the_least_recently_run_plans_go_first_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(KeysSeen, "MAX_KEYS", 5)
+    old, recent, new = plan("old"), plan("recent"), plan("new")
+    seen = sealed(KeysSeen(), old, recent, new)
+    seen.put(old, "v", keys("a", "b"))
+    seen.put(recent, "v", keys("c", "d"))
+    assert seen.get(old, "v") is not None  # old is now the most recently run
+    seen.put(new, "v", keys("e", "f"))  # 6 keys: recent's go
+    assert seen.get(recent, "v") is None
+    assert seen.get(old, "v") == keys("a", "b") and seen.get(new, "v") == keys("e", "f")
+    seen.put(recent, "v", keys(*"ghijkl"))  # more than the limit alone: not kept
+    assert seen.get(recent, "v") is None
+
+
 def test_the_keys_go_with_their_plan() -> None:
-    seen, one = KeysSeen(), plan()
+    one = plan()
+    seen = sealed(KeysSeen(), one)
     seen.put(one, "v", keys("k"))
     assert len(seen) == 1
     del one
@@ -109,3 +137,24 @@ def test_another_backend_identity_makes_its_own_keys(engine: Engine, nodes: Test
     assert made == ["identity", "identity"]
     assert not other.results[0].cached and other.results[0].idemKey != first.results[0].idemKey
     assert nodes.calls == {"t": 2}
+
+
+def test_a_plan_object_from_a_caller_makes_its_keys_every_run_so_editing_it_is_seen(
+    engine: Engine, nodes: TestNodes, made: list[str]
+) -> None:
+    mine = compile_plan(flow(node("a", "emit", value=1), id="mine"), engine.registry)
+    first = engine.execute(mine)
+    mine.steps[0].data["value"] = 2  # the caller's own object: theirs to change
+    second = engine.execute(mine)
+    assert made == ["mine", "mine"]
+    assert not second.results[0].cached and second.results[0].data == {"objectId": "obj-2", "value": 2}
+    assert second.results[0].idemKey != first.results[0].idemKey
+    assert nodes.calls == {"a": 2}
+
+
+def test_inputs_json_cannot_hold_make_the_keys_afresh(engine: Engine, made: list[str]) -> None:
+    declared = {"v": {"type": "string"}, "extra": {}}
+    document = flow(node("a", "emit", value="$input:v"), inputs=declared, id="odd")
+    for _ in range(2):
+        assert engine.execute(document, {"v": "x", "extra": Path("x")}).ok
+    assert made == ["odd", "odd"]

@@ -13,6 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.engine.engine_testnodes import TestNodes, flow, node
+from wwiseflowd import runner
 from wwiseflowd.engine import Engine
 from wwiseflowd.runner import StepCancelled
 
@@ -63,8 +64,6 @@ def test_threads_racing_to_use_a_new_event_share_one_condition() -> None:
 def validations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """How many times each node's inputs were validated into their model."""
     counts: Counter[str] = Counter()
-    import wwiseflowd.runner as runner
-
     step_inputs = runner.step_inputs
 
     def counting(node_id: str, *args: Any) -> BaseModel:
@@ -84,3 +83,23 @@ def test_a_step_known_before_the_run_is_validated_once(
     assert result.ok and nodes.calls == {"a": 1, "b": 1, "c": 1}
     # a and b: before the run (for their idemKeys), not again; c (a $from): tried before, then when it runs
     assert validations == {"a": 1, "b": 1, "c": 2}
+
+
+def test_no_validated_inputs_are_held_once_their_steps_are_done(
+    make_engine: Any, nodes: TestNodes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = flow(node("a", "emit", value=1), node("b", "verified", value=2), node("c", "emit", value=3),
+                    edges=[("a", "b"), ("b", "c")])
+    assert make_engine().execute(document).ok
+    held: list[int] = []
+    finish = runner._Run._finish
+
+    def spy(self: runner._Run, problem: Any) -> Any:
+        held.append(sum(model is not None for model in self.ahead.models))
+        return finish(self, problem)
+
+    monkeypatch.setattr(runner._Run, "_finish", spy)
+    # a new engine over the same memo: its first run makes the keys and models, and every step is a
+    # hit (b's on a worker: it has a verify hook)
+    again = make_engine().execute(document)
+    assert again.ok and all(r.cached for r in again.results) and held == [0]

@@ -27,10 +27,12 @@ def test_a_call_that_took_most_of_the_budget_makes_the_next_one_smaller() -> Non
     assert sizer.size == 62
 
 
-def test_a_short_last_chunk_does_not_hold_the_size_back() -> None:
-    sizer = ImportSizer(400, budget_s=2.0)
-    sizer.took(10, 0.001)
-    assert sizer.size == 400 * MAX_GROWTH
+def test_a_call_cut_short_by_its_bytes_grows_from_what_it_carried() -> None:
+    sizer = ImportSizer(100, budget_s=2.0)
+    sizer.took(100, 0.1, 100 * 1_000)  # short sounds: 1 ms per file, 1 us per kB
+    assert sizer.next_count([1_000_000] * 500) == 1  # a 1 MB file fills half the budget alone
+    sizer.took(1, 0.02, 1_000_000)  # it went faster than its bytes said
+    assert sizer.size == MAX_GROWTH  # from the one file sent, not from the 1,000 planned
 
 
 def test_without_a_budget_the_size_never_changes() -> None:

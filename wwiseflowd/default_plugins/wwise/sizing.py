@@ -53,8 +53,8 @@ class ImportSizer:
         per_file = seconds / files
         self.per_byte_s = seconds / data_bytes if data_bytes > 0 else None
         fits = int(self.budget_s * FILL / per_file)
-        # grow from the call just made (a short last chunk says nothing about the size allowed)
-        ceiling = MAX_GROWTH * max(files, self.size) if seconds <= self.budget_s else MAX_SIZE
+        # grow from the call just made, also when its bytes made it shorter than :attr:`size`
+        ceiling = MAX_GROWTH * files if seconds <= self.budget_s else MAX_SIZE
         self.size = max(1, min(fits, ceiling, MAX_SIZE))
 
     def next_count(self, data_bytes: Sequence[int]) -> int:
