@@ -64,7 +64,11 @@ export function DropsPage() {
       shown.current = mine;
       setStatus(found as DropStatus);
       setError(null);
-    }).catch((e) => { if (mine >= shown.current) setError(String(e.message)); });
+    }).catch((e) => {
+      if (mine < shown.current) return;
+      shown.current = mine;
+      setError(String(e.message));
+    });
   }, []);
   useEffect(() => {
     refresh();
