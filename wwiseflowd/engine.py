@@ -112,8 +112,7 @@ class Engine:
         self._started = False
         self._closed = False
         self._plans: OrderedDict[str, Plan] = OrderedDict()
-        #: the idemKeys runs of the cached plans made before their first step (the runner's)
-        self.keys_seen = KeysSeen()
+        self.keys_seen = KeysSeen()  # what runs of the cached plans learnt before their first step
         self._active: dict[str, _Active] = {}
         #: the last results, so wait() answers without the ledger right after a run
         self._recent: OrderedDict[str, ExecutionResult] = OrderedDict()
