@@ -743,7 +743,8 @@ class _Run:
         """Step ``i``'s validated inputs, made on first use (a memo hit read ahead needs none)."""
         if running.model is None:
             step = self.steps[i]
-            running.model = self.ahead.models[i] or self._inputs(step.nodeId, spec, step.data)
+            ahead = self.ahead.models[i]
+            running.model = ahead if ahead is not None else self._inputs(step.nodeId, spec, step.data)
             self.ahead.models[i] = None
         return running.model
 
