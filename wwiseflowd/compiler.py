@@ -70,8 +70,7 @@ def plan_hash(workflow_id: str, inputs: dict[str, Any] | None, steps: list[PlanS
 
     The text is hashed a chunk of steps at a time rather than made whole: 10,000 steps make a
     2 MB string and its 2 MB encoding, which the allocator maps fresh and unmaps at every compile
-    (a thousand page faults, most of what made a 10k compile more than ten times a 1k one); the
-    hash is the same."""
+    (a thousand page faults per compile); the hash is the same."""
     digest = hashlib.sha256(f"[{canonical_json(workflow_id)},{canonical_json(inputs)},[".encode())
     for start in range(0, len(steps), _HASH_CHUNK):
         chunk = [[s.nodeId, s.type, s.data, s.deps, s.level] for s in steps[start:start + _HASH_CHUNK]]

@@ -50,7 +50,9 @@ CLOSE_WAIT_S = 10.0
 
 
 class PlanRunner(Protocol):
-    """Runs one compiled plan to its ExecutionResult (the engine's Runner; a dry run's runner)."""
+    """Runs one compiled plan to its ExecutionResult (the engine's Runner; a dry run's runner).
+    It must not change the plan: the engine keeps it for the document's next runs, with the
+    idemKeys they share (``run_memo.KeysSeen``)."""
 
     def run(self, plan: Plan, inputs: Mapping[str, Any] | None = None, *, force: bool = False,
             rollback: bool | None = None, source: str = "cli", control: RunControl | None = None,

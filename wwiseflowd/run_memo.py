@@ -128,16 +128,16 @@ class KeysSeen:
     and so whose input models, never change).
 
     Only *sealed* plans take part: the engine seals the plans its plan cache compiled and keeps
-    (the same object runs for every run of a document, and no caller ever gets hold of it to
-    change it). A plan object a caller built or passed in makes its keys afresh every run, as does
-    a plan from the fleet's queue or a plan dict. An entry is keyed by the plan object, then by a
-    variant (the run's inputs and the backends' identities, which the keys are made from); it goes
-    with the plan; a plan keeps at most :attr:`VARIANTS`, and at most :attr:`MAX_KEYS` keys are
-    kept in all (the least recently run plans' go first). It relies on input models being pure
-    functions of their data (docs/plugins.md)."""
+    (the same object runs for every run of a document; the engine hands it to nothing but the
+    runners it runs it with, which must not change it: ``PlanRunner``). A plan object a caller
+    built or passed in makes its keys afresh every run, as does a plan dict. An entry is keyed by
+    the plan object, then by a variant (the run's inputs and the backends' identities, which the
+    keys are made from); it goes with the plan; a plan keeps at most :attr:`VARIANTS`, and the keys
+    of at most :attr:`MAX_KEYS` steps are kept in all (the least recently run plans' go first). It
+    relies on input models being pure functions of their data (docs/plugins.md)."""
 
     VARIANTS = 2
-    #: keys kept in all, about 120 bytes each
+    #: steps whose keys are kept, in all (about 120 bytes each)
     MAX_KEYS = 200_000
 
     def __init__(self) -> None:

@@ -29,8 +29,9 @@ the files a step names are asked (they may wait on Wwise, Redis or a network sha
 loops and over the final result. None of these call node or backend code or wait on a lock but
 the run's own; what they do run is the node types' input models (pydantic validators), the
 events' subscriber filters and wake-ups and the log's sinks, as any step does. Around the whole
-run, what existed before it (its plan, the daemon's state) is set aside from the collections the
-steps trigger (:func:`~wwiseflowd.gc_pause.older_set_aside`): they pass over what the run makes.
+run of 1,000 steps or more, what existed before it (its plan, the daemon's state) is set aside from
+the collections the steps trigger (:func:`~wwiseflowd.gc_pause.older_set_aside`): they pass over
+what the run makes.
 """
 
 from __future__ import annotations
@@ -371,13 +372,15 @@ class _RunBackends:
 
 def _variant(inputs: Mapping[str, Any], identities: Mapping[str | None, str | None]) -> str | None:
     """What a plan's keys are made from besides the plan: the run's inputs and the backends'
-    identities, as strict JSON; None when the inputs hold something JSON cannot (a ``Path`` from a
-    Python caller would read as its string): then the keys are made afresh."""
+    identities, as JSON that reads back as the very inputs; None when it does not (a Python
+    caller's ``Path``, tuple, non-string key or NaN would read as something else): then the keys
+    are made afresh."""
     try:
-        return json.dumps([inputs, sorted([str(r), i] for r, i in identities.items())], sort_keys=True,
-                          ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps([inputs, sorted([str(r), i] for r, i in identities.items())], sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
         return None
+    return text if json.loads(text)[0] == inputs else None
 
 
 class _Ahead:

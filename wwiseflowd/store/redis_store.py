@@ -284,11 +284,14 @@ class RedisStore:
     # -- documents ------------------------------------------------------------------------------
 
     def document_put(self, key: str, document: dict[str, Any]) -> None:
-        """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
+        """Keep ``document`` under ``key`` (its content address); a known key is only touched, and
+        its document not encoded and sent again."""
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(self._k("doc", key), compact_json(document), nx=True)
         pipe.zadd(self._k("docs"), {key: iso_ms(utc_now_iso())})
-        pipe.execute()
+        pipe.exists(self._k("doc", key))
+        if pipe.execute()[1]:
+            return
+        self.client.set(self._k("doc", key), compact_json(document), nx=True)
 
     def document_get(self, key: str) -> dict[str, Any] | None:
         """The document stored under ``key``, or None."""

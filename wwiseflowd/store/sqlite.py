@@ -233,12 +233,18 @@ class SQLiteStore:
     # -- documents ------------------------------------------------------------------------------
 
     def document_put(self, key: str, document: dict[str, Any]) -> None:
-        """Keep ``document`` under ``key`` (its content address); a known key is only touched."""
+        """Keep ``document`` under ``key`` (its content address); a known key is only touched, and
+        its document not encoded again (2 ms for a 10,000-node document, at every re-run)."""
+        now = utc_now_iso()
+        with self._held():
+            if self._db.execute("UPDATE documents SET used_at = ? WHERE key = ?", (now, key)).rowcount:
+                return
+        text = compact_json(document)
         with self._held():
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET used_at = excluded.used_at",
-                (key, compact_json(document), utc_now_iso()),
+                (key, text, now),
             )
 
     def document_get(self, key: str) -> dict[str, Any] | None:
