@@ -164,13 +164,6 @@ def floor_app(answer: bytes) -> Callable[..., Any]:
 
 
 @contextmanager
-def serving_bare(answer: bytes) -> Iterator[str]:
-    """:func:`bare_app` on uvicorn (httptools, as the API server) on a loopback port; its URL."""
-    with serving(bare_app(answer)) as url:
-        yield url
-
-
-@contextmanager
 def serving(app: Callable[..., Any]) -> Iterator[str]:
     """An ASGI ``app`` on uvicorn (httptools, as the API server) on a loopback port; its URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False,
@@ -309,7 +302,7 @@ def main() -> None:
                     remote_rate = rate(lambda: http.post("/wwise/query_waql", json=query), QUERY_SECONDS)
                     answer = http.post("/workflows/validate", json=theirs[0]).content
                     query_answer = http.post("/wwise/query_waql", json=query).content
-                with serving_bare(answer) as bare, serving(bare_app(query_answer)) as serve_only, \
+                with serving(bare_app(answer)) as bare, serving(bare_app(query_answer)) as serve_only, \
                         serving(floor_app(query_answer)) as route_only:
                     apart_figures = other_process(url, bare, {"serving_rate": serve_only,
                                                               "route_rate": route_only})

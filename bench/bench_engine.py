@@ -158,7 +158,7 @@ def bench_runner(plugins: Plugins, state: Path) -> None:
     floor = min(direct_calls(compile_plan(document, plugins.registry())) for _ in range(3))
     fresh: list[float] = []
     cached: list[float] = []
-    lookup: list[float] = []
+    through_document: list[float] = []
     cpu: dict[str, list[float]] = {"fresh": [], "cached": []}
     for trial in range(3):
         with Engine(settings_for_tests(state / f"runner{trial}"), plugins) as engine:
@@ -177,7 +177,7 @@ def bench_runner(plugins: Plugins, state: Path) -> None:
             engine.execute(document)  # the first run of the document keeps it (the store)
             start = time.perf_counter()
             through = engine.execute(document)  # finds the same plan again by the document's content
-            lookup.append((time.perf_counter() - start) * 1e6 / len(plan.steps))
+            through_document.append((time.perf_counter() - start) * 1e6 / len(plan.steps))
         assert first.ok and again.ok and all(r.cached for r in again.results)
         assert through.ok and all(r.cached for r in through.results)
     print(f"runner overhead per node, 10,000 no-op nodes, memo miss + store: {min(fresh):.1f} us best of 3 "
@@ -189,7 +189,8 @@ def bench_runner(plugins: Plugins, state: Path) -> None:
           f"memo hit {min(cpu['cached']):.1f} us")
     print(f"  floor, same run: validate the inputs and call the node directly: {floor:.2f} us per node")
     print(f"  the same re-run through engine.execute(document), end to end (it also finds the plan "
-          f"again: nesting check, content hash, plan cache): {min(lookup):.1f} us per node best of 3")
+          f"again: nesting check, content hash, plan cache): {min(through_document):.1f} us per node "
+          f"best of 3")
 
 
 def write_tone(path: Path, seconds: float, freq: float) -> None:

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 
 _lock = threading.Lock()
 _depth = 0
+_was_enabled = False
 #: a Python built without the GIL (3.13t and later)
 _FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-_was_enabled = False
 
 
 def _enter() -> None:
